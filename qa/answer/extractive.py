@@ -1,0 +1,77 @@
+"""The answer when no LLM is configured: the passages' own most relevant sentences, each cited.
+
+Nothing is paraphrased, so nothing can be wrong beyond picking the wrong sentence; when the best
+evidence is weak the answerer abstains rather than quoting something beside the point.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..documents import split_sentences
+from ..embeddings import Embedder
+from ..retriever import SearchResult
+from ..store import Passage
+from .citations import Answer, number_citations
+
+# Support = (cosine + rarity-weighted term coverage) / 2 of the best passage. Calibrated on SQuAD
+# questions against their own article versus another article (bench/retrieval.py --abstention).
+ABSTAIN_BELOW = 0.45
+NO_LLM_NOTICE = (
+    "No LLM is configured, so this answer quotes the articles' own sentences. "
+    "To have an LLM write answers, pass --llm (or set QA_LLM); see `qa ask --help`."
+)
+
+
+def abstention_text(result: SearchResult) -> str:
+    """Say plainly that the articles don't answer, naming the question words nothing mentions."""
+    best = max(result.evidence.values(), key=lambda e: e.support, default=None)
+    missing = [t for t in (best.missing if best else ()) if t]
+    if missing and len(missing) < len(result.terms):
+        words = ", ".join(f'"{t}"' for t in missing[:3])
+        return f"The indexed articles don't say. The closest passages don't mention {words}."
+    return "The indexed articles don't say; nothing in them answers this question."
+
+
+def should_abstain(result: SearchResult) -> bool:
+    return not result.passages or result.best_support < ABSTAIN_BELOW
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _term_overlap(terms: tuple[str, ...], sentence: str) -> float:
+    if not terms:
+        return 0.0
+    words = _words(sentence)
+    hits = sum(any(w.startswith(t[: max(4, len(t) - 2)]) for w in words) for t in terms)
+    return hits / len(terms)
+
+
+def answer_extractively(
+    question: str, result: SearchResult, embedder: Embedder, max_sentences: int = 3
+) -> Answer:
+    """Pick the best sentences of the retrieved passages and cite each one."""
+    if should_abstain(result):
+        return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
+
+    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
+    usable = [p for p in result.passages if result.evidence[p.id].support >= floor]
+    candidates: list[tuple[Passage, int, str]] = [
+        (p, i, s) for p in usable for i, s in enumerate(split_sentences(p.text))
+    ]
+    vectors = embedder.encode([s for _, _, s in candidates])
+    cosines = vectors @ embedder.encode_query(question)
+    scores = np.array(
+        [c + 0.5 * _term_overlap(result.terms, s) for c, (_, _, s) in zip(cosines, candidates)]
+    )
+    order = np.argsort(-scores)
+    best = scores[order[0]]
+    chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best * 0.6]
+    rank = {p.id: r for r, p in enumerate(result.passages)}
+    chosen.sort(key=lambda i: (rank[candidates[i][0].id], candidates[i][1]))
+    text, citations = number_citations([(candidates[i][2], candidates[i][0]) for i in chosen])
+    return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)

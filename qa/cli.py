@@ -1,0 +1,280 @@
+"""The `qa` command: parse arguments, call the library, render. Errors become one line and exit 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .config import Settings, load_settings
+from .errors import QAError
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXAMPLES = """
+\b
+Quick start:
+  qa index examples/articles
+  qa ask "What did Klingner say?"
+  qa search "North Korea Russia treaty" -k 3 --json
+"""
+
+
+class _Group(click.Group):
+    """Turns library errors into one clear line and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except QAError as exc:
+            err_console.print(f"[bold red]error:[/] {_plain(str(exc))}")
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            ctx.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(1)
+
+
+def _plain(text: str) -> str:
+    """Escape rich markup in messages that quote user or article text."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@click.group(cls=_Group, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qa", prog_name="qa")
+def main() -> None:
+    """Answers from news articles, every claim cited to an article and paragraph.
+
+    Index articles once with `qa index`, then ask with `qa ask` or look with `qa search`.
+    Everything runs offline with the built-in embedding model.
+    """
+
+
+def index_option(f: Callable) -> Callable:
+    return click.option("--index", "index_dir", metavar="DIR", default=None,
+                        help="Index folder (default ./index, or QA_INDEX, or the config file).")(f)
+
+
+def model_option(f: Callable) -> Callable:
+    return click.option("--model", default=None, metavar="NAME_OR_PATH",
+                        help="Embedding model: a sentence-transformers folder or hub name "
+                             "(default: the index's own model, else the built-in all-MiniLM-L6-v2).")(f)
+
+
+def _open(settings: Settings, *, create: bool = False):
+    from .api import QA
+
+    return QA(settings.index, model=settings.model, create=create)
+
+
+def _date_option(name: str, help_text: str) -> Callable:
+    def convert(ctx, param, value):
+        if value is None:
+            return None
+        from .documents import _iso_date
+
+        iso = _iso_date(value)
+        if iso is None:
+            raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD")
+        return iso
+
+    return click.option(name, default=None, metavar="DATE", callback=convert, help=help_text)
+
+
+def query_options(f: Callable) -> Callable:
+    for decorator in reversed([
+        click.argument("question", required=False),
+        click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5)."),
+        click.option("--article", default=None, metavar="ID|TITLE",
+                     help="Only this article: its id or part of its title."),
+        _date_option("--since", "Only articles published on or after DATE."),
+        _date_option("--until", "Only articles published on or before DATE."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README)."),
+        click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Read questions from FILE (one a line, or JSONL with \"q\"); print one JSON line each."),
+        index_option,
+        model_option,
+    ]):
+        f = decorator(f)
+    return f
+
+
+# --- index ---------------------------------------------------------------------------------------
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=str)
+@click.option("--rebuild", is_flag=True, help="Start the index afresh instead of updating it.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@index_option
+@model_option
+def index_command(paths: tuple[str, ...], rebuild: bool, as_json: bool, index_dir: str | None,
+                  model: str | None) -> None:
+    """Add article files and folders (.txt, .md, .html, .jsonl) to the index.
+
+    Folders are read recursively. Files already indexed and unchanged are skipped; changed files
+    replace what they gave before.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    settings = load_settings(index=index_dir, model=model)
+    with _open(settings, create=True) as bot:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True,
+                      disable=as_json or not err_console.is_terminal) as bar:
+            task = bar.add_task("Indexing", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            report = bot.index(list(paths), rebuild=rebuild, progress=progress,
+                               on_wait=lambda msg: err_console.print(msg))
+        for warning in report.warnings:
+            err_console.print(f"[yellow]skipped:[/] {_plain(warning)}")
+        if as_json:
+            click.echo(json.dumps({
+                "index": str(bot.store.path), "files": report.files, "unchanged": report.unchanged,
+                "articles": report.articles, "paragraphs_embedded": report.paragraphs,
+                "skipped": report.skipped, "warnings": report.warnings,
+                "total_articles": len(bot.articles()),
+            }))
+        else:
+            console.print(
+                f"Indexed {report.articles} article(s), {report.paragraphs} paragraph(s) embedded; "
+                f"{report.unchanged} file(s) unchanged, {report.skipped} skipped. "
+                f"Index: {bot.store.path} ({len(bot.articles())} articles)."
+            )
+        if report.articles == 0 and report.unchanged == 0:
+            raise QAError("no articles could be indexed from the given paths (see the messages above)")
+
+
+# --- search and ask ------------------------------------------------------------------------------
+
+
+def _questions(question: str | None, questions_file: Path | None, defaults: dict) -> Iterator[dict]:
+    """Yield question records: from the argument, or from a file of lines / JSONL."""
+    if questions_file is None:
+        if not question or not question.strip():
+            raise click.UsageError("give a QUESTION, or --questions FILE")
+        yield {"q": question, **defaults}
+        return
+    try:
+        lines = questions_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAError(f"cannot read questions file {questions_file}: {exc}") from exc
+    for lineno, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield {"error": f"{questions_file}:{lineno}: not valid JSON ({exc.msg})"}
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("q"), str):
+                yield {"error": f"{questions_file}:{lineno}: expected an object with a \"q\" string"}
+                continue
+            yield {**defaults, **{k: v for k, v in record.items() if k in ("q", "article", "since", "until", "k")}}
+        else:
+            yield {"q": line, **defaults}
+
+
+def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model) -> None:
+    settings = load_settings(index=index_dir, model=model, k=k)
+    defaults = {"article": article, "since": since, "until": until, "k": settings.k}
+    records = _questions(question, questions, defaults)
+    with _open(settings) as bot:
+        for record in records:
+            if "error" in record:
+                click.echo(json.dumps({"error": record["error"]}))
+                continue
+            args = dict(k=int(record["k"]), article=record.get("article"), since=record.get("since"),
+                        until=record.get("until"))
+            try:
+                if kind == "search":
+                    result = bot.search(record["q"], **args)
+                else:
+                    result = bot.ask(record["q"], **args)
+            except QAError as exc:
+                if questions is None:
+                    raise
+                click.echo(json.dumps({"question": record["q"], "error": str(exc)}))
+                continue
+            if questions is not None or as_json:
+                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            elif kind == "search":
+                from .render import print_search
+
+                print_search(console, result)
+            else:
+                from .render import print_answer
+
+                print_answer(console, result, err_console)
+
+
+@main.command("search")
+@query_options
+def search_command(question, k, article, since, until, as_json, questions, index_dir, model) -> None:
+    """Show the passages most relevant to QUESTION (dense + lexical, fused)."""
+    _run_queries("search", question, k, article, since, until, as_json, questions, index_dir, model)
+
+
+@main.command("ask")
+@query_options
+def ask_command(question, k, article, since, until, as_json, questions, index_dir, model) -> None:
+    """Answer QUESTION from the indexed articles, citing each sentence.
+
+    With no LLM configured the answer is extractive: the articles' own most relevant sentences,
+    each with its citation. When the articles don't answer the question, qa says so.
+    """
+    _run_queries("ask", question, k, article, since, until, as_json, questions, index_dir, model)
+
+
+# --- list and remove -----------------------------------------------------------------------------
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+def list_command(as_json: bool, index_dir: str | None) -> None:
+    """List the indexed articles."""
+    from .store import Store
+
+    settings = load_settings(index=index_dir)
+    with Store.open(settings.index) as store:
+        articles = store.articles()
+    if as_json:
+        click.echo(json.dumps({"articles": [a.__dict__ for a in articles]}, ensure_ascii=False))
+    else:
+        from .render import print_articles
+
+        print_articles(console, articles)
+
+
+@main.command("remove")
+@click.argument("articles", nargs=-1, required=True)
+@index_option
+def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
+    """Remove articles by id (see `qa list`)."""
+    from .store import Store
+
+    settings = load_settings(index=index_dir)
+    with Store.open(settings.index) as store:
+        known = {a.id for a in store.articles()}
+        unknown = [a for a in articles if a not in known]
+        if unknown:
+            raise QAError(f"no article with id {', '.join(map(repr, unknown))}; see `qa list`")
+        with store.writer(on_wait=lambda msg: err_console.print(msg)) as writer:
+            removed = writer.remove_articles(articles)
+            writer.commit()
+    console.print(f"Removed {removed} article(s).")

@@ -1,0 +1,458 @@
+"""Articles and paragraphs: loading files (txt, md, html, jsonl) and splitting them as a reader would.
+
+Paragraph numbers are what a reader counts (headline excluded, bullets and subheadings included), so
+citations point where a person would look. Boilerplate is kept but marked, so it never reaches search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import LoadError, QAError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_PARAGRAPH_CHARS = 1000  # MiniLM reads ~256 word pieces; longer text is silently truncated
+
+# Paragraph kinds. Only SEARCHABLE kinds are embedded and indexed for lexical search.
+BODY, BULLET, HEADING, BOILERPLATE = "body", "bullet", "heading", "boilerplate"
+SEARCHABLE = (BODY, BULLET)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int  # 1-based, as a reader counts
+    text: str
+    kind: str = BODY
+    part: int = 0  # 1.. when an over-long paragraph was split at sentence boundaries, else 0
+
+    @property
+    def searchable(self) -> bool:
+        return self.kind in SEARCHABLE
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    paragraphs: tuple[Paragraph, ...]
+    source: str | None = None  # the outlet, e.g. "Reuters"
+    date: str | None = None  # ISO date, YYYY-MM-DD, when known
+    byline: str | None = None
+    url: str | None = None
+    origin: str | None = None  # the file it came from (several articles may share a JSONL file)
+    origin_hash: str | None = None  # content hash of that file, for incremental re-indexing
+    metadata: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+_ABBREVIATIONS = (
+    "Mr Mrs Ms Dr Prof Sr Jr St Gen Col Lt Sgt Capt Gov Sen Rep Rev Hon Inc Corp Ltd Co No vs "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec U.S U.K U.N E.U a.m p.m i.e e.g etc"
+).split()
+_ABBREV_RE = re.compile(r"(?:\b(?:%s)|\b[A-Z])\.$" % "|".join(re.escape(a) for a in _ABBREVIATIONS))
+_SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; keeps closing quotes with their sentence and skips 'U.S.'-style
+    abbreviations, which is what news text needs."""
+    sentences, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.end()].rstrip()
+        head = re.sub(r"""["'”’)\]]+$""", "", candidate)
+        if _ABBREV_RE.search(head):
+            continue
+        sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return [s for s in sentences if s]
+
+
+def _split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for sentence in split_sentences(text):
+        while len(sentence) > limit:  # one giant sentence: cut at a space
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if current and len(current) + 1 + len(sentence) > limit:
+            chunks.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# --- paragraph classification ----------------------------------------------------------------
+
+_BULLET_RE = re.compile(r"^\s*(?:[-*•–—]|\d+[.)])\s+")
+_BOILERPLATE_RE = re.compile(
+    r"""^(?:sign\ up\ here\.?|(?:\(|\[)?(?:additional\ )?(?:reporting|writing|editing|compiled)\ by\b.*
+        |our\ standards:.*|.*\bopens\ new\ tab\s*$|(?:read|see)\ (?:more|also):?.*|click\ here\b.*
+        |subscribe\b.*|follow\ (?:us|me)\b.*|share\ (?:this|on)\b.*|advertisement|related:.*
+        |copyright\b.*|©.*|all\ rights\ reserved\.?)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_REPORTING_BY_RE = re.compile(r"^\(?(?:reporting|writing) by\s+([^;,.)]+)", re.IGNORECASE)
+_BY_LINE_RE = re.compile(r"^by\s+([A-Z][\w.'-]+(?:\s+(?:and\s+)?[A-Z][\w.'-]+){0,5})\s*$")
+_DATELINE_RE = re.compile(
+    r"^([A-Z][A-Z .'’-]+),\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\((Reuters|AP|AFP|Bloomberg|UPI)\)"
+)
+_FILENAME_META_RE = re.compile(r"^([a-z][a-z0-9]+)[-_](\d{4}-\d{2}-\d{2})(?:[-_]|$)")
+_OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "bbc": "BBC", "cnn": "CNN", "npr": "NPR", "nyt": "NYT"}
+
+
+def _classify(text: str) -> str:
+    if _BOILERPLATE_RE.match(text):
+        return BOILERPLATE
+    words = text.split()
+    letters = [c for c in text if c.isalpha()]
+    if len(words) <= 10 and letters and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        return HEADING  # "UPSIDES FOR NORTH KOREA?"
+    return BODY
+
+
+def _blocks(text: str) -> list[str]:
+    """Paragraphs as the article has them: blank-line blocks when there are any, else lines.
+    Bullet lines stay separate even inside a block."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if re.search(r"\n[ \t]*\n", text):
+        blocks = []
+        for block in re.split(r"\n[ \t]*\n+", text):
+            lines = [ln.strip() for ln in block.split("\n") if ln.strip()]
+            if lines and all(_BULLET_RE.match(ln) for ln in lines):
+                blocks.extend(lines)
+            elif lines:
+                blocks.append(" ".join(lines))
+        return blocks
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def _looks_like_headline(block: str) -> bool:
+    return len(block) <= 200 and not _BULLET_RE.match(block) and not block.rstrip().endswith((".", ":"))
+
+
+def parse_text(
+    text: str,
+    *,
+    article_id: str,
+    title: str | None = None,
+    source: str | None = None,
+    date: str | None = None,
+    byline: str | None = None,
+    url: str | None = None,
+    markdown: bool = False,
+) -> Article:
+    """Turn an article's plain text into numbered paragraphs, finding headline, byline and outlet."""
+    text = strip_control(text)
+    blocks = _blocks(text)
+    if markdown:
+        blocks = [b for b in blocks if not re.fullmatch(r"[-*_=]{3,}", b)]
+    if title is None and blocks:
+        first = blocks[0]
+        if markdown and first.startswith("#"):
+            title = first.lstrip("#").strip()
+            blocks = blocks[1:]
+        elif _looks_like_headline(first) and len(blocks) > 1:
+            title = first
+            blocks = blocks[1:]
+    elif title and blocks and _norm(blocks[0]) == _norm(title):
+        blocks = blocks[1:]  # the extractor repeated the headline as the first line
+
+    paragraphs: list[Paragraph] = []
+    number = 0
+    for position, block in enumerate(blocks):
+        kind = BODY
+        if markdown and block.startswith("#"):
+            block, kind = block.lstrip("#").strip(), HEADING
+        elif _BULLET_RE.match(block):
+            kind = BULLET
+        else:
+            kind = _classify(block)
+        if position < 3 and (m := _BY_LINE_RE.match(block)):
+            byline = byline or m.group(1)
+            continue  # a "By Jane Doe" line is metadata, not a paragraph
+        if kind == BOILERPLATE and (m := _REPORTING_BY_RE.match(block)):
+            byline = byline or m.group(1).strip()
+        if (m := _DATELINE_RE.match(block)) and source is None:
+            source = m.group(2)
+        if not block:
+            continue
+        number += 1
+        if kind in SEARCHABLE and len(block) > MAX_PARAGRAPH_CHARS:
+            for part, chunk in enumerate(_split_long(block), start=1):
+                paragraphs.append(Paragraph(number, chunk, kind, part))
+        else:
+            paragraphs.append(Paragraph(number, block, kind))
+
+    if not title:
+        first_bullet = next((p for p in paragraphs if p.kind == BULLET), None)
+        first = first_bullet or next((p for p in paragraphs if p.searchable), None)
+        title = _BULLET_RE.sub("", first.text)[:120] if first else article_id
+    return Article(
+        id=article_id,
+        title=title.strip(),
+        paragraphs=tuple(paragraphs),
+        source=source,
+        date=date,
+        byline=byline,
+        url=url,
+    )
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
+
+
+_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control(text: str) -> str:
+    """Drop terminal escapes and control characters (newlines and tabs stay): articles are untrusted."""
+    return _CONTROL_RE.sub("", text.lstrip("\ufeff"))
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str | None]:
+    """Decode a text file; returns (text, warning). Binary content raises LoadError."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"{name}: broken UTF-16 text ({exc.reason}); re-save it as UTF-8") from exc
+    head = data[:8192]
+    if b"\x00" in head:
+        raise LoadError(f"{name}: looks like a binary file, not text; skipped")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for c in text[:8192] if (ord(c) < 32 and c not in "\n\r\t") or c == "\ufffd")
+    if controls > max(2, len(text[:8192]) // 100):
+        raise LoadError(f"{name}: looks like a binary file, not text; skipped")
+    return text, f"{name}: not valid UTF-8, read as Windows-1252/Latin-1"
+
+
+# --- loaders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    articles: list[Article]
+    warnings: list[str]
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
+    m = _FILENAME_META_RE.match(stem.lower())
+    if not m:
+        return None, None
+    outlet = _OUTLET_NAMES.get(m.group(1), m.group(1).capitalize())
+    return outlet, m.group(2)
+
+
+def load_file(path: Path, article_id: str) -> LoadedFile:
+    """Read one file into articles. Raises LoadError when the whole file is unusable."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"{name}: {size // 2**20} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; skipped")
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise LoadError(f"{name}: permission denied; skipped") from exc
+    except IsADirectoryError as exc:
+        raise LoadError(f"{name}: is a directory") from exc
+    except OSError as exc:
+        raise LoadError(f"{name}: cannot read ({exc.strerror}); skipped") from exc
+    digest = file_hash(data)
+    text, warning = decode_bytes(data, name)
+    warnings = [warning] if warning else []
+    suffix = path.suffix.lower()
+    origin = str(path.resolve())
+
+    if suffix == ".jsonl":
+        articles, line_warnings = _parse_jsonl(text, name, article_id)
+        warnings.extend(line_warnings)
+    elif suffix in (".html", ".htm"):
+        articles = [_parse_html(text, name, article_id)]
+    else:
+        source, date = _meta_from_filename(path.stem)
+        articles = [
+            parse_text(text, article_id=article_id, source=source, date=date, markdown=suffix in (".md", ".markdown"))
+        ]
+    articles = [replace(a, origin=origin, origin_hash=digest) for a in articles]
+    empty = [a for a in articles if not any(p.searchable for p in a.paragraphs)]
+    for a in empty:
+        warnings.append(f"{name}: article {a.id!r} has no text paragraphs; skipped")
+    articles = [a for a in articles if a not in empty]
+    if not articles and not warnings:
+        warnings.append(f"{name}: no article text found; skipped")
+    return LoadedFile(articles, warnings)
+
+
+def _parse_html(html: str, name: str, article_id: str) -> Article:
+    import trafilatura  # slow import; only when HTML is indexed
+
+    try:
+        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
+    except Exception as exc:  # trafilatura raises a variety of parser errors on malformed pages
+        raise LoadError(f"{name}: could not parse HTML ({exc}); skipped") from exc
+    meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
+    text = meta.get("text") or ""
+    if not text.strip():
+        raise LoadError(f"{name}: no article text found in the HTML; skipped")
+    return parse_text(
+        text,
+        article_id=article_id,
+        title=meta.get("title") or None,
+        source=meta.get("sitename") or meta.get("hostname") or None,
+        date=meta.get("date") or None,
+        byline=meta.get("author") or None,
+        url=meta.get("url") or None,
+    )
+
+
+def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:
+    articles, warnings = [], []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            warnings.append(f"{name}:{lineno}: not valid JSON ({exc.msg}); line skipped")
+            continue
+        if not isinstance(record, dict):
+            warnings.append(f"{name}:{lineno}: expected a JSON object; line skipped")
+            continue
+        body = record.get("text")
+        if isinstance(body, list):  # a list of paragraphs
+            body = "\n\n".join(str(p) for p in body)
+        if not isinstance(body, str) or not body.strip():
+            warnings.append(f"{name}:{lineno}: missing or empty \"text\"; line skipped")
+            continue
+        fields = {}
+        for key in ("title", "url", "date", "source", "byline", "author"):
+            value = record.get(key)
+            if value is not None and not isinstance(value, str | int | float):
+                warnings.append(f"{name}:{lineno}: field {key!r} is not a string; ignored")
+                value = None
+            fields[key] = str(value).strip() if value is not None else None
+        raw_id = record.get("id")
+        aid = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
+        # Blank-line blocks are paragraphs; with no blank lines each line is one.
+        article = parse_text(
+            body,
+            article_id=aid,
+            title=fields["title"] or None,
+            source=fields["source"],
+            date=_iso_date(fields["date"]),
+            byline=fields["byline"] or fields["author"],
+            url=fields["url"],
+        )
+        articles.append(article)
+    return articles, warnings
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = re.match(r"(\d{4}-\d{2}-\d{2})", value)
+    if m:
+        return m.group(1)
+    try:
+        from dateutil import parser as dateparser  # installed with trafilatura
+
+        return dateparser.parse(value).date().isoformat()
+    except (ValueError, OverflowError, ImportError):
+        return None
+
+
+# --- walking paths ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    article_id: str  # id for a single-article file: its path relative to the given folder, sans suffix
+
+
+def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[str]]:
+    """Expand files and folders (recursively, following links once) into supported files."""
+    found: list[SourceFile] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for raw in paths:
+        root = Path(raw).expanduser()
+        if not root.exists():
+            warnings.append(f"{raw}: no such file or folder; skipped")
+            continue
+        if root.is_file():
+            real = os.path.realpath(root)
+            if real not in seen:
+                seen.add(real)
+                if root.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    warnings.append(f"{raw}: unsupported file type {root.suffix or '(none)'}; "
+                                    f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+                else:
+                    found.append(SourceFile(root, root.stem))
+            continue
+        visited_dirs: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: warnings.append(
+                f"{e.filename}: cannot read folder ({e.strerror}); skipped")):
+            real_dir = os.path.realpath(dirpath)
+            if real_dir in visited_dirs:  # a symlink loop
+                dirnames[:] = []
+                continue
+            visited_dirs.add(real_dir)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for filename in sorted(filenames):
+                path = Path(dirpath) / filename
+                if filename.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                real = os.path.realpath(path)
+                if real in seen:
+                    continue
+                seen.add(real)
+                rel = path.relative_to(root).with_suffix("")
+                found.append(SourceFile(path, rel.as_posix()))
+    return found, warnings
+
+
+def iter_loaded(files: list[SourceFile]) -> Iterator[tuple[SourceFile, LoadedFile | LoadError]]:
+    for source in files:
+        try:
+            yield source, load_file(source.path, source.article_id)
+        except LoadError as exc:
+            yield source, exc
+
+
+def require_files(paths: list[str]) -> None:
+    if not paths:
+        raise QAError("no paths given: name files or folders of articles to index")

@@ -1,0 +1,28 @@
+"""Errors a user can act on.
+
+Library code raises these instead of printing or exiting; only the CLI turns them into exit codes.
+"""
+
+
+class QAError(Exception):
+    """Something went wrong that the user can fix; the message says what and what to do."""
+
+
+class IndexMissingError(QAError):
+    """There is no index at the given location yet."""
+
+
+class IndexLockedError(QAError):
+    """Another process is writing the index."""
+
+
+class ModelMismatchError(QAError):
+    """The index was built with a different embedding model."""
+
+
+class LoadError(QAError):
+    """A file could not be read as an article."""
+
+
+class LLMError(QAError):
+    """The LLM backend failed (connection, timeout, bad output)."""

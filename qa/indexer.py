@@ -1,0 +1,151 @@
+"""Ingest: files to articles to vectors to the store, incrementally and in crash-safe batches.
+
+A file whose content hash is already indexed costs one read and no embedding; a changed file
+replaces all the articles it gave before. Commits happen every few thousand paragraphs so a killed
+run keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .documents import Article, LoadedFile, SourceFile, file_hash, find_files, load_file
+from .embeddings import Embedder
+from .errors import LoadError, QAError
+from .store import Store, StoreWriter
+
+
+@dataclass
+class IndexReport:
+    files: int = 0
+    unchanged: int = 0
+    articles: int = 0
+    paragraphs: int = 0  # paragraphs embedded in this run
+    skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+ProgressFn = Callable[[int, int], None]  # (files done, files total)
+
+
+def index_paths(
+    store: Store,
+    embedder: Embedder,
+    paths: list[str | os.PathLike],
+    *,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    commit_every: int = 2000,
+) -> IndexReport:
+    """Index files and folders into `store`; returns what was done and what was skipped."""
+    files, warnings = find_files(paths)
+    report = IndexReport(files=len(files), warnings=list(warnings))
+    if not files:
+        raise QAError(
+            "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
+        )
+    with store.writer(on_wait=on_wait) as writer:
+        if rebuild:
+            writer.clear()
+        writer.set_model(embedder.name, embedder.dimension)
+        known = {} if rebuild else store.origin_hashes()
+        batch = _Batch(writer, embedder, report, commit_every)
+        for done, source in enumerate(files, start=1):
+            origin = str(source.path.resolve())
+            loaded = _load_if_changed(source, known.get(origin), report)
+            if loaded is not None:
+                writer.remove_origin(origin)
+                batch.add(_unique_ids(store, loaded.articles))
+            if progress:
+                progress(done, len(files))
+        batch.flush(final=True)
+    return report
+
+
+def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> IndexReport:
+    """Index articles built in code (the Python API); same ids replace earlier versions."""
+    report = IndexReport(articles=0)
+    with store.writer() as writer:
+        writer.set_model(embedder.name, embedder.dimension)
+        batch = _Batch(writer, embedder, report, commit_every=10**9)
+        batch.add(list(articles))
+        batch.flush(final=True)
+    return report
+
+
+def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexReport) -> LoadedFile | None:
+    if known_hash is not None:
+        try:
+            if file_hash(source.path.read_bytes()) == known_hash:
+                report.unchanged += 1
+                return None
+        except OSError:
+            pass  # load_file reports the error properly
+    try:
+        loaded = load_file(source.path, source.article_id)
+    except LoadError as exc:
+        report.skipped += 1
+        report.warnings.append(str(exc))
+        return None
+    report.warnings.extend(loaded.warnings)
+    if not loaded.articles:
+        report.skipped += 1
+    return loaded
+
+
+def _unique_ids(store: Store, articles: list[Article]) -> list[Article]:
+    """Give a file's article another id when that id belongs to an article from a different file
+    (two folders both holding `001.txt`)."""
+    out = []
+    for article in articles:
+        candidate, n = article.id, 1
+        while True:
+            row = store.db.execute("SELECT origin FROM articles WHERE id = ?", (candidate,)).fetchone()
+            if row is None or row[0] == article.origin or article.origin is None:
+                break
+            n += 1
+            parent = Path(article.origin).parent.name
+            candidate = f"{parent}/{article.id}" if n == 2 and parent else f"{article.id}-{n}"
+        out.append(replace(article, id=candidate) if candidate != article.id else article)
+    return out
+
+
+class _Batch:
+    """Collects articles, embeds them a few hundred paragraphs at a time, commits periodically."""
+
+    def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int):
+        self.writer = writer
+        self.embedder = embedder
+        self.report = report
+        self.commit_every = commit_every
+        self.pending: list[Article] = []
+        self.pending_paragraphs = 0
+        self.uncommitted = 0
+
+    def add(self, articles: list[Article]) -> None:
+        for article in articles:
+            self.pending.append(article)
+            self.pending_paragraphs += sum(p.searchable for p in article.paragraphs)
+        if self.pending_paragraphs >= 256:
+            self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        if self.pending:
+            texts = [p.text for a in self.pending for p in a.paragraphs if p.searchable]
+            vectors = self.embedder.encode(texts)
+            start = 0
+            for article in self.pending:
+                count = sum(p.searchable for p in article.paragraphs)
+                self.writer.add_article(article, vectors[start : start + count])
+                start += count
+            self.report.articles += len(self.pending)
+            self.report.paragraphs += len(texts)
+            self.uncommitted += len(texts)
+            self.pending, self.pending_paragraphs = [], 0
+        if final or self.uncommitted >= self.commit_every:
+            self.writer.commit()
+            self.uncommitted = 0

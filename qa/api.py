@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 
 from .answer import Answer
 from .answer.extractive import answer_extractively
+from .config import load_settings
+from .errors import LLMError
 from .documents import Article
 from .embeddings import Embedder, canonical_model_name
 from .indexer import IndexReport, add_articles, index_paths
@@ -25,11 +28,18 @@ from .store import ArticleSummary, Store
 class QA:
     """An open index plus the model and retriever that go with it."""
 
-    def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False):
+    def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False,
+                 llm: str | None = None, base_url: str | None = None, llm_model: str | None = None):
+        """`llm`: auto (a configured server, else the local model if installed, else extractive),
+        local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
+        config file, as for the CLI."""
         self.store = Store.open(index, create=create)
         self._model_name = model
         self._embedder: Embedder | None = None
         self._retriever: Retriever | None = None
+        self._llm_settings = load_settings(llm=llm, base_url=base_url, llm_model=llm_model)
+        self._backend = None
+        self._backend_chosen = False
 
     def close(self) -> None:
         self.store.close()
@@ -51,6 +61,16 @@ class QA:
                 self.store.check_model(canonical_model_name(self._model_name), self.store.dimension or 0)
             self._embedder = Embedder(name)
         return self._embedder
+
+    @property
+    def backend(self):
+        """The LLM backend, or None for extractive answers; loaded on first use, then kept."""
+        if not self._backend_chosen:
+            from .answer.llm import choose_backend
+
+            self._backend = choose_backend(self._llm_settings)
+            self._backend_chosen = True
+        return self._backend
 
     @property
     def retriever(self) -> Retriever:
@@ -93,7 +113,18 @@ class QA:
                since: str | None = None, until: str | None = None) -> SearchResult:
         return self.retriever.search(question, k, article=article, since=since, until=until)
 
-    def ask(self, question: str, k: int = 5, *, article: str | None = None,
-            since: str | None = None, until: str | None = None) -> Answer:
+    def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,
+            until: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
+        come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
         result = self.search(question, k, article=article, since=since, until=until)
-        return answer_extractively(question, result, self.embedder)
+        backend = self.backend
+        if backend is None:
+            return answer_extractively(question, result, self.embedder)
+        from .answer.llm import answer_with_llm
+
+        try:
+            return answer_with_llm(question, result, backend, self.embedder, on_token)
+        except LLMError as exc:
+            fallback = answer_extractively(question, result, self.embedder)
+            return replace(fallback, notice=None, warning=f"LLM failed: {exc}. Showing the extractive answer instead.")

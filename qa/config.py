@@ -22,6 +22,7 @@ class Settings:
     llm: str = "auto"
     base_url: str | None = None
     llm_model: str | None = None
+    llm_timeout: float = 60.0  # seconds an LLM server may take to answer before we fall back
 
 
 def config_path() -> Path:
@@ -32,11 +33,12 @@ def config_path() -> Path:
 
 
 def _coerce(name: str, value: object, where: str) -> object:
-    if name == "k":
+    if name in ("k", "llm_timeout"):
+        kind = int if name == "k" else float
         try:
-            return int(value)  # type: ignore[arg-type]
+            return kind(value)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise QAError(f"{where}: k must be a whole number, not {value!r}") from exc
+            raise QAError(f"{where}: {name} must be a number, not {value!r}") from exc
     return None if value in ("", None) else str(value)
 
 

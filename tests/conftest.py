@@ -21,6 +21,7 @@ def _isolated_config(tmp_path_factory, monkeypatch):
     for name in list(os.environ):
         if name.startswith("QA_") and name != "QA_CONFIG":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("QA_LLM", "none")  # extractive unless a test asks for an LLM: LLM tests are few
 
 
 @pytest.fixture(scope="session")

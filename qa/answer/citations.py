@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..store import Passage
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_PLACEHOLDER_RE = re.compile(r"\[(?:n|N|\?|citation|source|passage)\]")  # a small model copying the instructions
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,119 @@ def number_citations(pieces: list[tuple[str, Passage | None]]) -> tuple[str, lis
             citations.append(Citation(numbers[passage.id], passage, passage.text))
         parts.append(f"{sentence} [{numbers[passage.id]}]")
     return " ".join(parts), citations
+
+
+# --- verification of an LLM's draft -----------------------------------------------------------------
+
+_QUOTE_RE = re.compile(r"[\"“”]([^\"“”]{12,}?)[\"“”]")  # double-quoted spans long enough to be quotes
+_WORD_RE = re.compile(r"[^\W_]+")
+_SUPPORT_COSINE = 0.55  # sentence-to-paragraph cosine that counts as support on its own
+_SUPPORT_OVERLAP = 0.6  # share of the sentence's content words found in the paragraph
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but of to in on at for with by from as is are was were be been it its this that these "
+    "those he she they his her their him them i we you said says say told according also has have had "
+    "would could will may might not no do does did than then there which who whom what when where why how "
+    "about into after before over under more most some any such".split()
+)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    sentence: str
+    citations: list[int]  # final numbers, after renumbering
+    supported: bool
+    support: float  # best of cosine and word overlap against the cited paragraph(s)
+    quotes_verbatim: bool | None  # None when the sentence quotes nothing
+    action: str  # kept | cited (a citation was added) | removed
+
+    def as_json(self) -> dict:
+        return {
+            "sentence": self.sentence,
+            "citations": self.citations,
+            "supported": self.supported,
+            "support": round(self.support, 3),
+            "quotes_verbatim": self.quotes_verbatim,
+            "action": self.action,
+        }
+
+
+def normalise_for_quote(text: str) -> str:
+    """Curly quotes to straight, runs of whitespace to one space: the only liberties a quote may take."""
+    table = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
+    return re.sub(r"\s+", " ", text.translate(table)).strip()
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD_RE.findall(text.lower()) if w not in _FUNCTION_WORDS and len(w) > 2}
+
+
+def word_overlap(sentence: str, paragraph: str) -> float:
+    words = _content_words(sentence)
+    if not words:
+        return 1.0
+    para = _content_words(paragraph)
+    # a crude stem match: "dispatched" finds "dispatching"
+    hit = sum(1 for w in words if w in para or any(p.startswith(w[:5]) for p in para if len(w) > 5))
+    return hit / len(words)
+
+
+def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
+    that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
+    supports or whose quotes are not verbatim, and renumber citations by first use."""
+    from ..documents import split_sentences
+
+    draft = _PLACEHOLDER_RE.sub("", re.sub(r"\s+", " ", draft)).strip()
+    sentences = [s for s in split_sentences(draft) if MARKER_RE.sub("", s).strip()]
+    if not sentences:
+        return "", [], []
+    bare = [MARKER_RE.sub("", s).replace(" .", ".").strip() for s in sentences]
+    sentence_vectors = embedder.encode(bare)
+    passage_vectors = embedder.encode([p.text for p in passages]) if passages else None
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    kept_text: list[str] = []
+    checks: list[SentenceCheck] = []
+    for i, sentence in enumerate(sentences):
+        cited = []
+        for group in MARKER_RE.findall(sentence):
+            for n in (int(x) for x in group.split(",")):
+                if 1 <= n <= len(passages) and n - 1 not in cited:
+                    cited.append(n - 1)
+        scores = [
+            max(float(sentence_vectors[i] @ passage_vectors[j]), word_overlap(bare[i], passages[j].text))
+            for j in range(len(passages))
+        ] if passages else []
+        action = "kept"
+        if not cited and scores:
+            best = max(range(len(scores)), key=scores.__getitem__)
+            cited = [best]
+            action = "cited"
+        support = max((scores[j] for j in cited), default=0.0)
+        supported = _is_supported(bare[i], [passages[j] for j in cited], sentence_vectors[i], passage_vectors, cited)
+        quotes = _QUOTE_RE.findall(bare[i])
+        verbatim = None
+        if quotes:
+            cited_text = " ".join(normalise_for_quote(passages[j].text) for j in cited)
+            verbatim = all(normalise_for_quote(q).strip(" ,.") in cited_text for q in quotes)
+        if not supported or verbatim is False:
+            checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed"))
+            continue
+        final = []
+        for j in cited:
+            p = passages[j]
+            if p.id not in numbers:
+                numbers[p.id] = len(numbers) + 1
+                citations.append(Citation(numbers[p.id], p, p.text))
+            final.append(numbers[p.id])
+        kept_text.append(bare[i] + " " + "".join(f"[{n}]" for n in final))
+        checks.append(SentenceCheck(bare[i], final, True, support, verbatim, action))
+    return " ".join(kept_text), citations, checks
+
+
+def _is_supported(sentence: str, cited: list[Passage], vector, passage_vectors, indices: list[int]) -> bool:
+    if not cited:
+        return False
+    overlap = max(word_overlap(sentence, p.text) for p in cited)
+    cosine = max(float(vector @ passage_vectors[j]) for j in indices)
+    return overlap >= _SUPPORT_OVERLAP or cosine >= _SUPPORT_COSINE

@@ -1,0 +1,322 @@
+"""LLM answers: the backends (llama.cpp in-process, any OpenAI-compatible server) and the pipeline
+that prompts them with the evidence, then verifies every sentence of what comes back.
+
+The model only drafts; what reaches the user is the verified draft: citations checked and
+renumbered, quotes checked verbatim, unsupported sentences removed. When the evidence is weak the
+model is never called; when the model fails the caller falls back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ..config import Settings
+from ..errors import LLMError, QAError
+from ..retriever import SearchResult
+from ..store import Passage
+from .citations import Answer, verify_answer
+from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain
+from .local_model import assemble_default_model, find_local_model, parts_installed
+
+TokenFn = Callable[[str], None]
+MAX_ANSWER_TOKENS = 320
+MAX_PROMPT_PASSAGES = 6
+MAX_PROMPT_CHARS = 3200  # about 800 tokens: ~12 s of prefill on 2 cores is the budget
+_DONT_KNOW_RE = re.compile(
+    r"^\W*(i (do not|don't) know|the passages (do not|don't)|(there is )?no information|not (mentioned|stated))",
+    re.IGNORECASE,
+)
+
+
+class Backend(Protocol):
+    name: str  # "local" | "openai"
+    model: str
+
+    def complete(self, messages: list[dict], on_token: TokenFn | None = None,
+                 max_tokens: int = MAX_ANSWER_TOKENS) -> str: ...
+
+
+# --- prompts -------------------------------------------------------------------------------------
+
+
+def prompt_dir() -> Path:
+    """`prompts/` ships inside the wheel as qa/prompts; in a checkout it is the top-level folder."""
+    packaged = Path(__file__).resolve().parents[1] / "prompts"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "prompts"
+
+
+@lru_cache(maxsize=8)
+def load_prompt(name: str) -> str:
+    try:
+        return (prompt_dir() / f"{name}.txt").read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise QAError(f"prompt template {name}.txt is missing from {prompt_dir()}; reinstall qa") from exc
+
+
+_TAG_RE = re.compile(r"</?\s*passage\b[^>]*>?", re.IGNORECASE)
+
+
+def _as_data(text: str) -> str:
+    """Passages are delimited by tags; an article must not be able to close or forge one."""
+    return _TAG_RE.sub("", text).replace("{", "(").replace("}", ")")
+
+
+def build_messages(question: str, passages: list[Passage]) -> list[dict]:
+    template = load_prompt("passage")
+    blocks = [
+        template.format(
+            n=n, source=_as_data(p.source or "unknown"), date=p.date or "undated", paragraph=p.paragraph,
+            speakers=_as_data(", ".join(p.speakers) or "none"), text=_as_data(p.text),
+        )
+        for n, p in enumerate(passages, 1)
+    ]
+    user = load_prompt("answer_user").format(passages="\n".join(blocks), question=_as_data(question))
+    return [{"role": "system", "content": load_prompt("answer_system")}, {"role": "user", "content": user}]
+
+
+def select_passages(result: SearchResult, required: list[Passage] = ()) -> list[Passage]:
+    """The passages worth the model's time: those with real support, best first, within a budget.
+    Passages in `required` (e.g. every statement of the asked-about speaker) always go in."""
+    best = result.best_support
+    floor = max(ABSTAIN_BELOW, best * 0.6)
+    chosen = list(required)
+    for p in result.passages:
+        evidence = result.evidence.get(p.id)
+        if p in chosen or evidence is None or evidence.support < floor:
+            continue
+        if len(chosen) >= MAX_PROMPT_PASSAGES or sum(len(c.text) for c in chosen) + len(p.text) > MAX_PROMPT_CHARS:
+            break
+        chosen.append(p)
+    return chosen
+
+
+# --- the pipeline --------------------------------------------------------------------------------
+
+
+def answer_with_llm(
+    question: str, result: SearchResult, backend: Backend, embedder, on_token: TokenFn | None = None,
+    required: list[Passage] = (),
+) -> Answer:
+    """Draft with the LLM, verify every sentence, and return the verified answer."""
+    if should_abstain(result):
+        return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
+                      extra={"model": backend.model, "verification": []})
+    passages = select_passages(result, list(required))
+    draft = backend.complete(build_messages(question, passages), on_token)
+    if not draft.strip():
+        raise LLMError("the LLM returned an empty answer")
+    if _DONT_KNOW_RE.match(draft.strip()):
+        return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
+                      extra={"model": backend.model, "draft": draft, "verification": []})
+    text, citations, checks = verify_answer(draft, passages, embedder)
+    if not text:
+        raise LLMError("no sentence of the LLM's answer could be verified against the passages")
+    removed = sum(c.action == "removed" for c in checks)
+    warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
+    return Answer(question, text, False, backend.name, citations, result.passages, warning=warning,
+                  extra={"model": backend.model, "verification": [c.as_json() for c in checks]})
+
+
+# --- backends ------------------------------------------------------------------------------------
+
+
+class LocalBackend:
+    """llama.cpp in this process (xllamacpp). Loads once; the KV cache of a repeated prompt prefix is
+    reused between questions (cache_prompt)."""
+
+    name = "local"
+
+    def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None):
+        self.model = model_path.name
+        self._server = _start_local(str(model_path), n_ctx, threads or min(os.cpu_count() or 2, 8))
+
+    def complete(self, messages: list[dict], on_token: TokenFn | None = None,
+                 max_tokens: int = MAX_ANSWER_TOKENS) -> str:
+        request = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
+                   "cache_prompt": True}
+        pieces: list[str] = []
+        failures: list[str] = []
+        cancel = threading.Event()
+
+        def on_chunk(chunk: dict) -> bool:
+            if cancel.is_set():
+                return True
+            if "error" in chunk or ("code" in chunk and "choices" not in chunk):
+                error = chunk.get("error", chunk)
+                failures.append(str(error.get("message", error) if isinstance(error, dict) else error))
+                return True
+            for choice in chunk.get("choices", []):
+                piece = (choice.get("delta") or {}).get("content")
+                if piece:
+                    pieces.append(piece)
+                    if on_token:
+                        try:
+                            on_token(piece)
+                        except Exception as exc:  # noqa: BLE001 - the library would swallow it
+                            failures.append(f"output failed: {exc}")
+                            return True
+            return False
+
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._server.handle_chat_completions(request, on_chunk)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                errors.append(exc)
+
+        # A worker thread keeps the main thread free to receive Ctrl-C, which then stops generation.
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            cancel.set()
+            worker.join()
+            raise
+        if errors:
+            raise LLMError(f"the local model failed: {errors[0]}")
+        if failures:
+            message = failures[0]
+            if "context" in message.lower() or "exceed" in message.lower():
+                raise LLMError("the prompt is too long for the local model's context window")
+            raise LLMError(f"the local model failed: {message}")
+        return "".join(pieces)
+
+
+@lru_cache(maxsize=2)
+def _start_local(path: str, n_ctx: int, threads: int):
+    try:
+        import xllamacpp as xlc
+    except ImportError as exc:
+        raise LLMError("the local LLM runtime (xllamacpp) is not installed; run ./setup.sh") from exc
+    params = xlc.CommonParams()
+    params.model.path = path
+    params.n_ctx = n_ctx  # the default (the model's 32k) would allocate a huge KV cache
+    params.n_parallel = 1
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.cache_prompt = True
+    params.verbosity = -1
+    try:
+        return xlc.Server(params)
+    except (RuntimeError, ValueError) as exc:
+        raise LLMError(f"cannot load the local model {path}: {exc}") from exc
+
+
+class OpenAIBackend:
+    """Any server speaking the OpenAI chat API: Ollama, llama.cpp's server, vLLM, LM Studio, OpenAI."""
+
+    name = "openai"
+
+    def __init__(self, base_url: str, model: str | None = None, timeout: float = 60.0, retries: int = 1):
+        try:
+            from openai import OpenAI
+        except ImportError as exc:
+            raise QAError("the openai package is not installed; run ./setup.sh") from exc
+        # The key comes from the environment only; local servers accept any non-empty key.
+        key = os.environ.get("QA_API_KEY") or os.environ.get("OPENAI_API_KEY") or "no-key"
+        self.base_url = base_url
+        self.client = OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=retries)
+        self._model = model
+
+    @property
+    def model(self) -> str:
+        if self._model is None:
+            self._model = self._call(lambda: self.client.models.list().data[0].id)
+        return self._model
+
+    def complete(self, messages: list[dict], on_token: TokenFn | None = None,
+                 max_tokens: int = MAX_ANSWER_TOKENS) -> str:
+        def run() -> str:
+            pieces = []
+            chunks = 0
+            stream = self.client.chat.completions.create(
+                model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True,
+            )
+            try:
+                for chunk in stream:  # noqa: B007
+                    chunks += 1
+                    if not chunk.choices:
+                        continue
+                    piece = chunk.choices[0].delta.content if chunk.choices[0].delta else None
+                    if piece:
+                        pieces.append(piece)
+                        if on_token:
+                            on_token(piece)
+            except Exception as exc:  # noqa: BLE001 - whatever the transport raised, the answer is cut
+                if chunks:
+                    raise LLMError(f"the LLM server at {self.base_url} stopped mid-answer "
+                                   f"({type(exc).__name__})") from exc
+                raise
+            finally:
+                stream.close()
+            if chunks == 0:
+                raise ValueError("no completion chunks in the response")
+            return "".join(pieces)
+
+        return self._call(run)
+
+    def _call(self, fn):
+        import openai
+
+        where = f"the LLM server at {self.base_url}"
+        try:
+            return fn()
+        except LLMError:
+            raise
+        except openai.APITimeoutError as exc:
+            raise LLMError(f"{where} timed out") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMError(f"cannot reach {where} ({exc.__cause__ or exc}); is it running?") from exc
+        except openai.AuthenticationError as exc:
+            raise LLMError(f"{where} refused the API key (set QA_API_KEY or OPENAI_API_KEY)") from exc
+        except openai.APIStatusError as exc:
+            body = str(exc.message or "").lower()
+            if "context" in body or "too long" in body or "exceed" in body:
+                raise LLMError(f"the prompt is too long for the model's context at {where}") from exc
+            raise LLMError(f"{where} answered HTTP {exc.status_code}") from exc
+        except Exception as exc:  # noqa: BLE001 - transport errors raised mid-stream are not wrapped by openai
+            if "timeout" in type(exc).__name__.lower():
+                raise LLMError(f"{where} timed out") from exc
+            raise LLMError(f"{where} sent a malformed or broken response ({type(exc).__name__})") from exc
+
+
+# --- choosing ------------------------------------------------------------------------------------
+
+NO_LLM = ("none", "off", "extractive")
+
+
+def choose_backend(settings: Settings) -> Backend | None:
+    """flag > env > config decided `settings.llm`; `auto` = a configured server, else the local
+    model if installed, else None (extractive)."""
+    choice = (settings.llm or "auto").lower()
+    if choice in NO_LLM:
+        return None
+    if choice in ("openai", "http", "server") or (choice == "auto" and settings.base_url):
+        if not settings.base_url:
+            raise QAError("--llm openai needs --base-url (or QA_BASE_URL), e.g. http://localhost:11434/v1")
+        return OpenAIBackend(settings.base_url, settings.llm_model, timeout=settings.llm_timeout)
+    if choice in ("local", "auto"):
+        path = find_local_model(settings.llm_model if choice == "local" else None)
+        if path is None and parts_installed():
+            path = assemble_default_model()
+        if path is None:
+            if choice == "auto":
+                return None
+            raise QAError("no local LLM is installed; run `qa model setup` (or ./setup.sh), or pass a "
+                          ".gguf path with --llm-model")
+        try:
+            return LocalBackend(path)
+        except LLMError:
+            if choice == "auto":
+                return None
+            raise
+    raise QAError(f"unknown LLM backend {settings.llm!r}; use auto, local, openai or none")

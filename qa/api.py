@@ -22,7 +22,7 @@ from .documents import Article
 from .embeddings import Embedder, canonical_model_name
 from .indexer import IndexReport, add_articles, index_paths
 from .retriever import Retriever, SearchResult
-from .store import ArticleSummary, Store
+from .store import ArticleSummary, SpeakerRecord, Store
 
 
 class QA:
@@ -106,6 +106,11 @@ class QA:
 
     def articles(self) -> list[ArticleSummary]:
         return self.store.articles()
+
+    def speakers(self, article: str | None = None) -> list[SpeakerRecord]:
+        """Who is quoted where: the speakers of one article (id or part of its title) or of all."""
+        article_ids = self.retriever.resolve_articles(article) if article else None
+        return self.store.speakers(article_ids)
 
     # --- questions -------------------------------------------------------------------------------
 

@@ -321,6 +321,39 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
     console.print(f"Removed {removed} article(s).")
 
 
+# --- speakers ------------------------------------------------------------------------------------
+
+
+@main.command("speakers")
+@click.option("--article", default=None, metavar="ID|TITLE", help="Only this article: its id or part of its title.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+def speakers_command(article: str | None, as_json: bool, index_dir: str | None) -> None:
+    """List who is quoted where: each speaker, how many paragraphs quote them, and which.
+
+    Ask what one of them said with `qa ask "What did NAME say?"`.
+    """
+    from .store import Store
+
+    settings = load_settings(index=index_dir)
+    with Store.open(settings.index) as store:
+        article_ids = None
+        if article:
+            article_ids = store.find_articles(article)
+            if not article_ids:
+                raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
+        speakers = store.speakers(article_ids)
+    if as_json:
+        click.echo(json.dumps({"speakers": [
+            {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
+             "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs), "count": len(s.paragraphs)}
+            for s in speakers]}, ensure_ascii=False))
+    else:
+        from .render import print_speakers
+
+        print_speakers(console, speakers)
+
+
 # --- the local model -----------------------------------------------------------------------------
 
 

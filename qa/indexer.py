@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .attribution import attribute
 from .documents import Article, LoadedFile, SourceFile, file_hash, find_files, load_file
 from .embeddings import Embedder
 from .errors import LoadError, QAError
@@ -140,7 +141,7 @@ class _Batch:
             start = 0
             for article in self.pending:
                 count = sum(p.searchable for p in article.paragraphs)
-                self.writer.add_article(article, vectors[start : start + count])
+                self.writer.add_article(article, vectors[start : start + count], attribution=attribute(article))
                 start += count
             self.report.articles += len(self.pending)
             self.report.paragraphs += len(texts)

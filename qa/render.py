@@ -13,7 +13,7 @@ from rich.text import Text
 from .answer import Answer
 from .documents import strip_control
 from .retriever import SearchResult
-from .store import ArticleSummary, Passage
+from .store import ArticleSummary, Passage, SpeakerRecord
 
 def safe(text: str | None) -> str:
     return strip_control(text or "")
@@ -75,3 +75,18 @@ def print_articles(console: Console, articles: list[ArticleSummary]) -> None:
         table.add_row(safe(a.id), safe(a.title), safe(a.source or ""), a.date or "", str(a.paragraphs))
     console.print(table)
     console.print(Text(f"{len(articles)} article(s)", style="dim"))
+
+
+def print_speakers(console: Console, speakers: list[SpeakerRecord]) -> None:
+    if not speakers:
+        console.print("No quoted speakers found. Index articles with `qa index PATH...`.")
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("article", "speaker", "also called", "¶ count", "paragraphs"):
+        table.add_column(column, overflow="fold")
+    for s in speakers:
+        others = {a.lower(): a for a in reversed((*s.aliases, *s.descriptors)) if a.lower() != s.name.lower()}
+        table.add_row(safe(s.article_id), safe(s.name), safe("; ".join(reversed(others.values()))),
+                      str(len(s.paragraphs)), ", ".join(f"¶{n}" for n in s.paragraphs))
+    console.print(table)
+    console.print(Text(f"{len(speakers)} speaker(s)", style="dim"))

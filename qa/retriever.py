@@ -14,7 +14,8 @@ import numpy as np
 
 from .embeddings import Embedder
 from .errors import QAError
-from .store import Passage, Store
+from .speakers import SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers
+from .store import Passage, StatementRecord, Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
 STOPWORDS = frozenset(
@@ -65,9 +66,14 @@ class SearchResult:
     passages: list[Passage]
     evidence: dict[int, Evidence] = field(default_factory=dict)
     terms: tuple[str, ...] = ()
+    speaker: SpeakerMatch | None = None  # set when the question asks what someone said
+    statements: dict[int, list[StatementRecord]] = field(default_factory=dict)  # that speaker's, by passage id
 
     def as_json(self) -> dict:
-        return {"query": self.query, "passages": [p.as_json(i) for i, p in enumerate(self.passages, 1)]}
+        out = {"query": self.query, "passages": [p.as_json(i) for i, p in enumerate(self.passages, 1)]}
+        if self.speaker is not None:
+            out["speaker"] = self.speaker.as_json()
+        return out
 
     @property
     def best_support(self) -> float:
@@ -104,13 +110,19 @@ class Retriever:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
-        allowed = self.store.filtered_ids(self.resolve_articles(article), since, until)
+        article_ids = self.resolve_articles(article)
+        allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
         query_vector = self.embedder.encode_query(question)
         depth = max(self.candidates, k)
         dense = self.store.dense_search(query_vector, depth, allowed)
         lexical = self.store.lexical_search(fts_query(terms), depth, allowed)
         fused = fuse([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
+        match = self.match_speaker(question, article_ids)
+        if match is not None:
+            found = self._speaker_search(question, k, match, terms, query_vector, fused, allowed)
+            if found is not None:
+                return found
         top_ids = [pid for pid, _ in fused[:k]]
         found = self.store.passages(top_ids)
         passages = [replace(found[pid], score=score) for pid, score in fused[:k] if pid in found]
@@ -119,6 +131,84 @@ class Retriever:
             passages=passages,
             evidence=self.evidence(terms, query_vector, passages, allowed),
             terms=tuple(terms),
+        )
+
+    # --- who said what --------------------------------------------------------------------------
+
+    def match_speaker(self, question: str, article_ids: list[str] | None = None) -> SpeakerMatch | None:
+        """For "what did X say?" questions, the indexed speakers X names; None for other questions."""
+        asked = parse_speaker_question(question)
+        if asked is None:
+            return None
+        speakers = resolve_speakers(asked.phrase, self.store.speakers(article_ids))
+        forms = name_forms(asked.phrase, speakers)
+        if not speakers and not forms:
+            return None
+        return SpeakerMatch(asked, speakers, tuple(forms))
+
+    def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None, exclude: set[int]
+                       ) -> tuple[list[int], list[int]]:
+        """Paragraphs naming the speaker: those where the name is a clause's subject, and the rest."""
+        match = " OR ".join('"%s"' % f.replace('"', "") for f in forms)
+        ids = [pid for pid, _ in self.store.lexical_search(match, 1000, allowed) if pid not in exclude]
+        found = self.store.passages(ids)
+        subject, other = [], []
+        for pid in ids:
+            if pid in found:
+                mentioned, acts = mentions(found[pid].text, list(forms))
+                if acts:
+                    subject.append(pid)
+                elif mentioned:
+                    other.append(pid)
+        return subject, other
+
+    def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
+                        query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
+                        ) -> SearchResult | None:
+        """The speaker's attributed paragraphs first (article order, or by the question's topic when it has
+        one); then paragraphs where the speaker's name is a subject ("Christie attacked ..."), then other
+        paragraphs naming them, each by hybrid rank; then the usual hybrid results.
+        Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
+        is neither quoted nor named anywhere in scope."""
+        own = {pid for s in match.speakers for pid in s.paragraph_ids}
+        if allowed is not None:
+            own &= allowed
+        if not own and not match.forms:
+            return None
+        found = self.store.passages(own)
+        ordered = sorted(found.values(), key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
+        fused_score = dict(fused)
+        topic_terms = query_terms(match.question.topic) if match.question.topic else []
+        if topic_terms and len(ordered) > 1:
+            topic_vector = self.embedder.encode_query(match.question.topic)
+            dense = self.store.dense_search(topic_vector, len(own), own)
+            lexical = self.store.lexical_search(fts_query(topic_terms), len(own), own)
+            ranking = fuse([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
+            topic_rank = {pid: r for r, (pid, _) in enumerate(ranking)}
+            ordered.sort(key=lambda p: topic_rank.get(p.id, len(topic_rank)))  # stable: article order breaks ties
+        passages = [replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in ordered[:k]]
+        if len(passages) < k and match.forms:
+            subject, other = self._name_mentions(match.forms, allowed, own)
+            fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
+            named = [pid for group in (subject, other)
+                     for pid in sorted(group, key=lambda i: fused_rank.get(i, len(fused_rank)))]
+            if not own and not named:
+                return None
+            named = named[: k - len(passages)]
+            more = self.store.passages(named)
+            passages += [replace(more[pid], score=0.5 + fused_score.get(pid, 0.0)) for pid in named if pid in more]
+        if len(passages) < k:
+            taken = own | {p.id for p in passages}
+            rest = [(pid, score) for pid, score in fused if pid not in taken][: k - len(passages)]
+            more = self.store.passages([pid for pid, _ in rest])
+            passages += [replace(more[pid], score=score) for pid, score in rest if pid in more]
+        return SearchResult(
+            query=question,
+            passages=passages,
+            evidence=self.evidence(terms, query_vector, passages, allowed),
+            terms=tuple(terms),
+            speaker=match,
+            statements=self.store.statements([p.id for p in passages if p.id in own], [s.id for s in match.speakers]),
         )
 
     def evidence(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .attribution import Attribution
 from .documents import Article, SEARCHABLE
 from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, QAError
 
@@ -47,6 +48,29 @@ CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, number, 
 CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5(text, tokenize='porter unicode61');
 """
 
+# Who said what (qa.attribution): one row per speaker of an article, one per attributed statement.
+_SPEAKER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS speakers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    descriptors TEXT NOT NULL DEFAULT '[]',
+    kind TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS speakers_article ON speakers(article_id);
+CREATE TABLE IF NOT EXISTS statements (
+    speaker_id INTEGER NOT NULL REFERENCES speakers(id) ON DELETE CASCADE,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    cue TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    reference TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statements_speaker ON statements(speaker_id);
+CREATE INDEX IF NOT EXISTS statements_paragraph ON statements(paragraph_id);
+"""
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -75,8 +99,32 @@ class Passage:
             "date": self.date,
             "paragraph": self.paragraph,
             "text": self.text,
+            "speakers": list(self.speakers),
             "score": round(float(self.score), 6),
         }
+
+
+@dataclass(frozen=True)
+class SpeakerRecord:
+    """A speaker of one indexed article, with the paragraphs (row ids, article order) of their statements."""
+
+    id: int
+    article_id: str
+    name: str
+    aliases: tuple[str, ...]
+    descriptors: tuple[str, ...]
+    kind: str
+    paragraph_ids: tuple[int, ...]
+    paragraphs: tuple[int, ...]  # paragraph numbers, as a reader counts
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    paragraph_id: int
+    speaker: str
+    cue: str
+    text: str
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -136,6 +184,8 @@ class Store:
                 db.executescript(_SCHEMA)
                 db.execute("INSERT INTO meta VALUES ('format_version', ?), ('generation', '0')",
                            (str(FORMAT_VERSION),))
+            if "statements" not in existing:
+                db.executescript(_SPEAKER_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise QAError(f"the index database {db_path} is damaged ({exc}); rebuild it with "
                           f"`qa index --rebuild PATH...`") from exc
@@ -267,6 +317,48 @@ class Store:
             args.append(until)
         sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE " + " AND ".join(clauses)
         return {r[0] for r in self.db.execute(sql, args)}
+
+    def speakers(self, article_ids: list[str] | None = None) -> list[SpeakerRecord]:
+        """Speakers of the given articles (all when None), each with their paragraphs in article order."""
+        sql = ("SELECT s.id, s.article_id, s.name, s.aliases, s.descriptors, s.kind, "
+               "group_concat(p.id || ':' || p.number, ',') "
+               "FROM speakers s JOIN statements t ON t.speaker_id = s.id JOIN paragraphs p ON p.id = t.paragraph_id ")
+        args: list = []
+        if article_ids is not None:
+            sql += f"WHERE s.article_id IN ({','.join('?' * len(article_ids))}) "
+            args.extend(article_ids)
+        sql += "GROUP BY s.id ORDER BY s.article_id, s.id"
+        out = []
+        for sid, aid, name, aliases, descriptors, kind, pairs in self.db.execute(sql, args):
+            seen: dict[int, int] = {}
+            for pair in (pairs or "").split(","):
+                if pair:
+                    pid, number = pair.split(":")
+                    seen[int(pid)] = int(number)
+            ordered = sorted(seen.items(), key=lambda item: (item[1], item[0]))
+            out.append(SpeakerRecord(sid, aid, name, tuple(json.loads(aliases)), tuple(json.loads(descriptors)), kind,
+                                     tuple(pid for pid, _ in ordered), tuple(sorted(set(seen.values())))))
+        return out
+
+    def statements(self, paragraph_ids: Iterable[int], speaker_ids: Iterable[int] | None = None
+                   ) -> dict[int, list[StatementRecord]]:
+        """Attributed statements in the given paragraphs (optionally only these speakers'), in text order."""
+        ids = [int(i) for i in paragraph_ids]
+        wanted = None if speaker_ids is None else {int(i) for i in speaker_ids}
+        out: dict[int, list[StatementRecord]] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            rows = self.db.execute(
+                "SELECT t.paragraph_id, t.speaker_id, s.name, t.cue, substr(p.text, t.start + 1, t.end - t.start), "
+                f"t.reference FROM statements t JOIN speakers s ON s.id = t.speaker_id "
+                f"JOIN paragraphs p ON p.id = t.paragraph_id WHERE t.paragraph_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY t.paragraph_id, t.start",
+                chunk,
+            )
+            for pid, sid, name, cue, text, reference in rows:
+                if wanted is None or sid in wanted:
+                    out.setdefault(pid, []).append(StatementRecord(pid, name, cue, text, reference))
+        return out
 
     def lexical_search(self, match: str, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """FTS5 BM25 over paragraph text; returns (paragraph id, bm25 score, higher is better)."""
@@ -406,10 +498,13 @@ class StoreWriter:
         ids = [r[0] for r in self.db.execute("SELECT id FROM articles WHERE origin = ?", (origin,))]
         self.remove_articles(ids)
 
-    def add_article(self, article: Article, vectors: np.ndarray, speakers: list[list[str]] | None = None) -> None:
+    def add_article(self, article: Article, vectors: np.ndarray, speakers: list[list[str]] | None = None,
+                    attribution: Attribution | None = None) -> None:
         """Insert an article (replacing one with the same id); `vectors` has one row per searchable
-        paragraph, in order."""
+        paragraph, in order. `attribution` (qa.attribution) records who is quoted in which paragraph."""
         self._begin()
+        if attribution is not None and speakers is None:
+            speakers = attribution.per_paragraph(len(article.paragraphs))
         self.remove_articles([article.id])
         self.db.execute(
             "INSERT INTO articles (id, title, source, date, byline, url, origin, origin_hash, metadata) "
@@ -418,20 +513,38 @@ class StoreWriter:
              article.origin, article.origin_hash, json.dumps(article.metadata)),
         )
         new_ids = []
+        row_ids: list[int] = []
         for position, paragraph in enumerate(article.paragraphs):
             names = speakers[position] if speakers else []
             cursor = self.db.execute(
                 "INSERT INTO paragraphs (article_id, number, part, kind, text, speakers) VALUES (?,?,?,?,?,?)",
                 (article.id, paragraph.number, paragraph.part, paragraph.kind, paragraph.text, json.dumps(names)),
             )
+            row_ids.append(cursor.lastrowid)
             if paragraph.kind in SEARCHABLE:
                 new_ids.append(cursor.lastrowid)
                 self.db.execute("INSERT INTO paragraphs_fts (rowid, text) VALUES (?, ?)",
                                 (cursor.lastrowid, paragraph.text))
+        if attribution is not None:
+            self._add_attribution(article, attribution, row_ids)
         if len(new_ids) != len(vectors):
             raise ValueError(f"{len(vectors)} vectors for {len(new_ids)} searchable paragraphs")
         if new_ids:
             self._index.add_with_ids(np.asarray(vectors, dtype="float32"), np.asarray(new_ids, dtype="int64"))
+
+    def _add_attribution(self, article: Article, attribution: Attribution, row_ids: list[int]) -> None:
+        speaker_ids = {}
+        for sp in attribution.speakers:
+            cursor = self.db.execute(
+                "INSERT INTO speakers (article_id, name, aliases, descriptors, kind) VALUES (?,?,?,?,?)",
+                (article.id, sp.name, json.dumps(list(sp.aliases)), json.dumps(list(sp.descriptors)), sp.kind),
+            )
+            speaker_ids[sp.name] = cursor.lastrowid
+        self.db.executemany(
+            "INSERT INTO statements (speaker_id, paragraph_id, cue, start, end, reference) VALUES (?,?,?,?,?,?)",
+            [(speaker_ids[st.speaker], row_ids[st.position], st.cue, st.start, st.end, st.reference)
+             for st in attribution.statements],
+        )
 
     def commit(self) -> None:
         """Write the vectors under the next generation, then commit SQLite pointing at them."""

@@ -55,6 +55,8 @@ def answer_extractively(
     question: str, result: SearchResult, embedder: Embedder, max_sentences: int = 3
 ) -> Answer:
     """Pick the best sentences of the retrieved passages and cite each one."""
+    if result.statements:
+        return answer_who_said(question, result)
     if should_abstain(result):
         return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
 
@@ -75,3 +77,39 @@ def answer_extractively(
     chosen.sort(key=lambda i: (rank[candidates[i][0].id], candidates[i][1]))
     text, citations = number_citations([(candidates[i][2], candidates[i][0]) for i in chosen])
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
+def _statement_sentences(paragraph: str, statement: str) -> str:
+    """The paragraph's whole sentences that hold a statement (a quote is cut from "“...,” he said"):
+    verbatim, so the citation quotes the article exactly."""
+    begin = paragraph.find(statement)
+    if begin < 0:
+        return statement
+    end = begin + len(statement)
+    pieces, cursor = [], 0
+    for sentence in split_sentences(paragraph):
+        at = paragraph.find(sentence, cursor)
+        at = cursor if at < 0 else at
+        cursor = at + len(sentence)
+        if at < end and cursor > begin:
+            pieces.append((at, cursor))
+    if not pieces:
+        return statement
+    return paragraph[pieces[0][0] : pieces[-1][1]]
+
+
+def answer_who_said(question: str, result: SearchResult) -> Answer:
+    """For "what did X say?": each of X's statements among the passages, one per paragraph (the
+    sentences holding its quote, or the attributing sentence), in article order, each cited."""
+    by_id = {p.id: p for p in result.passages}
+    quoted = sorted((by_id[pid] for pid in result.statements if pid in by_id),
+                    key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
+    names = list(dict.fromkeys(st.speaker for p in quoted for st in result.statements[p.id]))
+    pieces = []
+    for p in quoted:
+        statements = result.statements[p.id]
+        chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
+        pieces.append((_statement_sentences(p.text, chosen.text), p))
+    text, citations = number_citations(pieces)
+    return Answer(question, text, False, "extractive", citations, result.passages,
+                  notice=NO_LLM_NOTICE, extra={"speakers": names})

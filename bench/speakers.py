@@ -1,0 +1,183 @@
+"""Who-said-what benchmark on PolNeAR: speaker-aware retrieval and speaker attribution quality.
+
+Builds a temporary index of the split's articles through the library (one qa Article per PolNeAR
+article; PolNeAR paragraph `pid` becomes paragraph number pid + 1, over-long paragraphs split into
+parts as the file loader does, any part counting as the paragraph). Then, for every `who_said`
+question searched within its own article:
+
+- R@1: the top passage is a gold paragraph;
+- full recall: every gold paragraph is within the top |gold| + 2;
+
+for BM25 (FTS5 over the question's content terms), dense (FAISS), fused (reciprocal rank fusion of
+the two, the library's hybrid search) and speaker-aware (Retriever.search, which puts the speaker's
+attributed paragraphs first).
+
+Attribution quality against `attributions_{split}.jsonl`, per (paragraph, source) pair:
+- recall: of the human attributions whose source is named (has a capitalised word, not a pronoun),
+  the share whose gold paragraph has one of our speakers sharing a capitalised word with that source;
+- precision: of our (paragraph, speaker) pairs, the share where the human annotation attributes
+  something in that paragraph to a source sharing a content word with our speaker's names and
+  descriptors, or (for our pronoun-resolved statements) to a pronoun.
+
+    .venv/bin/python bench/speakers.py                 # dev split
+    .venv/bin/python bench/speakers.py --split train   # the split to tune rules on
+
+The data stays in ../shared/bench-data (outside the repo); exits 0 when it is absent. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from qa import QA  # noqa: E402
+from qa.attribution import attribute  # noqa: E402
+from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
+from qa.retriever import fts_query, fuse, query_terms  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/polnear"
+PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "their", "its"}
+STOP = {"the", "a", "an", "of", "and", "in", "on", "at", "for", "to", "from", "with", "mr", "mrs", "ms", "dr", "s"}
+
+
+def load_articles(path: Path) -> list[Article]:
+    articles = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        paragraphs = []
+        for para in record["paragraphs"]:
+            text = para["text"].strip()
+            if not text:
+                continue
+            chunks = _split_long(text) if len(text) > MAX_PARAGRAPH_CHARS else [text]
+            parts = range(1, len(chunks) + 1) if len(chunks) > 1 else [0]
+            paragraphs += [Paragraph(para["pid"] + 1, chunk, part=part) for part, chunk in zip(parts, chunks)]
+        articles.append(Article(id=record["article_id"], title=record["title"], paragraphs=tuple(paragraphs),
+                                source=record.get("publisher"), date=record.get("date")))
+    return articles
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W_]+", text.lower()) if w not in STOP}
+
+
+def _capitalised(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w'’-]*", text)} - STOP - PRONOUNS
+
+
+def attribution_scores(articles: list[Article], gold_path: Path) -> dict:
+    gold: dict[tuple[str, int], list[str]] = {}
+    for line in gold_path.read_text(encoding="utf-8").splitlines():
+        a = json.loads(line)
+        for pid in a["gold_paragraph_ids"]:
+            gold.setdefault((a["article_id"], pid + 1), []).append(a.get("source") or "")
+    ours: dict[tuple[str, int], list[tuple[set[str], set[str], bool]]] = {}
+    for article in articles:
+        result = attribute(article)
+        by_name = {s.name: s for s in result.speakers}
+        for st in result.statements:
+            sp = by_name[st.speaker]
+            names = " ".join((sp.name, *sp.aliases))
+            described = _words(" ".join((names, *sp.descriptors)))
+            key = (article.id, article.paragraphs[st.position].number)
+            entry = (_capitalised(names) | {w for w in _words(names) if w[:1].isupper()}, described,
+                     st.reference == "pronoun")
+            if entry not in ours.setdefault(key, []):
+                ours[key].append(entry)
+    # recall over named human sources
+    named = [(key, src) for key, sources in gold.items() for src in sources if _capitalised(src)]
+    hit = sum(1 for key, src in named if any(_capitalised(src) & (caps | described)
+                                              for caps, described, _ in ours.get(key, [])))
+    pairs = [(key, o) for key, found in ours.items() for o in found]
+    correct = 0
+    for key, (caps, described, pronoun) in pairs:
+        sources = gold.get(key, [])
+        if any(_words(src) & described for src in sources) or (
+                pronoun and any(_words(src) <= PRONOUNS and _words(src) for src in sources)):
+            correct += 1
+    return {"precision": correct / max(len(pairs), 1), "recall": hit / max(len(named), 1),
+            "pairs": len(pairs), "named_gold": len(named)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the polnear folder")
+    parser.add_argument("--split", default="dev", choices=["dev", "train"])
+    parser.add_argument("--full-names", action="store_true", help="ask question_full instead of question")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--misses", action="store_true", help="print the speaker-aware misses")
+    args = parser.parse_args()
+    articles_file = args.data / f"articles_{args.split}.jsonl"
+    if not articles_file.exists():
+        print(f"PolNeAR data not found at {args.data}; skipping (see ../shared/bench-data/README.md)")
+        return 0
+    articles = load_articles(articles_file)
+    questions = [json.loads(line) for line in
+                 (args.data / f"who_said_{args.split}.jsonl").read_text(encoding="utf-8").splitlines()]
+    questions = questions[: args.limit] if args.limit else questions
+
+    started = time.perf_counter()
+    scores = attribution_scores(articles, args.data / f"attributions_{args.split}.jsonl")
+    attribution_time = time.perf_counter() - started
+
+    methods = ("BM25", "dense", "fused", "speaker-aware")
+    r1 = dict.fromkeys(methods, 0)
+    full = dict.fromkeys(methods, 0)
+    misses = []
+    with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True) as bot:
+        started = time.perf_counter()
+        bot.add_articles(articles)
+        index_time = time.perf_counter() - started
+        store, retriever = bot.store, bot.retriever
+        for q in questions:
+            text = q["question_full"] if args.full_names else q["question"]
+            gold = {pid + 1 for pid in q["gold_paragraph_ids"]}
+            depth = len(gold) + 2
+            allowed = store.filtered_ids([q["article_id"]], None, None)
+            terms = query_terms(text)
+            vector = bot.embedder.encode_query(text)
+            lexical = [pid for pid, _ in store.lexical_search(fts_query(terms), 100, allowed)]
+            dense = [pid for pid, _ in store.dense_search(vector, 100, allowed)]
+            rankings = {"BM25": lexical, "dense": dense, "fused": [pid for pid, _ in fuse([dense, lexical])]}
+            result = retriever.search(text, depth, article=q["article_id"])
+            rankings["speaker-aware"] = [p.id for p in result.passages]
+            numbers = {pid: p.paragraph for pid, p in store.passages({i for r in rankings.values() for i in r}).items()}
+            for method in methods:
+                found = []
+                for pid in rankings[method]:  # parts of one paragraph count once
+                    if numbers[pid] not in found:
+                        found.append(numbers[pid])
+                found = found[:depth]
+                r1[method] += bool(found) and found[0] in gold
+                ok = gold <= set(found)
+                full[method] += ok
+                if method == "speaker-aware" and not (ok and found and found[0] in gold):
+                    misses.append((q["qid"], text, sorted(gold), found,
+                                   [s.name for s in result.speaker.speakers] if result.speaker else None))
+    n = len(questions)
+    print(f"PolNeAR {args.split}: {len(articles)} articles, {n} who-said questions "
+          f"({'full names' if args.full_names else 'names as asked'}); index built in {index_time:.0f}s")
+    print()
+    print("| method | R@1 | full recall (all gold in top |gold|+2) |")
+    print("|---|---|---|")
+    for method in methods:
+        print(f"| {method} | {r1[method] / n:.3f} | {full[method] / n:.3f} |")
+    print()
+    print(f"Attribution (named sources, paragraph level): precision {scores['precision']:.3f} "
+          f"({scores['pairs']} speaker-paragraph pairs), recall {scores['recall']:.3f} "
+          f"({scores['named_gold']} human attributions); {attribution_time:.1f}s for {len(articles)} articles")
+    if args.misses:
+        for miss in misses:
+            print(*miss, sep=" | ")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

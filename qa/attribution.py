@@ -1,0 +1,417 @@
+"""Who said what: the sources each paragraph attributes statements to, with cue and statement span.
+
+"he said", "Klingner said" and "the former official said" are carried to the named speaker met earlier
+in the article, so every paragraph of a speaker's statements carries that speaker's full name.
+
+Why rules and not spaCy: the only spaCy English pipelines on PyPI are unofficial re-uploads (no
+official model installs from PyPI, and nothing may be downloaded at run time), and news attribution
+has a small set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X",
+"“...,” he said") that a matcher handles directly, in well under a millisecond a paragraph. Measured
+on PolNeAR dev with bench/speakers.py (rules tuned on train only): speaker-paragraph precision 0.94,
+recall 0.42 of PolNeAR's human attributions, whose notion of attribution is far broader than speech
+("critics would call", "police also fear", "Christie unleashed attacks"); see bench/SPEAKERS.md for
+the numbers and the spaCy comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .documents import Article, split_sentences
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+# Verbs that attribute speech or a stated view to their subject.
+_CUE_WORDS = """
+said says say saying told tells telling added adds adding noted notes noting wrote writes writing warned warns
+warning argued argues arguing explained explains stated states claimed claims claiming insisted insists asked
+asks acknowledged acknowledges announced announces replied replies recalled recalls suggested suggests
+predicted predicts declared declares continued continues countered counters conceded concedes admitted admits
+denied denies urged urges tweeted tweets posted testified vowed vows pledged pledges promised promises
+complained complains charged contended contends maintained maintains emphasized emphasised emphasizes stressed
+stresses observed observes reported reports confirmed confirms believes believed thinks thought cautioned
+cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts
+""".split()
+# Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only.
+_INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
+argued warned replied stated insisted declared countered cautioned remarked quipped""".split())
+_CUE_RE = re.compile(
+    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b" % "|".join(_CUE_WORDS)
+    + r"|\b(?P<acc>[Aa]ccording to)\b"
+)
+
+_HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "rev",
+               "president", "senator", "governor", "secretary", "minister", "judge", "justice", "sir", "lord",
+               "mayor", "chairman", "chief", "ambassador", "representative", "speaker", "king", "queen",
+               "prime", "vice", "former", "premier", "pope", "cardinal", "bishop", "director", "professor"}
+# Capitalised words that start sentences or name times, never people.
+_NOT_NAMES = set("""a an the and but or so yet if when while as at in on of for to from by with after before
+since until this that these those there here it its he she they we i you his her their our my your who what
+which where why how also however meanwhile still then now later earlier today yesterday tomorrow monday tuesday
+wednesday thursday friday saturday sunday january february march april may june july august september october
+november december jan feb mar apr jun jul aug sep sept oct nov dec no yes not all some many most both each
+one two three four five several other another such even just only instead indeed last next first this year
+asked speaking writing according reporting in separately additionally nonetheless nevertheless similarly
+likewise finally overall ultimately moreover furthermore afterward afterwards elsewhere recently currently
+initially previously separately privately publicly""".split())
+_PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
+_DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "several", "some", "many", "other", "another",
+                "its", "his", "her", "their", "both", "most", "few", "u.s.", "senior", "top", "local"}
+# Head nouns that make a descriptor a plausible source ("a former official", "one diplomatic source").
+_PERSON_ROLES = set("""official source spokesman spokeswoman spokesperson analyst expert diplomat aide adviser
+advisor observer watcher critic lawmaker senator minister president leader researcher economist professor
+scientist lawyer attorney investigator prosecutor officer executive director chairman chairwoman chair chief
+representative strategist pollster commentator columnist reporter editor member candidate nominee governor
+mayor secretary ambassador envoy negotiator manager founder resident witness supporter opponent democrat
+republican voter organizer activist doctor judge justice narrator host anchor author writer person man woman
+insider operative veteran student teacher father mother son daughter wife husband friend colleague partner
+economist ceo head coach player fan owner""".split())
+_GROUP_ROLES = set("""officials sources analysts experts diplomats aides advisers advisors observers watchers
+critics lawmakers leaders researchers economists scientists lawyers attorneys investigators prosecutors officers
+executives representatives strategists pollsters commentators reporters members candidates residents witnesses
+supporters opponents democrats republicans voters organizers activists doctors people authorities police
+government administration ministry department agency campaign committee regime court military army white
+statement report poll survey study polls data documents records letter memo paper newspaper website network
+company firm group spokesmen people""".split())
+_ORG_WORDS = set("""news times post journal press herald tribune gazette reuters bloomberg cnn nbc abc cbs fox msnbc
+npr bbc department ministry agency foundation institute center centre university college party committee
+council association house office administration government campaign inc corp company group bank court
+commission service bureau network magazine review daily guardian telegraph club union league board""".split())
+
+# Words that may stand before a source's name in its clause: "But Pardo said", "and then Kim added".
+_LEADS = {"but", "and", "so", "then", "yet", "also", "the", "now", "meanwhile", "later", "still", "earlier",
+          "instead", "however", "too", "in", "a", "statement", "interview"}
+_QUOTE_PAIRS = [("“", "”"), ('"', '"'), ("‘‘", "’’"), ("''", "''")]
+_NAME_TOKEN = r"(?:[A-Z][a-z]?\.|[A-Z][\w'’\-]*[\w])"
+_PARTICLE = r"(?:de|da|del|della|der|van|von|bin|al|le|la|du|di|dos|ter|y)"
+_NAME_RUN_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,4}}(?:,?\s+(?:Jr|Sr)\.?)?")
+_WORD_RE = re.compile(r"[\w'’.\-]+")
+# What may follow a source named after its cue: the sentence's end, a comma, or a descriptor.
+_ENDS_SOURCE = re.compile(r"\s*(?:$|[,.;:!?”\")(]|(?:of|from|at|with|who|in|on)\b)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement: who, where (index into `article.paragraphs`), the cue and the words."""
+
+    position: int  # index of the paragraph in article.paragraphs
+    speaker: str  # the speaker's canonical name
+    cue: str  # "said", "according to", "quote" (a paragraph continuing a speaker's quote), ...
+    start: int  # statement span in the paragraph's text
+    end: int
+    reference: str  # "name", "short name", "descriptor", "pronoun" or "continuation"
+
+    def text(self, paragraph_text: str) -> str:
+        return paragraph_text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A source quoted in an article: its canonical name, the other names it goes by, and where."""
+
+    name: str
+    aliases: tuple[str, ...] = ()  # full name, surname, other surface forms
+    descriptors: tuple[str, ...] = ()  # "a former CIA analyst now with the Heritage Foundation"
+    kind: str = "person"  # person, group, organisation, anonymous
+    positions: tuple[int, ...] = ()  # indices into article.paragraphs, in article order
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speakers: tuple[Speaker, ...]
+    statements: tuple[Statement, ...]
+
+    def per_paragraph(self, count: int) -> list[list[str]]:
+        """Speaker names for each paragraph position (what `StoreWriter.add_article` stores)."""
+        out: list[list[str]] = [[] for _ in range(count)]
+        for s in self.statements:
+            if s.speaker not in out[s.position]:
+                out[s.position].append(s.speaker)
+        return out
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _mask_quotes(text: str) -> str:
+    """Blank out quoted words (same length) so cues inside a quote are not read as attributions."""
+    chars = list(text)
+    for pattern in (r"“[^”]*”", r'"[^"]*"', r"‘‘[^’]*’’", r"''.*?''"):
+        for m in re.finditer(pattern, text):
+            for i in range(m.start() + 1, m.end() - 1):
+                chars[i] = "_" if not chars[i].isspace() else " "
+    # An opening quote never closed in this sentence: blank to the end.
+    masked = "".join(chars)
+    for opener, closer in (("“", "”"),):
+        last_open = masked.rfind(opener)
+        if last_open > masked.rfind(closer):
+            masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    return masked
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(".’'").lower() for w in _WORD_RE.findall(text)]
+
+
+def _clean_name(name: str) -> str:
+    """Drop leading function words and honorifics: "But Mr. Pardo" -> "Pardo"."""
+    tokens = name.replace(",", " ").split()
+    while tokens and (tokens[0].lower().strip(".") in _NOT_NAMES or tokens[0].lower().strip(".") in _HONORIFICS):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].lower().strip(".") in _NOT_NAMES:
+        tokens = tokens[:-1]
+    name = " ".join(tokens).strip(" ,")
+    name = re.sub(r"['’]s$", "", name)
+    if name.isupper() and len(name) > 3:  # transcripts: "PENCE:" -> "Pence"
+        name = " ".join(t.capitalize() for t in name.split())
+    return name
+
+
+def _is_org(name: str) -> bool:
+    return any(w in _ORG_WORDS for w in _words(name))
+
+
+@dataclass
+class _Source:
+    kind: str  # name, pronoun, descriptor
+    text: str  # name, pronoun or descriptor phrase
+    descriptor: str = ""  # an appositive that describes a named source
+
+
+def _descriptor_source(phrase: str) -> _Source | None:
+    """"a former official in the first Trump administration" -> descriptor source, when it has a role noun."""
+    phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase.strip(" ,;:—–-"), flags=re.I)
+    words = _words(phrase)
+    if not words or len(words) > 14 or "_" in phrase:
+        return None
+    if words[0] not in _DETERMINERS and words[0] not in _GROUP_ROLES and not phrase[:1].isupper():
+        return None
+    # The head is the last word before a preposition / relative clause.
+    head_zone = []
+    for w in words:
+        if w in ("in", "at", "of", "from", "with", "for", "on", "who", "which", "that", "now", "close", "familiar"):
+            break
+        head_zone.append(w)
+    head = head_zone[-1] if head_zone else ""
+    if head in _PERSON_ROLES or head in _GROUP_ROLES or (head.endswith("s") and head[:-1] in _PERSON_ROLES):
+        return _Source("descriptor", phrase)
+    return None
+
+
+def _source_before(before: str) -> _Source | None:
+    """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
+    stripped = before.rstrip().rstrip(",").rstrip()
+    if not stripped:
+        return None
+    # "he said", "she added"
+    m = re.search(r"(?:^|[\s,“”\"])(he|she|they|He|She|They)$", stripped)
+    if m:
+        return _Source("pronoun", m.group(1).lower())
+    clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
+                        if mark in stripped), default=0)
+    clause = stripped[clause_start:].strip()
+    # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
+    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)({_NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", stripped)
+    if m and clause and clause[0].islower():
+        name = _clean_name(m.group(1))
+        if name and _words(name)[0] not in _NOT_NAMES:
+            return _Source("name", name, m.group(2).strip())
+    if not clause or "_" in clause:
+        return None
+    # A name run that ends the clause: "Klingner", "Mrs. Clinton", "The New York Times"
+    m = re.search(rf"({_NAME_RUN_RE.pattern})$", clause)
+    if m:
+        lead = clause[: m.start()].strip()
+        name = _clean_name(m.group(1))
+        if name and (not lead or set(_words(lead)) <= _LEADS):
+            return _Source("name", name)
+    return _descriptor_source(clause)
+
+
+def _source_after(after: str) -> _Source | None:
+    """The source written just after an inverted cue: "said Bruce Klingner, a former CIA analyst ..."."""
+    text = after.lstrip()
+    m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
+    if m:
+        return _Source("pronoun", m.group(1))
+    m = _NAME_RUN_RE.match(text)
+    if m:
+        name = _clean_name(m.group(0))
+        rest = text[m.end() :]
+        if name and _words(m.group(0))[0] not in (_NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
+            descriptor = ""
+            d = re.match(r",\s+((?:a|an|the|who|one|[a-z])[^.;“\"]*?)(?:[,.;]\s*$|[.;]|,\s+(?:who|adding|saying)\b|$)",
+                         rest)
+            if d:
+                descriptor = d.group(1).strip()
+            else:
+                d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
+                if d:
+                    descriptor = d.group(1).strip()
+            return _Source("name", name, descriptor)
+    m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
+    if m and _ENDS_SOURCE.match(text[m.end() :]):
+        return _descriptor_source(m.group(1))
+    return None
+
+
+def _statement_span(sentence: str, offset: int) -> tuple[int, int]:
+    """The quote in the sentence when it has one, else the whole sentence."""
+    m = re.search(r"[“\"]([^”\"]{8,})[”\"]", sentence)
+    if m:
+        return offset + m.start(), offset + m.end()
+    return offset, offset + len(sentence)
+
+
+# --- the attributor ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Mention:
+    position: int
+    sentence_index: int  # running count across the article
+    source: _Source
+    cue: str
+    span: tuple[int, int]
+
+
+def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[_Mention]:
+    found: list[_Mention] = []
+    # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
+    m = re.match(r"^([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
+    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES:
+        found.append(_Mention(position, sentence_counter[0], _Source("name", _clean_name(m.group(1))), ":",
+                              (m.end() - 1, len(text))))
+    cursor = 0
+    for sentence in split_sentences(text):
+        offset = text.find(sentence, cursor)
+        offset = cursor if offset < 0 else offset
+        cursor = offset + len(sentence)
+        sentence_counter[0] += 1
+        masked = _mask_quotes(sentence)
+        seen_here: set[str] = set()
+        for cue_match in _CUE_RE.finditer(masked):
+            if cue_match.group("acc"):
+                source = _source_after(sentence[cue_match.end() :])
+                cue = "according to"
+            else:
+                cue = cue_match.group("cue")
+                source = _source_before(sentence[: cue_match.start()])
+                if source is None and cue in _INVERTIBLE:
+                    source = _source_after(sentence[cue_match.end() :])
+            if source is None or source.text.lower() in seen_here:
+                continue
+            if source.kind == "name" and not _words(source.text):
+                continue
+            seen_here.add(source.text.lower())
+            found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
+    return found
+
+
+def attribute(article: Article) -> Attribution:
+    """Find the speakers of every searchable paragraph of `article` and resolve their references."""
+    counter = [0]
+    mentions: list[_Mention] = []
+    quote_open_positions: list[int] = []
+    for position, paragraph in enumerate(article.paragraphs):
+        if not paragraph.searchable:
+            continue
+        found = _mentions_in(paragraph.text, position, counter)
+        if not found and re.match(r"^\s*[“\"]", paragraph.text):
+            quote_open_positions.append(position)
+        mentions.extend(found)
+
+    # Canonical names: a short name ("Klingner", "Mrs. Clinton") joins the longest name ending with it.
+    full_names = sorted({m.source.text for m in mentions if m.source.kind == "name"}, key=len, reverse=True)
+
+    def canonical(name: str) -> str:
+        tokens = name.lower().split()
+        for full in full_names:
+            full_tokens = full.lower().split()
+            if len(full_tokens) > len(tokens) and full_tokens[-len(tokens):] == tokens:
+                return full
+        return name
+
+    speakers: dict[str, dict] = {}
+
+    def record(name: str, kind: str, alias: str | None = None, descriptor: str = "") -> dict:
+        entry = speakers.setdefault(name, {"aliases": [], "descriptors": [], "kind": kind, "positions": []})
+        for a in (name, alias, name.split()[-1] if kind == "person" else None):
+            if a and a not in entry["aliases"]:
+                entry["aliases"].append(a)
+        if descriptor and descriptor not in entry["descriptors"]:
+            entry["descriptors"].append(descriptor)
+        return entry
+
+    statements: list[Statement] = []
+    last_person: tuple[str, int] | None = None  # (name, sentence index)
+    last_group: tuple[str, int] | None = None
+    last_by_position: dict[int, str] = {}
+
+    def descriptor_match(phrase: str) -> str | None:
+        """'the former CIA analyst' -> the named speaker whose descriptor holds those words."""
+        words = {w for w in _words(phrase) if w not in _DETERMINERS and w not in _NOT_NAMES}
+        if not words:
+            return None
+        best = None
+        for name, entry in speakers.items():
+            for d in entry["descriptors"]:
+                if words <= set(_words(d)):
+                    best = name  # the latest match wins: the nearest earlier speaker
+        return best
+
+    for m in mentions:
+        src = m.source
+        reference = "name"
+        if src.kind == "name":
+            name = canonical(src.text)
+            reference = "name" if name == src.text else "short name"
+            kind = "organisation" if _is_org(name) else "person"
+            record(name, kind, src.text, src.descriptor)
+        elif src.kind == "pronoun":
+            target = last_group if src.text == "they" else last_person
+            if target is None or m.sentence_index - target[1] > 8:
+                continue
+            name, reference = target[0], "pronoun"
+        else:
+            phrase = src.text
+            named = descriptor_match(phrase) if phrase.lower().startswith(("the ", "that ", "this ")) else None
+            if named:
+                name, reference = named, "descriptor"
+                record(name, speakers[name]["kind"], None, "")
+                if phrase not in speakers[name]["aliases"]:
+                    speakers[name]["aliases"].append(phrase)
+            else:
+                head_words = _words(phrase)
+                plural = any(w in _GROUP_ROLES for w in head_words) and not any(w in _PERSON_ROLES for w in head_words)
+                phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase, flags=re.I)
+                first = phrase.split()[0].lower()
+                name = phrase[0].lower() + phrase[1:] if first in _DETERMINERS else phrase
+                reference = "descriptor"
+                record(name, "group" if plural else "anonymous", None, phrase)
+        entry = speakers[name]
+        if m.position not in entry["positions"]:
+            entry["positions"].append(m.position)
+        statements.append(Statement(m.position, name, m.cue, m.span[0], m.span[1], reference))
+        last_by_position[m.position] = name
+        if entry["kind"] in ("person", "anonymous"):
+            last_person = (name, m.sentence_index)
+        else:
+            last_group = (name, m.sentence_index)
+
+    # A paragraph that is only a quote, right after a paragraph with a speaker, continues that speaker.
+    for position in quote_open_positions:
+        previous = last_by_position.get(position - 1)
+        if previous:
+            text = article.paragraphs[position].text
+            statements.append(Statement(position, previous, "quote", 0, len(text), "continuation"))
+            speakers[previous]["positions"].append(position)
+            last_by_position[position] = previous
+
+    statements.sort(key=lambda s: (s.position, s.start))
+    result = tuple(
+        Speaker(name, tuple(e["aliases"]), tuple(e["descriptors"]), e["kind"], tuple(sorted(set(e["positions"]))))
+        for name, e in speakers.items()
+    )
+    return Attribution(result, tuple(statements))

@@ -1,0 +1,211 @@
+"""Speaker-aware retrieval: recognise "what did X say?" questions and find X among the index's speakers.
+
+X may be a full name, a surname, or a descriptor the article gave ("the former CIA analyst"); the
+retriever then puts X's paragraphs first (qa.retriever), so all of a speaker's statements come back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .store import SpeakerRecord
+
+_VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
+mean|meant|predict|predicted|suggest|suggested|add|added|write|wrote|written|announce|announced|report|reported|note|
+noted|state|stated|comment|commented|reveal|revealed|recall|recalled|explain|explained|propose|proposed|promise|
+promised|pledge|pledged|describe|described|allege|alleged|insist|insisted|admit|admitted|deny|denied|feel|felt|
+tweet|tweeted|testify|testified|ask|asked|urge|urged|want|wanted|mention|mentioned|stress|stressed|acknowledge|
+acknowledged|expect|expected|call|called|reply|replied|respond|responded|react|reacted|confirm|confirmed"""
+_VERBS = _VERBS.replace("\n", "")
+_AUX = r"(?:did|does|do|has|have|had|was|is|were|will|would|could|can)"
+_PATTERNS = [
+    # what did Klingner say (about ...); what has the former official said; what does Pardo think of ...
+    re.compile(rf"^(?:and |so |but )?(?:what|how|why) {_AUX} (?P<who>.+?) (?:(?:have|has|had|been|just|actually|"
+               rf"also|ever|really|previously|publicly|recently) )*(?:{_VERBS})\b(?P<rest>.*)$"),
+    # what Klingner said about ...; everything Pardo told reporters
+    re.compile(rf"^(?:show me |list |tell me |give me )?(?:what|everything|anything|all) (?P<who>.+?) "
+               rf"(?:has |have |had )?(?:{_VERBS})\b(?P<rest>.*)$"),
+    # did Klingner say anything about ...
+    re.compile(rf"^(?:did|does|has|have) (?P<who>.+?) (?:{_VERBS})\b(?P<rest>.*)$"),
+    # according to Pardo, ...
+    re.compile(r"^(?P<pre>.*?)\baccording to (?P<who>[^,?.;]+?)(?:[,?.;]|$)(?P<rest>.*)$"),
+    # what was said by X; quotes from X; X's comments on ...
+    re.compile(r"^(?:what (?:was|has been|is being) said by|(?:quotes?|statements?|comments?|remarks?) (?:from|by))"
+               r" (?P<who>[^,?.;]+?)(?:[,?.;]|$| about | on | regarding )(?P<rest>.*)$"),
+    re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
+               r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$"),
+]
+_NOT_SPEAKERS = {"you", "i", "we", "he", "she", "they", "it", "this", "that", "people", "anyone", "someone",
+                 "everyone", "the article", "the articles", "the story", "this article", "the text", "the news"}
+_GENERIC = {"the", "a", "an", "this", "that", "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen",
+            "president", "senator", "governor", "secretary", "minister", "u.s", "us"}
+_WORD_RE = re.compile(r"[\w.'’\-]+")
+
+
+@dataclass(frozen=True)
+class SpeakerQuestion:
+    """A question about what someone said: who (as written) and the topic it asks about, if any."""
+
+    phrase: str
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class SpeakerMatch:
+    question: SpeakerQuestion
+    speakers: tuple[SpeakerRecord, ...]  # the indexed speakers the question names (may be none)
+    forms: tuple[str, ...] = ()  # names to look for in text when the speaker is mentioned, not quoted
+
+    def as_json(self) -> dict:
+        return {
+            "asked_about": self.question.phrase,
+            "topic": self.question.topic or None,
+            "speakers": [{"name": s.name, "article_id": s.article_id, "paragraphs": list(s.paragraphs)}
+                         for s in self.speakers],
+        }
+
+
+def parse_speaker_question(question: str) -> SpeakerQuestion | None:
+    """Recognise "what did X say (about T)?"-style questions; None for anything else."""
+    text = re.sub(r"\s+", " ", question.strip()).rstrip("?!. ")
+    lowered = text.lower()
+    for pattern in _PATTERNS:
+        m = pattern.match(lowered)
+        if not m:
+            continue
+        start, end = m.span("who")
+        who = text[start:end].strip(" ,;:\"'“”")
+        who = re.sub(r"['’]s$", "", who)
+        if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
+                or re.match(rf"{_AUX}\b", who)):
+            continue
+        rest = text[m.start("rest") : m.end("rest")] if m.group("rest") else ""
+        if m.groupdict().get("pre"):
+            rest = f"{text[m.start('pre') : m.end('pre')]} {rest}"
+        topic = re.sub(r"^\s*(?:anything |something )?(?:about|on|regarding|concerning|of|to \w+ about|to|that)\b",
+                       "", rest.strip(" ,;:")).strip(" ,;:?")
+        return SpeakerQuestion(who, topic)
+    return None
+
+
+def _norm_words(text: str) -> list[str]:
+    words = []
+    for w in _WORD_RE.findall(text.lower()):
+        w = re.sub(r"['’]s$", "", w.strip(".'’-"))
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]  # officials ~ official
+        if w:
+            words.append(w)
+    return words
+
+
+def match_score(phrase: str, speaker: SpeakerRecord) -> int:
+    """3: a name of the speaker; 2: a fuller name with the speaker's surname; 1: the speaker's descriptor."""
+    asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
+    if not asked:
+        return 0
+    asked_set = set(asked)
+    best = 0
+    for alias in (speaker.name, *speaker.aliases):
+        words = [w for w in _norm_words(alias) if w not in _GENERIC]
+        if not words:
+            continue
+        if speaker.kind in ("person", "organisation"):
+            if asked == words or (asked_set <= set(words) and asked[-1] == words[-1]):
+                best = max(best, 3)
+            elif set(words) <= asked_set and asked[-1] == words[-1]:
+                best = max(best, 2)
+        elif asked_set == set(words):
+            best = max(best, 3)
+    if best:
+        return best
+    described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
+    if asked_set <= described:
+        return 1
+    return 0
+
+
+def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[SpeakerRecord, ...]:
+    """The speakers `phrase` names: all of those with the best match, or none."""
+    scored = [(match_score(phrase, s), s) for s in speakers]
+    top = max((score for score, _ in scored), default=0)
+    if top == 0:
+        return ()
+    return tuple(s for score, s in scored if score == top)
+
+
+# --- speakers the attributor did not record as speaking -------------------------------------------
+# PolNeAR-style "who said what" counts any stance a source takes ("Christie attacked Rubio", "Valastro
+# praised ...", "Trump's campaign has not commented"). When a name stands as the subject of a clause the
+# paragraph is about what that source did or said; when it follows a preposition it is only mentioned.
+
+_PREPOSITIONS = set("""to with for about against of by from on in at into over under than like as toward towards
+between among behind via versus vs after before during without upon""".split())
+_NOT_VERBS = _PREPOSITIONS | set("""and or but nor who whom whose which that the a an this these those its his her
+their our era presidency tower foundation rally name family fans
+university college school county city state era years year""".split())
+_SOURCE_NOUNS = set("""campaign team camp spokesman spokeswoman spokesperson aides aide adviser advisers office
+statement administration lawyers lawyer attorney attorneys representatives representative allies staff
+website account tweet tweets letter report remarks comments confidants supporters message allies surrogates
+backers officials people camp manager chairman director aides associates""".split())
+_ADVERBS = set("""also has have had is was were will would could did does do later then again recently previously
+now not never just even still quickly repeatedly publicly further often already once reportedly himself
+herself itself themselves first last""".split())
+
+
+def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
+    """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
+    names and surnames."""
+    forms: list[str] = []
+    words = [w for w in phrase.split() if w.lower().strip(".") not in _GENERIC]
+    if words and all(w[:1].isupper() or not w[:1].isalpha() for w in words):
+        forms.append(" ".join(words))
+    for s in speakers:
+        if s.kind in ("person", "organisation"):
+            for alias in (s.name, *s.aliases):
+                if alias and alias[:1].isupper() and len(alias.split()) <= 4:
+                    forms.append(alias)
+            if s.kind == "person":
+                forms.append(s.name.split()[-1])
+    out: list[str] = []
+    for form in forms:
+        form = re.sub(r"^.*['’]s\s+", "", form).strip()  # "Media Research Center's Bozell" -> "Bozell"
+        if form and form.lower() not in (f.lower() for f in out) and form.lower() not in _GENERIC:
+            out.append(form)
+    return out
+
+
+def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
+    """(mentioned, as subject): whether any form occurs capitalised in `text`, and whether one stands as
+    the subject of a clause ("Christie unleashed ...", "Trump's campaign said ...")."""
+    mentioned = subject = False
+    words = text.split()
+    headline = len(words) <= 25 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text, re.IGNORECASE):
+            if not text[m.start()].isupper():
+                continue
+            mentioned = True
+            if headline:  # "Trump Stands Tall On Proposal ...": a headline's names are its subjects
+                return True, True
+            before = text[: m.start()].split()
+            previous = before[-1].lower().strip("“\"(") if before else ""
+            if previous in _PREPOSITIONS:
+                continue
+            after = text[m.end() :]
+            possessive = re.match(r"['’]s?\s+(?:[\w-]+\s+){0,2}?([a-z]+)", after)
+            if possessive:
+                if possessive.group(1) in _SOURCE_NOUNS:
+                    return True, True
+                continue
+            if re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)", after) and re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)",
+                                                                     after).group(1) in _SOURCE_NOUNS:
+                return True, True  # "the Trump campaign said", "Clinton aides say"
+            following = re.match(r"\s*(?:\([^)]{1,40}\)\s*)?(?:,[^,.;“”\"]{1,100},\s*)?((?:[a-z’']+\s+){0,3})", after)
+            tail = (following.group(1) if following else "").split()
+            tail = [w for w in tail if w not in _ADVERBS]
+            if tail and tail[0] not in _NOT_VERBS and re.fullmatch(r"[a-z]+", tail[0]):
+                subject = True
+                return True, True
+    return mentioned, subject

@@ -1,0 +1,148 @@
+"""Speaker attribution at ingest (qa.attribution): cue shapes, descriptors, and carried references."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.attribution import attribute
+from qa.documents import load_file, parse_text
+
+from .conftest import SAMPLE
+
+
+def _article(*paragraphs: str):
+    return parse_text("Headline of a test story\n\n" + "\n\n".join(paragraphs), article_id="t")
+
+
+def _speakers_by_number(article) -> dict[int, list[str]]:
+    result = attribute(article)
+    per = result.per_paragraph(len(article.paragraphs))
+    return {p.number: names for p, names in zip(article.paragraphs, per) if names}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    article = load_file(SAMPLE, "sample").articles[0]
+    return article, attribute(article)
+
+
+def test_sample_article_speakers_per_paragraph(sample):
+    article, result = sample
+    per = {p.number: names for p, names in zip(article.paragraphs, result.per_paragraph(len(article.paragraphs)))}
+    assert per[13] == ["Ramon Pacheco Pardo"]  # “...,” said Ramon Pacheco Pardo of King's College
+    assert per[21] == ["Ramon Pacheco Pardo"]  # "..., Pardo said. ..., he added."
+    assert per[22] == ["Bruce Klingner"]  # "..., said Bruce Klingner, a former CIA analyst ..."
+    assert "Bruce Klingner" in per[23]  # "..., he said." carried from ¶22
+    assert per[24] == ["Bruce Klingner"]  # “...,” Klingner said.
+    assert per[17] == ["Duyeon Kim"]  # "Duyeon Kim, from the Center ..., said ..."
+    assert per[6] == ["Trump"]  # “...,” Trump told Fox News
+    assert per[14] == per[15]  # "a former official ... said" then "the former official said"
+    assert per[16] == ["one diplomatic source in Seoul"]
+    assert not per[4] and not per[7] and not per[11]  # no one is quoted there
+
+
+def test_sample_article_speaker_records(sample):
+    _, result = sample
+    speakers = {s.name: s for s in result.speakers}
+    klingner = speakers["Bruce Klingner"]
+    assert "Klingner" in klingner.aliases
+    assert klingner.descriptors == ("a former CIA analyst now with the Heritage Foundation",)
+    assert klingner.kind == "person"
+    pardo = speakers["Ramon Pacheco Pardo"]
+    assert "Pardo" in pardo.aliases and pardo.descriptors == ("of King’s College in London",)
+    assert "the former official" in speakers["a former official in the first Trump administration"].aliases
+
+
+def test_statement_spans_quote_or_sentence(sample):
+    article, result = sample
+    by_position = {}
+    for st in result.statements:
+        by_position.setdefault(article.paragraphs[st.position].number, []).append(st)
+    quote = by_position[24][0].text(article.paragraphs[23].text)
+    assert quote.startswith("“Kim could pitch") and quote.endswith("allies,”")
+    sentence = by_position[22][0].text(article.paragraphs[21].text)
+    assert sentence.startswith("Kim could see an upside") and "Heritage Foundation" in sentence
+    cues = {st.cue for st in result.statements}
+    assert {"said", "told", "added", "according to"} <= cues
+    assert {st.reference for st in by_position[23]} >= {"pronoun"}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("The deal is far from done, said Maria Olsen, a trade negotiator based in Oslo.", "Maria Olsen"),
+        ("Maria Olsen said the talks would resume in March.", "Maria Olsen"),
+        ("“We are not there yet,” Maria Olsen said on Friday.", "Maria Olsen"),
+        ("“We are not there yet,” said Maria Olsen.", "Maria Olsen"),
+        ("Maria Olsen told reporters the deal was close.", "Maria Olsen"),
+        ("The deal is close, according to Maria Olsen.", "Maria Olsen"),
+        ("The proposal has several gaps, Maria Olsen added.", "Maria Olsen"),
+        ("Maria Olsen, who has led the talks since 2019, said the deadline would hold.", "Maria Olsen"),
+        ("Prices rose sharply in May, the Statistics Bureau said.", "Statistics Bureau"),
+        ("''Nothing has been decided,'' Mr. Dobbs said.", "Dobbs"),
+        ("The port will reopen next week, officials in Lagos said.", "officials in Lagos"),
+        ("DOBBS: We will look at every option on the table.", "Dobbs"),
+    ],
+)
+def test_cue_shapes(text, speaker):
+    assert _speakers_by_number(_article(text)) == {1: [speaker]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The committee will meet again on Tuesday to review the budget.",
+        "Analysts expect prices to rise further in the coming months.",
+        "Olsen met the negotiators in Oslo and returned to Brussels on Monday.",
+        "The minister signed the agreement with Norway last week.",
+    ],
+)
+def test_no_speaker_without_a_cue(text):
+    assert _speakers_by_number(_article(text)) == {}
+
+
+def test_quote_inside_quote_is_not_an_attribution():
+    # "said" inside the quoted words must not make "I" or "Paris" a speaker
+    found = _speakers_by_number(_article("“I said no to Paris twice,” Maria Olsen said."))
+    assert found == {1: ["Maria Olsen"]}
+
+
+def test_surname_pronoun_and_descriptor_carry_to_the_named_speaker():
+    article = _article(
+        "Talks stalled again, said Tomas Brandt, a former central bank economist now at Delta Capital.",
+        "Inflation will stay high through the winter, Brandt said.",
+        "The currency could weaken further, he added.",
+        "“Nobody expects a quick fix,” the former central bank economist said.",
+        "Separately, a spokeswoman for the ministry said the budget was on track.",
+        "“We are confident,” she said.",
+    )
+    found = _speakers_by_number(article)
+    assert found[1] == found[2] == found[3] == found[4] == ["Tomas Brandt"]
+    assert found[5] == found[6] == ["a spokeswoman for the ministry"]
+    speaker = next(s for s in attribute(article).speakers if s.name == "Tomas Brandt")
+    assert speaker.positions == (0, 1, 2, 3)
+    assert "the former central bank economist" in speaker.aliases
+
+
+def test_pronoun_without_an_earlier_speaker_is_left_alone():
+    assert _speakers_by_number(_article("The plan is sound, he said.")) == {}
+
+
+def test_pronoun_skips_organisations():
+    article = _article(
+        "The plant will close, said Ines Varga, who chairs the union.",
+        "Output fell 4 percent, the Energy Ministry said.",
+        "The cuts are unfair, she said.",
+    )
+    assert _speakers_by_number(article)[3] == ["Ines Varga"]
+
+
+def test_quote_continuation_paragraph():
+    article = _article(
+        "“We will rebuild the bridge,” said Ines Varga. “It will take two years.”",
+        "“And we will not raise tolls to pay for it.”",
+    )
+    found = _speakers_by_number(article)
+    assert found == {1: ["Ines Varga"], 2: ["Ines Varga"]}
+    continuation = [s for s in attribute(article).statements if s.position == 1]
+    assert continuation[0].reference == "continuation"

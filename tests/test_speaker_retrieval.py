@@ -1,0 +1,164 @@
+"""Speaker-aware retrieval: who-said questions recognised, the speaker resolved, their paragraphs first."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.answer.extractive import answer_extractively
+from qa.speakers import match_score, parse_speaker_question, resolve_speakers
+from qa.store import SpeakerRecord
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "topic"),
+    [
+        ("What did Klingner say?", "Klingner", ""),
+        ("what did klingner say", "klingner", ""),
+        ("What did the former CIA analyst say about military exercises?", "the former CIA analyst",
+         "military exercises"),
+        ("What has Ramon Pacheco Pardo said about the summits?", "Ramon Pacheco Pardo", "the summits"),
+        ("What does Pardo think of Trump?", "Pardo", "Trump"),
+        ("According to Pardo, what does Trump want?", "Pardo", "what does Trump want"),
+        ("Did Klingner warn about anything?", "Klingner", "anything"),
+        ("What did Duyeon Kim tell reporters?", "Duyeon Kim", "reporters"),
+        ("What did Will say?", "Will", ""),
+        ("Klingner's comments on the treaty", "Klingner", "the treaty"),
+        ("Quotes from Duyeon Kim", "Duyeon Kim", ""),
+    ],
+)
+def test_who_said_questions_are_recognised(question, phrase, topic):
+    assert parse_speaker_question(question) == parse_speaker_question(question)  # deterministic
+    parsed = parse_speaker_question(question)
+    assert parsed is not None and parsed.phrase == phrase and parsed.topic == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did North Korea sign with Russia?", "North Korea Russia treaty", "What did you say?",
+     "Who is Bruce Klingner?", "How many troops did North Korea send?"],
+)
+def test_other_questions_are_not_who_said(question):
+    assert parse_speaker_question(question) is None
+
+
+def _record(name, aliases=(), descriptors=(), kind="person"):
+    return SpeakerRecord(1, "a", name, tuple(aliases), tuple(descriptors), kind, (1,), (1,))
+
+
+def test_speaker_resolution_by_name_surname_and_descriptor():
+    klingner = _record("Bruce Klingner", ["Bruce Klingner", "Klingner"],
+                       ["a former CIA analyst now with the Heritage Foundation"])
+    kim = _record("Duyeon Kim", ["Duyeon Kim", "Kim"], ["from the Center for a New American Security"])
+    official = _record("a former official in the first Trump administration",
+                       ["a former official in the first Trump administration", "the former official"],
+                       ["a former official in the first Trump administration"], kind="anonymous")
+    everyone = [klingner, kim, official]
+    assert resolve_speakers("Klingner", everyone) == (klingner,)
+    assert resolve_speakers("Bruce Klingner", everyone) == (klingner,)
+    assert resolve_speakers("Mr. Klingner", everyone) == (klingner,)
+    assert resolve_speakers("the former CIA analyst", everyone) == (klingner,)
+    assert resolve_speakers("the Heritage Foundation analyst", everyone) == (klingner,)
+    assert resolve_speakers("the former official", everyone) == (official,)
+    assert resolve_speakers("Kim", everyone) == (kim,)
+    assert resolve_speakers("Kim Jong Un", everyone) == ()
+    assert resolve_speakers("Pardo", everyone) == ()
+    # an exact name beats a descriptor that happens to share a word
+    assert match_score("Klingner", klingner) > match_score("former analyst", klingner) > 0
+
+
+def _numbers(result, n):
+    return [p.paragraph for p in result.passages[:n]]
+
+
+def test_what_did_klingner_say(sample_bot):
+    result = sample_bot.search("What did Klingner say?", k=5)
+    assert _numbers(result, 3) == [22, 23, 24]  # ¶23 is the "he said" one, in article order
+    assert all("Bruce Klingner" in p.speakers for p in result.passages[:3])
+    assert [s.name for s in result.speaker.speakers] == ["Bruce Klingner"]
+    assert len(result.passages) == 5  # then the usual hybrid results
+
+
+def test_what_did_the_former_cia_analyst_say(sample_bot):
+    result = sample_bot.search("What did the former CIA analyst say?", k=5)
+    assert _numbers(result, 3) == [22, 23, 24]
+
+
+def test_what_did_ramon_pacheco_pardo_say(sample_bot):
+    result = sample_bot.search("What did Ramon Pacheco Pardo say?", k=5)
+    assert _numbers(result, 2) == [13, 21]
+    assert 13 not in _numbers(result, 5)[2:] and 21 not in _numbers(result, 5)[2:]
+
+
+def test_topic_orders_within_the_speakers_paragraphs(sample_bot):
+    result = sample_bot.search("What did Klingner say about military exercises?", k=5)
+    assert _numbers(result, 1) == [23]  # the paragraph about exercises first
+    assert sorted(_numbers(result, 3)) == [22, 23, 24]
+
+
+def test_a_descriptor_for_an_anonymous_source(sample_bot):
+    result = sample_bot.search("What did the former official say?", k=3)
+    assert _numbers(result, 2) == [14, 15]
+
+
+def test_other_questions_keep_the_hybrid_path(sample_bot):
+    result = sample_bot.search("North Korea Russia treaty", k=5)
+    assert result.speaker is None and not result.statements
+    assert "speaker" not in result.as_json()
+
+
+def test_unknown_speaker_falls_back_to_hybrid_search(sample_bot):
+    result = sample_bot.search("What did Angela Merkel say?", k=3)
+    assert result.speaker is None
+    assert len(result.passages) == 3
+
+
+def test_search_json_names_each_passages_speakers(sample_bot):
+    data = sample_bot.search("What did Klingner say?", k=4).as_json()
+    assert data["passages"][0]["speakers"] == ["Bruce Klingner"]
+    assert "Bruce Klingner" in data["passages"][1]["speakers"]
+    assert data["speaker"]["speakers"][0]["name"] == "Bruce Klingner"
+    assert data["speaker"]["speakers"][0]["paragraphs"] == [22, 23, 24]
+
+
+def test_extractive_answer_lists_each_statement_with_its_citation(sample_bot, embedder):
+    result = sample_bot.search("What did Klingner say?", k=5)
+    answer = answer_extractively("What did Klingner say?", result, embedder)
+    assert not answer.abstained
+    assert [c.passage.paragraph for c in answer.citations] == [22, 23, 24]
+    assert answer.extra["speakers"] == ["Bruce Klingner"]
+    first, second, third = (answer.text.split(f" [{n}]")[0].split("] ")[-1] for n in (1, 2, 3))
+    assert first.startswith("Kim could see an upside") and first in answer.citations[0].passage.text
+    assert second.endswith("he said.") and second in answer.citations[1].passage.text
+    assert third.startswith("“Kim could pitch a peace declaration") and third.endswith("Klingner said.")
+    assert "Such an agreement" not in third  # the quote's own sentence, not the whole paragraph
+
+
+def test_speakers_command(cli, sample_index):
+    out = cli("speakers", "--index", sample_index, "--json")
+    assert out.exit_code == 0
+    speakers = {s["name"]: s for s in json.loads(out.output)["speakers"]}
+    assert speakers["Bruce Klingner"]["paragraphs"] == [22, 23, 24]
+    assert speakers["Bruce Klingner"]["count"] == 3
+    assert "Klingner" in speakers["Bruce Klingner"]["aliases"]
+    assert speakers["Ramon Pacheco Pardo"]["paragraphs"] == [13, 21]
+    table = cli("speakers", "--index", sample_index, "--article", "trump-kim")
+    assert table.exit_code == 0 and "Bruce Klingner" in table.output and "¶22, ¶23, ¶24" in table.output
+    missing = cli("speakers", "--index", sample_index, "--article", "no-such-article")
+    assert missing.exit_code == 1 and "no indexed article matches" in missing.output
+
+
+def test_search_command_shows_the_speaker(cli, sample_index):
+    out = cli("search", "What did Ramon Pacheco Pardo say?", "-k", "2", "--index", sample_index)
+    assert out.exit_code == 0
+    assert out.output.count("speaker: Ramon Pacheco Pardo") == 2
+
+
+def test_removing_an_article_removes_its_speakers(writable_index):
+    from qa.api import QA
+
+    with QA(writable_index) as bot:
+        assert bot.speakers()
+        bot.remove([a.id for a in bot.articles()])
+        assert bot.speakers() == []

@@ -187,7 +187,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
 
 
 def _is_supported(sentence: str, cited: list[Passage], vector, passage_vectors, indices: list[int]) -> bool:
-    if not cited:
+    if not cited or len(_content_words(sentence)) < 2:  # "Klingner said." states nothing to support
         return False
     overlap = max(word_overlap(sentence, p.text) for p in cited)
     cosine = max(float(vector @ passage_vectors[j]) for j in indices)

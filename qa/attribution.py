@@ -79,6 +79,9 @@ npr bbc department ministry agency foundation institute center centre university
 council association house office administration government campaign inc corp company group bank court
 commission service bureau network magazine review daily guardian telegraph club union league board""".split())
 
+# "In Vermont, about half of voters said": a place, not a speaker with an appositive.
+_PLACE_PREPOSITIONS = {"in", "on", "at", "from", "for", "with", "by", "after", "before", "during", "since", "under",
+                       "over", "across", "near", "outside", "inside", "throughout"}
 # Words that may stand before a source's name in its clause: "But Pardo said", "and then Kim added".
 _LEADS = {"but", "and", "so", "then", "yet", "also", "the", "now", "meanwhile", "later", "still", "earlier",
           "instead", "however", "too", "in", "a", "statement", "interview"}
@@ -213,7 +216,7 @@ def _source_before(before: str) -> _Source | None:
     clause = stripped[clause_start:].strip()
     # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
     m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)({_NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", stripped)
-    if m and clause and clause[0].islower():
+    if m and clause and clause[0].islower() and _words(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = _clean_name(m.group(1))
         if name and _words(name)[0] not in _NOT_NAMES:
             return _Source("name", name, m.group(2).strip())
@@ -224,7 +227,7 @@ def _source_before(before: str) -> _Source | None:
     if m:
         lead = clause[: m.start()].strip()
         name = _clean_name(m.group(1))
-        if name and (not lead or set(_words(lead)) <= _LEADS):
+        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS):
             return _Source("name", name)
     return _descriptor_source(clause)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .embeddings import Embedder
 from .errors import QAError
-from .speakers import SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers
+from .speakers import SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers, stance
 from .store import Passage, StatementRecord, Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
@@ -148,26 +148,30 @@ class Retriever:
 
     def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None, exclude: set[int]
                        ) -> tuple[list[int], list[int]]:
-        """Paragraphs naming the speaker: those where the name is a clause's subject, and the rest."""
+        """Paragraphs naming the speaker: where the name is the subject of a verb of saying or stance
+        ("Christie attacked ..."), of another verb, and the rest."""
         match = " OR ".join('"%s"' % f.replace('"', "") for f in forms)
         ids = [pid for pid, _ in self.store.lexical_search(match, 1000, allowed) if pid not in exclude]
         found = self.store.passages(ids)
-        subject, other = [], []
+        voiced, subject, other = [], [], []
         for pid in ids:
             if pid in found:
                 mentioned, acts = mentions(found[pid].text, list(forms))
-                if acts:
+                if acts and stance(found[pid].text, list(forms)):
+                    voiced.append(pid)
+                elif acts:
                     subject.append(pid)
                 elif mentioned:
                     other.append(pid)
-        return subject, other
+        return voiced, subject, other
 
     def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
                         query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
                         ) -> SearchResult | None:
         """The speaker's attributed paragraphs first (article order, or by the question's topic when it has
-        one); then paragraphs where the speaker's name is a subject ("Christie attacked ..."), then other
-        paragraphs naming them, each by hybrid rank; then the usual hybrid results.
+        one); then paragraphs where the speaker's name is the subject of a verb of saying or stance
+        ("Christie attacked ..."), of another verb, then other paragraphs naming them, each group by
+        hybrid rank; then the usual hybrid results.
         Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
         is neither quoted nor named anywhere in scope."""
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
@@ -188,9 +192,9 @@ class Retriever:
             ordered.sort(key=lambda p: topic_rank.get(p.id, len(topic_rank)))  # stable: article order breaks ties
         passages = [replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in ordered[:k]]
         if len(passages) < k and match.forms:
-            subject, other = self._name_mentions(match.forms, allowed, own)
+            groups = self._name_mentions(match.forms, allowed, own)
             fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
-            named = [pid for group in (subject, other)
+            named = [pid for group in groups
                      for pid in sorted(group, key=lambda i: fused_rank.get(i, len(fused_rank)))]
             if not own and not named:
                 return None

@@ -120,6 +120,8 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
             best = max(best, 3)
     if best:
         return best
+    if speaker.kind == "person" and all(w[:1].isupper() for w in phrase.split() if w.lower() not in _GENERIC):
+        return 0  # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"
     described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
     if asked_set <= described:
         return 1
@@ -154,6 +156,19 @@ now not never just even still quickly repeatedly publicly further often already 
 herself itself themselves first last""".split())
 
 
+# Verbs of stance: a subject doing one of these is voicing a view even without a quote.
+_STANCE_VERBS = set("""attacked attacks attack blasted blasts slammed slams criticized criticizes criticised accused
+accuses praised praises urged urges called calls argued argues defended defends vowed vows promised promises
+pledged pledges responded responds insisted insists dismissed dismisses rejected rejects endorsed endorses
+supported supports wants wanted hopes hoped believes believed warned warns claimed claims denied denies
+announced announces proposed proposes demanded demands questioned questions suggested suggests described
+describes touted touts pushed pushes backed backs opposed opposes condemned condemns welcomed welcomes
+admitted admits acknowledged acknowledges agreed agrees declined declines refused refuses asked asks
+released releases issued issues sent wrote writes tweeted tweets posted posts reported reports told tells
+said says added adds noted notes explained explains stated states thinks thought expects expected feels
+felt sees saw""".split())
+
+
 def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
     """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
     names and surnames."""
@@ -174,6 +189,16 @@ def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
         if form and form.lower() not in (f.lower() for f in out) and form.lower() not in _GENERIC:
             out.append(form)
     return out
+
+
+def stance(text: str, forms: list[str]) -> bool:
+    """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...")."""
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])((?:\s+[a-z]+){{1,3}})", text):
+            following = [w for w in m.group(1).split() if w not in _ADVERBS]
+            if following and following[0] in _STANCE_VERBS:
+                return True
+    return False
 
 
 def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:

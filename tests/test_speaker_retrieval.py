@@ -7,7 +7,7 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import match_score, parse_speaker_question, resolve_speakers
+from qa.speakers import match_score, mentions, parse_speaker_question, resolve_speakers, stance
 from qa.store import SpeakerRecord
 
 
@@ -66,6 +66,33 @@ def test_speaker_resolution_by_name_surname_and_descriptor():
     assert resolve_speakers("Pardo", everyone) == ()
     # an exact name beats a descriptor that happens to share a word
     assert match_score("Klingner", klingner) > match_score("former analyst", klingner) > 0
+
+
+def test_a_name_question_does_not_match_a_descriptor_naming_someone_else():
+    varmus = _record("Harold Varmus", ["Harold Varmus", "Varmus"], ["the former NIH director under President Bill Clinton"])
+    assert resolve_speakers("Clinton", [varmus]) == ()
+    assert resolve_speakers("the former NIH director", [varmus]) == (varmus,)
+
+
+def test_name_as_subject_or_only_mentioned():
+    forms = ["Christie"]
+    assert mentions("Christie attacked the plan on Monday.", forms) == (True, True)
+    assert mentions("Christie's campaign said it would appeal.", forms) == (True, True)
+    assert mentions("The plan was backed by Christie.", forms) == (True, False)
+    assert mentions("Voters cheered Christie at the rally.", forms) == (True, False)
+    assert mentions("Christie's leadership impressed voters.", forms) == (True, False)
+    assert mentions("The christie plan is a type of cake.", forms) == (False, False)  # not capitalised
+    assert mentions("Nothing about the governor here.", forms) == (False, False)
+    assert stance("Christie attacked the plan.", forms) and stance("Christie also warned voters.", forms)
+    assert not stance("Christie arrived late.", forms)
+
+
+def test_a_named_person_who_is_not_quoted(sample_bot):
+    # Kim Jong Un is named throughout but quoted nowhere: paragraphs where he is the subject come first
+    result = sample_bot.search("What did Kim Jong Un say?", k=3)
+    assert result.speaker is not None and result.speaker.speakers == ()
+    assert result.passages[0].paragraph == 1  # "Kim Jong Un boasts expanded missile arsenal ..."
+    assert not result.statements
 
 
 def _numbers(result, n):

@@ -104,7 +104,10 @@ class Retriever:
         article: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> SearchResult:
+        """Top-k passages; `query_vector` may pass the question's embedding when already computed
+        (e.g. questions encoded in one batch)."""
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
@@ -113,7 +116,8 @@ class Retriever:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
-        query_vector = self.embedder.encode_query(question)
+        if query_vector is None:
+            query_vector = self.embedder.encode_query(question)
         depth = max(self.candidates, k)
         dense = self.store.dense_search(query_vector, depth, allowed)
         lexical = self.store.lexical_search(fts_query(terms), depth, allowed)

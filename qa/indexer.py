@@ -55,12 +55,13 @@ def index_paths(
         writer.set_model(embedder.name, embedder.dimension)
         known = {} if rebuild else store.origin_hashes()
         batch = _Batch(writer, embedder, report, commit_every)
+        taken: dict[str, str | None] = {}
         for done, source in enumerate(files, start=1):
             origin = str(source.path.resolve())
             loaded = _load_if_changed(source, known.get(origin), report)
             if loaded is not None:
                 writer.remove_origin(origin)
-                batch.add(_unique_ids(store, loaded.articles))
+                batch.add(_unique_ids(store, loaded.articles, taken))
             if progress:
                 progress(done, len(files))
         batch.flush(final=True)
@@ -98,19 +99,26 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexRe
     return loaded
 
 
-def _unique_ids(store: Store, articles: list[Article]) -> list[Article]:
+def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None]) -> list[Article]:
     """Give a file's article another id when that id belongs to an article from a different file
-    (two folders both holding `001.txt`)."""
+    (two folders both holding `001.txt`). `taken` holds the ids given out earlier in this run.
+    JSONL ids are the user's own and are kept as they are."""
     out = []
     for article in articles:
         candidate, n = article.id, 1
-        while True:
-            row = store.db.execute("SELECT origin FROM articles WHERE id = ?", (candidate,)).fetchone()
-            if row is None or row[0] == article.origin or article.origin is None:
-                break
-            n += 1
-            parent = Path(article.origin).parent.name
-            candidate = f"{parent}/{article.id}" if n == 2 and parent else f"{article.id}-{n}"
+        if article.origin and not article.origin.endswith(".jsonl"):
+            while True:
+                if candidate in taken:
+                    owner = taken[candidate]
+                else:
+                    row = store.db.execute("SELECT origin FROM articles WHERE id = ?", (candidate,)).fetchone()
+                    owner = row[0] if row else None
+                if owner is None or owner == article.origin:
+                    break
+                n += 1
+                parent = Path(article.origin).parent.name
+                candidate = f"{parent}/{article.id}" if n == 2 and parent else f"{article.id}-{n}"
+        taken[candidate] = article.origin
         out.append(replace(article, id=candidate) if candidate != article.id else article)
     return out
 

@@ -26,7 +26,7 @@ STOPWORDS = frozenset(
     out over own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while who whom
     whose why will with would you your yours yourself yourselves tell told say says said saying think
-    thinks thought happen happened happens according anything something whats there's""".split()
+    thinks thought happen happened happens according anything something whats there's many much""".split()
 )
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 RRF_K = 60

@@ -449,6 +449,7 @@ class StoreWriter:
         self.store = store
         self.db = store.db
         self._in_transaction = False
+        self._dirty = False  # anything to commit? An unchanged index keeps its generation.
         self._index = None
 
     def _begin(self) -> None:
@@ -463,8 +464,10 @@ class StoreWriter:
 
         self._begin()
         if self.store.model is None or self.store.count_paragraphs() == 0:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?), ('dimension', ?)",
-                            (model, str(dimension)))
+            if (self.store.model, self.store.dimension) != (model, dimension):
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?), ('dimension', ?)",
+                                (model, str(dimension)))
+                self._dirty = True
             if self._index.d != dimension or self._index.ntotal:
                 self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         else:
@@ -477,6 +480,7 @@ class StoreWriter:
         self.db.execute("DELETE FROM paragraphs_fts")
         self.db.execute("DELETE FROM paragraphs")
         self.db.execute("DELETE FROM articles")
+        self._dirty = True
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.store.dimension or self._index.d))
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
@@ -492,6 +496,7 @@ class StoreWriter:
                     self.db.execute(f"DELETE FROM paragraphs_fts WHERE rowid IN ({','.join('?' * len(chunk))})",
                                     chunk)
             removed += self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+        self._dirty = self._dirty or removed > 0
         return removed
 
     def remove_origin(self, origin: str) -> None:
@@ -506,6 +511,7 @@ class StoreWriter:
         if attribution is not None and speakers is None:
             speakers = attribution.per_paragraph(len(article.paragraphs))
         self.remove_articles([article.id])
+        self._dirty = True
         self.db.execute(
             "INSERT INTO articles (id, title, source, date, byline, url, origin, origin_hash, metadata) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -552,6 +558,9 @@ class StoreWriter:
 
         if not self._in_transaction:
             return
+        if not self._dirty:
+            self.rollback()
+            return
         old = self.store.generation
         new = old + 1
         target = self.store._vector_file(new)
@@ -568,7 +577,7 @@ class StoreWriter:
             target.unlink(missing_ok=True)
             self.rollback()
             raise QAError(f"could not save the index at {self.store.path} ({exc}); it is unchanged") from exc
-        self._in_transaction = False
+        self._in_transaction = self._dirty = False
         self.store._vectors = self._index
         self.store._vector_file(old).unlink(missing_ok=True)
         _fsync_dir(self.store.path)
@@ -576,7 +585,7 @@ class StoreWriter:
     def rollback(self) -> None:
         if self._in_transaction:
             self.db.execute("ROLLBACK")
-            self._in_transaction = False
+            self._in_transaction = self._dirty = False
             self.store._vectors = None  # the in-memory index may hold uncommitted changes: reload
         self._index = None
 

@@ -191,3 +191,13 @@ def test_index_location_from_environment(cli, sample_index, monkeypatch):
     monkeypatch.setenv("QA_INDEX", str(sample_index))
     out = cli("search", "Pardo", "-k", "1", "--json")
     assert json.loads(out.output)["passages"][0]["paragraph"] in (13, 21)
+
+
+def test_same_file_name_in_one_run_keeps_both(tmp_path):
+    for folder in ("business", "tech"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "001.txt").write_text(f"{folder} headline\n\nA {folder} story about results.\n")
+    with QA(tmp_path / "index", create=True) as bot:
+        bot.index([tmp_path / "business" / "001.txt", tmp_path / "tech" / "001.txt"])
+        assert sorted(a.id for a in bot.articles()) == ["001", "tech/001"]
+        assert bot.store.vectors.ntotal == 2

@@ -72,6 +72,11 @@ class QA:
             self._backend_chosen = True
         return self._backend
 
+    def set_llm(self, llm: str) -> None:
+        """Switch the answerer (auto, local, openai, none); the new backend loads on next use."""
+        self._llm_settings = replace(self._llm_settings, llm=llm)
+        self._backend, self._backend_chosen = None, False
+
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:

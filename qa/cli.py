@@ -354,6 +354,29 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
         print_speakers(console, speakers)
 
 
+@main.command("chat")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5).")
+@click.option("--json", "as_json", is_flag=True, help="Answer in JSON, one object per question.")
+@index_option
+@model_option
+@llm_options
+def chat_command(k, as_json, index_dir, model, llm, base_url, llm_model) -> None:
+    """Talk with the articles: follow-up questions, citations in every answer.
+
+    Follow-ups ("and Pardo?", "why does he think that?") are rewritten into standalone questions
+    before searching; the rewrite is shown dimmed. Type /help for commands. With input piped in,
+    reads one question a line and prints each answer.
+    """
+    from .chat import Conversation, run_repl
+
+    settings = load_settings(index=index_dir, model=model, k=k, llm=llm, base_url=base_url, llm_model=llm_model)
+    interactive = sys.stdin.isatty() and console.is_terminal
+    with _open(settings) as bot:
+        conversation = Conversation(bot, k=settings.k, json_output=as_json)
+        run_repl(conversation, console, err_console, interactive,
+                 read_line=None if interactive else (lambda: sys.stdin.readline() or None))
+
+
 # --- the local model -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,128 @@
+"""`qa chat` driven through a real pseudo-terminal, and piped; follow-up rewriting without an LLM."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pexpect
+import pytest
+
+# prompt_toolkit asks the terminal for the cursor position each time it starts a new prompt: a
+# reliable "ready for the next line" marker, unlike the prompt text, which is redrawn as keys arrive.
+PROMPT = "\x1b[6n"
+
+
+def spawn_chat(index, tmp_path, llm="none", extra=()):
+    env = {**os.environ, "QA_LLM": llm, "QA_CONFIG": str(tmp_path / "none.toml"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    child = pexpect.spawn(sys.executable, ["-m", "qa", "chat", "--index", str(index), *extra], env=env,
+                          encoding="utf-8", timeout=240, dimensions=(60, 250))
+    child.expect_exact(PROMPT)
+    return child
+
+
+def ask(child, text):
+    child.sendline(text)
+    child.expect_exact(PROMPT)
+    return child.before
+
+
+def test_three_turn_conversation_follows_the_speaker(sample_index, tmp_path):
+    child = spawn_chat(sample_index, tmp_path)
+    first = ask(child, "What did Klingner say?")
+    assert "¶22" in first and "¶24" in first
+    second = ask(child, "And what did Pardo say?")
+    assert "→ What did Pardo say?" in second
+    assert "¶13" in second and "¶21" in second and "¶22" not in second
+    third = ask(child, "Why does he think Trump would talk?")
+    assert "→ Why does Pardo think Trump would talk?" in third
+    assert "¶13" in third or "¶21" in third
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+
+
+def test_slash_commands(sample_index, tmp_path):
+    child = spawn_chat(sample_index, tmp_path)
+    assert "/sources" in ask(child, "/help")
+    assert "no answer yet" in ask(child, "/sources")
+    ask(child, "Who did North Korea sign a mutual defence treaty with?")
+    sources = ask(child, "/sources")
+    assert "1. " in sources and "¶10" in sources
+    opened = ask(child, "/open 1")
+    assert "¶9" in opened and "¶10" in opened and "¶11" in opened
+    assert "k = 2" in ask(child, "/k 2")
+    assert "Klingner" in ask(child, "/speakers")
+    assert "reuters-2024-11-07-trump-kim" in ask(child, "/articles")
+    assert "JSON output on" in ask(child, "/json")
+    as_json = ask(child, "What did Klingner say?")
+    payload = json.loads(as_json[as_json.index("{"): as_json.rindex("}") + 1])
+    assert len(payload["passages"]) == 2 and payload["citations"]
+    assert "Conversation forgotten" in ask(child, "/reset")
+    assert "unknown command" in ask(child, "/nope")
+    assert "answering with: extractive" in ask(child, "/llm none")
+    child.sendeof()  # Ctrl-D leaves
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_history_persists_across_sessions(sample_index, tmp_path):
+    child = spawn_chat(sample_index, tmp_path)
+    ask(child, "/k 4")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+    assert "/k 4" in (tmp_path / "data" / "qa" / "chat_history").read_text()
+    child = spawn_chat(sample_index, tmp_path)
+    child.send("\x1b[A")  # arrow up: "/quit", the last line of the previous session
+    child.send("\x1b[A")  # and once more: "/k 4"
+    child.send("\r")
+    child.expect_exact("k = 4")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+
+
+def test_ctrl_c_cancels_the_answer_not_the_session(sample_index, tmp_path):
+    child = spawn_chat(sample_index, tmp_path, llm="local")
+    child.sendline("What did Klingner say about Trump and the Nobel Peace Prize?")
+    child.expect("\x1b\\[2m")  # the dim draft has started to stream
+    child.sendintr()
+    child.expect_exact("cancelled")
+    child.expect_exact(PROMPT)
+    assert "answering with: extractive" in ask(child, "/llm none")
+    assert "¶24" in ask(child, "What did Klingner say?")
+    child.sendline("/quit")
+    child.expect(pexpect.EOF)
+
+
+def test_piped_questions(sample_index, tmp_path):
+    env = {**os.environ, "QA_LLM": "none", "QA_CONFIG": str(tmp_path / "none.toml")}
+    run = subprocess.run([sys.executable, "-m", "qa", "chat", "--index", str(sample_index), "--json"],
+                         input="What did Klingner say?\nAnd what did Pardo say?\n", capture_output=True,
+                         text=True, env=env, timeout=240)
+    assert run.returncode == 0, run.stderr
+    answers = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert [a["standalone_question"] for a in answers] == ["What did Klingner say?", "What did Pardo say?"]
+    assert {c["paragraph"] for c in answers[1]["citations"]} <= {13, 21}
+
+
+@pytest.mark.parametrize(
+    "turns, expected",
+    [
+        (["What did Klingner say?", "and Pardo?"], "What did Pardo say?"),
+        (["What did Klingner say about military exercises?", "what about Pardo?"],
+         "What did Pardo say about military exercises?"),
+        (["What did Pardo say?", "Why does he think Trump would talk?"], "Why does Pardo think Trump would talk?"),
+        (["What did Klingner say?", "What did the South Korean official say?"],
+         "What did the South Korean official say?"),
+    ],
+)
+def test_follow_up_rules_without_llm(sample_bot, turns, expected):
+    from qa.chat import Conversation
+
+    conversation = Conversation(sample_bot)
+    for turn in turns[:-1]:
+        conversation.ask(turn)
+    assert conversation.standalone(turns[-1]) == expected

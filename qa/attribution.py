@@ -9,8 +9,10 @@ has a small set of surface shapes ("..., said X, a <descriptor>", "X said ...", 
 "“...,” he said") that a matcher handles directly, in well under a millisecond a paragraph. Measured
 on PolNeAR dev with bench/speakers.py (rules tuned on train only): speaker-paragraph precision 0.94,
 recall 0.42 of PolNeAR's human attributions, whose notion of attribution is far broader than speech
-("critics would call", "police also fear", "Christie unleashed attacks"); see bench/SPEAKERS.md for
-the numbers and the spaCy comparison.
+("critics would call", "police also fear", "Christie unleashed attacks"). spaCy's small English
+pipeline (a re-upload, measured in a throwaway venv: subject of a speech verb + NER) finds more
+(precision 0.87, recall 0.51) but gives no better speaker-aware retrieval (R@1 0.85 vs 0.86) at ~100x
+the time. Details in bench/SPEAKERS.md.
 """
 
 from __future__ import annotations
@@ -244,8 +246,8 @@ def _source_after(after: str) -> _Source | None:
         rest = text[m.end() :]
         if name and _words(m.group(0))[0] not in (_NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
             descriptor = ""
-            d = re.match(r",\s+((?:a|an|the|who|one|[a-z])[^.;“\"]*?)(?:[,.;]\s*$|[.;]|,\s+(?:who|adding|saying)\b|$)",
-                         rest)
+            d = re.match(r",\s+((?:a|an|the|who|one|[a-z])[^.;“\"]*?)"
+                         r"(?:[,.;]\s*$|[.;]|,\s+(?:who|adding|saying)\b|$)", rest)
             if d:
                 descriptor = d.group(1).strip()
             else:

@@ -227,7 +227,9 @@ def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
             if re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)", after) and re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)",
                                                                      after).group(1) in _SOURCE_NOUNS:
                 return True, True  # "the Trump campaign said", "Clinton aides say"
-            following = re.match(r"\s*(?:\([^)]{1,40}\)\s*)?(?:,[^,.;“”\"]{1,100},\s*)?((?:[a-z’']+\s+){0,3})", after)
+            # skip a parenthesis or an appositive: "Christie (R-N.J.) said", "Christie, the governor, said"
+            following = re.match(r"\s*(?:\([^)]{1,40}\)\s*)?(?:,[^,.;“”\"]{1,100},\s*)?((?:[a-z’']+\s+){0,3})",
+                                 after)
             tail = (following.group(1) if following else "").split()
             tail = [w for w in tail if w not in _ADVERBS]
             if tail and tail[0] not in _NOT_VERBS and re.fullmatch(r"[a-z]+", tail[0]):

@@ -69,7 +69,8 @@ def test_speaker_resolution_by_name_surname_and_descriptor():
 
 
 def test_a_name_question_does_not_match_a_descriptor_naming_someone_else():
-    varmus = _record("Harold Varmus", ["Harold Varmus", "Varmus"], ["the former NIH director under President Bill Clinton"])
+    varmus = _record("Harold Varmus", ["Harold Varmus", "Varmus"],
+                     ["the former NIH director under President Bill Clinton"])
     assert resolve_speakers("Clinton", [varmus]) == ()
     assert resolve_speakers("the former NIH director", [varmus]) == (varmus,)
 

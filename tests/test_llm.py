@@ -61,7 +61,8 @@ def local_bot(sample_index):
 def test_local_model_answers_with_verified_citations(local_bot):
     answer = local_bot.ask("What did Klingner say?")
     assert answer.backend == "local" and not answer.abstained
-    assert answer.citations and {c.passage.paragraph for c in answer.citations} <= {22, 23, 24}
+    # every Klingner statement is covered: by the model, or added verbatim when it left one out
+    assert {c.passage.paragraph for c in answer.citations} == {22, 23, 24}
     verification = answer.extra["verification"]
     kept = [v for v in verification if v["action"] != "removed"]
     assert kept and all(v["citations"] and v["supported"] for v in kept)

@@ -99,7 +99,7 @@ class SentenceCheck:
     supported: bool
     support: float  # best of cosine and word overlap against the cited paragraph(s)
     quotes_verbatim: bool | None  # None when the sentence quotes nothing
-    action: str  # kept | cited (a citation was added) | removed
+    action: str  # kept | cited (a citation was added) | removed | added (a statement the draft left out)
 
     def as_json(self) -> dict:
         return {

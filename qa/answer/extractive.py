@@ -98,6 +98,14 @@ def _statement_sentences(paragraph: str, statement: str) -> str:
     return paragraph[pieces[0][0] : pieces[-1][1]]
 
 
+def statement_quote(result: SearchResult, passage: Passage) -> str:
+    """The sentences of `passage` that hold the asked-about speaker's statement (a direct quote
+    preferred), verbatim."""
+    statements = result.statements[passage.id]
+    chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
+    return _statement_sentences(passage.text, chosen.text)
+
+
 def answer_who_said(question: str, result: SearchResult) -> Answer:
     """For "what did X say?": each of X's statements among the passages, one per paragraph (the
     sentences holding its quote, or the attributing sentence), in article order, each cited."""
@@ -105,11 +113,6 @@ def answer_who_said(question: str, result: SearchResult) -> Answer:
     quoted = sorted((by_id[pid] for pid in result.statements if pid in by_id),
                     key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
     names = list(dict.fromkeys(st.speaker for p in quoted for st in result.statements[p.id]))
-    pieces = []
-    for p in quoted:
-        statements = result.statements[p.id]
-        chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
-        pieces.append((_statement_sentences(p.text, chosen.text), p))
-    text, citations = number_citations(pieces)
+    text, citations = number_citations([(statement_quote(result, p), p) for p in quoted])
     return Answer(question, text, False, "extractive", citations, result.passages,
                   notice=NO_LLM_NOTICE, extra={"speakers": names})

@@ -20,8 +20,8 @@ from ..config import Settings
 from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..store import Passage
-from .citations import Answer, verify_answer
-from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain
+from .citations import Answer, Citation, SentenceCheck, verify_answer
+from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
 from .local_model import assemble_default_model, find_local_model, parts_installed
 
 TokenFn = Callable[[str], None]
@@ -101,13 +101,14 @@ def select_passages(result: SearchResult, required: list[Passage] = ()) -> list[
 
 def answer_with_llm(
     question: str, result: SearchResult, backend: Backend, embedder, on_token: TokenFn | None = None,
-    required: list[Passage] = (),
 ) -> Answer:
-    """Draft with the LLM, verify every sentence, and return the verified answer."""
-    if should_abstain(result):
+    """Draft with the LLM, verify every sentence, and return the verified answer. For "what did X
+    say?" every retrieved statement of X goes to the model, and any it leaves out is added, quoted."""
+    required = [p for p in result.passages if p.id in result.statements]
+    if not required and should_abstain(result):
         return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
                       extra={"model": backend.model, "verification": []})
-    passages = select_passages(result, list(required))
+    passages = select_passages(result, required)
     draft = backend.complete(build_messages(question, passages), on_token)
     if not draft.strip():
         raise LLMError("the LLM returned an empty answer")
@@ -115,12 +116,29 @@ def answer_with_llm(
         return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
                       extra={"model": backend.model, "draft": draft, "verification": []})
     text, citations, checks = verify_answer(draft, passages, embedder)
+    text, citations, checks = _cover_statements(result, required, text, citations, checks)
     if not text:
         raise LLMError("no sentence of the LLM's answer could be verified against the passages")
     removed = sum(c.action == "removed" for c in checks)
     warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
     return Answer(question, text, False, backend.name, citations, result.passages, warning=warning,
                   extra={"model": backend.model, "verification": [c.as_json() for c in checks]})
+
+
+def _cover_statements(result: SearchResult, required: list[Passage], text: str, citations: list[Citation],
+                      checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """Append, quoted verbatim, each statement of the asked-about speaker the draft did not cite."""
+    cited = {c.passage.id for c in citations}
+    citations, checks, parts = list(citations), list(checks), [text] if text else []
+    for p in required:
+        if p.id in cited:
+            continue
+        n = len(citations) + 1
+        citations.append(Citation(n, p, p.text))
+        sentence = statement_quote(result, p)
+        parts.append(f"{sentence} [{n}]")
+        checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
+    return " ".join(parts), citations, checks
 
 
 # --- backends ------------------------------------------------------------------------------------

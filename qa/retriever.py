@@ -58,6 +58,7 @@ class Evidence:
     cosine: float  # dense similarity of question and passage
     coverage: float  # share of the question's rarity-weighted content terms found in the passage
     missing: tuple[str, ...] = ()  # question terms this passage lacks
+    unheard: tuple[str, ...] = ()  # ... of which no indexed paragraph has any
 
     @property
     def support(self) -> float:
@@ -230,14 +231,17 @@ class Retriever:
         if not passages:
             return {}
         cosines = self._cosines(query_vector, [p.id for p in passages])
-        weights = self._term_weights(terms)
+        frequency = self.store.term_document_frequency(terms) if terms else {}
+        weights = self._term_weights(terms, frequency)
         present = self._terms_present(terms, [p.id for p in passages])
         total = sum(weights.values()) or 1.0
         result = {}
         for p in passages:
             have = present.get(p.id, set())
             coverage = sum(w for t, w in weights.items() if t in have) / total if terms else 0.0
-            result[p.id] = Evidence(cosines.get(p.id, 0.0), coverage, tuple(t for t in terms if t not in have))
+            missing = tuple(t for t in terms if t not in have)
+            unheard = tuple(t for t in missing if frequency.get(t, 0) == 0)
+            result[p.id] = Evidence(cosines.get(p.id, 0.0), coverage, missing, unheard)
         return result
 
     def _cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
@@ -250,12 +254,11 @@ class Retriever:
                 out[pid] = 0.0
         return out
 
-    def _term_weights(self, terms: list[str]) -> dict[str, float]:
+    def _term_weights(self, terms: list[str], df: dict[str, int]) -> dict[str, float]:
         """Inverse document frequency, so a missing rare word ("population") outweighs a common one."""
         if not terms:
             return {}
         n = max(self.store.count_paragraphs(), 1)
-        df = self.store.term_document_frequency(terms)
         return {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
     def _terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:

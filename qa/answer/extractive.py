@@ -19,6 +19,7 @@ from .citations import Answer, number_citations
 # Support = (cosine + rarity-weighted term coverage) / 2 of the best passage. Calibrated on SQuAD
 # questions against their own article versus another article (bench/retrieval.py --abstention).
 ABSTAIN_BELOW = 0.45
+ABSTAIN_UNHEARD_BELOW = 0.55
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
     "To have an LLM write answers, pass --llm (or set QA_LLM); see `qa ask --help`."
@@ -36,7 +37,12 @@ def abstention_text(result: SearchResult) -> str:
 
 
 def should_abstain(result: SearchResult) -> bool:
-    return not result.passages or result.best_support < ABSTAIN_BELOW
+    """Weak evidence, or middling evidence that lacks a word of the question found nowhere in the
+    index ("population" of Pyongyang in an article that never gives one)."""
+    if not result.passages or not result.evidence:
+        return True
+    best = max(result.evidence.values(), key=lambda e: e.support)
+    return best.support < ABSTAIN_BELOW or (bool(best.unheard) and best.support < ABSTAIN_UNHEARD_BELOW)
 
 
 def _words(text: str) -> list[str]:

@@ -58,7 +58,7 @@ class Evidence:
     cosine: float  # dense similarity of question and passage
     coverage: float  # share of the question's rarity-weighted content terms found in the passage
     missing: tuple[str, ...] = ()  # question terms this passage lacks
-    unheard: tuple[str, ...] = ()  # ... of which no indexed paragraph has any
+    unheard: tuple[str, ...] = ()  # ... of which (6+ letters) no indexed paragraph has any
 
     @property
     def support(self) -> float:
@@ -240,7 +240,8 @@ class Retriever:
             have = present.get(p.id, set())
             coverage = sum(w for t, w in weights.items() if t in have) / total if terms else 0.0
             missing = tuple(t for t in terms if t not in have)
-            unheard = tuple(t for t in missing if frequency.get(t, 0) == 0)
+            # Short words are often irregular forms ("rise" for "rose") that stemming misses.
+            unheard = tuple(t for t in missing if frequency.get(t, 0) == 0 and len(t) >= 6)
             result[p.id] = Evidence(cosines.get(p.id, 0.0), coverage, missing, unheard)
         return result
 

@@ -64,29 +64,31 @@ def print_answer(console: Console, answer: Answer, err_console: Console | None =
         (err_console or console).print(Text(note, style="yellow" if note == answer.warning else "dim"))
 
 
+def _print_table(console: Console, columns: tuple[str, ...], rows: list[tuple[str, ...]], noun: str) -> None:
+    table = Table(show_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(Text(f"{len(rows)} {noun}(s)", style="dim"))
+
+
 def print_articles(console: Console, articles: list[ArticleSummary]) -> None:
     if not articles:
         console.print("The index is empty. Add articles with `qa index PATH...`.")
         return
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("id", "title", "source", "date", "¶"):
-        table.add_column(column, overflow="fold")
-    for a in articles:
-        table.add_row(safe(a.id), safe(a.title), safe(a.source or ""), a.date or "", str(a.paragraphs))
-    console.print(table)
-    console.print(Text(f"{len(articles)} article(s)", style="dim"))
+    rows = [(safe(a.id), safe(a.title), safe(a.source or ""), a.date or "", str(a.paragraphs)) for a in articles]
+    _print_table(console, ("id", "title", "source", "date", "¶"), rows, "article")
 
 
 def print_speakers(console: Console, speakers: list[SpeakerRecord]) -> None:
     if not speakers:
         console.print("No quoted speakers found. Index articles with `qa index PATH...`.")
         return
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("article", "speaker", "also called", "¶ count", "paragraphs"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for s in speakers:
         others = {a.lower(): a for a in reversed((*s.aliases, *s.descriptors)) if a.lower() != s.name.lower()}
-        table.add_row(safe(s.article_id), safe(s.name), safe("; ".join(reversed(others.values()))),
-                      str(len(s.paragraphs)), ", ".join(f"¶{n}" for n in s.paragraphs))
-    console.print(table)
-    console.print(Text(f"{len(speakers)} speaker(s)", style="dim"))
+        rows.append((safe(s.article_id), safe(s.name), safe("; ".join(reversed(others.values()))),
+                     str(len(s.paragraphs)), ", ".join(f"¶{n}" for n in s.paragraphs)))
+    _print_table(console, ("article", "speaker", "also called", "¶ count", "paragraphs"), rows, "speaker")

@@ -158,3 +158,15 @@ def test_weak_evidence_never_calls_the_llm_and_good_answers_are_verified(sample_
     assert answer.backend == "openai" and not answer.abstained
     assert "jazz" not in answer.text and answer.warning and "removed" in answer.warning
     assert "sk-test-secret-123" not in json.dumps(answer.as_json())
+
+
+def test_chat_follow_up_rewritten_by_the_local_model(local_bot):
+    from qa.answer.extractive import answer_extractively
+    from qa.chat import Conversation, Turn
+
+    conversation = Conversation(local_bot)
+    question = "What did Ramon Pacheco Pardo say?"
+    result = local_bot.search(question)
+    conversation.turns.append(Turn(question, question, answer_extractively(question, result, local_bot.embedder)))
+    rewritten = conversation.standalone("Why does he think Trump would talk?")
+    assert "Pardo" in rewritten and " he " not in f" {rewritten} "

@@ -50,7 +50,11 @@ class FakeLLMServer:
                                                       "type": "exceed_context_size_error"}})
                 if mode == "hang":
                     time.sleep(5)
-                    return self._json(500, {"error": {"message": "too late"}})
+                    try:
+                        self._json(500, {"error": {"message": "too late"}})
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up long ago, as it should
+                    return
                 if mode == "garbage":
                     body = b"<html>this is not an API</html>"
                     self.send_response(200)

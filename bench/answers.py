@@ -1,0 +1,120 @@
+"""Answer quality and latency with an LLM backend: verified sentences, verbatim quotes, abstention,
+time to first token and total time per answer.
+
+Corpus: the sample article plus three BBC News articles from ../shared/bench-data/bbc_news (skipped
+with a message when absent). Questions are written for this benchmark: answerable ones, and
+unanswerable ones the bot should abstain on.
+
+    .venv/bin/python bench/answers.py                 # the local in-process model
+    .venv/bin/python bench/answers.py --llm openai --base-url http://127.0.0.1:8080/v1
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BBC = REPO.parent / "shared" / "bench-data" / "bbc_news"
+SAMPLE = REPO / "examples" / "articles"
+
+ANSWERABLE = [
+    "What did Klingner say?",
+    "What did Ramon Pacheco Pardo say about Trump?",
+    "Who did North Korea sign a mutual defence treaty with?",
+    "Where did Trump and Kim meet?",
+    "When did the South Korean presidential official speak to reporters?",
+    "How much did Time Warner's quarterly profits rise?",
+    "How many subscribers did AOL lose?",
+    "How does the ink used in Kyrgyz elections work?",
+    "Who funds the use of ink in the Kyrgyz elections?",
+    "By how much will maternity pay rise under Labour's plans?",
+    "What did Patricia Hewitt say about maternity pay?",
+]
+UNANSWERABLE = [
+    "What is the population of Pyongyang?",
+    "Who won the 2004 Champions League final?",
+    "What is the price of a barrel of oil?",
+    "How tall is the Eiffel Tower?",
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--llm", default="local")
+    parser.add_argument("--base-url")
+    parser.add_argument("--llm-model")
+    args = parser.parse_args()
+
+    from qa.api import QA
+
+    paths = [SAMPLE]
+    if BBC.is_dir():
+        paths += [BBC / "business" / "001.txt", BBC / "tech" / "001.txt", BBC / "politics" / "001.txt"]
+    else:
+        print(f"note: {BBC} not found; measuring on the sample article only")
+    questions = [(q, True) for q in ANSWERABLE if BBC.is_dir() or q in ANSWERABLE[:5]]
+    questions += [(q, False) for q in UNANSWERABLE]
+
+    with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True, llm=args.llm,
+                                                    base_url=args.base_url, llm_model=args.llm_model) as bot:
+        bot.index(paths)
+        started = time.perf_counter()
+        backend = bot.backend
+        if backend is None:
+            print("no LLM backend available: run ./setup.sh or pass --llm/--base-url")
+            return 1
+        bot.ask("What did Klingner say?")  # loads the model and warms the prompt cache
+        print(f"backend {backend.name} ({backend.model}); load + warm-up {time.perf_counter() - started:.1f} s\n")
+
+        rows = []
+        for question, answerable in questions:
+            first: list[float] = []
+            t0 = time.perf_counter()
+            answer = bot.ask(question, on_token=lambda _p: first or first.append(time.perf_counter() - t0))
+            total = time.perf_counter() - t0
+            checks = answer.extra.get("verification", [])
+            rows.append({
+                "question": question, "answerable": answerable, "abstained": answer.abstained,
+                "backend": answer.backend, "ttft": first[0] if first else None, "total": total,
+                "sentences": len(checks), "verified": sum(c["action"] != "removed" for c in checks),
+                "quotes": sum(c["quotes_verbatim"] is not None for c in checks),
+                "verbatim": sum(c["quotes_verbatim"] is True for c in checks),
+                "citations": len(answer.citations),
+            })
+            r = rows[-1]
+            status = "abstained" if r["abstained"] else f"{r['verified']}/{r['sentences']} verified"
+            ttft = f"{r['ttft']:.1f}s" if r["ttft"] is not None else "-"
+            print(f"{question[:60]:60} {status:16} ttft {ttft:>6}  total {total:5.1f}s  [{answer.backend}]")
+            if not answer.abstained:
+                print(f"    {answer.text[:300]}")
+
+    answered = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    llm_rows = [r for r in rows if r["ttft"] is not None]
+    sentences = sum(r["sentences"] for r in rows)
+    quotes = sum(r["quotes"] for r in rows)
+    print("\n| measure | value |\n|---|---|")
+    print(f"| answerable questions answered (not abstained) | {sum(not r['abstained'] for r in answered)}/{len(answered)} |")
+    print(f"| unanswerable questions abstained | {sum(r['abstained'] for r in unanswerable)}/{len(unanswerable)} |")
+    print(f"| draft sentences verified (kept) | {sum(r['verified'] for r in rows)}/{sentences} "
+          f"({sum(r['verified'] for r in rows) / max(sentences, 1):.0%}) |")
+    print(f"| quotes verbatim | {sum(r['verbatim'] for r in rows)}/{quotes} |")
+    print(f"| answers that fell back to extractive | {sum(r['backend'] == 'extractive' for r in rows)} |")
+    if llm_rows:
+        ttfts = [r["ttft"] for r in llm_rows]
+        totals = [r["total"] for r in llm_rows]
+        print(f"| time to first token, median / max | {statistics.median(ttfts):.1f} s / {max(ttfts):.1f} s |")
+        print(f"| total per LLM answer, median / max | {statistics.median(totals):.1f} s / {max(totals):.1f} s |")
+    abstain_times = [r["total"] for r in unanswerable if r["abstained"]]
+    if abstain_times:
+        print(f"| abstention (no LLM call), median | {statistics.median(abstain_times) * 1000:.0f} ms |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

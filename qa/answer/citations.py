@@ -155,17 +155,17 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
             for n in (int(x) for x in group.split(",")):
                 if 1 <= n <= len(passages) and n - 1 not in cited:
                     cited.append(n - 1)
-        scores = [
-            max(float(sentence_vectors[i] @ passage_vectors[j]), word_overlap(bare[i], passages[j].text))
-            for j in range(len(passages))
-        ] if passages else []
+        cosines = [float(sentence_vectors[i] @ passage_vectors[j]) for j in range(len(passages))]
+        overlaps = [word_overlap(bare[i], p.text) for p in passages]
+        scores = [max(c, o) for c, o in zip(cosines, overlaps)]
         action = "kept"
         if not cited and scores:
-            best = max(range(len(scores)), key=scores.__getitem__)
-            cited = [best]
+            cited = [max(range(len(scores)), key=scores.__getitem__)]
             action = "cited"
         support = max((scores[j] for j in cited), default=0.0)
-        supported = _is_supported(bare[i], [passages[j] for j in cited], sentence_vectors[i], passage_vectors, cited)
+        # "Klingner said." has nothing to support; otherwise one cited paragraph must carry it.
+        supported = len(_content_words(bare[i])) >= 2 and any(
+            overlaps[j] >= _SUPPORT_OVERLAP or cosines[j] >= _SUPPORT_COSINE for j in cited)
         quotes = _QUOTE_RE.findall(bare[i])
         verbatim = None
         if quotes:
@@ -185,10 +185,3 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
         checks.append(SentenceCheck(bare[i], final, True, support, verbatim, action))
     return " ".join(kept_text), citations, checks
 
-
-def _is_supported(sentence: str, cited: list[Passage], vector, passage_vectors, indices: list[int]) -> bool:
-    if not cited or len(_content_words(sentence)) < 2:  # "Klingner said." states nothing to support
-        return False
-    overlap = max(word_overlap(sentence, p.text) for p in cited)
-    cosine = max(float(vector @ passage_vectors[j]) for j in indices)
-    return overlap >= _SUPPORT_OVERLAP or cosine >= _SUPPORT_COSINE

@@ -78,6 +78,32 @@ class Embedder:
         return self.encode([text])[0]
 
 
+def _in_hub_cache(name: str) -> bool:
+    """Downloaded before (with a network)? Then it loads from the local hub cache."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "modules.json"), str)
+    except Exception:  # noqa: BLE001 - an odd name or cache layout just means "not cached"
+        return False
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick connect to the hub, so an offline machine fails in seconds instead of after a minute
+    of the hub client's retries. HF_HUB_OFFLINE=1 means no."""
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 @lru_cache(maxsize=4)
 def _load_model(name: str):
     """Load once per process: the model is the only global state we keep."""
@@ -93,8 +119,16 @@ def _load_model(name: str):
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:  # pragma: no cover - a broken install
         raise QAError("sentence-transformers is not installed; run the setup command in the README") from exc
+    offline_copy = not is_local and _in_hub_cache(location)
+    if not is_local and not offline_copy and not _hub_reachable():
+        raise QAError(f"cannot load embedding model {name!r}: it is not a local folder and the model hub "
+                      f"cannot be reached (no network). Use --model with a local path, or leave it unset "
+                      f"for the built-in {DEFAULT_MODEL}.")
+    import logging
+
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # its retry chatter is not for users
     try:
-        return SentenceTransformer(location, device="cpu")
+        return SentenceTransformer(location, device="cpu", local_files_only=offline_copy)
     except Exception as exc:  # the library raises OSError, ValueError, HTTP errors...
         hint = (
             "it is not a sentence-transformers model folder"

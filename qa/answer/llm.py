@@ -123,7 +123,8 @@ def answer_with_llm(
         raise LLMError("no sentence of the LLM's answer could be verified against the passages")
     removed = sum(c.action == "removed" for c in checks)
     warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
-    return Answer(question, text, False, backend.name, citations, result.passages, warning=warning,
+    notice = f"Written by the {backend.name} LLM ({backend.model}); every sentence checked against its source."
+    return Answer(question, text, False, backend.name, citations, result.passages, warning=warning, notice=notice,
                   extra={"model": backend.model, "verification": [c.as_json() for c in checks]})
 
 

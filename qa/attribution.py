@@ -18,7 +18,7 @@ the time. Details in bench/SPEAKERS.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .documents import Article, split_sentences
 

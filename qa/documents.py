@@ -10,11 +10,10 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import LoadError, QAError
+from .errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -445,16 +444,3 @@ def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[s
                 rel = path.relative_to(root).with_suffix("")
                 found.append(SourceFile(path, rel.as_posix()))
     return found, warnings
-
-
-def iter_loaded(files: list[SourceFile]) -> Iterator[tuple[SourceFile, LoadedFile | LoadError]]:
-    for source in files:
-        try:
-            yield source, load_file(source.path, source.article_id)
-        except LoadError as exc:
-            yield source, exc
-
-
-def require_files(paths: list[str]) -> None:
-    if not paths:
-        raise QAError("no paths given: name files or folders of articles to index")

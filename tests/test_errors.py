@@ -7,9 +7,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-from .conftest import REPO, SAMPLE
+from .conftest import SAMPLE
 
 
 def one_line_error(out) -> str:

@@ -10,7 +10,6 @@ import pytest
 from qa.answer.citations import verify_answer
 from qa.api import QA
 
-from .conftest import REPO
 from .fake_llm_server import FakeLLMServer
 
 

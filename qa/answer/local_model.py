@@ -108,8 +108,3 @@ def download_default_model() -> Path:  # pragma: no cover - needs a network, whi
         fetched.unlink(missing_ok=True)
         raise QAError("the downloaded model has the wrong checksum; try again")
     return fetched
-
-
-def verify_default_model() -> bool:
-    path = default_model_path()
-    return path.is_file() and _sha256(path) == DEFAULT_SHA256

@@ -206,22 +206,16 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
 
 
 def _answer(conversation: Conversation, line: str, console, interactive: bool) -> Turn:
-    from rich.live import Live
     from rich.text import Text
 
-    from .render import safe
+    from .render import safe, streamed_draft
 
     standalone = conversation.standalone(line)
     if standalone != line:
         console.print(Text(f"→ {safe(standalone)}", style="dim"))
     if not interactive or conversation.json_output:
         return conversation.ask(line, standalone=standalone)
-    draft = Text(style="dim")
-    with Live(draft, console=console, transient=True, refresh_per_second=12) as live:
-        def on_token(piece: str) -> None:
-            draft.append(safe(piece))
-            live.update(draft)
-
+    with streamed_draft(console) as on_token:
         return conversation.ask(line, on_token, standalone=standalone)
 
 

@@ -244,17 +244,9 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
 
 def _ask_streaming(bot, question: str, args: dict):
     """Show the LLM's draft as it is written, then replace it with the verified answer."""
-    from rich.live import Live
-    from rich.text import Text
+    from .render import streamed_draft
 
-    from .render import safe
-
-    draft = Text(style="dim")
-    with Live(draft, console=console, transient=True, auto_refresh=True, refresh_per_second=12) as live:
-        def on_token(piece: str) -> None:
-            draft.append(safe(piece))
-            live.update(draft)
-
+    with streamed_draft(console) as on_token:
         return bot.ask(question, on_token=on_token, **args)
 
 

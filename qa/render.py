@@ -6,6 +6,9 @@ stripped, so an article cannot restyle or take over the terminal.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +24,21 @@ def safe(text: str | None) -> str:
 
 def _date(p: Passage) -> str:
     return p.date or "undated"
+
+
+@contextlib.contextmanager
+def streamed_draft(console: Console) -> Iterator[Callable[[str], None]]:
+    """Yield an `on_token` that shows the LLM's draft, dimmed, as it is written; the draft is erased
+    on exit so the verified answer can be printed in its place."""
+    from rich.live import Live
+
+    draft = Text(style="dim")
+    with Live(draft, console=console, transient=True, refresh_per_second=12) as live:
+        def on_token(piece: str) -> None:
+            draft.append(safe(piece))
+            live.update(draft)
+
+        yield on_token
 
 
 def source_line(p: Passage) -> str:

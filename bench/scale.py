@@ -1,0 +1,212 @@
+"""Scale benchmark: a store of a million paragraphs, built and queried through the library.
+
+Embedding a million paragraphs would take hours here, so the corpus is synthesised from the BBC
+News corpus (`../shared/bench-data/bbc_news`): each synthetic paragraph is a real BBC paragraph's
+text with a variation tag, and its vector is that paragraph's real embedding plus seeded Gaussian
+noise (cosine ~0.85 to the original), renormalised. Everything else is the product: StoreWriter
+puts the rows in SQLite/FTS5 and the vectors in FAISS, which switches to IVF-SQ8 past
+qa.vectors.APPROXIMATE_FROM; queries run in a fresh process through QA.search, whose peak RSS is
+reported. Recall@10 of the vector search is measured against exact search over the same vectors.
+
+    .venv/bin/python bench/scale.py                  # 1,000,000 paragraphs (~15 min on 2 cores)
+    .venv/bin/python bench/scale.py --size 200000    # quicker
+
+Exits 0 with a message when the data folder is absent. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/bbc_news"
+NOISE = 0.03  # per dimension; a 384-d unit vector's components are ~0.05
+PER_ARTICLE = 20
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def base_corpus(data: Path, limit: int) -> tuple[list[str], list[str]]:
+    """Real paragraphs and headlines (the queries) from the BBC corpus."""
+    paragraphs, headlines = [], []
+    for file in sorted(data.glob("*/*.txt")):
+        blocks = [b.strip() for b in file.read_bytes().decode("utf-8", "replace").split("\n\n") if b.strip()]
+        if len(blocks) < 2:
+            continue
+        headlines.append(blocks[0])
+        paragraphs.extend(blocks[1:])
+        if len(paragraphs) >= limit:
+            break
+    return paragraphs[:limit], headlines
+
+
+def synthetic_vectors(base: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Vectors start..stop of the synthetic corpus; the same every time (seeded per block)."""
+    out = []
+    block = 10_000
+    for first in range(start - start % block, stop, block):
+        rng = np.random.default_rng(first)
+        rows = np.arange(first, first + block)
+        vectors = base[rows % len(base)] + rng.standard_normal((block, base.shape[1]), dtype="float32") * NOISE
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        lo, hi = max(start, first) - first, min(stop, first + block) - first
+        out.append(vectors[lo:hi])
+    return np.vstack(out).astype("float32")
+
+
+def build(index: Path, texts: list[str], base: np.ndarray, size: int) -> dict:
+    """Run in a child process, so its peak RSS is the builder's own."""
+    from qa.documents import Article, Paragraph
+    from qa.embeddings import DEFAULT_MODEL
+    from qa.store import Store
+    from qa.vectors import describe
+
+    started = time.perf_counter()
+    store = Store.open(index, create=True)
+    commit_every = 100_000
+    with store.writer() as writer:
+        writer.set_model(DEFAULT_MODEL, base.shape[1])
+        for first in range(0, size, commit_every):
+            last = min(size, first + commit_every)
+            vectors = synthetic_vectors(base, first, last)
+            for a in range(first, last, PER_ARTICLE):
+                count = min(PER_ARTICLE, last - a)
+                paragraphs = tuple(Paragraph(j + 1, f"{texts[(a + j) % len(texts)]} [copy {(a + j) // len(texts)}]")
+                                   for j in range(count))
+                writer.add_article(Article(id=f"a{a // PER_ARTICLE}", title=f"Article {a // PER_ARTICLE}",
+                                           paragraphs=paragraphs), vectors[a - first : a - first + count])
+            writer.commit()
+            print(f"  {last:,} paragraphs committed, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    kind = describe(store.vectors)
+    store.close()
+    return {"seconds": time.perf_counter() - started, "index": kind,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def query(index: Path, queries: list[str], vectors: np.ndarray, k: int) -> dict:
+    """Run in a fresh child process: open the index as a user would, search, report RSS."""
+    from qa.api import QA
+
+    bot = QA(index)
+    bot.search(queries[0], k)  # load the model and the vectors
+    dense_ms, dense_ids, search_ms = [], [], []
+    for vector in vectors:
+        started = time.perf_counter()
+        hits = bot.store.dense_search(vector, k)
+        dense_ms.append((time.perf_counter() - started) * 1000)
+        dense_ids.append([pid for pid, _ in hits])
+    for question in queries:
+        started = time.perf_counter()
+        bot.search(question, 5)
+        search_ms.append((time.perf_counter() - started) * 1000)
+    return {"dense_ms": dense_ms, "search_ms": search_ms, "dense_ids": dense_ids,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def exact_top(base: np.ndarray, size: int, queries: np.ndarray, k: int) -> np.ndarray:
+    """Exact inner-product top-k over the synthetic corpus, in blocks (row numbers, 0-based)."""
+    best_scores = np.full((len(queries), k), -np.inf, dtype="float32")
+    best_rows = np.zeros((len(queries), k), dtype="int64")
+    for first in range(0, size, 100_000):
+        vectors = synthetic_vectors(base, first, min(size, first + 100_000))
+        scores = queries @ vectors.T
+        top = np.argpartition(-scores, k, axis=1)[:, :k]
+        merged_scores = np.hstack([best_scores, np.take_along_axis(scores, top, axis=1)])
+        merged_rows = np.hstack([best_rows, top + first])
+        order = np.argsort(-merged_scores, axis=1)[:, :k]
+        best_scores = np.take_along_axis(merged_scores, order, axis=1)
+        best_rows = np.take_along_axis(merged_rows, order, axis=1)
+    return best_rows
+
+
+def child(args) -> int:
+    payload = json.loads(Path(args.child_input).read_text())
+    base = np.load(payload["base"])
+    if args.child == "build":
+        result = build(Path(payload["index"]), payload["texts"], base, payload["size"])
+    else:
+        result = query(Path(payload["index"]), payload["queries"], np.load(payload["query_vectors"]), payload["k"])
+    Path(args.child_input).with_suffix(".out").write_text(json.dumps(result))
+    return 0
+
+
+def run_child(mode: str, payload: dict, work: Path) -> dict:
+    request = work / f"{mode}.json"
+    request.write_text(json.dumps(payload))
+    subprocess.run([sys.executable, __file__, "--child", mode, "--child-input", str(request)], check=True)
+    return json.loads(request.with_suffix(".out").read_text())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="the bbc_news folder")
+    parser.add_argument("--size", type=int, default=1_000_000, help="paragraphs in the synthetic store")
+    parser.add_argument("--base", type=int, default=3000, help="real BBC paragraphs embedded as the base")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-input", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    if not args.data.is_dir():
+        print(f"no benchmark data at {args.data}; nothing to measure")
+        return 0
+
+    from qa.embeddings import Embedder
+
+    texts, headlines = base_corpus(args.data, args.base)
+    rng = np.random.default_rng(7)
+    queries = [headlines[i] for i in rng.choice(len(headlines), size=min(args.queries, len(headlines)), replace=False)]
+    embedder = Embedder()
+    print(f"embedding {len(texts):,} base paragraphs and {len(queries)} headline queries...", file=sys.stderr)
+    base = embedder.encode(texts)
+    query_vectors = embedder.encode(queries)
+    k = 10
+    with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
+        work = Path(tmp)
+        np.save(work / "base.npy", base)
+        np.save(work / "queries.npy", query_vectors)
+        index = work / "index"
+        print(f"building a store of {args.size:,} paragraphs...", file=sys.stderr)
+        built = run_child("build", {"index": str(index), "texts": texts, "base": str(work / "base.npy"),
+                                    "size": args.size}, work)
+        disk_mb = sum(f.stat().st_size for f in index.iterdir() if f.is_file()) / 2**20
+        measured = run_child("query", {"index": str(index), "queries": queries, "base": str(work / "base.npy"),
+                                       "query_vectors": str(work / "queries.npy"), "k": k}, work)
+        truth = exact_top(base, args.size, query_vectors, k) + 1  # SQLite row ids are row numbers + 1
+    recall = np.mean([len(set(got) & set(want.tolist())) / k for got, want in zip(measured["dense_ids"], truth)])
+    rows = [
+        ("paragraphs", f"{args.size:,}"),
+        ("vector index", ", ".join(f"{key} {value}" for key, value in built["index"].items() if key != "vectors")),
+        ("build time", f"{built['seconds']:.0f} s ({args.size / built['seconds']:,.0f} paragraphs/s, vectors given)"),
+        ("build peak RSS", f"{built['peak_rss_mb']:.0f} MB"),
+        ("index on disk", f"{disk_mb:,.0f} MB"),
+        (f"vector search p50 / p95 (k={k})", f"{percentile(measured['dense_ms'], 50):.1f} / "
+                                              f"{percentile(measured['dense_ms'], 95):.1f} ms"),
+        (f"vector recall@{k} vs exact", f"{recall:.3f}"),
+        ("QA.search p50 / p95 (hybrid, k=5)", f"{percentile(measured['search_ms'], 50):.0f} / "
+                                              f"{percentile(measured['search_ms'], 95):.0f} ms"),
+        ("query process peak RSS", f"{measured['peak_rss_mb']:.0f} MB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|-------|")
+    for name, value in rows:
+        print(f"| {name.ljust(width)} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

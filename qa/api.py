@@ -17,7 +17,7 @@ from dataclasses import replace
 from .answer import Answer
 from .answer.extractive import answer_extractively
 from .config import load_settings
-from .errors import LLMError
+from .errors import LLMError, QAError
 from .documents import Article
 from .embeddings import Embedder, canonical_model_name
 from .indexer import IndexReport, add_articles, index_paths
@@ -64,13 +64,23 @@ class QA:
 
     @property
     def backend(self):
-        """The LLM backend, or None for extractive answers; loaded on first use, then kept."""
+        """The LLM backend, or None for extractive answers; loaded on first use, then kept. A local
+        model starts prefilling the shared prompt start at once (see LocalBackend.warm)."""
         if not self._backend_chosen:
             from .answer.llm import choose_backend
 
             self._backend = choose_backend(self._llm_settings)
             self._backend_chosen = True
+            if hasattr(self._backend, "warm"):
+                self._backend.warm()
         return self._backend
+
+    def preload_llm(self) -> None:
+        """Load the LLM now (it then warms up in the background); errors wait for the first answer."""
+        try:
+            self.backend  # noqa: B018 - the property loads it
+        except QAError:
+            pass
 
     def set_llm(self, llm: str) -> None:
         """Switch the answerer (auto, local, openai, none); the new backend loads on next use."""

@@ -163,6 +163,10 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
     if interactive:
         read_line = read_line or _prompt_reader()
         console.print("[bold]qa chat[/] — ask about the indexed articles. /help for commands, Ctrl-D to leave.")
+        # Load the LLM before the first prompt (loading holds the GIL, which would freeze typing);
+        # it then prefills the shared prompt start in the background while the question is typed.
+        with err_console.status("Loading the LLM..."):
+            conversation.bot.preload_llm()
     while True:
         try:
             line = read_line()

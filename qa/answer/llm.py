@@ -25,10 +25,11 @@ from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statemen
 from .local_model import assemble_default_model, find_local_model, parts_installed
 
 TokenFn = Callable[[str], None]
-MAX_ANSWER_TOKENS = 320
-MAX_PROMPT_PASSAGES = 4
-# About 450 tokens of passages: prefill runs at ~64 tokens/s on 2 cores and dominates the wait.
-MAX_PROMPT_CHARS = 1800
+MAX_ANSWER_TOKENS = 240
+MAX_PROMPT_PASSAGES = 3
+# About 250 tokens of passages: prefill runs at ~64 tokens/s on 2 cores and dominates the wait
+# (the system prompt is prefilled once per process and reused from the KV cache).
+MAX_PROMPT_CHARS = 1000
 _DONT_KNOW_RE = re.compile(
     r"^\W*(i (do not|don't) know|the passages (do not|don't)|(there is )?no information|not (mentioned|stated))",
     re.IGNORECASE,
@@ -71,14 +72,24 @@ def _as_data(text: str) -> str:
 def build_messages(question: str, passages: list[Passage]) -> list[dict]:
     template = load_prompt("passage")
     blocks = [
-        template.format(
-            n=n, source=_as_data(p.source or "unknown"), date=p.date or "undated", paragraph=p.paragraph,
-            speakers=_as_data(", ".join(p.speakers) or "none"), text=_as_data(p.text),
-        )
-        for n, p in enumerate(passages, 1)
+        template.format(n=n, origin=_as_data(_origin(p)), text=_as_data(p.text)) for n, p in enumerate(passages, 1)
     ]
     user = load_prompt("answer_user").format(passages="\n".join(blocks), question=_as_data(question))
     return [{"role": "system", "content": load_prompt("answer_system")}, {"role": "user", "content": user}]
+
+
+def _origin(passage: Passage) -> str:
+    """Where a passage comes from, in few tokens: "Reuters, 2024-11-07, ¶22, quoting Bruce Klingner"."""
+    parts = [passage.source or "unknown outlet", passage.date or "undated", f"¶{passage.paragraph}"]
+    if passage.speakers:
+        parts.append("quoting " + " and ".join(passage.speakers))
+    return ", ".join(parts)
+
+
+def warm_messages() -> list[dict]:
+    """The start every answer prompt shares: prefilled once, then reused from the KV cache."""
+    return [{"role": "system", "content": load_prompt("answer_system")},
+            {"role": "user", "content": load_prompt("answer_user").split("{passages}")[0].rstrip()}]
 
 
 def select_passages(result: SearchResult, required: list[Passage] = ()) -> list[Passage]:
@@ -156,9 +167,29 @@ class LocalBackend:
     def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None):
         self.model = model_path.name
         self._server = _start_local(str(model_path), n_ctx, threads or min(os.cpu_count() or 2, 8))
+        self._busy = threading.Lock()  # one request at a time: the KV cache holds one prompt
+
+    def warm(self) -> None:
+        """Prefill the prompt start all answers share, in the background, so the first question's wait
+        is only its own passages. A question asked meanwhile waits for it (and then reuses it)."""
+        self._busy.acquire()
+
+        def run() -> None:
+            try:
+                self._complete(warm_messages(), None, 1)
+            except Exception:  # noqa: BLE001 - warming is an optimisation; the question will report errors
+                pass
+            finally:
+                self._busy.release()
+
+        threading.Thread(target=run, daemon=True).start()
 
     def complete(self, messages: list[dict], on_token: TokenFn | None = None,
                  max_tokens: int = MAX_ANSWER_TOKENS) -> str:
+        with self._busy:
+            return self._complete(messages, on_token, max_tokens)
+
+    def _complete(self, messages: list[dict], on_token: TokenFn | None, max_tokens: int) -> str:
         request = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                    "cache_prompt": True}
         pieces: list[str] = []

@@ -68,12 +68,19 @@ def _as_data(text: str) -> str:
     return _TAG_RE.sub("", text).replace("{", "(").replace("}", ")")
 
 
+def _attr(text: str) -> str:
+    """A header attribute's value: data, and unable to close its quotes."""
+    return _as_data(text).replace('"', "'")
+
+
 def build_messages(question: str, passages: list[Passage]) -> list[dict]:
     template = load_prompt("passage")
     blocks = [
         template.format(
-            n=n, source=_as_data(p.source or "unknown"), date=p.date or "undated", paragraph=p.paragraph,
-            speakers=_as_data(", ".join(p.speakers) or "none"), text=_as_data(p.text),
+            n=n, source=_attr(p.source or "unknown"), date=p.date or "undated", paragraph=p.paragraph,
+            title=_attr(p.title), speakers=_attr(", ".join(p.speakers) or "none"),
+            also=_attr("; ".join(f"{c.source or c.title} {c.date or 'undated'}" for c in p.also_in) or "none"),
+            dates=_attr("; ".join(f"{d.phrase} = {d.label}" for d in p.dates) or "none"), text=_as_data(p.text),
         )
         for n, p in enumerate(passages, 1)
     ]

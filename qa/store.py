@@ -446,15 +446,15 @@ class Store:
             clauses.append(f"p.article_id IN ({','.join('?' * len(article_ids))})")
             args.extend(article_ids)
         if since or until:
-            # Published in the range, or mentioning a date (resolved, qa.dates) that falls in it.
+            # Published in the range, or mentioning a date (resolved, qa.dates) that falls within it.
             published, event, dated_args = [], [], []
             if since:
                 published.append("a.date >= ?")
-                event.append("d.last >= ?")
+                event.append("d.first >= ?")
                 dated_args.append(since)
             if until:
                 published.append("a.date <= ?")
-                event.append("d.first <= ?")
+                event.append("d.last <= ?")
                 dated_args.append(until)
             clauses.append(f"(({' AND '.join(published)}) OR EXISTS (SELECT 1 FROM paragraph_dates d "
                            f"WHERE d.paragraph_id = p.id AND {' AND '.join(event)}))")

@@ -108,7 +108,7 @@ def test_filters_by_article_and_date(tmp_path):
         assert "2023-01-05" in {p.date for p in old.passages}
         # the 2024 article's paragraphs pass only by an event date in range ("in 2018", "In December" = 2023-12)
         for p in old.passages:
-            assert p.date == "2023-01-05" or any(d.first <= "2023-12-31" for d in p.dates), p
+            assert p.date == "2023-01-05" or any(d.last <= "2023-12-31" for d in p.dates), p
         new = bot.search("Kim Jong Un", k=5, since="2024-01-01")
         assert {p.source for p in new.passages} == {"Reuters"}
         with pytest.raises(QAError, match="no indexed article matches"):

@@ -57,6 +57,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         rf"mid-?|of|to)\s+){_YEAR}\b(?![-–]\d|\s*(?:%|percent|people|per))")),
 ]
 
+# "SEOUL, Nov 7 (Reuters) –": the day of the report, which the article's date already says; not an event.
+_DATELINE_RE = re.compile(r"^[A-Z][A-Z .'’-]+,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?\s+\(")
 _FUTURE_RE = re.compile(
     r"(?i)\b(?:will|shall|'ll|next|upcoming|(?:is|are|was|were)\s+(?:due|expected|scheduled|set|slated|going)\s+to"
     r"|plans?\s+to|planning\s+to|intends?\s+to|is\s+to|are\s+to)\b"
@@ -226,7 +228,10 @@ def find_dates(text: str, published: str | None) -> list[DateMention]:
     date only self-contained ones (2024-11-05, Nov. 5, 2024, August 2024, in 2018) are resolved."""
     anchor = date.fromisoformat(published) if published else None
     mentions = []
+    dateline = _DATELINE_RE.match(text)
     for kind, m in _matches(text):
+        if dateline and m.end() <= dateline.end():
+            continue
         if anchor is None and not (kind in ("iso", "month_year", "year") or m.groupdict().get("year")):
             continue
         span = _resolve(kind, m, anchor or date(2000, 1, 1), _is_future(text, m.start()))

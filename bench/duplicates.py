@@ -74,7 +74,7 @@ def detect(articles: list[tuple[str, list[str], dict]]) -> dict:
         for number, text in enumerate(paragraphs, 1):
             key = (article_id, number)
             match = finder.add(key, article_id, text)
-            if key in finder._prints:
+            if key in finder:
                 fingerprinted[article_id] += 1
             cluster[key] = cluster[match] if match is not None else key
             if match is not None:

@@ -205,6 +205,8 @@ class ArticleSummary:
     date: str | None
     origin: str | None
     paragraphs: int
+    byline: str | None = None
+    url: str | None = None
 
 
 _PASSAGE_SQL = """
@@ -366,7 +368,7 @@ class Store:
 
     def articles(self) -> list[ArticleSummary]:
         rows = self.db.execute(
-            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id) FROM articles a "
+            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id), a.byline, a.url FROM articles a "
             "LEFT JOIN paragraphs p ON p.article_id = a.id GROUP BY a.id ORDER BY a.date, a.id"
         )
         return [ArticleSummary(*r) for r in rows]

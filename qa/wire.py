@@ -103,6 +103,10 @@ class CopyFinder:
         self._by_band: dict[int, list[object]] = {}
         self._prints: dict[object, tuple[object, Fingerprint]] = {}
 
+    def __contains__(self, key: object) -> bool:
+        """Whether the paragraph added under `key` was long enough to be fingerprinted."""
+        return key in self._prints
+
     def add(self, key: object, group: object, text: str) -> object | None:
         fp = fingerprint(text)
         if not fp.bands:

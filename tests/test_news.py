@@ -136,9 +136,10 @@ def test_metadata_from_pages_datelines_and_flags(news_bot, server):
     # ... and never override what it states (dateline "(AP)", a "Published:" line)
     assert (articles["Senate passes budget bill"].source, articles["Senate passes budget bill"].date
             ) == ("AP", "2024-11-05")
-    row = news_bot.store.db.execute("SELECT byline, url, metadata FROM articles WHERE id = ?", (reuters.id,)).fetchone()
-    assert row[0] == "Josh Smith" and row[1] == f"{server.base}/world/korea-missiles.html"
-    assert json.loads(row[2])["wire"] == "Reuters"
+    assert (reuters.byline, reuters.url) == ("Josh Smith", f"{server.base}/world/korea-missiles.html")
+    assert articles["Missiles launched off east coast"].byline == "Desk"
+    metadata = news_bot.store.db.execute("SELECT metadata FROM articles WHERE id = ?", (copy.id,)).fetchone()[0]
+    assert json.loads(metadata)["wire"] == "Reuters"  # the copy's dateline names the agency
 
 
 def test_dateline_byline_and_date_lines_from_text():

@@ -13,8 +13,11 @@ Conventions (those of wire copy):
 - a month and day without a year take the year that puts them closest to publication.
 
 Tense is read from the words before the mention in its sentence (will, is due to, plans to, next...).
-Hand-written rules: dateparser was tried and is both slower and unaware of the publication date's
-tense conventions (see tests/test_news.py for the cases these rules must get right).
+Hand-written rules rather than dateparser: measured on the sample article's 23 paragraphs
+(`dateparser.search.search_dates` with RELATIVE_BASE = the publication date, PREFER_DATES_FROM past),
+it took 6.6 ms a paragraph against 0.6 ms here, read the verbs "may" and "march" as months (4 false
+dates), returned points ("In December" = 2023-12-07) rather than spans, and missed "this year".
+tests/test_dates.py holds the cases these rules must get right.
 """
 
 from __future__ import annotations

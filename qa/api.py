@@ -18,7 +18,7 @@ from .answer import Answer
 from .answer.extractive import answer_extractively
 from .config import load_settings
 from .errors import LLMError, QAError
-from .documents import Article
+from .documents import Article, ArticleDefaults
 from .embeddings import Embedder, canonical_model_name
 from .indexer import IndexReport, add_articles, index_paths
 from .retriever import Retriever, SearchResult
@@ -29,11 +29,13 @@ class QA:
     """An open index plus the model and retriever that go with it."""
 
     def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False,
-                 llm: str | None = None, base_url: str | None = None, llm_model: str | None = None):
+                 llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
+                 rebuild: bool = False):
         """`llm`: auto (a configured server, else the local model if installed, else extractive),
         local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
-        config file, as for the CLI."""
-        self.store = Store.open(index, create=create)
+        config file, as for the CLI. `rebuild`: an index made by an older qa is emptied, to be rebuilt,
+        instead of refused."""
+        self.store = Store.open(index, create=create, rebuild=rebuild)
         self._model_name = model
         self._embedder: Embedder | None = None
         self._retriever: Retriever | None = None
@@ -102,12 +104,16 @@ class QA:
         rebuild: bool = False,
         progress: Callable[[int, int], None] | None = None,
         on_wait: Callable[[str], None] | None = None,
+        outlet: str | None = None,
+        date: str | None = None,
+        byline: str | None = None,
     ) -> IndexReport:
-        """Index files and folders; unchanged files are skipped, changed ones replaced."""
+        """Index files, folders and http(s) URLs; unchanged files and pages are skipped, changed ones
+        replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state."""
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
-        return index_paths(self.store, self.embedder, list(paths), rebuild=rebuild,
-                           progress=progress, on_wait=on_wait)
+        return index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
+                           on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline))
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""

@@ -71,11 +71,11 @@ def model_option(f: Callable) -> Callable:
                              "(default: the index's own model, else the built-in all-MiniLM-L6-v2).")(f)
 
 
-def _open(settings: Settings, *, create: bool = False):
+def _open(settings: Settings, *, create: bool = False, rebuild: bool = False):
     from .api import QA
 
     return QA(settings.index, model=settings.model, create=create, llm=settings.llm,
-              base_url=settings.base_url, llm_model=settings.llm_model)
+              base_url=settings.base_url, llm_model=settings.llm_model, rebuild=rebuild)
 
 
 def llm_options(f: Callable) -> Callable:
@@ -113,8 +113,10 @@ def query_options(f: Callable) -> Callable:
         click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5)."),
         click.option("--article", default=None, metavar="ID|TITLE",
                      help="Only this article: its id or part of its title."),
-        _date_option("--since", "Only articles published on or after DATE."),
-        _date_option("--until", "Only articles published on or before DATE."),
+        _date_option("--since", "Only articles published on or after DATE, and paragraphs of others that "
+                                "mention a date from DATE on."),
+        _date_option("--until", "Only articles published on or before DATE, and paragraphs of others that "
+                                "mention a date up to DATE."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README)."),
         click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Read questions from FILE (one a line, or JSONL with \"q\"); print one JSON line each."),
@@ -131,20 +133,25 @@ def query_options(f: Callable) -> Callable:
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=str)
 @click.option("--rebuild", is_flag=True, help="Start the index afresh instead of updating it.")
+@click.option("--outlet", default=None, metavar="NAME", help="Outlet for articles that don't name one (e.g. Reuters).")
+@_date_option("--date", "Publication date for articles that don't state one.")
+@click.option("--byline", default=None, metavar="NAME", help="Author for articles that don't name one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @index_option
 @model_option
-def index_command(paths: tuple[str, ...], rebuild: bool, as_json: bool, index_dir: str | None,
-                  model: str | None) -> None:
-    """Add article files and folders (.txt, .md, .html, .jsonl) to the index.
+def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, date: str | None, byline: str | None,
+                  as_json: bool, index_dir: str | None, model: str | None) -> None:
+    """Add article files, folders and web pages (.txt, .md, .html, .jsonl, http(s) URLs) to the index.
 
     Folders are read recursively. Files already indexed and unchanged are skipped; changed files
-    replace what they gave before.
+    replace what they gave before. A URL is fetched and its article extracted; indexing it again
+    updates it. --outlet, --date and --byline fill in what an article doesn't state (from its HTML
+    metadata, JSONL fields, dateline or file name); they never override it.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     settings = load_settings(index=index_dir, model=model)
-    with _open(settings, create=True) as bot:
+    with _open(settings, create=True, rebuild=rebuild) as bot:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True,
                       disable=as_json or not err_console.is_terminal) as bar:
@@ -154,7 +161,7 @@ def index_command(paths: tuple[str, ...], rebuild: bool, as_json: bool, index_di
                 bar.update(task, completed=done, total=total)
 
             report = bot.index(list(paths), rebuild=rebuild, progress=progress,
-                               on_wait=lambda msg: err_console.print(msg))
+                               on_wait=lambda msg: err_console.print(msg), outlet=outlet, date=date, byline=byline)
         for warning in report.warnings:
             err_console.print(f"[yellow]skipped:[/] {_plain(warning)}")
         if as_json:

@@ -113,9 +113,18 @@ _BOILERPLATE_RE = re.compile(
 )
 _REPORTING_BY_RE = re.compile(r"^\(?(?:reporting|writing) by\s+([^;,.)]+)", re.IGNORECASE)
 _BY_LINE_RE = re.compile(r"^(?i:by)\s+([A-Z][\w.'-]+(?:\s+(?:and\s+)?[A-Z][\w.'-]+){0,5})\s*$")
+# "SEOUL, Nov 7 (Reuters) –", "WASHINGTON (AP) —", "PARIS, Nov. 7, 2024 (AFP) -": the wire agency, and
+# a full date when the dateline gives its year.
 _DATELINE_RE = re.compile(
-    r"^([A-Z][A-Z .'’-]+),\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s+)?\((Reuters|AP|AFP|Bloomberg|UPI)\)"
+    r"^([A-Z][A-Z .'’-]+?)(?:,\s+(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+(?P<year>\d{4}))?))?\s+"
+    r"\((?P<wire>Reuters|AP|AFP|Bloomberg|UPI|Associated Press|Agence France-Presse)\)"
 )
+_DATE_LINE_RE = re.compile(  # "Published: 7 November 2024", "Updated Nov. 7, 2024 10:04 GMT"
+    r"^(?i:(?:first\s+)?(?:published|updated|posted)(?:\s+on)?:?\s*)?(?:[A-Z][a-z]+day,?\s+)?"
+    r"(?P<value>(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"[\w:. +-]{0,20})$"
+)
+_WIRE_NAMES = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
 _FILENAME_META_RE = re.compile(r"^([a-z][a-z0-9]+)[-_](\d{4}-\d{2}-\d{2})(?:[-_]|$)")
 _OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "bbc": "BBC", "cnn": "CNN", "npr": "NPR", "nyt": "NYT"}
 
@@ -179,6 +188,7 @@ def parse_text(
 
     paragraphs: list[Paragraph] = []
     number = 0
+    wire = None  # the agency a dateline names: "(Reuters)"
     for position, block in enumerate(blocks):
         kind = BODY
         if markdown and block.startswith("#"):
@@ -190,10 +200,16 @@ def parse_text(
         if position < 3 and (m := _BY_LINE_RE.match(block)):
             byline = byline or m.group(1)
             continue  # a "By Jane Doe" line is metadata, not a paragraph
+        if position < 3 and len(block) <= 60 and (m := _DATE_LINE_RE.match(block)) and _iso_date(m.group("value")):
+            date = date or _iso_date(m.group("value"))
+            continue  # so is a "Published: 7 November 2024" line
         if kind == BOILERPLATE and (m := _REPORTING_BY_RE.match(block)):
             byline = byline or m.group(1).strip()
-        if (m := _DATELINE_RE.match(block)) and source is None:
-            source = m.group(2)
+        if not wire and (m := _DATELINE_RE.match(block)):
+            wire = _WIRE_NAMES.get(m.group("wire"), m.group("wire"))
+            source = source or wire
+            if m.group("year") and not date:
+                date = _iso_date(m.group("date"))
         if not block:
             continue
         number += 1
@@ -215,6 +231,7 @@ def parse_text(
         date=date,
         byline=byline,
         url=url,
+        metadata={"wire": wire} if wire else {},
     )
 
 
@@ -317,7 +334,51 @@ def load_file(path: Path, article_id: str) -> LoadedFile:
     return LoadedFile(articles, warnings)
 
 
-def _parse_html(html: str, name: str, article_id: str) -> Article:
+def load_page(data: bytes, *, url: str, article_id: str, content_type: str, charset: str | None = None) -> LoadedFile:
+    """An article fetched from `url` (qa.fetch): HTML through trafilatura, plain text as a .txt file.
+    The URL is the article's url and its origin, so fetching it again replaces it."""
+    text, warning = None, None
+    if charset:
+        try:
+            text = data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, warning = decode_bytes(data, url)
+    if content_type == "text/plain":
+        article = parse_text(text, article_id=article_id, url=url)
+    else:
+        article = _parse_html(text, url, article_id, url=url)
+    article = replace(article, origin=url, origin_hash=file_hash(data))
+    if not any(p.searchable for p in article.paragraphs):
+        return LoadedFile([], [f"{url}: no article text found; skipped"])
+    return LoadedFile([article], [warning] if warning else [])
+
+
+@dataclass(frozen=True)
+class ArticleDefaults:
+    """Metadata for articles that don't state it (`qa index --outlet --date --byline`): it fills in what
+    is missing and never overrides what the file, page or dateline says."""
+
+    source: str | None = None
+    date: str | None = None
+    byline: str | None = None
+
+    def fill(self, article: Article) -> Article:
+        """The article with missing metadata filled in; a web page's host name is the last resort for its outlet."""
+        source = article.source or self.source or article.metadata.get("hostname")
+        return replace(article, source=source, date=article.date or self.date,
+                       byline=article.byline or self.byline)
+
+    @property
+    def tag(self) -> str:
+        """Part of a file's recorded hash, so indexing it again with other defaults re-reads it."""
+        if not (self.source or self.date or self.byline):
+            return ""
+        return "+" + hashlib.sha256(json.dumps([self.source, self.date, self.byline]).encode()).hexdigest()[:16]
+
+
+def _parse_html(html: str, name: str, article_id: str, url: str | None = None) -> Article:
     import trafilatura  # slow import; only when HTML is indexed
 
     try:
@@ -328,15 +389,17 @@ def _parse_html(html: str, name: str, article_id: str) -> Article:
     text = meta.get("text") or ""
     if not text.strip():
         raise LoadError(f"{name}: no article text found in the HTML; skipped")
-    return parse_text(
+    article = parse_text(
         text,
         article_id=article_id,
         title=meta.get("title") or None,
-        source=meta.get("sitename") or meta.get("hostname") or None,
+        source=meta.get("sitename") or None,
         date=meta.get("date") or None,
         byline=meta.get("author") or None,
-        url=meta.get("url") or None,
+        url=url or meta.get("url") or None,
     )
+    hostname = meta.get("hostname")
+    return replace(article, metadata={**article.metadata, "hostname": hostname}) if hostname else article
 
 
 def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:

@@ -66,13 +66,14 @@ def resolve_model_path(name: str) -> str:
 class Embedder:
     """Encodes text into L2-normalised float32 vectors (inner product = cosine).
 
-    `backend`: "auto" (onnxruntime when the model can be exported, else torch), "onnx" or "torch".
+    `backend`: "auto" (onnxruntime when the model can be exported, else torch), "onnx" or "torch";
+    default from QA_EMBED_BACKEND, else auto.
     """
 
-    def __init__(self, model_name: str | None = None, batch_size: int = BATCH_SIZE, backend: str = "auto"):
+    def __init__(self, model_name: str | None = None, batch_size: int = BATCH_SIZE, backend: str | None = None):
         self.name = canonical_model_name(model_name)
         self.batch_size = batch_size
-        self._encoder = _load_encoder(self.name, backend)
+        self._encoder = _load_encoder(self.name, (backend or os.environ.get("QA_EMBED_BACKEND") or "auto").lower())
         self.backend = self._encoder.backend
         self.dimension = self._encoder.dimension
 

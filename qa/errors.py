@@ -26,3 +26,11 @@ class LoadError(QAError):
 
 class LLMError(QAError):
     """The LLM backend failed (connection, timeout, bad output)."""
+
+
+class OldIndexError(QAError):
+    """The index was made by an older qa in a format this one cannot read."""
+
+
+class FetchError(LoadError):
+    """A URL could not be fetched as an article page."""

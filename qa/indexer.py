@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .attribution import attribute
-from .documents import Article, LoadedFile, SourceFile, file_hash, find_files, load_file
+from .dates import find_dates
+from .documents import ArticleDefaults, Article, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page
 from .embeddings import Embedder
 from .errors import LoadError, QAError
+from .fetch import article_id_for, canonical_url, fetch, is_url
 from .store import Store, StoreWriter
 
 
@@ -41,11 +43,14 @@ def index_paths(
     progress: ProgressFn | None = None,
     on_wait: Callable[[str], None] | None = None,
     commit_every: int = 2000,
+    defaults: ArticleDefaults = ArticleDefaults(),
 ) -> IndexReport:
-    """Index files and folders into `store`; returns what was done and what was skipped."""
-    files, warnings = find_files(paths)
-    report = IndexReport(files=len(files), warnings=list(warnings))
-    if not files:
+    """Index files, folders and URLs (http/https: fetched, then extracted like HTML files) into `store`;
+    returns what was done and what was skipped. `defaults` fill in metadata the articles lack."""
+    urls = list(dict.fromkeys(canonical_url(str(p)) for p in paths if is_url(str(p))))
+    files, warnings = find_files([p for p in paths if not is_url(str(p))]) if len(urls) < len(paths) else ([], [])
+    report = IndexReport(files=len(files) + len(urls), warnings=list(warnings))
+    if not files and not urls:
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
         )
@@ -56,14 +61,19 @@ def index_paths(
         known = {} if rebuild else store.origin_hashes()
         batch = _Batch(writer, embedder, report, commit_every)
         taken: dict[str, str | None] = {}
-        for done, source in enumerate(files, start=1):
-            origin = str(source.path.resolve())
-            loaded = _load_if_changed(source, known.get(origin), report)
+        total = len(files) + len(urls)
+        for done, source in enumerate([*files, *urls], start=1):
+            if isinstance(source, str):
+                origin = source
+                loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
+            else:
+                origin = str(source.path.resolve())
+                loaded = _load_if_changed(source, known.get(origin), defaults, report)
             if loaded is not None:
                 writer.remove_origin(origin)
                 batch.add(_unique_ids(store, loaded.articles, taken))
             if progress:
-                progress(done, len(files))
+                progress(done, total)
         batch.flush(final=True)
     return report
 
@@ -79,10 +89,11 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> I
     return report
 
 
-def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexReport) -> LoadedFile | None:
+def _load_if_changed(source: SourceFile, known_hash: str | None, defaults: ArticleDefaults,
+                     report: IndexReport) -> LoadedFile | None:
     if known_hash is not None:
         try:
-            if file_hash(source.path.read_bytes()) == known_hash:
+            if file_hash(source.path.read_bytes()) + defaults.tag == known_hash:
                 report.unchanged += 1
                 return None
         except OSError:
@@ -93,10 +104,32 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexRe
         report.skipped += 1
         report.warnings.append(str(exc))
         return None
+    return _loaded(loaded, defaults, report)
+
+
+def _fetch_if_changed(url: str, known_hash: str | None, defaults: ArticleDefaults,
+                      report: IndexReport) -> LoadedFile | None:
+    """A URL is fetched every time; an unchanged page (same bytes) is not re-embedded."""
+    try:
+        page = fetch(url)
+        if known_hash is not None and file_hash(page.body) + defaults.tag == known_hash:
+            report.unchanged += 1
+            return None
+        loaded = load_page(page.body, url=url, article_id=article_id_for(url), content_type=page.content_type,
+                           charset=page.charset)
+    except LoadError as exc:
+        report.skipped += 1
+        report.warnings.append(str(exc))
+        return None
+    return _loaded(loaded, defaults, report)
+
+
+def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) -> LoadedFile:
     report.warnings.extend(loaded.warnings)
     if not loaded.articles:
         report.skipped += 1
-    return loaded
+    articles = [replace(defaults.fill(a), origin_hash=(a.origin_hash or "") + defaults.tag) for a in loaded.articles]
+    return LoadedFile(articles, loaded.warnings)
 
 
 def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None]) -> list[Article]:
@@ -149,7 +182,9 @@ class _Batch:
             start = 0
             for article in self.pending:
                 count = sum(p.searchable for p in article.paragraphs)
-                self.writer.add_article(article, vectors[start : start + count], attribution=attribute(article))
+                dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
+                self.writer.add_article(article, vectors[start : start + count], attribution=attribute(article),
+                                        dates=dates)
                 start += count
             self.report.articles += len(self.pending)
             self.report.paragraphs += len(texts)

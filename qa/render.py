@@ -22,10 +22,6 @@ def safe(text: str | None) -> str:
     return strip_control(text or "")
 
 
-def _date(p: Passage) -> str:
-    return p.date or "undated"
-
-
 @contextlib.contextmanager
 def streamed_draft(console: Console) -> Iterator[Callable[[str], None]]:
     """Yield an `on_token` that shows the LLM's draft, dimmed, as it is written; the draft is erased
@@ -42,12 +38,14 @@ def streamed_draft(console: Console) -> Iterator[Callable[[str], None]]:
 
 
 def source_line(p: Passage) -> str:
-    """`headline · date · ¶p · source`, the way every citation is written."""
-    para = f"¶{p.paragraph}" + (f" (part {p.part})" if p.part else "")
-    bits = [safe(p.title), _date(p), para]
-    if p.source:
-        bits.append(safe(p.source))
-    return " · ".join(bits)
+    """`Reuters · "Headline ..." · 2024-11-07 · ¶22`, the way every citation is written."""
+    return safe(p.citation)
+
+
+def _print_copies(console: Console, p: Passage, indent: str) -> None:
+    """The other outlets that carried the same wire paragraph, one line each."""
+    for copy in p.also_in:
+        console.print(Text(f"{indent}also in: {safe(copy.citation)}", style="dim cyan"))
 
 
 def print_search(console: Console, result: SearchResult) -> None:
@@ -61,6 +59,7 @@ def print_search(console: Console, result: SearchResult) -> None:
         if p.speakers:
             header.append(f"  speaker: {safe(', '.join(p.speakers))}", style="magenta")
         console.print(header)
+        _print_copies(console, p, "   ")
         console.print(Text(safe(p.text)), style=None)
         console.print(Text(f"   article: {safe(p.article_id)}", style="dim"))
         console.print()
@@ -76,6 +75,7 @@ def print_answer(console: Console, answer: Answer, err_console: Console | None =
             line = Text(f"[{c.n}] ", style="bold")
             line.append(source_line(c.passage), style="cyan")
             console.print(line)
+            _print_copies(console, c.passage, "    ")
             console.print(Text(f'    "{safe(c.quote)}"', style="dim"))
     notes = [n for n in (answer.warning, answer.notice) if n]
     for note in notes:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .dates import asks_when, question_dates
 from .embeddings import Embedder
 from .errors import QAError
 from .speakers import SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers, stance
@@ -36,6 +37,11 @@ RRF_K = 10
 FUSION_WEIGHTS = (0.5, 1.0)
 # Postings BM25 may score per query: ~20 ms of FTS5 work on this machine (bench/scale.py).
 LEXICAL_POSTINGS_BUDGET = 20_000
+# A third ranking joins the fusion when the question names a date ("what happened in August?"): the
+# paragraphs whose resolved dates (qa.dates) match it, weighted as much as BM25. "When ...?" questions
+# get a lighter one: the candidates that mention any date.
+DATE_WEIGHT = 1.0
+WHEN_WEIGHT = 0.5
 
 
 def query_terms(question: str) -> list[str]:
@@ -144,21 +150,67 @@ class Retriever:
         frequency = self.store.term_document_frequency(terms)
         dense = self.store.dense_search(query_vector, depth, allowed)
         lexical = self.store.lexical_search(fts_query(lexical_terms(terms, frequency)), depth, allowed)
-        fused = fuse([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
+        rankings = [[pid for pid, _ in dense], [pid for pid, _ in lexical]]
+        fused = fuse(rankings)
+        dated = self._dated_ranking(question, fused, allowed)
+        if dated is not None:
+            fused = fuse([*rankings, dated[0]], weights=(*FUSION_WEIGHTS, dated[1]))
         match = self.match_speaker(question, article_ids)
         if match is not None:
             found = self._speaker_search(question, k, match, terms, query_vector, fused, allowed)
             if found is not None:
-                return found
-        top_ids = [pid for pid, _ in fused[:k]]
-        found = self.store.passages(top_ids)
-        passages = [replace(found[pid], score=score) for pid, score in fused[:k] if pid in found]
+                return replace(found, passages=self.collapse_copies(found.passages, k, allowed))
+        # Wire copies collapse into one passage, so look past the top k for enough distinct ones.
+        top = fused[: k * 3 + 10]
+        found = self.store.passages([pid for pid, _ in top])
+        passages = [replace(found[pid], score=score) for pid, score in top if pid in found]
+        passages = self.collapse_copies(passages, k, allowed)
         return SearchResult(
             query=question,
             passages=passages,
             evidence=self.evidence(terms, query_vector, passages, allowed, frequency),
             terms=tuple(terms),
         )
+
+    # --- dates and wire copies ---------------------------------------------------------------------
+
+    def _dated_ranking(self, question: str, fused: list[tuple[int, float]], allowed: set[int] | None
+                       ) -> tuple[list[int], float] | None:
+        """The paragraphs whose resolved dates match a date the question names (fused order first),
+        or for "when" questions the candidates that mention any date; with the ranking's weight."""
+        order = {pid: r for r, (pid, _) in enumerate(fused)}
+        queries = question_dates(question)
+        if queries:
+            ids = self.store.dated_ids(queries, allowed)
+            if ids:
+                return sorted(ids, key=lambda pid: order.get(pid, len(order))), DATE_WEIGHT
+            return None
+        if asks_when(question):
+            candidates = [pid for pid, _ in fused[: self.candidates]]
+            dated = set()
+            for start in range(0, len(candidates), 900):
+                dated |= set(self.store.paragraph_dates(candidates[start : start + 900]))
+            ids = [pid for pid in candidates if pid in dated]
+            return (ids, WHEN_WEIGHT) if ids else None
+        return None
+
+    def collapse_copies(self, passages: list[Passage], k: int, allowed: set[int] | None = None) -> list[Passage]:
+        """One passage per wire-copy cluster (the best ranked), carrying every other outlet's copy in
+        `also_in` (within the filters); at most k."""
+        kept: list[Passage] = []
+        clusters: set[int] = set()
+        for p in passages:
+            if p.cluster is not None:
+                if p.cluster in clusters:
+                    continue
+                clusters.add(p.cluster)
+            kept.append(p)
+            if len(kept) == k:
+                break
+        copies = self.store.wire_copies(clusters)
+        return [replace(p, also_in=tuple(c for c in copies.get(p.cluster, ())
+                                         if c.id != p.id and (allowed is None or c.id in allowed)))
+                if p.cluster is not None else p for p in kept]
 
     # --- who said what --------------------------------------------------------------------------
 

@@ -17,12 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import wire
 from .attribution import Attribution
+from .dates import DateMention, DateQuery
 from .documents import Article, SEARCHABLE
-from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, QAError
+from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, OldIndexError, QAError
 from .vectors import describe, maybe_approximate, new_exact, search_parameters
 
-FORMAT_VERSION = 1
+# 2: resolved dates per paragraph (paragraph_dates), wire-copy clusters (paragraphs.cluster, wire_bands)
+FORMAT_VERSION = 2
 DB_NAME = "qa.sqlite3"
 LOCK_NAME = ".lock"
 
@@ -43,10 +46,27 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     part INTEGER NOT NULL DEFAULT 0,
     kind TEXT NOT NULL,
     text TEXT NOT NULL,
-    speakers TEXT NOT NULL DEFAULT '[]'
+    speakers TEXT NOT NULL DEFAULT '[]',
+    cluster INTEGER  -- wire copies share it: the id of the first-indexed paragraph of the group; NULL if alone
 );
 CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, number, part);
+CREATE INDEX IF NOT EXISTS paragraphs_cluster ON paragraphs(cluster) WHERE cluster IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts USING fts5(text, tokenize='porter unicode61');
+-- Dates the paragraph mentions, resolved against its article's publication date (qa.dates).
+CREATE TABLE IF NOT EXISTS paragraph_dates (
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, text TEXT NOT NULL,
+    first TEXT NOT NULL, last TEXT NOT NULL, granularity TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraph_dates_paragraph ON paragraph_dates(paragraph_id);
+CREATE INDEX IF NOT EXISTS paragraph_dates_span ON paragraph_dates(first, last);
+-- MinHash LSH bands of searchable paragraphs, to find wire copies (qa.wire).
+CREATE TABLE IF NOT EXISTS wire_bands (
+    band INTEGER NOT NULL,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, paragraph_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS wire_bands_paragraph ON wire_bands(paragraph_id);
 """
 
 # Who said what (qa.attribution): one row per speaker of an article, one per attributed statement.
@@ -73,6 +93,43 @@ CREATE INDEX IF NOT EXISTS statements_paragraph ON statements(paragraph_id);
 """
 
 
+TITLE_IN_CITATION = 60  # characters of the headline a citation line shows
+
+
+def citation_text(source: str | None, title: str, date: str | None, paragraph: int, part: int = 0) -> str:
+    """`Reuters · "Headline ..." · 2024-11-07 · ¶22`: outlet, headline, date, paragraph, as every
+    citation is written (terminal and JSON)."""
+    if len(title) > TITLE_IN_CITATION:
+        cut = title.rfind(" ", 0, TITLE_IN_CITATION)
+        title = title[: cut if cut > TITLE_IN_CITATION // 2 else TITLE_IN_CITATION].rstrip(" ,;:-") + " ..."
+    para = f"¶{paragraph}" + (f" (part {part})" if part else "")
+    bits = [source] if source else []
+    bits += [f'"{title}"', date or "undated", para]
+    return " · ".join(bits)
+
+
+@dataclass(frozen=True)
+class WireCopy:
+    """Another article carrying the same (possibly lightly edited) paragraph: a wire copy."""
+
+    id: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    paragraph: int
+    part: int = 0
+    url: str | None = None
+
+    @property
+    def citation(self) -> str:
+        return citation_text(self.source, self.title, self.date, self.paragraph, self.part)
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "article_id": self.article_id, "source": self.source, "title": self.title,
+                "date": self.date, "paragraph": self.paragraph, "url": self.url, "citation": self.citation}
+
+
 @dataclass(frozen=True)
 class Passage:
     """One retrievable paragraph (or part of an over-long one) with its article's metadata."""
@@ -89,6 +146,14 @@ class Passage:
     url: str | None = None
     speakers: tuple[str, ...] = ()
     score: float = 0.0
+    byline: str | None = None
+    cluster: int | None = None  # shared by wire copies of this paragraph (qa.wire)
+    dates: tuple[DateMention, ...] = ()  # dates it mentions, resolved against the publication date
+    also_in: tuple[WireCopy, ...] = ()  # other outlets' copies, set when search results collapse them
+
+    @property
+    def citation(self) -> str:
+        return citation_text(self.source, self.title, self.date, self.paragraph, self.part)
 
     def as_json(self, rank: int) -> dict:
         return {
@@ -98,9 +163,14 @@ class Passage:
             "title": self.title,
             "source": self.source,
             "date": self.date,
+            "byline": self.byline,
+            "url": self.url,
             "paragraph": self.paragraph,
+            "citation": self.citation,
             "text": self.text,
             "speakers": list(self.speakers),
+            "dates": [d.as_json() for d in self.dates],
+            "also_in": [c.as_json() for c in self.also_in],
             "score": round(float(self.score), 6),
         }
 
@@ -136,16 +206,20 @@ class ArticleSummary:
     date: str | None
     origin: str | None
     paragraphs: int
+    byline: str | None = None
+    url: str | None = None
 
 
 _PASSAGE_SQL = """
-SELECT p.id, p.article_id, a.title, a.source, a.date, p.number, p.part, p.kind, p.text, a.url, p.speakers
+SELECT p.id, p.article_id, a.title, a.source, a.date, p.number, p.part, p.kind, p.text, a.url, p.speakers,
+       a.byline, p.cluster
 FROM paragraphs p JOIN articles a ON a.id = p.article_id
 """
 
 
-def _passage(row: Sequence) -> Passage:
-    return Passage(*row[:10], speakers=tuple(json.loads(row[10] or "[]")))
+def _passage(row: Sequence, dates: dict[int, list[DateMention]]) -> Passage:
+    return Passage(*row[:10], speakers=tuple(json.loads(row[10] or "[]")), byline=row[11], cluster=row[12],
+                   dates=tuple(dates.get(row[0], ())))
 
 
 class Store:
@@ -159,7 +233,9 @@ class Store:
     # --- opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = False) -> Store:
+    def open(cls, path: str | os.PathLike, *, create: bool = False, rebuild: bool = False) -> Store:
+        """`rebuild`: an index in an older format is emptied and laid out anew (it is about to be rebuilt)
+        instead of refused."""
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise QAError(f"index location {path} is a file, not a folder; choose another with --index")
@@ -195,9 +271,30 @@ class Store:
         if version > FORMAT_VERSION:
             raise QAError(f"the index at {path} was made by a newer qa (format {version}); upgrade qa")
         if version < FORMAT_VERSION:
-            raise QAError(f"the index at {path} uses an old format ({version}); rebuild it with "
-                          f"`qa index --rebuild PATH...`")
+            if not rebuild:
+                raise OldIndexError(f"the index at {path} was made by an older qa (format {version}; this qa reads "
+                                    f"format {FORMAT_VERSION}); rebuild it with `qa index --rebuild PATH...`")
+            store._lay_out_afresh()
         return store
+
+    def _lay_out_afresh(self) -> None:
+        """Drop every table and vector file of an old-format index and create the current schema."""
+        from filelock import FileLock
+
+        with FileLock(str(self.path / LOCK_NAME), timeout=600):
+            self.db.execute("PRAGMA foreign_keys=OFF")
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DROP TABLE IF EXISTS paragraphs_fts")  # a virtual table: drops its shadow tables
+            for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                           "AND name NOT LIKE 'sqlite_%'").fetchall():
+                self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self.db.execute("COMMIT")
+            self.db.executescript(_SCHEMA + _SPEAKER_SCHEMA)
+            self.db.execute("INSERT INTO meta VALUES ('format_version', ?), ('generation', '0')",
+                            (str(FORMAT_VERSION),))
+            self.db.execute("PRAGMA foreign_keys=ON")
+            for file in self.path.glob("vectors.*"):
+                file.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.db.close()
@@ -272,7 +369,7 @@ class Store:
 
     def articles(self) -> list[ArticleSummary]:
         rows = self.db.execute(
-            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id) FROM articles a "
+            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id), a.byline, a.url FROM articles a "
             "LEFT JOIN paragraphs p ON p.article_id = a.id GROUP BY a.id ORDER BY a.date, a.id"
         )
         return [ArticleSummary(*r) for r in rows]
@@ -294,13 +391,54 @@ class Store:
         for start in range(0, len(ids), 900):  # SQLite's variable limit
             chunk = ids[start : start + 900]
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"{_PASSAGE_SQL} WHERE p.id IN ({marks})", chunk):
-                found[row[0]] = _passage(row)
+            rows = self.db.execute(f"{_PASSAGE_SQL} WHERE p.id IN ({marks})", chunk).fetchall()
+            dates = self.paragraph_dates(chunk)
+            for row in rows:
+                found[row[0]] = _passage(row, dates)
         return found
 
     def article_passages(self, article_id: str) -> list[Passage]:
-        rows = self.db.execute(f"{_PASSAGE_SQL} WHERE p.article_id = ? ORDER BY p.number, p.part", (article_id,))
-        return [_passage(r) for r in rows]
+        rows = self.db.execute(f"{_PASSAGE_SQL} WHERE p.article_id = ? ORDER BY p.number, p.part",
+                               (article_id,)).fetchall()
+        dates = self.paragraph_dates([r[0] for r in rows])
+        return [_passage(r, dates) for r in rows]
+
+    def paragraph_dates(self, ids: Sequence[int]) -> dict[int, list[DateMention]]:
+        """The resolved dates each paragraph mentions, in text order (at most 900 ids)."""
+        out: dict[int, list[DateMention]] = {}
+        if not ids:
+            return out
+        rows = self.db.execute(
+            "SELECT paragraph_id, text, start, end, first, last, granularity FROM paragraph_dates "
+            f"WHERE paragraph_id IN ({','.join('?' * len(ids))}) ORDER BY paragraph_id, start", list(ids))
+        for pid, *fields in rows:
+            out.setdefault(pid, []).append(DateMention(*fields))
+        return out
+
+    def dated_ids(self, queries: list[DateQuery], allowed: set[int] | None = None) -> list[int]:
+        """Searchable paragraphs mentioning a date that one of `queries` asks about, newest article first."""
+        if not queries:
+            return []
+        condition = " OR ".join(f"({q.sql})" for q in queries)
+        args = [a for q in queries for a in q.args]
+        rows = self.db.execute(
+            "SELECT DISTINCT d.paragraph_id, a.date FROM paragraph_dates d JOIN paragraphs p ON p.id = d.paragraph_id "
+            f"JOIN articles a ON a.id = p.article_id WHERE ({condition}) ORDER BY a.date DESC, d.paragraph_id", args)
+        return [pid for pid, _ in rows if allowed is None or pid in allowed]
+
+    def wire_copies(self, clusters: Iterable[int]) -> dict[int, list[WireCopy]]:
+        """Every indexed paragraph of each wire-copy cluster, oldest article first."""
+        clusters = list({int(c) for c in clusters})
+        out: dict[int, list[WireCopy]] = {}
+        if not clusters:
+            return out
+        rows = self.db.execute(
+            "SELECT p.cluster, p.id, p.article_id, a.title, a.source, a.date, p.number, p.part, a.url "
+            "FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+            f"WHERE p.cluster IN ({','.join('?' * len(clusters))}) ORDER BY a.date, p.id", clusters)
+        for cluster, *fields in rows:
+            out.setdefault(cluster, []).append(WireCopy(*fields))
+        return out
 
     def filtered_ids(self, article_ids: list[str] | None, since: str | None, until: str | None) -> set[int] | None:
         """Searchable paragraph ids passing the filters, or None when no filter is set."""
@@ -310,12 +448,20 @@ class Store:
         if article_ids is not None:
             clauses.append(f"p.article_id IN ({','.join('?' * len(article_ids))})")
             args.extend(article_ids)
-        if since:
-            clauses.append("a.date >= ?")
-            args.append(since)
-        if until:
-            clauses.append("a.date <= ?")
-            args.append(until)
+        if since or until:
+            # Published in the range, or mentioning a date (resolved, qa.dates) that falls within it.
+            published, event, dated_args = [], [], []
+            if since:
+                published.append("a.date >= ?")
+                event.append("d.first >= ?")
+                dated_args.append(since)
+            if until:
+                published.append("a.date <= ?")
+                event.append("d.last <= ?")
+                dated_args.append(until)
+            clauses.append(f"(({' AND '.join(published)}) OR EXISTS (SELECT 1 FROM paragraph_dates d "
+                           f"WHERE d.paragraph_id = p.id AND {' AND '.join(event)}))")
+            args.extend(dated_args * 2)
         sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE " + " AND ".join(clauses)
         return {r[0] for r in self.db.execute(sql, args)}
 
@@ -476,6 +622,8 @@ class StoreWriter:
     def clear(self) -> None:
         self._begin()
         self.db.execute("DELETE FROM paragraphs_fts")
+        self.db.execute("DELETE FROM wire_bands")
+        self.db.execute("DELETE FROM paragraph_dates")
         self.db.execute("DELETE FROM paragraphs")
         self.db.execute("DELETE FROM articles")
         self._dirty = True
@@ -502,9 +650,11 @@ class StoreWriter:
         self.remove_articles(ids)
 
     def add_article(self, article: Article, vectors: np.ndarray, speakers: list[list[str]] | None = None,
-                    attribution: Attribution | None = None) -> None:
+                    attribution: Attribution | None = None, dates: list[list[DateMention]] | None = None) -> None:
         """Insert an article (replacing one with the same id); `vectors` has one row per searchable
-        paragraph, in order. `attribution` (qa.attribution) records who is quoted in which paragraph."""
+        paragraph, in order. `attribution` (qa.attribution) records who is quoted in which paragraph;
+        `dates` (qa.dates) the resolved dates each paragraph mentions. Searchable paragraphs that copy
+        another article's (qa.wire) join its wire-copy cluster."""
         self._begin()
         if attribution is not None and speakers is None:
             speakers = attribution.per_paragraph(len(article.paragraphs))
@@ -529,12 +679,39 @@ class StoreWriter:
                 new_ids.append(cursor.lastrowid)
                 self.db.execute("INSERT INTO paragraphs_fts (rowid, text) VALUES (?, ?)",
                                 (cursor.lastrowid, paragraph.text))
+                self._add_wire_bands(article.id, cursor.lastrowid, paragraph.text)
+                if dates and dates[position]:
+                    self.db.executemany(
+                        "INSERT INTO paragraph_dates (paragraph_id, start, end, text, first, last, granularity) "
+                        "VALUES (?,?,?,?,?,?,?)",
+                        [(cursor.lastrowid, d.start, d.end, d.text, d.first, d.last, d.granularity)
+                         for d in dates[position]])
         if attribution is not None:
             self._add_attribution(article, attribution, row_ids)
         if len(new_ids) != len(vectors):
             raise ValueError(f"{len(vectors)} vectors for {len(new_ids)} searchable paragraphs")
         if new_ids:
             self._index.add_with_ids(np.asarray(vectors, dtype="float32"), np.asarray(new_ids, dtype="int64"))
+
+    def _add_wire_bands(self, article_id: str, paragraph_id: int, text: str) -> None:
+        """Store the paragraph's LSH bands and, when it copies another article's paragraph, put both in
+        one cluster (labelled by the earlier paragraph's cluster, else its id)."""
+        fp = wire.fingerprint(text)
+        if not fp.bands:
+            return
+        bands = list(fp.bands)
+        rows = self.db.execute(
+            "SELECT DISTINCT p.id, p.text, p.cluster FROM wire_bands b JOIN paragraphs p ON p.id = b.paragraph_id "
+            f"WHERE b.band IN ({','.join('?' * len(bands))}) AND p.article_id != ?", [*bands, article_id]).fetchall()
+        match = wire.best_copy(fp, ((row, wire.fingerprint(row[1])) for row in rows))
+        if match is not None:
+            other_id, _, cluster = match
+            if cluster is None:
+                cluster = other_id
+                self.db.execute("UPDATE paragraphs SET cluster = ? WHERE id = ?", (cluster, other_id))
+            self.db.execute("UPDATE paragraphs SET cluster = ? WHERE id = ?", (cluster, paragraph_id))
+        self.db.executemany("INSERT OR IGNORE INTO wire_bands (band, paragraph_id) VALUES (?, ?)",
+                            [(band, paragraph_id) for band in bands])
 
     def _add_attribution(self, article: Article, attribution: Attribution, row_ids: list[int]) -> None:
         speaker_ids = {}

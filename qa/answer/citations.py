@@ -30,7 +30,11 @@ class Citation:
             "title": p.title,
             "paragraph": p.paragraph,
             "source": p.source,
+            "date": p.date,
+            "url": p.url,
+            "citation": p.citation,
             "quote": self.quote,
+            "also_in": [c.as_json() for c in p.also_in],
         }
 
 
@@ -63,7 +67,34 @@ class Answer:
 
 def number_citations(pieces: list[tuple[str, Passage | None]]) -> tuple[str, list[Citation]]:
     """Join answer sentences, each followed by the marker of its passage, numbering passages by
-    first use. A sentence with no passage gets no marker."""
+    first use. A sentence with no passage gets no marker.
+
+    When the sentences come from more than one article, they are grouped by article, one line each,
+    led by its outlet and date ("Reuters, 2024-11-07: ..."), so the reader sees who reported what, when."""
+    articles = list(dict.fromkeys(p.article_id for _, p in pieces if p is not None))
+    if len(articles) > 1:
+        groups = {a: [piece for piece in pieces if piece[1] is not None and piece[1].article_id == a] for a in articles}
+        ordered = [piece for a in articles for piece in groups[a]] + [piece for piece in pieces if piece[1] is None]
+        parts, citations = _numbered(ordered)
+        lines, at = [], 0
+        for a in articles:
+            count = len(groups[a])
+            lines.append(f"{outlet_and_date(groups[a][0][1])}: " + " ".join(parts[at : at + count]))
+            at += count
+        return "\n".join(lines + parts[at:]), citations
+    parts, citations = _numbered(pieces)
+    return " ".join(parts), citations
+
+
+def outlet_and_date(p: Passage) -> str:
+    """`Reuters, 2024-11-07`, plus the other outlets that carried the same wire paragraph."""
+    label = f"{p.source or p.title}, {p.date or 'undated'}"
+    if p.also_in:
+        label += " (also " + "; ".join(f"{c.source or c.title}, {c.date or 'undated'}" for c in p.also_in) + ")"
+    return label
+
+
+def _numbered(pieces: list[tuple[str, Passage | None]]) -> tuple[list[str], list[Citation]]:
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     parts = []
@@ -75,7 +106,7 @@ def number_citations(pieces: list[tuple[str, Passage | None]]) -> tuple[str, lis
             numbers[passage.id] = len(numbers) + 1
             citations.append(Citation(numbers[passage.id], passage, passage.text))
         parts.append(f"{sentence} [{numbers[passage.id]}]")
-    return " ".join(parts), citations
+    return parts, citations
 
 
 # --- verification of an LLM's draft -----------------------------------------------------------------
@@ -132,6 +163,14 @@ def word_overlap(sentence: str, paragraph: str) -> float:
     return hit / len(words)
 
 
+def _support_text(p: Passage) -> str:
+    """The paragraph plus what a sentence may add from its header: "Reuters reported on 2024-11-07
+    that ...", "on Tuesday (2024-11-05)"."""
+    extra = [p.source or "", p.date or "", "reported reports reporting"]
+    extra += [d.label for d in p.dates] + [c.source or "" for c in p.also_in] + [c.date or "" for c in p.also_in]
+    return p.text + " " + " ".join(extra)
+
+
 def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
@@ -156,7 +195,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
                 if 1 <= n <= len(passages) and n - 1 not in cited:
                     cited.append(n - 1)
         cosines = [float(sentence_vectors[i] @ passage_vectors[j]) for j in range(len(passages))]
-        overlaps = [word_overlap(bare[i], p.text) for p in passages]
+        overlaps = [word_overlap(bare[i], _support_text(p)) for p in passages]
         scores = [max(c, o) for c, o in zip(cosines, overlaps)]
         action = "kept"
         if not cited and scores:

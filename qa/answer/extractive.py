@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..dates import DateMention, asks_when
 from ..documents import split_sentences
 from ..embeddings import Embedder
 from ..retriever import SearchResult
@@ -20,6 +21,7 @@ from .citations import Answer, number_citations
 # questions against their own article versus another article (bench/retrieval.py --abstention).
 ABSTAIN_BELOW = 0.45
 ABSTAIN_UNHEARD_BELOW = 0.55
+WHEN_BONUS = 0.3  # a "when" question prefers sentences that state a date
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
     "To have an LLM write answers, pass --llm (or set QA_LLM); see `qa ask --help`."
@@ -68,21 +70,45 @@ def answer_extractively(
 
     floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
     usable = [p for p in result.passages if result.evidence[p.id].support >= floor]
-    candidates: list[tuple[Passage, int, str]] = [
-        (p, i, s) for p in usable for i, s in enumerate(split_sentences(p.text))
+    candidates: list[tuple[Passage, int, str, list[DateMention]]] = [
+        (p, i, s, dates) for p in usable for i, (s, dates) in enumerate(sentences_with_dates(p))
     ]
-    vectors = embedder.encode([s for _, _, s in candidates])
+    vectors = embedder.encode([s for _, _, s, _ in candidates])
     cosines = vectors @ embedder.encode_query(question)
+    when = asks_when(question)
     scores = np.array(
-        [c + 0.5 * _term_overlap(result.terms, s) for c, (_, _, s) in zip(cosines, candidates)]
+        [c + 0.5 * _term_overlap(result.terms, s) + (WHEN_BONUS if when and dates else 0.0)
+         for c, (_, _, s, dates) in zip(cosines, candidates)]
     )
     order = np.argsort(-scores)
     best = scores[order[0]]
     chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best * 0.6]
     rank = {p.id: r for r, p in enumerate(result.passages)}
     chosen.sort(key=lambda i: (rank[candidates[i][0].id], candidates[i][1]))
-    text, citations = number_citations([(candidates[i][2], candidates[i][0]) for i in chosen])
+    pieces = []
+    for i in chosen:
+        passage, _, sentence, dates = candidates[i]
+        pieces.append((f"{date_prefix(dates)}: {sentence}" if when and dates else sentence, passage))
+    text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
+def sentences_with_dates(passage: Passage) -> list[tuple[str, list[DateMention]]]:
+    """The passage's sentences, each with the resolved dates it mentions."""
+    out, cursor = [], 0
+    for sentence in split_sentences(passage.text):
+        at = passage.text.find(sentence, cursor)
+        at = cursor if at < 0 else at
+        cursor = at + len(sentence)
+        out.append((sentence, [d for d in passage.dates if at <= d.start < cursor]))
+    return out
+
+
+def date_prefix(dates: list[DateMention]) -> str:
+    """`Tuesday (2024-11-05)`: the words of the article, then the date they mean, day-precise ones first."""
+    ordered = sorted(dates, key=lambda d: d.granularity != "day")[:2]
+    prefix = ", ".join(f"{d.phrase} ({d.label})" for d in ordered)
+    return prefix[:1].upper() + prefix[1:]
 
 
 def _statement_sentences(paragraph: str, statement: str) -> str:

@@ -69,21 +69,33 @@ def _as_data(text: str) -> str:
     return _TAG_RE.sub("", text).replace("{", "(").replace("}", ")")
 
 
+def _attr(text: str) -> str:
+    """A header attribute's value: data, and unable to close its quotes."""
+    return _as_data(text).replace('"', "'")
+
+
 def build_messages(question: str, passages: list[Passage]) -> list[dict]:
     template = load_prompt("passage")
     blocks = [
-        template.format(n=n, origin=_as_data(_origin(p)), text=_as_data(p.text)) for n, p in enumerate(passages, 1)
+        template.format(n=n, origin=_attr(_origin(p)), text=_as_data(p.text)) for n, p in enumerate(passages, 1)
     ]
     user = load_prompt("answer_user").format(passages="\n".join(blocks), question=_as_data(question))
     return [{"role": "system", "content": load_prompt("answer_system")}, {"role": "user", "content": user}]
 
 
 def _origin(passage: Passage) -> str:
-    """Where a passage comes from, in few tokens: "Reuters, 2024-11-07, ¶22, quoting Bruce Klingner"."""
+    """Where a passage comes from, in few tokens (prefill time is the wait): "Reuters, 2024-11-07, ¶22,
+    quoting Bruce Klingner; also published by AP 2024-11-08; on Tuesday = 2024-11-05"."""
     parts = [passage.source or "unknown outlet", passage.date or "undated", f"¶{passage.paragraph}"]
     if passage.speakers:
         parts.append("quoting " + " and ".join(passage.speakers))
-    return ", ".join(parts)
+    origin = ", ".join(parts)
+    if passage.also_in:
+        origin += "; also published by " + ", ".join(f"{c.source or c.title} {c.date or 'undated'}"
+                                                     for c in passage.also_in)
+    if passage.dates:
+        origin += "; " + ", ".join(f"{d.phrase} = {d.label}" for d in passage.dates)
+    return origin
 
 
 def warm_messages() -> list[dict]:

@@ -1,0 +1,97 @@
+"""Fetching an article page from a URL, carefully: a timeout, a size cap, a User-Agent, and an error a
+user can act on for every way it fails (HTTP status, timeout, refused connection, not a web page).
+
+The standard library's urllib does the HTTP (redirects included); extraction happens in
+qa.documents (trafilatura), as for HTML files.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from .errors import FetchError
+
+USER_AGENT = "qa/0.1 (news article indexer; python-urllib)"
+TIMEOUT = 20.0  # seconds, for connecting and for the whole download
+MAX_BYTES = 10 * 2**20
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # as asked for, without its #fragment: the article's identity
+    final_url: str  # after redirects
+    body: bytes
+    content_type: str
+    charset: str | None
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+def canonical_url(url: str) -> str:
+    """The URL without its fragment (#...), which names a place in the page, not another article."""
+    return urllib.parse.urldefrag(url.strip())[0]
+
+
+def article_id_for(url: str) -> str:
+    """A readable id: host and path, e.g. `example.com/world/2024/trump-kim`."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/")
+    for suffix in (".html", ".htm", ".shtml", ".php"):
+        path = path.removesuffix(suffix)
+    return host + path + (f"?{parts.query}" if parts.query else "")
+
+
+def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> Page:
+    """Download a page. Raises FetchError saying what went wrong and what to do."""
+    url = canonical_url(url)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"})
+    deadline = time.monotonic() + timeout
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            content_type = response.headers.get_content_type()
+            if content_type not in PAGE_TYPES:
+                raise FetchError(f"{url}: is {content_type}, not a web page; qa indexes HTML and plain-text "
+                                 f"pages (save other documents as text and index the file)")
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and int(length) > max_bytes:
+                raise FetchError(f"{url}: {int(length) // 2**20} MB is over the {max_bytes // 2**20} MB limit; skipped")
+            chunks, size = [], 0
+            while chunk := response.read(65536):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError(f"{url}: larger than the {max_bytes // 2**20} MB limit; skipped")
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunks.append(chunk)
+            return Page(url, response.geturl(), b"".join(chunks), content_type,
+                        response.headers.get_content_charset())
+    except urllib.error.HTTPError as exc:
+        hint = {404: "check the address", 410: "the page was removed", 401: "it needs a login",
+                403: "the site refuses automated downloads; save the page and index the file",
+                429: "too many requests; try again later"}.get(exc.code, "try again later, or save the page "
+                                                                     "and index the file")
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}; {hint}") from exc
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise FetchError(f"{url}: timed out after {timeout:g} s; the site is slow or unreachable, "
+                             f"try again later") from exc
+        if isinstance(reason, socket.gaierror):
+            raise FetchError(f"{url}: unknown host; check the address and your network") from exc
+        text = getattr(reason, "strerror", None) or str(reason)
+        raise FetchError(f"{url}: cannot connect ({text}); check the address and your network") from exc
+    except (TimeoutError, socket.timeout) as exc:
+        raise FetchError(f"{url}: timed out after {timeout:g} s; the site is slow or unreachable, "
+                         f"try again later") from exc
+    except (OSError, ValueError) as exc:  # a connection reset mid-download, a malformed URL
+        raise FetchError(f"{url}: download failed ({exc}); try again, or save the page and index the file") from exc

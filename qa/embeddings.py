@@ -168,6 +168,15 @@ def _export_dir(location: Path) -> Path:
     return encoder_cache_dir() / f"{location.name}-{_fingerprint(location)}"
 
 
+def onnx_export(name: str | None = None) -> Path | None:
+    """The folder of a model's checked ONNX export, if one has been made (for `qa model`)."""
+    folder = Path(resolve_model_path(canonical_model_name(name)))
+    if not folder.is_dir():
+        return None
+    target = _export_dir(folder)
+    return target if _read_export(target) else None
+
+
 def _read_export(folder: Path) -> dict | None:
     try:
         meta = json.loads((folder / "meta.json").read_text())

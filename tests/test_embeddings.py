@@ -48,3 +48,11 @@ def test_search_and_ask_never_import_torch(sample_index):
     hits, citations, torch_loaded, st_loaded = run.stdout.split()
     assert (hits, torch_loaded, st_loaded) == ("3", "False", "False")
     assert int(citations) >= 1
+
+
+def test_qa_model_reports_the_onnx_export(cli, embedder):
+    from qa.embeddings import onnx_export
+
+    out = cli("model")
+    assert out.exit_code == 0
+    assert f"ONNX export (checked against torch) at {onnx_export()}" in out.output

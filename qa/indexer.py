@@ -1,8 +1,8 @@
 """Ingest: files to articles to vectors to the store, incrementally and in crash-safe batches.
 
 A file whose content hash is already indexed costs one read and no embedding; a changed file
-replaces all the articles it gave before. Commits happen every few thousand paragraphs so a killed
-run keeps what it finished.
+replaces all the articles it gave before. Commits happen every `commit_every` paragraphs (setting
+commit_every, default 2000) so a killed run keeps what it finished; an article is never half committed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .attribution import attribute
-from .documents import Article, LoadedFile, SourceFile, file_hash, find_files, load_file
+from .documents import MAX_FILE_BYTES, Article, LoadedFile, SourceFile, clean_article, file_hash, find_files, load_file
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .store import Store, StoreWriter
@@ -41,15 +41,18 @@ def index_paths(
     progress: ProgressFn | None = None,
     on_wait: Callable[[str], None] | None = None,
     commit_every: int = 2000,
+    lock_timeout: float = 600,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> IndexReport:
-    """Index files and folders into `store`; returns what was done and what was skipped."""
+    """Index files and folders into `store`; returns what was done and what was skipped. Waits up to
+    `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped."""
     files, warnings = find_files(paths)
     report = IndexReport(files=len(files), warnings=list(warnings))
     if not files:
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
         )
-    with store.writer(on_wait=on_wait) as writer:
+    with store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
@@ -58,7 +61,7 @@ def index_paths(
         taken: dict[str, str | None] = {}
         for done, source in enumerate(files, start=1):
             origin = str(source.path.resolve())
-            loaded = _load_if_changed(source, known.get(origin), report)
+            loaded = _load_if_changed(source, known.get(origin), report, max_file_bytes)
             if loaded is not None:
                 writer.remove_origin(origin)
                 batch.add(_unique_ids(store, loaded.articles, taken))
@@ -68,10 +71,11 @@ def index_paths(
     return report
 
 
-def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> IndexReport:
+def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
+                 ) -> IndexReport:
     """Index articles built in code (the Python API); same ids replace earlier versions."""
     report = IndexReport(articles=0)
-    with store.writer() as writer:
+    with store.writer(timeout=lock_timeout) as writer:
         writer.set_model(embedder.name, embedder.dimension)
         batch = _Batch(writer, embedder, report, commit_every=10**9)
         batch.add(list(articles))
@@ -79,7 +83,8 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> I
     return report
 
 
-def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexReport) -> LoadedFile | None:
+def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexReport, max_bytes: int
+                     ) -> LoadedFile | None:
     if known_hash is not None:
         try:
             if file_hash(source.path.read_bytes()) == known_hash:
@@ -88,7 +93,7 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, report: IndexRe
         except OSError:
             pass  # load_file reports the error properly
     try:
-        loaded = load_file(source.path, source.article_id)
+        loaded = load_file(source.path, source.article_id, max_bytes)
     except LoadError as exc:
         report.skipped += 1
         report.warnings.append(str(exc))
@@ -137,9 +142,9 @@ class _Batch:
 
     def add(self, articles: list[Article]) -> None:
         for article in articles:
-            self.pending.append(article)
+            self.pending.append(clean_article(article))
             self.pending_paragraphs += sum(p.searchable for p in article.paragraphs)
-        if self.pending_paragraphs >= 256:
+        if self.pending_paragraphs >= min(256, self.commit_every):
             self.flush()
 
     def flush(self, final: bool = False) -> None:

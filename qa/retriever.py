@@ -112,17 +112,23 @@ class Retriever:
         query_vector: np.ndarray | None = None,
     ) -> SearchResult:
         """Top-k passages; `query_vector` may pass the question's embedding when already computed
-        (e.g. questions encoded in one batch)."""
+        (e.g. questions encoded in one batch). Reads one committed state of the index, even while
+        another process is indexing."""
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
+        if query_vector is None:
+            query_vector = self.embedder.encode_query(question)
+        with self.store.snapshot():
+            return self._search(question, k, article, since, until, query_vector)
+
+    def _search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
+                query_vector: np.ndarray) -> SearchResult:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
-        if query_vector is None:
-            query_vector = self.embedder.encode_query(question)
         depth = max(self.candidates, k)
         dense = self.store.dense_search(query_vector, depth, allowed)
         lexical = self.store.lexical_search(fts_query(terms), depth, allowed)

@@ -604,10 +604,7 @@ class Store:
         lock = FileLock(str(self.path / LOCK_NAME))
         try:
             lock.acquire(timeout=0)
-        except OSError as exc:
-            raise QAError(f"cannot lock the index at {self.path} for writing ({exc.strerror or exc}); "
-                          f"is the folder writable?") from exc
-        except Timeout:
+        except Timeout:  # (a subclass of OSError)
             if on_wait:
                 on_wait(f"another process is writing the index at {self.path}; waiting for it to finish...")
             try:
@@ -617,6 +614,9 @@ class Store:
                     f"the index at {self.path} is still being written by another process after "
                     f"{timeout:.0f}s; try again later"
                 ) from exc
+        except OSError as exc:
+            raise QAError(f"cannot lock the index at {self.path} for writing ({exc.strerror or exc}); "
+                          f"is the folder writable?") from exc
         try:
             self._cleanup_stale_files()
             writer = StoreWriter(self)

@@ -8,7 +8,8 @@ import os
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-import qa.cli  # noqa: E402,F401
+from qa.cli import main  # noqa: E402
 from qa.embeddings import Embedder  # noqa: E402
 
+__all__ = ["main"]
 Embedder()  # cached per process (qa.embeddings._load_model): every fork starts with it loaded

@@ -190,6 +190,8 @@ def parse_text(
             kind = BULLET
         else:
             kind = _classify(block)
+        if kind in SEARCHABLE and not any(c.isalnum() for c in block):
+            kind = BOILERPLATE  # "* * *", markup debris: nothing to search for
         if position < 3 and (m := _BY_LINE_RE.match(block)):
             byline = byline or m.group(1)
             continue  # a "By Jane Doe" line is metadata, not a paragraph

@@ -232,12 +232,15 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
-_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escapes, C0/C1 controls (not tab or newline), the BOM / zero-width no-break space, and the
+# bidirectional embedding, override and isolate controls that can make a terminal show text reordered.
+_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                         "\ufeff\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_control(text: str) -> str:
     """Drop terminal escapes and control characters (newlines and tabs stay): articles are untrusted."""
-    return _CONTROL_RE.sub("", text.lstrip("\ufeff"))
+    return _CONTROL_RE.sub("", text)
 
 
 def clean_article(article: Article) -> Article:

@@ -49,8 +49,10 @@ def query_terms(question: str) -> list[str]:
 
 
 def fts_query(terms: list[str]) -> str:
-    """An FTS5 expression matching any term; each term is quoted so user text cannot inject syntax."""
-    return " OR ".join('"%s"' % t.replace('"', "") for t in terms)
+    """An FTS5 expression matching any term; each term is quoted so user text cannot inject syntax
+    (quotes and NUL, which ends an SQLite string, are dropped)."""
+    quoted = (t.replace('"', "").replace("\x00", "") for t in terms)
+    return " OR ".join(f'"{t}"' for t in quoted if t.strip())
 
 
 @dataclass(frozen=True)

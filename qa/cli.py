@@ -234,7 +234,9 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
                 click.echo(json.dumps({"question": record["q"], "error": str(exc)}))
                 continue
             if questions is not None or as_json:
-                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+                from .render import json_text
+
+                click.echo(json_text(result.as_json()))
             elif kind == "search":
                 from .render import print_search
 
@@ -290,7 +292,9 @@ def list_command(as_json: bool, index_dir: str | None) -> None:
     with Store.open(settings.index) as store:
         articles = store.articles()
     if as_json:
-        click.echo(json.dumps({"articles": [a.__dict__ for a in articles]}, ensure_ascii=False))
+        from .render import json_text
+
+        click.echo(json_text({"articles": [a.__dict__ for a in articles]}))
     else:
         from .render import print_articles
 
@@ -362,10 +366,12 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
                 raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
         speakers = store.speakers(article_ids)
     if as_json:
-        click.echo(json.dumps({"speakers": [
+        from .render import json_text
+
+        click.echo(json_text({"speakers": [
             {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
              "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs), "count": len(s.paragraphs)}
-            for s in speakers]}, ensure_ascii=False))
+            for s in speakers]}))
     else:
         from .render import print_speakers
 

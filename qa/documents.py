@@ -232,10 +232,15 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
-# Terminal escapes, C0/C1 controls (not tab or newline), the BOM / zero-width no-break space, and the
-# bidirectional embedding, override and isolate controls that can make a terminal show text reordered.
-_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-                         "\ufeff\u202a-\u202e\u2066-\u2069]")
+# Terminal escapes whole (CSI, and OSC/DCS/APC strings with their payload, e.g. a window title), other
+# C0/C1 controls (not tab or newline), the BOM / zero-width no-break space, and the bidirectional
+# embedding, override and isolate controls that can make a terminal show text reordered.
+_CONTROL_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+    "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def strip_control(text: str) -> str:
@@ -250,8 +255,8 @@ def clean_article(article: Article) -> Article:
         return None if value is None else strip_control(value)
 
     paragraphs = tuple(p if clean(p.text) == p.text else replace(p, text=clean(p.text)) for p in article.paragraphs)
-    fields = {"title": clean(article.title), "source": clean(article.source), "date": clean(article.date),
-              "byline": clean(article.byline), "url": clean(article.url)}
+    fields = {"id": clean(article.id), "title": clean(article.title), "source": clean(article.source),
+              "date": clean(article.date), "byline": clean(article.byline), "url": clean(article.url)}
     if paragraphs == article.paragraphs and all(getattr(article, k) == v for k, v in fields.items()):
         return article
     return replace(article, paragraphs=paragraphs, **fields)

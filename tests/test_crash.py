@@ -201,3 +201,38 @@ def test_searches_during_indexing_see_consistent_snapshots(cli, tmp_path, embedd
     with QA(index) as bot:
         assert bot.search(token(23)).passages[0].article_id == "article-23"
         assert bot.check() == [] and len(bot.articles()) == 24
+
+
+def test_check_finds_what_disagrees(cli, writable_index):
+    """The consistency check used after every kill above can fail: SQLite and FAISS made to disagree."""
+    out = cli("check", "--index", writable_index)
+    assert out.exit_code == 0 and "is healthy: 1 article(s)" in out.output
+    with sqlite3.connect(writable_index / "qa.sqlite3") as db:  # a paragraph gone from SQLite, not from FAISS
+        [(pid,)] = db.execute("SELECT id FROM paragraphs WHERE number = 22").fetchall()
+        db.execute("DELETE FROM paragraphs WHERE id = ?", (pid,))
+        db.execute("DELETE FROM paragraphs_fts WHERE rowid = ?", (pid,))
+    with Store.open(writable_index) as store:
+        assert store.check() == [f"1 vector(s) belong to no searchable paragraph (ids [{pid}])"]
+    with sqlite3.connect(writable_index / "qa.sqlite3") as db:  # and a full-text entry for nothing
+        db.execute("INSERT INTO paragraphs_fts (rowid, text) VALUES (99999, 'orphan')")
+    out = cli("check", "--index", writable_index, "--json")
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    report = json.loads(out.output.splitlines()[0])
+    assert not report["ok"] and len(report["problems"]) == 2
+    assert "1 full-text entry(s) belong to no searchable paragraph (ids [99999])" in report["problems"]
+
+
+def test_opening_removes_what_a_crashed_commit_left(writable_index):
+    from filelock import FileLock
+
+    [current] = writable_index.glob("vectors.*.faiss")
+    strays = [writable_index / "vectors.7.faiss", writable_index / "vectors.8.tmp"]
+    for stray in strays:
+        stray.write_bytes(b"half-written")
+    with FileLock(str(writable_index / ".lock")):  # a writer at work: its next file looks just the same
+        with Store.open(writable_index) as store:
+            assert store.check() == []
+        assert all(stray.exists() for stray in strays)
+    with Store.open(writable_index) as store:
+        assert store.check() == []
+    assert list(writable_index.glob("vectors.*")) == [current]

@@ -263,7 +263,8 @@ class Store:
             if not {"meta", "statements"} <= existing:
                 _create_schema(db)
             store = cls(path, db)
-            version = int(store.meta("format_version") or 0)
+            version = store.meta("format_version") or "0"
+            version = int(version) if version.isdigit() else 0
         except QAError:
             if db is not None:
                 db.close()

@@ -78,7 +78,7 @@ def index_env(tmp_path, **extra) -> dict[str, str]:
 
 
 def test_sigkill_during_indexing_never_damages_the_index(tmp_path, embedder):
-    seed = int(os.environ.get("QA_TEST_SEED") or time.time())
+    seed = int(os.environ.get("CRASH_TEST_SEED") or time.time())  # to replay a failure: its seed
     rng = random.Random(seed)
     folder, index = tmp_path / "articles", tmp_path / "index"
     versions: dict[str, list[str]] = {}

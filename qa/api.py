@@ -30,16 +30,17 @@ class QA:
 
     def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False,
                  llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
-                 rebuild: bool = False):
+                 recover: bool = False):
         """`llm`: auto (a configured server, else the local model if installed, else extractive),
         local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
-        config file, as for the CLI. `rebuild`: an index made by an older qa is emptied, to be rebuilt,
-        instead of refused."""
-        self.store = Store.open(index, create=create, rebuild=rebuild)
+        config file, as for the CLI. `recover`: start afresh an index that is damaged or from another
+        qa version (what `qa index --rebuild` does)."""
+        # LLM options and the indexing settings (commit_every, lock_timeout, max_file_mb).
+        self._settings = load_settings(llm=llm, base_url=base_url, llm_model=llm_model)
+        self.store = Store.open(index, create=create, recover=recover)
         self._model_name = model
         self._embedder: Embedder | None = None
         self._retriever: Retriever | None = None
-        self._llm_settings = load_settings(llm=llm, base_url=base_url, llm_model=llm_model)
         self._backend = None
         self._backend_chosen = False
 
@@ -71,7 +72,7 @@ class QA:
         if not self._backend_chosen:
             from .answer.llm import choose_backend
 
-            self._backend = choose_backend(self._llm_settings)
+            self._backend = choose_backend(self._settings)
             self._backend_chosen = True
             if hasattr(self._backend, "warm"):
                 self._backend.warm()
@@ -86,7 +87,7 @@ class QA:
 
     def set_llm(self, llm: str) -> None:
         """Switch the answerer (auto, local, openai, none); the new backend loads on next use."""
-        self._llm_settings = replace(self._llm_settings, llm=llm)
+        self._settings = replace(self._settings, llm=llm)
         self._backend, self._backend_chosen = None, False
 
     @property
@@ -112,15 +113,22 @@ class QA:
         replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state."""
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
+        settings = self._settings
         return index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
-                           on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline))
+                           on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline),
+                           commit_every=settings.commit_every, lock_timeout=settings.lock_timeout,
+                           max_file_bytes=int(settings.max_file_mb * 2**20))
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""
-        return add_articles(self.store, self.embedder, articles)
+        return add_articles(self.store, self.embedder, articles, lock_timeout=self._settings.lock_timeout)
+
+    def check(self) -> list[str]:
+        """What is wrong with the index (empty when healthy): see `Store.check`."""
+        return self.store.check()
 
     def remove(self, article_ids: list[str]) -> int:
-        with self.store.writer() as writer:
+        with self.store.writer(timeout=self._settings.lock_timeout) as writer:
             removed = writer.remove_articles(article_ids)
             writer.commit()
         return removed

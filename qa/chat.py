@@ -7,7 +7,6 @@ and every answer keeps its citations.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,7 +196,9 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
         if conversation.json_output:
             payload = turn.answer.as_json()
             payload["standalone_question"] = turn.standalone
-            console.print(json.dumps(payload, ensure_ascii=False), markup=False, highlight=False, soft_wrap=True)
+            from .render import json_text
+
+            console.print(json_text(payload), markup=False, highlight=False, soft_wrap=True)
         else:
             answer = turn.answer
             if answer.notice and answer.notice in shown_notices:

@@ -44,10 +44,12 @@ class _Group(click.Group):
 
 
 def _plain(text: str) -> str:
-    """Escape rich markup in messages that quote user or article text."""
+    """Messages quote user or article text (file names too): no rich markup, no terminal escapes."""
     from rich.markup import escape
 
-    return escape(text)
+    from .documents import strip_control
+
+    return escape(strip_control(text))
 
 
 @click.group(cls=_Group, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,11 +73,11 @@ def model_option(f: Callable) -> Callable:
                              "(default: the index's own model, else the built-in all-MiniLM-L6-v2).")(f)
 
 
-def _open(settings: Settings, *, create: bool = False, rebuild: bool = False):
+def _open(settings: Settings, *, create: bool = False, recover: bool = False):
     from .api import QA
 
     return QA(settings.index, model=settings.model, create=create, llm=settings.llm,
-              base_url=settings.base_url, llm_model=settings.llm_model, rebuild=rebuild)
+              base_url=settings.base_url, llm_model=settings.llm_model, recover=recover)
 
 
 def llm_options(f: Callable) -> Callable:
@@ -146,12 +148,13 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
     Folders are read recursively. Files already indexed and unchanged are skipped; changed files
     replace what they gave before. A URL is fetched and its article extracted; indexing it again
     updates it. --outlet, --date and --byline fill in what an article doesn't state (from its HTML
-    metadata, JSONL fields, dateline or file name); they never override it.
+    metadata, JSONL fields, dateline or file name); they never override it. --rebuild also starts
+    afresh an index that is damaged or was made by another qa version.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     settings = load_settings(index=index_dir, model=model)
-    with _open(settings, create=True, rebuild=rebuild) as bot:
+    with _open(settings, create=True, recover=rebuild) as bot:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True,
                       disable=as_json or not err_console.is_terminal) as bar:
@@ -238,7 +241,9 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
                 click.echo(json.dumps({"question": record["q"], "error": str(exc)}))
                 continue
             if questions is not None or as_json:
-                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+                from .render import json_text
+
+                click.echo(json_text(result.as_json()))
             elif kind == "search":
                 from .render import print_search
 
@@ -294,7 +299,9 @@ def list_command(as_json: bool, index_dir: str | None) -> None:
     with Store.open(settings.index) as store:
         articles = store.articles()
     if as_json:
-        click.echo(json.dumps({"articles": [a.__dict__ for a in articles]}, ensure_ascii=False))
+        from .render import json_text
+
+        click.echo(json_text({"articles": [a.__dict__ for a in articles]}))
     else:
         from .render import print_articles
 
@@ -314,10 +321,33 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
         unknown = [a for a in articles if a not in known]
         if unknown:
             raise QAError(f"no article with id {', '.join(map(repr, unknown))}; see `qa list`")
-        with store.writer(on_wait=lambda msg: err_console.print(msg)) as writer:
+        with store.writer(on_wait=lambda msg: err_console.print(msg), timeout=settings.lock_timeout) as writer:
             removed = writer.remove_articles(articles)
             writer.commit()
     console.print(f"Removed {removed} article(s).")
+
+
+@main.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_option
+def check_command(as_json: bool, index_dir: str | None) -> None:
+    """Check the index: SQLite integrity, the vector file, and that SQLite, full-text search and
+    the vectors hold exactly the same paragraphs. Exit code 1 when something is wrong."""
+    from .store import Store
+
+    settings = load_settings(index=index_dir)
+    with Store.open(settings.index) as store:
+        problems = store.check()
+        articles, paragraphs, generation = len(store.articles()), store.count_paragraphs(), store.generation
+    if as_json:
+        click.echo(json.dumps({"index": str(store.path), "ok": not problems, "problems": problems,
+                               "articles": articles, "paragraphs": paragraphs, "generation": generation}))
+    elif not problems:
+        console.print(f"Index {store.path} is healthy: {articles} article(s), {paragraphs} paragraph(s), "
+                      f"generation {generation}.")
+    if problems:
+        raise QAError(f"the index at {store.path} has problems: {'; '.join(problems)}. "
+                      f"Rebuild it with `qa index --rebuild PATH...`")
 
 
 # --- speakers ------------------------------------------------------------------------------------
@@ -343,10 +373,12 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
                 raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
         speakers = store.speakers(article_ids)
     if as_json:
-        click.echo(json.dumps({"speakers": [
+        from .render import json_text
+
+        click.echo(json_text({"speakers": [
             {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
              "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs), "count": len(s.paragraphs)}
-            for s in speakers]}, ensure_ascii=False))
+            for s in speakers]}))
     else:
         from .render import print_speakers
 

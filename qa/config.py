@@ -7,6 +7,7 @@ API keys are never read from or written to it: they come from the environment on
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,7 +23,14 @@ class Settings:
     llm: str = "auto"
     base_url: str | None = None
     llm_model: str | None = None
-    llm_timeout: float = 60.0  # seconds an LLM server may take to answer before we fall back
+    llm_timeout: float = 60.0  # seconds an LLM server may take to respond (a whole answer: 3x) before we fall back
+    commit_every: int = 2000  # paragraphs embedded between commits while indexing (what a killed run keeps)
+    lock_timeout: float = 600.0  # seconds `qa index` waits for another writer before giving up
+    max_file_mb: float = 20.0  # larger files are skipped with a warning
+
+
+_NUMBERS = {"k": int, "commit_every": int, "llm_timeout": float, "lock_timeout": float, "max_file_mb": float}
+_SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 
 def config_path() -> Path:
@@ -33,12 +41,14 @@ def config_path() -> Path:
 
 
 def _coerce(name: str, value: object, where: str) -> object:
-    if name in ("k", "llm_timeout"):
-        kind = int if name == "k" else float
+    if name in _NUMBERS:
         try:
-            return kind(value)  # type: ignore[arg-type]
+            number = _NUMBERS[name](value)  # type: ignore[operator]
         except (TypeError, ValueError) as exc:
             raise QAError(f"{where}: {name} must be a number, not {value!r}") from exc
+        if number <= 0:
+            raise QAError(f"{where}: {name} must be more than 0, not {value!r}")
+        return number
     return None if value in ("", None) else str(value)
 
 
@@ -53,6 +63,11 @@ def load_settings(**flags: object) -> Settings:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise QAError(f"cannot read config file {path}: {exc}") from exc
         unknown = set(data) - names
+        secrets = sorted(k for k in unknown if _SECRET_RE.search(k))
+        if secrets:
+            raise QAError(f"config file {path}: {', '.join(secrets)} is not read from files, where keys leak "
+                          f"(backups, dotfile repositories); remove it and set QA_API_KEY or OPENAI_API_KEY "
+                          f"in the environment instead")
         if unknown:
             raise QAError(f"config file {path}: unknown setting(s) {', '.join(sorted(unknown))}; "
                           f"known: {', '.join(sorted(names))}")

@@ -10,14 +10,16 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 20 * 1024 * 1024  # default for the max_file_mb setting
 MAX_PARAGRAPH_CHARS = 1000  # MiniLM reads ~256 word pieces; longer text is silently truncated
+MAX_BLOCK_CHARS = 30_000  # one "paragraph" longer than this is no news paragraph: the rest is not indexed
 
 # Paragraph kinds. Only SEARCHABLE kinds are embedded and indexed for lexical search.
 BODY, BULLET, HEADING, BOILERPLATE = "body", "bullet", "heading", "boilerplate"
@@ -187,6 +189,7 @@ def parse_text(
         blocks = blocks[1:]  # the extractor repeated the headline as the first line
 
     paragraphs: list[Paragraph] = []
+    truncated: list[int] = []
     number = 0
     wire = None  # the agency a dateline names: "(Reuters)"
     for position, block in enumerate(blocks):
@@ -197,6 +200,8 @@ def parse_text(
             kind = BULLET
         else:
             kind = _classify(block)
+        if kind in SEARCHABLE and not any(c.isalnum() for c in block):
+            kind = BOILERPLATE  # "* * *", markup debris: nothing to search for
         if position < 3 and (m := _BY_LINE_RE.match(block)):
             byline = byline or m.group(1)
             continue  # a "By Jane Doe" line is metadata, not a paragraph
@@ -213,6 +218,10 @@ def parse_text(
         if not block:
             continue
         number += 1
+        if len(block) > MAX_BLOCK_CHARS:
+            cut = block.rfind(" ", MAX_BLOCK_CHARS // 2, MAX_BLOCK_CHARS)
+            block = block[: cut if cut > 0 else MAX_BLOCK_CHARS].rstrip()
+            truncated.append(number)
         if kind in SEARCHABLE and len(block) > MAX_PARAGRAPH_CHARS:
             for part, chunk in enumerate(_split_long(block), start=1):
                 paragraphs.append(Paragraph(number, chunk, kind, part))
@@ -231,7 +240,7 @@ def parse_text(
         date=date,
         byline=byline,
         url=url,
-        metadata={"wire": wire} if wire else {},
+        metadata={**({"wire": wire} if wire else {}), **({"truncated_paragraphs": truncated} if truncated else {})},
     )
 
 
@@ -239,12 +248,34 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
-_CONTROL_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Terminal escapes whole (CSI, and OSC/DCS/APC strings with their payload, e.g. a window title), other
+# C0/C1 controls (not tab or newline), the BOM / zero-width no-break space, and the bidirectional
+# embedding, override and isolate controls that can make a terminal show text reordered.
+_CONTROL_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+    "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def strip_control(text: str) -> str:
     """Drop terminal escapes and control characters (newlines and tabs stay): articles are untrusted."""
-    return _CONTROL_RE.sub("", text.lstrip("\ufeff"))
+    return _CONTROL_RE.sub("", text)
+
+
+def clean_article(article: Article) -> Article:
+    """An article with no control characters or terminal escapes in anything a terminal may show.
+    Loaded files are clean already; articles built in code (the Python API) or JSONL fields may not be."""
+    def clean(value: str | None) -> str | None:
+        return None if value is None else strip_control(value)
+
+    paragraphs = tuple(p if clean(p.text) == p.text else replace(p, text=clean(p.text)) for p in article.paragraphs)
+    fields = {"id": clean(article.id), "title": clean(article.title), "source": clean(article.source),
+              "date": clean(article.date), "byline": clean(article.byline), "url": clean(article.url)}
+    if paragraphs == article.paragraphs and all(getattr(article, k) == v for k, v in fields.items()):
+        return article
+    return replace(article, paragraphs=paragraphs, **fields)
 
 
 # --- decoding -------------------------------------------------------------------------------
@@ -292,13 +323,17 @@ def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
     return outlet, m.group(2)
 
 
-def load_file(path: Path, article_id: str) -> LoadedFile:
+def load_file(path: Path, article_id: str, max_bytes: int = MAX_FILE_BYTES) -> LoadedFile:
     """Read one file into articles. Raises LoadError when the whole file is unusable."""
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise LoadError(f"{name}: {size // 2**20} MB is over the {MAX_FILE_BYTES // 2**20} MB limit; skipped")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise LoadError(f"{name}: not a regular file (a pipe or device); skipped")
+        if info.st_size > max_bytes:
+            raise LoadError(f"{name}: {info.st_size / 2**20:.0f} MB is over the {max_bytes / 2**20:g} MB limit "
+                            f"for one file; skipped (raise max_file_mb in the config file, or QA_MAX_FILE_MB, "
+                            f"to index it)")
         data = path.read_bytes()
     except PermissionError as exc:
         raise LoadError(f"{name}: permission denied; skipped") from exc
@@ -329,6 +364,11 @@ def load_file(path: Path, article_id: str) -> LoadedFile:
     for a in empty:
         warnings.append(f"{name}: article {a.id!r} has no text paragraphs; skipped")
     articles = [a for a in articles if a not in empty]
+    for a in articles:
+        for number in a.metadata.get("truncated_paragraphs", ()):
+            where = f"article {a.id!r} " if suffix == ".jsonl" else ""
+            warnings.append(f"{name}: {where}paragraph {number} is over {MAX_BLOCK_CHARS:,} characters; "
+                            f"only its first {MAX_BLOCK_CHARS:,} are indexed")
     if not articles and not warnings:
         warnings.append(f"{name}: no article text found; skipped")
     return LoadedFile(articles, warnings)

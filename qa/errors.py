@@ -16,6 +16,10 @@ class IndexLockedError(QAError):
     """Another process is writing the index."""
 
 
+class IndexDamagedError(QAError):
+    """The index files are damaged or come from another qa version; `qa index --rebuild` starts afresh."""
+
+
 class ModelMismatchError(QAError):
     """The index was built with a different embedding model."""
 
@@ -28,7 +32,7 @@ class LLMError(QAError):
     """The LLM backend failed (connection, timeout, bad output)."""
 
 
-class OldIndexError(QAError):
+class OldIndexError(IndexDamagedError):
     """The index was made by an older qa in a format this one cannot read."""
 
 

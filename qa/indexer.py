@@ -1,8 +1,8 @@
 """Ingest: files to articles to vectors to the store, incrementally and in crash-safe batches.
 
 A file whose content hash is already indexed costs one read and no embedding; a changed file
-replaces all the articles it gave before. Commits happen every few thousand paragraphs so a killed
-run keeps what it finished.
+replaces all the articles it gave before. Commits happen every `commit_every` paragraphs (setting
+commit_every, default 2000) so a killed run keeps what it finished; an article is never half committed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .attribution import attribute
 from .dates import find_dates
-from .documents import ArticleDefaults, Article, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page
+from .documents import (MAX_FILE_BYTES, Article, ArticleDefaults, LoadedFile, SourceFile, clean_article, file_hash,
+                        find_files, load_file, load_page)
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import article_id_for, canonical_url, fetch, is_url
@@ -44,9 +45,12 @@ def index_paths(
     on_wait: Callable[[str], None] | None = None,
     commit_every: int = 2000,
     defaults: ArticleDefaults = ArticleDefaults(),
+    lock_timeout: float = 600,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> IndexReport:
     """Index files, folders and URLs (http/https: fetched, then extracted like HTML files) into `store`;
-    returns what was done and what was skipped. `defaults` fill in metadata the articles lack."""
+    returns what was done and what was skipped. `defaults` fill in metadata the articles lack. Waits up
+    to `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped."""
     urls = list(dict.fromkeys(canonical_url(str(p)) for p in paths if is_url(str(p))))
     files, warnings = find_files([p for p in paths if not is_url(str(p))]) if len(urls) < len(paths) else ([], [])
     report = IndexReport(files=len(files) + len(urls), warnings=list(warnings))
@@ -54,7 +58,7 @@ def index_paths(
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
         )
-    with store.writer(on_wait=on_wait) as writer:
+    with store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
@@ -68,7 +72,7 @@ def index_paths(
                 loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
             else:
                 origin = str(source.path.resolve())
-                loaded = _load_if_changed(source, known.get(origin), defaults, report)
+                loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
             if loaded is not None:
                 writer.remove_origin(origin)
                 batch.add(_unique_ids(store, loaded.articles, taken))
@@ -78,10 +82,11 @@ def index_paths(
     return report
 
 
-def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> IndexReport:
+def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
+                 ) -> IndexReport:
     """Index articles built in code (the Python API); same ids replace earlier versions."""
     report = IndexReport(articles=0)
-    with store.writer() as writer:
+    with store.writer(timeout=lock_timeout) as writer:
         writer.set_model(embedder.name, embedder.dimension)
         batch = _Batch(writer, embedder, report, commit_every=10**9)
         batch.add(list(articles))
@@ -90,7 +95,7 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article]) -> I
 
 
 def _load_if_changed(source: SourceFile, known_hash: str | None, defaults: ArticleDefaults,
-                     report: IndexReport) -> LoadedFile | None:
+                     report: IndexReport, max_bytes: int) -> LoadedFile | None:
     if known_hash is not None:
         try:
             if file_hash(source.path.read_bytes()) + defaults.tag == known_hash:
@@ -99,7 +104,7 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, defaults: Artic
         except OSError:
             pass  # load_file reports the error properly
     try:
-        loaded = load_file(source.path, source.article_id)
+        loaded = load_file(source.path, source.article_id, max_bytes)
     except LoadError as exc:
         report.skipped += 1
         report.warnings.append(str(exc))
@@ -170,9 +175,9 @@ class _Batch:
 
     def add(self, articles: list[Article]) -> None:
         for article in articles:
-            self.pending.append(article)
+            self.pending.append(clean_article(article))
             self.pending_paragraphs += sum(p.searchable for p in article.paragraphs)
-        if self.pending_paragraphs >= 256:
+        if self.pending_paragraphs >= min(256, self.commit_every):
             self.flush()
 
     def flush(self, final: bool = False) -> None:

@@ -72,8 +72,10 @@ def lexical_terms(terms: list[str], frequency: dict[str, int], budget: int = LEX
 
 
 def fts_query(terms: list[str]) -> str:
-    """An FTS5 expression matching any term; each term is quoted so user text cannot inject syntax."""
-    return " OR ".join('"%s"' % t.replace('"', "") for t in terms)
+    """An FTS5 expression matching any term; each term is quoted so user text cannot inject syntax
+    (quotes and NUL, which ends an SQLite string, are dropped)."""
+    quoted = (t.replace('"', "").replace("\x00", "") for t in terms)
+    return " OR ".join(f'"{t}"' for t in quoted if t.strip())
 
 
 @dataclass(frozen=True)
@@ -135,17 +137,23 @@ class Retriever:
         query_vector: np.ndarray | None = None,
     ) -> SearchResult:
         """Top-k passages; `query_vector` may pass the question's embedding when already computed
-        (e.g. questions encoded in one batch)."""
+        (e.g. questions encoded in one batch). Reads one committed state of the index, even while
+        another process is indexing."""
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
+        if query_vector is None:
+            query_vector = self.embedder.encode_query(question)
+        with self.store.snapshot():
+            return self._search(question, k, article, since, until, query_vector)
+
+    def _search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
+                query_vector: np.ndarray) -> SearchResult:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
-        if query_vector is None:
-            query_vector = self.embedder.encode_query(question)
         depth = max(self.candidates, k)
         frequency = self.store.term_document_frequency(terms)
         dense = self.store.dense_search(query_vector, depth, allowed)

@@ -41,6 +41,7 @@ _NOT_SPEAKERS = {"you", "i", "we", "he", "she", "they", "it", "this", "that", "p
 _GENERIC = {"the", "a", "an", "this", "that", "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen",
             "president", "senator", "governor", "secretary", "minister", "u.s", "us"}
 _WORD_RE = re.compile(r"[\w.'’\-]+")
+_MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class SpeakerMatch:
 
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
     """Recognise "what did X say (about T)?"-style questions; None for anything else."""
+    if len(question) > _MAX_QUESTION_CHARS:
+        return None  # no who-said question is this long; the patterns would take quadratic time on it
     text = re.sub(r"\s+", " ", question.strip()).rstrip("?!. ")
     lowered = text.lower()
     for pattern in _PATTERNS:

@@ -1,13 +1,16 @@
 """The index on disk: SQLite (articles, paragraphs, FTS5) and a FAISS file of paragraph vectors.
 
-Commits are atomic across both: the FAISS file is written under a new generation number first, then
-the SQLite transaction that names that generation commits. A crash at any point leaves the last
-committed pair; stale files are cleaned on open. One writer at a time (a lock file); readers never wait.
+Commits are atomic across both: the FAISS file is written under a new generation number first
+(temp file, fsync, rename, fsync of the folder), then the SQLite transaction that names that
+generation and the file's checksum commits. A crash at any point leaves the last committed pair;
+files of uncommitted generations are removed by the next writer, or on open when no writer is at
+work. One writer at a time (a lock file); readers never wait and read one generation per snapshot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -21,13 +24,14 @@ from . import wire
 from .attribution import Attribution
 from .dates import DateMention, DateQuery
 from .documents import Article, SEARCHABLE
-from .errors import IndexLockedError, IndexMissingError, ModelMismatchError, OldIndexError, QAError
-from .vectors import describe, maybe_approximate, new_exact, search_parameters
+from .errors import IndexDamagedError, IndexLockedError, IndexMissingError, ModelMismatchError, OldIndexError, QAError
+from .vectors import describe, maybe_approximate, new_exact, search_parameters, stored_ids
 
 # 2: resolved dates per paragraph (paragraph_dates), wire-copy clusters (paragraphs.cluster, wire_bands)
 FORMAT_VERSION = 2
 DB_NAME = "qa.sqlite3"
 LOCK_NAME = ".lock"
+REBUILD_HINT = "rebuild it with `qa index --rebuild PATH...`"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,6 +134,66 @@ class WireCopy:
                 "date": self.date, "paragraph": self.paragraph, "url": self.url, "citation": self.citation}
 
 
+def _storage_error(exc: sqlite3.Error, db_path: Path) -> QAError | None:
+    """The SQLite failures a user must act on (damaged file, full disk, I/O), as a QAError; None for
+    the rest (e.g. an FTS5 query it cannot parse, which callers handle)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return IndexDamagedError(f"the index database {db_path} is damaged ({exc}); {REBUILD_HINT}")
+    if name.startswith("SQLITE_FULL"):
+        return QAError(f"the disk holding the index at {db_path.parent} is full ({exc}); free some space and "
+                       f"run the command again (the index keeps what was saved before)")
+    if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
+        return QAError(f"cannot read or write the index database {db_path} ({exc}); check the disk and the "
+                       f"folder's permissions")
+    return None
+
+
+def _guarded(method: Callable) -> Callable:
+    def call(self, *args):
+        try:
+            return method(self, *args)
+        except sqlite3.Error as exc:
+            error = _storage_error(exc, self.connection.db_path)
+            if error is None:
+                raise
+            raise error from exc
+
+    return call
+
+
+class _Cursor(sqlite3.Cursor):
+    execute = _guarded(sqlite3.Cursor.execute)
+    executemany = _guarded(sqlite3.Cursor.executemany)
+    fetchone = _guarded(sqlite3.Cursor.fetchone)
+    fetchmany = _guarded(sqlite3.Cursor.fetchmany)
+    fetchall = _guarded(sqlite3.Cursor.fetchall)
+    __next__ = _guarded(sqlite3.Cursor.__next__)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose damaged-file, full-disk and I/O errors arrive as QAError, wherever the
+    query runs (store, indexer, retriever): one place instead of a try around every query."""
+
+    db_path: Path
+
+    @property
+    def connection(self) -> _Connection:  # so `_guarded` works on the connection's own methods
+        return self
+
+    def execute(self, sql: str, parameters=(), /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters, /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).executemany(sql, parameters)
+
+    executescript = _guarded(sqlite3.Connection.executescript)
+
+
+class _VectorsMissing(IndexDamagedError):
+    """The vector file of the generation being read is gone: damage, or a writer replaced it just now."""
+
+
 @dataclass(frozen=True)
 class Passage:
     """One retrievable paragraph (or part of an over-long one) with its article's metadata."""
@@ -229,16 +293,27 @@ class Store:
         self.path = path
         self.db = db
         self._vectors = None  # loaded lazily: `qa list` needs no FAISS
-
-    # --- opening -----------------------------------------------------------------------------
+        self._vectors_generation: int | None = None
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, create: bool = False, rebuild: bool = False) -> Store:
-        """`rebuild`: an index in an older format is emptied and laid out anew (it is about to be rebuilt)
-        instead of refused."""
+    def open(cls, path: str | os.PathLike, *, create: bool = False, recover: bool = False) -> Store:
+        """Open (or with `create`, make) the index at `path`. With `recover`, an index that is damaged
+        or from another qa version is started afresh (for `qa index --rebuild`)."""
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise QAError(f"index location {path} is a file, not a folder; choose another with --index")
+        try:
+            store = cls._open(path, create)
+        except IndexDamagedError:
+            if not recover:
+                raise
+            _remove_index_files(path)
+            store = cls._open(path, create=True)
+        store._tidy()
+        return store
+
+    @classmethod
+    def _open(cls, path: Path, create: bool) -> Store:
         db_path = path / DB_NAME
         if not db_path.exists():
             if not create:
@@ -249,52 +324,55 @@ class Store:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise QAError(f"cannot create index folder {path}: {exc.strerror}") from exc
+        db = None
         try:
-            db = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False,
+                                 factory=_Connection)
+            db.db_path = db_path
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=FULL")
             existing = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "meta" not in existing:
-                if existing:
-                    raise QAError(f"{db_path} is not a qa index; choose another folder with --index")
-                db.executescript(_SCHEMA)
-                db.execute("INSERT INTO meta VALUES ('format_version', ?), ('generation', '0')",
-                           (str(FORMAT_VERSION),))
-            if "statements" not in existing:
-                db.executescript(_SPEAKER_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise QAError(f"the index database {db_path} is damaged ({exc}); rebuild it with "
-                          f"`qa index --rebuild PATH...`") from exc
-        store = cls(path, db)
-        version = int(store.meta("format_version") or 0)
-        if version > FORMAT_VERSION:
-            raise QAError(f"the index at {path} was made by a newer qa (format {version}); upgrade qa")
-        if version < FORMAT_VERSION:
-            if not rebuild:
-                raise OldIndexError(f"the index at {path} was made by an older qa (format {version}; this qa reads "
-                                    f"format {FORMAT_VERSION}); rebuild it with `qa index --rebuild PATH...`")
-            store._lay_out_afresh()
+            if "meta" not in existing and existing:
+                raise QAError(f"{db_path} is not a qa index; choose another folder with --index")
+            if not {"meta", "statements"} <= existing:
+                _create_schema(db)
+            store = cls(path, db)
+            version = store.meta("format_version") or "0"
+            version = int(version) if version.isdigit() else 0
+        except QAError:
+            if db is not None:
+                db.close()
+            raise
+        except sqlite3.Error as exc:
+            if db is not None:
+                db.close()
+            raise QAError(f"cannot open the index database {db_path} ({exc})") from exc
+        if version != FORMAT_VERSION:
+            db.close()
+            if version > FORMAT_VERSION:
+                raise IndexDamagedError(f"the index at {path} was made by a newer qa (format {version}); upgrade "
+                                        f"qa, or start the index afresh with `qa index --rebuild PATH...`")
+            raise OldIndexError(f"the index at {path} was made by an older qa (format {version}; this qa reads "
+                                f"format {FORMAT_VERSION}); {REBUILD_HINT}")
         return store
 
-    def _lay_out_afresh(self) -> None:
-        """Drop every table and vector file of an old-format index and create the current schema."""
-        from filelock import FileLock
+    def _tidy(self) -> None:
+        """Recovery after a crash: remove vector files of generations SQLite never committed (or no
+        longer names). Only when no writer is at work, since a writer's next file looks just like one."""
+        if not self._stray_files():
+            return
+        from filelock import FileLock, Timeout
 
-        with FileLock(str(self.path / LOCK_NAME), timeout=600):
-            self.db.execute("PRAGMA foreign_keys=OFF")
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DROP TABLE IF EXISTS paragraphs_fts")  # a virtual table: drops its shadow tables
-            for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table' "
-                                           "AND name NOT LIKE 'sqlite_%'").fetchall():
-                self.db.execute(f'DROP TABLE IF EXISTS "{name}"')
-            self.db.execute("COMMIT")
-            self.db.executescript(_SCHEMA + _SPEAKER_SCHEMA)
-            self.db.execute("INSERT INTO meta VALUES ('format_version', ?), ('generation', '0')",
-                            (str(FORMAT_VERSION),))
-            self.db.execute("PRAGMA foreign_keys=ON")
-            for file in self.path.glob("vectors.*"):
-                file.unlink(missing_ok=True)
+        lock = FileLock(str(self.path / LOCK_NAME))
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):
+            return  # a writer is at work (it cleans up itself), or the folder is read-only
+        try:
+            self._cleanup_stale_files()
+        finally:
+            lock.release()
 
     def close(self) -> None:
         self.db.close()
@@ -339,24 +417,110 @@ class Store:
 
     @property
     def vectors(self):
+        """The FAISS index: the one read by the current snapshot (or write), else the latest."""
         if self._vectors is None:
-            self._vectors = self._load_vectors()
+            return self._current_vectors()
         return self._vectors
 
-    def _load_vectors(self):
+    def _vector_state(self) -> tuple[int, str | None]:
+        """The committed generation and its vector file's checksum, read in one statement."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'vectors_sha256')"))
+        return int(rows.get("generation") or 0), rows.get("vectors_sha256")
+
+    def _current_vectors(self):
+        """The vectors of the generation this connection sees now; reloaded when another process has
+        committed a newer one (a long-lived reader such as `qa chat` follows the index)."""
+        generation, digest = self._vector_state()
+        if self._vectors is None or self._vectors_generation != generation:
+            self._vectors = self._load_vectors(generation, digest)
+            self._vectors_generation = generation
+        return self._vectors
+
+    def _empty_vectors(self, dimension: int | None = None):
+        return new_exact(dimension or self.dimension or 384)
+
+    def _load_vectors(self, generation: int, digest: str | None):
         import faiss
 
-        generation = self.generation
+        if generation == 0:
+            return self._empty_vectors()
         file = self._vector_file(generation)
-        if generation == 0 or not file.exists():
-            if generation and self.count_paragraphs():
-                raise QAError(f"the vector file {file.name} of the index at {self.path} is missing; "
-                              f"rebuild with `qa index --rebuild PATH...`")
-            return new_exact(self.dimension or 384)
         try:
-            return faiss.read_index(str(file))
+            data = file.read_bytes()
+        except FileNotFoundError:
+            if not self.count_paragraphs():
+                return self._empty_vectors()
+            raise _VectorsMissing(f"the vector file {file.name} of the index at {self.path} is missing; "
+                                  f"{REBUILD_HINT}") from None
+        except OSError as exc:
+            raise QAError(f"cannot read the vector file {file} ({exc.strerror})") from exc
+        if digest and hashlib.sha256(data).hexdigest() != digest:
+            raise IndexDamagedError(f"the vector file {file} is damaged (its checksum does not match what the "
+                                    f"index recorded); {REBUILD_HINT}")
+        try:
+            return faiss.deserialize_index(np.frombuffer(data, dtype="uint8"))
         except RuntimeError as exc:
-            raise QAError(f"the vector file {file} is damaged; rebuild with `qa index --rebuild PATH...`") from exc
+            raise IndexDamagedError(f"the vector file {file} is damaged; {REBUILD_HINT}") from exc
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Reads inside see one committed state: SQLite and the vectors of the same generation, however
+        many commits a writer makes meanwhile. Inside a write (or nested) it is the current view."""
+        if self.db.in_transaction:
+            yield self
+            return
+        tried: set[int] = set()
+        while True:
+            self.db.execute("BEGIN")
+            try:
+                generation = self._vector_state()[0]
+                self._current_vectors()
+                break
+            except _VectorsMissing:
+                self.db.execute("ROLLBACK")
+                if generation in tried or len(tried) > 20:
+                    raise  # the file of a generation still current is gone: real damage
+                tried.add(generation)  # a writer committed a newer generation and removed this one: again
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error, QAError):
+                    self.db.execute("ROLLBACK")
+                raise
+        try:
+            yield self
+        finally:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error, QAError):
+                    self.db.execute("ROLLBACK")
+
+    def check(self) -> list[str]:
+        """What is wrong with the index, if anything: SQLite integrity, the vector file of the
+        committed generation, and whether SQLite, FTS5 and FAISS hold exactly the same searchable
+        paragraphs. An empty list means healthy."""
+        problems: list[str] = []
+        try:
+            with self.snapshot():
+                result = [r[0] for r in self.db.execute("PRAGMA quick_check")]
+                if result != ["ok"]:
+                    problems.append(f"SQLite integrity check failed: {'; '.join(result[:3])}")
+                marks = ",".join("?" * len(SEARCHABLE))
+                searchable = {r[0] for r in self.db.execute(f"SELECT id FROM paragraphs WHERE kind IN ({marks})",
+                                                            SEARCHABLE)}
+                in_fts = {r[0] for r in self.db.execute("SELECT rowid FROM paragraphs_fts")}
+                index = self.vectors
+                in_faiss = stored_ids(index).tolist()
+                if self.dimension and index.ntotal and index.d != self.dimension:
+                    problems.append(f"the vectors have {index.d} dimensions, the model {self.dimension}")
+                if len(in_faiss) != len(set(in_faiss)):
+                    problems.append(f"the vector file holds {len(in_faiss) - len(set(in_faiss))} duplicate id(s)")
+                for what, ids in (("vector", set(in_faiss)), ("full-text entry", in_fts)):
+                    missing, extra = sorted(searchable - ids), sorted(ids - searchable)
+                    if missing:
+                        problems.append(f"{len(missing)} searchable paragraph(s) have no {what} (ids {missing[:5]})")
+                    if extra:
+                        problems.append(f"{len(extra)} {what}(s) belong to no searchable paragraph (ids {extra[:5]})")
+        except QAError as exc:
+            problems.append(str(exc))
+        return problems
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -563,7 +727,7 @@ class Store:
         lock = FileLock(str(self.path / LOCK_NAME))
         try:
             lock.acquire(timeout=0)
-        except Timeout:
+        except Timeout:  # (a subclass of OSError)
             if on_wait:
                 on_wait(f"another process is writing the index at {self.path}; waiting for it to finish...")
             try:
@@ -573,6 +737,9 @@ class Store:
                     f"the index at {self.path} is still being written by another process after "
                     f"{timeout:.0f}s; try again later"
                 ) from exc
+        except OSError as exc:
+            raise QAError(f"cannot lock the index at {self.path} for writing ({exc.strerror or exc}); "
+                          f"is the folder writable?") from exc
         try:
             self._cleanup_stale_files()
             writer = StoreWriter(self)
@@ -583,11 +750,51 @@ class Store:
         finally:
             lock.release()
 
-    def _cleanup_stale_files(self) -> None:
+    def _stray_files(self) -> list[Path]:
         keep = self._vector_file(self.generation).name
-        for file in self.path.glob("vectors.*"):
-            if file.name != keep:
-                file.unlink(missing_ok=True)
+        return [f for f in self.path.glob("vectors.*") if f.name != keep]
+
+    def _cleanup_stale_files(self) -> None:
+        """Vector files no committed generation names: left by a crash mid-commit (or before the old
+        file was removed). Call only while holding the write lock."""
+        for file in self._stray_files():
+            with contextlib.suppress(OSError):
+                file.unlink()
+
+
+def _create_schema(db: sqlite3.Connection) -> None:
+    """Create the tables in one transaction, so a crash while creating leaves no half-made index."""
+    try:
+        db.executescript(
+            "BEGIN IMMEDIATE;\n" + _SCHEMA + _SPEAKER_SCHEMA
+            + f"INSERT OR IGNORE INTO meta VALUES ('format_version', '{FORMAT_VERSION}'), ('generation', '0');\n"
+            + "COMMIT;"
+        )
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error, QAError):
+                db.execute("ROLLBACK")
+        raise
+
+
+def _remove_index_files(path: Path, timeout: float = 60) -> None:
+    """Delete the files of a damaged index (only qa's own), holding the write lock."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path / LOCK_NAME))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise IndexLockedError(f"the index at {path} is being written by another process; try again later") from exc
+    try:
+        for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm"):
+            (path / name).unlink(missing_ok=True)
+        for file in path.glob("vectors.*"):
+            file.unlink(missing_ok=True)
+    except OSError as exc:
+        raise QAError(f"cannot remove the damaged index files in {path} ({exc.strerror})") from exc
+    finally:
+        lock.release()
 
 
 class StoreWriter:
@@ -598,13 +805,18 @@ class StoreWriter:
         self.db = store.db
         self._in_transaction = False
         self._dirty = False  # anything to commit? An unchanged index keeps its generation.
-        self._index = None
+        self._index = None  # the vectors being changed; loaded on first need (a rebuild needs none)
 
     def _begin(self) -> None:
         if not self._in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self._in_transaction = True
-            self._index = self.store.vectors
+
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = self.store._current_vectors()
+        return self._index
 
     def set_model(self, model: str, dimension: int) -> None:
         """Record the embedding model; an empty index takes any, a full one only its own."""
@@ -614,8 +826,8 @@ class StoreWriter:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?), ('dimension', ?)",
                                 (model, str(dimension)))
                 self._dirty = True
-            if self._index.d != dimension or self._index.ntotal:
-                self._index = new_exact(dimension)
+            if self._index is None or self._index.d != dimension or self._index.ntotal:
+                self._index = self.store._empty_vectors(dimension)
         else:
             self.store.check_model(model, dimension)
 
@@ -627,7 +839,7 @@ class StoreWriter:
         self.db.execute("DELETE FROM paragraphs")
         self.db.execute("DELETE FROM articles")
         self._dirty = True
-        self._index = new_exact(self.store.dimension or self._index.d)
+        self._index = self.store._empty_vectors()
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         """Remove articles (and their paragraphs and vectors); returns how many existed."""
@@ -636,7 +848,7 @@ class StoreWriter:
         for article_id in article_ids:
             ids = [r[0] for r in self.db.execute("SELECT id FROM paragraphs WHERE article_id = ?", (article_id,))]
             if ids:
-                self._index.remove_ids(np.asarray(ids, dtype="int64"))
+                self.index.remove_ids(np.asarray(ids, dtype="int64"))
                 for start in range(0, len(ids), 900):
                     chunk = ids[start : start + 900]
                     self.db.execute(f"DELETE FROM paragraphs_fts WHERE rowid IN ({','.join('?' * len(chunk))})",
@@ -691,7 +903,7 @@ class StoreWriter:
         if len(new_ids) != len(vectors):
             raise ValueError(f"{len(vectors)} vectors for {len(new_ids)} searchable paragraphs")
         if new_ids:
-            self._index.add_with_ids(np.asarray(vectors, dtype="float32"), np.asarray(new_ids, dtype="int64"))
+            self.index.add_with_ids(np.asarray(vectors, dtype="float32"), np.asarray(new_ids, dtype="int64"))
 
     def _add_wire_bands(self, article_id: str, paragraph_id: int, text: str) -> None:
         """Store the paragraph's LSH bands and, when it copies another article's paragraph, put both in
@@ -728,7 +940,9 @@ class StoreWriter:
         )
 
     def commit(self) -> None:
-        """Write the vectors under the next generation, then commit SQLite pointing at them."""
+        """Write the vectors under the next generation (temp file, fsync, rename), then commit SQLite
+        naming that generation and the file's checksum. Killed anywhere, the index keeps the last
+        committed pair; a failure (e.g. a full disk) rolls back and says so."""
         import faiss
 
         if not self._in_transaction:
@@ -736,32 +950,58 @@ class StoreWriter:
         if not self._dirty:
             self.rollback()
             return
+        index = self._index = maybe_approximate(self.index)
         old = self.store.generation
         new = old + 1
         target = self.store._vector_file(new)
         temp = target.with_suffix(".tmp")
-        self._index = maybe_approximate(self._index)
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('vector_index', ?)", (json.dumps(describe(self._index)),))
         try:
-            faiss.write_index(self._index, str(temp))
-            with open(temp, "rb") as fh:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('vector_index', ?)", (json.dumps(describe(index)),))
+            # Serialised in memory and written by Python: faiss's own writer reports a full disk only
+            # on stderr, leaving a truncated file behind.
+            data = faiss.serialize_index(index)
+            with open(temp, "wb") as fh:
+                fh.write(memoryview(data))
+                fh.flush()
                 os.fsync(fh.fileno())
             os.replace(temp, target)
-            self.db.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (str(new),))
+            _fsync_dir(self.store.path)  # the rename is durable before SQLite names the file
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?), ('vectors_sha256', ?)",
+                            (str(new), hashlib.sha256(data).hexdigest()))
             self.db.execute("COMMIT")
-        except (OSError, RuntimeError, sqlite3.Error) as exc:
+        except BaseException as exc:
             temp.unlink(missing_ok=True)
+            if self._committed(new):  # e.g. Ctrl-C arrived just after COMMIT returned
+                self._after_commit(index, old, new)
+                raise
             target.unlink(missing_ok=True)
             self.rollback()
-            raise QAError(f"could not save the index at {self.store.path} ({exc}); it is unchanged") from exc
+            if isinstance(exc, (OSError, RuntimeError, MemoryError, sqlite3.Error)):
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+                hint = "; free some space and run the command again" if getattr(exc, "errno", None) == 28 else ""
+                raise QAError(f"could not save the index at {self.store.path} ({reason}){hint}; "
+                              f"it keeps what was saved before") from exc
+            raise
+        self._after_commit(index, old, new)
+
+    def _committed(self, generation: int) -> bool:
+        if self.db.in_transaction:
+            return False
+        try:
+            return self.store.generation == generation
+        except (sqlite3.Error, QAError):
+            return False
+
+    def _after_commit(self, index, old: int, new: int) -> None:
         self._in_transaction = self._dirty = False
-        self.store._vectors = self._index
+        self.store._vectors, self.store._vectors_generation = index, new
         self.store._vector_file(old).unlink(missing_ok=True)
         _fsync_dir(self.store.path)
 
     def rollback(self) -> None:
         if self._in_transaction:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error, QAError):
+                self.db.execute("ROLLBACK")
             self._in_transaction = self._dirty = False
             self.store._vectors = None  # the in-memory index may hold uncommitted changes: reload
         self._index = None

@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeLLMServer:
-    """`mode`: ok | http500 | garbage | hang | half | empty | overflow. `chat_requests` counts calls."""
+    """`mode`: ok | http500 | garbage | hang | half | empty | overflow | trickle (a token every 0.2 s,
+    forever) | pings (one token, then SSE keep-alive comments forever). `reply` is the answer, or a
+    function of the request body that returns it. `chat_requests` counts calls."""
 
-    def __init__(self, mode: str = "ok", reply: str = "Klingner said Kim could see an upside. [1]"):
+    def __init__(self, mode: str = "ok", reply="Klingner said Kim could see an upside. [1]"):
         self.mode = mode
         self.reply = reply
         self.chat_requests = 0
@@ -67,7 +69,22 @@ class FakeLLMServer:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                words = [] if mode == "empty" else server.reply.split(" ")
+                reply = server.reply(server.bodies[-1]) if callable(server.reply) else server.reply
+                if mode in ("trickle", "pings"):
+                    first = True
+                    try:
+                        while True:  # until the client gives up and a write fails
+                            if mode == "trickle" or first:
+                                self._chunk({"id": "c", "object": "chat.completion.chunk", "created": 0,
+                                             "model": "fake-model", "choices": [{"index": 0, "delta": {
+                                                 "content": "Klingner said "}, "finish_reason": None}]})
+                            else:
+                                self._raw(b": ping\n\n")  # an SSE comment: keeps the connection busy
+                            first = False
+                            time.sleep(0.2)
+                    except (BrokenPipeError, ConnectionResetError):
+                        return
+                words = [] if mode == "empty" else reply.split(" ")
                 for i, word in enumerate(words):
                     piece = word if i == 0 else " " + word
                     self._chunk({"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "fake-model",

@@ -4,6 +4,7 @@ loopback (streaming), prompt injection, and every failure falling back to the ex
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -116,17 +117,32 @@ def test_prompt_injection_in_an_article_does_not_steer_the_answer(tmp_path):
         ("half", "stopped mid-answer"),
         ("empty", "empty answer"),
         ("overflow", "too long for the model's context"),
+        ("trickle", "took over 3s to answer; stopped waiting"),
+        ("pings", "took over 3s to answer; stopped waiting"),
     ],
 )
 def test_llm_failures_fall_back_to_extractive(cli, sample_index, monkeypatch, mode, message):
+    """Each failure: one warning line, the extractive answer, exit 0, no traceback; bounded in time
+    (1 s per wait, 3 s per answer here) and in retries (the openai client's max_retries=1)."""
+    monkeypatch.setenv("QA_LLM_TIMEOUT", "1")
+    args = ["ask", "What did Klingner say?", "--index", sample_index, "--llm", "openai", "--llm-model", "fake-model"]
     with FakeLLMServer(mode) as server:
-        monkeypatch.setenv("QA_LLM_TIMEOUT", "1")
-        out = cli("ask", "What did Klingner say?", "--index", sample_index, "--llm", "openai",
-                  "--base-url", server.url, "--llm-model", "fake-model", "--json")
+        started = time.monotonic()
+        out = cli(*args, "--base-url", server.url, "--json")
+        elapsed = time.monotonic() - started
+        assert 1 <= server.chat_requests <= 2
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["backend"] == "extractive" and data["citations"]
     assert message in data["warning"] and "Traceback" not in out.output
+    assert elapsed < 8, f"{mode}: {elapsed:.1f}s"
+    if mode in ("hang", "trickle", "pings"):
+        return  # slow by design; the text form is the same for every failure
+    with FakeLLMServer(mode) as server:
+        out = cli(*args, "--base-url", server.url)
+    warnings = [line for line in out.output.splitlines() if line.startswith("LLM failed:")]
+    assert out.exit_code == 0 and len(warnings) == 1 and message in warnings[0], out.output
+    assert "Sources:" in out.output and "¶22" in out.output and "Traceback" not in out.output
 
 
 def test_connection_refused_falls_back(cli, sample_index):

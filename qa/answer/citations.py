@@ -65,6 +65,12 @@ class Answer:
         return out
 
 
+def neutralise_markers(text: str) -> str:
+    """Article text may hold "[3]" of its own (footnotes, or planted): shown as "(3)", so the only
+    bracketed numbers in an answer are qa's citations."""
+    return MARKER_RE.sub(lambda m: f"({m.group(1)})", text)
+
+
 def number_citations(pieces: list[tuple[str, Passage | None]]) -> tuple[str, list[Citation]]:
     """Join answer sentences, each followed by the marker of its passage, numbering passages by
     first use. A sentence with no passage gets no marker.
@@ -99,6 +105,7 @@ def _numbered(pieces: list[tuple[str, Passage | None]]) -> tuple[list[str], list
     citations: list[Citation] = []
     parts = []
     for sentence, passage in pieces:
+        sentence = neutralise_markers(sentence)
         if passage is None:
             parts.append(sentence)
             continue
@@ -146,7 +153,7 @@ class SentenceCheck:
 def normalise_for_quote(text: str) -> str:
     """Curly quotes to straight, runs of whitespace to one space: the only liberties a quote may take."""
     table = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
-    return re.sub(r"\s+", " ", text.translate(table)).strip()
+    return re.sub(r"\s+", " ", neutralise_markers(text).translate(table)).strip()
 
 
 def _content_words(text: str) -> set[str]:
@@ -171,6 +178,22 @@ def _support_text(p: Passage) -> str:
     return p.text + " " + " ".join(extra)
 
 
+def _whole_quotes(sentences: list[str]) -> list[str]:
+    """Rejoin sentences split inside a quotation, so a quote of several sentences is checked verbatim
+    as a whole (split up, each piece would only be checked for support, and an altered word could pass)."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and _quote_open(out[-1]):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
+def _quote_open(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
 def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
@@ -178,7 +201,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
     from ..documents import split_sentences
 
     draft = _PLACEHOLDER_RE.sub("", re.sub(r"\s+", " ", draft)).strip()
-    sentences = [s for s in split_sentences(draft) if MARKER_RE.sub("", s).strip()]
+    sentences = [s for s in _whole_quotes(split_sentences(draft)) if MARKER_RE.sub("", s).strip()]
     if not sentences:
         return "", [], []
     bare = [MARKER_RE.sub("", s).replace(" .", ".").strip() for s in sentences]

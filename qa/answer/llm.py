@@ -8,19 +8,22 @@ model is never called; when the model fails the caller falls back to the extract
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from ..config import Settings
+from ..documents import strip_control
 from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..store import Passage
-from .citations import Answer, Citation, SentenceCheck, verify_answer
+from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
 from .local_model import assemble_default_model, find_local_model, parts_installed
 
@@ -62,11 +65,16 @@ def load_prompt(name: str) -> str:
 
 
 _TAG_RE = re.compile(r"</?\s*passage\b[^>]*>?", re.IGNORECASE)
+# Chat-template control tokens (ChatML <|im_start|>, Llama [INST] / <<SYS>>, <s>): a server that parses
+# special tokens in message text would otherwise let an article open a real system turn.
+_SPECIAL_TOKEN_RE = re.compile(r"<\|[^|<>\s]{1,40}\|>|\[/?INST\]|<</?SYS>>|</?s>", re.IGNORECASE)
 
 
 def _as_data(text: str) -> str:
-    """Passages are delimited by tags; an article must not be able to close or forge one."""
-    return _TAG_RE.sub("", text).replace("{", "(").replace("}", ")")
+    """Passages are delimited by tags; an article must not be able to close or forge one, open a chat
+    turn, or show citation markers of its own."""
+    text = _SPECIAL_TOKEN_RE.sub("", _TAG_RE.sub("", strip_control(text)))
+    return neutralise_markers(text).replace("{", "(").replace("}", ")")
 
 
 def _attr(text: str) -> str:
@@ -134,7 +142,7 @@ def answer_with_llm(
         return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
                       extra={"model": backend.model, "verification": []})
     passages = select_passages(result, required)
-    draft = backend.complete(build_messages(question, passages), on_token)
+    draft = strip_control(backend.complete(build_messages(question, passages), on_token))
     if not draft.strip():
         raise LLMError("the LLM returned an empty answer")
     if _DONT_KNOW_RE.match(draft.strip()):
@@ -161,7 +169,7 @@ def _cover_statements(result: SearchResult, required: list[Passage], text: str, 
             continue
         n = len(citations) + 1
         citations.append(Citation(n, p, p.text))
-        sentence = statement_quote(result, p)
+        sentence = neutralise_markers(statement_quote(result, p))
         parts.append(f"{sentence} [{n}]")
         checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
     return " ".join(parts), citations, checks
@@ -276,9 +284,13 @@ def _start_local(path: str, n_ctx: int, threads: int):
 
 
 class OpenAIBackend:
-    """Any server speaking the OpenAI chat API: Ollama, llama.cpp's server, vLLM, LM Studio, OpenAI."""
+    """Any server speaking the OpenAI chat API: Ollama, llama.cpp's server, vLLM, LM Studio, OpenAI.
+
+    Bounded: `timeout` for each wait on the server, one retry (the client's max_retries), and at most
+    3 x `timeout` for a whole streamed answer, so a server that trickles or pings forever is cut off."""
 
     name = "openai"
+    ANSWER_TIMEOUT_FACTOR = 3
 
     def __init__(self, base_url: str, model: str | None = None, timeout: float = 60.0, retries: int = 1):
         try:
@@ -290,6 +302,7 @@ class OpenAIBackend:
         self.base_url = base_url
         self.client = OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=retries)
         self._model = model
+        self.answer_timeout = timeout * self.ANSWER_TIMEOUT_FACTOR
 
     @property
     def model(self) -> str:
@@ -299,15 +312,32 @@ class OpenAIBackend:
 
     def complete(self, messages: list[dict], on_token: TokenFn | None = None,
                  max_tokens: int = MAX_ANSWER_TOKENS) -> str:
+        started = time.monotonic()
+
         def run() -> str:
             pieces = []
             chunks = 0
             stream = self.client.chat.completions.create(
                 model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.0, stream=True,
             )
+            # A watchdog closes the stream at the deadline; the read it interrupts raises below.
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                with contextlib.suppress(Exception):
+                    stream.close()
+
+            watchdog = threading.Timer(max(self.answer_timeout - (time.monotonic() - started), 0.0), expire)
+            watchdog.daemon = True
+            watchdog.start()
+            too_slow = LLMError(f"the LLM server at {self.base_url} took over {self.answer_timeout:.0f}s to "
+                                f"answer; stopped waiting")
             try:
                 for chunk in stream:  # noqa: B007
                     chunks += 1
+                    if expired.is_set():
+                        raise too_slow
                     if not chunk.choices:
                         continue
                     piece = chunk.choices[0].delta.content if chunk.choices[0].delta else None
@@ -315,13 +345,20 @@ class OpenAIBackend:
                         pieces.append(piece)
                         if on_token:
                             on_token(piece)
+            except LLMError:
+                raise
             except Exception as exc:  # noqa: BLE001 - whatever the transport raised, the answer is cut
+                if expired.is_set():
+                    raise too_slow from exc
                 if chunks:
                     raise LLMError(f"the LLM server at {self.base_url} stopped mid-answer "
                                    f"({type(exc).__name__})") from exc
                 raise
             finally:
+                watchdog.cancel()
                 stream.close()
+            if expired.is_set():
+                raise too_slow
             if chunks == 0:
                 raise ValueError("no completion chunks in the response")
             return "".join(pieces)

@@ -1,0 +1,15 @@
+"""Imported once by the forkserver of tests/procs.py: qa and the loaded (never used) embedding model.
+
+The model is only loaded here, never run: torch's thread pools are not fork-safe once they have
+been used, and each forked `qa` run starts its own.
+"""
+
+import os
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+from qa.cli import main  # noqa: E402
+from qa.embeddings import Embedder  # noqa: E402
+
+__all__ = ["main"]
+Embedder()  # cached per process (qa.embeddings._load_model): every fork starts with it loaded

@@ -1,11 +1,18 @@
 """qa: answers from news articles, every claim cited to an article and paragraph."""
 
-from .api import QA
-from .answer import Answer, Citation
-from .documents import Article, Paragraph
-from .errors import QAError
-from .retriever import SearchResult
-from .store import Passage
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 __all__ = ["QA", "Answer", "Article", "Citation", "Paragraph", "Passage", "QAError", "SearchResult"]
+
+# Imported on first use (PEP 562), so `qa --help` does not pay for numpy, FAISS and the models.
+_HOMES = {"QA": "api", "Answer": "answer", "Citation": "answer", "Article": "documents",
+          "Paragraph": "documents", "QAError": "errors", "SearchResult": "retriever", "Passage": "store"}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -13,16 +13,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from .answer import Answer
-from .answer.extractive import answer_extractively
 from .config import load_settings
 from .errors import LLMError, QAError
 from .documents import Article, ArticleDefaults
 from .embeddings import Embedder, canonical_model_name
-from .indexer import IndexReport, add_articles, index_paths
 from .retriever import Retriever, SearchResult
 from .store import ArticleSummary, SpeakerRecord, Store
+
+if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
+    from .indexer import IndexReport
 
 
 class QA:
@@ -111,6 +113,8 @@ class QA:
     ) -> IndexReport:
         """Index files, folders and http(s) URLs; unchanged files and pages are skipped, changed ones
         replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state."""
+        from .indexer import index_paths
+
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
         settings = self._settings
@@ -121,6 +125,8 @@ class QA:
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""
+        from .indexer import add_articles
+
         return add_articles(self.store, self.embedder, articles, lock_timeout=self._settings.lock_timeout)
 
     def check(self) -> list[str]:
@@ -151,6 +157,8 @@ class QA:
             until: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
         come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
+        from .answer.extractive import answer_extractively
+
         result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:

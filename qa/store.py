@@ -17,15 +17,18 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import wire
-from .attribution import Attribution
 from .dates import DateMention, DateQuery
 from .documents import Article, SEARCHABLE
 from .errors import IndexDamagedError, IndexLockedError, IndexMissingError, ModelMismatchError, OldIndexError, QAError
 from .vectors import describe, maybe_approximate, new_exact, search_parameters, stored_ids
+
+if TYPE_CHECKING:  # attribution's patterns take a while to compile; readers never need them
+    from .attribution import Attribution
 
 # 2: resolved dates per paragraph (paragraph_dates), wire-copy clusters (paragraphs.cluster, wire_bands)
 FORMAT_VERSION = 2
@@ -701,7 +704,12 @@ class Store:
                 return []
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype="int64"))
         params = search_parameters(index, selector)
-        scores, ids = index.search(query, min(k, index.ntotal), params=params)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # one query: OpenMP threads only wait on each other (10x slower under load)
+        try:
+            scores, ids = index.search(query, min(k, index.ntotal), params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def term_document_frequency(self, terms: list[str]) -> dict[str, int]:

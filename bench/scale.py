@@ -2,7 +2,7 @@
 
 Embedding a million paragraphs would take hours here, so the corpus is synthesised from the BBC
 News corpus (`../shared/bench-data/bbc_news`): each synthetic paragraph is a real BBC paragraph's
-text with a variation tag, and its vector is that paragraph's real embedding plus seeded Gaussian
+text, its words shuffled in every copy after the first, and its vector is that paragraph's real embedding plus seeded Gaussian
 noise (cosine ~0.85 to the original), renormalised. Everything else is the product: StoreWriter
 puts the rows in SQLite/FTS5 and the vectors in FAISS, which switches to IVF-SQ8 past
 qa.vectors.APPROXIMATE_FROM; queries run in a fresh process through QA.search, whose peak RSS is
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -53,6 +54,17 @@ def base_corpus(data: Path, limit: int) -> tuple[list[str], list[str]]:
     return paragraphs[:limit], headlines
 
 
+def varied(texts: list[str], row: int) -> str:
+    """Synthetic paragraph `row`: a BBC paragraph, its words shuffled (seeded) for every copy after the
+    first, so copies share vocabulary (realistic BM25 statistics) but are not wire copies of each other."""
+    text, copy = texts[row % len(texts)], row // len(texts)
+    if copy == 0:
+        return text
+    words = text.split()
+    random.Random(row).shuffle(words)
+    return " ".join(words)
+
+
 def synthetic_vectors(base: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Vectors start..stop of the synthetic corpus; the same every time (seeded per block)."""
     out = []
@@ -84,8 +96,7 @@ def build(index: Path, texts: list[str], base: np.ndarray, size: int) -> dict:
             vectors = synthetic_vectors(base, first, last)
             for a in range(first, last, PER_ARTICLE):
                 count = min(PER_ARTICLE, last - a)
-                paragraphs = tuple(Paragraph(j + 1, f"{texts[(a + j) % len(texts)]} [copy {(a + j) // len(texts)}]")
-                                   for j in range(count))
+                paragraphs = tuple(Paragraph(j + 1, varied(texts, a + j)) for j in range(count))
                 writer.add_article(Article(id=f"a{a // PER_ARTICLE}", title=f"Article {a // PER_ARTICLE}",
                                            paragraphs=paragraphs), vectors[a - first : a - first + count])
             writer.commit()

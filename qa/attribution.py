@@ -35,11 +35,19 @@ complained complains charged contended contends maintained maintains emphasized 
 stresses observed observes reported reports confirmed confirms believes believed thinks thought cautioned
 cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts
 """.split()
+# Verbs of stance: news attribution credits a view to "Bush called Trump unhinged", "a Fox News poll shows ...".
+_STANCE_CUES = """
+called calls calling criticized criticised criticizes accused accuses praised praises endorsed endorses
+defended defends blamed blames cited cites proposed proposes described describes rejected rejects dismissed
+dismisses attacked attacks slammed slams blasted blasts mocked mocks demanded demands questioned questions
+concluded concludes expressed expresses revealed reveals found finds show shows showed indicated indicates
+""".split()
 # Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only.
 _INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
 argued warned replied stated insisted declared countered cautioned remarked quipped""".split())
 _CUE_RE = re.compile(
-    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b" % "|".join(_CUE_WORDS)
+    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
+    % "|".join(_CUE_WORDS + _STANCE_CUES)
     + r"|\b(?P<acc>[Aa]ccording to)\b"
 )
 
@@ -148,10 +156,14 @@ def _mask_quotes(text: str) -> str:
                 chars[i] = "_" if not chars[i].isspace() else " "
     # An opening quote never closed in this sentence: blank to the end.
     masked = "".join(chars)
-    for opener, closer in (("“", "”"),):
-        last_open = masked.rfind(opener)
-        if last_open > masked.rfind(closer):
-            masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    last_open = masked.rfind("“")
+    if last_open > masked.rfind("”"):
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    # The same for straight quotes: an odd count whose last one opens a quote ('"President Obama said ...').
+    last_open = masked.rfind('"')
+    opens = last_open >= 0 and (last_open == 0 or text[last_open - 1] in " ([") and text[last_open + 1 : last_open + 2].strip()
+    if text.count('"') % 2 and opens:
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
     return masked
 
 

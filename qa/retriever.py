@@ -15,8 +15,8 @@ import numpy as np
 from .dates import asks_when, question_dates
 from .embeddings import Embedder
 from .errors import QAError
-from .speakers import (SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers, speaker_tier,
-                       stance)
+from .speakers import (SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers,
+                       speaker_confidence, stance)
 from .store import Passage, StatementRecord, Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
@@ -247,9 +247,9 @@ class Retriever:
     def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
                         query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
                         ) -> SearchResult | None:
-        """The speaker's paragraphs by confidence (`speaker_tier`), each tier by hybrid rank; the top k of
-        them then show the speaker's attributed paragraphs first, in article order (or by the question's
-        topic when it has one), then the ones only naming the speaker; then the usual hybrid results.
+        """The speaker's paragraphs by confidence (`speaker_confidence`), ties by hybrid rank; of the top k,
+        the ones attributed to the speaker stay together, in article order (or by the question's topic
+        when it has one), where the first of them ranks; then the usual hybrid results.
         Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
         is neither quoted nor named anywhere in scope."""
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
@@ -258,12 +258,20 @@ class Retriever:
         named = self._name_mentions(match.forms, allowed)
         if not own and not named:
             return None
-        references = {pid: {s.reference for s in found} for pid, found in
-                      self.store.statements(own, [s.id for s in match.speakers]).items()}
+        names = {s.name for s in match.speakers}
+        statements = self.store.statements(own | set(named))
+        texts = self.store.passages(own | set(named))
+        forms = list(match.forms)
+
+        def confidence(pid: int) -> int:
+            found = statements.get(pid, [])
+            return speaker_confidence(texts[pid].text if pid in texts else "", forms,
+                                      {s.reference for s in found if s.speaker in names}, named.get(pid),
+                                      any(s.speaker not in names for s in found))
+
         fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
-        candidates = sorted(own | set(named), key=lambda pid: (speaker_tier(references.get(pid, set()), named.get(pid)),
-                                                               fused_rank.get(pid, len(fused_rank))))
-        chosen = self.store.passages(candidates[:k])
+        candidates = sorted(own | set(named), key=lambda pid: (-confidence(pid), fused_rank.get(pid, len(fused_rank))))
+        chosen = {pid: texts[pid] for pid in candidates[:k] if pid in texts}
         attributed = sorted((p for pid, p in chosen.items() if pid in own),
                             key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
         topic_terms = query_terms(match.question.topic) if match.question.topic else []
@@ -276,9 +284,11 @@ class Retriever:
             topic_rank = {pid: r for r, (pid, _) in enumerate(ranking)}
             attributed.sort(key=lambda p: topic_rank.get(p.id, len(topic_rank)))  # stable: article order breaks ties
         fused_score = dict(fused)
-        passages = [replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in attributed]
-        passages += [replace(chosen[pid], score=0.5 + fused_score.get(pid, 0.0))
-                     for pid in candidates[:k] if pid in chosen and pid not in own]
+        named_only = [replace(chosen[pid], score=0.5 + fused_score.get(pid, 0.0))
+                      for pid in candidates[:k] if pid in chosen and pid not in own]
+        block = next((i for i, pid in enumerate(candidates[:k]) if pid in own), len(named_only))
+        passages = [*named_only[:block], *(replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in attributed),
+                    *named_only[block:]]
         if len(passages) < k:
             taken = own | set(named)
             rest = [(pid, score) for pid, score in fused if pid not in taken][: k - len(passages)]

@@ -151,6 +151,9 @@ _SOURCE_NOUNS = set("""campaign team camp spokesman spokeswoman spokesperson aid
 statement administration lawyers lawyer attorney attorneys representatives representative allies staff
 website account tweet tweets letter report remarks comments confidants supporters message allies surrogates
 backers officials people camp manager chairman director aides associates""".split())
+# A time between a name and its verb: "Ryan on Thursday declared", "Clinton last week said".
+_WHEN = (r"(?:on|last|this|late|early|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+         r"week|month|year|night|morning|afternoon|evening)(?:\s+(?:night|morning|afternoon|evening))?,?")
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|President|Senator|Governor|Secretary)\.?"
 _ADVERBS = set("""also has have had is was were will would could did does do later then again recently previously
 now not never just even still quickly repeatedly publicly further often already once reportedly himself
@@ -171,7 +174,7 @@ felt sees saw sought seeks pointed points offered offers assured assures express
 cited cites blamed blames concluded concludes repeated repeats mentioned mentions revealed reveals mocked mocks
 denounced denounces railed rails pressed presses spoke speaks talked talks joked jokes lamented laments ripped
 rips lashed lashes hit hits scoffed scoffs predicted predicts recalled recalls signaled signalled signals
-countered counters conceded concedes replied replies answered answers""".split())
+countered counters conceded concedes replied replies answered answers declared declares""".split())
 # Who speaks for a source: "Trump spokeswoman Hope Hicks", "Clinton's lawyers", "the Quinnipiac poll found".
 _SPOKESPEOPLE = set("""spokesman spokeswoman spokesperson spokespeople attorney attorneys lawyer lawyers aides aide
 adviser advisers allies press poll polls survey newspaper""".split())
@@ -203,10 +206,10 @@ def stance(text: str, forms: list[str]) -> bool:
     """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...") or names
     who speaks for the source ("Christie's spokesman", "the Quinnipiac poll")."""
     for form in forms:
-        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?:['’]s?)?(?![\w-])((?:\s+[a-z]+){{1,3}})", text):
-            following = [w for w in m.group(1).split() if w not in _ADVERBS]
-            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS
-                              and text[m.start() : m.end() - len(m.group(1))] == form):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?P<owner>['’]s?)?(?![\w-])(?:\s*\([^)]{{1,40}}\))?"
+                             rf"(?:\s+{_WHEN})?(?P<next>(?:\s+[a-z]+){{1,3}})", text):
+            following = [w for w in m.group("next").split() if w not in _ADVERBS]
+            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS and not m.group("owner")):
                 return True
     return False
 
@@ -237,9 +240,10 @@ def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
             if re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)", after) and re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)",
                                                                      after).group(1) in _SOURCE_NOUNS:
                 return True, True  # "the Trump campaign said", "Clinton aides say"
-            # skip a parenthesis or an appositive: "Christie (R-N.J.) said", "Christie, the governor, said"
-            following = re.match(r"\s*(?:\([^)]{1,40}\)\s*)?(?:,[^,.;“”\"]{1,100},\s*)?((?:[a-z’']+\s+){0,3})",
-                                 after)
+            # skip a parenthesis, a time or an appositive: "Christie (R-N.J.) said", "Christie on Monday said",
+            # "Christie, the governor, said"
+            following = re.match(rf"\s*(?:\([^)]{{1,40}}\)\s*)?(?:{_WHEN}\s+)?(?:,[^,.;“”\"]{{1,100}},\s*)?"
+                                 rf"((?:[a-z’']+\s+){{0,3}})", after)
             tail = (following.group(1) if following else "").split()
             tail = [w for w in tail if w not in _ADVERBS]
             if tail and tail[0] not in _NOT_VERBS and re.fullmatch(r"[a-z]+", tail[0]):

@@ -3,16 +3,12 @@
 "he said", "Klingner said" and "the former official said" are carried to the named speaker met earlier
 in the article, so every paragraph of a speaker's statements carries that speaker's full name.
 
-Why rules and not spaCy: the only spaCy English pipelines on PyPI are unofficial re-uploads (no
-official model installs from PyPI, and nothing may be downloaded at run time), and news attribution
-has a small set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X",
-"“...,” he said") that a matcher handles directly, in well under a millisecond a paragraph. Measured
-on PolNeAR dev with bench/speakers.py (rules tuned on train only): speaker-paragraph precision 0.94,
-recall 0.42 of PolNeAR's human attributions, whose notion of attribution is far broader than speech
-("critics would call", "police also fear", "Christie unleashed attacks"). spaCy's small English
-pipeline (a re-upload, measured in a throwaway venv: subject of a speech verb + NER) finds more
-(precision 0.87, recall 0.51) but gives no better speaker-aware retrieval (R@1 0.85 vs 0.86) at ~100x
-the time. Details in bench/SPEAKERS.md.
+Rules, not spaCy: no official spaCy English model installs from PyPI, and news attribution has a small
+set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X", "X called ...")
+that a matcher handles in well under a millisecond a paragraph. On PolNeAR dev (bench/speakers.py, rules
+tuned on train): precision 0.93, recall 0.48 of the human attributions; spaCy's small pipeline (an
+unofficial re-upload, measured against earlier rules) gave 0.87 / 0.51 at ~100x the time and no better
+retrieval. Details in bench/README.md.
 """
 
 from __future__ import annotations

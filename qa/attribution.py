@@ -157,7 +157,7 @@ def _mask_quotes(text: str) -> str:
         masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
     # The same for straight quotes: an odd count whose last one opens a quote ('"President Obama said ...').
     last_open = masked.rfind('"')
-    opens = last_open >= 0 and (last_open == 0 or text[last_open - 1] in " ([") and text[last_open + 1 : last_open + 2].strip()
+    opens = (last_open == 0 or text[last_open - 1 : last_open] in (" ", "(", "[")) and text[last_open + 1 :][:1].strip()
     if text.count('"') % 2 and opens:
         masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
     return masked

@@ -262,8 +262,8 @@ def speaker_confidence(text: str, forms: list[str], references: set[str], named:
     voiced 2, subject 1, mentioned 0; +1 when a sentence starts with the name, +1 for a quote nobody
     else is credited with, -1 when someone else is. A paragraph reached only through a descriptor or as
     a quote's continuation scores 1; one reached only through "he said", without the name, -3 (last).
-    On PolNeAR train the annotators credit the speaker with about 0.92 of paragraphs at 10, 0.85 at 9,
-    0.8 at 4, 0.6 at 2, 0.3 at 1, 0.2 at 0, 0.01 at -3."""
+    Share of paragraphs PolNeAR's annotators credit to the speaker, by score, on train: 10: 0.92,
+    9: 0.85, 4: 0.79, 3: 0.75, 2: 0.51, 1: 0.34, 0: 0.23, -1: 0.17, -3: 0.01."""
     if references & {"name", "short name"}:
         return 10
     if "descriptor" in references and named:

@@ -3,16 +3,12 @@
 "he said", "Klingner said" and "the former official said" are carried to the named speaker met earlier
 in the article, so every paragraph of a speaker's statements carries that speaker's full name.
 
-Why rules and not spaCy: the only spaCy English pipelines on PyPI are unofficial re-uploads (no
-official model installs from PyPI, and nothing may be downloaded at run time), and news attribution
-has a small set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X",
-"“...,” he said") that a matcher handles directly, in well under a millisecond a paragraph. Measured
-on PolNeAR dev with bench/speakers.py (rules tuned on train only): speaker-paragraph precision 0.94,
-recall 0.42 of PolNeAR's human attributions, whose notion of attribution is far broader than speech
-("critics would call", "police also fear", "Christie unleashed attacks"). spaCy's small English
-pipeline (a re-upload, measured in a throwaway venv: subject of a speech verb + NER) finds more
-(precision 0.87, recall 0.51) but gives no better speaker-aware retrieval (R@1 0.85 vs 0.86) at ~100x
-the time. Details in bench/SPEAKERS.md.
+Rules, not spaCy: no official spaCy English model installs from PyPI, and news attribution has a small
+set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X", "X called ...")
+that a matcher handles in well under a millisecond a paragraph. On PolNeAR dev (bench/speakers.py, rules
+tuned on train): precision 0.93, recall 0.48 of the human attributions; spaCy's small pipeline (an
+unofficial re-upload, measured against earlier rules) gave 0.87 / 0.51 at ~100x the time and no better
+retrieval. Details in bench/README.md.
 """
 
 from __future__ import annotations
@@ -35,11 +31,19 @@ complained complains charged contended contends maintained maintains emphasized 
 stresses observed observes reported reports confirmed confirms believes believed thinks thought cautioned
 cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts
 """.split()
+# Verbs of stance: news attribution credits a view to "Bush called Trump unhinged", "a Fox News poll shows ...".
+_STANCE_CUES = """
+called calls calling criticized criticised criticizes accused accuses praised praises endorsed endorses
+defended defends blamed blames cited cites proposed proposes described describes rejected rejects dismissed
+dismisses attacked attacks slammed slams blasted blasts mocked mocks demanded demands questioned questions
+concluded concludes expressed expresses revealed reveals found finds show shows showed indicated indicates
+""".split()
 # Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only.
 _INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
 argued warned replied stated insisted declared countered cautioned remarked quipped""".split())
 _CUE_RE = re.compile(
-    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b" % "|".join(_CUE_WORDS)
+    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
+    % "|".join(_CUE_WORDS + _STANCE_CUES)
     + r"|\b(?P<acc>[Aa]ccording to)\b"
 )
 
@@ -148,10 +152,14 @@ def _mask_quotes(text: str) -> str:
                 chars[i] = "_" if not chars[i].isspace() else " "
     # An opening quote never closed in this sentence: blank to the end.
     masked = "".join(chars)
-    for opener, closer in (("“", "”"),):
-        last_open = masked.rfind(opener)
-        if last_open > masked.rfind(closer):
-            masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    last_open = masked.rfind("“")
+    if last_open > masked.rfind("”"):
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    # The same for straight quotes: an odd count whose last one opens a quote ('"President Obama said ...').
+    last_open = masked.rfind('"')
+    opens = (last_open == 0 or text[last_open - 1 : last_open] in (" ", "(", "[")) and text[last_open + 1 :][:1].strip()
+    if text.count('"') % 2 and opens:
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
     return masked
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from .dates import question_dates
 from .embeddings import Embedder
 from .errors import QAError
-from .speakers import SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers, stance
+from .speakers import (SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers,
+                       speaker_confidence, stance)
 from .store import Passage, StatementRecord, Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
@@ -223,63 +224,71 @@ class Retriever:
             return None
         return SpeakerMatch(asked, speakers, tuple(forms))
 
-    def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None, exclude: set[int]
-                       ) -> tuple[list[int], list[int]]:
-        """Paragraphs naming the speaker: where the name is the subject of a verb of saying or stance
-        ("Christie attacked ..."), of another verb, and the rest."""
+    def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None) -> dict[int, str]:
+        """Paragraphs naming the speaker, by how: "voiced" (the name is the subject of a verb of saying
+        or stance, "Christie attacked ..."), "subject" (of another verb) or "mention"."""
+        if not forms:
+            return {}
         match = " OR ".join('"%s"' % f.replace('"', "") for f in forms)
-        ids = [pid for pid, _ in self.store.lexical_search(match, 1000, allowed) if pid not in exclude]
+        ids = [pid for pid, _ in self.store.lexical_search(match, 1000, allowed)]
         found = self.store.passages(ids)
-        voiced, subject, other = [], [], []
+        out = {}
         for pid in ids:
             if pid in found:
                 mentioned, acts = mentions(found[pid].text, list(forms))
-                if acts and stance(found[pid].text, list(forms)):
-                    voiced.append(pid)
-                elif acts:
-                    subject.append(pid)
+                if acts:
+                    out[pid] = "voiced" if stance(found[pid].text, list(forms)) else "subject"
                 elif mentioned:
-                    other.append(pid)
-        return voiced, subject, other
+                    out[pid] = "mention"
+        return out
 
     def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
                         query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
                         ) -> SearchResult | None:
-        """The speaker's attributed paragraphs first (article order, or by the question's topic when it has
-        one); then paragraphs where the speaker's name is the subject of a verb of saying or stance
-        ("Christie attacked ..."), of another verb, then other paragraphs naming them, each group by
-        hybrid rank; then the usual hybrid results.
+        """The speaker's paragraphs by confidence (`speaker_confidence`), ties by hybrid rank; of the top k,
+        the ones attributed to the speaker stay together, in article order (or by the question's topic
+        when it has one), where the first of them ranks; then the usual hybrid results.
         Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
         is neither quoted nor named anywhere in scope."""
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
         if allowed is not None:
             own &= allowed
-        if not own and not match.forms:
+        named = self._name_mentions(match.forms, allowed)
+        if not own and not named:
             return None
-        found = self.store.passages(own)
-        ordered = sorted(found.values(), key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
-        fused_score = dict(fused)
+        names = {s.name for s in match.speakers}
+        statements = self.store.statements(own | set(named))
+        texts = self.store.passages(own | set(named))
+        forms = list(match.forms)
+
+        def confidence(pid: int) -> int:
+            found = statements.get(pid, [])
+            return speaker_confidence(texts[pid].text if pid in texts else "", forms,
+                                      {s.reference for s in found if s.speaker in names}, named.get(pid),
+                                      any(s.speaker not in names for s in found))
+
+        fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
+        candidates = sorted(own | set(named), key=lambda pid: (-confidence(pid), fused_rank.get(pid, len(fused_rank))))
+        chosen = {pid: texts[pid] for pid in candidates[:k] if pid in texts}
+        attributed = sorted((p for pid, p in chosen.items() if pid in own),
+                            key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
         topic_terms = query_terms(match.question.topic) if match.question.topic else []
-        if topic_terms and len(ordered) > 1:
+        if topic_terms and len(attributed) > 1:
+            ids = {p.id for p in attributed}
             topic_vector = self.embedder.encode_query(match.question.topic)
-            dense = self.store.dense_search(topic_vector, len(own), own)
-            lexical = self.store.lexical_search(fts_query(topic_terms), len(own), own)
+            dense = self.store.dense_search(topic_vector, len(ids), ids)
+            lexical = self.store.lexical_search(fts_query(topic_terms), len(ids), ids)
             ranking = fuse([[pid for pid, _ in dense], [pid for pid, _ in lexical]])
             topic_rank = {pid: r for r, (pid, _) in enumerate(ranking)}
-            ordered.sort(key=lambda p: topic_rank.get(p.id, len(topic_rank)))  # stable: article order breaks ties
-        passages = [replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in ordered[:k]]
-        if len(passages) < k and match.forms:
-            groups = self._name_mentions(match.forms, allowed, own)
-            fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
-            named = [pid for group in groups
-                     for pid in sorted(group, key=lambda i: fused_rank.get(i, len(fused_rank)))]
-            if not own and not named:
-                return None
-            named = named[: k - len(passages)]
-            more = self.store.passages(named)
-            passages += [replace(more[pid], score=0.5 + fused_score.get(pid, 0.0)) for pid in named if pid in more]
+            attributed.sort(key=lambda p: topic_rank.get(p.id, len(topic_rank)))  # stable: article order breaks ties
+        fused_score = dict(fused)
+        named_only = [replace(chosen[pid], score=0.5 + fused_score.get(pid, 0.0))
+                      for pid in candidates[:k] if pid in chosen and pid not in own]
+        block = next((i for i, pid in enumerate(candidates[:k]) if pid in own), len(named_only))
+        passages = [*named_only[:block], *(replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in attributed),
+                    *named_only[block:]]
         if len(passages) < k:
-            taken = own | {p.id for p in passages}
+            taken = own | set(named)
             rest = [(pid, score) for pid, score in fused if pid not in taken][: k - len(passages)]
             more = self.store.passages([pid for pid, _ in rest])
             passages += [replace(more[pid], score=score) for pid, score in rest if pid in more]

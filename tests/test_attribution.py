@@ -82,6 +82,10 @@ def test_statement_spans_quote_or_sentence(sample):
         ("''Nothing has been decided,'' Mr. Dobbs said.", "Dobbs"),
         ("The port will reopen next week, officials in Lagos said.", "officials in Lagos"),
         ("DOBBS: We will look at every option on the table.", "Dobbs"),
+        # verbs of stance count too
+        ("Maria Olsen called the tariff plan “a gift to smugglers.”", "Maria Olsen"),
+        ("Maria Olsen criticized the ministry for delaying the vote.", "Maria Olsen"),
+        ("A Harbour Institute survey shows support for the deal at 58 percent.", "a Harbour Institute survey"),
     ],
 )
 def test_cue_shapes(text, speaker):
@@ -104,6 +108,13 @@ def test_no_speaker_without_a_cue(text):
 def test_quote_inside_quote_is_not_an_attribution():
     # "said" inside the quoted words must not make "I" or "Paris" a speaker
     found = _speakers_by_number(_article("“I said no to Paris twice,” Maria Olsen said."))
+    assert found == {1: ["Maria Olsen"]}
+
+
+def test_unclosed_straight_quote_hides_the_speech_verb_inside_it():
+    # the quote runs on into the next sentence; "Dobbs said" is inside it, Olsen is the speaker
+    found = _speakers_by_number(_article(
+        '"Governor Dobbs said the port was safe in an interview last month. He was wrong," Maria Olsen wrote.'))
     assert found == {1: ["Maria Olsen"]}
 
 

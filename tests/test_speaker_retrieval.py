@@ -7,7 +7,8 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import match_score, mentions, parse_speaker_question, resolve_speakers, stance
+from qa.speakers import (match_score, mentions, parse_speaker_question, resolve_speakers, speaker_confidence,
+                         stance)
 from qa.store import SpeakerRecord
 
 
@@ -86,6 +87,26 @@ def test_name_as_subject_or_only_mentioned():
     assert mentions("Nothing about the governor here.", forms) == (False, False)
     assert stance("Christie attacked the plan.", forms) and stance("Christie also warned voters.", forms)
     assert not stance("Christie arrived late.", forms)
+    assert stance("Christie on Tuesday night declared the race over.", forms)  # a time before the verb
+    assert stance("Christie (R-N.J.) mocked the proposal.", forms)
+    assert stance("Christie spokeswoman Ana Ruiz said the governor would not resign.", forms)
+    assert stance("Christie's lawyers filed the appeal.", forms)
+    assert not stance("Christie's said the sign outside the diner.", forms)  # a possessive is not the subject
+
+
+def test_confidence_orders_attributed_then_voiced_then_mentioned():
+    forms = ["Olsen"]
+    attributed = speaker_confidence("Olsen said the port would reopen.", forms, {"name"}, "voiced", False)
+    by_description = speaker_confidence("The envoy, Olsen, said so.", forms, {"descriptor"}, "subject", False)
+    voiced = speaker_confidence("Olsen attacked the plan on Monday.", forms, set(), "voiced", False)
+    subject = speaker_confidence("Olsen arrived in Oslo on Monday.", forms, set(), "subject", False)
+    mentioned = speaker_confidence("The plan was drafted for Olsen.", forms, set(), "mention", False)
+    pronoun_only = speaker_confidence("“It will reopen,” he said.", forms, {"pronoun"}, None, False)
+    assert attributed > by_description > voiced > subject > mentioned > pronoun_only
+    # an uncredited quote raises a mention; someone else's quote lowers it
+    quoted = speaker_confidence("The plan, for Olsen, was “a disaster.”", forms, set(), "mention", False)
+    others = speaker_confidence("The plan, for Olsen, was “a disaster,” Dobbs said.", forms, set(), "mention", True)
+    assert quoted > mentioned > others
 
 
 def test_a_named_person_who_is_not_quoted(sample_bot):

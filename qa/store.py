@@ -449,7 +449,7 @@ class Store:
             return self._empty_vectors()
         file = self._vector_file(generation)
         try:
-            data = file.read_bytes()
+            fh = open(file, "rb")  # held open: a writer that replaces the file meanwhile cannot pull it away
         except FileNotFoundError:
             if not self.count_paragraphs():
                 return self._empty_vectors()
@@ -457,13 +457,23 @@ class Store:
                                   f"{REBUILD_HINT}") from None
         except OSError as exc:
             raise QAError(f"cannot read the vector file {file} ({exc.strerror})") from exc
-        if digest and hashlib.sha256(data).hexdigest() != digest:
-            raise IndexDamagedError(f"the vector file {file} is damaged (its checksum does not match what the "
-                                    f"index recorded); {REBUILD_HINT}")
-        try:
-            return faiss.deserialize_index(np.frombuffer(data, dtype="uint8"))
-        except RuntimeError as exc:
-            raise IndexDamagedError(f"the vector file {file} is damaged; {REBUILD_HINT}") from exc
+        with fh:
+            try:
+                if digest:
+                    checksum = hashlib.sha256()
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        checksum.update(block)
+                    if checksum.hexdigest() != digest:
+                        raise IndexDamagedError(f"the vector file {file} is damaged (its checksum does not match "
+                                                f"what the index recorded); {REBUILD_HINT}")
+                    fh.seek(0)
+                # Streamed into FAISS in blocks: reading the whole file first held it twice in memory
+                # (1.4 GB peak for a million vectors instead of ~0.6).
+                return faiss.read_index(faiss.PyCallbackIOReader(fh.read))
+            except OSError as exc:
+                raise QAError(f"cannot read the vector file {file} ({exc.strerror})") from exc
+            except RuntimeError as exc:
+                raise IndexDamagedError(f"the vector file {file} is damaged; {REBUILD_HINT}") from exc
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Store]:

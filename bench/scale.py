@@ -30,14 +30,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from indexing import percentile, print_measures  # noqa: E402  (bench/ is on the path when run as a script)
+
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/bbc_news"
 NOISE = 0.03  # per dimension; a 384-d unit vector's components are ~0.05
 PER_ARTICLE = 20
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def base_corpus(data: Path, limit: int) -> tuple[list[str], list[str]]:
@@ -212,10 +209,7 @@ def main() -> int:
                                               f"{percentile(measured['search_ms'], 95):.0f} ms"),
         ("query process peak RSS", f"{measured['peak_rss_mb']:.0f} MB"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name.ljust(width)} | {value} |")
+    print_measures(rows)
     return 0
 
 

@@ -33,10 +33,6 @@ def json_text(payload) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(payload, ensure_ascii=False))
 
 
-def _date(p: Passage) -> str:
-    return p.date or "undated"
-
-
 @contextlib.contextmanager
 def streamed_draft(console: Console) -> Iterator[Callable[[str], None]]:
     """Yield an `on_token` that shows the LLM's draft, dimmed, as it is written; the draft is erased

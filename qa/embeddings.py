@@ -395,10 +395,10 @@ def _load_int8_encoder(name: str) -> _OnnxEncoder | None:
     meta = _read_export(folder)
     if not meta or meta.get("int8_min_cosine", 0) < INT8_MIN_COSINE or not (folder / INT8_FILE).is_file():
         return None
-    return _OnnxEncoder(folder, meta, INT8_FILE, workers=_cores())
+    return _OnnxEncoder(folder, meta, INT8_FILE, workers=cores())
 
 
-def _cores() -> int:
+def cores() -> int:
     """Cores this process may run on (taskset and cgroup cpusets count, unlike os.cpu_count)."""
     try:
         return len(os.sched_getaffinity(0))

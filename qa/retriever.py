@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 
 from .dates import question_dates
-from .embeddings import Embedder
+from .embeddings import Embedder, cores
 from .errors import QAError
 from .speakers import (SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers,
                        speaker_confidence, stance)
@@ -41,6 +43,7 @@ LEXICAL_POSTINGS_BUDGET = 20_000
 # A third ranking joins the fusion when the question names a date ("what happened in August?"): the
 # paragraphs whose resolved dates (qa.dates) match it, weighted as much as BM25.
 DATE_WEIGHT = 1.0
+T = TypeVar("T")
 
 
 def query_terms(question: str) -> list[str]:
@@ -116,6 +119,19 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.candidates = candidates
+        self._worker = None
+
+    def _parallel(self, work: Callable[[], T]) -> Callable[[], T]:
+        """Start `work` on a background thread (when there is a second core); returns a function that
+        waits for its result (and raises its exception)."""
+        if cores() < 2:
+            result = work()
+            return lambda: result
+        if self._worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-vectors")
+        return self._worker.submit(work).result
 
     def resolve_articles(self, article: str | None) -> list[str] | None:
         if not article:
@@ -143,20 +159,26 @@ class Retriever:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
-        if query_vector is None:
-            query_vector = self.embedder.encode_query(question)
         with self.store.snapshot():
             return self._search(question, k, article, since, until, query_vector)
 
     def _search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
-                query_vector: np.ndarray) -> SearchResult:
+                query_vector: np.ndarray | None) -> SearchResult:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
         depth = max(self.candidates, k)
+
+        def vector_side() -> tuple[np.ndarray, list[tuple[int, float]]]:
+            vector = self.embedder.encode_query(question) if query_vector is None else query_vector
+            return vector, self.store.dense_search(vector, depth, allowed)
+
+        # The question's embedding and the FAISS search run on another core while SQLite does BM25:
+        # both release the GIL, and on 50k paragraphs each side takes about half the time.
+        pending = self._parallel(vector_side)
         frequency = self.store.term_document_frequency(terms)
-        dense = self.store.dense_search(query_vector, depth, allowed)
         lexical = self.store.lexical_search(fts_query(lexical_terms(terms, frequency)), depth, allowed)
+        query_vector, dense = pending()
         rankings = [[pid for pid, _ in dense], [pid for pid, _ in lexical]]
         fused = fuse(rankings)
         dated = self._dated_ranking(question, fused, allowed)

@@ -185,3 +185,45 @@ def test_chat_follow_up_rewritten_by_the_local_model(local_bot):
     conversation.turns.append(Turn(question, question, answer_extractively(question, result, local_bot.embedder)))
     rewritten = conversation.standalone("Why does he think Trump would talk?")
     assert "Pardo" in rewritten and " he " not in f" {rewritten} "
+
+
+def test_prompt_start_is_saved_once_and_restored_by_later_processes(sample_index, tmp_path):
+    """The KV cache of the prompt start every answer shares is saved by the first process and restored
+    by the next, which then answers exactly as the one that prefilled it did. A damaged file is never
+    handed to llama.cpp (which would abort): the prompt start is prefilled and saved again."""
+    import os
+    import subprocess
+    import sys
+
+    from qa.answer.llm import _checksum_ok
+    from qa.answer.local_model import DEFAULT_GGUF, model_dir
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / DEFAULT_GGUF).symlink_to(model_dir() / DEFAULT_GGUF)
+    (models / "encoders").symlink_to(model_dir() / "encoders")
+    script = (
+        "from qa.api import QA\n"
+        f"bot = QA({str(sample_index)!r}, llm='local')\n"
+        "answer = bot.ask('Who did North Korea sign a mutual defence treaty with?')\n"
+        "print(bot.backend.prefix_source)\n"
+        "print(answer.backend, answer.text)\n"
+    )
+
+    def run() -> tuple[str, str]:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600,
+                              env=os.environ | {"QA_MODEL_DIR": str(models)})
+        assert done.returncode == 0, done.stderr[-2000:]
+        source, answer = done.stdout.split("\n", 1)
+        return source, answer
+
+    first_source, first_answer = run()
+    saved = list((models / "kv").glob("prefix-*.bin"))
+    assert first_source == "prefilled" and len(saved) == 1
+    assert (models / "kv" / (saved[0].name + ".sha256")).is_file()
+    assert first_answer.startswith("local ") and "[1]" in first_answer
+    assert run() == ("restored", first_answer)
+
+    saved[0].write_bytes(saved[0].read_bytes()[: saved[0].stat().st_size // 2])  # a torn write
+    assert run() == ("prefilled", first_answer)
+    assert _checksum_ok(saved[0]) and saved[0].stat().st_size > 0  # saved again, whole

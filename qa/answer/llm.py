@@ -25,7 +25,7 @@ from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
-from .local_model import assemble_default_model, find_local_model, parts_installed
+from .local_model import assemble_default_model, find_local_model, model_dir, parts_installed
 
 TokenFn = Callable[[str], None]
 MAX_ANSWER_TOKENS = 240
@@ -180,7 +180,8 @@ def _cover_statements(result: SearchResult, required: list[Passage], text: str, 
 
 class LocalBackend:
     """llama.cpp in this process (xllamacpp). Loads once; the KV cache of a repeated prompt prefix is
-    reused between questions (cache_prompt)."""
+    reused between questions (cache_prompt), and between processes through a file: prefilling the
+    shared prompt start (~280 tokens) takes seconds, restoring it milliseconds."""
 
     name = "local"
 
@@ -188,21 +189,57 @@ class LocalBackend:
         self.model = model_path.name
         self._server = _start_local(str(model_path), n_ctx, threads or min(os.cpu_count() or 2, 8))
         self._busy = threading.Lock()  # one request at a time: the KV cache holds one prompt
+        self._prefix_file = _prefix_file_name(model_path, n_ctx)
+        self.prefix_source: str | None = None  # "restored" or "prefilled", once warm() has run
 
     def warm(self) -> None:
-        """Prefill the prompt start all answers share, in the background, so the first question's wait
-        is only its own passages. A question asked meanwhile waits for it (and then reuses it)."""
+        """Make the KV cache hold the prompt start all answers share, in the background, so the first
+        question's wait is only its own passages: restored from the file an earlier process saved, else
+        prefilled (and saved). A question asked meanwhile waits for it (and then reuses it)."""
         self._busy.acquire()
 
         def run() -> None:
             try:
+                folder, name = kv_cache_dir(), self._prefix_file
+                # llama.cpp aborts the whole process on a truncated state file, so only a file whose
+                # checksum matches the one recorded when it was saved is handed to it.
+                if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):
+                    self.prefix_source = "restored"
+                    return
                 self._complete(warm_messages(), None, 1)
+                self.prefix_source = "prefilled"
+                temporary = f"{name}.{os.getpid()}.tmp"
+                if self._slot("save", temporary).get("n_saved"):
+                    _record_checksum(folder / temporary, folder / name)
+                    stem = name.rsplit("-", 1)[0]
+                    for old in folder.glob(f"{stem}-*"):  # the same model with an older prompt or runtime
+                        if not old.name.startswith(name):
+                            old.unlink(missing_ok=True)
             except Exception:  # noqa: BLE001 - warming is an optimisation; the question will report errors
                 pass
             finally:
                 self._busy.release()
 
         threading.Thread(target=run, daemon=True).start()
+
+    def _slot(self, action: str, filename: str) -> dict:
+        """llama.cpp's slot save/restore, through the runtime's own loopback endpoint; {} on failure."""
+        import json
+        import urllib.request
+
+        address = getattr(self._server, "listening_address", "")
+        if not address.startswith("http://127.0.0.1:") or not (kv_cache_dir() / filename).parent.is_dir():
+            return {}
+        if action == "restore" and not (kv_cache_dir() / filename).is_file():
+            return {}
+        request = urllib.request.Request(f"{address}/slots/0?action={action}", method="POST",
+                                         data=json.dumps({"filename": filename}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+        except (OSError, ValueError):
+            return {}
 
     def complete(self, messages: list[dict], on_token: TokenFn | None = None,
                  max_tokens: int = MAX_ANSWER_TOKENS) -> str:
@@ -263,6 +300,52 @@ class LocalBackend:
         return "".join(pieces)
 
 
+def kv_cache_dir() -> Path:
+    """Saved KV caches of the shared prompt start, beside the model files."""
+    return model_dir() / "kv"
+
+
+def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
+    """A saved prefix is only valid for the same model file, context size, runtime and prompt text."""
+    import hashlib
+
+    try:
+        import xllamacpp
+
+        runtime = getattr(xllamacpp, "__version__", "")
+    except ImportError:
+        runtime = ""
+    stat = model_path.stat() if model_path.exists() else None
+    key = "|".join(map(str, (model_path.resolve(), stat and stat.st_size, stat and stat.st_mtime_ns, n_ctx,
+                             runtime, warm_messages())))
+    stem = re.sub(r"[^A-Za-z0-9_.]", "_", model_path.stem)[:60]
+    return f"prefix-{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
+
+
+def _sha256_of(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _checksum_ok(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + ".sha256").read_text().strip() == _sha256_of(path)
+    except OSError:
+        return False
+
+
+def _record_checksum(saved: Path, target: Path) -> None:
+    """Move a freshly saved state file into place, with its checksum beside it (also moved into
+    place whole, so a reader sees either no checksum or the right one)."""
+    digest = _sha256_of(saved)
+    os.replace(saved, target)
+    note = target.with_name(f"{target.name}.sha256.{os.getpid()}.tmp")
+    note.write_text(digest + "\n")
+    os.replace(note, target.with_name(target.name + ".sha256"))
+
+
 @lru_cache(maxsize=2)
 def _start_local(path: str, n_ctx: int, threads: int):
     try:
@@ -277,6 +360,11 @@ def _start_local(path: str, n_ctx: int, threads: int):
     params.cpuparams_batch.n_threads = threads
     params.cache_prompt = True
     params.verbosity = -1
+    try:
+        kv_cache_dir().mkdir(parents=True, exist_ok=True)
+        params.slot_save_path = str(kv_cache_dir()) + os.sep  # llama.cpp appends the file name as is
+    except OSError:
+        pass  # no saved prefix then: each process prefills it
     try:
         return xlc.Server(params)
     except (RuntimeError, ValueError) as exc:

@@ -145,7 +145,7 @@ class Attribution:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _mask_quotes(text: str) -> str:
+def mask_quotes(text: str) -> str:
     """Blank out quoted words (same length) so cues inside a quote are not read as attributions."""
     chars = list(text)
     for pattern in (r"“[^”]*”", r'"[^"]*"', r"‘‘[^’]*’’", r"''.*?''"):
@@ -306,7 +306,7 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
         offset = cursor if offset < 0 else offset
         cursor = offset + len(sentence)
         sentence_counter[0] += 1
-        masked = _mask_quotes(sentence)
+        masked = mask_quotes(sentence)
         seen_here: set[str] = set()
         cue_matches = list(_CUE_RE.finditer(masked))
         initial = _INITIAL_CUE_RE.match(masked)

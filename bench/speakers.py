@@ -21,6 +21,10 @@ Attribution quality against `attributions_{split}.jsonl`, per (paragraph, source
 
     .venv/bin/python bench/speakers.py                 # dev split
     .venv/bin/python bench/speakers.py --split train   # the split to tune rules on
+    .venv/bin/python bench/speakers.py --split train --embed-cache /tmp/polnear.npz   # fast re-runs
+
+`--embed-cache` memoises the encoder's vectors by text in a file outside the repo: re-runs after an
+attribution or ranking change re-embed nothing and give the same numbers as without it.
 
 The data stays in ../shared/bench-data (outside the repo); exits 0 when it is absent. Not a test.
 """
@@ -35,10 +39,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa import QA  # noqa: E402
 from qa.attribution import attribute  # noqa: E402
+from qa.embeddings import Embedder  # noqa: E402
 from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
 from qa.retriever import fts_query, fuse, query_terms  # noqa: E402
 
@@ -64,6 +71,41 @@ def load_articles(path: Path) -> list[Article]:
     return articles
 
 
+class CachedEmbedder:
+    """The library's embedder with its vectors memoised by text (saved to `path` by `save`)."""
+
+    def __init__(self, path: Path):
+        self.inner = Embedder()
+        self.name, self.dimension, self.backend = self.inner.name, self.inner.dimension, self.inner.backend
+        self.path = path
+        self.cache: dict[str, np.ndarray] = {}
+        self.added = 0
+        if path.exists():
+            data = np.load(path, allow_pickle=False)
+            if str(data["model"]) == self.name:
+                self.cache = dict(zip(data["texts"].tolist(), data["vectors"]))
+
+    def encode(self, texts, progress=None) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            self.cache.update(zip(missing, self.inner.encode(missing)))
+            self.added += len(missing)
+        if progress:
+            progress(len(texts))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype="float32")
+        return np.stack([self.cache[t] for t in texts]).astype("float32")
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def save(self) -> None:
+        if self.added:
+            texts = list(self.cache)
+            np.savez(self.path, model=self.name, texts=np.array(texts),
+                     vectors=np.stack([self.cache[t] for t in texts]))
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[^\W_]+", text.lower()) if w not in STOP}
 
@@ -74,8 +116,11 @@ def _capitalised(text: str) -> set[str]:
 
 def attribution_scores(articles: list[Article], gold_path: Path) -> dict:
     gold: dict[tuple[str, int], list[str]] = {}
+    kept = {article.id for article in articles}
     for line in gold_path.read_text(encoding="utf-8").splitlines():
         a = json.loads(line)
+        if a["article_id"] not in kept:
+            continue
         for pid in a["gold_paragraph_ids"]:
             gold.setdefault((a["article_id"], pid + 1), []).append(a.get("source") or "")
     ours: dict[tuple[str, int], list[tuple[set[str], set[str], bool]]] = {}
@@ -112,7 +157,10 @@ def main() -> int:
     parser.add_argument("--split", default="dev", choices=["dev", "train"])
     parser.add_argument("--full-names", action="store_true", help="ask question_full instead of question")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--articles", type=int, default=None, help="only the first N articles (and their questions)")
     parser.add_argument("--misses", action="store_true", help="print the speaker-aware misses")
+    parser.add_argument("--embed-cache", type=Path, default=None,
+                        help="memoise the encoder's vectors in this .npz file (outside the repo)")
     args = parser.parse_args()
     articles_file = args.data / f"articles_{args.split}.jsonl"
     if not articles_file.exists():
@@ -121,6 +169,10 @@ def main() -> int:
     articles = load_articles(articles_file)
     questions = [json.loads(line) for line in
                  (args.data / f"who_said_{args.split}.jsonl").read_text(encoding="utf-8").splitlines()]
+    if args.articles:
+        articles = articles[: args.articles]
+        kept = {a.id for a in articles}
+        questions = [q for q in questions if q["article_id"] in kept]
     questions = questions[: args.limit] if args.limit else questions
 
     started = time.perf_counter()
@@ -132,6 +184,8 @@ def main() -> int:
     full = dict.fromkeys(methods, 0)
     misses = []
     with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True) as bot:
+        if args.embed_cache:
+            bot._embedder = CachedEmbedder(args.embed_cache)
         started = time.perf_counter()
         bot.add_articles(articles)
         index_time = time.perf_counter() - started
@@ -161,6 +215,8 @@ def main() -> int:
                 if method == "speaker-aware" and not (ok and found and found[0] in gold):
                     misses.append((q["qid"], text, sorted(gold), found,
                                    [s.name for s in result.speaker.speakers] if result.speaker else None))
+        if args.embed_cache:
+            bot.embedder.save()
     n = len(questions)
     print(f"PolNeAR {args.split}: {len(articles)} articles, {n} who-said questions "
           f"({'full names' if args.full_names else 'names as asked'}); index built in {index_time:.0f}s")

@@ -29,7 +29,7 @@ predicted predicts declared declares continued continues countered counters conc
 denied denies urged urges tweeted tweets posted testified vowed vows pledged pledges promised promises
 complained complains charged contended contends maintained maintains emphasized emphasised emphasizes stressed
 stresses observed observes reported reports confirmed confirms believes believed thinks thought cautioned
-cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts
+cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts echoed echoes
 """.split()
 # Verbs of stance: news attribution credits a view to "Bush called Trump unhinged", "a Fox News poll shows ...".
 _STANCE_CUES = """
@@ -40,12 +40,14 @@ concluded concludes expressed expresses revealed reveals found finds show shows 
 """.split()
 # Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only.
 _INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
-argued warned replied stated insisted declared countered cautioned remarked quipped""".split())
+argued warned replied stated insisted declared countered cautioned remarked quipped echoed""".split())
 _CUE_RE = re.compile(
     r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
     % "|".join(_CUE_WORDS + _STANCE_CUES)
     + r"|\b(?P<acc>[Aa]ccording to)\b"
 )
+# An inverted cue opening a sentence that introduces the quote: "Stated Stone:", "Added Klingner:".
+_INITIAL_CUE_RE = re.compile(r"^(?P<cue>%s)\s+(?=[A-Z])" % "|".join(w.capitalize() for w in _INVERTIBLE))
 
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "rev",
                "president", "senator", "governor", "secretary", "minister", "judge", "justice", "sir", "lord",
@@ -143,7 +145,7 @@ class Attribution:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _mask_quotes(text: str) -> str:
+def mask_quotes(text: str) -> str:
     """Blank out quoted words (same length) so cues inside a quote are not read as attributions."""
     chars = list(text)
     for pattern in (r"“[^”]*”", r'"[^"]*"', r"‘‘[^’]*’’", r"''.*?''"):
@@ -170,7 +172,8 @@ def _words(text: str) -> list[str]:
 def _clean_name(name: str) -> str:
     """Drop leading function words and honorifics: "But Mr. Pardo" -> "Pardo"."""
     tokens = name.replace(",", " ").split()
-    while tokens and (tokens[0].lower().strip(".") in _NOT_NAMES or tokens[0].lower().strip(".") in _HONORIFICS):
+    while tokens and (tokens[0].lower().strip(".") in _NOT_NAMES or tokens[0].lower().strip(".") in _HONORIFICS
+                      or tokens[0].lower() in _INVERTIBLE):  # "Continued Stone:" -> "Stone"
         tokens = tokens[1:]
     while tokens and tokens[-1].lower().strip(".") in _NOT_NAMES:
         tokens = tokens[:-1]
@@ -225,7 +228,8 @@ def _source_before(before: str) -> _Source | None:
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()
     # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
-    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)({_NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", stripped)
+    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({_NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$",
+                  stripped)
     if m and clause and clause[0].islower() and _words(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = _clean_name(m.group(1))
         if name and _words(name)[0] not in _NOT_NAMES:
@@ -237,7 +241,7 @@ def _source_before(before: str) -> _Source | None:
     if m:
         lead = clause[: m.start()].strip()
         name = _clean_name(m.group(1))
-        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS):
+        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or re.fullmatch(r"\d+-year-old", lead)):
             return _Source("name", name)
     return _descriptor_source(clause)
 
@@ -302,14 +306,18 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
         offset = cursor if offset < 0 else offset
         cursor = offset + len(sentence)
         sentence_counter[0] += 1
-        masked = _mask_quotes(sentence)
+        masked = mask_quotes(sentence)
         seen_here: set[str] = set()
-        for cue_match in _CUE_RE.finditer(masked):
-            if cue_match.group("acc"):
+        cue_matches = list(_CUE_RE.finditer(masked))
+        initial = _INITIAL_CUE_RE.match(masked)
+        if initial:
+            cue_matches.insert(0, initial)
+        for cue_match in cue_matches:
+            if cue_match.groupdict().get("acc"):
                 source = _source_after(sentence[cue_match.end() :])
                 cue = "according to"
             else:
-                cue = cue_match.group("cue")
+                cue = cue_match.group("cue").lower()
                 source = _source_before(sentence[: cue_match.start()])
                 if source is None and cue in _INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])
@@ -413,14 +421,22 @@ def attribute(article: Article) -> Attribution:
         else:
             last_group = (name, m.sentence_index)
 
-    # A paragraph that is only a quote, right after a paragraph with a speaker, continues that speaker.
-    for position in quote_open_positions:
+    # A paragraph continues the previous paragraph's speaker when it is only a quote, or when the previous
+    # paragraph introduces it ("Cruz continued:", "Clinton released this statement:"): news puts a long
+    # quote in paragraphs of its own.
+    for position, paragraph in enumerate(article.paragraphs):
         previous = last_by_position.get(position - 1)
-        if previous:
-            text = article.paragraphs[position].text
-            statements.append(Statement(position, previous, "quote", 0, len(text), "continuation"))
-            speakers[previous]["positions"].append(position)
-            last_by_position[position] = previous
+        if not previous or not paragraph.searchable:
+            continue
+        introduced = article.paragraphs[position - 1].text.rstrip().endswith(":")
+        if position not in quote_open_positions and not introduced:
+            continue
+        if any(s.position == position and s.speaker == previous for s in statements):
+            continue
+        statements.append(Statement(position, previous, "quote" if position in quote_open_positions else ":",
+                                    0, len(paragraph.text), "continuation"))
+        speakers[previous]["positions"].append(position)
+        last_by_position.setdefault(position, previous)
 
     statements.sort(key=lambda s: (s.position, s.start))
     result = tuple(

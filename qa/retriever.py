@@ -18,7 +18,7 @@ from .dates import question_dates
 from .embeddings import Embedder, cores
 from .errors import QAError
 from .speakers import (SpeakerMatch, mentions, name_forms, parse_speaker_question, resolve_speakers,
-                       speaker_confidence, stance)
+                       speaker_features, speaker_score, stance)
 from .store import Passage, StatementRecord, Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
@@ -167,23 +167,8 @@ class Retriever:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         terms = query_terms(question)
-        depth = max(self.candidates, k)
-
-        def vector_side() -> tuple[np.ndarray, list[tuple[int, float]]]:
-            vector = self.embedder.encode_query(question) if query_vector is None else query_vector
-            return vector, self.store.dense_search(vector, depth, allowed)
-
-        # The question's embedding and the FAISS search run on another core while SQLite does BM25:
-        # both release the GIL, and on 50k paragraphs each side takes about half the time.
-        pending = self._parallel(vector_side)
         frequency = self.store.term_document_frequency(terms)
-        lexical = self.store.lexical_search(fts_query(lexical_terms(terms, frequency)), depth, allowed)
-        query_vector, dense = pending()
-        rankings = [[pid for pid, _ in dense], [pid for pid, _ in lexical]]
-        fused = fuse(rankings)
-        dated = self._dated_ranking(question, fused, allowed)
-        if dated is not None:
-            fused = fuse([*rankings, dated[0]], weights=(*FUSION_WEIGHTS, dated[1]))
+        fused, query_vector = self.hybrid(question, terms, frequency, query_vector, max(self.candidates, k), allowed)
         match = self.match_speaker(question, article_ids)
         if match is not None:
             found = self._speaker_search(question, k, match, terms, query_vector, fused, allowed)
@@ -200,6 +185,27 @@ class Retriever:
             evidence=self.evidence(terms, query_vector, passages, allowed, frequency),
             terms=tuple(terms),
         )
+
+    def hybrid(self, question: str, terms: list[str], frequency: dict[str, int], query_vector: np.ndarray | None,
+               depth: int, allowed: set[int] | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """The fused dense + lexical (+ dates the question names) ranking, best first, and the
+        question's embedding (computed here when not given)."""
+
+        def vector_side() -> tuple[np.ndarray, list[tuple[int, float]]]:
+            vector = self.embedder.encode_query(question) if query_vector is None else query_vector
+            return vector, self.store.dense_search(vector, depth, allowed)
+
+        # The question's embedding and the FAISS search run on another core while SQLite does BM25:
+        # both release the GIL, and on 50k paragraphs each side takes about half the time.
+        pending = self._parallel(vector_side)
+        lexical = self.store.lexical_search(fts_query(lexical_terms(terms, frequency)), depth, allowed)
+        vector, dense = pending()
+        rankings = [[pid for pid, _ in dense], [pid for pid, _ in lexical]]
+        fused = fuse(rankings)
+        dated = self._dated_ranking(question, fused, allowed)
+        if dated is not None:
+            fused = fuse([*rankings, dated[0]], weights=(*FUSION_WEIGHTS, dated[1]))
+        return fused, vector
 
     # --- dates and wire copies ---------------------------------------------------------------------
 
@@ -264,33 +270,46 @@ class Retriever:
                     out[pid] = "mention"
         return out
 
-    def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
-                        query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
-                        ) -> SearchResult | None:
-        """The speaker's paragraphs by confidence (`speaker_confidence`), ties by hybrid rank; of the top k,
-        the ones attributed to the speaker stay together, in article order (or by the question's topic
-        when it has one), where the first of them ranks; then the usual hybrid results.
-        Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
-        is neither quoted nor named anywhere in scope."""
+    def speaker_candidates(self, match: SpeakerMatch, fused: list[tuple[int, float]], allowed: set[int] | None
+                           ) -> tuple[set[int], dict[int, dict[str, float]]]:
+        """The paragraphs attributed to the speaker (`own`), and the `speaker_features` of those and of
+        every paragraph naming them, in hybrid-rank order."""
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
         if allowed is not None:
             own &= allowed
         named = self._name_mentions(match.forms, allowed)
-        if not own and not named:
-            return None
         names = {s.name for s in match.speakers}
-        statements = self.store.statements(own | set(named))
-        texts = self.store.passages(own | set(named))
+        pool = own | set(named)
+        statements = self.store.statements(pool)
+        texts = self.store.passages(pool)
         forms = list(match.forms)
-
-        def confidence(pid: int) -> int:
-            found = statements.get(pid, [])
-            return speaker_confidence(texts[pid].text if pid in texts else "", forms,
-                                      {s.reference for s in found if s.speaker in names}, named.get(pid),
-                                      any(s.speaker not in names for s in found))
-
+        by_name = {(texts[pid].article_id, texts[pid].paragraph) for pid in pool if pid in texts and any(
+            s.speaker in names and s.reference in ("name", "short name") for s in statements.get(pid, []))}
         fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
-        candidates = sorted(own | set(named), key=lambda pid: (-confidence(pid), fused_rank.get(pid, len(fused_rank))))
+        out = {}
+        for pid in sorted(pool, key=lambda pid: fused_rank.get(pid, len(fused_rank))):
+            if pid not in texts:
+                continue
+            p, found = texts[pid], statements.get(pid, [])
+            out[pid] = speaker_features(
+                p.text, forms, {s.reference for s in found if s.speaker in names}, named.get(pid),
+                any(s.speaker not in names for s in found), after_own=(p.article_id, p.paragraph - 1) in by_name,
+                first=p.paragraph == 1, hybrid_rank=fused_rank.get(pid))
+        return own, out
+
+    def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
+                        query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
+                        ) -> SearchResult | None:
+        """The speaker's paragraphs by learned score (`speaker_score`), ties by hybrid rank; of the top k,
+        the ones attributed to the speaker stay together, in article order (or by the question's topic
+        when it has one), where the first of them ranks; then the usual hybrid results.
+        Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
+        is neither quoted nor named anywhere in scope."""
+        own, scored = self.speaker_candidates(match, fused, allowed)
+        if not scored:
+            return None
+        texts = self.store.passages(set(scored))
+        candidates = sorted(scored, key=lambda pid: -speaker_score(scored[pid]))  # stable: hybrid rank breaks ties
         chosen = {pid: texts[pid] for pid in candidates[:k] if pid in texts}
         attributed = sorted((p for pid, p in chosen.items() if pid in own),
                             key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
@@ -310,7 +329,7 @@ class Retriever:
         passages = [*named_only[:block], *(replace(p, score=1.0 + fused_score.get(p.id, 0.0)) for p in attributed),
                     *named_only[block:]]
         if len(passages) < k:
-            taken = own | set(named)
+            taken = own | set(scored)
             rest = [(pid, score) for pid, score in fused if pid not in taken][: k - len(passages)]
             more = self.store.passages([pid for pid, _ in rest])
             passages += [replace(more[pid], score=score) for pid, score in rest if pid in more]

@@ -6,9 +6,12 @@ retriever then puts X's paragraphs first (qa.retriever), so all of a speaker's s
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from .attribution import mask_quotes
 from .store import SpeakerRecord
 
 _VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
@@ -255,29 +258,71 @@ def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
     return mentioned, subject
 
 
-def speaker_confidence(text: str, forms: list[str], references: set[str], named: str | None,
-                       others_quoted: bool) -> int:
-    """How surely a paragraph holds the speaker's own words (higher is surer), from how the attributor
-    reached the speaker there (`Statement.reference`s), how the paragraph names them (`mentions`:
-    "voiced", "subject", "mention" or None) and whether it quotes someone else.
+# How the speaker is reached in the paragraph (exactly one of these), then what else it shows.
+REACH = ("by_name", "by_descriptor", "voiced", "subject", "mention", "continuation_only", "descriptor_only",
+         "pronoun_only")
+FEATURES = (*REACH, "leads", "quote", "others_quoted", "uncredited_quote", "after_own", "first", "intro", "hybrid",
+            "names", "short", "opens_with_name", "named_in_quote")
 
-    Attributed by name: 10; by a descriptor, the name also in the paragraph: 9. Otherwise points:
-    voiced 2, subject 1, mentioned 0; +1 when a sentence starts with the name, +1 for a quote nobody
-    else is credited with, -1 when someone else is. A paragraph reached only through a descriptor or as
-    a quote's continuation scores 1; one reached only through "he said", without the name, -3 (last).
-    Share of paragraphs PolNeAR's annotators credit to the speaker, by score, on train: 10: 0.92,
-    9: 0.85, 4: 0.79, 3: 0.75, 2: 0.51, 1: 0.34, 0: 0.23, -1: 0.17, -3: 0.01."""
+
+def _reach(references: set[str], named: str | None) -> str:
     if references & {"name", "short name"}:
-        return 10
+        return "by_name"
     if "descriptor" in references and named:
-        return 9
-    if not named:
-        return 1 if references & {"continuation", "descriptor"} else -3
-    points = {"voiced": 2, "subject": 1, "mention": 0}[named]
-    if any(re.search(rf"(?:^|[.!?]\s+|[“\"]\s*)(?:{_TITLE}\s+)?{re.escape(form)}(?![\w-])", text) for form in forms):
-        points += 1
-    if others_quoted:
-        points -= 1
-    elif re.search(r"[“\"]", text):
-        points += 1
-    return points
+        return "by_descriptor"
+    if named:
+        return named
+    if "continuation" in references:
+        return "continuation_only"
+    return "descriptor_only" if "descriptor" in references else "pronoun_only"
+
+
+def speaker_features(text: str, forms: list[str], references: set[str], named: str | None,
+                     others_quoted: bool, after_own: bool = False, first: bool = False,
+                     hybrid_rank: int | None = None) -> dict[str, float]:
+    """What the ranker knows of one candidate paragraph for a speaker (all in [0, 1]): how it reaches
+    the speaker (`REACH`, from the attributor's `Statement.reference`s and how `mentions` finds the name:
+    "voiced", "subject" or "mention"); a sentence starting with the name, or the paragraph; quote marks,
+    someone else quoted, a quote nobody is credited with; the name only inside a quote (someone talks
+    about the speaker); following a paragraph attributed to the speaker by name; the first paragraph (a
+    headline or lead); ending with a colon ("Cruz continued:": the words are in the next paragraph);
+    how often the name occurs (up to 3); fewer than 20 words; the hybrid rank as 1 / (1 + rank)."""
+    leads = any(re.search(rf"(?:^|[.!?]\s+|[“\"]\s*)(?:{_TITLE}\s+)?{re.escape(form)}(?![\w-])", text)
+                for form in forms)
+    quote = bool(re.search(r"[“\"]", text))
+    features = dict.fromkeys(REACH, 0.0)
+    features[_reach(references, named)] = 1.0
+    features.update({
+        "leads": float(leads),
+        "quote": float(quote),
+        "others_quoted": float(others_quoted),
+        "uncredited_quote": float(quote and not others_quoted),
+        "after_own": float(after_own),
+        "first": float(first),
+        "intro": float(text.rstrip().endswith(":")),
+        "hybrid": 0.0 if hybrid_rank is None else 1.0 / (1.0 + hybrid_rank),
+        "names": min(sum(len(re.findall(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text)) for f in forms), 3) / 3,
+        "short": float(len(text.split()) < 20),
+        "opens_with_name": float(any(re.match(rf"(?:{_TITLE}\s+)?{re.escape(f)}(?![\w-])", text) for f in forms)),
+        "named_in_quote": float(bool(forms) and _in_text(text, forms) and not _in_text(mask_quotes(text), forms)),
+    })
+    return features
+
+
+def _in_text(text: str, forms: list[str]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in forms)
+
+
+def _load_weights() -> dict[str, float]:
+    data = json.loads((Path(__file__).with_name("speaker_weights.json")).read_text(encoding="utf-8"))
+    return {"bias": data["bias"], **data["weights"]}
+
+
+_WEIGHTS = _load_weights()
+
+
+def speaker_score(features: dict[str, float]) -> float:
+    """The learned log-odds that the paragraph holds the speaker's statements as PolNeAR's annotators
+    mark them (logistic regression on the train split, `bench/speaker_ranker.py`; weights in
+    speaker_weights.json). Higher ranks first."""
+    return _WEIGHTS["bias"] + sum(_WEIGHTS.get(name, 0.0) * value for name, value in features.items())

@@ -157,3 +157,30 @@ def test_quote_continuation_paragraph():
     assert found == {1: ["Ines Varga"], 2: ["Ines Varga"]}
     continuation = [s for s in attribute(article).statements if s.position == 1]
     assert continuation[0].reference == "continuation"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Added Maria Olsen: “We expect the vote by June.”", "Maria Olsen"),  # the cue opens the sentence
+        ("Maria Olsen echoed the warning about rising fuel costs.", "Maria Olsen"),
+        ("52-year-old Tomas Brandt, a welder from Gdansk, said the plant had saved his town.", "Tomas Brandt"),
+        ("34-year-old Ines Varga echoed that view.", "Ines Varga"),
+    ],
+)
+def test_more_cue_shapes(text, speaker):
+    assert _speakers_by_number(_article(text)) == {1: [speaker]}
+
+
+def test_a_paragraph_introduced_by_a_colon_continues_its_speaker():
+    article = _article(
+        "Asked about the delay, Ines Varga told the council:",
+        "The contractor has not paid its workers since March, and we will not sign off on the next stage.",
+        "Continued Varga:",
+        "“Nobody in this building wants another winter without a bridge.”",
+        "The council adjourned without a vote.",
+    )
+    found = _speakers_by_number(article)
+    assert found == {1: ["Ines Varga"], 2: ["Ines Varga"], 3: ["Ines Varga"], 4: ["Ines Varga"]}
+    cues = {s.position: (s.cue, s.reference) for s in attribute(article).statements}
+    assert cues[1] == (":", "continuation") and cues[3] == ("quote", "continuation")

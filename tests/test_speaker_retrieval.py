@@ -7,8 +7,8 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import (match_score, mentions, parse_speaker_question, resolve_speakers, speaker_confidence,
-                         stance)
+from qa.speakers import (match_score, mentions, parse_speaker_question, resolve_speakers, speaker_features,
+                         speaker_score, stance)
 from qa.store import SpeakerRecord
 
 
@@ -94,19 +94,27 @@ def test_name_as_subject_or_only_mentioned():
     assert not stance("Christie's said the sign outside the diner.", forms)  # a possessive is not the subject
 
 
-def test_confidence_orders_attributed_then_voiced_then_mentioned():
+def test_learned_score_orders_attributed_then_voiced_then_mentioned():
     forms = ["Olsen"]
-    attributed = speaker_confidence("Olsen said the port would reopen.", forms, {"name"}, "voiced", False)
-    by_description = speaker_confidence("The envoy, Olsen, said so.", forms, {"descriptor"}, "subject", False)
-    voiced = speaker_confidence("Olsen attacked the plan on Monday.", forms, set(), "voiced", False)
-    subject = speaker_confidence("Olsen arrived in Oslo on Monday.", forms, set(), "subject", False)
-    mentioned = speaker_confidence("The plan was drafted for Olsen.", forms, set(), "mention", False)
-    pronoun_only = speaker_confidence("“It will reopen,” he said.", forms, {"pronoun"}, None, False)
+
+    def score(text, references, named, others_quoted=False):
+        return speaker_score(speaker_features(text, forms, references, named, others_quoted))
+
+    attributed = score("Olsen said the port would reopen.", {"name"}, "voiced")
+    by_description = score("The envoy, Olsen, said so.", {"descriptor"}, "subject")
+    voiced = score("Olsen attacked the plan on Monday.", set(), "voiced")
+    subject = score("Olsen arrived in Oslo on Monday.", set(), "subject")
+    mentioned = score("The plan was drafted for Olsen.", set(), "mention")
+    pronoun_only = score("“It will reopen,” he said.", {"pronoun"}, None)
     assert attributed > by_description > voiced > subject > mentioned > pronoun_only
-    # an uncredited quote raises a mention; someone else's quote lowers it
-    quoted = speaker_confidence("The plan, for Olsen, was “a disaster.”", forms, set(), "mention", False)
-    others = speaker_confidence("The plan, for Olsen, was “a disaster,” Dobbs said.", forms, set(), "mention", True)
-    assert quoted > mentioned > others
+    # an uncredited quote raises a mention; someone else's quote lowers it, and more so when the name
+    # is only inside it (someone talking about Olsen)
+    quoted = score("The plan, for Olsen, was “a disaster.”", set(), "mention")
+    others = score("The plan, for Olsen, was “a disaster,” Dobbs said.", set(), "mention", True)
+    about = score("“Olsen drafted a disaster,” Dobbs said.", set(), "mention", True)
+    assert quoted > mentioned > others > about
+    # "Olsen replied:" introduces words that are in the next paragraph
+    assert score("Asked about the port, Olsen replied:", {"name"}, "voiced") < attributed
 
 
 def test_a_named_person_who_is_not_quoted(sample_bot):

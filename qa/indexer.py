@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,6 +34,9 @@ class IndexReport:
 
 
 ProgressFn = Callable[[int, int], None]  # (files done, files total)
+# Paragraphs embedded per call: enough to sort by length (less padding) and keep both cores busy; small
+# enough that Ctrl-C waits only seconds for the batch in flight.
+FLUSH_PARAGRAPHS = 512
 
 
 def index_paths(
@@ -74,8 +78,7 @@ def index_paths(
                 origin = str(source.path.resolve())
                 loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
             if loaded is not None:
-                writer.remove_origin(origin)
-                batch.add(_unique_ids(store, loaded.articles, taken))
+                batch.add(_unique_ids(store, loaded.articles, taken), replacing=origin)
             if progress:
                 progress(done, total)
         batch.flush(final=True)
@@ -162,39 +165,68 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
 
 
 class _Batch:
-    """Collects articles, embeds them a few hundred paragraphs at a time, commits periodically."""
+    """Collects articles, embeds them a few hundred paragraphs at a time, commits periodically.
+
+    Embedding runs on a background thread (onnxruntime releases the GIL), one batch ahead: while
+    batch N is embedded, batch N-1 is attributed, dated and written, and the next files are read."""
 
     def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int):
         self.writer = writer
         self.embedder = embedder
         self.report = report
         self.commit_every = commit_every
-        self.pending: list[Article] = []
+        self.pending: list[tuple[str | None, list[Article]]] = []  # (origin they replace, its articles)
         self.pending_paragraphs = 0
         self.uncommitted = 0
+        self.embedding: tuple[list, Future] | None = None  # the batch on the background thread
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-index")
 
-    def add(self, articles: list[Article]) -> None:
-        for article in articles:
-            self.pending.append(clean_article(article))
-            self.pending_paragraphs += sum(p.searchable for p in article.paragraphs)
-        if self.pending_paragraphs >= min(256, self.commit_every):
+    def add(self, articles: list[Article], replacing: str | None = None) -> None:
+        """Queue a file's articles; what `replacing` (an origin) held before is removed only when they
+        are written, in the same commit, so a killed run never loses the old version."""
+        cleaned = [clean_article(article) for article in articles]
+        self.pending.append((replacing, cleaned))
+        self.pending_paragraphs += sum(p.searchable for a in cleaned for p in a.paragraphs)
+        if self.pending_paragraphs >= min(FLUSH_PARAGRAPHS, self.commit_every):
             self.flush()
 
     def flush(self, final: bool = False) -> None:
-        if self.pending:
-            texts = [p.text for a in self.pending for p in a.paragraphs if p.searchable]
-            vectors = self.embedder.encode_documents(texts)
-            start = 0
-            for article in self.pending:
+        """Start embedding the pending articles, and write the batch embedded before them; with
+        `final`, also wait for this one, write it and commit."""
+        try:
+            previous, self.embedding = self.embedding, None
+            if self.pending:
+                texts = [p.text for _, articles in self.pending for a in articles for p in a.paragraphs
+                         if p.searchable]
+                self.embedding = (self.pending, self._worker.submit(self.embedder.encode_documents, texts))
+                self.pending, self.pending_paragraphs = [], 0
+            if previous:
+                self._write(*previous)
+            if final:
+                if self.embedding:
+                    current, self.embedding = self.embedding, None
+                    self._write(*current)
+                self.writer.commit()
+                self.uncommitted = 0
+        finally:
+            if final:
+                self._worker.shutdown(wait=True, cancel_futures=True)
+
+    def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:
+        vectors = embedded.result()  # an embedding error surfaces here, in the indexing thread
+        start = 0
+        for replacing, articles in files:
+            if replacing is not None:
+                self.writer.remove_origin(replacing)
+            for article in articles:
                 count = sum(p.searchable for p in article.paragraphs)
                 dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
                 self.writer.add_article(article, vectors[start : start + count], attribution=attribute(article),
                                         dates=dates)
                 start += count
-            self.report.articles += len(self.pending)
-            self.report.paragraphs += len(texts)
-            self.uncommitted += len(texts)
-            self.pending, self.pending_paragraphs = [], 0
-        if final or self.uncommitted >= self.commit_every:
+            self.report.articles += len(articles)
+        self.report.paragraphs += start
+        self.uncommitted += start
+        if self.uncommitted >= self.commit_every:
             self.writer.commit()
             self.uncommitted = 0

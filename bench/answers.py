@@ -68,8 +68,10 @@ def main() -> int:
         if backend is None:
             print("no LLM backend available: run ./setup.sh or pass --llm/--base-url")
             return 1
-        bot.ask("What did Klingner say?")  # loads the model and warms the prompt cache
-        print(f"backend {backend.name} ({backend.model}); load + warm-up {time.perf_counter() - started:.1f} s\n")
+        if hasattr(backend, "wait_warm"):  # the local model: its shared prompt start restored or prefilled
+            backend.wait_warm()
+        how = f" ({backend.prefix_source} prompt start)" if getattr(backend, "prefix_source", None) else ""
+        print(f"backend {backend.name} ({backend.model}); load{how} {time.perf_counter() - started:.1f} s\n")
 
         rows = []
         for question, answerable in questions:

@@ -222,6 +222,11 @@ class LocalBackend:
 
         threading.Thread(target=run, daemon=True).start()
 
+    def wait_warm(self) -> None:
+        """Block until a warm() in progress has finished (for benchmarks that time answers alone)."""
+        with self._busy:
+            pass
+
     def _slot(self, action: str, filename: str) -> dict:
         """llama.cpp's slot save/restore, through the runtime's own loopback endpoint; {} on failure."""
         import json

@@ -101,7 +101,11 @@ def main() -> int:
     parser.add_argument("--compare", action="store_true", help="also measure the current weights")
     parser.add_argument("--write", action="store_true", help=f"save the weights to {WEIGHTS_FILE.name}")
     args = parser.parse_args()
-    from sklearn.linear_model import LogisticRegression
+    try:
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        print("this script fits the weights with scikit-learn: .venv/bin/pip install scikit-learn")
+        return 1
 
     articles_file = args.data / f"articles_{args.split}.jsonl"
     if not articles_file.exists():

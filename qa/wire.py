@@ -46,8 +46,9 @@ class Fingerprint:
 
 def normalise(text: str) -> list[str]:
     """Lowercased words without accents or punctuation: what survives an outlet's copy-editing."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # (most news text is ASCII: no accents to strip, and this loop is slow)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return _WORD_RE.findall(text.lower().replace("’", "'").replace("'", ""))
 
 

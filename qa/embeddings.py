@@ -412,7 +412,9 @@ def _quantize(folder: Path, meta: dict, expected: np.ndarray) -> float:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)  # the quantizer logs advice to the root logger
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice to the root logger; not for our users
     target = folder / INT8_FILE
     try:
         quantize_dynamic(folder / "model.onnx", target, weight_type=QuantType.QInt8, per_channel=True,
@@ -421,6 +423,8 @@ def _quantize(folder: Path, meta: dict, expected: np.ndarray) -> float:
         cosine = float((expected * got).sum(axis=1).min())
     except Exception:  # noqa: BLE001 - the int8 copy is only a speed-up; fp32 embeds documents without it
         cosine = 0.0
+    finally:
+        root.setLevel(level)
     if cosine < INT8_MIN_COSINE:
         target.unlink(missing_ok=True)
     return cosine

@@ -46,8 +46,8 @@ def candidate_rows(bot: QA, questions: list[dict]) -> tuple[list[str], np.ndarra
         terms = query_terms(q["question"])
         fused, _ = retriever.hybrid(q["question"], terms, store.term_document_frequency(terms),
                                  bot.embedder.encode_query(q["question"]), retriever.candidates, allowed)
-        _, features = retriever.speaker_candidates(match, fused, allowed)
-        numbers = {pid: p.paragraph for pid, p in store.passages(set(features)).items()}
+        _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+        numbers = {pid: p.paragraph for pid, p in passages.items()}
         gold = {pid + 1 for pid in q["gold_paragraph_ids"]}
         for pid, f in features.items():
             qids.append(q["qid"])

@@ -271,9 +271,9 @@ class Retriever:
         return out
 
     def speaker_candidates(self, match: SpeakerMatch, fused: list[tuple[int, float]], allowed: set[int] | None
-                           ) -> tuple[set[int], dict[int, dict[str, float]]]:
-        """The paragraphs attributed to the speaker (`own`), and the `speaker_features` of those and of
-        every paragraph naming them, in hybrid-rank order."""
+                           ) -> tuple[set[int], dict[int, dict[str, float]], dict[int, Passage]]:
+        """The paragraphs attributed to the speaker (`own`), the `speaker_features` of those and of
+        every paragraph naming them, in hybrid-rank order, and those passages."""
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
         if allowed is not None:
             own &= allowed
@@ -295,7 +295,7 @@ class Retriever:
                 p.text, forms, {s.reference for s in found if s.speaker in names}, named.get(pid),
                 any(s.speaker not in names for s in found), after_own=(p.article_id, p.paragraph - 1) in by_name,
                 first=p.paragraph == 1, hybrid_rank=fused_rank.get(pid))
-        return own, out
+        return own, out, texts
 
     def _speaker_search(self, question: str, k: int, match: SpeakerMatch, terms: list[str],
                         query_vector: np.ndarray, fused: list[tuple[int, float]], allowed: set[int] | None
@@ -305,10 +305,9 @@ class Retriever:
         when it has one), where the first of them ranks; then the usual hybrid results.
         Attributed passages score 1 + their hybrid score, named ones 0.5 + it. None when the speaker
         is neither quoted nor named anywhere in scope."""
-        own, scored = self.speaker_candidates(match, fused, allowed)
+        own, scored, texts = self.speaker_candidates(match, fused, allowed)
         if not scored:
             return None
-        texts = self.store.passages(set(scored))
         candidates = sorted(scored, key=lambda pid: -speaker_score(scored[pid]))  # stable: hybrid rank breaks ties
         chosen = {pid: texts[pid] for pid in candidates[:k] if pid in texts}
         attributed = sorted((p for pid, p in chosen.items() if pid in own),

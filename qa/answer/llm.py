@@ -25,7 +25,7 @@ from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
-from .local_model import assemble_default_model, find_local_model, model_dir, parts_installed
+from .local_model import assemble_default_model, find_local_model, model_dir, parts_installed, sha256_file
 
 TokenFn = Callable[[str], None]
 MAX_ANSWER_TOKENS = 240
@@ -233,7 +233,7 @@ class LocalBackend:
         import urllib.request
 
         address = getattr(self._server, "listening_address", "")
-        if not address.startswith("http://127.0.0.1:") or not (kv_cache_dir() / filename).parent.is_dir():
+        if not address.startswith("http://127.0.0.1:") or not kv_cache_dir().is_dir():
             return {}
         if action == "restore" and not (kv_cache_dir() / filename).is_file():
             return {}
@@ -327,16 +327,9 @@ def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
     return f"prefix-{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
 
 
-def _sha256_of(path: Path) -> str:
-    import hashlib
-
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def _checksum_ok(path: Path) -> bool:
     try:
-        return path.with_name(path.name + ".sha256").read_text().strip() == _sha256_of(path)
+        return path.with_name(path.name + ".sha256").read_text().strip() == sha256_file(path)
     except OSError:
         return False
 
@@ -344,7 +337,7 @@ def _checksum_ok(path: Path) -> bool:
 def _record_checksum(saved: Path, target: Path) -> None:
     """Move a freshly saved state file into place, with its checksum beside it (also moved into
     place whole, so a reader sees either no checksum or the right one)."""
-    digest = _sha256_of(saved)
+    digest = sha256_file(saved)
     os.replace(saved, target)
     note = target.with_name(f"{target.name}.sha256.{os.getpid()}.tmp")
     note.write_text(digest + "\n")

@@ -35,7 +35,7 @@ def default_model_path() -> Path:
     return model_dir() / DEFAULT_GGUF
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -104,7 +104,7 @@ def download_default_model() -> Path:  # pragma: no cover - needs a network, whi
         fetched = Path(hf_hub_download(HUB_REPO, DEFAULT_GGUF, local_dir=model_dir()))
     except Exception as exc:  # network and hub errors of every kind
         raise QAError(f"could not download {DEFAULT_GGUF} from {HUB_REPO}: {exc}") from exc
-    if _sha256(fetched) != DEFAULT_SHA256:
+    if sha256_file(fetched) != DEFAULT_SHA256:
         fetched.unlink(missing_ok=True)
         raise QAError("the downloaded model has the wrong checksum; try again")
     return fetched

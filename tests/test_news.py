@@ -272,12 +272,21 @@ def test_llm_prompt_and_verification_carry_outlet_and_dates(sample_bot):
     passage = sample_bot.search("presidential office told reporters", k=1).passages[0]
     prompt = build_messages("When?", [passage])[1]["content"]
     header = prompt.split("\n")[1]
-    assert header.startswith('<passage n="1" from="Reuters, 2024-11-07, ¶19')
+    assert header.startswith('<passage n="1" from="Reuters, 2024-11-07, quoting')
     assert header.endswith('; Tuesday = 2024-11-05">') and "on Tuesday =" not in header
     text, _, checks = verify_answer("Reuters reported on 2024-11-07 that a presidential official told reporters "
                                     "on Tuesday (2024-11-05) it is unclear what course Trump will chart [1].",
                                     [passage], sample_bot.embedder)
     assert checks[0].action == "kept" and text
+
+
+def test_llm_prompt_header_leaves_out_dates_that_restate_themselves(sample_bot):
+    from qa.answer.llm import build_messages
+
+    passage = sample_bot.search("unprecedented meetings in Singapore, Hanoi", k=1).passages[0]
+    assert {d.label for d in passage.dates} >= {"2018", "2019"}  # resolved, and shown in JSON
+    header = build_messages("Where?", [passage])[1]["content"].split("\n")[1]
+    assert header == '<passage n="1" from="Reuters, 2024-11-07">', header
 
 
 # --- format version -------------------------------------------------------------------------------------------

@@ -92,17 +92,19 @@ def build_messages(question: str, passages: list[Passage]) -> list[dict]:
 
 
 def _origin(passage: Passage) -> str:
-    """Where a passage comes from, in few tokens (prefill time is the wait): "Reuters, 2024-11-07, ¶22,
-    quoting Bruce Klingner; also published by AP 2024-11-08; on Tuesday = 2024-11-05"."""
-    parts = [passage.source or "unknown outlet", passage.date or "undated", f"¶{passage.paragraph}"]
+    """Where a passage comes from, in few tokens (prefill time is the wait): "Reuters, 2024-11-07,
+    quoting Bruce Klingner; also published by AP 2024-11-08; Tuesday = 2024-11-05". No paragraph
+    number (the model cites by [n]) and no date that only restates itself ("2018 = 2018")."""
+    parts = [passage.source or "unknown outlet", passage.date or "undated"]
     if passage.speakers:
         parts.append("quoting " + " and ".join(passage.speakers))
     origin = ", ".join(parts)
     if passage.also_in:
         origin += "; also published by " + ", ".join(f"{c.source or c.title} {c.date or 'undated'}"
                                                      for c in passage.also_in)
-    if passage.dates:
-        origin += "; " + ", ".join(f"{d.phrase} = {d.label}" for d in passage.dates)
+    dates = [f"{d.phrase} = {d.label}" for d in passage.dates if d.phrase != d.label]
+    if dates:
+        origin += "; " + ", ".join(dates)
     return origin
 
 

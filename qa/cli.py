@@ -419,10 +419,13 @@ def model_group(ctx: click.Context) -> None:
         return
     from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
 
+    from .answer.llm import runtime_info
+
     path = default_model_path()
     console.print(f"Local LLM: {DEFAULT_GGUF}")
     if path.is_file():
         console.print(f"  installed at {path} ({path.stat().st_size / 2**20:.0f} MB)")
+        console.print(f"  runtime: {runtime_info()}")
     elif parts_installed():
         console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
     else:
@@ -452,3 +455,20 @@ def model_setup(from_hub: bool) -> None:
     with err_console.status("Exporting the embedding model to ONNX and checking it against torch..."):
         embedder = Embedder()
     console.print(f"Embedding model ready: {embedder.name} ({embedder.backend})")
+
+
+@model_group.command("check")
+@click.option("--llm-model", default=None, metavar="PATH.gguf", help="Check this GGUF instead of the built-in one.")
+def model_check(llm_model: str | None) -> None:
+    """Load the local LLM and let it write a few words: checks the runtime works on this CPU."""
+    from .answer.llm import check_local_model, runtime_info
+    from .answer.local_model import assemble_default_model, find_local_model, parts_installed
+
+    path = find_local_model(llm_model)
+    if path is None and parts_installed():
+        path = assemble_default_model()
+    if path is None:
+        raise QAError("no local LLM is installed; run `qa model setup` (or ./setup.sh), or pass --llm-model PATH.gguf")
+    with err_console.status(f"Loading {path.name} and asking it for a word..."):
+        reply, seconds = check_local_model(path)
+    console.print(f"Local LLM works: {path.name} answered {_plain(reply)!r} in {seconds:.1f} s ({runtime_info()})")

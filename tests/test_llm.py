@@ -71,6 +71,19 @@ def test_local_model_answers_with_verified_citations(local_bot):
         assert f"[{c.n}]" in answer.text
 
 
+def test_qa_model_check_runs_the_local_model_and_names_its_runtime(local_bot, cli, tmp_path):
+    from qa.answer.llm import runtime_info
+
+    out = cli("model", "check")
+    assert out.exit_code == 0, out.output
+    assert "Local LLM works: qwen2.5-coder-1.5b-instruct-q4_k_m.gguf answered '" in out.output
+    assert out.output.split("answered '")[1][0] != "'"  # it wrote something
+    assert runtime_info() in out.output and runtime_info().startswith("xllamacpp ")
+    assert f"runtime: {runtime_info()}" in cli("model").output
+    out = cli("model", "check", "--llm-model", tmp_path / "missing.gguf")
+    assert out.exit_code == 1 and "missing.gguf does not exist" in out.output and "Traceback" not in out.output
+
+
 def test_openai_protocol_against_llama_server_on_loopback(local_bot, sample_index):
     """The in-process llama.cpp server also listens on 127.0.0.1: the HTTP backend talks to it for real."""
     from qa.answer.llm import OpenAIBackend

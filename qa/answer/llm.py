@@ -307,6 +307,31 @@ class LocalBackend:
         return "".join(pieces)
 
 
+def runtime_info() -> str:
+    """Which llama.cpp runs the local model, and for which CPU: the prebuilt wheel targets AVX2;
+    ./setup.sh builds one for a CPU with AVX-512 VNNI, which prefills about twice as fast."""
+    try:
+        import xllamacpp
+    except ImportError:
+        return "xllamacpp is not installed (run ./setup.sh)"
+    features = xllamacpp.get_system_info()
+    version = getattr(xllamacpp, "__version__", "?")
+    if "AVX512_VNNI = 1" in features:
+        return f"xllamacpp {version}, built for this CPU (AVX-512 VNNI)"
+    return f"xllamacpp {version}, prebuilt for AVX2"
+
+
+def check_local_model(path: Path) -> tuple[str, float]:
+    """Load the local model and let it write a few tokens: proves the runtime works on this CPU
+    (a build for the wrong CPU stops the process with an illegal instruction instead)."""
+    started = time.perf_counter()
+    backend = LocalBackend(path)
+    reply = backend.complete([{"role": "user", "content": "Reply with the word OK."}], max_tokens=4)
+    if not reply.strip():
+        raise LLMError("the local model loaded but wrote nothing")
+    return reply.strip(), time.perf_counter() - started
+
+
 def kv_cache_dir() -> Path:
     """Saved KV caches of the shared prompt start, beside the model files."""
     return model_dir() / "kv"
@@ -323,8 +348,9 @@ def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
     except ImportError:
         runtime = ""
     stat = model_path.stat() if model_path.exists() else None
+    # A build for another CPU computes slightly different values: its own file (runtime_info).
     key = "|".join(map(str, (model_path.resolve(), stat and stat.st_size, stat and stat.st_mtime_ns, n_ctx,
-                             runtime, warm_messages())))
+                             runtime, runtime_info(), warm_messages())))
     stem = re.sub(r"[^A-Za-z0-9_.]", "_", model_path.stem)[:60]
     return f"prefix-{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
 

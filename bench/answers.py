@@ -48,16 +48,18 @@ def main() -> int:
     parser.add_argument("--llm", default="local")
     parser.add_argument("--base-url")
     parser.add_argument("--llm-model")
+    parser.add_argument("--sample-only", action="store_true", help="only the sample article's questions")
     args = parser.parse_args()
 
     from qa.api import QA
 
     paths = [SAMPLE]
-    if BBC.is_dir():
+    bbc = BBC.is_dir() and not args.sample_only
+    if bbc:
         paths += [BBC / "business" / "001.txt", BBC / "tech" / "001.txt", BBC / "politics" / "001.txt"]
-    else:
+    elif not args.sample_only:
         print(f"note: {BBC} not found; measuring on the sample article only")
-    questions = [(q, True) for q in ANSWERABLE if BBC.is_dir() or q in ANSWERABLE[:5]]
+    questions = [(q, True) for q in ANSWERABLE if bbc or q in ANSWERABLE[:5]]
     questions += [(q, False) for q in UNANSWERABLE]
 
     with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True, llm=args.llm,
@@ -80,6 +82,8 @@ def main() -> int:
             answer = bot.ask(question, on_token=lambda _p: first or first.append(time.perf_counter() - t0))
             total = time.perf_counter() - t0
             checks = answer.extra.get("verification", [])
+            timings = getattr(backend, "last_timings", {}) if not answer.abstained else {}
+            backend.last_timings = {}
             rows.append({
                 "question": question, "answerable": answerable, "abstained": answer.abstained,
                 "backend": answer.backend, "ttft": first[0] if first else None, "total": total,
@@ -87,11 +91,15 @@ def main() -> int:
                 "quotes": sum(c["quotes_verbatim"] is not None for c in checks),
                 "verbatim": sum(c["quotes_verbatim"] is True for c in checks),
                 "citations": len(answer.citations),
+                "prefilled": timings.get("prompt_n"), "prefill_ms": timings.get("prompt_ms"),
+                "written": timings.get("predicted_n"),
             })
             r = rows[-1]
             status = "abstained" if r["abstained"] else f"{r['verified']}/{r['sentences']} verified"
             ttft = f"{r['ttft']:.1f}s" if r["ttft"] is not None else "-"
-            print(f"{question[:60]:60} {status:16} ttft {ttft:>6}  total {total:5.1f}s  [{answer.backend}]")
+            tokens = (f"  prefill {r['prefilled']} tok {r['prefilled'] / r['prefill_ms'] * 1000:.0f}/s, wrote "
+                      f"{r['written']}" if r["prefilled"] and r["prefill_ms"] else "")
+            print(f"{question[:60]:60} {status:16} ttft {ttft:>6}  total {total:5.1f}s  [{answer.backend}]{tokens}")
             if not answer.abstained:
                 print(f"    {answer.text[:300]}")
 
@@ -112,6 +120,12 @@ def main() -> int:
         totals = [r["total"] for r in llm_rows]
         print(f"| time to first token, median / max | {statistics.median(ttfts):.1f} s / {max(ttfts):.1f} s |")
         print(f"| total per LLM answer, median / max | {statistics.median(totals):.1f} s / {max(totals):.1f} s |")
+    prefill = [r for r in llm_rows if r["prefilled"] and r["prefill_ms"]]
+    if prefill:
+        print(f"| tokens prefilled per answer, median (beyond the shared prompt start) | "
+              f"{statistics.median(r['prefilled'] for r in prefill):.0f} |")
+        print(f"| prefill speed, median | {statistics.median(r['prefilled'] / r['prefill_ms'] * 1000 for r in prefill):.0f} tokens/s |")
+        print(f"| tokens written per answer, median | {statistics.median(r['written'] or 0 for r in prefill):.0f} |")
     abstain_times = [r["total"] for r in unanswerable if r["abstained"]]
     if abstain_times:
         print(f"| abstention (no LLM call), median | {statistics.median(abstain_times) * 1000:.0f} ms |")

@@ -108,6 +108,14 @@ _NAME_TOKEN = r"(?:[A-Z][a-z]?\.|[A-Z][\w'’\-]*[\w])"
 _PARTICLE = r"(?:de|da|del|della|der|van|von|bin|al|le|la|du|di|dos|ter|y)"
 _NAME_RUN_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,4}}(?:,?\s+(?:Jr|Sr)\.?)?")
 _WORD_RE = re.compile(r"[\w'’.\-]+")
+# A source that put its words in a document: "Mitch McConnell (R-Ky.) issued a statement [saying]".
+_DOCUMENT_SOURCE_RE = re.compile(
+    rf"^(?:(?:[Bb]ut|[Aa]nd|[Ll]ater|[Tt]hen|[Mm]eanwhile|[Ee]arlier)\s+)?(?P<name>{_NAME_RUN_RE.pattern})"
+    r"(?:\s*\([^)]{1,40}\))?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|quickly\s+)?"
+    r"(?:issued|released|put out|sent|posted|published|signed)\s+(?:a|an|the|his|her|its|their)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:statement|letter|memo|report|tweet|message|email|e-mail|op-ed|video)s?"
+    r"(?:\s+(?:on|to|after|late|early|this|last|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"morning|afternoon|evening|night|week))*$")
 # What may follow a source named after its cue: the sentence's end, a comma, or a descriptor.
 _ENDS_SOURCE = re.compile(r"\s*(?:$|[,.;:!?”\")(]|(?:of|from|at|with|who|in|on)\b)")
 
@@ -252,6 +260,12 @@ def _source_before(before: str) -> _Source | None:
         lead = clause[: m.start()].strip()
         name = _clean_name(m.group(1))
         if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or re.fullmatch(r"\d+-year-old", lead)):
+            return _Source("name", name)
+    # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
+    m = _DOCUMENT_SOURCE_RE.match(clause)
+    if m:
+        name = _clean_name(m.group("name"))
+        if name and _words(name) and _words(name)[0] not in _NOT_NAMES:
             return _Source("name", name)
     return _descriptor_source(clause)
 

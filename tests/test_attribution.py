@@ -166,6 +166,9 @@ def test_quote_continuation_paragraph():
         ("Maria Olsen echoed the warning about rising fuel costs.", "Maria Olsen"),
         ("52-year-old Tomas Brandt, a welder from Gdansk, said the plant had saved his town.", "Tomas Brandt"),
         ("34-year-old Ines Varga echoed that view.", "Ines Varga"),
+        # the source put its words in a document: the name, not "... issued a statement" as a descriptor
+        ("Later, Maria Olsen (D-Ore.) issued a brief statement saying the plant would stay open.", "Maria Olsen"),
+        ("Maria Olsen released a statement on Monday saying the plant would stay open.", "Maria Olsen"),
     ],
 )
 def test_more_cue_shapes(text, speaker):

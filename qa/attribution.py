@@ -6,7 +6,7 @@ in the article, so every paragraph of a speaker's statements carries that speake
 Rules, not spaCy: no official spaCy English model installs from PyPI, and news attribution has a small
 set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X", "X called ...")
 that a matcher handles in well under a millisecond a paragraph. On PolNeAR dev (bench/speakers.py, rules
-tuned on train): precision 0.93, recall 0.48 of the human attributions; spaCy's small pipeline (an
+tuned on train): precision 0.93, recall 0.49 of the human attributions; spaCy's small pipeline (an
 unofficial re-upload, measured against earlier rules) gave 0.87 / 0.51 at ~100x the time and no better
 retrieval. Details in bench/README.md.
 """

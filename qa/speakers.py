@@ -190,7 +190,9 @@ def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
     """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
     names and surnames."""
     forms: list[str] = []
-    words = [w for w in phrase.split() if w.lower().strip(".") not in _GENERIC]
+    words = phrase.split()
+    while words and words[0].lower().strip(".") in _GENERIC:  # "President Obama" -> "Obama"
+        words = words[1:]  # (only leading ones: "CBS This Morning" stays whole, not "CBS Morning")
     if words and all(w[:1].isupper() or not w[:1].isalpha() for w in words):
         forms.append(" ".join(words))
     for s in speakers:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import (CUE_WORDS, cue_after, match_score, mentions, parse_speaker_question, resolve_speakers,
-                         speaker_features, speaker_score, stance)
+from qa.speakers import (CUE_WORDS, cue_after, match_score, mentions, name_forms, parse_speaker_question,
+                         resolve_speakers, speaker_features, speaker_score, stance)
 from qa.store import SpeakerRecord
 
 
@@ -92,6 +92,15 @@ def test_name_as_subject_or_only_mentioned():
     assert stance("Christie spokeswoman Ana Ruiz said the governor would not resign.", forms)
     assert stance("Christie's lawyers filed the appeal.", forms)
     assert not stance("Christie's said the sign outside the diner.", forms)  # a possessive is not the subject
+
+
+def test_name_forms_drop_only_leading_titles():
+    assert name_forms("President Ana Ruiz", ()) == ["Ana Ruiz"]
+    assert name_forms("the DNC", ()) == ["DNC"]
+    # a title inside the name stays: text reads "Vice President Ana Ruiz", never "Vice Ana Ruiz"
+    assert name_forms("Vice President Ana Ruiz", ()) == ["Vice President Ana Ruiz"]
+    assert name_forms("CBS This Morning", ()) == ["CBS This Morning"]
+    assert name_forms("the former minister", ()) == []  # a descriptor, not a name
 
 
 def test_a_cue_word_just_after_the_name():

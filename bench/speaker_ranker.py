@@ -10,6 +10,7 @@ weights, on the same index.
 
     .venv/bin/python bench/speaker_ranker.py --embed-cache /tmp/polnear-train.npz          # fit, compare
     .venv/bin/python bench/speaker_ranker.py --embed-cache /tmp/polnear-train.npz --write  # and save
+    .venv/bin/python bench/speaker_ranker.py --embed-cache /tmp/polnear-train.npz --folds 5  # held-out check
 
 Fit on train only; dev is for bench/speakers.py's report. Not a test.
 """
@@ -34,8 +35,10 @@ from qa.retriever import query_terms  # noqa: E402
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "qa" / "speaker_weights.json"
 
 
-def candidate_rows(bot: QA, questions: list[dict]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(question id, features, gold?) for every speaker candidate of every question."""
+def candidate_rows(bot: QA, questions: list[dict], numbers_out: list[int] | None = None
+                   ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(question id, features, gold?) for every speaker candidate of every question (and each candidate's
+    paragraph number appended to `numbers_out`)."""
     store, retriever = bot.store, bot.retriever
     qids, rows, labels = [], [], []
     for q in questions:
@@ -53,7 +56,55 @@ def candidate_rows(bot: QA, questions: list[dict]) -> tuple[list[str], np.ndarra
             qids.append(q["qid"])
             rows.append([f[name] for name in speakers.FEATURES])
             labels.append(numbers.get(pid) in gold)
+            if numbers_out is not None:
+                numbers_out.append(numbers.get(pid))
     return qids, np.array(rows), np.array(labels)
+
+
+def fit_pairwise(qids: list[str], x: np.ndarray, y: np.ndarray, C: float) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
+    diffs, weights = pairs(qids, x, y)
+    model = LogisticRegression(C=C, fit_intercept=False, max_iter=2000).fit(
+        np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))],
+        sample_weight=np.r_[weights, weights])
+    return model.coef_[0]
+
+
+def offline_scores(qids: list[str], x: np.ndarray, numbers: list[int], gold: dict[str, set[int]],
+                   w: np.ndarray, only: set[str]) -> tuple[float, float]:
+    """R@1 and full recall of the candidates alone ranked by `w` (no article-order block, no hybrid
+    fill), over the questions in `only`; a question without candidates counts as missed."""
+    ranked: dict[str, list[tuple[float, int]]] = {}
+    for i, qid in enumerate(qids):
+        if qid in only:
+            ranked.setdefault(qid, []).append((-float(x[i] @ w), numbers[i]))
+    r1 = full = 0
+    for qid, items in ranked.items():
+        found: list[int] = []
+        for _, number in sorted(items, key=lambda t: t[0]):  # stable: hybrid rank breaks ties
+            if number not in found:
+                found.append(number)
+        found = found[: len(gold[qid]) + 2]
+        r1 += found[0] in gold[qid]
+        full += gold[qid] <= set(found)
+    return r1 / len(only), full / len(only)
+
+
+def cross_validate(qids: list[str], x: np.ndarray, y: np.ndarray, numbers: list[int], gold: dict[str, set[int]],
+                   folds: int, C: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(in-sample, held-out) offline R@1 / full recall, folds by question."""
+    order = np.random.default_rng(0).permutation(sorted(gold))
+    held_r1 = held_full = 0.0
+    for f in range(folds):
+        test = set(order[f::folds].tolist())
+        train = np.array([q not in test for q in qids])
+        w = fit_pairwise([q for q, t in zip(qids, train) if t], x[train], y[train], C)
+        r1, full = offline_scores(qids, x, numbers, gold, w, test)
+        held_r1 += r1 * len(test)
+        held_full += full * len(test)
+    in_sample = offline_scores(qids, x, numbers, gold, fit_pairwise(qids, x, y, C), set(gold))
+    return in_sample, (held_r1 / len(gold), held_full / len(gold))
 
 
 def pairs(qids: list[str], x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +151,7 @@ def main() -> int:
     parser.add_argument("--dump", type=Path, default=None, help="save the candidates' features and labels (.npz)")
     parser.add_argument("--compare", action="store_true", help="also measure the current weights")
     parser.add_argument("--write", action="store_true", help=f"save the weights to {WEIGHTS_FILE.name}")
+    parser.add_argument("--folds", type=int, default=0, help="also report N-fold cross-validation (offline)")
     args = parser.parse_args()
     try:
         from sklearn.linear_model import LogisticRegression
@@ -119,7 +171,13 @@ def main() -> int:
         if args.embed_cache:
             bot._embedder = CachedEmbedder(args.embed_cache)
         bot.add_articles(articles)
-        qids, x, y = candidate_rows(bot, questions)
+        numbers: list[int] = []
+        qids, x, y = candidate_rows(bot, questions, numbers)
+        if args.folds:
+            gold = {q["qid"]: {pid + 1 for pid in q["gold_paragraph_ids"]} for q in questions}
+            (in_r1, in_full), (out_r1, out_full) = cross_validate(qids, x, y, numbers, gold, args.folds, args.C)
+            print(f"{args.folds}-fold cross-validation (the candidates alone, offline): R@1 / full recall "
+                  f"in sample {in_r1:.3f} / {in_full:.3f}, held out {out_r1:.3f} / {out_full:.3f}")
         if args.dump:
             np.savez(args.dump, qids=np.array(qids), x=x, y=y, features=np.array(speakers.FEATURES))
         reached = {qid: n for qid, n in zip(*np.unique(np.array(qids)[y], return_counts=True))}

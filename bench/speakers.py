@@ -72,29 +72,37 @@ def load_articles(path: Path) -> list[Article]:
 
 
 class CachedEmbedder:
-    """The library's embedder with its vectors memoised by text (saved to `path` by `save`)."""
+    """The library's embedder with its vectors memoised by text (saved to `path` by `save`); documents
+    (the int8 encoder when there is one) and queries are kept apart, as the library encodes them."""
 
     def __init__(self, path: Path):
         self.inner = Embedder()
         self.name, self.dimension, self.backend = self.inner.name, self.inner.dimension, self.inner.backend
         self.path = path
-        self.cache: dict[str, np.ndarray] = {}
+        self.cache: dict[str, np.ndarray] = {}  # "d:" or "q:" + text
         self.added = 0
         if path.exists():
             data = np.load(path, allow_pickle=False)
             if str(data["model"]) == self.name:
                 self.cache = dict(zip(data["texts"].tolist(), data["vectors"]))
 
-    def encode(self, texts, progress=None) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+    def _cached(self, kind: str, texts, encode, progress=None) -> np.ndarray:
+        keys = [kind + t for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self.cache))
         if missing:
-            self.cache.update(zip(missing, self.inner.encode(missing)))
+            self.cache.update(zip(missing, encode([k[len(kind):] for k in missing])))
             self.added += len(missing)
         if progress:
             progress(len(texts))
-        if not texts:
+        if not keys:
             return np.zeros((0, self.dimension), dtype="float32")
-        return np.stack([self.cache[t] for t in texts]).astype("float32")
+        return np.stack([self.cache[k] for k in keys]).astype("float32")
+
+    def encode(self, texts, progress=None) -> np.ndarray:
+        return self._cached("q:", texts, self.inner.encode, progress)
+
+    def encode_documents(self, texts, progress=None) -> np.ndarray:
+        return self._cached("d:", texts, self.inner.encode_documents, progress)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

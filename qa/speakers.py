@@ -190,7 +190,9 @@ def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
     """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
     names and surnames."""
     forms: list[str] = []
-    words = [w for w in phrase.split() if w.lower().strip(".") not in _GENERIC]
+    words = phrase.split()
+    while words and words[0].lower().strip(".") in _GENERIC:  # "President Obama" -> "Obama"
+        words = words[1:]  # (only leading ones: "CBS This Morning" stays whole, not "CBS Morning")
     if words and all(w[:1].isupper() or not w[:1].isalpha() for w in words):
         forms.append(" ".join(words))
     for s in speakers:
@@ -262,7 +264,34 @@ def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
 REACH = ("by_name", "by_descriptor", "voiced", "subject", "mention", "continuation_only", "descriptor_only",
          "pronoun_only")
 FEATURES = (*REACH, "leads", "quote", "others_quoted", "uncredited_quote", "after_own", "first", "intro", "hybrid",
-            "names", "short", "opens_with_name", "named_in_quote")
+            "names", "short", "opens_with_name", "named_in_quote", "cue_after")
+
+
+def _load_cue_words() -> frozenset[str]:
+    lines = (Path(__file__).with_name("cue_words.txt")).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+# Heads of the cues PolNeAR's annotators marked on train ("said", "mocked", "declined", "don't"; derived by
+# bench/cue_lexicon.py): broader than the verbs of saying, as the gold "who said what" is.
+CUE_WORDS = _load_cue_words()
+_CUE_TOKEN_RE = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
+_CLAUSE_END_RE = re.compile(r"[“”\"]|[.!?;](?:\s|$)")
+
+
+def cue_after(text: str, forms: list[str], window: int = 4) -> bool:
+    """Whether a cue word (`CUE_WORDS`) is among the `window` words after a name outside quotes, before
+    a quote mark or the sentence's end ("Trump has long argued", "Cruz's campaign declined"): the name
+    then likely takes a stance, not just appears."""
+    masked = mask_quotes(text)
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", masked):
+            after = m.end() + (2 if masked[m.end() : m.end() + 2] in ("'s", "’s") else 0)  # "Cruz's campaign"
+            clause = _CLAUSE_END_RE.split(masked[after:], maxsplit=1)[0]  # not the cue of "“...,” Dobbs said"
+            following = _CUE_TOKEN_RE.findall(clause)[:window]
+            if any(w.lower().replace("’", "'") in CUE_WORDS for w in following):
+                return True
+    return False
 
 
 def _reach(references: set[str], named: str | None) -> str:
@@ -286,7 +315,8 @@ def speaker_features(text: str, forms: list[str], references: set[str], named: s
     someone else quoted, a quote nobody is credited with; the name only inside a quote (someone talks
     about the speaker); following a paragraph attributed to the speaker by name; the first paragraph (a
     headline or lead); ending with a colon ("Cruz continued:": the words are in the next paragraph);
-    how often the name occurs (up to 3); fewer than 20 words; the hybrid rank as 1 / (1 + rank)."""
+    how often the name occurs (up to 3); fewer than 20 words; the hybrid rank as 1 / (1 + rank); a cue
+    word just after the name (`cue_after`)."""
     leads = any(re.search(rf"(?:^|[.!?]\s+|[“\"]\s*)(?:{_TITLE}\s+)?{re.escape(form)}(?![\w-])", text)
                 for form in forms)
     quote = bool(re.search(r"[“\"]", text))
@@ -305,6 +335,7 @@ def speaker_features(text: str, forms: list[str], references: set[str], named: s
         "short": float(len(text.split()) < 20),
         "opens_with_name": float(any(re.match(rf"(?:{_TITLE}\s+)?{re.escape(f)}(?![\w-])", text) for f in forms)),
         "named_in_quote": float(bool(forms) and _in_text(text, forms) and not _in_text(mask_quotes(text), forms)),
+        "cue_after": float(cue_after(text, forms)),
     })
     return features
 

@@ -166,10 +166,31 @@ def test_quote_continuation_paragraph():
         ("Maria Olsen echoed the warning about rising fuel costs.", "Maria Olsen"),
         ("52-year-old Tomas Brandt, a welder from Gdansk, said the plant had saved his town.", "Tomas Brandt"),
         ("34-year-old Ines Varga echoed that view.", "Ines Varga"),
+        # the source put its words in a document: the name, not "... issued a statement" as a descriptor
+        ("Later, Maria Olsen (D-Ore.) issued a brief statement saying the plant would stay open.", "Maria Olsen"),
+        ("Maria Olsen released a statement on Monday saying the plant would stay open.", "Maria Olsen"),
     ],
 )
 def test_more_cue_shapes(text, speaker):
     assert _speakers_by_number(_article(text)) == {1: [speaker]}
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [  # cue heads learned from PolNeAR train's annotations (bench/cue_lexicon.py --attribution)
+        ("Maria Olsen declined to comment on the audit.", "Maria Olsen"),
+        ("Maria Olsen decried the new fishing quotas.", "Maria Olsen"),
+        ("Maria Olsen pointed to the falling cost of wind power.", "Maria Olsen"),
+        ("Maria Olsen reiterated her opposition to the bridge toll.", "Maria Olsen"),
+    ],
+)
+def test_learned_cue_shapes(text, speaker):
+    assert _speakers_by_number(_article(text)) == {1: [speaker]}
+
+
+def test_declined_attributes_only_when_declining_to_do_something():
+    assert _speakers_by_number(_article("Turnout declined sharply in the northern districts.")) == {}
+    assert _speakers_by_number(_article("Declined by the board, the plan went back to the council.")) == {}
 
 
 def test_a_paragraph_introduced_by_a_colon_continues_its_speaker():

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import (match_score, mentions, parse_speaker_question, resolve_speakers, speaker_features,
-                         speaker_score, stance)
+from qa.speakers import (CUE_WORDS, cue_after, match_score, mentions, name_forms, parse_speaker_question,
+                         resolve_speakers, speaker_features, speaker_score, stance)
 from qa.store import SpeakerRecord
 
 
@@ -92,6 +92,30 @@ def test_name_as_subject_or_only_mentioned():
     assert stance("Christie spokeswoman Ana Ruiz said the governor would not resign.", forms)
     assert stance("Christie's lawyers filed the appeal.", forms)
     assert not stance("Christie's said the sign outside the diner.", forms)  # a possessive is not the subject
+
+
+def test_name_forms_drop_only_leading_titles():
+    assert name_forms("President Ana Ruiz", ()) == ["Ana Ruiz"]
+    assert name_forms("the DNC", ()) == ["DNC"]
+    # a title inside the name stays: text reads "Vice President Ana Ruiz", never "Vice Ana Ruiz"
+    assert name_forms("Vice President Ana Ruiz", ()) == ["Vice President Ana Ruiz"]
+    assert name_forms("CBS This Morning", ()) == ["CBS This Morning"]
+    assert name_forms("the former minister", ()) == []  # a descriptor, not a name
+
+
+def test_a_cue_word_just_after_the_name():
+    assert {"said", "declined", "mocked"} <= CUE_WORDS and "the" not in CUE_WORDS and "ballot" not in CUE_WORDS
+    forms = ["Okafor"]
+    assert cue_after("Okafor has repeatedly mocked the tax plan.", forms)
+    assert cue_after("The Okafor campaign declined to comment on Friday.", ["Okafor"])
+    assert cue_after("Okafor's office declined to comment.", forms)  # a possessive is skipped
+    assert not cue_after("Okafor arrived in Lagos late on Monday, then said little.", forms)  # too far after
+    assert not cue_after("Reporters said the ballot favoured Okafor.", forms)  # before the name, not after
+    assert not cue_after("“Okafor said no such thing,” Dobbs insisted.", forms)  # the name only in a quote
+    both = speaker_features("Okafor later mocked the tax plan.", forms, set(), "subject", False)
+    neither = speaker_features("Okafor arrived in Lagos on Monday.", forms, set(), "subject", False)
+    assert both["cue_after"] == 1.0 and neither["cue_after"] == 0.0
+    assert speaker_score(both) > speaker_score(neither)
 
 
 def test_learned_score_orders_attributed_then_voiced_then_mentioned():

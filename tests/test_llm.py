@@ -41,6 +41,15 @@ def test_verification_rules(sample_bot, embedder):
     assert text.endswith("cancelled military exercises. [3]")
 
 
+def test_a_marker_between_a_comma_and_the_full_stop_leaves_no_stray_comma(sample_bot, embedder):
+    p22, p24 = passages_by_number(sample_bot, 22, 24)
+    text, _, checks = verify_answer("Kim could see an upside in reaching out to Trump, [1]. Klingner said "
+                                    "“Such an agreement could lay the foundation”, [2].", [p22, p24], embedder)
+    assert text == ("Kim could see an upside in reaching out to Trump. [1] Klingner said "
+                    "“Such an agreement could lay the foundation”. [2]"), text
+    assert [c.action for c in checks] == ["kept", "kept"] and checks[1].quotes_verbatim is True
+
+
 def test_verbatim_quotes_tolerate_only_quote_style_and_spacing(sample_bot, embedder):
     [p24] = passages_by_number(sample_bot, 24)
     ok, _, checks = verify_answer('Klingner said "Such an agreement  could lay the foundation" [1].', [p24], embedder)

@@ -194,6 +194,12 @@ def _quote_open(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
+def _without_markers(sentence: str) -> str:
+    """A draft sentence without its markers, tidied where they stood: "Trump, [1]." -> "Trump."."""
+    text = MARKER_RE.sub("", sentence).replace(" .", ".").strip()
+    return re.sub(r"\s*[,;:]+(?=[.!?][\"'”’)]*$)", "", text)
+
+
 def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
@@ -204,7 +210,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
     sentences = [s for s in _whole_quotes(split_sentences(draft)) if MARKER_RE.sub("", s).strip()]
     if not sentences:
         return "", [], []
-    bare = [MARKER_RE.sub("", s).replace(" .", ".").strip() for s in sentences]
+    bare = [_without_markers(s) for s in sentences]
     sentence_vectors = embedder.encode(bare)
     passage_vectors = embedder.encode([p.text for p in passages]) if passages else None
     numbers: dict[int, int] = {}

@@ -50,6 +50,16 @@ def test_a_marker_between_a_comma_and_the_full_stop_leaves_no_stray_comma(sample
     assert [c.action for c in checks] == ["kept", "kept"] and checks[1].quotes_verbatim is True
 
 
+def test_a_marker_after_the_full_stop_cites_the_sentence_before_it(sample_bot, embedder):
+    p22, p23 = passages_by_number(sample_bot, 22, 23)
+    draft = ("Kim could see an upside in reaching out to Trump. [1] In August, the regime declared it wouldn’t "
+             "engage in dialogue with the U.S. unless Washington cancelled military exercises, he said. [2]")
+    text, citations, checks = verify_answer(draft, [p22, p23], embedder)
+    assert [(c.action, c.citations) for c in checks] == [("kept", [1]), ("kept", [2])]
+    assert [c.passage.paragraph for c in citations] == [22, 23]
+    assert text.startswith("Kim could see an upside in reaching out to Trump. [1] In August") and text.endswith("[2]")
+
+
 def test_verbatim_quotes_tolerate_only_quote_style_and_spacing(sample_bot, embedder):
     [p24] = passages_by_number(sample_bot, 24)
     ok, _, checks = verify_answer('Klingner said "Such an agreement  could lay the foundation" [1].', [p24], embedder)

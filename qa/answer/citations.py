@@ -194,6 +194,23 @@ def _quote_open(text: str) -> bool:
     return text.count("“") > text.count("”") or text.count('"') % 2 == 1
 
 
+_LEADING_MARKERS_RE = re.compile(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+")
+
+
+def _markers_with_their_sentence(sentences: list[str]) -> list[str]:
+    """Models often write "... Pardo said. [2] Trump may ...": a marker after the full stop cites the
+    sentence before it, not the one the split leaves it in front of."""
+    out: list[str] = []
+    for sentence in sentences:
+        leading = _LEADING_MARKERS_RE.match(sentence)
+        if leading and out:
+            out[-1] = f"{out[-1]} {leading.group(0).strip()}"
+            sentence = sentence[leading.end():].strip()
+        if sentence:
+            out.append(sentence)
+    return out
+
+
 def _without_markers(sentence: str) -> str:
     """A draft sentence without its markers, tidied where they stood: "Trump, [1]." -> "Trump."."""
     text = MARKER_RE.sub("", sentence).replace(" .", ".").strip()
@@ -207,7 +224,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
     from ..documents import split_sentences
 
     draft = _PLACEHOLDER_RE.sub("", re.sub(r"\s+", " ", draft)).strip()
-    sentences = [s for s in _whole_quotes(split_sentences(draft)) if MARKER_RE.sub("", s).strip()]
+    sentences = [s for s in _markers_with_their_sentence(_whole_quotes(split_sentences(draft)))
+                 if MARKER_RE.sub("", s).strip()]
     if not sentences:
         return "", [], []
     bare = [_without_markers(s) for s in sentences]

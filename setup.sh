@@ -28,7 +28,7 @@ pip() {
 native_llm_runtime() {
   local py=.venv/bin/python version
   [ "${QA_NATIVE_LLM:-1}" != 0 ] && grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null || return 0
-  "$py" -c 'import sys, xllamacpp; sys.exit("AVX512_VNNI = 1" not in xllamacpp.get_system_info())' 2>/dev/null \
+  "$py" -c 'import sys; from qa.answer.llm import native_runtime; sys.exit(not native_runtime())' 2>/dev/null \
     && return 0
   version=$("$py" -c 'import importlib.metadata as m; print(m.version("xllamacpp"))')
   echo "Building llama.cpp (xllamacpp $version) for this CPU's AVX-512 (about 20 minutes the first time on a machine; QA_NATIVE_LLM=0 skips)"

@@ -25,11 +25,13 @@ SPECULATION = [None, (3, 16), (4, 16), (4, 24), (6, 16)]
 def server(path: str, threads: int, repack: str, speculation: tuple[int, int] | None):
     import xllamacpp as xlc
 
+    from qa.answer.llm import native_runtime
+
     params = xlc.CommonParams()
     params.model.path = path
     params.n_ctx, params.n_parallel, params.verbosity = 4096, 1, -1
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = threads
-    params.no_extra_bufts = {"on": False, "off": True}.get(repack, "AVX512_VNNI = 1" in xlc.get_system_info())
+    params.no_extra_bufts = {"on": False, "off": True}.get(repack, native_runtime())
     if speculation:
         params.speculative.types = [xlc.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
         params.speculative.ngram_simple.size_n, params.speculative.ngram_simple.size_m = speculation

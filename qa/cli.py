@@ -417,9 +417,8 @@ def model_group(ctx: click.Context) -> None:
     """Show the local LLM and the embedding model, and set them up."""
     if ctx.invoked_subcommand is not None:
         return
-    from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
-
     from .answer.llm import runtime_info
+    from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
 
     path = default_model_path()
     console.print(f"Local LLM: {DEFAULT_GGUF}")

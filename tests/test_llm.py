@@ -103,6 +103,21 @@ def test_qa_model_check_runs_the_local_model_and_names_its_runtime(local_bot, cl
     assert out.exit_code == 1 and "missing.gguf does not exist" in out.output and "Traceback" not in out.output
 
 
+def test_local_model_threads_come_from_the_settings(sample_index, monkeypatch):
+    from qa.embeddings import cores
+    from qa.errors import QAError
+
+    with QA(sample_index, llm="local") as bot:
+        assert bot.backend.threads == min(cores(), 8)
+    monkeypatch.setenv("QA_LLM_THREADS", "1")
+    with QA(sample_index, llm="local") as bot:
+        assert bot.backend.threads == 1
+        assert bot.backend.complete([{"role": "user", "content": "Reply with the word OK."}], max_tokens=2).strip()
+    monkeypatch.setenv("QA_LLM_THREADS", "0")
+    with pytest.raises(QAError, match="llm_threads must be more than 0"):
+        QA(sample_index, llm="local")
+
+
 def test_openai_protocol_against_llama_server_on_loopback(local_bot, sample_index):
     """The in-process llama.cpp server also listens on 127.0.0.1: the HTTP backend talks to it for real."""
     from qa.answer.llm import OpenAIBackend

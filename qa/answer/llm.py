@@ -20,6 +20,7 @@ from typing import Protocol
 
 from ..config import Settings
 from ..documents import strip_control
+from ..embeddings import cores
 from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..store import Passage
@@ -189,7 +190,10 @@ class LocalBackend:
 
     def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None):
         self.model = model_path.name
-        self._server = _start_local(str(model_path), n_ctx, threads or min(os.cpu_count() or 2, 8))
+        # Every core by default; fewer on a machine where other work holds some: llama.cpp's threads wait
+        # for each other at every step, so one descheduled thread slows it several times over.
+        self.threads = threads or min(cores(), 8)
+        self._server = _start_local(str(model_path), n_ctx, self.threads)
         self._busy = threading.Lock()  # one request at a time: the KV cache holds one prompt
         self._prefix_file = _prefix_file_name(model_path, n_ctx)
         self.prefix_source: str | None = None  # "restored" or "prefilled", once warm() has run
@@ -310,16 +314,22 @@ class LocalBackend:
         return "".join(pieces)
 
 
+def native_runtime() -> bool:
+    """True when llama.cpp was built for a CPU with AVX-512 VNNI (./setup.sh does it on one), not the
+    prebuilt AVX2 wheel; that build prefills about twice as fast."""
+    import xllamacpp
+
+    return "AVX512_VNNI = 1" in xllamacpp.get_system_info()
+
+
 def runtime_info() -> str:
-    """Which llama.cpp runs the local model, and for which CPU: the prebuilt wheel targets AVX2;
-    ./setup.sh builds one for a CPU with AVX-512 VNNI, which prefills about twice as fast."""
+    """Which llama.cpp runs the local model, and for which CPU."""
     try:
         import xllamacpp
     except ImportError:
         return "xllamacpp is not installed (run ./setup.sh)"
-    features = xllamacpp.get_system_info()
     version = getattr(xllamacpp, "__version__", "?")
-    if "AVX512_VNNI = 1" in features:
+    if native_runtime():
         return f"xllamacpp {version}, built for this CPU (AVX-512 VNNI)"
     return f"xllamacpp {version}, prebuilt for AVX2"
 
@@ -392,10 +402,10 @@ def _start_local(path: str, n_ctx: int, threads: int):
     # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels; on a build for AVX-512 VNNI its plain
     # kernels prefill faster than the repacked ones (one core: ~67 tokens/s against ~45; the AVX2
     # wheel: ~30 repacked, ~21 plain), so that build keeps the weights as they are.
-    params.no_extra_bufts = "AVX512_VNNI = 1" in xlc.get_system_info()
+    params.no_extra_bufts = native_runtime()
     # Answers copy much of their passages word for word, so the model's own prompt is a good draft:
     # when the last 4 tokens written occur in it, the 24 that followed them there are checked in one
-    # batch (n-gram speculation; greedy, so the answer is the same). Klingner's answer, 129 tokens:
+    # batch (n-gram speculation; greedy, so the answer is the model's own). Klingner's, 129 tokens:
     # 9.8 s -> 4.4 s; short answers gain little and lose nothing.
     params.speculative.types = [xlc.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
     params.speculative.ngram_simple.size_n = 4
@@ -544,7 +554,7 @@ def choose_backend(settings: Settings) -> Backend | None:
             raise QAError("no local LLM is installed; run `qa model setup` (or ./setup.sh), or pass a "
                           ".gguf path with --llm-model")
         try:
-            return LocalBackend(path)
+            return LocalBackend(path, threads=settings.llm_threads)
         except LLMError:
             if choice == "auto":
                 return None

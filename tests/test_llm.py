@@ -43,7 +43,7 @@ def test_verification_rules(sample_bot, embedder):
 
 def test_a_marker_between_a_comma_and_the_full_stop_leaves_no_stray_comma(sample_bot, embedder):
     p22, p24 = passages_by_number(sample_bot, 22, 24)
-    text, _, checks = verify_answer("Kim could see an upside in reaching out to Trump, [1]. Klingner said "
+    text, _, checks = verify_answer("Kim could see an upside in reaching out to Trump, [1]. Klingner [2] said "
                                     "“Such an agreement could lay the foundation”, [2].", [p22, p24], embedder)
     assert text == ("Kim could see an upside in reaching out to Trump. [1] Klingner said "
                     "“Such an agreement could lay the foundation”. [2]"), text

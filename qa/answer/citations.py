@@ -212,8 +212,9 @@ def _markers_with_their_sentence(sentences: list[str]) -> list[str]:
 
 
 def _without_markers(sentence: str) -> str:
-    """A draft sentence without its markers, tidied where they stood: "Trump, [1]." -> "Trump."."""
-    text = MARKER_RE.sub("", sentence).replace(" .", ".").strip()
+    """A draft sentence without its markers, tidied where they stood: "Trump, [1]." -> "Trump.",
+    "the passage [1] says" -> "the passage says"."""
+    text = re.sub(r"\s{2,}", " ", MARKER_RE.sub("", sentence)).replace(" .", ".").strip()
     return re.sub(r"\s*[,;:]+(?=[.!?][\"'”’)]*$)", "", text)
 
 

@@ -20,7 +20,7 @@ pip() {
 
 # llama.cpp built for this CPU. The prebuilt xllamacpp wheel runs on any x86-64 with AVX2; on a CPU with
 # AVX-512 VNNI the same release built from source prefills prompts about twice as fast (the local
-# LLM's wait before its first word). It is built once (~20 minutes on 2 cores) and pip keeps the wheel,
+# LLM's wait before its first word). It is built once (~10 minutes on 2 cores) and pip keeps the wheel,
 # so later setups on this machine take seconds. QA_NATIVE_LLM=0 keeps the prebuilt wheel, and so does a
 # build that fails or a runtime that fails a one-token answer. AMX is left out: its kernels stop with
 # an illegal instruction on the VMs this was measured on. No TLS or grammar engine: the runtime only
@@ -31,7 +31,7 @@ native_llm_runtime() {
   "$py" -c 'import sys; from qa.answer.llm import native_runtime; sys.exit(not native_runtime())' 2>/dev/null \
     && return 0
   version=$("$py" -c 'import importlib.metadata as m; print(m.version("xllamacpp"))')
-  echo "Building llama.cpp (xllamacpp $version) for this CPU's AVX-512 (about 20 minutes the first time on a machine; QA_NATIVE_LLM=0 skips)"
+  echo "Building llama.cpp (xllamacpp $version) for this CPU's AVX-512 (about 10 minutes the first time on a machine; QA_NATIVE_LLM=0 skips)"
   local flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
   if CMAKE_ARGS="-DGGML_NATIVE=ON -DCMAKE_C_FLAGS='$flags' -DCMAKE_CXX_FLAGS='$flags' -DLLAMA_BUILD_BORINGSSL=OFF \
 -DLLAMA_OPENSSL=OFF -DLLAMA_LLGUIDANCE=OFF" NPROC=$(nproc) \

@@ -461,11 +461,9 @@ def model_setup(from_hub: bool) -> None:
 def model_check(llm_model: str | None) -> None:
     """Load the local LLM and let it write a few words: checks the runtime works on this CPU."""
     from .answer.llm import check_local_model, runtime_info
-    from .answer.local_model import assemble_default_model, find_local_model, parts_installed
+    from .answer.local_model import find_local_model
 
     path = find_local_model(llm_model)
-    if path is None and parts_installed():
-        path = assemble_default_model()
     if path is None:
         raise QAError("no local LLM is installed; run `qa model setup` (or ./setup.sh), or pass --llm-model PATH.gguf")
     with err_console.status(f"Loading {path.name} and asking it for a word..."):

@@ -30,7 +30,8 @@ class Settings:
     llm_threads: int | None = None  # the local LLM's threads; None = every core this process may use
 
 
-_NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float, "max_file_mb": float}
+_NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,
+            "max_file_mb": float}
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 

@@ -26,7 +26,7 @@ from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
-from .local_model import assemble_default_model, find_local_model, model_dir, parts_installed, sha256_file
+from .local_model import find_local_model, model_dir, sha256_file
 
 TokenFn = Callable[[str], None]
 MAX_ANSWER_TOKENS = 240
@@ -546,8 +546,6 @@ def choose_backend(settings: Settings) -> Backend | None:
         return OpenAIBackend(settings.base_url, settings.llm_model, timeout=settings.llm_timeout)
     if choice in ("local", "auto"):
         path = find_local_model(settings.llm_model if choice == "local" else None)
-        if path is None and parts_installed():
-            path = assemble_default_model()
         if path is None:
             if choice == "auto":
                 return None

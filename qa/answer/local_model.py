@@ -51,7 +51,8 @@ def parts_installed() -> bool:
 
 
 def find_local_model(path: str | None = None) -> Path | None:
-    """The GGUF to run: an explicit path, else the assembled default if present."""
+    """The GGUF to run: an explicit path, else the default, assembled from its packages on first use;
+    None when neither is there."""
     if path:
         candidate = Path(path).expanduser()
         if not candidate.is_file():
@@ -59,7 +60,9 @@ def find_local_model(path: str | None = None) -> Path | None:
                           f"or run `qa model setup` for the built-in one")
         return candidate
     default = default_model_path()
-    return default if default.is_file() else None
+    if default.is_file():
+        return default
+    return assemble_default_model() if parts_installed() else None
 
 
 def assemble_default_model(progress: Callable[[int, int], None] | None = None) -> Path:

@@ -10,7 +10,12 @@ question searched within its own article:
 
 for BM25 (FTS5 over the question's content terms), dense (FAISS), fused (reciprocal rank fusion of
 the two, the library's hybrid search) and speaker-aware (Retriever.search, which puts the speaker's
-attributed paragraphs first).
+attributed paragraphs first). A last row is a ceiling, not a method: the same speaker candidates
+(the paragraphs attributed to or naming the speaker) with the gold ones put first, then the hybrid
+results, i.e. what a perfect ranker of those candidates would score.
+
+`--audit FILE` (bench/speaker_audit_dev.tsv) tallies the speaker-aware R@1 misses by the verdicts a
+reader gave them (see that file's header), and R@1 as that reader judges it.
 
 Attribution quality against `attributions_{split}.jsonl`, per (paragraph, source) pair:
 - recall: of the human attributions whose source is named (has a capitalised word, not a pronoun),
@@ -167,6 +172,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--articles", type=int, default=None, help="only the first N articles (and their questions)")
     parser.add_argument("--misses", action="store_true", help="print the speaker-aware misses")
+    parser.add_argument("--audit", type=Path, default=None,
+                        help="tally the R@1 misses by the verdicts in this file (bench/speaker_audit_dev.tsv)")
     parser.add_argument("--embed-cache", type=Path, default=None,
                         help="memoise the encoder's vectors in this .npz file (outside the repo)")
     args = parser.parse_args()
@@ -187,10 +194,10 @@ def main() -> int:
     scores = attribution_scores(articles, args.data / f"attributions_{args.split}.jsonl")
     attribution_time = time.perf_counter() - started
 
-    methods = ("BM25", "dense", "fused", "speaker-aware")
+    methods = ("BM25", "dense", "fused", "speaker-aware", CEILING)
     r1 = dict.fromkeys(methods, 0)
     full = dict.fromkeys(methods, 0)
-    misses = []
+    misses, r1_misses = [], []
     with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True) as bot:
         if args.embed_cache:
             bot._embedder = CachedEmbedder(args.embed_cache)
@@ -210,6 +217,7 @@ def main() -> int:
             rankings = {"BM25": lexical, "dense": dense, "fused": [pid for pid, _ in fuse([dense, lexical])]}
             result = retriever.search(text, depth, article=q["article_id"])
             rankings["speaker-aware"] = [p.id for p in result.passages]
+            rankings[CEILING] = ceiling_ranking(bot, text, q["article_id"], gold, allowed)
             numbers = {pid: p.paragraph for pid, p in store.passages({i for r in rankings.values() for i in r}).items()}
             for method in methods:
                 found = []
@@ -220,6 +228,8 @@ def main() -> int:
                 r1[method] += bool(found) and found[0] in gold
                 ok = gold <= set(found)
                 full[method] += ok
+                if method == "speaker-aware" and not (found and found[0] in gold):
+                    r1_misses.append(q["qid"])
                 if method == "speaker-aware" and not (ok and found and found[0] in gold):
                     misses.append((q["qid"], text, sorted(gold), found,
                                    [s.name for s in result.speaker.speakers] if result.speaker else None))
@@ -237,10 +247,55 @@ def main() -> int:
     print(f"Attribution (named sources, paragraph level): precision {scores['precision']:.3f} "
           f"({scores['pairs']} speaker-paragraph pairs), recall {scores['recall']:.3f} "
           f"({scores['named_gold']} human attributions); {attribution_time:.1f}s for {len(articles)} articles")
+    if args.audit:
+        print()
+        print(audit_report(args.audit, r1_misses, r1["speaker-aware"], n))
     if args.misses:
         for miss in misses:
             print(*miss, sep=" | ")
     return 0
+
+
+CEILING = "ceiling: the speaker's candidates, gold first"
+
+
+def ceiling_ranking(bot: QA, question: str, article_id: str, gold: set[int], allowed: set[int]) -> list[int]:
+    """Passage ids as a perfect ranker of the speaker candidates would order them: the gold candidates,
+    the other candidates, then the hybrid results (the hybrid results alone when the question names
+    no speaker)."""
+    store, retriever = bot.store, bot.retriever
+    terms = query_terms(question)
+    fused, _ = retriever.hybrid(question, terms, store.term_document_frequency(terms),
+                                bot.embedder.encode_query(question), retriever.candidates, allowed)
+    match = retriever.match_speaker(question, [article_id])
+    candidates: list[int] = []
+    if match is not None:
+        _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+        candidates = sorted(features, key=lambda pid: passages[pid].paragraph not in gold)  # stable
+    return [*candidates, *(pid for pid, _ in fused if pid not in set(candidates))]
+
+
+def audit_report(path: Path, r1_misses: list[str], hits: int, n: int) -> str:
+    """The R@1 misses tallied by a reader's verdicts (A: the name is no source, B: our top paragraph is
+    the source's statement the gold leaves out, C: neither is a statement, D: a real miss)."""
+    verdicts = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and not line.startswith("qid\t"):
+            qid, verdict = line.split("\t")[:2]
+            verdicts[qid] = verdict
+    counts = {v: 0 for v in "ABCD"}
+    unread = 0
+    for qid in r1_misses:
+        if qid in verdicts:
+            counts[verdicts[qid]] += 1
+        else:
+            unread += 1
+    lines = [f"Audit ({path.name}): {len(r1_misses)} R@1 misses: " +
+             ", ".join(f"{v} {c}" for v, c in counts.items()) + f", not audited {unread}"]
+    sources = n - counts["A"]
+    lines.append(f"R@1 as the reader judges it, over the {sources} questions that name a source: "
+                 f"{(hits + counts['B']) / max(sources, 1):.3f} (misses not audited count as misses)")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ november december jan feb mar apr jun jul aug sep sept oct nov dec no yes not al
 one two three four five several other another such even just only instead indeed last next first this year
 asked speaking writing according reporting in separately additionally nonetheless nevertheless similarly
 likewise finally overall ultimately moreover furthermore afterward afterwards elsewhere recently currently
-initially previously separately privately publicly""".split())
+initially previously separately privately publicly although though despite unlike because whereas
+rival""".split())
 _PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
 _DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "several", "some", "many", "other", "another",
                 "its", "his", "her", "their", "both", "most", "few", "u.s.", "senior", "top", "local"}

@@ -205,3 +205,15 @@ def test_a_paragraph_introduced_by_a_colon_continues_its_speaker():
     assert found == {1: ["Ines Varga"], 2: ["Ines Varga"], 3: ["Ines Varga"], 4: ["Ines Varga"]}
     cues = {s.position: (s.cue, s.reference) for s in attribute(article).statements}
     assert cues[1] == (":", "continuation") and cues[3] == ("quote", "continuation")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [  # a clause opening before the name is not part of it (was "Although Maria Olsen", "Rival Maria Olsen")
+        "Although Maria Olsen said the plant would stay open, the workers were not convinced.",
+        "Though Maria Olsen argued for the toll, the council voted it down.",
+        "Despite Maria Olsen's warning, the council voted for the toll. Rival Maria Olsen said it was a mistake.",
+    ],
+)
+def test_a_leading_conjunction_is_not_part_of_the_name(text):
+    assert _speakers_by_number(_article(text)) == {1: ["Maria Olsen"]}

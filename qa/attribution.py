@@ -268,6 +268,8 @@ def _source_before(before: str) -> _Source | None:
         name = _clean_name(m.group("name"))
         if name and _words(name) and _words(name)[0] not in _NOT_NAMES:
             return _Source("name", name)
+    if any(m.group("cue") for m in _CUE_RE.finditer(clause)):
+        return None  # a clause with its own cue is no descriptor: "watchers say Trump's comments [suggest]"
     return _descriptor_source(clause)
 
 

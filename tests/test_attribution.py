@@ -217,3 +217,16 @@ def test_a_paragraph_introduced_by_a_colon_continues_its_speaker():
 )
 def test_a_leading_conjunction_is_not_part_of_the_name(text):
     assert _speakers_by_number(_article(text)) == {1: ["Maria Olsen"]}
+
+
+def test_a_clause_with_its_own_cue_is_not_the_next_cues_source():
+    # "suggest" has "Olsen's remarks" before it; the analysts are the source of "say" only
+    article = _article("But analysts in Oslo and other energy watchers say Olsen's remarks suggest she may back "
+                       "the toll after all.")
+    assert _speakers_by_number(article) == {1: ["analysts in Oslo and other energy watchers"]}
+
+
+def test_the_sample_articles_speakers_are_all_sources(sample):
+    names = {s.name for s in sample[1].speakers}
+    assert "diplomats in Seoul and other North Korea watchers" in names
+    assert not any(" say " in name or " said " in name for name in names)

@@ -272,7 +272,8 @@ def ceiling_ranking(bot: QA, question: str, article_id: str, gold: set[int], all
     if match is not None:
         _, features, passages = retriever.speaker_candidates(match, fused, allowed)
         candidates = sorted(features, key=lambda pid: passages[pid].paragraph not in gold)  # stable
-    return [*candidates, *(pid for pid, _ in fused if pid not in set(candidates))]
+    taken = set(candidates)
+    return [*candidates, *(pid for pid, _ in fused if pid not in taken)]
 
 
 def audit_report(path: Path, r1_misses: list[str], hits: int, n: int) -> str:

@@ -129,9 +129,21 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
     if speaker.kind == "person" and all(w[:1].isupper() for w in phrase.split() if w.lower() not in _GENERIC):
         return 0  # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"
     described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
-    if asked_set <= described:
+    if all(any(_same_word(w, d) for d in described) for w in asked_set):
         return 1
     return 0
+
+
+_DEMONYM_ENDINGS = {"n", "an", "ian", "ese", "ish", "i"}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or a place and its people's adjective: "the South Korean official" is "a senior official in
+    South Korea's presidential office"."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short) and long[len(short):] in _DEMONYM_ENDINGS
 
 
 def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[SpeakerRecord, ...]:

@@ -183,6 +183,17 @@ def test_a_descriptor_for_an_anonymous_source(sample_bot):
     assert _numbers(result, 2) == [14, 15]
 
 
+def test_a_peoples_adjective_matches_the_place_in_a_descriptor(sample_bot):
+    # ¶19: "A senior official at in South Korea's presidential office told reporters ..."; ¶9: "American
+    # and South Korean officials said"
+    result = sample_bot.search("What did the South Korean official say?", k=3)
+    assert sorted(_numbers(result, 2)) == [9, 19]
+    official = _record("a senior official in South Korea's presidential office", kind="anonymous",
+                       descriptors=["a senior official in South Korea's presidential office"])
+    assert resolve_speakers("the South Korean official", [official]) == (official,)
+    assert resolve_speakers("the Japanese official", [official]) == ()
+
+
 def test_other_questions_keep_the_hybrid_path(sample_bot):
     result = sample_bot.search("North Korea Russia treaty", k=5)
     assert result.speaker is None and not result.statements

@@ -13,8 +13,11 @@ retrieval. Details in bench/README.md.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from .documents import Article, split_sentences
 
@@ -355,6 +358,13 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
             seen_here.add(source.text.lower())
             found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
     return found
+
+
+@cache
+def rules_version() -> str:
+    """Which rules these are (a digest of this module): an index made with other rules has its speakers
+    re-derived by the next `qa index` (StoreWriter.refresh_attribution), without re-embedding."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def attribute(article: Article) -> Attribution:

@@ -171,10 +171,13 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
             click.echo(json.dumps({
                 "index": str(bot.store.path), "files": report.files, "unchanged": report.unchanged,
                 "articles": report.articles, "paragraphs_embedded": report.paragraphs,
-                "skipped": report.skipped, "warnings": report.warnings,
+                "skipped": report.skipped, "reattributed": report.reattributed, "warnings": report.warnings,
                 "total_articles": len(bot.articles()),
             }))
         else:
+            if report.reattributed:
+                console.print(f"Speakers re-derived for the {report.reattributed} article(s) already indexed "
+                              "(the attribution rules of this qa differ from those that built the index).")
             console.print(
                 f"Indexed {report.articles} article(s), {report.paragraphs} paragraph(s) embedded; "
                 f"{report.unchanged} file(s) unchanged, {report.skipped} skipped. "

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .attribution import attribute
+from .attribution import attribute, rules_version
 from .dates import find_dates
 from .documents import (MAX_FILE_BYTES, Article, ArticleDefaults, LoadedFile, SourceFile, clean_article, file_hash,
                         find_files, load_file, load_page)
@@ -30,6 +30,7 @@ class IndexReport:
     articles: int = 0
     paragraphs: int = 0  # paragraphs embedded in this run
     skipped: int = 0
+    reattributed: int = 0  # articles already indexed whose speakers were re-derived (new attribution rules)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -66,6 +67,7 @@ def index_paths(
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
         known = {} if rebuild else store.origin_hashes()
         batch = _Batch(writer, embedder, report, commit_every)
         taken: dict[str, str | None] = {}
@@ -91,6 +93,7 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock
     report = IndexReport(articles=0)
     with store.writer(timeout=lock_timeout) as writer:
         writer.set_model(embedder.name, embedder.dimension)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
         batch = _Batch(writer, embedder, report, commit_every=10**9)
         batch.add(list(articles))
         batch.flush(final=True)

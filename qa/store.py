@@ -23,7 +23,7 @@ import numpy as np
 
 from . import wire
 from .dates import DateMention, DateQuery
-from .documents import Article, SEARCHABLE
+from .documents import SEARCHABLE, Article, Paragraph
 from .errors import IndexDamagedError, IndexLockedError, IndexMissingError, ModelMismatchError, OldIndexError, QAError
 from .vectors import describe, maybe_approximate, new_exact, search_parameters, stored_ids
 
@@ -945,6 +945,29 @@ class StoreWriter:
             self.db.execute("UPDATE paragraphs SET cluster = ? WHERE id = ?", (cluster, paragraph_id))
         self.db.executemany("INSERT OR IGNORE INTO wire_bands (band, paragraph_id) VALUES (?, ?)",
                             [(band, paragraph_id) for band in bands])
+
+    def refresh_attribution(self, rules: str, attribute: Callable[[Article], Attribution]) -> int:
+        """Re-derive every article's speakers and statements from its stored paragraphs when the index's
+        were made by other attribution rules (`rules`: qa.attribution.rules_version()); vectors, text
+        and dates stay. Returns how many articles were re-attributed (0 when the rules are the same)."""
+        if self.store.meta("attribution_rules") == rules:
+            return 0
+        self._begin()
+        article_ids = [r[0] for r in self.db.execute("SELECT id FROM articles ORDER BY id")]
+        for article_id in article_ids:
+            rows = self.db.execute("SELECT id, number, part, kind, text FROM paragraphs WHERE article_id = ? "
+                                   "ORDER BY id", (article_id,)).fetchall()
+            article = Article(id=article_id, title="", paragraphs=tuple(
+                Paragraph(number, text, kind=kind, part=part) for _, number, part, kind, text in rows))
+            attribution = attribute(article)
+            self.db.execute("DELETE FROM speakers WHERE article_id = ?", (article_id,))  # statements cascade
+            names = attribution.per_paragraph(len(rows))
+            self.db.executemany("UPDATE paragraphs SET speakers = ? WHERE id = ?",
+                                [(json.dumps(n), row[0]) for n, row in zip(names, rows)])
+            self._add_attribution(article, attribution, [row[0] for row in rows])
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('attribution_rules', ?)", (rules,))
+        self._dirty = True
+        return len(article_ids)
 
     def _add_attribution(self, article: Article, attribution: Attribution, row_ids: list[int]) -> None:
         speaker_ids = {}

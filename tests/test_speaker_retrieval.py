@@ -254,3 +254,33 @@ def test_removing_an_article_removes_its_speakers(writable_index):
         assert bot.speakers()
         bot.remove([a.id for a in bot.articles()])
         assert bot.speakers() == []
+
+
+def test_new_attribution_rules_re_derive_the_speakers_without_re_embedding(cli, writable_index):
+    import sqlite3
+
+    from tests.conftest import SAMPLE
+
+    # An index whose speakers another version of the rules made: a stale name, and another rules digest.
+    with sqlite3.connect(writable_index / "qa.sqlite3") as db:
+        db.execute("UPDATE speakers SET name = 'Stale Name' WHERE name = 'Bruce Klingner'")
+        db.execute("DELETE FROM statements WHERE paragraph_id IN (SELECT id FROM paragraphs WHERE number = 24)")
+        db.execute("UPDATE paragraphs SET speakers = '[]' WHERE number = 24")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('attribution_rules', 'older rules')")
+    out = cli("index", SAMPLE.parent, "--index", writable_index, "--json")
+    assert out.exit_code == 0
+    report = json.loads(out.output)
+    assert report["reattributed"] == 1 and report["paragraphs_embedded"] == 0 and report["unchanged"] == 1
+    speakers = {s["name"]: s for s in json.loads(cli("speakers", "--index", writable_index, "--json").output)["speakers"]}
+    assert "Stale Name" not in speakers and speakers["Bruce Klingner"]["paragraphs"] == [22, 23, 24]
+    search = json.loads(cli("search", "What did Klingner say?", "-k", "3", "--index", writable_index, "--json").output)
+    assert [p["paragraph"] for p in search["passages"]] == [22, 23, 24]
+    assert all("Bruce Klingner" in p["speakers"] for p in search["passages"])
+
+    # The same rules again: nothing is re-derived, so a (made-up) stale name would stay.
+    with sqlite3.connect(writable_index / "qa.sqlite3") as db:
+        db.execute("UPDATE speakers SET name = 'Stale Name' WHERE name = 'Bruce Klingner'")
+    again = json.loads(cli("index", SAMPLE.parent, "--index", writable_index, "--json").output)
+    assert again["reattributed"] == 0
+    names = {s["name"] for s in json.loads(cli("speakers", "--index", writable_index, "--json").output)["speakers"]}
+    assert "Stale Name" in names

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from qa.answer.citations import verify_answer
+from qa.answer.citations import _without_passage_talk, verify_answer
 from qa.api import QA
 
 from .fake_llm_server import FakeLLMServer
@@ -58,6 +58,33 @@ def test_a_marker_after_the_full_stop_cites_the_sentence_before_it(sample_bot, e
     assert [(c.action, c.citations) for c in checks] == [("kept", [1]), ("kept", [2])]
     assert [c.passage.paragraph for c in citations] == [22, 23]
     assert text.startswith("Kim could see an upside in reaching out to Trump. [1] In August") and text.endswith("[2]")
+
+
+def test_a_speaker_named_twice_in_one_sentence_is_named_once(sample_bot, embedder):
+    # the local model's answer to "What did Klingner say?" prefixed the copied sentence with its speaker
+    p22, p23 = passages_by_number(sample_bot, 22, 23)
+    draft = ("Bruce Klingner said Kim could see an upside in reaching out to Trump, said Bruce Klingner, a former "
+             "CIA analyst now with the Heritage Foundation. [1] Klingner said the regime declared it wouldn’t "
+             "engage in dialogue with the U.S. unless Washington cancelled military exercises. [2]")
+    text, _, checks = verify_answer(draft, [p22, p23], embedder)
+    assert text.startswith("Kim could see an upside in reaching out to Trump, said Bruce Klingner, a former CIA "
+                           "analyst now with the Heritage Foundation. [1] Klingner said the regime declared"), text
+    assert [c.action for c in checks] == ["kept", "kept"]
+
+
+def test_talk_about_the_passages_leaves_what_they_say(sample_bot, embedder):
+    # the local model's answer to "Where did Trump and Kim meet?" read, markers removed, "The passages and
+    # both state that ..."
+    p5, p6 = passages_by_number(sample_bot, 5, 6)
+    text, citations, _ = verify_answer(
+        "The passages [1] and [2] both state that Trump and Kim met in Singapore, Hanoi, and at the border between "
+        "North and South Korea in 2018 and 2019. [1][2]", [p5, p6], embedder)
+    assert text.startswith("Trump and Kim met in Singapore, Hanoi, and at the border"), text
+    assert citations[0].passage.paragraph == 5
+    # "passage" in its other sense stays, and so does a sentence whose "that" does not follow
+    assert _without_passage_talk("The passage of the bill shows that Congress can act.") == (
+        "The passage of the bill shows that Congress can act.")
+    assert _without_passage_talk("The passages state nothing about it.") == "The passages state nothing about it."
 
 
 def test_verbatim_quotes_tolerate_only_quote_style_and_spacing(sample_bot, embedder):

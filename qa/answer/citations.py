@@ -218,6 +218,37 @@ def _without_markers(sentence: str) -> str:
     return re.sub(r"\s*[,;:]+(?=[.!?][\"'”’)]*$)", "", text)
 
 
+_SAYS = r"(?:said|says|told|tells|added|adds|noted|notes|argued|argues|warned|warns|explained|stated)"
+_NAME = r"(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*"
+_LEAD_ATTRIBUTION_RE = re.compile(rf"^(?P<who>{_NAME})\s+{_SAYS}(?:\s+that)?\s+(?P<rest>.+)$")
+
+
+def _without_repeated_attribution(sentence: str) -> str:
+    """A small model prefixes a sentence it copies with its speaker: "Bruce Klingner said Kim could see an
+    upside ..., said Bruce Klingner, a former CIA analyst ..." says who twice; the copy alone remains."""
+    m = _LEAD_ATTRIBUTION_RE.match(sentence)
+    if not m:
+        return sentence
+    surname, rest = re.escape(m.group("who").split()[-1]), m.group("rest")
+    if re.search(rf"\b{_SAYS}\s+(?:{_NAME}\s+)?{surname}\b|\b{surname}\s+{_SAYS}\b", rest):
+        return rest[:1].upper() + rest[1:]
+    return sentence
+
+
+_PASSAGE_TALK_RE = re.compile(
+    r"^(?:(?:The|These|Both|Both of the) passages?(?:\s+(?:from|and|above|provided|given|both|also|together))*\s+"
+    r"(?:state|states|say|says|mention|mentions|note|notes|indicate|indicates|show|shows|report|reports|"
+    r"explain|explains)\s+that|According to (?:the|both) passages?(?:\s+(?:and|above|provided))*\s*,)\s+"
+    r"(?P<rest>.+)$")
+
+
+def _without_passage_talk(sentence: str) -> str:
+    """ "The passages [1] and [2] both state that Trump and Kim met ..." reads, once its markers are out,
+    "The passages and both state that ..."; the reader wants what they say, cited: "Trump and Kim met ..."."""
+    m = _PASSAGE_TALK_RE.match(sentence)
+    return m.group("rest")[:1].upper() + m.group("rest")[1:] if m else sentence
+
+
 def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
@@ -229,7 +260,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
                  if MARKER_RE.sub("", s).strip()]
     if not sentences:
         return "", [], []
-    bare = [_without_markers(s) for s in sentences]
+    bare = [_without_repeated_attribution(_without_passage_talk(_without_markers(s))) for s in sentences]
     sentence_vectors = embedder.encode(bare)
     passage_vectors = embedder.encode([p.text for p in passages]) if passages else None
     numbers: dict[int, int] = {}

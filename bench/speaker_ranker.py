@@ -27,10 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.speakers import DEFAULT_DATA, CachedEmbedder, load_articles  # noqa: E402
+from bench.speakers import DEFAULT_DATA, CachedEmbedder, load_articles, speaker_candidates  # noqa: E402
 from qa import QA  # noqa: E402
 from qa import speakers  # noqa: E402
-from qa.retriever import query_terms  # noqa: E402
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "qa" / "speaker_weights.json"
 
@@ -39,17 +38,13 @@ def candidate_rows(bot: QA, questions: list[dict], numbers_out: list[int] | None
                    ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(question id, features, gold?) for every speaker candidate of every question (and each candidate's
     paragraph number appended to `numbers_out`)."""
-    store, retriever = bot.store, bot.retriever
     qids, rows, labels = [], [], []
     for q in questions:
-        allowed = store.filtered_ids([q["article_id"]], None, None)
-        match = retriever.match_speaker(q["question"], [q["article_id"]])
-        if match is None:
+        allowed = bot.store.filtered_ids([q["article_id"]], None, None)
+        _, found = speaker_candidates(bot, q["question"], q["article_id"], allowed)
+        if found is None:
             continue
-        terms = query_terms(q["question"])
-        fused, _ = retriever.hybrid(q["question"], terms, store.term_document_frequency(terms),
-                                 bot.embedder.encode_query(q["question"]), retriever.candidates, allowed)
-        _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+        features, passages = found
         numbers = {pid: p.paragraph for pid, p in passages.items()}
         gold = {pid + 1 for pid in q["gold_paragraph_ids"]}
         for pid, f in features.items():

@@ -259,18 +259,28 @@ def main() -> int:
 CEILING = "ceiling: the speaker's candidates, gold first"
 
 
-def ceiling_ranking(bot: QA, question: str, article_id: str, gold: set[int], allowed: set[int]) -> list[int]:
-    """Passage ids as a perfect ranker of the speaker candidates would order them: the gold candidates,
-    the other candidates, then the hybrid results (the hybrid results alone when the question names
-    no speaker)."""
+def speaker_candidates(bot: QA, question: str, article_id: str, allowed: set[int] | None):
+    """What Retriever.search ranks for a who-said question within one article: the hybrid results, and
+    (None when the question names no speaker) the speaker candidates' features and passages."""
     store, retriever = bot.store, bot.retriever
     terms = query_terms(question)
     fused, _ = retriever.hybrid(question, terms, store.term_document_frequency(terms),
                                 bot.embedder.encode_query(question), retriever.candidates, allowed)
     match = retriever.match_speaker(question, [article_id])
+    if match is None:
+        return fused, None
+    _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+    return fused, (features, passages)
+
+
+def ceiling_ranking(bot: QA, question: str, article_id: str, gold: set[int], allowed: set[int]) -> list[int]:
+    """Passage ids as a perfect ranker of the speaker candidates would order them: the gold candidates,
+    the other candidates, then the hybrid results (the hybrid results alone when the question names
+    no speaker)."""
+    fused, found = speaker_candidates(bot, question, article_id, allowed)
     candidates: list[int] = []
-    if match is not None:
-        _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+    if found is not None:
+        features, passages = found
         candidates = sorted(features, key=lambda pid: passages[pid].paragraph not in gold)  # stable
     taken = set(candidates)
     return [*candidates, *(pid for pid, _ in fused if pid not in taken)]

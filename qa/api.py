@@ -151,6 +151,11 @@ class QA:
 
     def search(self, question: str, k: int = 5, *, article: str | None = None,
                since: str | None = None, until: str | None = None) -> SearchResult:
+        """Top-k passages. `since`/`until`: YYYY-MM-DD, or a month or year (its first day for `since`,
+        its last for `until`); anything else raises DateError."""
+        from .dates import date_range
+
+        since, until = date_range(since, until)
         return self.retriever.search(question, k, article=article, since=since, until=until)
 
     def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,

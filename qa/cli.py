@@ -96,15 +96,23 @@ def llm_options(f: Callable) -> Callable:
 
 
 def _date_option(name: str, help_text: str) -> Callable:
+    """A date checked once, here, as a real calendar date. --since and --until also take a year or a
+    month (its first day for --since, its last for --until); --date, a publication date, needs a day."""
+
     def convert(ctx, param, value):
         if value is None:
             return None
-        from .documents import _iso_date
+        from .dates import DateError, calendar_date, date_bound
 
-        iso = _iso_date(value)
-        if iso is None:
-            raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD")
-        return iso
+        if name == "--date":
+            iso = calendar_date(value)
+            if iso is None:
+                raise click.BadParameter(f"{value!r} is not a real calendar day; use YYYY-MM-DD")
+            return iso
+        try:
+            return date_bound(value, end=name == "--until")
+        except DateError as exc:
+            raise click.BadParameter(str(exc)) from exc
 
     return click.option(name, default=None, metavar="DATE", callback=convert, help=help_text)
 
@@ -166,7 +174,7 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
             report = bot.index(list(paths), rebuild=rebuild, progress=progress,
                                on_wait=lambda msg: err_console.print(msg), outlet=outlet, date=date, byline=byline)
         for warning in report.warnings:
-            err_console.print(f"[yellow]skipped:[/] {_plain(warning)}")
+            err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
         if as_json:
             click.echo(json.dumps({
                 "index": str(bot.store.path), "files": report.files, "unchanged": report.unchanged,
@@ -211,23 +219,57 @@ def _questions(question: str | None, questions_file: Path | None, defaults: dict
             except json.JSONDecodeError as exc:
                 yield {"error": f"{questions_file}:{lineno}: not valid JSON ({exc.msg})"}
                 continue
-            if not isinstance(record, dict) or not isinstance(record.get("q"), str):
-                yield {"error": f"{questions_file}:{lineno}: expected an object with a \"q\" string"}
+            if not isinstance(record, dict) or not isinstance(record.get("q"), str) or not record["q"].strip():
+                yield {"error": f"{questions_file}:{lineno}: expected an object with a non-empty \"q\" string"}
                 continue
-            yield {**defaults, **{k: v for k, v in record.items() if k in ("q", "article", "since", "until", "k")}}
+            problem, fields = _question_fields(record, defaults)
+            if problem:
+                yield {"error": f"{questions_file}:{lineno}: {problem}", "question": record["q"]}
+                continue
+            yield fields
         else:
             yield {"q": line, **defaults}
+
+
+def _question_fields(record: dict, defaults: dict) -> tuple[str | None, dict]:
+    """A JSONL question's own options over the command line's, each checked for its type: a problem
+    (said in words) or the fields to run it with."""
+    from .dates import DateError, date_range
+
+    fields = dict(defaults, q=record["q"])
+    k = record.get("k", defaults["k"])
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100):
+        return f'"k" must be a whole number from 1 to 100, not {json.dumps(k)}', fields
+    fields["k"] = k if k is not None else defaults["k"]
+    article = record.get("article", defaults["article"])
+    if article is not None and not (isinstance(article, str) and article.strip()):
+        return f'"article" must be an article id or part of a title (a string), not {json.dumps(article)}', fields
+    fields["article"] = article
+    for key in ("since", "until"):
+        value = record.get(key, defaults[key])
+        if value is not None and not isinstance(value, str):
+            return f'"{key}" must be a date string (YYYY-MM-DD, YYYY-MM or YYYY), not {json.dumps(value)}', fields
+        fields[key] = value
+    try:
+        fields["since"], fields["until"] = date_range(fields["since"], fields["until"])
+    except DateError as exc:
+        return str(exc), fields
+    return None, fields
 
 
 def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model,
                  **llm) -> None:
     settings = load_settings(index=index_dir, model=model, k=k, **llm)
     defaults = {"article": article, "since": since, "until": until, "k": settings.k}
+    if defaults.get("since") and defaults.get("until") and defaults["since"] > defaults["until"]:
+        raise click.UsageError(f"the range is reversed: --since {defaults['since']} is after --until "
+                               f"{defaults['until']}; nothing can match")
     records = _questions(question, questions, defaults)
     with _open(settings) as bot:
         for record in records:
             if "error" in record:
-                click.echo(json.dumps({"error": record["error"]}))
+                click.echo(json.dumps({**({"question": record["question"]} if "question" in record else {}),
+                                       "error": record["error"]}))
                 continue
             args = dict(k=int(record["k"]), article=record.get("article"), since=record.get("since"),
                         until=record.get("until"))

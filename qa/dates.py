@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .errors import QAError
+
 DAY, WEEK, MONTH, YEAR = "day", "week", "month", "year"
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -229,7 +231,8 @@ def _matches(text: str) -> list[tuple[str, re.Match]]:
 def find_dates(text: str, published: str | None) -> list[DateMention]:
     """Date expressions in `text` resolved against the publication date (ISO). Without a publication
     date only self-contained ones (2024-11-05, Nov. 5, 2024, August 2024, in 2018) are resolved."""
-    anchor = date.fromisoformat(published) if published else None
+    # A publication date that is not a real day (never stored: documents.calendar_date checks it) anchors nothing.
+    anchor = date.fromisoformat(published) if published and calendar_date(published) == published else None
     mentions = []
     dateline = _DATELINE_RE.match(text)
     for kind, m in _matches(text):
@@ -292,3 +295,83 @@ _WHEN_RE = re.compile(r"(?i)^\s*(?:and\s+|so\s+)?(?:when|what\s+(?:day|date|mont
 def asks_when(question: str) -> bool:
     """A "when did ...?" question: the answer should state the date."""
     return bool(_WHEN_RE.match(question))
+
+
+# --- dates given by users and files --------------------------------------------------------------
+
+_ISO_DAY_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_ISO_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_ISO_YEAR_RE = re.compile(r"^\s*(\d{4})\s*$")
+
+
+def calendar_date(value: object) -> str | None:
+    """`value` as an ISO day (YYYY-MM-DD) when it names a real calendar day, else None. Text with an
+    ISO date at its start ("2024-11-07T10:04:00Z") counts; 2024-02-30 and 2024-13-45 do not. Other
+    written dates ("7 November 2024", "Nov. 7, 2024") are read when they give a day, month and year:
+    a missing part is never filled in from today."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})(?![\d])", value)
+    if m:
+        day = _valid_day(*map(int, m.groups()))
+        return day.isoformat() if day else None
+    span = _parse_written(value)
+    return span[0].isoformat() if span and span[0] == span[1] else None
+
+
+def _parse_written(value: str) -> tuple[date, date] | None:
+    """The span a written date names (a day, a month or a year), or None. dateutil reads the text
+    twice, with the start and the end of a year as defaults, so a part it was not given shows."""
+    if len(value) > 100 or not re.search(r"\d{4}", value):
+        return None
+    try:
+        from datetime import datetime
+
+        from dateutil import parser as dateparser  # installed with trafilatura
+
+        first = dateparser.parse(value, default=datetime(1, 1, 1)).date()
+        last = dateparser.parse(value, default=datetime(1, 12, 31)).date()
+    except (ValueError, OverflowError, TypeError, ImportError):
+        return None
+    if first.year < 1000 or first.year != last.year:
+        return None
+    return first, last
+
+
+class DateError(QAError):
+    """A date a user gave is not a real calendar date (the message says which and what to write)."""
+
+
+def date_bound(value: str, *, end: bool) -> str:
+    """A --since (end=False) or --until (end=True) bound as an ISO day: a year or a month means its
+    first day for --since and its last for --until (`2024` = 2024-01-01 .. 2024-12-31). Raises
+    DateError for anything that is not a real date."""
+    text = value.strip() if isinstance(value, str) else ""
+    span: tuple[date, date] | None = None
+    if m := _ISO_DAY_RE.match(text):
+        day = _valid_day(*map(int, m.groups()))
+        span = (day, day) if day else None
+        if span is None:
+            raise DateError(f"{value!r} is not a real calendar date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    elif m := _ISO_MONTH_RE.match(text):
+        year, month = map(int, m.groups())
+        if not 1 <= month <= 12:
+            raise DateError(f"{value!r} is not a real month; use YYYY-MM-DD, YYYY-MM or YYYY")
+        span = _month_span(year, month)
+    elif m := _ISO_YEAR_RE.match(text):
+        year = int(m.group(1))
+        span = (date(year, 1, 1), date(year, 12, 31)) if year >= 1 else None
+    elif text:
+        span = _parse_written(text)
+    if span is None:
+        raise DateError(f"{value!r} is not a date; use YYYY-MM-DD, YYYY-MM or YYYY")
+    return (span[1] if end else span[0]).isoformat()
+
+
+def date_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """Both bounds of a filter, checked: each a real date, and `since` not after `until`."""
+    first = date_bound(since, end=False) if since is not None else None
+    last = date_bound(until, end=True) if until is not None else None
+    if first and last and first > last:
+        raise DateError(f"the range is reversed: since {first} is after until {last}; nothing can match")
+    return first, last

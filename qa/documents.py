@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .dates import calendar_date
 from .errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
@@ -175,6 +176,12 @@ def parse_text(
     """Turn an article's plain text into numbered paragraphs, finding headline, byline and outlet."""
     text = strip_control(text)
     blocks = _blocks(text)
+    bad_dates: list[str] = []  # dates stated but not real calendar days (2024-02-30): reported, not used
+    if date is not None and calendar_date(date) is None:
+        bad_dates.append(date)
+        date = None
+    else:
+        date = calendar_date(date) if date else None
     if markdown:
         blocks = [b for b in blocks if not re.fullmatch(r"[-*_=]{3,}", b)]
     if title is None and blocks:
@@ -205,16 +212,22 @@ def parse_text(
         if position < 3 and (m := _BY_LINE_RE.match(block)):
             byline = byline or m.group(1)
             continue  # a "By Jane Doe" line is metadata, not a paragraph
-        if position < 3 and len(block) <= 60 and (m := _DATE_LINE_RE.match(block)) and _iso_date(m.group("value")):
-            date = date or _iso_date(m.group("value"))
-            continue  # so is a "Published: 7 November 2024" line
+        if position < 3 and len(block) <= 60 and (m := _DATE_LINE_RE.match(block)):
+            if stated := calendar_date(m.group("value")):
+                date = date or stated
+                continue  # so is a "Published: 7 November 2024" line
+            if re.match(r"\d{4}-\d{2}-\d{2}", m.group("value")) or _parse_month_day(m.group("value")):
+                bad_dates.append(m.group("value"))
+                continue  # "Published: 2024-02-30": metadata too, and not a real day
         if kind == BOILERPLATE and (m := _REPORTING_BY_RE.match(block)):
             byline = byline or m.group(1).strip()
         if not wire and (m := _DATELINE_RE.match(block)):
             wire = _WIRE_NAMES.get(m.group("wire"), m.group("wire"))
             source = source or wire
             if m.group("year") and not date:
-                date = _iso_date(m.group("date"))
+                date = calendar_date(m.group("date"))
+                if date is None:
+                    bad_dates.append(m.group("date"))
         if not block:
             continue
         number += 1
@@ -240,7 +253,8 @@ def parse_text(
         date=date,
         byline=byline,
         url=url,
-        metadata={**({"wire": wire} if wire else {}), **({"truncated_paragraphs": truncated} if truncated else {})},
+        metadata={**({"wire": wire} if wire else {}), **({"truncated_paragraphs": truncated} if truncated else {}),
+                  **({"bad_dates": bad_dates} if bad_dates else {})},
     )
 
 
@@ -272,7 +286,7 @@ def clean_article(article: Article) -> Article:
 
     paragraphs = tuple(p if clean(p.text) == p.text else replace(p, text=clean(p.text)) for p in article.paragraphs)
     fields = {"id": clean(article.id), "title": clean(article.title), "source": clean(article.source),
-              "date": clean(article.date), "byline": clean(article.byline), "url": clean(article.url)}
+              "date": calendar_date(article.date), "byline": clean(article.byline), "url": clean(article.url)}
     if paragraphs == article.paragraphs and all(getattr(article, k) == v for k, v in fields.items()):
         return article
     return replace(article, paragraphs=paragraphs, **fields)
@@ -316,6 +330,8 @@ def file_hash(data: bytes) -> str:
 
 
 def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
+    """Outlet and date from a name like `reuters-2024-11-07-slug`; the date as written (parse_text checks
+    it is a real day and reports it when not: `reuters-2024-13-45-talks`)."""
     m = _FILENAME_META_RE.match(stem.lower())
     if not m:
         return None, None
@@ -365,6 +381,7 @@ def load_file(path: Path, article_id: str, max_bytes: int = MAX_FILE_BYTES) -> L
         warnings.append(f"{name}: article {a.id!r} has no text paragraphs; skipped")
     articles = [a for a in articles if a not in empty]
     for a in articles:
+        warnings.extend(date_warnings(a, name, suffix == ".jsonl"))
         for number in a.metadata.get("truncated_paragraphs", ()):
             where = f"article {a.id!r} " if suffix == ".jsonl" else ""
             warnings.append(f"{name}: {where}paragraph {number} is over {MAX_BLOCK_CHARS:,} characters; "
@@ -392,7 +409,14 @@ def load_page(data: bytes, *, url: str, article_id: str, content_type: str, char
     article = replace(article, origin=url, origin_hash=file_hash(data))
     if not any(p.searchable for p in article.paragraphs):
         return LoadedFile([], [f"{url}: no article text found; skipped"])
-    return LoadedFile([article], [warning] if warning else [])
+    return LoadedFile([article], ([warning] if warning else []) + date_warnings(article, url, False))
+
+
+def date_warnings(article: Article, name: str, say_id: bool) -> list[str]:
+    """A warning for each date the article states that is not a real calendar day (it is indexed without it)."""
+    where = f"article {article.id!r}: " if say_id else ""
+    return [f"{name}: {where}{value!r} is not a real calendar date; indexed without a publication date"
+            for value in article.metadata.get("bad_dates", ())]
 
 
 @dataclass(frozen=True)
@@ -403,6 +427,12 @@ class ArticleDefaults:
     source: str | None = None
     date: str | None = None
     byline: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.date is not None and calendar_date(self.date) != self.date:
+            from .dates import DateError
+
+            raise DateError(f"{self.date!r} is not a real calendar date; give the publication date as YYYY-MM-DD")
 
     def fill(self, article: Article) -> Article:
         """The article with missing metadata filled in; a web page's host name is the last resort for its outlet."""
@@ -444,6 +474,7 @@ def _parse_html(html: str, name: str, article_id: str, url: str | None = None) -
 
 def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:
     articles, warnings = [], []
+    seen: dict[str, int] = {}  # id -> the line that gave it
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -470,13 +501,21 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
             fields[key] = str(value).strip() if value is not None else None
         raw_id = record.get("id")
         aid = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
+        if aid in seen:  # two records, one id: both are kept, the later one under a new id
+            given, n = aid, 2
+            while f"{given}-{n}" in seen:
+                n += 1
+            aid = f"{given}-{n}"
+            warnings.append(f"{name}:{lineno}: the id {given!r} was already given at line {seen[given]}; "
+                            f"this record is indexed as {aid!r}")
+        seen[aid] = lineno
         # Blank-line blocks are paragraphs; with no blank lines each line is one.
         article = parse_text(
             body,
             article_id=aid,
             title=fields["title"] or None,
             source=fields["source"],
-            date=_iso_date(fields["date"]),
+            date=fields["date"],
             byline=fields["byline"] or fields["author"],
             url=fields["url"],
         )
@@ -485,17 +524,15 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
 
 
 def _iso_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    m = re.match(r"(\d{4}-\d{2}-\d{2})", value)
-    if m:
-        return m.group(1)
-    try:
-        from dateutil import parser as dateparser  # installed with trafilatura
+    """A real calendar day as YYYY-MM-DD, or None (qa.dates.calendar_date)."""
+    return calendar_date(value)
 
-        return dateparser.parse(value).date().isoformat()
-    except (ValueError, OverflowError, ImportError):
-        return None
+
+def _parse_month_day(value: str) -> bool:
+    """Whether a date line names a day that does not exist ("Feb. 30, 2024", "30 February 2024")."""
+    from .dates import _MONTHS
+
+    return any(word.lower() in _MONTHS for word in re.findall(r"[A-Za-z]{3,9}", value))
 
 
 # --- walking paths ---------------------------------------------------------------------------

@@ -36,7 +36,15 @@ def is_url(value: object) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """The URL without its fragment (#...), which names a place in the page, not another article."""
+    """The URL without its fragment (#...), which names a place in the page, not another article.
+    Raises FetchError for a URL that cannot be one ("https://[::1", "http://host:abc/x", no host)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise FetchError(f"{url}: not a valid URL ({exc}); check the address") from exc
+    if not parts.hostname:
+        raise FetchError(f"{url}: not a valid URL (no host name); check the address")
     return urllib.parse.urldefrag(url.strip())[0]
 
 
@@ -53,10 +61,10 @@ def article_id_for(url: str) -> str:
 def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> Page:
     """Download a page. Raises FetchError saying what went wrong and what to do."""
     url = canonical_url(url)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"})
     deadline = time.monotonic() + timeout
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
+                                                        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             content_type = response.headers.get_content_type()
             if content_type not in PAGE_TYPES:

@@ -56,9 +56,11 @@ def index_paths(
     """Index files, folders and URLs (http/https: fetched, then extracted like HTML files) into `store`;
     returns what was done and what was skipped. `defaults` fill in metadata the articles lack. Waits up
     to `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped."""
-    urls = list(dict.fromkeys(canonical_url(str(p)) for p in paths if is_url(str(p))))
-    files, warnings = find_files([p for p in paths if not is_url(str(p))]) if len(urls) < len(paths) else ([], [])
-    report = IndexReport(files=len(files) + len(urls), warnings=list(warnings))
+    urls, bad_urls = _urls([str(p) for p in paths if is_url(str(p))])
+    local = [p for p in paths if not is_url(str(p))]
+    files, warnings = find_files(local) if local else ([], [])
+    warnings = bad_urls + warnings
+    report = IndexReport(files=len(files) + len(urls), skipped=len(bad_urls), warnings=list(warnings))
     if not files and not urls:
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
@@ -80,11 +82,22 @@ def index_paths(
                 origin = str(source.path.resolve())
                 loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
             if loaded is not None:
-                batch.add(_unique_ids(store, loaded.articles, taken), replacing=origin)
+                batch.add(_unique_ids(store, loaded.articles, taken, report.warnings), replacing=origin)
             if progress:
                 progress(done, total)
         batch.flush(final=True)
     return report
+
+
+def _urls(given: list[str]) -> tuple[list[str], list[str]]:
+    """The distinct URLs to fetch, and a warning for each that is not a valid URL (skipped, not fatal)."""
+    urls, warnings = {}, []
+    for url in given:
+        try:
+            urls[canonical_url(url)] = None
+        except LoadError as exc:
+            warnings.append(f"{exc}; skipped")
+    return list(urls), warnings
 
 
 def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
@@ -143,14 +156,15 @@ def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) 
     return LoadedFile(articles, loaded.warnings)
 
 
-def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None]) -> list[Article]:
-    """Give a file's article another id when that id belongs to an article from a different file
-    (two folders both holding `001.txt`). `taken` holds the ids given out earlier in this run.
-    JSONL ids are the user's own and are kept as they are."""
+def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None], warnings: list[str]
+                ) -> list[Article]:
+    """Give an article another id when its id belongs to an article from a different file (two folders
+    both holding `001.txt`, or `a.md` and a JSONL record with "id": "a"), and say so in `warnings`: an
+    article never silently replaces another. `taken` holds the ids given out earlier in this run."""
     out = []
     for article in articles:
         candidate, n = article.id, 1
-        if article.origin and not article.origin.endswith(".jsonl"):
+        if article.origin:
             while True:
                 if candidate in taken:
                     owner = taken[candidate]
@@ -161,7 +175,11 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
                     break
                 n += 1
                 parent = Path(article.origin).parent.name
-                candidate = f"{parent}/{article.id}" if n == 2 and parent else f"{article.id}-{n}"
+                from_file = not article.origin.endswith(".jsonl") and not is_url(article.origin)
+                candidate = f"{parent}/{article.id}" if n == 2 and parent and from_file else f"{article.id}-{n}"
+            if candidate != article.id:
+                warnings.append(f"{article.origin}: the id {article.id!r} belongs to an article from another "
+                                f"file; this one is indexed as {candidate!r}")
         taken[candidate] = article.origin
         out.append(replace(article, id=candidate) if candidate != article.id else article)
     return out

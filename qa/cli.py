@@ -13,9 +13,19 @@ from rich.console import Console
 from .config import Settings, load_settings
 from .errors import QAError
 
+class _Console(Console):
+    """rich exits 1 on a broken pipe; qa treats a reader that stopped reading as done (exit 0, quiet),
+    the same in text and JSON modes."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _discard_stdout()
+        raise SystemExit(0)
+
+
 # soft_wrap: the terminal wraps; piped output and error lines stay one line each.
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = _Console(highlight=False, soft_wrap=True)
+err_console = _Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXAMPLES = """
 \b
@@ -31,16 +41,31 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return result
         except QAError as exc:
             err_console.print(f"[bold red]error:[/] {_plain(str(exc))}")
             ctx.exit(1)
-        except KeyboardInterrupt:
-            err_console.print("interrupted")
+        except KeyboardInterrupt as exc:
+            err_console.print(_plain(str(exc)) or "interrupted")  # indexing says what it kept
             ctx.exit(130)
         except BrokenPipeError:
-            sys.stderr.close()
-            ctx.exit(1)
+            # The reader stopped reading (`qa list | head -1`): it has what it wanted. Quiet, and exit 0
+            # in every mode; stdout goes to /dev/null so the interpreter's final flush cannot complain.
+            _discard_stdout()
+            ctx.exit(0)
+
+
+def _discard_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-process test runner)
+        pass
 
 
 def _plain(text: str) -> str:
@@ -80,9 +105,16 @@ def _open(settings: Settings, *, create: bool = False, recover: bool = False):
               base_url=settings.base_url, llm_model=settings.llm_model, recover=recover)
 
 
+def _check_llm(ctx, param, value):
+    """A misspelt backend is a usage error (exit 2), found before anything is loaded."""
+    if value is not None and value.lower() not in ("auto", "local", "openai", "none"):
+        raise click.BadParameter(f"unknown LLM backend {value!r}; use auto, local, openai or none")
+    return value
+
+
 def llm_options(f: Callable) -> Callable:
     for decorator in reversed([
-        click.option("--llm", default=None, metavar="BACKEND",
+        click.option("--llm", default=None, metavar="BACKEND", callback=_check_llm,
                      help="auto (default: a configured server, else the local model, else extractive), "
                           "local, openai, or none. Env QA_LLM."),
         click.option("--base-url", default=None, metavar="URL",

@@ -7,8 +7,11 @@ commit_every, default 2000) so a killed run keeps what it finished; an article i
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +35,60 @@ class IndexReport:
     skipped: int = 0
     reattributed: int = 0  # articles already indexed whose speakers were re-derived (new attribution rules)
     warnings: list[str] = field(default_factory=list)
+
+
+class IndexInterrupted(KeyboardInterrupt):
+    """Ctrl-C while indexing. What was written before it is committed (whole articles only); `report`
+    says how much, `redo` how many paragraphs were being embedded and will be embedded again."""
+
+    def __init__(self, report: IndexReport, redo: int):
+        super().__init__(f"interrupted: the {report.articles} article(s) indexed before it are saved"
+                         + (f"; {redo} paragraph(s) being embedded were not, and will be on the next run" if redo else "")
+                         + ". Run the same command again to index the rest.")
+        self.report = report
+        self.redo = redo
+
+
+class _InterruptGuard:
+    """SIGINT while indexing: raised at once (KeyboardInterrupt) except inside a `critical()` section
+    (writing one file's articles, committing), where it waits for the section's end. So after Ctrl-C
+    the writer holds only whole files, and what it holds can be committed rather than thrown away.
+    Only the main thread can install a signal handler; elsewhere nothing changes."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending = False
+        self.previous = None
+
+    def __enter__(self) -> _InterruptGuard:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if previous not in (signal.SIG_IGN, None):  # an ignored Ctrl-C (nohup, `&`) stays ignored
+                self.previous = previous
+                signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+    def _handle(self, signum, frame) -> None:
+        if self.depth:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def critical(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+            if not self.depth and self.pending:
+                self.pending = False
+                raise KeyboardInterrupt
 
 
 ProgressFn = Callable[[int, int], None]  # (files done, files total)
@@ -65,27 +122,31 @@ def index_paths(
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
         )
-    with store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
+    with _InterruptGuard() as guard, store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
         report.reattributed = writer.refresh_attribution(rules_version(), attribute)
         known = {} if rebuild else store.origin_hashes()
-        batch = _Batch(writer, embedder, report, commit_every)
+        batch = _Batch(writer, embedder, report, commit_every, guard)
         taken: dict[str, str | None] = {}
         total = len(files) + len(urls)
-        for done, source in enumerate([*files, *urls], start=1):
-            if isinstance(source, str):
-                origin = source
-                loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
-            else:
-                origin = str(source.path.resolve())
-                loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
-            if loaded is not None:
-                batch.add(_unique_ids(store, loaded.articles, taken, report.warnings), replacing=origin)
-            if progress:
-                progress(done, total)
-        batch.flush(final=True)
+        try:
+            for done, source in enumerate([*files, *urls], start=1):
+                if isinstance(source, str):
+                    origin = source
+                    loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
+                else:
+                    origin = str(source.path.resolve())
+                    loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
+                if loaded is not None:
+                    batch.add(_unique_ids(store, loaded.articles, taken, report.warnings), replacing=origin)
+                if progress:
+                    progress(done, total)
+            batch.flush(final=True)
+        except KeyboardInterrupt:
+            redo = batch.interrupted()
+            raise IndexInterrupted(report, redo) from None
     return report
 
 
@@ -185,13 +246,20 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
     return out
 
 
+class _Cancelled(Exception):
+    """The embedding thread stopped because indexing was interrupted."""
+
+
 class _Batch:
     """Collects articles, embeds them a few hundred paragraphs at a time, commits periodically.
 
     Embedding runs on a background thread (onnxruntime releases the GIL), one batch ahead: while
     batch N is embedded, batch N-1 is attributed, dated and written, and the next files are read."""
 
-    def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int):
+    def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int,
+                 guard: _InterruptGuard | None = None):
+        self.guard = guard or _InterruptGuard()  # without one (the Python API's add_articles), never deferred
+        self._cancel = threading.Event()
         self.writer = writer
         self.embedder = embedder
         self.report = report
@@ -219,7 +287,7 @@ class _Batch:
             if self.pending:
                 texts = [p.text for _, articles in self.pending for a in articles for p in a.paragraphs
                          if p.searchable]
-                self.embedding = (self.pending, self._worker.submit(self.embedder.encode_documents, texts))
+                self.embedding = (self.pending, self._worker.submit(self._embed, texts))
                 self.pending, self.pending_paragraphs = [], 0
             if previous:
                 self._write(*previous)
@@ -227,27 +295,60 @@ class _Batch:
                 if self.embedding:
                     current, self.embedding = self.embedding, None
                     self._write(*current)
-                self.writer.commit()
+                with self.guard.critical():
+                    self.writer.commit()
                 self.uncommitted = 0
         finally:
             if final:
                 self._worker.shutdown(wait=True, cancel_futures=True)
 
+    def _embed(self, texts: list[str]):
+        """On the background thread: embed in short runs (texts sorted by length, so each run pads little),
+        looking between runs whether indexing was interrupted, so Ctrl-C never waits for a whole batch."""
+        import numpy as np
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        step = max(64, 2 * getattr(self.embedder, "batch_size", 32))
+        out = np.zeros((len(texts), self.embedder.dimension), dtype="float32")
+        for start in range(0, len(order), step):
+            if self._cancel.is_set():
+                raise _Cancelled
+            rows = order[start : start + step]
+            out[rows] = self.embedder.encode_documents([texts[i] for i in rows])
+        return out
+
+    def interrupted(self) -> int:
+        """After Ctrl-C: stop embedding, commit the whole files written so far (within a second or so),
+        and return how many paragraphs were queued or being embedded, to be embedded again next run."""
+        self._cancel.set()
+        redo = self.pending_paragraphs
+        if self.embedding:
+            redo += sum(p.searchable for _, articles in self.embedding[0] for a in articles for p in a.paragraphs)
+        self.pending, self.embedding = [], None
+        with self.guard.critical():
+            self.writer.commit()
+        self._worker.shutdown(wait=True, cancel_futures=True)  # the run in flight: a fraction of a second
+        return redo
+
     def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:
         vectors = embedded.result()  # an embedding error surfaces here, in the indexing thread
         start = 0
         for replacing, articles in files:
-            if replacing is not None:
-                self.writer.remove_origin(replacing)
+            prepared = []
             for article in articles:
                 count = sum(p.searchable for p in article.paragraphs)
                 dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
-                self.writer.add_article(article, vectors[start : start + count], attribution=attribute(article),
-                                        dates=dates)
+                prepared.append((article, vectors[start : start + count], attribute(article), dates))
                 start += count
-            self.report.articles += len(articles)
-        self.report.paragraphs += start
-        self.uncommitted += start
+            with self.guard.critical():  # a file's old version out and its articles in, or none of it
+                if replacing is not None:
+                    self.writer.remove_origin(replacing)
+                for article, rows, attribution, dates in prepared:
+                    self.writer.add_article(article, rows, attribution=attribution, dates=dates)
+                self.report.articles += len(articles)
+                self.report.paragraphs += sum(len(rows) for _, rows, _, _ in prepared)
+                self.uncommitted += sum(len(rows) for _, rows, _, _ in prepared)
         if self.uncommitted >= self.commit_every:
-            self.writer.commit()
+            with self.guard.critical():
+                self.writer.commit()
             self.uncommitted = 0

@@ -24,6 +24,14 @@ def safe(text: str | None) -> str:
     return strip_control(text or "")
 
 
+def article_text(text: str | None) -> str:
+    """Article text as shown: safe, and its own "[3]" written "(3)", so the only bracketed numbers on
+    screen are qa's citations (as in answers)."""
+    from .answer.citations import neutralise_markers
+
+    return neutralise_markers(safe(text))
+
+
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -71,7 +79,7 @@ def print_search(console: Console, result: SearchResult) -> None:
             header.append(f"  speaker: {safe(', '.join(p.speakers))}", style="magenta")
         console.print(header)
         _print_copies(console, p, "   ")
-        console.print(Text(safe(p.text)), style=None)
+        console.print(Text(article_text(p.text)), style=None)
         console.print(Text(f"   article: {safe(p.article_id)}", style="dim"))
         console.print()
 
@@ -87,13 +95,20 @@ def print_answer(console: Console, answer: Answer, err_console: Console | None =
             line.append(source_line(c.passage), style="cyan")
             console.print(line)
             _print_copies(console, c.passage, "    ")
-            console.print(Text(f'    "{safe(c.quote)}"', style="dim"))
+            console.print(Text(f'    "{article_text(c.quote)}"', style="dim"))
     notes = [n for n in (answer.warning, answer.notice) if n]
     for note in notes:
         (err_console or console).print(Text(note, style="yellow" if note == answer.warning else "dim"))
 
 
 def _print_table(console: Console, columns: tuple[str, ...], rows: list[tuple[str, ...]], noun: str) -> None:
+    """A table on a terminal; piped, one tab-separated line per row (a header line first), never wrapped,
+    so `qa list | grep` and `cut -f1` see whole ids."""
+    if not console.is_terminal:
+        for row in (columns, *rows):
+            console.print(Text("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row)),
+                          soft_wrap=True)
+        return
     table = Table(show_edge=False, header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -58,6 +58,16 @@ def query_terms(question: str) -> list[str]:
     return list(seen)
 
 
+def title_terms(terms: list[str], title: str | None) -> set[str]:
+    """The question terms an article's headline contains (a word equal to the term, or sharing its stem:
+    its first letters but the last two, at least four), for evidence coverage."""
+    if not title or not terms:
+        return set()
+    words = [w.replace("’", "'").removesuffix("'s") for w in _WORD_RE.findall(title.lower())]
+    return {t for t in terms
+            if any(w == t or (len(t) >= 5 and w.startswith(t[: max(4, len(t) - 2)])) for w in words)}
+
+
 def lexical_terms(terms: list[str], frequency: dict[str, int], budget: int = LEXICAL_POSTINGS_BUDGET) -> list[str]:
     """The question's terms for BM25, rarest first, as long as their postings fit in `budget`.
 
@@ -357,7 +367,9 @@ class Retriever:
         total = sum(weights.values()) or 1.0
         result = {}
         for p in passages:
-            have = present.get(p.id, set())
+            # A paragraph is read under its headline: "Chief executive John Smith said ..." in an article
+            # headed "Acme shares climb" answers "Who is the chief executive of Acme?".
+            have = present.get(p.id, set()) | title_terms(terms, p.title)
             coverage = sum(w for t, w in weights.items() if t in have) / total if terms else 0.0
             missing = tuple(t for t in terms if t not in have)
             # Short words are often irregular forms ("rise" for "rose") that stemming misses.

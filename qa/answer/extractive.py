@@ -31,7 +31,8 @@ NO_LLM_NOTICE = (
 def abstention_text(result: SearchResult) -> str:
     """Say plainly that the articles don't answer, naming the question words nothing mentions."""
     best = max(result.evidence.values(), key=lambda e: e.support, default=None)
-    missing = [t for t in (best.missing if best else ()) if t]
+    # Only words that none of the closest passages mention: naming one that another passage has is false.
+    missing = [t for t in (best.missing if best else ()) if t and all(t in e.missing for e in result.evidence.values())]
     if missing and len(missing) < len(result.terms):
         words = ", ".join(f'"{t}"' for t in missing[:3])
         return f"The indexed articles don't say. The closest passages don't mention {words}."

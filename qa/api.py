@@ -154,8 +154,9 @@ class QA:
         """Top-k passages. `since`/`until`: YYYY-MM-DD, or a month or year (its first day for `since`,
         its last for `until`); anything else raises DateError."""
         from .dates import date_range
+        from .documents import strip_control
 
-        since, until = date_range(since, until)
+        question, (since, until) = strip_control(question), date_range(since, until)
         return self.retriever.search(question, k, article=article, since=since, until=until)
 
     def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,
@@ -163,7 +164,9 @@ class QA:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
         come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
         from .answer.extractive import answer_extractively
+        from .documents import strip_control
 
+        question = strip_control(question)  # as searched: no escapes or lone surrogates reach the LLM
         result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:

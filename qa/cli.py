@@ -127,6 +127,16 @@ def llm_options(f: Callable) -> Callable:
     return f
 
 
+def _clean_text(ctx, param, value):
+    """Text arguments (not paths) without control characters or lone surrogates, which bytes that are
+    not UTF-8 on the command line become, and which SQLite and the embedder cannot take."""
+    from .documents import strip_control
+
+    if isinstance(value, tuple):
+        return tuple(strip_control(v) for v in value)
+    return strip_control(value) if isinstance(value, str) else value
+
+
 def _date_option(name: str, help_text: str) -> Callable:
     """A date checked once, here, as a real calendar date. --since and --until also take a year or a
     month (its first day for --since, its last for --until); --date, a publication date, needs a day."""
@@ -151,9 +161,9 @@ def _date_option(name: str, help_text: str) -> Callable:
 
 def query_options(f: Callable) -> Callable:
     for decorator in reversed([
-        click.argument("question", required=False),
+        click.argument("question", required=False, callback=_clean_text),
         click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5)."),
-        click.option("--article", default=None, metavar="ID|TITLE",
+        click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text,
                      help="Only this article: its id or part of its title."),
         _date_option("--since", "Only articles published on or after DATE, and paragraphs of others that "
                                 "mention a date from DATE on."),
@@ -175,9 +185,9 @@ def query_options(f: Callable) -> Callable:
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=str)
 @click.option("--rebuild", is_flag=True, help="Start the index afresh instead of updating it.")
-@click.option("--outlet", default=None, metavar="NAME", help="Outlet for articles that don't name one (e.g. Reuters).")
+@click.option("--outlet", default=None, metavar="NAME", callback=_clean_text, help="Outlet for articles that don't name one (e.g. Reuters).")
 @_date_option("--date", "Publication date for articles that don't state one.")
-@click.option("--byline", default=None, metavar="NAME", help="Author for articles that don't name one.")
+@click.option("--byline", default=None, metavar="NAME", callback=_clean_text, help="Author for articles that don't name one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @index_option
 @model_option
@@ -238,7 +248,8 @@ def _questions(question: str | None, questions_file: Path | None, defaults: dict
         yield {"q": question, **defaults}
         return
     try:
-        lines = questions_file.read_text(encoding="utf-8").splitlines()
+        # Lines end at "\n" only: str.splitlines would also split at U+0085 or U+2028 inside a question.
+        lines = questions_file.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise QAError(f"cannot read questions file {questions_file}: {exc}") from exc
     for lineno, line in enumerate(lines, 1):
@@ -268,17 +279,23 @@ def _question_fields(record: dict, defaults: dict) -> tuple[str | None, dict]:
     (said in words) or the fields to run it with."""
     from .dates import DateError, date_range
 
-    fields = dict(defaults, q=record["q"])
-    k = record.get("k", defaults["k"])
+    from .documents import strip_control
+
+    fields = dict(defaults, q=strip_control(record["q"]))
+
+    def given(key: str):  # null is the same as leaving the field out: the command line's value
+        return defaults[key] if record.get(key) is None else record[key]
+
+    k = given("k")
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100):
         return f'"k" must be a whole number from 1 to 100, not {json.dumps(k)}', fields
-    fields["k"] = k if k is not None else defaults["k"]
-    article = record.get("article", defaults["article"])
+    fields["k"] = k
+    article = given("article")
     if article is not None and not (isinstance(article, str) and article.strip()):
         return f'"article" must be an article id or part of a title (a string), not {json.dumps(article)}', fields
-    fields["article"] = article
+    fields["article"] = strip_control(article) if article is not None else None
     for key in ("since", "until"):
-        value = record.get(key, defaults[key])
+        value = given(key)
         if value is not None and not isinstance(value, str):
             return f'"{key}" must be a date string (YYYY-MM-DD, YYYY-MM or YYYY), not {json.dumps(value)}', fields
         fields[key] = value
@@ -386,7 +403,7 @@ def list_command(as_json: bool, index_dir: str | None) -> None:
 
 
 @main.command("remove")
-@click.argument("articles", nargs=-1, required=True)
+@click.argument("articles", nargs=-1, required=True, callback=_clean_text)
 @index_option
 def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
     """Remove articles by id (see `qa list`)."""
@@ -431,7 +448,7 @@ def check_command(as_json: bool, index_dir: str | None) -> None:
 
 
 @main.command("speakers")
-@click.option("--article", default=None, metavar="ID|TITLE", help="Only this article: its id or part of its title.")
+@click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text, help="Only this article: its id or part of its title.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @index_option
 def speakers_command(article: str | None, as_json: bool, index_dir: str | None) -> None:

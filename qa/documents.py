@@ -270,11 +270,13 @@ _CONTROL_RE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"
     "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
+    "|[\ud800-\udfff]"  # a lone surrogate (JSON "\\ud800", undecodable argv bytes): not text, breaks encoders
 )
 
 
 def strip_control(text: str) -> str:
-    """Drop terminal escapes and control characters (newlines and tabs stay): articles are untrusted."""
+    """Drop terminal escapes, control characters and lone surrogates (newlines and tabs stay): articles
+    are untrusted."""
     return _CONTROL_RE.sub("", text)
 
 
@@ -475,7 +477,9 @@ def _parse_html(html: str, name: str, article_id: str, url: str | None = None) -
 def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:
     articles, warnings = [], []
     seen: dict[str, int] = {}  # id -> the line that gave it
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines end at "\n" (and "\r\n"); str.splitlines would also split a record at a raw U+2028 or
+    # U+0085 inside a string, which JSON allows.
+    for lineno, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             continue
         try:

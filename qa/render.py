@@ -32,7 +32,8 @@ def article_text(text: str | None) -> str:
     return neutralise_markers(safe(text))
 
 
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# U+2028/U+2029 too: a reader splitting lines the Unicode way (Python's str.splitlines) would cut a JSON line there.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def json_text(payload) -> str:
@@ -105,9 +106,8 @@ def _print_table(console: Console, columns: tuple[str, ...], rows: list[tuple[st
     """A table on a terminal; piped, one tab-separated line per row (a header line first), never wrapped,
     so `qa list | grep` and `cut -f1` see whole ids."""
     if not console.is_terminal:
-        for row in (columns, *rows):
-            console.print(Text("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row)),
-                          soft_wrap=True)
+        for row in (columns, *rows):  # written as is: rich would expand the tabs into spaces
+            console.file.write("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row) + "\n")
         return
     table = Table(show_edge=False, header_style="bold")
     for column in columns:

@@ -72,3 +72,11 @@ def cli(monkeypatch):
         return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return run
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """How many runs the CLI fuzzer (tests/test_fuzz_cli.py) generated per command."""
+    counts = getattr(config, "qa_fuzz_counts", None)
+    if counts:
+        terminalreporter.write_sep("-", "CLI fuzzer runs per command: "
+                                   + ", ".join(f"{command} {n}" for command, n in sorted(counts.items())))

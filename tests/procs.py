@@ -34,7 +34,11 @@ def _run(args: list[str], env: dict[str, str], out: str, err: str) -> None:
         del os.environ[name]
     os.environ.update(env)
     for path, fd in ((out, 1), (err, 2)):
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        if path == CLOSED_PIPE:  # stdout is a pipe nobody reads: `qa list | head -0`
+            reader, handle = os.pipe()
+            os.close(reader)
+        else:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(handle, fd)
         os.close(handle)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
@@ -43,13 +47,17 @@ def _run(args: list[str], env: dict[str, str], out: str, err: str) -> None:
     main(args, prog_name="qa")  # exits with the command's exit code
 
 
-class QAProcess:
-    """`qa ARGS` running in its own process; stdout and stderr go to files in `workdir`."""
+CLOSED_PIPE = "|closed"
 
-    def __init__(self, args, workdir: Path, env: dict[str, str] | None = None):
+
+class QAProcess:
+    """`qa ARGS` running in its own process; stdout and stderr go to files in `workdir` (stdout to a
+    pipe whose reader has gone, with `closed_stdout`)."""
+
+    def __init__(self, args, workdir: Path, env: dict[str, str] | None = None, closed_stdout: bool = False):
         n = next(_counter)
         self.args = [str(a) for a in args]
-        self.out_path = Path(workdir) / f"qa-{os.getpid()}-{n}.out"
+        self.out_path = Path(CLOSED_PIPE) if closed_stdout else Path(workdir) / f"qa-{os.getpid()}-{n}.out"
         self.err_path = Path(workdir) / f"qa-{os.getpid()}-{n}.err"
         self.process = _get_context().Process(
             target=_run, args=(self.args, dict(env or {}), str(self.out_path), str(self.err_path)), daemon=True
@@ -78,7 +86,7 @@ class QAProcess:
 
     @property
     def stdout(self) -> str:
-        return self.out_path.read_text(errors="replace") if self.out_path.exists() else ""
+        return self.out_path.read_text(errors="replace") if self.out_path.is_file() else ""
 
     @property
     def stderr(self) -> str:

@@ -228,6 +228,27 @@ def test_chat_piped(fuzz_index, lines, as_json):
     run("chat", args, input="\n".join(lines) + "\n")
 
 
+OPTION_NAMES = st.sampled_from(["-k", "--k", "--article", "--since", "--until", "--json", "--questions", "--llm",
+                                "--base-url", "--llm-model", "--model", "-h", "--help", "--version", "--bogus", "-x"])
+
+
+@examples(40)
+@given(command=st.sampled_from(["search", "ask", "list", "check", "speakers", "remove", "chat"]),
+       tokens=st.lists(st.one_of(OPTION_NAMES, TEXT, QUESTIONS, DATES, KS), max_size=6))
+def test_raw_arguments(fuzz_index, command, tokens):
+    """Any tokens after a command, options in any order or missing their values. (Not `index`, whose
+    --rebuild would empty the shared index, nor `model`, whose subcommands load models.)"""
+    if command == "remove":
+        tokens = [t for t in tokens if t != SAMPLE_ID] or ["no-such-id"]
+    if "--base-url" in tokens:  # never a real server: a closed local port
+        tokens = [t for t in tokens if t != "--base-url"] + ["--base-url", "http://127.0.0.1:9/v1"]
+    if "--llm" in tokens or "--llm-model" in tokens:  # never the local LLM: slow to load, another test's job
+        tokens = [t for t in tokens if t not in ("--llm", "--llm-model")] + ["--llm", "none"]
+    if "--model" in tokens:  # never another embedding model: it would be downloaded
+        tokens = [t for t in tokens if t != "--model"]
+    run(command, [command, *tokens, "--index", fuzz_index], input="")
+
+
 def test_the_index_survived_the_fuzzing(fuzz_index):
     """Last in this file: whatever the runs above did, the index is consistent and still answers."""
     check = run("check", ["check", "--index", fuzz_index])

@@ -13,6 +13,7 @@ from rich.console import Console
 from .config import Settings, load_settings
 from .errors import QAError
 
+
 class _Console(Console):
     """rich exits 1 on a broken pipe; qa treats a reader that stopped reading as done (exit 0, quiet),
     the same in text and JSON modes."""
@@ -185,9 +186,11 @@ def query_options(f: Callable) -> Callable:
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=str)
 @click.option("--rebuild", is_flag=True, help="Start the index afresh instead of updating it.")
-@click.option("--outlet", default=None, metavar="NAME", callback=_clean_text, help="Outlet for articles that don't name one (e.g. Reuters).")
+@click.option("--outlet", default=None, metavar="NAME", callback=_clean_text,
+              help="Outlet for articles that don't name one (e.g. Reuters).")
 @_date_option("--date", "Publication date for articles that don't state one.")
-@click.option("--byline", default=None, metavar="NAME", callback=_clean_text, help="Author for articles that don't name one.")
+@click.option("--byline", default=None, metavar="NAME", callback=_clean_text,
+              help="Author for articles that don't name one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @index_option
 @model_option
@@ -448,7 +451,8 @@ def check_command(as_json: bool, index_dir: str | None) -> None:
 
 
 @main.command("speakers")
-@click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text, help="Only this article: its id or part of its title.")
+@click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text,
+              help="Only this article: its id or part of its title.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @index_option
 def speakers_command(article: str | None, as_json: bool, index_dir: str | None) -> None:

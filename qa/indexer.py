@@ -42,9 +42,9 @@ class IndexInterrupted(KeyboardInterrupt):
     says how much, `redo` how many paragraphs were being embedded and will be embedded again."""
 
     def __init__(self, report: IndexReport, redo: int):
-        super().__init__(f"interrupted: the {report.articles} article(s) indexed before it are saved"
-                         + (f"; {redo} paragraph(s) being embedded were not, and will be on the next run" if redo else "")
-                         + ". Run the same command again to index the rest.")
+        redone = f"; {redo} paragraph(s) being embedded were not, and will be on the next run" if redo else ""
+        super().__init__(f"interrupted: the {report.articles} article(s) indexed before it are saved{redone}. "
+                         "Run the same command again to index the rest.")
         self.report = report
         self.redo = redo
 
@@ -95,8 +95,8 @@ ProgressFn = Callable[[int, int], None]  # (files done, files total)
 # Paragraphs embedded per call: enough to sort by length (less padding) and keep both cores busy; small
 # enough that Ctrl-C waits only seconds for the batch in flight.
 FLUSH_PARAGRAPHS = 512
-# Paragraphs per embedding call within a batch: Ctrl-C waits for at most one such call (~0.1 s on an idle
-# 2-core machine, ~0.5 s at load 20). 1,024 paragraphs embedded whole or in slices of 64 took the same time.
+# Paragraphs per embedding call within a batch: Ctrl-C waits for at most one such call (~0.4 s on 2 cores
+# at load 23). 1,024 paragraphs embedded whole or in slices of 64 took the same 13 s there.
 EMBED_SLICE = 32
 
 
@@ -263,6 +263,7 @@ class _Batch:
                  guard: _InterruptGuard | None = None):
         self.guard = guard or _InterruptGuard()  # without one (the Python API's add_articles), never deferred
         self._cancel = threading.Event()
+        self.queued = 0  # searchable paragraphs added in this run (written ones are counted in the report)
         self.writer = writer
         self.embedder = embedder
         self.report = report
@@ -278,7 +279,9 @@ class _Batch:
         are written, in the same commit, so a killed run never loses the old version."""
         cleaned = [clean_article(article) for article in articles]
         self.pending.append((replacing, cleaned))
-        self.pending_paragraphs += sum(p.searchable for a in cleaned for p in a.paragraphs)
+        count = sum(p.searchable for a in cleaned for p in a.paragraphs)
+        self.pending_paragraphs += count
+        self.queued += count
         if self.pending_paragraphs >= min(FLUSH_PARAGRAPHS, self.commit_every):
             self.flush()
 
@@ -324,9 +327,7 @@ class _Batch:
         """After Ctrl-C: stop embedding, commit the whole files written so far (within a second or so),
         and return how many paragraphs were queued or being embedded, to be embedded again next run."""
         self._cancel.set()
-        redo = self.pending_paragraphs
-        if self.embedding:
-            redo += sum(p.searchable for _, articles in self.embedding[0] for a in articles for p in a.paragraphs)
+        redo = self.queued - self.report.paragraphs
         self.pending, self.embedding = [], None
         with self.guard.critical():
             self.writer.commit()

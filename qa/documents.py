@@ -365,7 +365,7 @@ def load_file(path: Path, article_id: str, max_bytes: int = MAX_FILE_BYTES) -> L
     text, warning = decode_bytes(data, name)
     warnings = [warning] if warning else []
     suffix = path.suffix.lower()
-    origin = str(path.resolve())
+    origin = path_text(path.resolve())
 
     if suffix == ".jsonl":
         articles, line_warnings = _parse_jsonl(text, name, article_id)
@@ -542,6 +542,12 @@ def _parse_month_day(value: str) -> bool:
 # --- walking paths ---------------------------------------------------------------------------
 
 
+def path_text(path: str | os.PathLike) -> str:
+    """A path as text that can be stored and shown: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) written as \\xNN. The same for every run, and unchanged for UTF-8 names."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
@@ -566,7 +572,7 @@ def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[s
                     warnings.append(f"{raw}: unsupported file type {root.suffix or '(none)'}; "
                                     f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
                 else:
-                    found.append(SourceFile(root, root.stem))
+                    found.append(SourceFile(root, path_text(root.stem)))
             continue
         visited_dirs: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: warnings.append(
@@ -586,5 +592,5 @@ def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[s
                     continue
                 seen.add(real)
                 rel = path.relative_to(root).with_suffix("")
-                found.append(SourceFile(path, rel.as_posix()))
+                found.append(SourceFile(path, path_text(rel.as_posix())))
     return found, warnings

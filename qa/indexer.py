@@ -19,7 +19,7 @@ from pathlib import Path
 from .attribution import attribute, rules_version
 from .dates import find_dates
 from .documents import (MAX_FILE_BYTES, Article, ArticleDefaults, LoadedFile, SourceFile, clean_article, file_hash,
-                        find_files, load_file, load_page)
+                        find_files, load_file, load_page, path_text)
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import article_id_for, canonical_url, fetch, is_url
@@ -140,7 +140,7 @@ def index_paths(
                     origin = source
                     loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
                 else:
-                    origin = str(source.path.resolve())
+                    origin = path_text(source.path.resolve())
                     loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
                 if loaded is not None:
                     batch.add(_unique_ids(store, loaded.articles, taken, report.warnings), replacing=origin)

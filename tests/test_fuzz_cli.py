@@ -95,7 +95,8 @@ URLS = st.sampled_from(["https://[::1", "http://127.0.0.1:abc/x", "http://", "ht
                         "http://127.0.0.1:9/article", "HTTPS://127.0.0.1:9/a#frag", "http:///path"])
 NAME = st.one_of(
     st.sampled_from(["reuters-2024-13-45-talks", "reuters-2024-02-30-x", "ap-2024-11-07-ok", "a", "001",
-                     "-dash", "--rebuild", " space ", "ünï", "x" * 120, ".hidden", "name\x1b[31m"]),
+                     "-dash", "--rebuild", " space ", "ünï", "x" * 120, ".hidden", "name\x1b[31m",
+                     "caf\udce9", "\udcff\udcfe"]),  # file names whose bytes are not UTF-8
     st.text(alphabet=string.ascii_letters + string.digits + "-_ .éü中", min_size=1, max_size=30)
     .filter(lambda s: s.strip(". ") != ""),
 )

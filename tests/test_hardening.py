@@ -150,6 +150,23 @@ def test_a_question_line_is_split_only_at_newlines(cli, sample_index, tmp_path):
     assert out.exit_code == 0 and len(out.stdout.splitlines()) == 2
 
 
+def test_file_names_that_are_not_utf8_are_indexed_under_readable_ids(cli, tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for raw in (b"caf\xe9.txt", b"\xff\xfe.txt"):
+        with open(os.path.join(os.fsencode(folder), raw), "w", encoding="utf-8") as fh:
+            fh.write("Harbour news\n\nThe harbour reopened on Friday after the storm.\n")
+    index = tmp_path / "index"
+    out = cli("index", folder, "--index", index)
+    assert out.exit_code == 0, out.output
+    assert set(stored(index)) == {"caf\\xe9", "\\xff\\xfe"}
+    again = cli("index", folder, "--index", index, "--json")
+    assert json.loads(again.stdout)["unchanged"] == 2
+    assert cli("check", "--index", index).exit_code == 0
+
+
 # --- URLs ----------------------------------------------------------------------------------------
 
 

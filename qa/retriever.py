@@ -114,7 +114,7 @@ class SearchResult:
 
     def to_json(self) -> str:
         """The JSON text `qa search --json` prints for this result."""
-        from .render import json_text
+        from .jsonout import json_text
 
         return json_text(self.as_json())
 

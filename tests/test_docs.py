@@ -114,3 +114,29 @@ def test_public_api_has_docstrings():
         for attr, member in vars(obj).items():
             if not attr.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
                 assert inspect.getdoc(member), f"qa.{name}.{attr} has no docstring"
+
+
+# The layers docs/architecture.md names, lowest first; a module imports only from its own layer or lower.
+LAYERS = [
+    {"errors", "config", "documents", "dates", "wire", "attribution", "jsonout"},
+    {"embeddings", "vectors", "store", "fetch"},
+    {"indexer", "speakers", "retriever"},
+    {"answer"},
+    {"api", "chat", "render", "cli", "__main__"},
+]
+KNOWN_UPWARD = {("embeddings", "answer")}  # the model cache folder, named in docs/architecture.md
+
+
+def test_imports_follow_the_layers():
+    layer = {name: n for n, names in enumerate(LAYERS) for name in names}
+    wrong = []
+    for path in sorted((REPO / "qa").rglob("*.py")):
+        rel = path.relative_to(REPO / "qa").with_suffix("")
+        module = rel.parts[0]
+        if module not in layer:
+            continue  # a module the list does not name yet
+        for target in re.findall(r"^\s*from \.+(\w*)", path.read_text(encoding="utf-8"), re.MULTILINE):
+            target = target or module
+            if target in layer and layer[target] > layer[module] and (module, target) not in KNOWN_UPWARD:
+                wrong.append(f"qa/{rel}.py imports qa.{target}")
+    assert not wrong, "imports against the layers of docs/architecture.md: " + "; ".join(wrong)

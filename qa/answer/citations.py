@@ -79,7 +79,7 @@ class Answer:
 
     def to_json(self) -> str:
         """The JSON text `qa ask --json` prints for this answer."""
-        from ..render import json_text
+        from ..jsonout import json_text
 
         return json_text(self.as_json())
 

@@ -247,19 +247,21 @@ class Retriever:
             if len(kept) == k:
                 break
         copies = self.store.wire_copies(clusters)
-        # The original (earliest dated) copy leads its cluster, at the best copy's rank and score.
-        leaders = {}
+        # The original copy leads its cluster: an article published earlier than the best-ranked
+        # copy's takes its place (rank and score kept); a copy of the same day or article does not.
+        earliest = {}
         for cluster, members in copies.items():
-            members = [c for c in members if allowed is None or c.id in allowed]
-            if members:
-                leaders[cluster] = min(members, key=lambda c: (c.date is None, c.date or "", c.id)).id
-        originals = self.store.passages([pid for pid in leaders.values()])
+            dated = [c for c in members if c.date and (allowed is None or c.id in allowed)]
+            if dated:
+                earliest[cluster] = min(dated, key=lambda c: (c.date, c.id))
+        leads = {p.id: earliest[p.cluster].id for p in kept if p.cluster in earliest
+                 and p.date and earliest[p.cluster].date < p.date and earliest[p.cluster].article_id != p.article_id}
+        originals = self.store.passages(leads.values()) if leads else {}
         out = []
         for p in kept:
             if p.cluster is not None:
-                lead = originals.get(leaders.get(p.cluster, p.id))
-                if lead is not None and lead.id != p.id:
-                    p = replace(lead, score=p.score)
+                if p.id in leads and leads[p.id] in originals:
+                    p = replace(originals[leads[p.id]], score=p.score)
                 p = replace(p, also_in=tuple(c for c in copies.get(p.cluster, ())
                                              if c.id != p.id and (allowed is None or c.id in allowed)))
             out.append(p)

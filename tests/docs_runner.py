@@ -149,7 +149,7 @@ def run_page(path: Path, home: Path, *, update: bool = False, validate=None, llm
     run = Run()
     python_output: tuple[Block, str] | None = None
     for block in find_blocks(path, lines):
-        where = f"{path.relative_to(REPO)}:{block.line}"
+        where = f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}:{block.line}"
         if "output" in block.options:
             if python_output is None:
                 raise ExampleFailed(f"{where}: an output block must follow a tested python block")
@@ -186,7 +186,8 @@ def run_page(path: Path, home: Path, *, update: bool = False, validate=None, llm
             new_body.append(block.body[at])
             if "llm" in block.options:
                 check_llm_shape(output, f"{where}: {command}")
-                new_body += expected  # the wording is the model's: the page keeps the run it shows
+                # The wording is the model's: the page keeps the run it shows, unless updating.
+                new_body += _with_shown_home(shown(output), str(home)) if update else expected
                 continue
             actual = shown(output)
             if comparable(expected, str(home)) != comparable(actual, str(home)):

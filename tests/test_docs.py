@@ -21,7 +21,9 @@ from .conftest import REPO, validate_json
 from .docs_runner import ExampleFailed, find_blocks, run_page
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+# Read at import: the tests' fixtures clear every QA_* variable.
 UPDATE = os.environ.get("QA_DOCS_UPDATE") == "1"
+RUN_LLM = os.environ.get("QA_DOCS_LLM") == "1"
 EXAMPLES_RUN: dict[str, int] = {}  # page -> examples run; reported at the end of the test session
 EXAMPLES_SKIPPED: dict[str, int] = {}  # page -> LLM examples not run (QA_DOCS_LLM unset)
 
@@ -29,7 +31,7 @@ EXAMPLES_SKIPPED: dict[str, int] = {}  # page -> LLM examples not run (QA_DOCS_L
 def _llm_available() -> bool:
     """LLM examples (marked `llm`) run with QA_DOCS_LLM=1 and the local model installed: one answer
     takes from seconds to minutes on a busy 2-core machine, and tests/test_llm.py covers the model."""
-    if os.environ.get("QA_DOCS_LLM") != "1":
+    if not RUN_LLM:
         return False
     from qa.answer.local_model import find_local_model
 

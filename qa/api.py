@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when in
 
 
 class QA:
-    """An open index plus the model and retriever that go with it."""
+    """An open index plus the model and retriever that go with it: index, search, ask.
+
+    `QA("index", create=True)` opens (or makes) the index folder; use it as a context manager, or
+    call `close()`. Library errors are raised as `QAError` with a message a user can act on."""
 
     def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False,
                  llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
@@ -47,6 +50,7 @@ class QA:
         self._backend_chosen = False
 
     def close(self) -> None:
+        """Close the index (the `with` block does it)."""
         self.store.close()
 
     def __enter__(self) -> QA:
@@ -59,6 +63,7 @@ class QA:
 
     @property
     def embedder(self) -> Embedder:
+        """The embedding model of this index, loaded on first use."""
         if self._embedder is None:
             # An index answers queries with the model it was built with unless told otherwise.
             name = self._model_name or self.store.model
@@ -94,6 +99,7 @@ class QA:
 
     @property
     def retriever(self) -> Retriever:
+        """The hybrid search over this index, made on first use."""
         if self._retriever is None:
             self._retriever = Retriever(self.store, self.embedder)
         return self._retriever
@@ -134,12 +140,14 @@ class QA:
         return self.store.check()
 
     def remove(self, article_ids: list[str]) -> int:
+        """Remove articles by id (see `articles()`); returns how many were removed."""
         with self.store.writer(timeout=self._settings.lock_timeout) as writer:
             removed = writer.remove_articles(article_ids)
             writer.commit()
         return removed
 
     def articles(self) -> list[ArticleSummary]:
+        """The indexed articles, oldest first: id, title, outlet, date, searchable paragraphs."""
         return self.store.articles()
 
     def speakers(self, article: str | None = None) -> list[SpeakerRecord]:
@@ -151,8 +159,9 @@ class QA:
 
     def search(self, question: str, k: int = 5, *, article: str | None = None,
                since: str | None = None, until: str | None = None) -> SearchResult:
-        """Top-k passages. `since`/`until`: YYYY-MM-DD, or a month or year (its first day for `since`,
-        its last for `until`); anything else raises DateError."""
+        """The k passages most relevant to `question` (hybrid: BM25 + embeddings, speaker-aware), within
+        one article (`article`: id or part of its title) and dates if given. `since`/`until`: YYYY-MM-DD,
+        or a month or year (its first day for `since`, its last for `until`); anything else raises DateError."""
         from .dates import date_range
         from .documents import strip_control
 
@@ -170,11 +179,24 @@ class QA:
         result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:
-            return answer_extractively(question, result, self.embedder)
+            answer = answer_extractively(question, result, self.embedder)
+            # "No LLM is configured" is news only to someone who did not choose `none` themselves.
+            if (self._settings.llm or "auto").lower() != "auto":
+                answer = replace(answer, notice=None)
+            return _with_speaker(answer, result)
         from .answer.llm import answer_with_llm
 
         try:
-            return answer_with_llm(question, result, backend, self.embedder, on_token)
+            return _with_speaker(answer_with_llm(question, result, backend, self.embedder, on_token), result)
         except LLMError as exc:
             fallback = answer_extractively(question, result, self.embedder)
-            return replace(fallback, notice=None, warning=f"LLM failed: {exc}. Showing the extractive answer instead.")
+            return _with_speaker(replace(fallback, notice=None,
+                                         warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
+
+
+def _with_speaker(answer: Answer, result: SearchResult) -> Answer:
+    """A who-said answer carries the same `speaker` object as its search (`asked_about`, `topic`,
+    `speakers`), so scripts read one shape from `qa search --json` and `qa ask --json`."""
+    if result.speaker is None:
+        return answer
+    return replace(answer, extra={**answer.extra, "speaker": result.speaker.as_json()})

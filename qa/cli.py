@@ -34,6 +34,22 @@ Quick start:
   qa index examples/articles
   qa ask "What did Klingner say?"
   qa search "North Korea Russia treaty" -k 3 --json
+
+\b
+Settings (flags > QA_* environment > config file $QA_CONFIG or ~/.config/qa/config.toml):
+  QA_INDEX          index folder (default ./index)
+  QA_MODEL          embedding model (default: the index's own, else all-MiniLM-L6-v2)
+  QA_K              passages per question (default 5)
+  QA_LLM            auto, local, openai or none
+  QA_BASE_URL       OpenAI-compatible server; key from QA_API_KEY or OPENAI_API_KEY
+  QA_LLM_MODEL      the server's model, or a .gguf for the local LLM
+  QA_LLM_TIMEOUT    seconds an LLM server may take (default 60)
+  QA_LLM_THREADS    the local LLM's threads (default: every core; 1 on a busy machine)
+  QA_COMMIT_EVERY   paragraphs embedded between commits while indexing (2000)
+  QA_LOCK_TIMEOUT   seconds qa index waits for another writer (600)
+  QA_MAX_FILE_MB    larger files are skipped (20)
+Environment only: QA_MODEL_DIR (model cache), QA_EMBED_BACKEND=torch, QA_EMBED_INT8=0,
+QA_APPROXIMATE_FROM (vectors before IVF-SQ8, 100000). See docs/settings.md.
 """
 
 
@@ -117,7 +133,7 @@ def llm_options(f: Callable) -> Callable:
     for decorator in reversed([
         click.option("--llm", default=None, metavar="BACKEND", callback=_check_llm,
                      help="auto (default: a configured server, else the local model, else extractive), "
-                          "local, openai, or none. Env QA_LLM."),
+                          "local, openai, or none. Env QA_LLM; the local LLM's threads: QA_LLM_THREADS."),
         click.option("--base-url", default=None, metavar="URL",
                      help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama). Env QA_BASE_URL. "
                           "The API key is read from QA_API_KEY or OPENAI_API_KEY only."),

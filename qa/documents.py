@@ -29,6 +29,10 @@ SEARCHABLE = (BODY, BULLET)
 
 @dataclass(frozen=True)
 class Paragraph:
+    """One paragraph of an article, numbered as a reader counts them (the headline is not one).
+
+    `kind` is body, bullet, heading or boilerplate; only body and bullet paragraphs are searched."""
+
     number: int  # 1-based, as a reader counts
     text: str
     kind: str = BODY
@@ -36,11 +40,16 @@ class Paragraph:
 
     @property
     def searchable(self) -> bool:
+        """Whether the paragraph is embedded and searched (body text and bullets)."""
         return self.kind in SEARCHABLE
 
 
 @dataclass(frozen=True)
 class Article:
+    """A news article as qa indexes it: its id, headline, numbered paragraphs and what is known of
+    its outlet (`source`), publication date, byline and URL. Build one in code for
+    `QA.add_articles`, or let `QA.index` read files and pages into them."""
+
     id: str
     title: str
     paragraphs: tuple[Paragraph, ...]
@@ -128,7 +137,10 @@ _DATE_LINE_RE = re.compile(  # "Published: 7 November 2024", "Updated Nov. 7, 20
     r"[\w:. +-]{0,20})$"
 )
 _WIRE_NAMES = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
-_FILENAME_META_RE = re.compile(r"^([a-z][a-z0-9]+)[-_](\d{4}-\d{2}-\d{2})(?:[-_]|$)")
+# "reuters-2024-11-07-...", "harbour-herald-2024-11-08-...": the outlet's words, then the date.
+_FILENAME_META_RE = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z][a-z0-9]*)*?)[-_](\d{4}-\d{2}-\d{2})(?:[-_]|$)")
+# "Harbour Herald, 8 November 2024" under the headline: the outlet and date, not a paragraph.
+_OUTLET_DATE_LINE_RE = re.compile(r"^(?P<outlet>[A-Z][\w&'’.]*(?:\s+[A-Z&][\w&'’.]*){0,4}),\s+(?P<value>.+)$")
 _OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "bbc": "BBC", "cnn": "CNN", "npr": "NPR", "nyt": "NYT"}
 
 
@@ -219,6 +231,11 @@ def parse_text(
             if re.match(r"\d{4}-\d{2}-\d{2}", m.group("value")) or _parse_month_day(m.group("value")):
                 bad_dates.append(m.group("value"))
                 continue  # "Published: 2024-02-30": metadata too, and not a real day
+        if (position < 3 and len(block) <= 60 and (m := _OUTLET_DATE_LINE_RE.match(block))
+                and not m.group("outlet").isupper() and _DATE_LINE_RE.match(m.group("value"))
+                and (iso := _iso_date(_DATE_LINE_RE.match(m.group("value")).group("value")))):
+            source, date = source or m.group("outlet"), date or iso
+            continue  # and an "Harbour Herald, 8 November 2024" line
         if kind == BOILERPLATE and (m := _REPORTING_BY_RE.match(block)):
             byline = byline or m.group(1).strip()
         if not wire and (m := _DATELINE_RE.match(block)):
@@ -337,7 +354,8 @@ def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
     m = _FILENAME_META_RE.match(stem.lower())
     if not m:
         return None, None
-    outlet = _OUTLET_NAMES.get(m.group(1), m.group(1).capitalize())
+    words = re.split(r"[-_]", m.group(1))
+    outlet = " ".join(_OUTLET_NAMES.get(w, w.capitalize()) for w in words)
     return outlet, m.group(2)
 
 

@@ -7,8 +7,6 @@ stripped, so an article cannot restyle or take over the terminal.
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -17,6 +15,7 @@ from rich.text import Text
 
 from .answer import Answer
 from .documents import strip_control
+from .jsonout import json_text  # noqa: F401 - where the CLI has always imported it from
 from .retriever import SearchResult
 from .store import ArticleSummary, Passage, SpeakerRecord
 
@@ -30,16 +29,6 @@ def article_text(text: str | None) -> str:
     from .answer.citations import neutralise_markers
 
     return neutralise_markers(safe(text))
-
-
-# U+2028/U+2029 too: a reader splitting lines the Unicode way (Python's str.splitlines) would cut a JSON line there.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def json_text(payload) -> str:
-    """JSON for output: non-ASCII text stays readable, but C1 controls and bidi overrides are written
-    as \\u escapes (json escapes C0 itself), so JSON shown on a terminal cannot drive it either."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(payload, ensure_ascii=False))
 
 
 @contextlib.contextmanager

@@ -104,6 +104,10 @@ class Evidence:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """What `QA.search` returns: the passages for a question, best first (wire copies collapsed),
+    with the evidence used to decide whether to abstain and, for "what did X say?" questions, the
+    speaker asked about and their statements. `to_json()` is the text `qa search --json` prints."""
+
     query: str
     passages: list[Passage]
     evidence: dict[int, Evidence] = field(default_factory=dict)
@@ -112,13 +116,21 @@ class SearchResult:
     statements: dict[int, list[StatementRecord]] = field(default_factory=dict)  # that speaker's, by passage id
 
     def as_json(self) -> dict:
+        """The result as a dict, the way `qa search --json` writes it (see docs/json.md)."""
         out = {"query": self.query, "passages": [p.as_json(i) for i, p in enumerate(self.passages, 1)]}
         if self.speaker is not None:
             out["speaker"] = self.speaker.as_json()
         return out
 
+    def to_json(self) -> str:
+        """The JSON text `qa search --json` prints for this result."""
+        from .jsonout import json_text
+
+        return json_text(self.as_json())
+
     @property
     def best_support(self) -> float:
+        """The best passage's support (cosine and term coverage): below ABSTAIN_BELOW, qa abstains."""
         return max((e.support for e in self.evidence.values()), default=0.0)
 
 
@@ -232,7 +244,7 @@ class Retriever:
         return sorted(ids, key=lambda pid: order.get(pid, len(order))), DATE_WEIGHT
 
     def collapse_copies(self, passages: list[Passage], k: int, allowed: set[int] | None = None) -> list[Passage]:
-        """One passage per wire-copy cluster (the best ranked), carrying every other outlet's copy in
+        """One passage per wire-copy cluster (at the best copy's rank, the earliest copy shown), carrying every other outlet's copy in
         `also_in` (within the filters); at most k."""
         kept: list[Passage] = []
         clusters: set[int] = set()
@@ -245,9 +257,25 @@ class Retriever:
             if len(kept) == k:
                 break
         copies = self.store.wire_copies(clusters)
-        return [replace(p, also_in=tuple(c for c in copies.get(p.cluster, ())
-                                         if c.id != p.id and (allowed is None or c.id in allowed)))
-                if p.cluster is not None else p for p in kept]
+        # The original copy leads its cluster: an article published earlier than the best-ranked
+        # copy's takes its place (rank and score kept); a copy of the same day or article does not.
+        earliest = {}
+        for cluster, members in copies.items():
+            dated = [c for c in members if c.date and (allowed is None or c.id in allowed)]
+            if dated:
+                earliest[cluster] = min(dated, key=lambda c: (c.date, c.id))
+        leads = {p.id: earliest[p.cluster].id for p in kept if p.cluster in earliest
+                 and p.date and earliest[p.cluster].date < p.date and earliest[p.cluster].article_id != p.article_id}
+        originals = self.store.passages(leads.values()) if leads else {}
+        out = []
+        for p in kept:
+            if p.cluster is not None:
+                if p.id in leads and leads[p.id] in originals:
+                    p = replace(originals[leads[p.id]], score=p.score)
+                p = replace(p, also_in=tuple(c for c in copies.get(p.cluster, ())
+                                             if c.id != p.id and (allowed is None or c.id in allowed)))
+            out.append(p)
+        return out
 
     # --- who said what --------------------------------------------------------------------------
 

@@ -199,7 +199,9 @@ class _VectorsMissing(IndexDamagedError):
 
 @dataclass(frozen=True)
 class Passage:
-    """One retrievable paragraph (or part of an over-long one) with its article's metadata."""
+    """One retrievable paragraph (or part of an over-long one) with its article's metadata: what
+    `QA.search` returns and answers cite. `paragraph` is the number a reader counts, `citation` the
+    line the terminal prints, `also_in` the other outlets' copies of a wire paragraph."""
 
     id: int
     article_id: str
@@ -220,9 +222,11 @@ class Passage:
 
     @property
     def citation(self) -> str:
+        """`Reuters · "Headline ..." · 2024-11-07 · ¶22`: outlet, headline, date, paragraph."""
         return citation_text(self.source, self.title, self.date, self.paragraph, self.part)
 
     def as_json(self, rank: int) -> dict:
+        """The passage as in `qa search --json`, at `rank` (see docs/json.md)."""
         return {
             "rank": rank,
             "id": self.id,
@@ -272,7 +276,7 @@ class ArticleSummary:
     source: str | None
     date: str | None
     origin: str | None
-    paragraphs: int
+    paragraphs: int  # searchable paragraphs (and parts of long ones): what `qa index` reports as embedded
     byline: str | None = None
     url: str | None = None
 
@@ -321,7 +325,7 @@ class Store:
         if not db_path.exists():
             if not create:
                 raise IndexMissingError(
-                    f"no index at {path}; build one first with `qa index PATH...` (or point --index at it)"
+                    f"no index at {path.absolute()}; build one first with `qa index PATH...` (or point --index at it)"
                 )
             try:
                 path.mkdir(parents=True, exist_ok=True)
@@ -546,7 +550,10 @@ class Store:
 
     def articles(self) -> list[ArticleSummary]:
         rows = self.db.execute(
-            "SELECT a.id, a.title, a.source, a.date, a.origin, count(p.id), a.byline, a.url FROM articles a "
+            # paragraphs: the searchable ones (embedded), as `qa index` counts them; not headings or boilerplate
+            "SELECT a.id, a.title, a.source, a.date, a.origin, "
+            f"count(p.id) FILTER (WHERE p.kind IN ({','.join(repr(k) for k in SEARCHABLE)})), a.byline, a.url "
+            "FROM articles a "
             "LEFT JOIN paragraphs p ON p.article_id = a.id GROUP BY a.id ORDER BY a.date, a.id"
         )
         return [ArticleSummary(*r) for r in rows]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,54 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "articles" / "reuters-2024-11-07-trump-kim.txt"
+SCHEMA = REPO / "docs" / "schema.json"
+
+
+@cache
+def _validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+# Which of the schema's shapes an output claims to be, by a key only that shape has.
+_SHAPES = [("question", "answer"), ("query", "search"), ("paragraphs_embedded", "index"), ("ok", "check"),
+           ("articles", "list"), ("speakers", "speakers"), ("error", "error")]
+
+
+def validate_json(payload: object) -> object:
+    """Every `--json` output the tests see must match the published schema (docs/schema.json)."""
+    errors = list(_validator().iter_errors(payload))
+    if errors:
+        import jsonschema
+
+        shape = next((name for key, name in _SHAPES if isinstance(payload, dict) and key in payload), None)
+        if shape is not None:  # name the field that is wrong, not just "matches none of the shapes"
+            schema = {**_validator().schema, "anyOf": [{"$ref": f"#/$defs/{shape}"}]}
+            errors = list(jsonschema.Draft202012Validator(schema).iter_errors(payload)) or errors
+        best = jsonschema.exceptions.best_match(errors)
+        raise AssertionError(f"--json output does not match docs/schema.json ({shape or 'no shape'}): "
+                             f"{best.message[:300]} at {list(best.absolute_path)}")
+    return payload
+
+
+def validate_json_lines(text: str) -> None:
+    """Validate each line of `text` that is a JSON object (stderr lines may be mixed in)."""
+    for line in text.splitlines():
+        if line.startswith("{"):
+            validate_json(json.loads(line))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from . import test_docs
+
+    if test_docs.EXAMPLES_RUN:
+        counts = ", ".join(f"{page} {n}" for page, n in test_docs.EXAMPLES_RUN.items() if n)
+        skipped = sum(test_docs.EXAMPLES_SKIPPED.values())
+        terminalreporter.write_line(f"docs examples run: {sum(test_docs.EXAMPLES_RUN.values())} ({counts})"
+                                    + (f"; {skipped} LLM example(s) not run (QA_DOCS_LLM=1 runs them)" if skipped else ""))
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +119,11 @@ def cli(monkeypatch):
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None):
-        return runner.invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+        args = [str(a) for a in args]
+        result = runner.invoke(main, args, input=input, catch_exceptions=False)
+        if "--json" in args or "--questions" in args:
+            validate_json_lines(result.stdout)
+        return result
 
     return run
 

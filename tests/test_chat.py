@@ -10,6 +10,8 @@ import sys
 import pexpect
 import pytest
 
+from .conftest import validate_json
+
 # prompt_toolkit asks the terminal for the cursor position each time it starts a new prompt: a
 # reliable "ready for the next line" marker, unlike the prompt text, which is redrawn as keys arrive.
 PROMPT = "\x1b[6n"
@@ -58,7 +60,7 @@ def test_slash_commands(sample_index, tmp_path):
     assert "reuters-2024-11-07-trump-kim" in ask(child, "/articles")
     assert "JSON output on" in ask(child, "/json")
     as_json = ask(child, "What did Klingner say?")
-    payload = json.loads(as_json[as_json.index("{"): as_json.rindex("}") + 1])
+    payload = validate_json(json.loads(as_json[as_json.index("{"): as_json.rindex("}") + 1]))
     assert len(payload["passages"]) == 2 and payload["citations"]
     assert "Conversation forgotten" in ask(child, "/reset")
     assert "unknown command" in ask(child, "/nope")
@@ -103,7 +105,7 @@ def test_piped_questions(sample_index, tmp_path):
                          input="What did Klingner say?\nAnd what did Pardo say?\n", capture_output=True,
                          text=True, env=env, timeout=240)
     assert run.returncode == 0, run.stderr
-    answers = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    answers = [validate_json(json.loads(line)) for line in run.stdout.splitlines() if line.startswith("{")]
     assert [a["standalone_question"] for a in answers] == ["What did Klingner say?", "What did Pardo say?"]
     assert {c["paragraph"] for c in answers[1]["citations"]} <= {13, 21}
 

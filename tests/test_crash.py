@@ -18,6 +18,7 @@ from qa.api import QA
 from qa.documents import file_hash, load_file
 from qa.store import Store
 
+from .conftest import validate_json
 from .procs import QAProcess
 
 SUBJECTS = ["The city council", "The port authority", "A local union", "The regional governor", "Residents",
@@ -111,7 +112,7 @@ def test_sigkill_during_indexing_never_damages_the_index(tmp_path, embedder):
 
     final = QAProcess(["index", folder, "--index", index, "--json"], tmp_path, env)
     assert final.wait() == 0, final.stderr
-    report = json.loads(final.stdout.splitlines()[-1])
+    report = validate_json(json.loads(final.stdout.splitlines()[-1]))
     assert report["files"] == 40 and report["total_articles"] == 40
     ids = verify(index, versions, kept, rng)
     assert len(ids) == 40

@@ -165,7 +165,26 @@ def test_cli_ask_text_output(cli, sample_index):
     assert out.exit_code == 0
     assert "Sources:" in out.output
     assert 'Reuters · "Kim Jong Un boasts expanded missile arsenal, closer ties ..." · 2024-11-07 · ¶22' in out.output
-    assert "No LLM is configured" in out.output  # CliRunner mixes stderr in
+    # QA_LLM=none (tests' default) is the user's own choice: no "No LLM is configured" notice.
+    assert "No LLM is configured" not in out.output  # CliRunner mixes stderr in
+    explicit = cli("ask", "What did Klingner say?", "--index", sample_index, "--llm", "none")
+    assert "No LLM is configured" not in explicit.output and "Sources:" in explicit.output
+
+
+def test_extractive_answer_says_no_llm_was_found(sample_bot):
+    """When `auto` found no LLM, the extractive answer says why it quotes (the notice the CLI prints)."""
+    from qa.answer.extractive import answer_extractively
+
+    answer = answer_extractively("What did Klingner say?", sample_bot.search("What did Klingner say?"),
+                                 sample_bot.embedder)
+    assert answer.notice and answer.notice.startswith("No LLM is configured")
+
+
+def test_missing_index_message_gives_the_full_path(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = cli("list", "--index", "nowhere")
+    assert out.exit_code == 1
+    assert f"no index at {tmp_path / 'nowhere'};" in out.output
 
 
 def test_cli_questions_file(cli, sample_index, tmp_path):

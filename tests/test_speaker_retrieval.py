@@ -219,7 +219,8 @@ def test_extractive_answer_lists_each_statement_with_its_citation(sample_bot, em
     answer = answer_extractively("What did Klingner say?", result, embedder)
     assert not answer.abstained
     assert [c.passage.paragraph for c in answer.citations] == [22, 23, 24]
-    assert answer.extra["speakers"] == ["Bruce Klingner"]
+    asked = sample_bot.ask("What did Klingner say?", k=5).as_json()["speaker"]  # the same object as search's
+    assert asked == result.as_json()["speaker"] and asked["speakers"][0]["name"] == "Bruce Klingner"
     first, second, third = (answer.text.split(f" [{n}]")[0].split("] ")[-1] for n in (1, 2, 3))
     assert first.startswith("Kim could see an upside") and first in answer.citations[0].passage.text
     assert second.endswith("he said.") and second in answer.citations[1].passage.text

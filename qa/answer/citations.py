@@ -17,11 +17,15 @@ _PLACEHOLDER_RE = re.compile(r"\[(?:n|N|\?|citation|source|passage)\]")  # a sma
 
 @dataclass(frozen=True)
 class Citation:
+    """Citation [n] of an answer: the passage it points to (article and paragraph) and the quoted
+    paragraph text shown under "Sources:"."""
+
     n: int
     passage: Passage
     quote: str
 
     def as_json(self) -> dict:
+        """The citation as in `qa ask --json` (see docs/json.md)."""
         p = self.passage
         return {
             "n": self.n,
@@ -40,6 +44,14 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
+    """What `QA.ask` returns: the answer text, each sentence ending in citation markers [n], the
+    citations those markers number, and every passage retrieved for the question.
+
+    `abstained` is true when the articles don't answer (the text then says so); `backend` is who
+    wrote it (extractive, local, openai); `warning` says what degraded (e.g. an LLM failure);
+    `notice` is a note for the reader of a terminal; `extra` holds the JSON-only fields (the asked
+    speaker, the LLM's verification). `to_json()` is the text `qa ask --json` prints."""
+
     question: str
     text: str
     abstained: bool
@@ -51,6 +63,7 @@ class Answer:
     extra: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
+        """The answer as a dict, the way `qa ask --json` writes it (see docs/json.md)."""
         out = {
             "question": self.question,
             "answer": self.text,
@@ -63,6 +76,12 @@ class Answer:
             out["warning"] = self.warning
         out.update(self.extra)
         return out
+
+    def to_json(self) -> str:
+        """The JSON text `qa ask --json` prints for this answer."""
+        from ..jsonout import json_text
+
+        return json_text(self.as_json())
 
 
 def neutralise_markers(text: str) -> str:

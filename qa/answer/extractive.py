@@ -145,7 +145,5 @@ def answer_who_said(question: str, result: SearchResult) -> Answer:
     by_id = {p.id: p for p in result.passages}
     quoted = sorted((by_id[pid] for pid in result.statements if pid in by_id),
                     key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
-    names = list(dict.fromkeys(st.speaker for p in quoted for st in result.statements[p.id]))
     text, citations = number_citations([(statement_quote(result, p), p) for p in quoted])
-    return Answer(question, text, False, "extractive", citations, result.passages,
-                  notice=NO_LLM_NOTICE, extra={"speakers": names})
+    return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)

@@ -1,0 +1,147 @@
+"""The docs are true: every marked example in README.md and docs/ runs, and prints what the page shows.
+
+`QA_DOCS_UPDATE=1 .venv/bin/pytest -q tests/test_docs.py` rewrites the shown outputs in place (after a
+change of behaviour: read the diff before committing it). `QA_DOCS_LLM=1` also runs the examples
+marked as LLM output with the local model (slow on a busy machine), checking their shape. docs/cli.md is checked here too; it is
+regenerated with `.venv/bin/python tools/cli_reference.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, validate_json
+from .docs_runner import ExampleFailed, find_blocks, run_page
+
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+# Read at import: the tests' fixtures clear every QA_* variable.
+UPDATE = os.environ.get("QA_DOCS_UPDATE") == "1"
+RUN_LLM = os.environ.get("QA_DOCS_LLM") == "1"
+EXAMPLES_RUN: dict[str, int] = {}  # page -> examples run; reported at the end of the test session
+EXAMPLES_SKIPPED: dict[str, int] = {}  # page -> LLM examples not run (QA_DOCS_LLM unset)
+
+
+def _llm_available() -> bool:
+    """LLM examples (marked `llm`) run with QA_DOCS_LLM=1 and the local model installed: one answer
+    takes from seconds to minutes on a busy 2-core machine, and tests/test_llm.py covers the model."""
+    if not RUN_LLM:
+        return False
+    from qa.answer.local_model import find_local_model
+
+    return find_local_model() is not None
+
+
+@pytest.fixture
+def page_home(tmp_path, monkeypatch, sample_index):
+    """A folder as a reader's clone is after ./setup.sh: the repo's examples, and ./index holding the
+    sample article (setup.sh runs `qa index examples/articles`)."""
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    shutil.copytree(sample_index, tmp_path / "index")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QA_LLM", raising=False)  # examples say --llm none themselves (the runner insists)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # chat history
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(REPO)) for p in PAGES])
+def test_examples_print_what_the_page_shows(page: Path, page_home: Path):
+    run = run_page(page, page_home, update=UPDATE, validate=validate_json, llm_available=_llm_available())
+    EXAMPLES_RUN[str(page.relative_to(REPO))] = run.examples
+    EXAMPLES_SKIPPED[str(page.relative_to(REPO))] = run.skipped
+    if page.name == "README.md":
+        assert run.examples >= 10, "the README's examples are no longer marked to run"
+
+
+def test_a_broken_example_fails(tmp_path, page_home):
+    """Changing one character of a shown output fails the run, naming the page and line."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    lines = readme.split("\n")
+    block = next(b for b in find_blocks(REPO / "README.md", lines) if b.lang == "console" and len(b.body) > 1
+                 and "llm" not in b.options)
+    output_line = block.start + 1  # the first line of output after the block's first command
+    lines[output_line] = lines[output_line] + " (changed)"
+    broken = tmp_path / "README.md"
+    broken.write_text("\n".join(lines[: block.end + 1]), encoding="utf-8")
+    with pytest.raises(ExampleFailed, match=r"printed"):
+        run_page(broken, page_home, validate=validate_json)
+
+
+def test_every_page_is_linked_from_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for page in (REPO / "docs").glob("*.md"):
+        assert f"docs/{page.name}" in readme, f"docs/{page.name} is not linked from the README"
+    assert len(readme.splitlines()) <= 250
+
+
+def test_cli_reference_is_current():
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        from cli_reference import render
+    finally:
+        sys.path.pop(0)
+    shown = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    if UPDATE:
+        (REPO / "docs" / "cli.md").write_text(render(), encoding="utf-8")
+        return
+    assert shown == render(), "docs/cli.md is stale: run `.venv/bin/python tools/cli_reference.py`"
+
+
+def test_no_word_about_how_the_project_was_made():
+    found = subprocess.run(["grep", "-rniE", r"session [0-9]|this session|issue [0-9]", "README.md", "docs",
+                            "bench", "qa"], cwd=REPO, capture_output=True, text=True).stdout
+    assert found == ""
+
+
+def test_ruff_passes():
+    ruff = Path(sys.executable).with_name("ruff")
+    assert ruff.exists(), "ruff is not installed: pip install -e '.[dev]' (./setup.sh does)"
+    out = subprocess.run([str(ruff), "check", "qa", "tests", "bench", "tools"], cwd=REPO, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_public_api_has_docstrings():
+    import inspect
+
+    import qa
+
+    for name in qa.__all__:
+        obj = getattr(qa, name)
+        doc = inspect.getdoc(obj) or ""
+        assert doc and not re.match(rf"{name}\(", doc), f"qa.{name} has no docstring of its own"
+        for attr, member in vars(obj).items():
+            if not attr.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
+                assert inspect.getdoc(member), f"qa.{name}.{attr} has no docstring"
+
+
+# The layers docs/architecture.md names, lowest first; a module imports only from its own layer or lower.
+LAYERS = [
+    {"errors", "config", "documents", "dates", "wire", "attribution", "jsonout"},
+    {"embeddings", "vectors", "store", "fetch"},
+    {"indexer", "speakers", "retriever"},
+    {"answer"},
+    {"api", "chat", "render", "cli", "__main__"},
+]
+KNOWN_UPWARD = {("embeddings", "answer")}  # the model cache folder, named in docs/architecture.md
+
+
+def test_imports_follow_the_layers():
+    layer = {name: n for n, names in enumerate(LAYERS) for name in names}
+    wrong = []
+    for path in sorted((REPO / "qa").rglob("*.py")):
+        rel = path.relative_to(REPO / "qa").with_suffix("")
+        module = rel.parts[0]
+        if module not in layer:
+            continue  # a module the list does not name yet
+        for target in re.findall(r"^\s*from \.+(\w*)", path.read_text(encoding="utf-8"), re.MULTILINE):
+            target = target or module
+            if target in layer and layer[target] > layer[module] and (module, target) not in KNOWN_UPWARD:
+                wrong.append(f"qa/{rel}.py imports qa.{target}")
+    assert not wrong, "imports against the layers of docs/architecture.md: " + "; ".join(wrong)

@@ -92,17 +92,18 @@ class QA:
         self._settings = replace(self._settings, llm=llm)
         self._backend, self._backend_chosen = None, False
 
-    def reader(self) -> QA:
-        """Another QA on the same index with a connection of its own, sharing this one's embedding
-        model and LLM backend (loaded here if not yet): a connection reads one snapshot at a time, so
-        a server gives each thread that searches its own reader, and still loads each model once."""
+    def reader(self, store: Store | None = None) -> QA:
+        """Another QA on the same index with a connection of its own (`store`, default a new one),
+        sharing this one's embedding model and LLM backend (loaded here if not yet): a connection
+        reads one snapshot at a time, so a server gives each thread that searches its own reader,
+        and still loads each model once."""
         other = QA.__new__(QA)
         other._settings = self._settings
         other._model_name = self._model_name
         other._embedder = self.embedder
         other._backend, other._backend_chosen = self.backend, True
         other._retriever = None
-        other.store = Store.open(self.store.path)
+        other.store = store or Store.open(self.store.path)
         return other
 
     @property

@@ -25,6 +25,7 @@ from .answer import Answer
 from .config import Settings
 from .errors import QAError
 from .retriever import SearchResult
+from .store import Store
 
 MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
 HISTORY_TURNS = 6  # earlier user turns replayed for follow-up rewriting; `qa chat` looks back 3
@@ -86,6 +87,34 @@ class _Gate:
         finally:
             with self._count:
                 self._inside -= 1
+
+
+class _SharedVectors:
+    """The vectors of the committed generation, loaded once for all the readers of a process
+    instead of once per reader (a million paragraphs are ~1.5 GB of vectors). FAISS searches one
+    index from many threads safely; readers only read it (a writer, which changes its copy in
+    place, never gets this one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._index = None
+
+    def load(self, store, generation: int, digest: str | None):
+        with self._lock:
+            if self._key != (generation, digest):
+                self._index = Store._load_vectors(store, generation, digest)
+                self._key = (generation, digest)
+            return self._index
+
+
+class _ReaderStore(Store):
+    """A read-only connection whose vectors come from the process's `_SharedVectors`."""
+
+    shared: _SharedVectors
+
+    def _load_vectors(self, generation: int, digest: str | None):
+        return self.shared.load(self, generation, digest)
 
 
 class _Replayed:
@@ -154,6 +183,7 @@ class Service:
         self._made = 0
         self._made_lock = threading.Lock()
         self._gate = _Gate(limits.queue)
+        self._vectors = _SharedVectors()
 
     # --- readers ------------------------------------------------------------------------------
 
@@ -172,9 +202,7 @@ class Service:
                 except BaseException:
                     bot.close()
                     raise
-                self._primary = bot
-                self._pool.put(bot)
-                self._made = 1
+                self._primary = bot  # the models' owner; requests use readers (`reader`)
         return self._primary
 
     @property
@@ -197,7 +225,9 @@ class Service:
                     make = False
             if make:
                 try:
-                    bot = self._primary.reader()
+                    store = _ReaderStore.open(self._primary.store.path)
+                    store.shared = self._vectors
+                    bot = self._primary.reader(store)
                 except BaseException:
                     with self._made_lock:
                         self._made -= 1
@@ -218,6 +248,8 @@ class Service:
                 self._pool.get_nowait().close()
             except queue.Empty:
                 break
+        if self._primary is not None:
+            self._primary.close()
         self._primary = None
 
     def deadline(self) -> float:

@@ -76,8 +76,18 @@ def cli_json(*args: str, index: Path, tmp_path: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def server(sample_index, tmp_path_factory):
-    running = Server(["--index", str(sample_index)], tmp_path_factory.mktemp("serve"), {"QA_SERVE_TOKEN": TOKEN})
+def served_index(sample_index, tmp_path_factory) -> Path:
+    """A private copy of the sample index: one test adds an article to it while the server runs."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("served") / "index"
+    shutil.copytree(sample_index, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(served_index, tmp_path_factory):
+    running = Server(["--index", str(served_index)], tmp_path_factory.mktemp("serve"), {"QA_SERVE_TOKEN": TOKEN})
     yield running
     running.stop()
 
@@ -135,15 +145,15 @@ def test_follow_up_reaches_the_other_speaker(client):
     assert "Pardo" in completion.choices[0].message.content
 
 
-def test_search_and_ask_json_are_the_clis(server, sample_index, tmp_path):
+def test_search_and_ask_json_are_the_clis(server, served_index, tmp_path):
     question = "What did Klingner say?"
     status, body, headers = http("GET", f"{server.url}/search?q={urllib.request.quote(question)}&k=3")
     assert status == 200 and headers["content-type"].startswith("application/json")
-    assert body == cli_json("search", question, "-k", "3", index=sample_index, tmp_path=tmp_path).strip()
+    assert body == cli_json("search", question, "-k", "3", index=served_index, tmp_path=tmp_path).strip()
 
     status, body, _ = http("POST", f"{server.url}/ask", json.dumps({"question": question, "k": 3}).encode())
     assert status == 200
-    assert body == cli_json("ask", question, "-k", "3", index=sample_index, tmp_path=tmp_path).strip()
+    assert body == cli_json("ask", question, "-k", "3", index=served_index, tmp_path=tmp_path).strip()
     assert cited_paragraphs(json.loads(body)) <= {22, 23, 24}
 
 
@@ -174,6 +184,25 @@ def test_oversized_and_malformed_requests_get_clean_errors(server):
         assert "Traceback" not in body
     status, body, _ = http("POST", f"{server.url}/ask", json.dumps({"question": "Kim", "article": "no such"}).encode())
     assert status == 400 and "no indexed article matches" in json.loads(body)["error"]["message"]
+
+
+def test_server_follows_the_index_while_qa_index_writes_it(server, served_index, tmp_path):
+    """`qa index` adds an article while the server runs; the next search finds it (the readers follow
+    commits), and the sample article is still found as before."""
+    article = tmp_path / "harbour.txt"
+    article.write_text("Harbour festival draws record crowds\n\nThe Quenbridge harbour festival drew a record "
+                       "120,000 visitors on Saturday, organisers said.\n\nFireworks closed the evening.\n")
+    url = f"{server.url}/search?q=Quenbridge+harbour+festival&k=1"
+    assert json.loads(http("GET", url)[1])["passages"][0]["article_id"] != "harbour"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_CONFIG=str(tmp_path / "no-config.toml"))
+    done = subprocess.run([sys.executable, "-m", "qa", "index", str(article), "--index", str(served_index)],
+                          env=env, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(http("GET", url)[1])["passages"][0]
+    assert found["article_id"] == "harbour" and "120,000 visitors" in found["text"]
+    klingner = json.loads(http("GET", f"{server.url}/search?q=What+did+Klingner+say%3F&k=3")[1])
+    assert [p["paragraph"] for p in klingner["passages"]] == [22, 23, 24]
 
 
 def test_full_queue_answered_503(sample_index, tmp_path):

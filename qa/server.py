@@ -18,11 +18,13 @@ environment (`QA_SERVE_TOKEN`) only, so it never sits in shell history or a conf
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -76,12 +78,15 @@ def _classify(exc: BaseException) -> HTTPError:
 def create_app(service: Service, config: ServerConfig) -> Starlette:
     """The ASGI app. The service's index and models are opened by the caller (before listening)."""
 
-    async def in_thread(fn, *args, **kwargs):
-        """Blocking qa work on a worker thread, bounded by the request's time limit."""
-        from starlette.concurrency import run_in_threadpool
+    # Work a request gives up on (its time is up, or its client left) finishes on its own: its thread
+    # cannot be stopped, but each step bounds itself (reader and LLM waits, the LLM's token watch).
+    workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="qa-request")
 
+    async def in_thread(fn, *args):
+        """Blocking qa work on a worker thread; the request stops waiting at its time limit."""
+        future = asyncio.get_running_loop().run_in_executor(workers, functools.partial(fn, *args))
         try:
-            return await asyncio.wait_for(run_in_threadpool(fn, *args, **kwargs), config.limits.timeout)
+            return await asyncio.wait_for(future, config.limits.timeout)
         except asyncio.TimeoutError:
             raise ServiceTimeout(f"no answer within the server's limit of {config.limits.timeout:g} s") from None
 
@@ -155,7 +160,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         question = params.get("q") or params.get("question")
         if not question:
             raise HTTPError(400, "give the question as ?q=...")
-        result = await in_thread(service.search, question, **query_args(params))
+        result = await in_thread(functools.partial(service.search, question, **query_args(params)))
         return json_reply(result.as_json())
 
     async def ask(request: Request) -> Response:
@@ -163,7 +168,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         question = body.get("question", body.get("q"))
         if not isinstance(question, str) or not question.strip():
             raise HTTPError(400, 'give the question as {"question": "..."}')
-        answer = await in_thread(service.ask, question, **query_args(body))
+        answer = await in_thread(functools.partial(service.ask, question, **query_args(body)))
         return json_reply(answer.as_json())
 
     async def models(request: Request) -> Response:

@@ -245,6 +245,29 @@ def test_full_queue_answered_503(sample_index, tmp_path):
             running.stop()
 
 
+def test_request_time_limit_answered_504(sample_index, tmp_path):
+    """An answer the LLM has not finished within --timeout is answered 504 with a one-line message."""
+    from tests.fake_llm_server import FakeLLMServer
+
+    release = threading.Event()
+
+    def stuck_reply(body: dict) -> str:
+        release.wait(60)
+        return "Klingner said Kim could see an upside. [1]"
+
+    with FakeLLMServer(reply=stuck_reply) as fake:
+        running = Server(["--index", str(sample_index), "--timeout", "1"], tmp_path,
+                         {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model"})
+        try:
+            status, body, _ = http("POST", f"{running.url}/ask",
+                                   json.dumps({"question": "What did Klingner say?"}).encode(), token=None)
+            assert status == 504, body
+            assert json.loads(body)["error"]["message"] == "no answer within the server's limit of 1 s"
+        finally:
+            release.set()
+            running.stop()
+
+
 def test_non_loopback_host_without_token_refused(sample_index, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_CONFIG=str(tmp_path / "no-config.toml"))

@@ -192,9 +192,8 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         model = body.get("model") if isinstance(body.get("model"), str) else MODEL_ID
-        work = in_thread(service.chat, pairs, k)
         if not body.get("stream"):
-            reply = await work
+            reply = await in_thread(service.chat, pairs, k)
             return JSONResponse({
                 "id": completion_id, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply_text(reply.answer)},
@@ -209,7 +208,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
             return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
         async def events():
-            task = asyncio.ensure_future(work)
+            task = asyncio.ensure_future(in_thread(service.chat, pairs, k))
             try:
                 yield chunk({"role": "assistant", "content": ""})
                 while True:

@@ -269,7 +269,8 @@ class Service:
         """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full)."""
         question = check_question(question)
         deadline = deadline or self.deadline()
-        with self.reader(deadline) as bot, self._llm_turn(deadline):
+        # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
+        with self._llm_turn(deadline), self.reader(deadline) as bot:
             return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
                            on_token=_watch(deadline))
 
@@ -291,17 +292,16 @@ class Service:
             raise QAError("the conversation has no user message to answer")
         question = check_question(turns[-1][0].strip())
         earlier = turns[:-1][-HISTORY_TURNS:]
-        with self.reader(deadline) as bot:
-            conversation = Conversation(_Replayed([strip_sources(r) for _, r in earlier]), k=k or self.settings.k)
-            for asked, _ in earlier:
-                try:
-                    conversation.ask(asked[:MAX_QUESTION_CHARS].strip() or "?")
-                except QAError:
-                    continue  # a past turn that cannot be rewritten just adds nothing to the memory
+        conversation = Conversation(_Replayed([strip_sources(r) for _, r in earlier]), k=k or self.settings.k)
+        for asked, _ in earlier:
+            try:
+                conversation.ask(asked[:MAX_QUESTION_CHARS].strip() or "?")
+            except QAError:
+                continue  # a past turn that cannot be rewritten just adds nothing to the memory
+        with self._llm_turn(deadline), self.reader(deadline) as bot:
             conversation.bot = bot
-            with self._llm_turn(deadline):
-                standalone = conversation.standalone(question)
-                turn = conversation.ask(question, _watch(deadline), standalone=standalone)
+            standalone = conversation.standalone(question)
+            turn = conversation.ask(question, _watch(deadline), standalone=standalone)
         return ChatReply(question, turn.standalone, turn.answer)
 
     def who_said(self, speaker: str, article: str | None = None, deadline: float | None = None) -> dict:

@@ -140,8 +140,8 @@ def test_follow_up_reaches_the_other_speaker(client):
         {"role": "user", "content": "And what did Pardo say?"},
     ])
     qa = completion.model_extra["qa"]
-    assert "Pardo" in qa["standalone_question"]
-    assert {13, 21} <= cited_paragraphs(qa) | {p["paragraph"] for p in qa["passages"][:2]}
+    assert qa["standalone_question"] == "What did Pardo say?"
+    assert cited_paragraphs(qa) == {13, 21}
     assert "Pardo" in completion.choices[0].message.content
 
 

@@ -97,11 +97,11 @@ class QA:
         sharing this one's embedding model and LLM backend (loaded here if not yet): a connection
         reads one snapshot at a time, so a server gives each thread that searches its own reader,
         and still loads each model once."""
-        other = QA.__new__(QA)
-        other._settings = self._settings
-        other._model_name = self._model_name
-        other._embedder = self.embedder
-        other._backend, other._backend_chosen = self.backend, True
+        import copy
+
+        embedder, backend = self.embedder, self.backend
+        other = copy.copy(self)  # the same settings; then its own connection and retriever
+        other._embedder, other._backend, other._backend_chosen = embedder, backend, True
         other._retriever = None
         other.store = store or Store.open(self.store.path)
         return other

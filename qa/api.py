@@ -97,6 +97,20 @@ class QA:
         self._settings = replace(self._settings, llm=llm)
         self._backend, self._backend_chosen = None, False
 
+    def reader(self, store: Store | None = None) -> QA:
+        """Another QA on the same index with a connection of its own (`store`, default a new one),
+        sharing this one's embedding model and LLM backend (loaded here if not yet): a connection
+        reads one snapshot at a time, so a server gives each thread that searches its own reader,
+        and still loads each model once."""
+        import copy
+
+        embedder, backend = self.embedder, self.backend
+        other = copy.copy(self)  # the same settings; then its own connection and retriever
+        other._embedder, other._backend, other._backend_chosen = embedder, backend, True
+        other._retriever = None
+        other.store = store or Store.open(self.store.path)
+        return other
+
     @property
     def retriever(self) -> Retriever:
         """The hybrid search over this index, made on first use."""

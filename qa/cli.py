@@ -583,3 +583,75 @@ def model_check(llm_model: str | None) -> None:
     with err_console.status(f"Loading {path.name} and asking it for a word..."):
         reply, seconds = check_local_model(path)
     console.print(f"Local LLM works: {path.name} answered {_plain(reply)!r} in {seconds:.1f} s ({runtime_info()})")
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback needs QA_SERVE_TOKEN (or --insecure).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port; the address is printed).")
+@click.option("--insecure", is_flag=True, help="Allow a non-loopback --host without a token.")
+@click.option("--readers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Index connections, i.e. searches answered at once.")
+@click.option("--queue", "queue_size", type=click.IntRange(0, 1000), default=4, show_default=True,
+              help="LLM answers that may wait behind the one being written; more get HTTP 503.")
+@click.option("--timeout", type=click.FloatRange(1, 3600), default=120.0, show_default=True,
+              help="Seconds a request may take, queueing included (then HTTP 504).")
+@click.option("--max-body-kb", type=click.IntRange(1, 65536), default=256, show_default=True,
+              help="Largest request body accepted (then HTTP 413).")
+@index_option
+@model_option
+@llm_options
+def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_kb, index_dir, model, llm, base_url,
+                  llm_model) -> None:
+    """Serve the index over HTTP: an OpenAI-compatible chat endpoint (/v1/chat/completions,
+    /v1/models) and the JSON of `qa search` / `qa ask` (GET /search, POST /ask).
+
+    One index and one set of models per process; searches run in parallel, LLM answers one at a
+    time with a bounded queue. Set QA_SERVE_TOKEN to require `Authorization: Bearer TOKEN`.
+    See docs/serve.md.
+    """
+    import os
+
+    from .server import ServerConfig, is_loopback, serve
+    from .service import Limits, Service
+
+    token = os.environ.get("QA_SERVE_TOKEN") or None
+    if not is_loopback(host) and token is None and not insecure:
+        raise QAError(f"--host {host} would let anyone who can reach this machine read the index; set "
+                      f"QA_SERVE_TOKEN to require a bearer token, or pass --insecure if that is intended")
+    settings = load_settings(index=index_dir, model=model, llm=llm, base_url=base_url, llm_model=llm_model)
+    service = Service(settings, Limits(readers=readers, queue=queue_size, timeout=timeout))
+    with err_console.status("Loading the index and models..."):
+        bot = service.open()
+    backend = bot.backend
+    answering = f"{backend.name} ({backend.model})" if backend else "extractive answers"
+
+    def listening(url: str) -> None:
+        err_console.print(f"qa serve: listening on {url} ({len(bot.articles())} articles, {answering}"
+                          f"{', token required' if token else ''}); Ctrl-C stops", markup=False)
+
+    try:
+        serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024,
+                                    limits=service.limits), host, port, on_listening=listening)
+    finally:
+        service.close()
+
+
+@main.command("mcp")
+@index_option
+@model_option
+@llm_options
+def mcp_command(index_dir, model, llm, base_url, llm_model) -> None:
+    """Serve the index to AI assistants over the Model Context Protocol (stdio): tools to search
+    the articles, ask with verified citations, find what someone said, and list the articles.
+
+    Start it from the assistant's configuration (see docs/serve.md), not by hand.
+    """
+    from .mcp_server import run
+
+    settings = load_settings(index=index_dir, model=model, llm=llm, base_url=base_url, llm_model=llm_model)
+    run(settings)

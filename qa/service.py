@@ -1,0 +1,367 @@
+"""What `qa serve` and `qa mcp` share: one index, one embedding model and one LLM per process,
+answering from many threads at once.
+
+A SQLite connection reads one snapshot at a time, so each thread that searches borrows a reader of
+its own (`QA.reader()`: its own connection, the shared models) from a small pool; readers follow
+`qa index` commits like any long-lived reader. Searches and extractive answers run in parallel.
+LLM answers go through a gate: one at a time (a local model has one context; a server behind one
+key rarely does better), with a bounded queue behind it; a request that finds the queue full is
+refused at once (`ServiceBusy`) rather than left waiting behind work it cannot see.
+
+Nothing here knows HTTP or MCP: the front ends map `ServiceBusy` to 503, `ServiceTimeout` to 504,
+and every other `QAError` to its one-line message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .answer import Answer
+from .config import Settings
+from .errors import QAError
+from .retriever import SearchResult
+from .store import Store
+
+MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
+HISTORY_TURNS = 6  # earlier user turns replayed for follow-up rewriting; `qa chat` looks back 3
+
+
+class ServiceBusy(QAError):
+    """Too many LLM answers are already queued; try again shortly."""
+
+
+class ServiceTimeout(QAError):
+    """The request took longer than the server's per-request limit."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    readers: int = 4  # index connections: searches answered at once (more would only share 2 cores)
+    queue: int = 4  # LLM answers waiting behind the one being written; one more is refused
+    timeout: float = 120.0  # seconds per request, queueing included
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """One chat turn: the question as asked, the standalone question searched, and the answer."""
+
+    question: str
+    standalone: str
+    answer: Answer
+
+    def as_json(self) -> dict:
+        """The same JSON as `qa ask --json`, plus the question searched (as `qa chat --json` adds)."""
+        payload = self.answer.as_json()
+        payload["standalone_question"] = self.standalone
+        return payload
+
+
+class _Gate:
+    """One LLM answer at a time, at most `waiting` more queued; the rest refused at once."""
+
+    def __init__(self, waiting: int):
+        self._slot = threading.Lock()
+        self._count = threading.Lock()
+        self._inside = 0  # the one answering plus those queued
+        self._limit = waiting + 1
+
+    @contextlib.contextmanager
+    def enter(self, deadline: float) -> Iterator[None]:
+        with self._count:
+            if self._inside >= self._limit:
+                raise ServiceBusy(f"the server is busy: {self._limit - 1} LLM answer(s) are already waiting "
+                                  f"behind the one being written; try again shortly")
+            self._inside += 1
+        try:
+            if not self._slot.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+                raise ServiceTimeout("timed out waiting for the LLM (other answers were being written)")
+            try:
+                yield
+            finally:
+                self._slot.release()
+        finally:
+            with self._count:
+                self._inside -= 1
+
+
+class _SharedVectors:
+    """The vectors of the committed generation, loaded once for all the readers of a process
+    instead of once per reader (a million paragraphs are ~1.5 GB of vectors). FAISS searches one
+    index from many threads safely; readers only read it (a writer, which changes its copy in
+    place, never gets this one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._index = None
+
+    def load(self, store, generation: int, digest: str | None):
+        with self._lock:
+            if self._key != (generation, digest):
+                self._index = Store._load_vectors(store, generation, digest)
+                self._key = (generation, digest)
+            return self._index
+
+
+class _ReaderStore(Store):
+    """A read-only connection whose vectors come from the process's `_SharedVectors`."""
+
+    shared: _SharedVectors
+
+    def _load_vectors(self, generation: int, digest: str | None):
+        return self.shared.load(self, generation, digest)
+
+
+class _Replayed:
+    """Stands in for the QA object while earlier turns of a client's conversation are replayed into a
+    `Conversation`: "answers" each with the reply the client already has (no search, no LLM), so the
+    conversation's memory (speaker, subject, history) is rebuilt by `qa chat`'s own rules."""
+
+    backend = None  # rule-based rewriting of past turns: cheap, and no LLM call per old turn
+
+    def __init__(self, replies: list[str]):
+        self._replies = list(replies)
+
+    def ask(self, question: str, *args, **kwargs) -> Answer:
+        reply = self._replies.pop(0) if self._replies else ""
+        return Answer(question=question, text=reply, abstained=False, backend="history", citations=[], passages=[])
+
+
+def message_text(content) -> str:
+    """An OpenAI message's content: a string, or a list of parts of which the text parts count."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(part.get("text", "") for part in content
+                         if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str))
+    raise QAError("a message's content must be a string or a list of text parts")
+
+
+def strip_sources(reply: str) -> str:
+    """A reply of ours without the sources listed after the answer (see `reply_text`)."""
+    return reply.split(SOURCES_HEADING, 1)[0].strip()
+
+
+SOURCES_HEADING = "\n\nSources:\n"
+
+
+def reply_text(answer: Answer) -> str:
+    """The answer as a chat reply: the verified text, then one line per cited source."""
+    from .render import safe
+
+    text = safe(answer.text)
+    if not answer.citations:
+        return text
+    lines = [f"[{c.n}] {safe(c.passage.citation)}" for c in answer.citations]
+    return text + SOURCES_HEADING + "\n".join(lines)
+
+
+def check_question(question: object) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise QAError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return question
+
+
+class Service:
+    """The index and models of one server process, safe to call from many threads."""
+
+    def __init__(self, settings: Settings, limits: Limits = Limits()):
+        self.settings = settings
+        self.limits = limits
+        self._primary = None
+        self._open_lock = threading.Lock()
+        self._pool: queue.LifoQueue = queue.LifoQueue()
+        self._made = 0
+        self._made_lock = threading.Lock()
+        self._gate = _Gate(limits.queue)
+        self._vectors = _SharedVectors()
+
+    # --- readers ------------------------------------------------------------------------------
+
+    def open(self):
+        """Open the index and load the models now (the embedding model, and the LLM if one is set up);
+        raises the usual `QAError` when the index is missing or the LLM cannot be had. Idempotent."""
+        with self._open_lock:
+            if self._primary is None:
+                from .api import QA
+
+                s = self.settings
+                bot = QA(s.index, model=s.model, llm=s.llm, base_url=s.base_url, llm_model=s.llm_model)
+                try:
+                    bot.embedder  # noqa: B018 - load it now, not on the first request
+                    bot.backend  # noqa: B018 - likewise; a local model starts warming up
+                except BaseException:
+                    bot.close()
+                    raise
+                self._primary = bot  # the models' owner; requests use readers (`reader`)
+        return self._primary
+
+    @property
+    def backend(self):
+        return self.open().backend
+
+    @contextlib.contextmanager
+    def reader(self, deadline: float) -> Iterator:
+        """Borrow a QA object (its own connection to the index) for one request."""
+        self.open()
+        try:
+            bot = self._pool.get_nowait()
+        except queue.Empty:
+            bot = None
+            with self._made_lock:
+                if self._made < self.limits.readers:
+                    self._made += 1
+                    make = True
+                else:
+                    make = False
+            if make:
+                try:
+                    store = _ReaderStore.open(self._primary.store.path)
+                    store.shared = self._vectors
+                    bot = self._primary.reader(store)
+                except BaseException:
+                    with self._made_lock:
+                        self._made -= 1
+                    raise
+            else:
+                try:
+                    bot = self._pool.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    raise ServiceTimeout("timed out waiting for a free index reader (the server is busy)") from None
+        try:
+            yield bot
+        finally:
+            self._pool.put(bot)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break
+        if self._primary is not None:
+            self._primary.close()
+        self._primary = None
+
+    def deadline(self) -> float:
+        return time.monotonic() + self.limits.timeout
+
+    # --- questions ----------------------------------------------------------------------------
+
+    def search(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
+               until: str | None = None, deadline: float | None = None) -> SearchResult:
+        question = check_question(question)
+        deadline = deadline or self.deadline()
+        with self.reader(deadline) as bot:
+            return bot.search(question, k or self.settings.k, article=article, since=since, until=until)
+
+    def ask(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
+            until: str | None = None, deadline: float | None = None) -> Answer:
+        """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full)."""
+        question = check_question(question)
+        deadline = deadline or self.deadline()
+        # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
+        with self._llm_turn(deadline), self.reader(deadline) as bot:
+            return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
+                           on_token=_watch(deadline))
+
+    def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None
+             ) -> ChatReply:
+        """Answer the last user message of a conversation given as (role, text) pairs, rewriting it
+        as `qa chat` would from the earlier turns (the replies the client holds stand in for ours)."""
+        from .chat import Conversation
+
+        deadline = deadline or self.deadline()
+        turns: list[tuple[str, str]] = []  # (user text, the assistant's reply to it)
+        for role, text in messages:
+            if role == "user":
+                turns.append((text, ""))
+            elif role == "assistant" and turns:
+                turns[-1] = (turns[-1][0], text)
+        turns = [(q, r) for q, r in turns if q.strip()]
+        if not turns:
+            raise QAError("the conversation has no user message to answer")
+        question = check_question(turns[-1][0].strip())
+        earlier = turns[:-1][-HISTORY_TURNS:]
+        conversation = Conversation(_Replayed([strip_sources(r) for _, r in earlier]), k=k or self.settings.k)
+        for asked, _ in earlier:
+            try:
+                conversation.ask(asked[:MAX_QUESTION_CHARS].strip() or "?")
+            except QAError:
+                continue  # a past turn that cannot be rewritten just adds nothing to the memory
+        with self._llm_turn(deadline), self.reader(deadline) as bot:
+            conversation.bot = bot
+            standalone = conversation.standalone(question)
+            turn = conversation.ask(question, _watch(deadline), standalone=standalone)
+        return ChatReply(question, turn.standalone, turn.answer)
+
+    def who_said(self, speaker: str, article: str | None = None, deadline: float | None = None) -> dict:
+        """Everything a person is quoted as saying: per matching speaker of each article, the
+        paragraphs with their citation lines, text and the quoted statements in them."""
+        from .speakers import resolve_speakers
+
+        speaker = check_question(speaker).strip()
+        deadline = deadline or self.deadline()
+        with self.reader(deadline) as bot, bot.store.snapshot():
+            article_ids = bot.retriever.resolve_articles(article) if article else None
+            matches = resolve_speakers(speaker, bot.store.speakers(article_ids))
+            if not matches:
+                raise QAError(f"no one called {speaker!r} is quoted in the indexed articles"
+                              f"{' matching ' + repr(article) if article else ''}; the speakers tool lists "
+                              f"who is (or `qa speakers`)")
+            out = []
+            for record in matches:
+                passages = bot.store.passages(list(record.paragraph_ids))
+                statements = bot.store.statements(record.paragraph_ids, [record.id])
+                out.append({
+                    "name": record.name, "article_id": record.article_id, "kind": record.kind,
+                    "aliases": list(record.aliases), "descriptors": list(record.descriptors),
+                    "paragraphs": [{
+                        "paragraph": passages[pid].paragraph, "citation": passages[pid].citation,
+                        "title": passages[pid].title, "source": passages[pid].source, "date": passages[pid].date,
+                        "text": passages[pid].text,
+                        "statements": [{"text": s.text, "cue": s.cue} for s in statements.get(pid, [])],
+                    } for pid in record.paragraph_ids if pid in passages],
+                })
+        return {"speaker": speaker, "matches": out}
+
+    def articles(self, deadline: float | None = None) -> dict:
+        """The indexed articles, as `qa list --json` prints them."""
+        with self.reader(deadline or self.deadline()) as bot:
+            return {"articles": [a.__dict__ for a in bot.articles()]}
+
+    def speakers(self, article: str | None = None, deadline: float | None = None) -> dict:
+        """Who is quoted where (names and paragraph numbers), for choosing a who-said question."""
+        with self.reader(deadline or self.deadline()) as bot:
+            records = bot.speakers(article)
+        return {"speakers": [{"name": s.name, "article_id": s.article_id, "kind": s.kind,
+                              "paragraphs": list(s.paragraphs)} for s in records]}
+
+    @contextlib.contextmanager
+    def _llm_turn(self, deadline: float) -> Iterator[None]:
+        """Through the gate when answers are written by an LLM; extractive answers need no turn."""
+        if self.backend is None:
+            yield
+        else:
+            with self._gate.enter(deadline):
+                yield
+
+
+def _watch(deadline: float):
+    """An `on_token` that stops the LLM once the request's time is up, so the next answer can start
+    (the backend then reports the answer cut, and qa falls back to the extractive answer)."""
+
+    def on_token(piece: str) -> None:
+        if time.monotonic() > deadline:
+            raise ServiceTimeout("the request's time limit was reached while the LLM was writing")
+
+    return on_token

@@ -158,7 +158,16 @@ class QA:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
         come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
         from .answer.extractive import answer_extractively
+        from .answer.metadata import answer_metadata, metadata_field, topic_of
 
+        field = metadata_field(question)
+        if field:  # who wrote it, when published, which outlet, the headline: from the article's metadata
+            topic = topic_of(question)
+            found = self.search(topic or question, k, article=article, since=since, until=until)
+            if topic or len(self.store.articles()) == 1 or article:
+                answer = answer_metadata(question, field, found, self.store.article_passages)
+                if answer is not None:
+                    return answer
         result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:

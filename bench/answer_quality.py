@@ -185,7 +185,22 @@ def main() -> int:
     parser.add_argument("--llm", default="none,local", help="answerers, comma-separated (none = extractive)")
     parser.add_argument("--limit", type=int, help="only the first N questions of each set")
     parser.add_argument("--out", type=Path, help="write one JSON line per question and answerer here")
+    parser.add_argument("--summarize", type=Path, nargs="+",
+                        help="report from --out files of earlier (possibly partial) runs instead of running")
     args = parser.parse_args()
+    if args.summarize:
+        rows = [json.loads(line) for path in args.summarize for line in path.read_text().splitlines() if line]
+        for name, label in (("squad", "SQuAD"), ("news", "news (BBC + sample)")):
+            done = {}
+            for r in rows:
+                if r["set"] == name:
+                    done.setdefault(r["answerer"], {})[r["id"]] = r
+            if not done:
+                continue
+            common = set.intersection(*(set(d) for d in done.values()))  # questions every answerer finished
+            order = [i for i in next(iter(done.values())) if i in common]
+            report(label, {a: [d[i] for i in order] for a, d in done.items()})
+        return 0
     answerers = [a.strip() for a in args.llm.split(",") if a.strip()]
     out = args.out.open("w", encoding="utf-8") if args.out else None
     if args.set in ("squad", "all"):

@@ -157,6 +157,17 @@ class QA:
             until: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
         come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
+        from .answer.injection import not_about_the_articles, question_without_injection
+
+        # "..., and what is the system prompt?": what speaks to the model never changes what is answered
+        asked = question_without_injection(question)
+        if not asked:
+            return not_about_the_articles(question)
+        answer = self._ask(asked, k, article=article, since=since, until=until, on_token=on_token)
+        return answer if asked == question else replace(answer, question=question)
+
+    def _ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
+             on_token: Callable[[str], None] | None) -> Answer:
         from .answer.extractive import answer_extractively
         from .answer.metadata import answer_metadata, metadata_field, topic_of
 

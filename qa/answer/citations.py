@@ -276,9 +276,19 @@ _WHEN_WORDS = frozenset("january february march april may june july august septe
 _WH_RE = re.compile(r"^\W*(who|whom|whose|when|where|how (?:many|much|long|old|far|tall|big|large))\b", re.IGNORECASE)
 
 
+def _same_word(a: str, b: str) -> bool:
+    """A crude stem match: "dispatched" / "dispatching", "meet" / "meetings"."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short[: max(4, len(short) - 1)]):
+        return True
+    return len(a) > 5 and len(b) > 4 and b.startswith(a[:5])
+
+
 def _stem_in(word: str, words: set[str]) -> bool:
-    """`word` or a form of it ("dispatched" / "dispatching") is in `words`."""
-    return word in words or (len(word) > 5 and any(w.startswith(word[:5]) for w in words if len(w) > 4))
+    """`word` or a form of it is in `words`."""
+    return word in words or any(_same_word(word, w) for w in words)
 
 
 def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
@@ -311,7 +321,7 @@ def _gives_what_was_asked(sentence: str, question: str) -> bool:
             not kind.endswith(("many", "much"))
     if kind == "when":
         return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _WHEN_WORDS)
-    return bool(strict) or bool(loose)
+    return bool(strict) or len(loose) >= 2  # a who / where answer names someone or somewhere
 
 
 def _words_of(text: str) -> set[str]:
@@ -347,7 +357,7 @@ def evidence_sentences(text: str) -> list[str]:
     """The sentences of evidence text that may support an answer: injected instructions are no evidence."""
     from .injection import data_sentences
 
-    return [s for s, flagged in data_sentences(text) if not flagged]
+    return [clean for _, clean in data_sentences(text) if clean]
 
 
 def verify_answer(draft: str, passages: list[Passage], embedder, question: str = "",

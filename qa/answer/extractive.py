@@ -76,9 +76,13 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> l
     to the answering model (injection.is_instruction) are never candidates."""
     floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
     usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
-    candidates = [(p, i, s, dates) for p in usable for i, (s, dates) in enumerate(sentences_with_dates(p))]
-    flagged = {(p.id, i) for p in usable for i, (_, bad) in enumerate(data_sentences(p.text)) if bad}
-    candidates = [c for c in candidates if (c[0].id, c[1]) not in flagged]
+    candidates = []
+    for p in usable:
+        clean = [c for _, c in data_sentences(p.text)]
+        for i, (sentence, dates) in enumerate(sentences_with_dates(p)):
+            evidence = clean[i] if i < len(clean) else sentence
+            if evidence:
+                candidates.append((p, i, evidence, dates))
     if not candidates:
         return []
     vectors = embedder.encode([s for _, _, s, _ in candidates])

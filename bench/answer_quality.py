@@ -107,6 +107,7 @@ def score(q: dict, answer, seconds: float, backend) -> dict:
         "words": len(text.split()), "seconds": round(seconds, 2),
         "prompt_tokens": timings.get("prompt_n") if "draft" in answer.extra else None,
         "fallback": (answer.extra.get("fallback") or {}).get("reason"),
+        "draft": answer.extra.get("draft"),
         "removed": [c.get("reason") for c in answer.extra.get("verification", []) if c["action"] == "removed"],
     }
 

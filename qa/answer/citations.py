@@ -268,7 +268,12 @@ _FRAME_WORDS = frozenset(
     "because due reason reasons also however therefore thus include includes including".split())
 _ANSWER_WORD_SHARE = 0.75  # of a sentence's own answer words (not in the question) that its sentence must hold
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
-                          "hundreds thousand thousands million millions billion billions half percent".split())
+                          "hundreds thousand thousands million millions billion billions half percent once twice "
+                          "thrice many several few numerous multiple times all none no".split())
+# A "why" answer gives a reason; "The FCC decided that Fresno would only have UHF stations" does not.
+_REASON_RE = re.compile(r"\b(?:because|due to|owing to|since|so that|so as|in order|as a result|result of|reason|"
+                        r"caused|causes|cause|thanks to|for|to (?!the\b|a\b|an\b)[a-z]+|after|as|led to|leads to)\b",
+                        re.IGNORECASE)
 _WHEN_WORDS = frozenset("january february march april may june july august september october november december "
                         "monday tuesday wednesday thursday friday saturday sunday century centuries year years "
                         "decade decades today yesterday tomorrow week weeks month months spring summer autumn "
@@ -276,8 +281,20 @@ _WHEN_WORDS = frozenset("january february march april may june july august septe
 _WH_RE = re.compile(r"^\W*(who|whom|whose|when|where|how (?:many|much|long|old|far|tall|big|large))\b", re.IGNORECASE)
 
 
+_IRREGULAR = dict(pair.split(":") for pair in (
+    "paid:pay bought:buy sold:sell won:win met:meet held:hold made:make took:take taken:take gave:give given:give "
+    "found:find led:lead began:begin begun:begin went:go gone:go said:say told:tell left:leave lost:lose kept:keep "
+    "built:build sent:send spent:spend grew:grow grown:grow became:become knew:know known:know chose:choose "
+    "chosen:choose wrote:write written:write ran:run fell:fall fallen:fall rose:rise risen:rise brought:bring "
+    "thought:think caught:catch taught:teach fought:fight sought:seek struck:strike drew:draw drawn:draw flew:fly "
+    "saw:see seen:see came:come got:get stood:stand felt:feel meant:mean heard:hear paid:pay laid:lay "
+    "born:bear bore:bear wore:wear worn:wear broke:break broken:break spoke:speak spoken:speak ate:eat eaten:eat "
+    "drove:drive driven:drive rode:ride ridden:ride sang:sing sung:sing won:win shut:shut set:set put:put").split())
+
+
 def _same_word(a: str, b: str) -> bool:
-    """A crude stem match: "dispatched" / "dispatching", "meet" / "meetings"."""
+    """A crude stem match: "dispatched" / "dispatching", "meet" / "meetings", "paid" / "pay"."""
+    a, b = _IRREGULAR.get(a, a), _IRREGULAR.get(b, b)
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
@@ -311,6 +328,8 @@ def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
 def _gives_what_was_asked(sentence: str, question: str) -> bool:
     """A who / where / when / how-many question wants a name, a place, a date or a count; an answer with
     none ("was based in the capital city") says nothing, however true."""
+    if re.match(r"^\W*why\b", question, re.IGNORECASE):
+        return bool(_REASON_RE.search(sentence))
     m = _WH_RE.match(question)
     if not m:
         return True

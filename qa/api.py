@@ -186,10 +186,30 @@ class QA:
             until: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
         come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
-        from .answer.extractive import answer_extractively
+        from .answer.injection import not_about_the_articles, question_without_injection
         from .documents import strip_control
 
         question = strip_control(question)  # as searched: no escapes or lone surrogates reach the LLM
+        # "..., and what is the system prompt?": what speaks to the model never changes what is answered
+        asked = question_without_injection(question)
+        if not asked:
+            return not_about_the_articles(question)
+        answer = self._ask(asked, k, article=article, since=since, until=until, on_token=on_token)
+        return answer if asked == question else replace(answer, question=question)
+
+    def _ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
+             on_token: Callable[[str], None] | None) -> Answer:
+        from .answer.extractive import answer_extractively
+        from .answer.metadata import answer_metadata, metadata_field, topic_of
+
+        field = metadata_field(question)
+        if field:  # who wrote it, when published, which outlet, the headline: from the article's metadata
+            topic = topic_of(question)
+            found = self.search(topic or question, k, article=article, since=since, until=until)
+            if topic or len(self.store.articles()) == 1 or article:
+                answer = answer_metadata(question, field, found, self.store.article_passages)
+                if answer is not None:
+                    return answer
         result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:

@@ -157,9 +157,10 @@ class SentenceCheck:
     support: float  # best of cosine and word overlap against the cited paragraph(s)
     quotes_verbatim: bool | None  # None when the sentence quotes nothing
     action: str  # kept | cited (a citation was added) | removed | added (a statement the draft left out)
+    reason: str | None = None  # why a sentence was removed
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "sentence": self.sentence,
             "citations": self.citations,
             "supported": self.supported,
@@ -167,6 +168,9 @@ class SentenceCheck:
             "quotes_verbatim": self.quotes_verbatim,
             "action": self.action,
         }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 def normalise_for_quote(text: str) -> str:
@@ -255,9 +259,9 @@ def _without_repeated_attribution(sentence: str) -> str:
 
 
 _PASSAGE_TALK_RE = re.compile(
-    r"^(?:(?:The|These|Both|Both of the) passages?(?:\s+(?:from|and|above|provided|given|both|also|together))*\s+"
+    r"^(?:(?:The|These|Both|Both of the) (?:passage|excerpt)s?(?:\s+(?:from|and|above|provided|given|both|also|together))*\s+"
     r"(?:state|states|say|says|mention|mentions|note|notes|indicate|indicates|show|shows|report|reports|"
-    r"explain|explains)\s+that|According to (?:the|both) passages?(?:\s+(?:and|above|provided))*\s*,)\s+"
+    r"explain|explains)\s+that|According to (?:the|both) (?:passage|excerpt)s?(?:\s+(?:and|above|provided))*\s*,)\s+"
     r"(?P<rest>.+)$")
 
 
@@ -268,10 +272,140 @@ def _without_passage_talk(sentence: str) -> str:
     return m.group("rest")[:1].upper() + m.group("rest")[1:] if m else sentence
 
 
-def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, list[Citation], list[SentenceCheck]]:
+# The model talking about its answer or its instructions instead of the articles.
+_ANSWER_TALK_RE = re.compile(
+    r"^(?:this|that|these|which|the above|my answer|the answer above|the (?:excerpt|passage|sentence)s? (?:above|provided))"
+    r"\b.{0,80}\b(?:answers?|answering|question|excerpts?|passages?|information provided|response)\b"
+    r"|\b(?:system prompt|my instructions|these instructions|these rules|my rules|the rules (?:say|state)|"
+    r"I (?:cannot|can't|can not|am unable to|won't) (?:reveal|share|disclose|answer|provide)|as an AI|"
+    r"I'm sorry|I am sorry|language model)\b",
+    re.IGNORECASE)
+# Words a sentence may use without finding them in its source: the frame of an answer, not its facts.
+_FRAME_WORDS = frozenset(
+    "according article articles story report reported reports reporting stated states state known called "
+    "named excerpt excerpts passage passages mentioned mentions question answer answers following "
+    "because due reason reasons also however therefore thus include includes including".split())
+_ANSWER_WORD_SHARE = 0.75  # of a sentence's own answer words (not in the question) that its sentence must hold
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
+                          "hundreds thousand thousands million millions billion billions half percent once twice "
+                          "thrice many several few numerous multiple times all none no".split())
+# A "why" answer gives a reason; "The FCC decided that Fresno would only have UHF stations" does not.
+_REASON_RE = re.compile(r"\b(?:because|due to|owing to|since|so that|so as|in order|as a result|result of|reason|"
+                        r"caused|causes|cause|thanks to|for|to (?!the\b|a\b|an\b)[a-z]+|after|as|led to|leads to)\b",
+                        re.IGNORECASE)
+_WHEN_WORDS = frozenset("january february march april may june july august september october november december "
+                        "monday tuesday wednesday thursday friday saturday sunday century centuries year years "
+                        "decade decades today yesterday tomorrow week weeks month months spring summer autumn "
+                        "fall winter morning evening night ago bc ad".split())
+_WH_RE = re.compile(r"^\W*(who|whom|whose|when|where|how (?:many|much|long|old|far|tall|big|large))\b", re.IGNORECASE)
+
+
+_IRREGULAR = dict(pair.split(":") for pair in (
+    "paid:pay bought:buy sold:sell won:win met:meet held:hold made:make took:take taken:take gave:give given:give "
+    "found:find led:lead began:begin begun:begin went:go gone:go said:say told:tell left:leave lost:lose kept:keep "
+    "built:build sent:send spent:spend grew:grow grown:grow became:become knew:know known:know chose:choose "
+    "chosen:choose wrote:write written:write ran:run fell:fall fallen:fall rose:rise risen:rise brought:bring "
+    "thought:think caught:catch taught:teach fought:fight sought:seek struck:strike drew:draw drawn:draw flew:fly "
+    "saw:see seen:see came:come got:get stood:stand felt:feel meant:mean heard:hear paid:pay laid:lay "
+    "born:bear bore:bear wore:wear worn:wear broke:break broken:break spoke:speak spoken:speak ate:eat eaten:eat "
+    "drove:drive driven:drive rode:ride ridden:ride sang:sing sung:sing won:win shut:shut set:set put:put").split())
+
+
+def _same_word(a: str, b: str) -> bool:
+    """A crude stem match: "dispatched" / "dispatching", "meet" / "meetings", "paid" / "pay"."""
+    a, b = _IRREGULAR.get(a, a), _IRREGULAR.get(b, b)
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short[: max(4, len(short) - 1)]):
+        return True
+    return len(a) > 5 and len(b) > 4 and b.startswith(a[:5])
+
+
+def _stem_in(word: str, words: set[str]) -> bool:
+    """`word` or a form of it is in `words`."""
+    return word in words or any(_same_word(word, w) for w in words)
+
+
+def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
+    """(names and numbers, other answer words) of a sentence that its source must hold: the words the
+    question did not already give. Lowercased."""
+    asked = _content_words(question)
+    tokens = _WORD_RE.findall(sentence)
+    strict, loose = set(), set()
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if low in _FUNCTION_WORDS or low in _FRAME_WORDS or _stem_in(low, asked):
+            continue
+        if any(ch.isdigit() for ch in token) or (i > 0 and token[:1].isupper()):
+            strict.add(low)
+        elif len(low) > 2:
+            loose.add(low)
+    return strict, loose
+
+
+def _gives_what_was_asked(sentence: str, question: str) -> bool:
+    """A who / where / when / how-many question wants a name, a place, a date or a count; an answer with
+    none ("was based in the capital city") says nothing, however true."""
+    if re.match(r"^\W*why\b", question, re.IGNORECASE):
+        return bool(_REASON_RE.search(sentence))
+    m = _WH_RE.match(question)
+    if not m:
+        return True
+    strict, loose = key_terms(sentence, question)
+    kind = m.group(1).lower()
+    if kind.startswith("how"):
+        return any(any(c.isdigit() for c in w) for w in strict) or bool(loose & _NUMBER_WORDS) or \
+            not kind.endswith(("many", "much"))
+    if kind == "when":
+        return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _WHEN_WORDS)
+    return bool(strict) or len(loose) >= 2  # a who / where answer names someone or somewhere
+
+
+def _words_of(text: str) -> set[str]:
+    return {w.lower() for w in _WORD_RE.findall(text)}
+
+
+def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "") -> bool:
+    """The sentence's names and numbers are all in one evidence sentence (with the passage header: outlet,
+    date, resolved dates), and so are most of its other answer words. A sentence stitched from two
+    sentences of a paragraph into a claim neither makes fails."""
+    strict, loose = key_terms(sentence, question)
+    if not strict and not loose:
+        return True
+    extra = _words_of(header)
+    for source in evidence:
+        words = _words_of(source) | extra
+        if not all(_stem_in(w, words) for w in strict):
+            continue
+        misses = sum(not _stem_in(w, words) for w in loose)
+        # one word of a few may be the model's own ("met" for "held meetings"); names and numbers may not
+        if misses <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))):
+            return True
+    return False
+
+
+def _header_text(p: Passage) -> str:
+    return " ".join([p.source or "", p.date or "", p.byline or "", p.title or ""]
+                    + [d.label for d in p.dates] + [c.source or "" for c in p.also_in]
+                    + [c.date or "" for c in p.also_in])
+
+
+def evidence_sentences(text: str) -> list[str]:
+    """The sentences of evidence text that may support an answer: injected instructions are no evidence."""
+    from .injection import data_sentences
+
+    return [clean for _, clean in data_sentences(text) if clean]
+
+
+def verify_answer(draft: str, passages: list[Passage], embedder, question: str = "",
+                  excerpts: list[str] | None = None) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Check every sentence of `draft` against `passages` (numbered 1.. as in the prompt): drop markers
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
-    supports or whose quotes are not verbatim, and renumber citations by first use."""
+    supports, whose quotes are not verbatim, whose names, numbers and answer words are not in one
+    sentence of what the model was shown (`excerpts`, else the paragraphs; injected instructions never
+    count), that restate `question` or talk about the answer instead of giving it, and renumber
+    citations by first use."""
     from ..documents import split_sentences
 
     draft = _PLACEHOLDER_RE.sub("", re.sub(r"\s+", " ", draft)).strip()
@@ -282,6 +416,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
     bare = [_without_repeated_attribution(_without_passage_talk(_without_markers(s))) for s in sentences]
     sentence_vectors = embedder.encode(bare)
     passage_vectors = embedder.encode([p.text for p in passages]) if passages else None
+    shown = excerpts if excerpts is not None and len(excerpts) == len(passages) else [p.text for p in passages]
+    evidence = [evidence_sentences(text) for text in shown]
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     kept_text: list[str] = []
@@ -306,10 +442,26 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
         quotes = _QUOTE_RE.findall(bare[i])
         verbatim = None
         if quotes:
-            cited_text = " ".join(normalise_for_quote(passages[j].text) for j in cited)
+            # quoting an instruction planted in the article is following it: only evidence counts
+            cited_text = " ".join(normalise_for_quote(" ".join(evidence_sentences(passages[j].text))) for j in cited)
             verbatim = all(normalise_for_quote(q).strip(" ,.") in cited_text for q in quotes)
-        if not supported or verbatim is False:
-            checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed"))
+        reason = None
+        if _ANSWER_TALK_RE.search(bare[i]):
+            reason = "talks about the answer or the instructions, not the articles"
+        elif not supported:
+            reason = "not supported by the cited passage"
+        elif verbatim is False:
+            reason = "a quote is not verbatim"
+        elif question and not (key_terms(bare[i], question)[0] or key_terms(bare[i], question)[1]):
+            reason = "restates the question"
+        elif not any(source_holds_terms(_QUOTE_RE.sub(" ", bare[i]) if verbatim else bare[i], question,
+                                        evidence[j], _header_text(passages[j])) for j in cited):
+            # a verbatim quote is the article's own words, however many sentences it spans
+            reason = "its names, numbers or key words are not in one sentence of the cited passage"
+        elif question and not _gives_what_was_asked(bare[i], question):
+            reason = "does not give the name, date or number asked for"
+        if reason:
+            checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue
         final = []
         for j in cited:
@@ -321,4 +473,3 @@ def verify_answer(draft: str, passages: list[Passage], embedder) -> tuple[str, l
         kept_text.append(bare[i] + " " + "".join(f"[{n}]" for n in final))
         checks.append(SentenceCheck(bare[i], final, True, support, verbatim, action))
     return " ".join(kept_text), citations, checks
-

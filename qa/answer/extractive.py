@@ -7,8 +7,7 @@ evidence is weak the answerer abstains rather than quoting something beside the 
 from __future__ import annotations
 
 import re
-
-import numpy as np
+from dataclasses import dataclass
 
 from ..dates import DateMention, asks_when
 from ..documents import split_sentences
@@ -16,6 +15,7 @@ from ..embeddings import Embedder
 from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, number_citations
+from .injection import data_sentences
 
 # Support = (cosine + rarity-weighted term coverage) / 2 of the best passage. Calibrated on SQuAD
 # questions against their own article versus another article (bench/retrieval.py --abstention).
@@ -60,6 +60,41 @@ def _term_overlap(terms: tuple[str, ...], sentence: str) -> float:
     return hits / len(terms)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored as an answer to the question."""
+
+    passage: Passage
+    index: int  # the sentence's position in its passage
+    sentence: str
+    dates: list[DateMention]
+    score: float
+
+
+def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
+    """The sentences of the well-supported passages, best answer first: cosine with the question, plus
+    the share of its terms they hold, plus a bonus for a date when it asks "when". Sentences that speak
+    to the answering model (injection.is_instruction) are never candidates."""
+    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
+    usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
+    candidates = []
+    for p in usable:
+        clean = [c for _, c in data_sentences(p.text)]
+        for i, (sentence, dates) in enumerate(sentences_with_dates(p)):
+            evidence = clean[i] if i < len(clean) else sentence
+            if evidence:
+                candidates.append((p, i, evidence, dates))
+    if not candidates:
+        return []
+    vectors = embedder.encode([s for _, _, s, _ in candidates])
+    cosines = vectors @ embedder.encode_query(question)
+    when = asks_when(question)
+    scored = [Candidate(p, i, s, dates, float(c + 0.5 * _term_overlap(result.terms, s)
+                                              + (WHEN_BONUS if when and dates else 0.0)))
+              for c, (p, i, s, dates) in zip(cosines, candidates)]
+    return sorted(scored, key=lambda c: -c.score)
+
+
 def answer_extractively(
     question: str, result: SearchResult, embedder: Embedder, max_sentences: int = 3
 ) -> Answer:
@@ -68,28 +103,15 @@ def answer_extractively(
         return answer_who_said(question, result)
     if should_abstain(result):
         return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
-
-    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
-    usable = [p for p in result.passages if result.evidence[p.id].support >= floor]
-    candidates: list[tuple[Passage, int, str, list[DateMention]]] = [
-        (p, i, s, dates) for p in usable for i, (s, dates) in enumerate(sentences_with_dates(p))
-    ]
-    vectors = embedder.encode([s for _, _, s, _ in candidates])
-    cosines = vectors @ embedder.encode_query(question)
-    when = asks_when(question)
-    scores = np.array(
-        [c + 0.5 * _term_overlap(result.terms, s) + (WHEN_BONUS if when and dates else 0.0)
-         for c, (_, _, s, dates) in zip(cosines, candidates)]
-    )
-    order = np.argsort(-scores)
-    best = scores[order[0]]
-    chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best * 0.6]
+    ranked = rank_sentences(question, result, embedder)
+    if not ranked:
+        return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
+    chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * 0.6]
     rank = {p.id: r for r, p in enumerate(result.passages)}
-    chosen.sort(key=lambda i: (rank[candidates[i][0].id], candidates[i][1]))
-    pieces = []
-    for i in chosen:
-        passage, _, sentence, dates = candidates[i]
-        pieces.append((f"{date_prefix(dates)}: {sentence}" if when and dates else sentence, passage))
+    chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
+    when = asks_when(question)
+    pieces = [(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
+              for c in chosen]
     text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
 

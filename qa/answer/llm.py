@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +26,8 @@ from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
-from .extractive import ABSTAIN_BELOW, abstention_text, should_abstain, statement_quote
+from .extractive import (ABSTAIN_BELOW, abstention_text, answer_extractively, rank_sentences, should_abstain,
+                         statement_quote)
 from .local_model import find_local_model, model_dir, sha256_file
 
 TokenFn = Callable[[str], None]
@@ -83,19 +85,30 @@ def _attr(text: str) -> str:
     return _as_data(text).replace('"', "'")
 
 
-def build_messages(question: str, passages: list[Passage]) -> list[dict]:
+def build_messages(question: str, passages: list[Passage], excerpts: list[str] | None = None) -> list[dict]:
+    """The answer prompt: the shared start (warm_messages), then each passage's header and the text the
+    model may use (`excerpts[i]`, the evidence sentences of passage i; else the whole paragraph), then
+    the question."""
     template = load_prompt("passage")
-    blocks = [
-        template.format(n=n, origin=_attr(_origin(p)), text=_as_data(p.text)) for n, p in enumerate(passages, 1)
-    ]
+    texts = excerpts if excerpts is not None else [p.text for p in passages]
+    blocks = [template.format(n=n, origin=_origin_attr(p, text), text=_as_data(text))
+              for n, (p, text) in enumerate(zip(passages, texts), 1)]
     user = load_prompt("answer_user").format(passages="\n".join(blocks), question=_as_data(question))
     return [{"role": "system", "content": load_prompt("answer_system")}, {"role": "user", "content": user}]
 
 
-def _origin(passage: Passage) -> str:
+def _origin_attr(passage: Passage, text: str) -> str:
+    """` from="..."`, or nothing when the article names no outlet or date (every token is prefill time)."""
+    if not (passage.source or passage.date or passage.speakers or passage.also_in):
+        return ""
+    return f' from="{_attr(_origin(passage, text))}"'
+
+
+def _origin(passage: Passage, text: str | None = None) -> str:
     """Where a passage comes from, in few tokens (prefill time is the wait): "Reuters, 2024-11-07,
     quoting Bruce Klingner; also published by AP 2024-11-08; Tuesday = 2024-11-05". No paragraph
-    number (the model cites by [n]) and no date that only restates itself ("2018 = 2018")."""
+    number (the model cites by [n]), no date that only restates itself ("2018 = 2018") and none the
+    shown `text` does not mention."""
     parts = [passage.source or "unknown outlet", passage.date or "undated"]
     if passage.speakers:
         parts.append("quoting " + " and ".join(passage.speakers))
@@ -103,7 +116,8 @@ def _origin(passage: Passage) -> str:
     if passage.also_in:
         origin += "; also published by " + ", ".join(f"{c.source or c.title} {c.date or 'undated'}"
                                                      for c in passage.also_in)
-    dates = [f"{d.phrase} = {d.label}" for d in passage.dates if d.phrase != d.label]
+    dates = [f"{d.phrase} = {d.label}" for d in passage.dates
+             if d.phrase != d.label and (text is None or d.phrase in text)]
     if dates:
         origin += "; " + ", ".join(dates)
     return origin
@@ -132,34 +146,118 @@ def select_passages(result: SearchResult, required: list[Passage] = ()) -> list[
     return chosen
 
 
+# Evidence shown to the model: its best sentences, not whole paragraphs. About 100 tokens, so the prompt
+# beyond the cached start stays near 120 tokens with the question (prefill is the wait on a laptop).
+EXCERPT_CHARS = 460
+MAX_EXCERPT_SENTENCES = 4
+_NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his|her|its|their|the (?:company|"
+                               r"group|firm|move|deal|plan|city|country|government|team|club|band|film|show|"
+                               r"minister|president|party|court|report|study|law|bill))\b", re.IGNORECASE)
+
+
+def select_evidence(question: str, result: SearchResult, embedder) -> tuple[list[Passage], list[str]]:
+    """The sentences that carry the evidence, grouped by passage (best passage first, sentences in
+    article order): the top-ranked sentences (extractive.rank_sentences) within EXCERPT_CHARS, each
+    with the sentence before it when it opens with a pronoun ("He said ...") and room is left.
+    Injected instructions are never among them."""
+    ranked = rank_sentences(question, result, embedder)
+    if not ranked:
+        return [], []
+    picked: dict[int, set[int]] = {}
+    by_id = {c.passage.id: c.passage for c in ranked}
+    sentences = {}
+    for c in ranked:
+        sentences.setdefault(c.passage.id, {})[c.index] = c.sentence
+    used, count = 0, 0
+    for c in ranked:
+        if count >= MAX_EXCERPT_SENTENCES or c.score < ranked[0].score * 0.5:
+            break
+        if count and used + len(c.sentence) > EXCERPT_CHARS:
+            continue
+        picked.setdefault(c.passage.id, set()).add(c.index)
+        used, count = used + len(c.sentence), count + 1
+        before = sentences[c.passage.id].get(c.index - 1)
+        if (before and _NEEDS_CONTEXT_RE.match(c.sentence) and c.index - 1 not in picked[c.passage.id]
+                and used + len(before) <= EXCERPT_CHARS):
+            picked[c.passage.id].add(c.index - 1)
+            used += len(before)
+    rank = {p.id: r for r, p in enumerate(result.passages)}
+    passages = sorted((by_id[pid] for pid in picked), key=lambda p: rank.get(p.id, len(rank)))
+    excerpts = []
+    for p in passages:
+        indices = sorted(picked[p.id])
+        pieces = [sentences[p.id][indices[0]]]
+        for prev, i in zip(indices, indices[1:]):
+            pieces.append(("" if i == prev + 1 else "... ") + sentences[p.id][i])
+        excerpts.append(" ".join(pieces))
+    return passages, excerpts
+
+
+def _statement_evidence(result: SearchResult, required: list[Passage]) -> tuple[list[Passage], list[str]]:
+    """For "what did X say?": each statement of X, the sentences that hold it, in article order."""
+    ordered = sorted(required, key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
+    return ordered, [statement_quote(result, p) for p in ordered]
+
+
 # --- the pipeline --------------------------------------------------------------------------------
 
 
 def answer_with_llm(
     question: str, result: SearchResult, backend: Backend, embedder, on_token: TokenFn | None = None,
 ) -> Answer:
-    """Draft with the LLM, verify every sentence, and return the verified answer. For "what did X
-    say?" every retrieved statement of X goes to the model, and any it leaves out is added, quoted."""
+    """Draft with the LLM from the evidence sentences, verify every sentence, and return the verified
+    answer. For "what did X say?" every retrieved statement of X goes to the model, and any it leaves
+    out is added, quoted. When the checked draft keeps nothing (every sentence unsupported, stitched,
+    empty or off the question) or the model finds no answer in evidence the retriever rates well, the
+    answer is the extractive one, marked `"fallback"` in its JSON."""
     required = [p for p in result.passages if p.id in result.statements]
+    meta = {"model": backend.model}
     if not required and should_abstain(result):
         return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
-                      extra={"model": backend.model, "verification": []})
-    passages = select_passages(result, required)
-    draft = strip_control(backend.complete(build_messages(question, passages), on_token))
+                      extra={**meta, "verification": []})
+    if required:
+        passages, excerpts = _statement_evidence(result, required)
+    else:
+        passages, excerpts = select_evidence(question, result, embedder)
+        if not passages:
+            return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
+                          extra={**meta, "verification": []})
+    draft = strip_control(backend.complete(build_messages(question, passages, excerpts), on_token))
     if not draft.strip():
         raise LLMError("the LLM returned an empty answer")
+    meta["draft"] = draft
     if _DONT_KNOW_RE.match(draft.strip()):
-        return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
-                      extra={"model": backend.model, "draft": draft, "verification": []})
-    text, citations, checks = verify_answer(draft, passages, embedder)
+        if required or result.best_support < DONT_KNOW_TRUSTED_BELOW:
+            return Answer(question, abstention_text(result), True, backend.name, [], result.passages,
+                          extra={**meta, "verification": []})
+        return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
+                                   "evidence, which the retriever rates well", meta, [])
+    text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     text, citations, checks = _cover_statements(result, required, text, citations, checks)
     if not text:
-        raise LLMError("no sentence of the LLM's answer could be verified against the passages")
+        return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
+                                   "up against its sources", meta, checks)
     removed = sum(c.action == "removed" for c in checks)
     warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
     notice = f"Written by the {backend.name} LLM ({backend.model}); every sentence checked against its source."
     return Answer(question, text, False, backend.name, citations, result.passages, warning=warning, notice=notice,
-                  extra={"model": backend.model, "verification": [c.as_json() for c in checks]})
+                  extra={**meta, "verification": [c.as_json() for c in checks]})
+
+
+# The model's "I don't know" is trusted when the best passage supports the question less than this
+# (retriever.Evidence.support); above it the passages' own sentences are shown instead.
+DONT_KNOW_TRUSTED_BELOW = 0.6
+
+
+def _extractive_instead(question: str, result: SearchResult, embedder, backend: Backend, reason: str,
+                        meta: dict, checks: list[SentenceCheck]) -> Answer:
+    """The extractive answer in place of an LLM draft that was weaker, saying so in its JSON."""
+    answer = answer_extractively(question, result, embedder)
+    notice = (f"The {backend.name} LLM's answer did not hold up ({reason}); "
+              "showing the articles' own sentences instead.")
+    return replace(answer, notice=notice,
+                   extra={**answer.extra, **meta, "fallback": {"from": backend.name, "reason": reason},
+                          "verification": [c.as_json() for c in checks]})
 
 
 def _cover_statements(result: SearchResult, required: list[Passage], text: str, citations: list[Citation],

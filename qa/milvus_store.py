@@ -60,6 +60,10 @@ FORMAT_VERSION = "1"
 MAX_LIMIT = 16384
 # Rows per query/insert request: well under gRPC's 64 MB message limit even with 384-dim vectors.
 BATCH = 1000
+# Paragraphs counted per term for its document frequency (see MilvusStore.term_document_frequency).
+DF_LIMIT = 2000
+# Vectors of recent dense hits kept for the evidence's cosines (what the local store reads from FAISS).
+VECTOR_CACHE = 20_000
 _DUMMY = [0.0, 0.0]  # Milvus requires a vector field in every collection; scalar tables carry this one
 _QUOTED_RE = re.compile(r'"([^"]*)"')
 
@@ -195,6 +199,9 @@ class _Vectors:
         return self.store.dimension or 0
 
     def reconstruct(self, pid: int) -> np.ndarray:
+        cached = self.store._vector_cache.get(int(pid))
+        if cached is not None:
+            return cached
         rows = self.store._query("paragraphs", f"id == {int(pid)}", ["dense", "article_id", "token"])
         rows = self.store._visible(rows)
         if not rows:
@@ -217,6 +224,7 @@ class MilvusStore:
             raise QAError(f"an index name after '#' takes letters, digits and _ only, not {name!r}")
         self.prefix = f"{PREFIX}{name}_" if name else PREFIX
         self._loaded: set[str] = set()  # collections known to exist and be loaded
+        self._vector_cache: dict[int, np.ndarray] = {}  # paragraph id -> vector, of recent dense hits
 
     @classmethod
     def open(cls, address: str | os.PathLike, *, create: bool = False, recover: bool = False) -> MilvusStore:
@@ -471,7 +479,8 @@ class MilvusStore:
         return sum(a.paragraphs for a in self.articles())
 
     def count_searchable(self) -> int:
-        return sum(int(r["info"].get("searchable", 0)) for r in self._query("articles", "", ["info"]))
+        """Searchable paragraphs (with any of an unfinished write: a count for IDF, not an inventory)."""
+        return self._count("paragraphs", "searchable == true")
 
     def origin_hashes(self) -> dict[str, str]:
         return {r["origin"]: r["hash"] for r in self._query("origins", "", ["origin", "hash"])}
@@ -658,22 +667,31 @@ class MilvusStore:
         query = np.asarray(vector, dtype="float32").reshape(-1).tolist()
         hits = self._call(self.client.search, self._name("paragraphs"), data=[query], anns_field="dense",
                           limit=min(k, MAX_LIMIT), filter=_and("searchable == true", where),
-                          search_params={"metric_type": "IP"}, output_fields=["article_id", "token"])[0]
+                          search_params={"metric_type": "IP"}, output_fields=["article_id", "token", "dense"])[0]
         rows = self._visible([{"id": h["id"], "score": float(h["distance"]), **h["entity"]} for h in hits])
+        if len(self._vector_cache) > VECTOR_CACHE:
+            self._vector_cache.clear()
+        for r in rows:
+            self._vector_cache[int(r["id"])] = np.asarray(r["dense"], dtype="float32")
         return [(int(r["id"]), r["score"]) for r in rows]
 
     def term_document_frequency(self, terms: list[str]) -> dict[str, int]:
-        """How many paragraphs contain each term (porter-stemmed): a rarity measure. Counted by a BM25
-        search, so a term in more than 16384 paragraphs counts as 16384 (common enough either way)."""
-        total = {}
-        for term, tokens in zip(terms, stem(terms)):
-            if not tokens or not self._has("paragraphs"):
-                total[term] = 0
-                continue
-            hits = self._call(self.client.search, self._name("paragraphs"), data=[" ".join(tokens)],
-                              anns_field="sparse", limit=MAX_LIMIT, filter="searchable == true",
-                              search_params={"metric_type": "BM25"}, output_fields=["terms"])[0]
-            total[term] = sum(_has_phrase(h["entity"]["terms"].split(), tokens) for h in hits)
+        """How many paragraphs contain each term (porter-stemmed): a rarity measure. Counted by one BM25
+        search (a query per term) that stops at DF_LIMIT: a term in more paragraphs counts as that many,
+        which only matters for words too common to weigh in either the search or the evidence."""
+        total = dict.fromkeys(terms, 0)
+        wanted = [(term, tokens) for term, tokens in zip(terms, stem(terms)) if tokens]
+        if not wanted or not self._has("paragraphs"):
+            return total
+        phrases = any(len(tokens) > 1 for _, tokens in wanted)
+        hits = self._call(self.client.search, self._name("paragraphs"), data=[" ".join(t) for _, t in wanted],
+                          anns_field="sparse", limit=DF_LIMIT, filter="searchable == true",
+                          search_params={"metric_type": "BM25"}, output_fields=["terms"] if phrases else [])
+        for (term, tokens), found in zip(wanted, hits):
+            if len(tokens) == 1:
+                total[term] = len(found)
+            else:  # a phrase ("u.s" is "u s"): the paragraphs holding its words in a row
+                total[term] = sum(_has_phrase(h["entity"]["terms"].split(), tokens) for h in found)
         return total
 
     def terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:
@@ -866,9 +884,8 @@ class MilvusWriter:
                      article.paragraphs[i].kind in SEARCHABLE for d in ds]
         if date_rows:
             store._insert("dates", date_rows)
-        for i, p in enumerate(article.paragraphs):
-            if p.kind in SEARCHABLE:
-                self._add_wire_bands(article.id, token, row_ids[i], p.text)
+        self._add_wire_bands(article.id, token, [(row_ids[i], p.text) for i, p in enumerate(article.paragraphs)
+                                                 if p.kind in SEARCHABLE])
         numbers = {row_ids[i]: p.number for i, p in enumerate(article.paragraphs)}
         people = []
         for s in (attribution.speakers if attribution else ()):
@@ -887,35 +904,44 @@ class MilvusWriter:
         if article.origin and article.origin_hash is not None:
             self._origins[article.origin] = article.origin_hash
 
-    def _add_wire_bands(self, article_id: str, token: str, paragraph_id: int, text: str) -> None:
-        """Store the paragraph's LSH bands and, when it copies another article's paragraph, put both in
-        one cluster (labelled by the earlier paragraph's cluster, else its id)."""
+    def _add_wire_bands(self, article_id: str, token: str, paragraphs: list[tuple[int, str]]) -> None:
+        """Store the LSH bands of an article's searchable paragraphs and, when one copies another
+        article's paragraph, put both in one cluster (labelled by the earlier paragraph's cluster,
+        else its id). One lookup per article, not per paragraph: Milvus requests cost a round trip."""
         store = self.store
-        fp = wire.fingerprint(text)
-        if not fp.bands:
+        prints = [(pid, fp) for pid, fp in ((pid, wire.fingerprint(text)) for pid, text in paragraphs) if fp.bands]
+        if not prints:
             return
-        bands = list(fp.bands)
-        hits = store._visible(store._query(
-            "bands", _and(_in("band", bands), f"article_id != {_quote(article_id)}"),
-            ["paragraph_id", "article_id", "token"]))
-        candidates = sorted({r["paragraph_id"] for r in hits})
-        if candidates:
-            clusters = store._clusters(candidates)
+        bands = sorted({b for _, fp in prints for b in fp.bands})
+        holders: dict[int, set[int]] = {}
+        for chunk in _chunks(bands):
+            for r in store._visible(store._query("bands", _and(_in("band", chunk), f"article_id != {_quote(article_id)}"),
+                                                 ["band", "paragraph_id", "article_id", "token"])):
+                holders.setdefault(r["band"], set()).add(r["paragraph_id"])
+        chosen: dict[int, list[int]] = {}
+        clusters = store._clusters(sorted({p for ps in holders.values() for p in ps}))
+        for pid, fp in prints:
             by_cluster: dict[int, int] = {}
-            for pid in candidates:  # one candidate per cluster, and a bounded number (as the local store)
-                by_cluster.setdefault(clusters.get(pid, -pid), pid)
-            chosen = list(by_cluster.values())[: wire.MAX_CANDIDATES]
-            texts = {r["id"]: r["text"] for r in store._query("paragraphs", _in("id", chosen), ["id", "text"])}
-            match = wire.best_copy(fp, (((pid, clusters.get(pid)), wire.fingerprint(texts[pid]))
-                                        for pid in chosen if pid in texts))
+            for other in sorted({p for b in fp.bands for p in holders.get(b, ())}):
+                by_cluster.setdefault(clusters.get(other, -other), other)  # one candidate per cluster
+            chosen[pid] = list(by_cluster.values())[: wire.MAX_CANDIDATES]  # and a bounded number
+        wanted = sorted({p for ps in chosen.values() for p in ps})
+        texts = {}
+        for chunk in _chunks(wanted):
+            texts.update((r["id"], r["text"]) for r in store._query("paragraphs", _in("id", chunk), ["id", "text"]))
+        prints_of = {p: wire.fingerprint(t) for p, t in texts.items()}
+        changed: dict[int, int] = {}
+        for pid, fp in prints:
+            match = wire.best_copy(fp, ((other, prints_of[other]) for other in chosen[pid] if other in prints_of))
             if match is not None:
-                other_id, cluster = match
+                cluster = clusters.get(match)
                 if cluster is None:
-                    cluster = other_id
-                    store._upsert("clusters", [{"paragraph_id": other_id, "cluster": cluster, "v": _DUMMY}])
-                store._upsert("clusters", [{"paragraph_id": paragraph_id, "cluster": cluster, "v": _DUMMY}])
-        store._insert("bands", [{"band": b, "paragraph_id": paragraph_id, "article_id": article_id, "token": token,
-                                 "v": _DUMMY} for b in bands])
+                    cluster = clusters[match] = changed[match] = match
+                changed[pid] = cluster
+        if changed:
+            store._upsert("clusters", [{"paragraph_id": p, "cluster": c, "v": _DUMMY} for p, c in changed.items()])
+        store._insert("bands", [{"band": b, "paragraph_id": pid, "article_id": article_id, "token": token,
+                                 "v": _DUMMY} for pid, fp in prints for b in fp.bands])
 
     def refresh_attribution(self, rules: str, attribute: Callable[[Article], Attribution]) -> int:
         """Re-derive every article's speakers and statements when the index's were made by other

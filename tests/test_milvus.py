@@ -21,6 +21,7 @@ from qa.documents import file_hash
 from qa.errors import QAError
 from qa.milvus_store import MilvusStore
 
+from . import test_chat as chat
 from . import test_index_search_ask as e2e
 from . import test_news as news
 from . import test_speaker_retrieval as speakers
@@ -298,3 +299,16 @@ def test_sigkilled_writers_leave_no_half_visible_article(lite_server, tmp_path, 
     assert _indexed(address) == {p.stem: file_hash(p.read_bytes()) for p in folder.glob("*.txt")}
     with MilvusStore.open(address) as store:
         assert store.leftovers() == 0
+
+
+@pytest.fixture(scope="module")
+def server_sample(lite_server, embedder) -> str:
+    address = f"{lite_server}#sample"
+    with QA(address, create=True) as bot:
+        bot.index([SAMPLE])
+    return address
+
+
+@pytest.mark.parametrize("test", [chat.test_slash_commands, chat.test_piped_questions], ids=lambda f: f.__name__)
+def test_chat_on_a_milvus_server(test, server_sample, tmp_path):
+    test(server_sample, tmp_path)

@@ -134,6 +134,34 @@ def test_index_list_remove_and_incremental_updates(cli, lite, tmp_path):
     assert rebuilt["total_articles"] == 1
 
 
+def test_new_attribution_rules_re_derive_the_speakers(cli, lite):
+    address = f"{lite}#rules"
+    assert cli("index", SAMPLE, "--index", address).exit_code == 0
+    with MilvusStore.open(address) as store:
+        store._set_meta({"attribution_rules": "older rules"})
+    out = json.loads(cli("index", SAMPLE, "--index", address, "--json").output.splitlines()[-1])
+    assert out["reattributed"] == 1 and out["paragraphs_embedded"] == 0 and out["unchanged"] == 1
+    with QA(address) as bot:
+        assert bot.store.meta("attribution_rules") != "older rules" and bot.check() == []
+        assert [p.paragraph for p in bot.search("What did Klingner say?", k=3).passages] == [22, 23, 24]
+        assert bot.store.leftovers() == 0
+
+
+def test_shards_split_the_files_and_cover_them_all(cli, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"note-{i}.txt").write_text(f"Note {i}\n\nThe committee met for session number {i} today.\n")
+    index = tmp_path / "index"  # the local store: its writers take turns, the shares are the same
+    counts = [json.loads(cli("index", folder, "--index", index, "--shard", f"{i}/3", "--json").output.splitlines()[-1])
+              ["files"] for i in range(3)]
+    assert sum(counts) == 6 and max(counts) < 6
+    assert len(json.loads(cli("list", "--index", index, "--json").output)["articles"]) == 6
+    assert cli("index", folder, "--index", index, "--shard", "3/3").exit_code == 2
+    assert cli("index", folder, "--index", index, "--shard", "x").exit_code == 2
+    assert cli("index", folder, "--index", index, "--shard", "0/2", "--rebuild").exit_code == 2
+
+
 def test_python_api_add_articles(lite):
     from qa import Article, Paragraph
 

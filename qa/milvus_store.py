@@ -351,18 +351,23 @@ class MilvusStore:
         return None
 
     def _query(self, table: str, expression: str, fields: list[str]) -> list[dict]:
-        """Every row matching `expression` (paged past Milvus's per-query limit)."""
+        """Every row matching `expression`: one request, or Milvus's query iterator when there are more
+        than a query may return (offset + limit is capped at 16384 on a server)."""
         if not self._has(table):
             return []
+        rows = self._call(self.client.query, self._name(table), filter=expression or "", output_fields=fields,
+                          limit=MAX_LIMIT)
+        if len(rows) < MAX_LIMIT:
+            return [dict(r) for r in rows]
+        iterator = self._call(self.client.query_iterator, self._name(table), batch_size=BATCH,
+                              filter=expression or "", output_fields=fields)
         out: list[dict] = []
-        offset = 0
-        while True:
-            rows = self._call(self.client.query, self._name(table), filter=expression or "", output_fields=fields,
-                              limit=MAX_LIMIT, offset=offset)
-            out.extend(dict(r) for r in rows)
-            if len(rows) < MAX_LIMIT:
-                return out
-            offset += len(rows)
+        try:
+            while batch := self._call(iterator.next):
+                out.extend(dict(r) for r in batch)
+        finally:
+            iterator.close()
+        return out
 
     def _count(self, table: str, expression: str) -> int:
         if not self._has(table):
@@ -988,13 +993,15 @@ def connect(address: str):
     """A pymilvus client for the address (imported here only: the local store never loads it)."""
     import logging
 
-    # pymilvus logs every refused request with a traceback on stderr; qa reports them as QAError
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:
         raise QAError("a Milvus index needs the pymilvus package (and milvus-lite for milvus:PATH.db); "
                       "install them with `pip install pymilvus milvus-lite`") from exc
+    # pymilvus (its import configures these) logs every refused request with a traceback on stderr,
+    # and chatters about iterators; qa reports failures as QAError instead
+    for name in ("pymilvus", "pymilvus.milvus_client", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     address = address.partition("#")[0]  # `#NAME` picks the collections, not the connection
     if address.startswith("milvus:"):
         path = Path(address[len("milvus:"):]).expanduser()

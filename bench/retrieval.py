@@ -100,12 +100,21 @@ def calibrate(bot: QA, questions, vectors, sample: int) -> None:
         print(f"| {label} | " + " | ".join(f"{v:.3f}" for v in balanced_accuracy(own, other, t)) + " |")
 
 
+def _address(index: str | None, tmp: str) -> str:
+    """Where the benchmark index goes: a temporary local folder, or a Milvus one (`milvus`: Milvus Lite in tmp)."""
+    if index == "milvus":
+        return f"milvus:{tmp}/bench.db"
+    return index or tmp
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="the SQuAD JSON file")
     parser.add_argument("--limit", type=int, help="use only N questions (a fixed-seed sample)")
     parser.add_argument("--abstention", action="store_true", help="also calibrate the abstention threshold")
     parser.add_argument("--sample", type=int, default=500, help="questions for --abstention")
+    parser.add_argument("--index", help="build the index here, e.g. milvus:/tmp/squad.db (default: a temporary "
+                                        "folder; a Milvus Lite file is made inside it with --index milvus)")
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"no benchmark data at {args.data}; nothing to measure")
@@ -114,7 +123,8 @@ def main() -> int:
     articles, questions = load_squad(args.data)
     if args.limit:
         questions = random.Random(0).sample(questions, min(args.limit, len(questions)))
-    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp, QA(tmp, create=True) as bot:
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp, \
+            QA(_address(args.index, tmp), create=True) as bot:
         start = time.perf_counter()
         bot.add_articles(articles)
         index_s = time.perf_counter() - start

@@ -176,6 +176,9 @@ def main() -> int:
                         help="tally the R@1 misses by the verdicts in this file (bench/speaker_audit_dev.tsv)")
     parser.add_argument("--embed-cache", type=Path, default=None,
                         help="memoise the encoder's vectors in this .npz file (outside the repo)")
+    parser.add_argument("--index", default=None,
+                        help="build the index here, e.g. milvus:/tmp/polnear.db, or `milvus` for a Milvus Lite "
+                             "file in a temporary folder (default: a temporary local index)")
     args = parser.parse_args()
     articles_file = args.data / f"articles_{args.split}.jsonl"
     if not articles_file.exists():
@@ -198,7 +201,9 @@ def main() -> int:
     r1 = dict.fromkeys(methods, 0)
     full = dict.fromkeys(methods, 0)
     misses, r1_misses = [], []
-    with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True) as bot:
+    with tempfile.TemporaryDirectory() as tmp, QA(
+            f"milvus:{tmp}/bench.db" if args.index == "milvus" else args.index or Path(tmp) / "index",
+            create=True) as bot:
         if args.embed_cache:
             bot._embedder = CachedEmbedder(args.embed_cache)
         started = time.perf_counter()

@@ -21,7 +21,7 @@ from .errors import LLMError, QAError
 from .documents import Article, ArticleDefaults
 from .embeddings import Embedder, canonical_model_name
 from .retriever import Retriever, SearchResult
-from .store import ArticleSummary, SpeakerRecord, Store
+from .store import ArticleSummary, SpeakerRecord, open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
     from .indexer import IndexReport
@@ -42,7 +42,7 @@ class QA:
         qa version (what `qa index --rebuild` does)."""
         # LLM options and the indexing settings (commit_every, lock_timeout, max_file_mb).
         self._settings = load_settings(llm=llm, base_url=base_url, llm_model=llm_model)
-        self.store = Store.open(index, create=create, recover=recover)
+        self.store = open_store(index, create=create, recover=recover)
         self._model_name = model
         self._embedder: Embedder | None = None
         self._retriever: Retriever | None = None
@@ -130,9 +130,11 @@ class QA:
         outlet: str | None = None,
         date: str | None = None,
         byline: str | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> IndexReport:
         """Index files, folders and http(s) URLs; unchanged files and pages are skipped, changed ones
-        replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state."""
+        replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state.
+        `shard` (i, n): only share i of n of the files, for n writers working at once."""
         from .indexer import index_paths
 
         if rebuild and self._embedder is None:
@@ -141,7 +143,7 @@ class QA:
         return index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
                            on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline),
                            commit_every=settings.commit_every, lock_timeout=settings.lock_timeout,
-                           max_file_bytes=int(settings.max_file_mb * 2**20))
+                           max_file_bytes=int(settings.max_file_mb * 2**20), shard=shard)
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""

@@ -208,10 +208,12 @@ def query_options(f: Callable) -> Callable:
 @click.option("--byline", default=None, metavar="NAME", callback=_clean_text,
               help="Author for articles that don't name one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("--shard", default=None, metavar="I/N", callback=lambda ctx, param, value: _shard(value),
+              help="Index only share I of N of the files (0 <= I < N), so N writers can split the work.")
 @index_option
 @model_option
 def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, date: str | None, byline: str | None,
-                  as_json: bool, index_dir: str | None, model: str | None) -> None:
+                  as_json: bool, shard: tuple[int, int] | None, index_dir: str | None, model: str | None) -> None:
     """Add article files, folders and web pages (.txt, .md, .html, .jsonl, http(s) URLs) to the index.
 
     Folders are read recursively. Files already indexed and unchanged are skipped; changed files
@@ -222,6 +224,8 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if shard and rebuild:
+        raise click.UsageError("--rebuild starts the whole index afresh: run it once without --shard")
     settings = load_settings(index=index_dir, model=model)
     with _open(settings, create=True, recover=rebuild) as bot:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -233,7 +237,8 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
                 bar.update(task, completed=done, total=total)
 
             report = bot.index(list(paths), rebuild=rebuild, progress=progress,
-                               on_wait=lambda msg: err_console.print(msg), outlet=outlet, date=date, byline=byline)
+                               on_wait=lambda msg: err_console.print(msg), outlet=outlet, date=date, byline=byline,
+                               shard=shard)
         for warning in report.warnings:
             err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
         if as_json:
@@ -252,8 +257,20 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
                 f"{report.unchanged} file(s) unchanged, {report.skipped} skipped. "
                 f"Index: {bot.store.path} ({len(bot.articles())} articles)."
             )
-        if report.articles == 0 and report.unchanged == 0:
+        if report.articles == 0 and report.unchanged == 0 and (report.files or not shard):
             raise QAError("no articles could be indexed from the given paths (see the messages above)")
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        i, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not I/N (e.g. 0/4)") from None
+    if not 0 <= i < n:
+        raise click.BadParameter(f"{value!r}: I must be at least 0 and less than N")
+    return i, n
 
 
 # --- search and ask ------------------------------------------------------------------------------
@@ -406,10 +423,10 @@ def ask_command(question, k, article, since, until, as_json, questions, index_di
 @index_option
 def list_command(as_json: bool, index_dir: str | None) -> None:
     """List the indexed articles."""
-    from .store import Store
+    from .store import open_store
 
     settings = load_settings(index=index_dir)
-    with Store.open(settings.index) as store:
+    with open_store(settings.index) as store:
         articles = store.articles()
     if as_json:
         from .render import json_text
@@ -426,10 +443,10 @@ def list_command(as_json: bool, index_dir: str | None) -> None:
 @index_option
 def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
     """Remove articles by id (see `qa list`)."""
-    from .store import Store
+    from .store import open_store
 
     settings = load_settings(index=index_dir)
-    with Store.open(settings.index) as store:
+    with open_store(settings.index) as store:
         known = {a.id for a in store.articles()}
         unknown = [a for a in articles if a not in known]
         if unknown:
@@ -446,10 +463,10 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
 def check_command(as_json: bool, index_dir: str | None) -> None:
     """Check the index: SQLite integrity, the vector file, and that SQLite, full-text search and
     the vectors hold exactly the same paragraphs. Exit code 1 when something is wrong."""
-    from .store import Store
+    from .store import open_store
 
     settings = load_settings(index=index_dir)
-    with Store.open(settings.index) as store:
+    with open_store(settings.index) as store:
         problems = store.check()
         articles, paragraphs, generation = len(store.articles()), store.count_paragraphs(), store.generation
     if as_json:
@@ -476,10 +493,10 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
 
     Ask what one of them said with `qa ask "What did NAME say?"`.
     """
-    from .store import Store
+    from .store import open_store
 
     settings = load_settings(index=index_dir)
-    with Store.open(settings.index) as store:
+    with open_store(settings.index) as store:
         article_ids = None
         if article:
             article_ids = store.find_articles(article)

@@ -112,19 +112,25 @@ def index_paths(
     defaults: ArticleDefaults = ArticleDefaults(),
     lock_timeout: float = 600,
     max_file_bytes: int = MAX_FILE_BYTES,
+    shard: tuple[int, int] | None = None,
 ) -> IndexReport:
     """Index files, folders and URLs (http/https: fetched, then extracted like HTML files) into `store`;
     returns what was done and what was skipped. `defaults` fill in metadata the articles lack. Waits up
-    to `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped."""
+    to `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped. `shard`
+    (i, n) keeps share i of n of the files and URLs (by a hash of each file's path within the folder
+    given, or of the URL), for n writers at once."""
     urls, bad_urls = _urls([str(p) for p in paths if is_url(str(p))])
     local = [p for p in paths if not is_url(str(p))]
     files, warnings = find_files(local) if local else ([], [])
     warnings = bad_urls + warnings
-    report = IndexReport(files=len(files) + len(urls), skipped=len(bad_urls), warnings=list(warnings))
     if not files and not urls:
         raise QAError(
             "nothing to index: " + ("; ".join(warnings) if warnings else "no .txt, .md, .html or .jsonl files found")
         )
+    if shard is not None:
+        files = [f for f in files if in_shard(f.article_id + f.path.suffix, shard)]
+        urls = [u for u in urls if in_shard(u, shard)]
+    report = IndexReport(files=len(files) + len(urls), skipped=len(bad_urls), warnings=list(warnings))
     with _InterruptGuard() as guard, store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
         if rebuild:
             writer.clear()
@@ -162,6 +168,15 @@ def _urls(given: list[str]) -> tuple[list[str], list[str]]:
         except LoadError as exc:
             warnings.append(f"{exc}; skipped")
     return list(urls), warnings
+
+
+def in_shard(key: str, shard: tuple[int, int]) -> bool:
+    """Whether a file (its path within the folder given) or URL falls in share i of n: a stable hash, the
+    same on every machine that has the same folder."""
+    import zlib
+
+    i, n = shard
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % n == i
 
 
 def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
@@ -233,8 +248,7 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
                 if candidate in taken:
                     owner = taken[candidate]
                 else:
-                    row = store.db.execute("SELECT origin FROM articles WHERE id = ?", (candidate,)).fetchone()
-                    owner = row[0] if row else None
+                    owner = store.article_origin(candidate)
                 if owner is None or owner == article.origin:
                     break
                 n += 1

@@ -423,19 +423,7 @@ class Retriever:
         return {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
     def _terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:
-        present: dict[int, set[str]] = {}
-        marks = ",".join("?" * len(ids))
-        for term in terms:
-            try:
-                rows = self.store.db.execute(
-                    f"SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? AND rowid IN ({marks})",
-                    [f'"{term}"', *ids],
-                )
-            except Exception:  # noqa: BLE001 - an FTS5 syntax edge case means "not found"
-                continue
-            for (pid,) in rows:
-                present.setdefault(pid, set()).add(term)
-        return present
+        return self.store.terms_present(terms, ids)
 
 
 def fuse(rankings: list[list[int]], k: int = RRF_K, weights: tuple[float, ...] = FUSION_WEIGHTS

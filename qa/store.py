@@ -558,6 +558,27 @@ class Store:
         )
         return [ArticleSummary(*r) for r in rows]
 
+    def article_origin(self, article_id: str) -> str | None:
+        """The file or URL an indexed article came from (None when unknown or not indexed)."""
+        row = self.db.execute("SELECT origin FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:
+        """Which of `terms` (FTS5-matched: porter-stemmed, a phrase when several words) each paragraph has."""
+        present: dict[int, set[str]] = {}
+        marks = ",".join("?" * len(ids))
+        for term in terms:
+            try:
+                rows = self.db.execute(
+                    f"SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? AND rowid IN ({marks})",
+                    [f'"{term}"', *ids],
+                )
+            except Exception:  # noqa: BLE001 - an FTS5 syntax edge case means "not found"
+                continue
+            for (pid,) in rows:
+                present.setdefault(pid, set()).add(term)
+        return present
+
     def find_articles(self, key: str) -> list[str]:
         """Article ids matching an exact id, else a case-insensitive title or id substring."""
         exact = self.db.execute("SELECT id FROM articles WHERE id = ?", (key,)).fetchall()
@@ -1065,3 +1086,13 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def open_store(address: str | os.PathLike, *, create: bool = False, recover: bool = False):
+    """The index at `address`: a folder is this local store; `milvus:PATH.db` (Milvus Lite) or
+    `http(s)://HOST:PORT` (a Milvus server) is `qa.milvus_store.MilvusStore`, loaded only then."""
+    if str(address).startswith(("milvus:", "http://", "https://")):
+        from .milvus_store import MilvusStore
+
+        return MilvusStore.open(address, create=create, recover=recover)
+    return Store.open(address, create=create, recover=recover)

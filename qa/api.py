@@ -97,7 +97,7 @@ class QA:
         self._settings = replace(self._settings, llm=llm)
         self._backend, self._backend_chosen = None, False
 
-    def reader(self, store: Store | None = None) -> QA:
+    def reader(self, store=None) -> QA:
         """Another QA on the same index with a connection of its own (`store`, default a new one),
         sharing this one's embedding model and LLM backend (loaded here if not yet): a connection
         reads one snapshot at a time, so a server gives each thread that searches its own reader,
@@ -108,7 +108,7 @@ class QA:
         other = copy.copy(self)  # the same settings; then its own connection and retriever
         other._embedder, other._backend, other._backend_chosen = embedder, backend, True
         other._retriever = None
-        other.store = store or Store.open(self.store.path)
+        other.store = store or open_store(self.store.path)
         return other
 
     @property

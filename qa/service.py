@@ -225,8 +225,11 @@ class Service:
                     make = False
             if make:
                 try:
-                    store = _ReaderStore.open(self._primary.store.path)
-                    store.shared = self._vectors
+                    if isinstance(self._primary.store, Store):
+                        store = _ReaderStore.open(self._primary.store.path)
+                        store.shared = self._vectors
+                    else:  # a Milvus index: its client is thread-safe, and the engine holds the vectors
+                        store = self._primary.store
                     bot = self._primary.reader(store)
                 except BaseException:
                     with self._made_lock:

@@ -54,16 +54,6 @@ def validate_json_lines(text: str) -> None:
             validate_json(json.loads(line))
 
 
-def pytest_terminal_summary(terminalreporter):
-    from . import test_docs
-
-    if test_docs.EXAMPLES_RUN:
-        counts = ", ".join(f"{page} {n}" for page, n in test_docs.EXAMPLES_RUN.items() if n)
-        skipped = sum(test_docs.EXAMPLES_SKIPPED.values())
-        terminalreporter.write_line(f"docs examples run: {sum(test_docs.EXAMPLES_RUN.values())} ({counts})"
-                                    + (f"; {skipped} LLM example(s) not run (QA_DOCS_LLM=1 runs them)" if skipped else ""))
-
-
 @pytest.fixture(autouse=True)
 def _isolated_config(tmp_path_factory, monkeypatch):
     """No test reads the developer's own config file or QA_* settings."""
@@ -134,3 +124,10 @@ def pytest_terminal_summary(terminalreporter, config):
     if counts:
         terminalreporter.write_sep("-", "CLI fuzzer runs per command: "
                                    + ", ".join(f"{command} {n}" for command, n in sorted(counts.items())))
+    from . import test_docs  # how many docs examples ran, per page
+
+    if test_docs.EXAMPLES_RUN:
+        counts = ", ".join(f"{page} {n}" for page, n in test_docs.EXAMPLES_RUN.items() if n)
+        skipped = sum(test_docs.EXAMPLES_SKIPPED.values())
+        terminalreporter.write_line(f"docs examples run: {sum(test_docs.EXAMPLES_RUN.values())} ({counts})"
+                                    + (f"; {skipped} LLM example(s) not run (QA_DOCS_LLM=1 runs them)" if skipped else ""))

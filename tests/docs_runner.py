@@ -106,7 +106,7 @@ def _parse_command(line: str) -> tuple[dict[str, str], list[str], str | None]:
     stdin = None
     if line.startswith("printf "):
         left, _, line = line.partition(" | ")
-        stdin = shlex.split(left)[1].encode().decode("unicode_escape")
+        stdin = re.sub(r"\\([nt\\])", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), shlex.split(left)[1])
     words = shlex.split(line, comments=True)
     env = {}
     while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):

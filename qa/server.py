@@ -92,7 +92,9 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
 
     async def read_json(request: Request) -> dict:
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > config.max_body):
+        if declared is not None and not declared.isdigit():
+            raise HTTPError(400, "the Content-Length header is not a number")
+        if declared is not None and int(declared) > config.max_body:
             raise HTTPError(413, f"the request body is larger than {config.max_body} bytes", "request_too_large")
         body = bytearray()
         async for chunk in request.stream():

@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -249,6 +250,17 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
     return out
 
 
+def _wait_for(future: Future):
+    """The future's result, waited for in short steps: a signal the kernel delivers to another thread
+    (the embedding one) does not wake a main thread blocked on a lock, but the Python handler runs as soon
+    as the main thread runs again, so Ctrl-C is seen within a tenth of a second instead of after the batch."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except FutureTimeout:
+            continue
+
+
 class _Cancelled(Exception):
     """The embedding thread stopped because indexing was interrupted."""
 
@@ -304,6 +316,9 @@ class _Batch:
                 with self.guard.critical():
                     self.writer.commit()
                 self.uncommitted = 0
+        except BaseException:
+            self._cancel.set()  # Ctrl-C or an error: the embedding thread stops after its current slice
+            raise
         finally:
             if final:
                 self._worker.shutdown(wait=True, cancel_futures=True)
@@ -335,7 +350,7 @@ class _Batch:
         return redo
 
     def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:
-        vectors = embedded.result()  # an embedding error surfaces here, in the indexing thread
+        vectors = _wait_for(embedded)  # an embedding error surfaces here, in the indexing thread
         start = 0
         for replacing, articles in files:
             prepared = []

@@ -317,11 +317,13 @@ class _Batch:
                     self.writer.commit()
                 self.uncommitted = 0
         except BaseException:
-            self._cancel.set()  # Ctrl-C or an error: the embedding thread stops after its current slice
+            # Ctrl-C or an error: the embedding thread stops after its current slice (or after loading
+            # the model, which it may be doing), and nobody waits for it.
+            self._cancel.set()
+            self._worker.shutdown(wait=False, cancel_futures=True)
             raise
-        finally:
-            if final:
-                self._worker.shutdown(wait=True, cancel_futures=True)
+        if final:
+            self._worker.shutdown(wait=True, cancel_futures=True)
 
     def _embed(self, texts: list[str]):
         """On the background thread: embed in short runs (texts sorted by length, so each run pads little),
@@ -344,9 +346,9 @@ class _Batch:
         self._cancel.set()
         redo = self.queued - self.report.paragraphs
         self.pending, self.embedding = [], None
+        self._worker.shutdown(wait=False, cancel_futures=True)  # it stops after its current slice
         with self.guard.critical():
             self.writer.commit()
-        self._worker.shutdown(wait=True, cancel_futures=True)  # the run in flight: a fraction of a second
         return redo
 
     def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:

@@ -226,12 +226,17 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
     """Give an article another id when its id belongs to an article from a different file (two folders
     both holding `001.txt`, or `a.md` and a JSONL record with "id": "a"), and say so in `warnings`: an
     article never silently replaces another. `taken` holds the ids given out earlier in this run."""
-    out = []
+    out: list[Article] = []
+    given: set[str] = set()  # ids given to this file's articles: a renamed one must not take a later one's
+    later = {a.id for a in articles}
     for article in articles:
         candidate, n = article.id, 1
+        later.discard(article.id)
         if article.origin:
             while True:
-                if candidate in taken:
+                if candidate in given or (candidate != article.id and candidate in later):
+                    owner = ""  # another article of this same file
+                elif candidate in taken:
                     owner = taken[candidate]
                 else:
                     row = store.db.execute("SELECT origin FROM articles WHERE id = ?", (candidate,)).fetchone()
@@ -246,6 +251,7 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
                 warnings.append(f"{article.origin}: the id {article.id!r} belongs to an article from another "
                                 f"file; this one is indexed as {candidate!r}")
         taken[candidate] = article.origin
+        given.add(candidate)
         out.append(replace(article, id=candidate) if candidate != article.id else article)
     return out
 

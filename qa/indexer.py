@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -240,12 +241,17 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
     """Give an article another id when its id belongs to an article from a different file (two folders
     both holding `001.txt`, or `a.md` and a JSONL record with "id": "a"), and say so in `warnings`: an
     article never silently replaces another. `taken` holds the ids given out earlier in this run."""
-    out = []
+    out: list[Article] = []
+    given: set[str] = set()  # ids given to this file's articles: a renamed one must not take a later one's
+    later = {a.id for a in articles}
     for article in articles:
         candidate, n = article.id, 1
+        later.discard(article.id)
         if article.origin:
             while True:
-                if candidate in taken:
+                if candidate in given or (candidate != article.id and candidate in later):
+                    owner = ""  # another article of this same file
+                elif candidate in taken:
                     owner = taken[candidate]
                 else:
                     owner = store.article_origin(candidate)
@@ -259,8 +265,20 @@ def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | No
                 warnings.append(f"{article.origin}: the id {article.id!r} belongs to an article from another "
                                 f"file; this one is indexed as {candidate!r}")
         taken[candidate] = article.origin
+        given.add(candidate)
         out.append(replace(article, id=candidate) if candidate != article.id else article)
     return out
+
+
+def _wait_for(future: Future):
+    """The future's result, waited for in short steps: a signal the kernel delivers to another thread
+    (the embedding one) does not wake a main thread blocked on a lock, but the Python handler runs as soon
+    as the main thread runs again, so Ctrl-C is seen within a tenth of a second instead of after the batch."""
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except FutureTimeout:
+            continue
 
 
 class _Cancelled(Exception):
@@ -318,9 +336,14 @@ class _Batch:
                 with self.guard.critical():
                     self.writer.commit()
                 self.uncommitted = 0
-        finally:
-            if final:
-                self._worker.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            # Ctrl-C or an error: the embedding thread stops after its current slice (or after loading
+            # the model, which it may be doing), and nobody waits for it.
+            self._cancel.set()
+            self._worker.shutdown(wait=False, cancel_futures=True)
+            raise
+        if final:
+            self._worker.shutdown(wait=True, cancel_futures=True)
 
     def _embed(self, texts: list[str]):
         """On the background thread: embed in short runs (texts sorted by length, so each run pads little),
@@ -343,13 +366,13 @@ class _Batch:
         self._cancel.set()
         redo = self.queued - self.report.paragraphs
         self.pending, self.embedding = [], None
+        self._worker.shutdown(wait=False, cancel_futures=True)  # it stops after its current slice
         with self.guard.critical():
             self.writer.commit()
-        self._worker.shutdown(wait=True, cancel_futures=True)  # the run in flight: a fraction of a second
         return redo
 
     def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:
-        vectors = embedded.result()  # an embedding error surfaces here, in the indexing thread
+        vectors = _wait_for(embedded)  # an embedding error surfaces here, in the indexing thread
         start = 0
         for replacing, articles in files:
             prepared = []

@@ -278,3 +278,14 @@ def test_the_chief_executive_question_is_answered_from_the_paragraph_under_its_h
     missing = json.loads(cli("ask", "What is the population of Acme?", "--index", index, "--json").stdout)
     assert missing["abstained"]
     assert '"population"' in missing["answer"] and '"acme"' not in missing["answer"]
+
+
+def test_a_renamed_jsonl_id_does_not_take_a_later_records_id(cli, tmp_path):
+    md = write(tmp_path / "in" / "a.md", "# Markdown A\n\nThe harbour reopened on Friday.\n")
+    records = [{"id": i, "title": f"JSONL {i}", "text": "The tram was late."} for i in ("a", "a-2")]
+    feed = write(tmp_path / "feed.jsonl", "\n".join(map(json.dumps, records)))
+    index = tmp_path / "index"
+    cli("index", md, "--index", index)
+    out = cli("index", feed, "--index", index)
+    assert "indexed as 'a-3'" in out.output
+    assert {k: v[0] for k, v in stored(index).items()} == {"a": "Markdown A", "a-3": "JSONL a", "a-2": "JSONL a-2"}

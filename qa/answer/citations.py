@@ -311,7 +311,8 @@ def _stem_in(word: str, words: set[str]) -> bool:
 def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
     """(names and numbers, other answer words) of a sentence that its source must hold: the words the
     question did not already give. Lowercased."""
-    asked = _content_words(question)
+    # every word of the question, short numbers included ("15-1" gives no count to "How many teams ...")
+    asked = _content_words(question) | {w for w in _WORD_RE.findall(question.lower()) if any(c.isdigit() for c in w)}
     tokens = _WORD_RE.findall(sentence)
     strict, loose = set(), set()
     for i, token in enumerate(tokens):

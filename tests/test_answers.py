@@ -169,3 +169,12 @@ def test_a_count_answer_needs_a_count_the_question_did_not_give(sample_bot, embe
     assert checks[0].action == "removed" and checks[0].reason.startswith("does not give")
     _, _, checks = verify_answer("Kim and Trump held three meetings [1].", [p5], embedder, question)
     assert checks[0].action == "kept"
+
+
+def test_spelled_out_units_match_the_abbreviated_number(sample_bot, embedder):
+    from qa.answer.citations import source_holds_terms
+
+    source = ["State-owned Rosneft bought the Yugansk unit for $9.3bn in a sale forced by Russia."]
+    question = "How much did Rosneft pay for the Yugansk unit?"
+    assert source_holds_terms("Rosneft paid $9.3 billion for the Yugansk unit.", question, source)
+    assert not source_holds_terms("Rosneft paid $9.4 billion for the Yugansk unit.", question, source)

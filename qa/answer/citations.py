@@ -327,10 +327,21 @@ def _stem_in(word: str, words: set[str]) -> bool:
     return word in words or any(_same_word(word, w) for w in words)
 
 
+_UNITS = (("bn", "billion"), ("m", "million"), ("tn", "trillion"), ("k", "thousand"))
+_UNIT_RE = re.compile(r"(\d)\s*(bn|tn|m|k)\b", re.IGNORECASE)
+
+
+def _spelled_units(text: str) -> str:
+    """ "$9.3bn" and "$9.3 billion" are the same number: news abbreviates, models spell out."""
+    return _UNIT_RE.sub(lambda m: f"{m.group(1)} {dict(_UNITS)[m.group(2).lower()]}", text)
+
+
 def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
     """(names and numbers, other answer words) of a sentence that its source must hold: the words the
     question did not already give. Lowercased."""
-    asked = _content_words(question)
+    # every word of the question, short numbers included ("15-1" gives no count to "How many teams ...")
+    question, sentence = _spelled_units(question), _spelled_units(sentence)
+    asked = _content_words(question) | {w for w in _WORD_RE.findall(question.lower()) if any(c.isdigit() for c in w)}
     tokens = _WORD_RE.findall(sentence)
     strict, loose = set(), set()
     for i, token in enumerate(tokens):
@@ -363,7 +374,7 @@ def _gives_what_was_asked(sentence: str, question: str) -> bool:
 
 
 def _words_of(text: str) -> set[str]:
-    return {w.lower() for w in _WORD_RE.findall(text)}
+    return {w.lower() for w in _WORD_RE.findall(_spelled_units(text))}
 
 
 def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "") -> bool:

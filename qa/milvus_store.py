@@ -742,7 +742,8 @@ def _date_expression(query: DateQuery) -> str | None:
         return f"first <= {_quote(args[0])} and last >= {_quote(args[1])}"
     if sql == "d.granularity = 'day' AND strftime('%m-%d', d.first) = ?":
         return f'granularity == "day" and month_day == {_quote(args[0])}'
-    if sql == "d.granularity IN ('day', 'week', 'month') AND (strftime('%m', d.first) = ? OR strftime('%m', d.last) = ?)":
+    if sql == ("d.granularity IN ('day', 'week', 'month') AND "
+               "(strftime('%m', d.first) = ? OR strftime('%m', d.last) = ?)"):
         return (f'granularity in ["day", "week", "month"] and (month_first == {_quote(args[0])} '
                 f'or month_last == {_quote(args[1])})')
     if sql == "d.granularity = 'day' AND strftime('%w', d.first) = ?":
@@ -919,8 +920,8 @@ class MilvusWriter:
         bands = sorted({b for _, fp in prints for b in fp.bands})
         holders: dict[int, set[int]] = {}
         for chunk in _chunks(bands):
-            for r in store._visible(store._query("bands", _and(_in("band", chunk), f"article_id != {_quote(article_id)}"),
-                                                 ["band", "paragraph_id", "article_id", "token"])):
+            where = _and(_in("band", chunk), f"article_id != {_quote(article_id)}")
+            for r in store._visible(store._query("bands", where, ["band", "paragraph_id", "article_id", "token"])):
                 holders.setdefault(r["band"], set()).add(r["paragraph_id"])
         chosen: dict[int, list[int]] = {}
         clusters = store._clusters(sorted({p for ps in holders.values() for p in ps}))

@@ -296,6 +296,12 @@ def _source_before(before: str) -> _Source | None:
     m = re.search(r"(?:^|[\s,“”\"])(he|she|they|He|She|They)$", stripped)
     if m:
         return _Source("pronoun", m.group(1).lower())
+    # Between dashes: "Gerry Conlon - who was wrongly convicted of planting the bombs - said"
+    m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({_NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
+    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES | _PLACE_PREPOSITIONS:
+        title, name = _split_title(m.group(1))
+        if name:
+            return _Source("name", name, m.group(2).strip())
     clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()

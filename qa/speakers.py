@@ -181,6 +181,9 @@ def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[Speake
     if top == 0:
         return ()
     chosen = [s for score, s in scored if score == top]
+    if top == 3 and _norm_words(phrase)[:1] == ["the"] and all(s.kind not in ("person", "organisation") for s in chosen):
+        # "the Lib Dem leader": the unnamed sources called that, and the people it describes elsewhere
+        chosen += [s for score, s in scored if score == 1 and s.kind == "person"]
     if top == 3:
         asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
         if len(asked) > 1 and _dominant(asked, chosen, speakers):

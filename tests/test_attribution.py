@@ -241,6 +241,8 @@ def test_the_sample_articles_speakers_are_all_sources(sample):
         ('"It is fine," said Foreign Secretary Jack Straw.', "Jack Straw", "Foreign Secretary"),
         ("Guy Mansfield QC said the bar was unhappy.", "Guy Mansfield", ""),
         ('The Shadow Secretary of State for the Family, Theresa May, said: "These plans are old."', "Theresa May", ""),
+        ("One of them, Gerry Conlon - who was wrongly convicted - said the families were delighted.", "Gerry Conlon",
+         "who was wrongly convicted"),
     ],
 )
 def test_a_title_before_the_name_is_a_descriptor_not_part_of_the_name(text, name, descriptor):

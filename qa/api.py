@@ -166,10 +166,19 @@ class QA:
         """The indexed articles, oldest first: id, title, outlet, date, searchable paragraphs."""
         return self.store.articles()
 
-    def speakers(self, article: str | None = None) -> list[SpeakerRecord]:
-        """Who is quoted where: the speakers of one article (id or part of its title) or of all."""
-        article_ids = self.retriever.resolve_articles(article) if article else None
-        return self.store.speakers(article_ids)
+    def speakers(self, article: str | None = None, name: str | None = None, min_statements: int = 1
+                 ) -> list[SpeakerRecord]:
+        """Who is quoted where, the most quoted first: the speakers of one article (id or part of its title)
+        or of all, only those `name` names ("Kennedy" finds "Charles Kennedy" and "Mr Kennedy") and only
+        those quoted in at least `min_statements` paragraphs. Needs no embedding model."""
+        from .speakers import list_speakers
+
+        article_ids = None
+        if article:
+            article_ids = self.store.find_articles(article)
+            if not article_ids:
+                raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
+        return list_speakers(self.store.speakers(article_ids), name, min_statements)
 
     # --- questions -------------------------------------------------------------------------------
 

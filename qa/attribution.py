@@ -66,6 +66,22 @@ _HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col
                "president", "senator", "governor", "secretary", "minister", "judge", "justice", "sir", "lord",
                "mayor", "chairman", "chief", "ambassador", "representative", "speaker", "king", "queen",
                "prime", "vice", "former", "premier", "pope", "cardinal", "bishop", "director", "professor"}
+# Words of a title written before a name ("Home Secretary Charles Clarke", "Lib Dem leader Charles Kennedy",
+# "Chief executive John Smith"): the name is what follows the last of them; the title is a descriptor.
+_TITLE_WORDS = _HONORIFICS | set("""chancellor leader spokesman spokeswoman spokesperson chairwoman executive
+chair head deputy shadow commissioner attorney general envoy mp mep lady baroness dame""".split())
+# After a name: "Guy Mansfield QC", "John Smith MP", "Martin Luther King Jr".
+_NAME_SUFFIXES = {"qc", "mp", "mep", "msp", "am", "jr", "sr", "kc", "obe", "mbe", "cbe"}
+# Labels that open a paragraph like a transcript's speaker ("SYSTEM: ...", "UPDATE: ...") but name nobody.
+_LABELS = set("""system user assistant note update editor editors correction clarification source sources photo
+image video watch read related advertisement warning breaking exclusive analysis opinion comment q a question
+answer transcript caption credit disclaimer summary background context instructions instruction prompt
+important""".split())
+_SURNAME_MONTHS = {"may", "june", "april", "august"}
+# Capitalised words before a surname that are no first names ("Labour Blair", "Tory Howard", "Lib Dem").
+_NOT_FIRST_NAMES = set("""labour tory tories conservative conservatives liberal lib dem dems democrat democrats
+republican republicans gop british english scottish welsh irish american european french german uk us eu new
+north south east west former shadow home foreign downing general deputy acting interim chief""".split())
 # Capitalised words that start sentences or name times, never people.
 _NOT_NAMES = set("""a an the and but or so yet if when while as at in on of for to from by with after before
 since until this that these those there here it its he she they we i you his her their our my your who what
@@ -192,18 +208,52 @@ def _words(text: str) -> list[str]:
 
 
 def _clean_name(name: str) -> str:
-    """Drop leading function words and honorifics: "But Mr. Pardo" -> "Pardo"."""
+    """Drop leading function words, honorifics and titles, and trailing suffixes: "But Mr. Pardo" -> "Pardo",
+    "Home Secretary Charles Clarke" -> "Charles Clarke", "Guy Mansfield QC" -> "Guy Mansfield"."""
+    return _split_title(name)[1]
+
+
+def _split_title(name: str) -> tuple[str, str]:
+    """(the title written before the name, the name): ("Home Secretary", "Charles Clarke")."""
     tokens = name.replace(",", " ").split()
+    title: list[str] = []
+    honorific = False
     while tokens and (tokens[0].lower().strip(".") in _NOT_NAMES or tokens[0].lower().strip(".") in _HONORIFICS
                       or tokens[0].lower() in _INVERTIBLE):  # "Continued Stone:" -> "Stone"
+        if honorific and tokens[0].lower().strip(".") in _NOT_NAMES:
+            break  # after "Mrs", "May" is a name, not the month
+        honorific = tokens[0].lower().strip(".") in _HONORIFICS
+        if honorific:
+            title.append(tokens[0])
         tokens = tokens[1:]
-    while tokens and tokens[-1].lower().strip(".") in _NOT_NAMES:
+    # A title inside the run: "Foreign Secretary Jack Straw", "Deputy Prime Minister John Prescott".
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if t.lower().strip(".") in _TITLE_WORDS), default=-1)
+    if last_title >= 0 and not _is_org(" ".join(tokens)):
+        title += tokens[: last_title + 1]
+        tokens = tokens[last_title + 1 :]
+    while len(tokens) > 1 and tokens[-1].lower().strip(".") in _NAME_SUFFIXES:
+        tokens = tokens[:-1]
+    # A trailing weekday or month is a time ("Blair Monday"), but a month that is also a surname after a first
+    # name is the name ("Theresa May").
+    while tokens and tokens[-1].lower().strip(".") in _NOT_NAMES and not (
+            tokens[-1].lower() in _SURNAME_MONTHS
+            and (honorific and len(tokens) == 1 or len(tokens) > 1 and tokens[-2].lower() not in _NOT_NAMES)):
         tokens = tokens[:-1]
     name = " ".join(tokens).strip(" ,")
     name = re.sub(r"['’]s$", "", name)
     if name.isupper() and len(name) > 3:  # transcripts: "PENCE:" -> "Pence"
         name = " ".join(t.capitalize() for t in name.split())
-    return name
+    return " ".join(title), name
+
+
+_PLAIN_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame", "mr.", "mrs.", "ms.", "dr."}
+
+
+def _descriptor_of(*parts: str) -> str:
+    """A named source's descriptor from the title written with the name ("Home Secretary"), never a bare
+    honorific ("Mr")."""
+    text = " ".join(p for p in parts if p).strip(" ,")
+    return "" if set(_words(text)) <= _PLAIN_HONORIFICS else text
 
 
 def _is_org(name: str) -> bool:
@@ -246,6 +296,12 @@ def _source_before(before: str) -> _Source | None:
     m = re.search(r"(?:^|[\s,“”\"])(he|she|they|He|She|They)$", stripped)
     if m:
         return _Source("pronoun", m.group(1).lower())
+    # Between dashes: "Gerry Conlon - who was wrongly convicted of planting the bombs - said"
+    m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({_NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
+    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES | _PLACE_PREPOSITIONS:
+        title, name = _split_title(m.group(1))
+        if name:
+            return _Source("name", name, m.group(2).strip())
     clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()
@@ -262,9 +318,16 @@ def _source_before(before: str) -> _Source | None:
     m = re.search(rf"({_NAME_RUN_RE.pattern})$", clause)
     if m:
         lead = clause[: m.start()].strip()
-        name = _clean_name(m.group(1))
-        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or re.fullmatch(r"\d+-year-old", lead)):
-            return _Source("name", name)
+        title, name = _split_title(m.group(1))
+        # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
+        lead_words = [w for w in _words(lead) if w not in _LEADS and w not in _DETERMINERS]
+        titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in _PLAIN_HONORIFICS
+                  and lead_words[-1] in _TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
+        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or re.fullmatch(r"\d+-year-old", lead)
+                     or titled):
+            lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
+                          "", lead, flags=re.I)
+            return _Source("name", name, _descriptor_of(lead if titled else "", title))
     # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
     m = _DOCUMENT_SOURCE_RE.match(clause)
     if m:
@@ -284,7 +347,7 @@ def _source_after(after: str) -> _Source | None:
         return _Source("pronoun", m.group(1))
     m = _NAME_RUN_RE.match(text)
     if m:
-        name = _clean_name(m.group(0))
+        title, name = _split_title(m.group(0))
         rest = text[m.end() :]
         if name and _words(m.group(0))[0] not in (_NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
             descriptor = ""
@@ -296,7 +359,7 @@ def _source_after(after: str) -> _Source | None:
                 d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
                 if d:
                     descriptor = d.group(1).strip()
-            return _Source("name", name, descriptor)
+            return _Source("name", name, descriptor or _descriptor_of(title))
     m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
     if m and _ENDS_SOURCE.match(text[m.end() :]):
         return _descriptor_source(m.group(1))
@@ -327,7 +390,7 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
     found: list[_Mention] = []
     # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
     m = re.match(r"^([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
-    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES:
+    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES and not set(_words(m.group(1))) & _LABELS:
         found.append(_Mention(position, sentence_counter[0], _Source("name", _clean_name(m.group(1))), ":",
                               (m.end() - 1, len(text))))
     cursor = 0
@@ -360,6 +423,25 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
     return found
 
 
+_FIRST_AND_LAST_RE = re.compile(r"(?<![\w'’.-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*)(?![\w-])")
+
+
+def _full_names_in_text(article: Article) -> dict[str, set[str]]:
+    """Surname -> the first names written before it anywhere in the article ("Charles Kennedy", not
+    "Mr Kennedy" or "Lib Dem"), so a source quoted only by surname gets their whole name when the article
+    gives exactly one."""
+    out: dict[str, set[str]] = {}
+    for paragraph in article.paragraphs:
+        for m in _FIRST_AND_LAST_RE.finditer(paragraph.text):
+            first, last = m.group(1), m.group(2)
+            if (first.lower() in _NOT_NAMES or first.lower() in _TITLE_WORDS or first.lower() in _ORG_WORDS
+                    or last.lower() in _NOT_NAMES or last.lower() in _TITLE_WORDS or last.lower() in _ORG_WORDS
+                    or first.lower() in _NOT_FIRST_NAMES):
+                continue
+            out.setdefault(last, set()).add(first)
+    return out
+
+
 @cache
 def rules_version() -> str:
     """Which rules these are (a digest of this module): an index made with other rules has its speakers
@@ -383,13 +465,17 @@ def attribute(article: Article) -> Attribution:
     # Canonical names: a short name ("Klingner", "Mrs. Clinton") joins the longest name ending with it.
     full_names = sorted({m.source.text for m in mentions if m.source.kind == "name"}, key=len, reverse=True)
 
+    written = _full_names_in_text(article)
+
     def canonical(name: str) -> str:
         tokens = name.lower().split()
         for full in full_names:
             full_tokens = full.lower().split()
             if len(full_tokens) > len(tokens) and full_tokens[-len(tokens):] == tokens:
                 return full
-        return name
+        # "Mr Kennedy said" in an article that calls him "Charles Kennedy" only where he is not quoted
+        firsts = written.get(name, set()) if len(tokens) == 1 else set()
+        return f"{next(iter(firsts))} {name}" if len(firsts) == 1 else name
 
     speakers: dict[str, dict] = {}
 

@@ -505,15 +505,21 @@ def check_command(as_json: bool, index_dir: str | None) -> None:
 
 
 @main.command("speakers")
+@click.argument("name", required=False, callback=_clean_text)
 @click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text,
               help="Only this article: its id or part of its title.")
+@click.option("--min-statements", type=click.IntRange(1), default=1, show_default=True,
+              help="Only speakers quoted in at least this many paragraphs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @index_option
-def speakers_command(article: str | None, as_json: bool, index_dir: str | None) -> None:
-    """List who is quoted where: each speaker, how many paragraphs quote them, and which.
+def speakers_command(name: str | None, article: str | None, min_statements: int, as_json: bool,
+                     index_dir: str | None) -> None:
+    """List who is quoted where, the most quoted first: each speaker, how many paragraphs quote them, and which.
 
-    Ask what one of them said with `qa ask "What did NAME say?"`.
+    NAME keeps only the speakers it names, in every article: "Kennedy" finds "Charles Kennedy" and
+    "Mr Kennedy". Ask what one of them said with `qa ask "What did NAME say?"`.
     """
+    from .speakers import list_speakers
     from .store import open_store
 
     settings = load_settings(index=index_dir)
@@ -523,7 +529,7 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
             article_ids = store.find_articles(article)
             if not article_ids:
                 raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
-        speakers = store.speakers(article_ids)
+        speakers = list_speakers(store.speakers(article_ids), name, min_statements)
     if as_json:
         from .render import json_text
 
@@ -531,6 +537,9 @@ def speakers_command(article: str | None, as_json: bool, index_dir: str | None) 
             {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
              "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs), "count": len(s.paragraphs)}
             for s in speakers]}))
+    elif not speakers and (name or min_statements > 1):
+        console.print("No quoted speaker matches" + (f" {name!r}" if name else "") +
+                      (f" with at least {min_statements} statement(s)" if min_statements > 1 else "") + ".")
     else:
         from .render import print_speakers
 

@@ -45,14 +45,22 @@ _GENERIC = {"the", "a", "an", "this", "that", "mr", "mrs", "ms", "dr", "prof", "
             "president", "senator", "governor", "secretary", "minister", "u.s", "us"}
 _WORD_RE = re.compile(r"[\w.'’\-]+")
 _MAX_QUESTION_CHARS = 500
+# A full name takes the speakers known only by its surname when it is quoted in this many times as many
+# articles as any other full name with that surname.
+DOMINANCE = 3
 
 
 @dataclass(frozen=True)
 class SpeakerQuestion:
-    """A question about what someone said: who (as written) and the topic it asks about, if any."""
+    """A question about what someone said: who (as written) and the topic it asks about, if any.
+
+    `mode` "said": the speaker's statements are the answer ("What did X say about Y?"); "boost": the question
+    asks how or why ("How did X react to Y?", "Why does X think ...?"), which the speaker's statements may
+    answer or not, so their paragraphs only rank higher and nothing is filtered."""
 
     phrase: str
     topic: str = ""
+    mode: str = "said"
 
 
 @dataclass(frozen=True)
@@ -60,21 +68,37 @@ class SpeakerMatch:
     question: SpeakerQuestion
     speakers: tuple[SpeakerRecord, ...]  # the indexed speakers the question names (may be none)
     forms: tuple[str, ...] = ()  # names to look for in text when the speaker is mentioned, not quoted
+    ambiguous: tuple[str, ...] = ()  # different people the name fits ("Charles Kennedy", "Edward Kennedy")
+    on_topic: bool = True  # False when the speaker's statements do not touch the question's topic
+    parts: tuple[SpeakerMatch, ...] = ()  # one match per person for "What did X and Y say?"
 
     def as_json(self) -> dict:
-        return {
+        out = {
             "asked_about": self.question.phrase,
             "topic": self.question.topic or None,
             "speakers": [{"name": s.name, "article_id": s.article_id, "paragraphs": list(s.paragraphs)}
                          for s in self.speakers],
         }
+        if self.ambiguous:
+            out["ambiguous"] = list(self.ambiguous)
+        if self.question.topic and not self.on_topic:
+            out["on_topic"] = False
+        return out
+
+
+_NAME = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
+# A question that is only names: "Klingner and Pardo", "Blair, Brown and Prescott".
+_NAMES_ONLY = re.compile(rf"^{_NAME}(?:(?:, | and | & |, and ){_NAME})+$")
 
 
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
-    """Recognise "what did X say (about T)?"-style questions; None for anything else."""
+    """Recognise "what did X say (about T)?"-style questions, and a list of names ("Klingner and Pardo",
+    mode "names": who-said only when each names a speaker); None for anything else."""
     if len(question) > _MAX_QUESTION_CHARS:
         return None  # no who-said question is this long; the patterns would take quadratic time on it
     text = re.sub(r"\s+", " ", question.strip()).rstrip("?!. ")
+    if _NAMES_ONLY.match(text):
+        return SpeakerQuestion(text, "", "names")
     lowered = text.lower()
     for pattern in _PATTERNS:
         m = pattern.match(lowered)
@@ -91,7 +115,8 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
             rest = f"{text[m.start('pre') : m.end('pre')]} {rest}"
         topic = re.sub(r"^\s*(?:anything |something )?(?:about|on|regarding|concerning|of|to \w+ about|to|that)\b",
                        "", rest.strip(" ,;:")).strip(" ,;:?")
-        return SpeakerQuestion(who, topic)
+        mode = "boost" if re.match(r"(?:and |so |but )?(?:how|why)\b", lowered) else "said"
+        return SpeakerQuestion(who, topic, mode)
     return None
 
 
@@ -147,12 +172,75 @@ def _same_word(a: str, b: str) -> bool:
 
 
 def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[SpeakerRecord, ...]:
-    """The speakers `phrase` names: all of those with the best match, or none."""
+    """The speakers `phrase` names: all of those with the best match, or none. A full name also takes the
+    speakers known only by its surname ("Kennedy", from "Mr Kennedy said" in an article that never gives
+    his first name) unless the speakers hold another person of that surname ("Edward Kennedy"): then those
+    are kept apart, as it cannot be told whose they are."""
     scored = [(match_score(phrase, s), s) for s in speakers]
     top = max((score for score, _ in scored), default=0)
     if top == 0:
         return ()
-    return tuple(s for score, s in scored if score == top)
+    chosen = [s for score, s in scored if score == top]
+    if top == 3 and _norm_words(phrase)[:1] == ["the"] and all(s.kind not in ("person", "organisation") for s in chosen):
+        # "the Lib Dem leader": the unnamed sources called that, and the people it describes elsewhere
+        chosen += [s for score, s in scored if score == 1 and s.kind == "person"]
+    if top == 3:
+        asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
+        if len(asked) > 1 and _dominant(asked, chosen, speakers):
+            chosen += [s for score, s in scored if score == 2 and s.kind == "person"
+                       and [w for w in _norm_words(s.name) if w not in _GENERIC] == asked[-1:]]
+    return tuple(sorted(chosen, key=lambda s: s.id))
+
+
+def _person_words(speaker: SpeakerRecord) -> list[str]:
+    return [w for w in _norm_words(speaker.name) if w not in _GENERIC]
+
+
+def _dominant(asked: list[str], chosen: list[SpeakerRecord], speakers: list[SpeakerRecord]) -> bool:
+    """Whether the asked person is the one the corpus means by their bare surname: no other full name with
+    that surname, or the asked one quoted in at least `DOMINANCE` times as many articles as any other
+    ("Charles Kennedy" in many, "Helena Kennedy" in one)."""
+    others: dict[str, int] = {}
+    for s in speakers:
+        words = _person_words(s)
+        if (s.kind == "person" and len(words) > 1 and words[-1] == asked[-1]
+                and not set(words) <= set(asked) and not set(asked) <= set(words)):
+            others[s.name.lower()] = others.get(s.name.lower(), 0) + 1
+    return not others or len({s.article_id for s in chosen}) >= DOMINANCE * max(others.values())
+
+
+def ambiguous_names(speakers: tuple[SpeakerRecord, ...]) -> tuple[str, ...]:
+    """The different people `speakers` (one phrase's matches) hold, by full name, when more than one shares
+    a surname ("Kennedy" naming both "Charles Kennedy" and "Edward Kennedy"); empty when they are one."""
+    full = sorted({s.name for s in speakers if s.kind == "person" and len(_person_words(s)) > 1})
+    by_surname: dict[str, list[str]] = {}
+    for name in full:
+        by_surname.setdefault(_norm_words(name)[-1], []).append(name)
+    clashes = [names for names in by_surname.values() if len(names) > 1]
+    # one full name containing another ("Charles Kennedy", "Charles P. Kennedy") is one person
+    return tuple(n for names in clashes for n in names
+                 if not any(n != m and set(_norm_words(n)) < set(_norm_words(m)) for m in names))
+
+
+def list_speakers(speakers: list[SpeakerRecord], name: str | None = None, min_statements: int = 1
+                  ) -> list[SpeakerRecord]:
+    """The speakers `name` names (all when None; by `resolve_speakers`, so "Kennedy", "Mr Kennedy" and
+    "Charles Kennedy" find him in every article), quoted in at least `min_statements` paragraphs, the most
+    quoted first."""
+    if name:
+        found = [s for phrase in split_names(name) for s in resolve_speakers(phrase, speakers)]
+        if not found:  # a part of a name or descriptor: "Hewitt" finds "Patricia Hewitt", "leader" the leaders
+            needle = name.lower().strip()
+            found = [s for s in speakers if any(needle in text.lower() for text in (s.name, *s.aliases, *s.descriptors))]
+        speakers = list(dict.fromkeys(found))
+    kept = [s for s in speakers if len(s.paragraphs) >= min_statements]
+    return sorted(kept, key=lambda s: (-len(s.paragraphs), s.name.lower(), s.article_id))
+
+
+def split_names(phrase: str) -> list[str]:
+    """ "Klingner and Pardo", "Blair, Brown and Prescott" -> each name; [phrase] when it names one."""
+    parts = [p.strip() for p in re.split(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)", phrase) if p.strip()]
+    return parts if len(parts) > 1 else [phrase]
 
 
 # --- speakers the attributor did not record as speaking -------------------------------------------

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import (CUE_WORDS, cue_after, match_score, mentions, name_forms, parse_speaker_question,
+from qa.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
+                         parse_speaker_question, split_names,
                          resolve_speakers, speaker_features, speaker_score, stance)
 from qa.store import SpeakerRecord
 
@@ -285,3 +286,100 @@ def test_new_attribution_rules_re_derive_the_speakers_without_re_embedding(cli, 
     assert again["reattributed"] == 0
     names = {s["name"] for s in json.loads(cli("speakers", "--index", writable_index, "--json").output)["speakers"]}
     assert "Stale Name" in names
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "mode"),
+    [
+        ("How did the Tories react to the maternity pay plans?", "the Tories", "boost"),
+        ("Why does Pardo think Kim wants a summit?", "Pardo", "boost"),
+        ("How did Klingner respond?", "Klingner", "boost"),
+        ("What did Charles Kennedy say about Iraq?", "Charles Kennedy", "said"),
+        ("What does Pardo think of Trump?", "Pardo", "said"),
+    ],
+)
+def test_how_and_why_questions_only_lift_the_speaker(question, phrase, mode):
+    parsed = parse_speaker_question(question)
+    assert parsed is not None and parsed.phrase == phrase and parsed.mode == mode
+
+
+def _in(article, name, kind="person", sid=None):
+    aliases = [name, name.split()[-1]] if kind == "person" else [name]
+    return SpeakerRecord(sid or hash((article, name)) % 10_000, article, name, tuple(aliases), (), kind, (1,), (1,))
+
+
+def test_a_full_name_finds_the_articles_that_give_only_the_surname():
+    charles = [_in(a, "Charles Kennedy", sid=i) for i, a in enumerate(["a", "b", "c"], 1)]
+    bare = [_in(a, "Kennedy", sid=i) for i, a in enumerate(["d", "e"], 10)]
+    assert resolve_speakers("Charles Kennedy", charles + bare) == (*charles, *bare)
+    assert set(resolve_speakers("Mr Kennedy", charles + bare)) == set(charles + bare)
+    # another Kennedy quoted now and then: the bare surname still means the one quoted most
+    helena = _in("f", "Helena Kennedy", sid=20)
+    assert resolve_speakers("Charles Kennedy", charles + bare + [helena]) == (*charles, *bare)
+    assert resolve_speakers("Helena Kennedy", charles + bare + [helena]) == (helena,)
+    assert ambiguous_names(resolve_speakers("Kennedy", charles + bare + [helena])) == (
+        "Charles Kennedy", "Helena Kennedy")
+    # two Kennedys quoted alike: the bare surname is kept apart
+    edward = [_in(a, "Edward Kennedy", sid=30 + i) for i, a in enumerate(["g", "h"])]
+    assert resolve_speakers("Charles Kennedy", charles + bare + edward) == tuple(charles)
+    assert ambiguous_names(tuple(charles)) == ()
+
+
+def test_list_speakers_filters_by_name_and_count_most_quoted_first():
+    few = SpeakerRecord(1, "a", "Charles Kennedy", ("Kennedy",), (), "person", (1,), (1,))
+    many = SpeakerRecord(2, "b", "Kennedy", ("Kennedy",), (), "person", (5, 6, 7), (2, 3, 4))
+    other = SpeakerRecord(3, "b", "Tony Blair", ("Blair",), ("Prime Minister",), "person", (8, 9), (5, 6))
+    everyone = [few, many, other]
+    assert list_speakers(everyone) == [many, other, few]
+    assert list_speakers(everyone, "Charles Kennedy") == [many, few]
+    assert list_speakers(everyone, min_statements=2) == [many, other]
+    assert list_speakers(everyone, "prime minister") == [other]  # part of a descriptor
+    assert list_speakers(everyone, "Nobody") == []
+    assert split_names("Klingner and Pardo") == ["Klingner", "Pardo"]
+    assert split_names("Blair, Brown and Prescott") == ["Blair", "Brown", "Prescott"]
+    assert split_names("the former CIA analyst") == ["the former CIA analyst"]
+
+
+@pytest.mark.parametrize("question", ["What did Klingner and Pardo say?", "Klingner and Pardo"])
+def test_two_speakers_in_one_question(sample_bot, embedder, question):
+    result = sample_bot.search(question, k=5)
+    assert sorted(_numbers(result, 5)) == [13, 21, 22, 23, 24]
+    assert {s.name for s in result.speaker.speakers} == {"Bruce Klingner", "Ramon Pacheco Pardo"}
+    answer = answer_extractively(question, result, embedder)
+    cited = {c.passage.paragraph for c in answer.citations}
+    assert {13, 21} & cited and {22, 23, 24} & cited  # both quoted, no abstention
+
+
+def test_a_list_of_names_is_who_said_only_when_each_is_quoted(sample_bot):
+    assert parse_speaker_question("Klingner and Pardo").mode == "names"
+    assert sample_bot.search("Klingner and Nobody", k=3).speaker is None
+    assert parse_speaker_question("Trump") is None  # one name is a search, not a who-said question
+
+
+def test_a_topic_the_speaker_never_spoke_about_falls_back_to_hybrid_results(sample_bot):
+    result = sample_bot.search("What did Klingner say about the stock market?", k=5)
+    assert result.speaker is not None and result.speaker.on_topic is False
+    assert result.as_json()["speaker"]["on_topic"] is False
+    assert len(result.passages) == 5
+    on = sample_bot.search("What did Klingner say about military exercises?", k=5)
+    assert on.speaker.on_topic and "on_topic" not in on.as_json()["speaker"]
+
+
+def test_a_how_question_is_not_filtered_to_the_speaker(sample_bot):
+    result = sample_bot.search("How did Klingner react to the treaty with Russia?", k=5)
+    assert result.speaker is None  # answered as any question, the speaker's paragraphs only lifted
+    plain = sample_bot.search("the treaty with Russia", k=5)
+    assert set(_numbers(plain, 2)) <= set(_numbers(result, 5))
+
+
+def test_speakers_command_name_and_minimum(cli, sample_index):
+    out = cli("speakers", "Klingner", "--index", sample_index, "--json")
+    assert out.exit_code == 0
+    assert [s["name"] for s in json.loads(out.output)["speakers"]] == ["Bruce Klingner"]
+    out = cli("speakers", "--min-statements", "3", "--index", sample_index, "--json")
+    counts = [s["count"] for s in json.loads(out.output)["speakers"]]
+    assert counts and min(counts) >= 3 and counts == sorted(counts, reverse=True)
+    none = cli("speakers", "Nobody Atall", "--index", sample_index)
+    assert none.exit_code == 0 and "No quoted speaker matches 'Nobody Atall'" in none.output
+    bad = cli("speakers", "--min-statements", "0", "--index", sample_index)
+    assert bad.exit_code == 2

@@ -6,13 +6,19 @@ with a message when absent). Questions are written for this benchmark: answerabl
 unanswerable ones the bot should abstain on.
 
     .venv/bin/python bench/answers.py                 # the local in-process model
+    .venv/bin/python bench/answers.py --busy 1        # the same with one CPU-bound program running
     .venv/bin/python bench/answers.py --llm openai --base-url http://127.0.0.1:8080/v1
+
+`--busy N` starts N CPU-bound processes before the model loads and stops them at the end, as when
+an indexing run, a browser tab or a test suite keeps a core busy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +55,21 @@ def main() -> int:
     parser.add_argument("--base-url")
     parser.add_argument("--llm-model")
     parser.add_argument("--sample-only", action="store_true", help="only the sample article's questions")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="keep N CPU-bound processes running for the whole benchmark")
     args = parser.parse_args()
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; --busy {args.busy}")
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        return run(args)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+        print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def run(args) -> int:
 
     from qa.api import QA
 
@@ -71,9 +91,15 @@ def main() -> int:
             print("no LLM backend available: run ./setup.sh or pass --llm/--base-url")
             return 1
         if hasattr(backend, "wait_warm"):  # the local model: its shared prompt start restored or prefilled
+            bot.preload_llm()
             backend.wait_warm()
         how = f" ({backend.prefix_source} prompt start)" if getattr(backend, "prefix_source", None) else ""
-        print(f"backend {backend.name} ({backend.model}); load{how} {time.perf_counter() - started:.1f} s\n")
+        threads = f", {backend.threads} thread(s)" if hasattr(backend, "threads") else ""
+        from qa.answer.llm import runtime_info
+
+        runtime = f"; {runtime_info()}" if backend.name == "local" else ""
+        print(f"backend {backend.name} ({backend.model}{threads}){runtime}; load{how} "
+              f"{time.perf_counter() - started:.1f} s\n")
 
         rows = []
         for question, answerable in questions:

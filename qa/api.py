@@ -74,28 +74,33 @@ class QA:
 
     @property
     def backend(self):
-        """The LLM backend, or None for extractive answers; loaded on first use, then kept. A local
-        model starts prefilling the shared prompt start at once (see LocalBackend.warm)."""
+        """The LLM backend, or None for extractive answers; chosen on first use, then kept. A local
+        model loads only when an answer needs it (or `preload_llm` asks for it)."""
         if not self._backend_chosen:
             from .answer.llm import choose_backend
 
             self._backend = choose_backend(self._settings)
             self._backend_chosen = True
-            if hasattr(self._backend, "warm"):
-                self._backend.warm()
         return self._backend
 
     def preload_llm(self) -> None:
-        """Load the LLM now (it then warms up in the background); errors wait for the first answer."""
+        """Load the LLM now; a local model then prefills the prompt start every answer shares in the
+        background (see LocalBackend.warm). Errors wait for the first answer."""
         try:
-            self.backend  # noqa: B018 - the property loads it
+            backend = self.backend
+            if hasattr(backend, "warm"):
+                backend.warm()
         except QAError:
             pass
 
     def set_llm(self, llm: str) -> None:
-        """Switch the answerer (auto, local, openai, none); the new backend loads on next use."""
-        self._settings = replace(self._settings, llm=llm)
-        self._backend, self._backend_chosen = None, False
+        """Switch the answerer (auto, local, openai, none). A choice that cannot be used (an unknown
+        name, no local model, no server address) raises QAError and keeps the current answerer."""
+        from .answer.llm import choose_backend
+
+        settings = replace(self._settings, llm=llm)
+        backend = choose_backend(settings)
+        self._settings, self._backend, self._backend_chosen = settings, backend, True
 
     def reader(self, store=None) -> QA:
         """Another QA on the same index with a connection of its own (`store`, default a new one),

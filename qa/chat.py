@@ -56,19 +56,24 @@ class Conversation:
         return bool(_FOLLOW_UP_START.match(question) or _PRONOUN.search(question) or len(question.split()) <= 3)
 
     def standalone(self, question: str) -> str:
-        """The follow-up as a question that can be searched on its own."""
+        """The follow-up as a question that can be searched on its own. The rules come first: when
+        they resolve it (a speaker named or carried over, "he" or "his" standing for the speaker under
+        discussion) no LLM call is spent on it; the LLM rewrites only what they leave ambiguous."""
         question = question.strip()
         if not self.looks_like_follow_up(question):
             return question
+        rewritten, resolved = self._rewrite_with_rules(question)
+        if resolved:
+            return rewritten
         backend = self.bot.backend
         if backend is not None:
             try:
-                rewritten = self._rewrite_with_llm(question, backend)
-                if rewritten:
-                    return rewritten
+                by_llm = self._rewrite_with_llm(question, backend)
+                if by_llm:
+                    return by_llm
             except LLMError:
-                pass  # the rules below still give a usable question
-        return self._rewrite_with_rules(question)
+                pass  # the rules' question is still usable
+        return rewritten
 
     def _rewrite_with_llm(self, question: str, backend) -> str | None:
         from .answer.llm import load_prompt
@@ -84,29 +89,34 @@ class Conversation:
             return None
         return text
 
-    def _rewrite_with_rules(self, question: str) -> str:
+    def _rewrite_with_rules(self, question: str) -> tuple[str, bool]:
         """Without an LLM: "and Pardo?" asks the previous question of Pardo; "he"/"his" become the
-        speaker under discussion; a question too bare to search carries the previous one as context."""
+        speaker under discussion; a question too bare to search carries the previous one as context.
+        Also says whether the rules resolved it: True when the question names its speaker, or every
+        pronoun in it stood for the speaker under discussion."""
         previous = self.subject
         text = re.sub(r"^\s*(?:and|but|so|also|then)\s*,?\s+", "", question, flags=re.IGNORECASE)
         own = parse_speaker_question(text)
         if own and not _PRONOUN.fullmatch(own.phrase):  # "and what did Pardo say?" stands on its own
-            return text[:1].upper() + text[1:]
+            return text[:1].upper() + text[1:], True
         bare = _BARE_FOLLOW_UP.match(question)
         if bare and not _PRONOUN.search(bare.group("who")) and len(bare.group("who").split()) <= 5:
             who = bare.group("who")
             if self.speaker:
                 topic = f" about {self.speaker_topic}" if self.speaker_topic else ""
-                return f"What did {who} say{topic}?"
-            return f"{previous.rstrip('?')} — {who}?"
+                return f"What did {who} say{topic}?", True
+            return f"{previous.rstrip('?')} — {who}?", False
+        resolved = False
         if self.speaker:
-            text = re.sub(r"\b(?:his|her)\b(?=\s+\w)", f"{self.speaker}'s", text, flags=re.IGNORECASE)
-            text = re.sub(r"\b(?:he|she|him)\b", self.speaker, text, flags=re.IGNORECASE)
+            replaced = re.sub(r"\b(?:his|her)\b(?=\s+\w)", f"{self.speaker}'s", text, flags=re.IGNORECASE)
+            replaced = re.sub(r"\b(?:he|she|him)\b", self.speaker, replaced, flags=re.IGNORECASE)
+            resolved = replaced != text and not _PRONOUN.search(replaced)
+            text = replaced
         from .retriever import query_terms
 
         if len(query_terms(text)) < 2 and previous:  # "when was that?", "why?"
-            return f"{text.rstrip('?')} — {previous}"
-        return text[:1].upper() + text[1:]
+            return f"{text.rstrip('?')} — {previous}", False
+        return text[:1].upper() + text[1:], resolved
 
     def ask(self, question: str, on_token: Callable[[str], None] | None = None,
             standalone: str | None = None) -> Turn:
@@ -155,7 +165,8 @@ def history_path() -> Path:
 
 def run_repl(conversation: Conversation, console, err_console, interactive: bool, read_line=None) -> None:
     """Read questions and slash commands until /quit or end of input. On a terminal: line editing,
-    persistent history, tab completion, Alt-Enter for a new line, Ctrl-C cancels the current answer."""
+    persistent history, tab completion, Alt-Enter for a new line, Ctrl-C cancels the current answer.
+    With JSON output every line written to stdout is one JSON object, slash commands' included."""
     from .render import print_answer, safe
 
     shown_notices: set[str | None] = set()
@@ -164,8 +175,7 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
         console.print("[bold]qa chat[/] — ask about the indexed articles. /help for commands, Ctrl-D to leave.")
         # Load the LLM before the first prompt (loading holds the GIL, which would freeze typing);
         # it then prefills the shared prompt start in the background while the question is typed.
-        with err_console.status("Loading the LLM..."):
-            conversation.bot.preload_llm()
+        _loading(conversation, err_console)
     while True:
         try:
             line = read_line()
@@ -180,25 +190,25 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
             continue
         if line.startswith("/"):
             try:
-                if _slash(conversation, line, console) == "quit":
+                if _slash(conversation, line, console, err_console) == "quit":
                     break
             except QAError as exc:
-                err_console.print(f"[red]error:[/] {safe(str(exc))}", markup=True)
+                _error(conversation, console, err_console, str(exc))
             continue
         try:
             turn = _answer(conversation, line, console, interactive)
         except KeyboardInterrupt:
+            if not interactive:
+                raise  # piped: Ctrl-C stops the whole run (exit 130), as in any other pipeline
             err_console.print("[yellow]cancelled[/]")
             continue
         except QAError as exc:
-            err_console.print(f"[red]error:[/] {safe(str(exc))}", markup=True)
+            _error(conversation, console, err_console, str(exc))
             continue
         if conversation.json_output:
             payload = turn.answer.as_json()
             payload["standalone_question"] = turn.standalone
-            from .render import json_text
-
-            console.print(json_text(payload), markup=False, highlight=False, soft_wrap=True)
+            _print_json(console, payload)
         else:
             answer = turn.answer
             if answer.notice and answer.notice in shown_notices:
@@ -210,13 +220,52 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
             console.print()
 
 
+def _loading(conversation: Conversation, err_console) -> None:
+    """Load the LLM with a "Loading the LLM..." line on the terminal, erased before the first prompt.
+
+    Not rich's spinner: loading holds the GIL, so its refresh thread cannot run, and the line it
+    left behind ran into the prompt."""
+    try:
+        if not hasattr(conversation.bot.backend, "warm"):
+            return  # nothing to load: no LLM, or a server
+    except QAError:
+        return  # the first question reports it
+    stream = err_console.file
+    shown = err_console.is_terminal
+    if shown:
+        stream.write("Loading the LLM...")
+        stream.flush()
+    try:
+        conversation.bot.preload_llm()
+    finally:
+        if shown:
+            stream.write("\r\x1b[2K")  # back to the line's start and erase it
+            stream.flush()
+
+
+def _print_json(console, payload: dict) -> None:
+    from .render import json_text
+
+    console.print(json_text(payload), markup=False, highlight=False, soft_wrap=True)
+
+
+def _error(conversation: Conversation, console, err_console, message: str) -> None:
+    """An error: one line on stderr; with JSON output also {"error": ...} on stdout, so a program reading
+    the answers sees which question failed."""
+    from .render import safe
+
+    err_console.print(f"[red]error:[/] {safe(message)}", markup=True)
+    if conversation.json_output:
+        _print_json(console, {"error": message})
+
+
 def _answer(conversation: Conversation, line: str, console, interactive: bool) -> Turn:
     from rich.text import Text
 
     from .render import safe, streamed_draft
 
     standalone = conversation.standalone(line)
-    if standalone != line:
+    if standalone != line and not conversation.json_output:  # JSON carries it as standalone_question
         console.print(Text(f"→ {safe(standalone)}", style="dim"))
     if not interactive or conversation.json_output:
         return conversation.ask(line, standalone=standalone)
@@ -224,7 +273,11 @@ def _answer(conversation: Conversation, line: str, console, interactive: bool) -
         return conversation.ask(line, on_token, standalone=standalone)
 
 
-def _slash(conversation: Conversation, line: str, console) -> str | None:
+def _backend_json(backend) -> dict:
+    return {"backend": backend.name if backend else "extractive", "model": backend.model if backend else None}
+
+
+def _slash(conversation: Conversation, line: str, console, err_console=None) -> str | None:
     from rich.text import Text
 
     from .render import print_articles, print_search, print_speakers, safe, source_line
@@ -233,9 +286,15 @@ def _slash(conversation: Conversation, line: str, console) -> str | None:
     arg = arg.strip()
     command = command.lower()
     last = conversation.last
+    as_json = conversation.json_output
     if command in ("/quit", "/exit", "/q"):
         return "quit"
     if command == "/help":
+        if as_json:
+            _print_json(console, {"command": "help", "commands": [
+                {"command": name, "description": text.format(k=conversation.k, json="on")}
+                for name, text in SLASH_HELP]})
+            return None
         for name, text in SLASH_HELP:
             console.print(Text(f"{name:12} ", style="bold").append(
                 text.format(k=conversation.k, json="on" if conversation.json_output else "off")))
@@ -244,7 +303,11 @@ def _slash(conversation: Conversation, line: str, console) -> str | None:
             raise QAError("no answer yet; ask a question first")
         from .retriever import SearchResult
 
-        print_search(console, SearchResult(last.standalone, last.answer.passages))
+        result = SearchResult(last.standalone, last.answer.passages)
+        if as_json:
+            _print_json(console, {"command": "sources", **result.as_json()})
+        else:
+            print_search(console, result)
     elif command == "/open":
         if not last:
             raise QAError("no answer yet; ask a question first")
@@ -253,33 +316,58 @@ def _slash(conversation: Conversation, line: str, console) -> str | None:
         passage = last.answer.passages[int(arg) - 1]
         around = [p for p in conversation.bot.store.article_passages(passage.article_id)
                   if abs(p.paragraph - passage.paragraph) <= 1]
+        if as_json:
+            _print_json(console, {"command": "open", "passage": passage.as_json(int(arg)),
+                                  "paragraphs": [{"paragraph": p.paragraph, "text": p.text} for p in around]})
+            return None
         console.print(Text(source_line(passage), style="bold cyan"))
         for p in around:
             style = "" if p.id == passage.id else "dim"
             console.print(Text(f"¶{p.paragraph}  {safe(p.text)}", style=style))
     elif command == "/speakers":
-        print_speakers(console, conversation.bot.store.speakers(None))
+        speakers = conversation.bot.store.speakers(None)
+        if as_json:
+            _print_json(console, {"command": "speakers", "speakers": [
+                {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
+                 "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs)} for s in speakers]})
+        else:
+            print_speakers(console, speakers)
     elif command == "/articles":
-        print_articles(console, conversation.bot.articles())
+        articles = conversation.bot.articles()
+        if as_json:
+            _print_json(console, {"command": "articles", "articles": [a.__dict__ for a in articles]})
+        else:
+            print_articles(console, articles)
     elif command == "/k":
         if not arg.isdigit() or not 1 <= int(arg) <= 100:
             raise QAError("/k takes a number from 1 to 100")
         conversation.k = int(arg)
-        console.print(f"k = {conversation.k}")
-    elif command == "/llm":
-        if not arg:
-            backend = conversation.bot.backend
-            console.print(f"answering with: {backend.name + ' (' + backend.model + ')' if backend else 'extractive'}")
+        if as_json:
+            _print_json(console, {"command": "k", "k": conversation.k})
         else:
-            conversation.bot.set_llm(arg)
-            backend = conversation.bot.backend
-            console.print(f"answering with: {backend.name if backend else 'extractive'}")
+            console.print(f"k = {conversation.k}")
+    elif command == "/llm":
+        if arg:
+            conversation.bot.set_llm(arg)  # refused (QAError) when unusable: the answerer stays as it was
+            if err_console is not None and getattr(conversation.bot.backend, "warm", None):
+                _loading(conversation, err_console)
+        backend = conversation.bot.backend
+        if as_json:
+            _print_json(console, {"command": "llm", **_backend_json(backend)})
+        else:
+            console.print(f"answering with: {backend.name + ' (' + backend.model + ')' if backend else 'extractive'}")
     elif command == "/json":
         conversation.json_output = not conversation.json_output
-        console.print(f"JSON output {'on' if conversation.json_output else 'off'}")
+        if as_json:  # the confirmation in the format the command was given in
+            _print_json(console, {"command": "json", "json": conversation.json_output})
+        else:
+            console.print("JSON output on")
     elif command == "/reset":
         conversation.reset()
-        console.print("Conversation forgotten.")
+        if as_json:
+            _print_json(console, {"command": "reset"})
+        else:
+            console.print("Conversation forgotten.")
     else:
         raise QAError(f"unknown command {command}; /help lists them")
     return None

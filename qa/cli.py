@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,6 +59,40 @@ QA_APPROXIMATE_FROM (vectors before IVF-SQ8, 100000). See docs/settings.md.
 class _Group(click.Group):
     """Turns library errors into one clear line and exit code 1, never a traceback."""
 
+    def __call__(self, *args, **kwargs):
+        """The `qa` process itself (the console script, `python -m qa`). Ctrl-C ends it with exit code
+        130 whatever it interrupted (a library import that turns it into another error included). Once
+        the local LLM has been loaded, the process ends by `os._exit` with the command's exit code after
+        flushing its output, so no llama.cpp thread still at work (a warm-up, an answer cut short) can
+        crash the interpreter's shutdown. (Tests call `main.main()` through click's runner and keep
+        their process.)"""
+        from .answer import runtime
+
+        _watch_interrupts()
+        code = 1
+        try:
+            self.main(*args, **kwargs)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if code not in (0, 130) and _interrupted:
+                code = 130
+            elif not runtime.started():
+                raise
+        except BaseException:
+            if not _interrupted and not runtime.started():
+                raise
+            if _interrupted:
+                code = 130
+                with contextlib.suppress(Exception):
+                    err_console.print("interrupted")
+            else:
+                import traceback
+
+                traceback.print_exc()
+        runtime.leave(code)
+        raise SystemExit(code)
+
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
@@ -104,6 +141,25 @@ def _discard_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-process test runner)
         pass
+
+
+_interrupted = False
+
+
+def _watch_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt as before, and is also remembered: an extension module being
+    imported at that moment reports it as a failed import, which must still end as an interrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # ignored (a background job) or handled by the embedding program
+
+    def on_sigint(signum, frame):
+        global _interrupted
+        _interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
 
 
 def _plain(text: str) -> str:

@@ -62,6 +62,7 @@ def test_slash_commands(sample_index, tmp_path):
     as_json = ask(child, "What did Klingner say?")
     payload = validate_json(json.loads(as_json[as_json.index("{"): as_json.rindex("}") + 1]))
     assert len(payload["passages"]) == 2 and payload["citations"]
+    assert '{"command": "json", "json": false}' in ask(child, "/json")  # said in JSON, as it was asked
     assert "Conversation forgotten" in ask(child, "/reset")
     assert "unknown command" in ask(child, "/nope")
     assert "answering with: extractive" in ask(child, "/llm none")
@@ -110,6 +111,49 @@ def test_piped_questions(sample_index, tmp_path):
     assert {c["paragraph"] for c in answers[1]["citations"]} <= {13, 21}
 
 
+def test_piped_json_chat_writes_only_json_and_refuses_an_unknown_llm(sample_index, tmp_path):
+    """With --json every line on stdout is a JSON object, slash commands' and errors' included; an
+    unknown `/llm` name is refused at once and the questions after it are still answered."""
+    env = {**os.environ, "QA_LLM": "none", "QA_CONFIG": str(tmp_path / "none.toml")}
+    script = ["/help", "/sources", "What did Klingner say?", "/sources", "/open 1", "/speakers", "/articles",
+              "/k 3", "/llm bogus", "/llm", "What did Pardo say?", "/reset", "/nope", "/json"]
+    run = subprocess.run([sys.executable, "-m", "qa", "chat", "--index", str(sample_index), "--json"],
+                         input="\n".join(script) + "\n", capture_output=True, text=True, env=env, timeout=240)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]  # every line parses
+    commands = [line.get("command") for line in lines]
+    assert commands == ["help", None, None, "sources", "open", "speakers", "articles", "k", None, "llm", None,
+                        "reset", None, "json"], lines
+    assert lines[1] == {"error": "no answer yet; ask a question first"}
+    assert "unknown LLM backend 'bogus'" in lines[8]["error"] and "unknown LLM backend" in run.stderr
+    assert lines[9]["backend"] == "extractive"
+    assert lines[10]["standalone_question"] == "What did Pardo say?" and lines[10]["citations"]
+    assert lines[3]["passages"] and lines[4]["paragraphs"] and lines[7] == {"command": "k", "k": 3}
+    assert lines[13] == {"command": "json", "json": False}
+
+
+def test_follow_ups_the_rules_resolve_cost_no_llm_call(sample_index):
+    """A follow-up that names its speaker, or whose "he" is the speaker under discussion, is rewritten
+    by the rules even when an LLM is configured; the LLM only gets what they leave open."""
+    from qa.api import QA
+    from qa.chat import Conversation
+
+    from .fake_llm_server import FakeLLMServer
+
+    with FakeLLMServer("ok", reply="What did Pardo say about the summit?") as server, \
+            QA(sample_index, llm="openai", base_url=server.url, llm_model="fake-model") as bot:
+        conversation = Conversation(bot)
+        conversation.ask("What did Klingner say?")
+        asked = server.chat_requests  # the answer's own call
+        assert conversation.standalone("And what did Pardo say?") == "What did Pardo say?"
+        assert conversation.standalone("and Pardo?") == "What did Pardo say?"
+        assert conversation.standalone("Why does he think Trump would talk?") == \
+            "Why does Klingner think Trump would talk?"
+        assert server.chat_requests == asked
+        assert conversation.standalone("What did they agree on?") == "What did Pardo say about the summit?"
+        assert server.chat_requests == asked + 1
+
+
 @pytest.mark.parametrize(
     "turns, expected",
     [
@@ -128,3 +172,29 @@ def test_follow_up_rules_without_llm(sample_bot, turns, expected):
     for turn in turns[:-1]:
         conversation.ask(turn)
     assert conversation.standalone(turns[-1]) == expected
+
+
+def test_loading_line_is_erased_before_the_first_prompt(sample_index, tmp_path):
+    """"Loading the LLM..." shows while the local model loads and is gone from the screen when the
+    first prompt appears: what the user types starts on a clean line."""
+    import pyte
+
+    screen = pyte.Screen(250, 60)
+    stream = pyte.Stream(screen)
+    child = pexpect.spawn(sys.executable, ["-m", "qa", "chat", "--index", str(sample_index)],
+                          env={**os.environ, "QA_LLM": "local", "QA_CONFIG": str(tmp_path / "none.toml"),
+                               "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color"},
+                          encoding="utf-8", timeout=240, dimensions=(60, 250))
+    child.expect_exact(PROMPT)
+    shown = child.before + child.after
+    child.send("What did")
+    child.expect_exact("What did")
+    stream.feed(shown + child.before + child.after)
+    assert "Loading the LLM..." in shown  # it was shown while loading
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert not any("Loading the LLM" in line for line in lines), lines
+    assert lines[-1] == "qa> What did", lines
+    child.sendeof()
+    child.sendcontrol("u")
+    child.sendeof()
+    child.expect(pexpect.EOF)

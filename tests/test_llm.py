@@ -134,8 +134,8 @@ def test_local_model_threads_come_from_the_settings(sample_index, monkeypatch):
     from qa.embeddings import cores
     from qa.errors import QAError
 
-    with QA(sample_index, llm="local") as bot:
-        assert bot.backend.threads == min(cores(), 8)
+    with QA(sample_index, llm="local") as bot:  # by default the cores free when it loads
+        assert 1 <= bot.backend.threads <= min(cores(), 8)
     monkeypatch.setenv("QA_LLM_THREADS", "1")
     with QA(sample_index, llm="local") as bot:
         assert bot.backend.threads == 1

@@ -21,13 +21,13 @@ from typing import Protocol
 
 from ..config import Settings
 from ..documents import strip_control
-from ..embeddings import cores
 from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..store import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import (ABSTAIN_BELOW, abstention_text, answer_extractively, rank_sentences, should_abstain,
                          statement_quote)
+from . import runtime
 from .local_model import find_local_model, model_dir, sha256_file
 
 TokenFn = Callable[[str], None]
@@ -280,57 +280,95 @@ def _cover_statements(result: SearchResult, required: list[Passage], text: str, 
 
 
 class LocalBackend:
-    """llama.cpp in this process (xllamacpp). Loads once; the KV cache of a repeated prompt prefix is
-    reused between questions (cache_prompt), and between processes through a file: prefilling the
-    shared prompt start (~280 tokens) takes seconds, restoring it milliseconds."""
+    """llama.cpp in this process (xllamacpp). Loads on first use (an answer that needs no LLM never
+    loads it), then stays loaded; the KV cache of a repeated prompt prefix is reused between questions
+    (cache_prompt), and between processes through a file: prefilling the shared prompt start
+    (~280 tokens) takes seconds, restoring it milliseconds."""
 
     name = "local"
 
     def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None):
         self.model = model_path.name
-        # Every core by default; fewer on a machine where other work holds some: llama.cpp's threads wait
-        # for each other at every step, so one descheduled thread slows it several times over.
-        self.threads = threads or min(cores(), 8)
-        self._server = _start_local(str(model_path), n_ctx, self.threads)
-        self._busy = threading.Lock()  # one request at a time: the KV cache holds one prompt
+        self._path, self._n_ctx, self._threads = model_path, n_ctx, threads
+        self._loaded: runtime.Loaded | None = None
         self._prefix_file = _prefix_file_name(model_path, n_ctx)
-        self.prefix_source: str | None = None  # "restored" or "prefilled", once warm() has run
         self.last_timings: dict = {}  # of the last answer, for benchmarks (bench/answers.py)
 
+    @property
+    def threads(self) -> int:
+        """The threads llama.cpp computes with: the setting, else the cores free when it loaded
+        (runtime.choose_threads); before loading, what it would choose now."""
+        if self._loaded is not None:
+            return self._loaded.threads
+        return self._threads or runtime.choose_threads()
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    @property
+    def prefix_source(self) -> str | None:
+        """"restored" or "prefilled" once the warm-up has run, else None."""
+        return self._loaded.prefix_source if self._loaded else None
+
+    @property
+    def _server(self):
+        return self.load().server
+
+    def load(self) -> runtime.Loaded:
+        """Load the model (once per process and settings; later backends share it)."""
+        if self._loaded is None:
+            self._loaded = _start_local(str(self._path), self._n_ctx, self._threads)
+        return self._loaded
+
     def warm(self) -> None:
-        """Make the KV cache hold the prompt start all answers share, in the background, so the first
-        question's wait is only its own passages: restored from the file an earlier process saved, else
-        prefilled (and saved). A question asked meanwhile waits for it (and then reuses it)."""
-        self._busy.acquire()
+        """Load the model, and make the KV cache hold the prompt start all answers share, in the
+        background, so the first question's wait is only its own passages: restored from the file an
+        earlier process saved, else prefilled (and saved). A question asked meanwhile waits for it
+        (and then reuses it). Only the first call does anything."""
+        loaded = self.load()
+        if loaded.warm_started:
+            return
+        loaded.warm_started = True
+        loaded.busy.acquire()
 
         def run() -> None:
             try:
-                folder, name = kv_cache_dir(), self._prefix_file
-                # llama.cpp aborts the whole process on a truncated state file, so only a file whose
-                # checksum matches the one recorded when it was saved is handed to it.
-                if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):
-                    self.prefix_source = "restored"
-                    return
-                self._complete(warm_messages(), None, 1)
-                self.prefix_source = "prefilled"
-                temporary = f"{name}.{os.getpid()}.tmp"
-                if self._slot("save", temporary).get("n_saved"):
-                    _record_checksum(folder / temporary, folder / name)
-                    stem = name.rsplit("-", 1)[0]
-                    for old in folder.glob(f"{stem}-*"):  # the same model with an older prompt or runtime
-                        if not old.name.startswith(name):
-                            old.unlink(missing_ok=True)
+                with runtime.inside():
+                    loaded.prefix_source = self._warm()
             except Exception:  # noqa: BLE001 - warming is an optimisation; the question will report errors
                 pass
             finally:
-                self._busy.release()
+                loaded.busy.release()
 
-        threading.Thread(target=run, daemon=True).start()
+        threading.Thread(target=run, daemon=True, name="qa-llm-warm").start()
+
+    def _warm(self) -> str | None:
+        folder, name = kv_cache_dir(), self._prefix_file
+        # llama.cpp aborts the whole process on a truncated state file, so only a file whose
+        # checksum matches the one recorded when it was saved is handed to it.
+        if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):
+            return "restored"
+        self._complete(warm_messages(), None, 1)
+        if runtime.stopping.is_set():
+            return "prefilled"
+        temporary = f"{name}.{os.getpid()}.tmp"
+        with runtime.saving():
+            if self._slot("save", temporary).get("n_saved"):
+                _record_checksum(folder / temporary, folder / name)
+                stem = name.rsplit("-", 1)[0]
+                for old in folder.glob(f"{stem}-*"):  # the same model with an older prompt or runtime
+                    if not old.name.startswith(name):
+                        old.unlink(missing_ok=True)
+            else:
+                (folder / temporary).unlink(missing_ok=True)
+        return "prefilled"
 
     def wait_warm(self) -> None:
         """Block until a warm() in progress has finished (for benchmarks that time answers alone)."""
-        with self._busy:
-            pass
+        if self._loaded is not None:
+            with self._loaded.busy:
+                pass
 
     def _slot(self, action: str, filename: str) -> dict:
         """llama.cpp's slot save/restore, through the runtime's own loopback endpoint; {} on failure."""
@@ -353,10 +391,24 @@ class LocalBackend:
 
     def complete(self, messages: list[dict], on_token: TokenFn | None = None,
                  max_tokens: int = MAX_ANSWER_TOKENS) -> str:
-        with self._busy:
-            return self._complete(messages, on_token, max_tokens)
+        """One answer, streamed to `on_token`. Ctrl-C (KeyboardInterrupt in the calling thread) returns
+        at once: llama.cpp stops at its next token, and the next request waits for that."""
+        self.warm()
+        loaded = self.load()
+        handed_over = False
+        loaded.busy.acquire()  # interruptible by Ctrl-C
+        try:
+            handed_over = True  # from here _complete releases it, or its worker does
+            return self._complete(messages, on_token, max_tokens, release=loaded.busy)
+        except KeyboardInterrupt:
+            if not handed_over:
+                loaded.busy.release()
+            raise
 
-    def _complete(self, messages: list[dict], on_token: TokenFn | None, max_tokens: int) -> str:
+    def _complete(self, messages: list[dict], on_token: TokenFn | None, max_tokens: int,
+                  release: threading.Lock | None = None) -> str:
+        """Run one request in a worker thread (which releases `release` when llama.cpp is done with
+        it), keeping this thread free to receive Ctrl-C."""
         request = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                    "cache_prompt": True}
         pieces: list[str] = []
@@ -364,7 +416,7 @@ class LocalBackend:
         cancel = threading.Event()
 
         def on_chunk(chunk: dict) -> bool:
-            if cancel.is_set():
+            if cancel.is_set() or runtime.stopping.is_set():
                 return True
             if "timings" in chunk:  # llama.cpp's own counts: tokens prefilled / reused / written, and ms
                 self.last_timings = chunk["timings"]
@@ -388,19 +440,26 @@ class LocalBackend:
 
         def run() -> None:
             try:
-                self._server.handle_chat_completions(request, on_chunk)
+                with runtime.inside():
+                    self._server.handle_chat_completions(request, on_chunk)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 errors.append(exc)
+            finally:
+                if release is not None:
+                    release.release()
 
-        # A worker thread keeps the main thread free to receive Ctrl-C, which then stops generation.
-        worker = threading.Thread(target=run, daemon=True)
-        worker.start()
+        worker = threading.Thread(target=run, daemon=True, name="qa-llm-answer")
+        try:
+            worker.start()
+        except BaseException:
+            if release is not None:
+                release.release()
+            raise
         try:
             while worker.is_alive():
                 worker.join(0.1)
         except KeyboardInterrupt:
-            cancel.set()
-            worker.join()
+            cancel.set()  # the worker ends at the next token; Ctrl-C must not wait for it
             raise
         if errors:
             raise LLMError(f"the local model failed: {errors[0]}")
@@ -483,20 +542,30 @@ def _record_checksum(saved: Path, target: Path) -> None:
     os.replace(note, target.with_name(target.name + ".sha256"))
 
 
-@lru_cache(maxsize=2)
-def _start_local(path: str, n_ctx: int, threads: int):
+def _start_local(path: str, n_ctx: int, threads: int | None) -> runtime.Loaded:
+    """The loaded model for these settings, loading it on first use. `threads` None: as many as
+    there are free cores now (runtime.choose_threads)."""
+    key = (path, n_ctx, threads)
+    loaded = runtime.find(key)
+    if loaded is not None:
+        return loaded
     try:
         import xllamacpp as xlc
     except ImportError as exc:
         raise LLMError("the local LLM runtime (xllamacpp) is not installed; run ./setup.sh") from exc
+    n_threads = threads or runtime.choose_threads()
     params = xlc.CommonParams()
     params.model.path = path
     params.n_ctx = n_ctx  # the default (the model's 32k) would allocate a huge KV cache
     params.n_parallel = 1
-    params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.cpuparams.poll = params.cpuparams_batch.poll = runtime.POLL
     params.cache_prompt = True
     params.verbosity = -1
+    # llama.cpp's own warm-up (an empty decode at load, ~1 s of CPU on 2 cores) only pages the weights
+    # in, which the first real request does anyway; loading holds the GIL (Ctrl-C waits), so it is skipped.
+    params.warmup = False
     # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels; on a build for AVX-512 VNNI its plain
     # kernels prefill faster than the repacked ones (one core: ~67 tokens/s against ~45; the AVX2
     # wheel: ~30 repacked, ~21 plain), so that build keeps the weights as they are.
@@ -515,9 +584,10 @@ def _start_local(path: str, n_ctx: int, threads: int):
     except OSError:
         pass  # no saved prefix then: each process prefills it
     try:
-        return xlc.Server(params)
+        server = runtime.start(params)
     except (RuntimeError, ValueError) as exc:
         raise LLMError(f"cannot load the local model {path}: {exc}") from exc
+    return runtime.remember(key, runtime.Loaded(server, n_threads))
 
 
 class OpenAIBackend:

@@ -25,7 +25,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BBC = REPO.parent / "shared" / "bench-data" / "bbc_news"
+# The shared benchmark data beside the checkout (or beside the folder of worktrees), or $QA_BENCH_DATA.
+BBC = next((p / "bbc_news" for p in (Path(os.environ.get("QA_BENCH_DATA", "/nonexistent")),
+                                     REPO.parent / "shared" / "bench-data", REPO.parents[1] / "shared" / "bench-data")
+            if (p / "bbc_news").is_dir()), REPO.parent / "shared" / "bench-data" / "bbc_news")
 SAMPLE = REPO / "examples" / "articles"
 
 ANSWERABLE = [

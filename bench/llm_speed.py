@@ -3,7 +3,10 @@ from the sample article (no prompt cache), and writing time of the sample articl
 without n-gram speculation. Compare runtimes by running it in two venvs (prebuilt wheel, ./setup.sh's
 build for this CPU).
 
-    .venv/bin/python bench/llm_speed.py [--threads 1] [--repack on|off|auto] [--reps 4]
+    .venv/bin/python bench/llm_speed.py [--threads 1] [--poll 0] [--busy 1] [--repack on|off|auto] [--reps 4]
+
+`--busy N` keeps N CPU-bound processes running meanwhile: with two threads on two cores, llama.cpp's
+threads wait for each other at every step, so one descheduled thread stalls both.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ QUESTIONS = ["What did Klingner say?", "What did Ramon Pacheco Pardo say about T
 SPECULATION = [None, (3, 16), (4, 16), (4, 24), (6, 16)]
 
 
-def server(path: str, threads: int, repack: str, speculation: tuple[int, int] | None):
+def server(path: str, threads: int, repack: str, speculation: tuple[int, int] | None, poll: int = 0):
     import xllamacpp as xlc
 
     from qa.answer.llm import native_runtime
@@ -31,6 +34,7 @@ def server(path: str, threads: int, repack: str, speculation: tuple[int, int] | 
     params.model.path = path
     params.n_ctx, params.n_parallel, params.verbosity = 4096, 1, -1
     params.cpuparams.n_threads = params.cpuparams_batch.n_threads = threads
+    params.cpuparams.poll = params.cpuparams_batch.poll = poll
     params.no_extra_bufts = {"on": False, "off": True}.get(repack, native_runtime())
     if speculation:
         params.speculative.types = [xlc.common_speculative_type.COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE]
@@ -45,7 +49,23 @@ def main() -> int:
     parser.add_argument("--repack", choices=["on", "off", "auto"], default="auto",
                         help="llama.cpp's Q4_K weight repacking (auto: off on an AVX-512 VNNI build, as qa does)")
     parser.add_argument("--reps", type=int, default=4)
+    parser.add_argument("--poll", type=int, default=0, help="llama.cpp's spinning before sleeping, 0-100 (qa: 0)")
+    parser.add_argument("--busy", type=int, default=0, metavar="N", help="N CPU-bound processes meanwhile")
     args = parser.parse_args()
+    import os
+    import subprocess
+
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        return measure(args)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def measure(args) -> int:
 
     import xllamacpp
 
@@ -57,10 +77,10 @@ def main() -> int:
     if path is None:
         print("no local LLM installed: run ./setup.sh")
         return 1
-    print(f"{runtime_info()}; {args.threads} thread(s), repack {args.repack}\n{xllamacpp.get_system_info()}\n")
+    print(f"{runtime_info()}; {args.threads} thread(s), poll {args.poll}, {args.busy} busy, repack {args.repack}\n{xllamacpp.get_system_info()}\n")
 
     words = " ".join((SAMPLE / "reuters-2024-11-07-trump-kim.txt").read_text().split()[:150])
-    s = server(str(path), args.threads, args.repack, None)
+    s = server(str(path), args.threads, args.repack, None, args.poll)
     rates = []
     for rep in range(args.reps):
         request = {"messages": [{"role": "user", "content": f"{rep} {words}"}], "max_tokens": 1,
@@ -81,7 +101,7 @@ def main() -> int:
     print("| speculation (key, draft tokens) | " + " | ".join(QUESTIONS) + " |")
     print("|---|" + "---|" * len(QUESTIONS))
     for speculation in SPECULATION:
-        s = server(str(path), args.threads, args.repack, speculation)
+        s = server(str(path), args.threads, args.repack, speculation, args.poll)
         cells = []
         for messages in prompts:
             s.handle_chat_completions({"messages": messages, "max_tokens": 1, "temperature": 0.0})  # prefill once

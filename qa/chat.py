@@ -180,6 +180,8 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
         try:
             line = read_line()
         except KeyboardInterrupt:
+            if not interactive:
+                raise  # piped: Ctrl-C stops the whole run (exit 130)
             continue  # Ctrl-C at the prompt clears the line
         except EOFError:
             break

@@ -66,8 +66,6 @@ class _Group(click.Group):
         flushing its output, so no llama.cpp thread still at work (a warm-up, an answer cut short) can
         crash the interpreter's shutdown. (Tests call `main.main()` through click's runner and keep
         their process.)"""
-        from .answer import runtime
-
         _watch_interrupts()
         code = 1
         try:
@@ -77,20 +75,24 @@ class _Group(click.Group):
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if code not in (0, 130) and _interrupted:
                 code = 130
-            elif not runtime.started():
-                raise
+                _say_interrupted()
+        except KeyboardInterrupt:
+            code = 130  # a Ctrl-C outside the command's own handling (or a second one)
+            _say_interrupted()
         except BaseException:
-            if not _interrupted and not runtime.started():
-                raise
             if _interrupted:
                 code = 130
-                with contextlib.suppress(Exception):
-                    err_console.print("interrupted")
+                _say_interrupted()
+            elif not _runtime_started():
+                raise
             else:
                 import traceback
 
                 traceback.print_exc()
-        runtime.leave(code)
+        if _runtime_started():
+            from .answer import runtime
+
+            runtime.leave(code)
         raise SystemExit(code)
 
     def invoke(self, ctx: click.Context):
@@ -160,6 +162,17 @@ def _watch_interrupts() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, on_sigint)
+
+
+def _runtime_started() -> bool:
+    """Whether this process loaded the local LLM (without importing anything to find out)."""
+    runtime = sys.modules.get("qa.answer.runtime")
+    return bool(runtime is not None and runtime.started())
+
+
+def _say_interrupted() -> None:
+    with contextlib.suppress(Exception):
+        err_console.print("interrupted")
 
 
 def _plain(text: str) -> str:

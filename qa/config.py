@@ -27,7 +27,7 @@ class Settings:
     commit_every: int = 2000  # paragraphs embedded between commits while indexing (what a killed run keeps)
     lock_timeout: float = 600.0  # seconds `qa index` waits for another writer before giving up
     max_file_mb: float = 20.0  # larger files are skipped with a warning
-    llm_threads: int | None = None  # the local LLM's threads; None = every core this process may use
+    llm_threads: int | None = None  # the local LLM's threads; None = the cores free when it loads (docs/llm.md)
 
 
 _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,

@@ -395,19 +395,18 @@ class LocalBackend:
         at once: llama.cpp stops at its next token, and the next request waits for that."""
         self.warm()
         loaded = self.load()
-        handed_over = False
         loaded.busy.acquire()  # interruptible by Ctrl-C
+        handoff = _Handoff(loaded.busy)
         try:
-            handed_over = True  # from here _complete releases it, or its worker does
-            return self._complete(messages, on_token, max_tokens, release=loaded.busy)
-        except KeyboardInterrupt:
-            if not handed_over:
-                loaded.busy.release()
+            return self._complete(messages, on_token, max_tokens, handoff)
+        except BaseException:
+            if not handoff.worker_started.is_set():
+                handoff.release()  # interrupted before its worker ran: nobody else will release it
             raise
 
     def _complete(self, messages: list[dict], on_token: TokenFn | None, max_tokens: int,
-                  release: threading.Lock | None = None) -> str:
-        """Run one request in a worker thread (which releases `release` when llama.cpp is done with
+                  handoff: _Handoff | None = None) -> str:
+        """Run one request in a worker thread (which releases `handoff` when llama.cpp is done with
         it), keeping this thread free to receive Ctrl-C."""
         request = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                    "cache_prompt": True}
@@ -439,22 +438,19 @@ class LocalBackend:
         errors: list[BaseException] = []
 
         def run() -> None:
+            if handoff is not None:
+                handoff.worker_started.set()
             try:
                 with runtime.inside():
                     self._server.handle_chat_completions(request, on_chunk)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 errors.append(exc)
             finally:
-                if release is not None:
-                    release.release()
+                if handoff is not None:
+                    handoff.release()
 
         worker = threading.Thread(target=run, daemon=True, name="qa-llm-answer")
-        try:
-            worker.start()
-        except BaseException:
-            if release is not None:
-                release.release()
-            raise
+        worker.start()
         try:
             while worker.is_alive():
                 worker.join(0.1)
@@ -469,6 +465,21 @@ class LocalBackend:
                 raise LLMError("the prompt is too long for the local model's context window")
             raise LLMError(f"the local model failed: {message}")
         return "".join(pieces)
+
+
+class _Handoff:
+    """The one-request-at-a-time lock, released exactly once: by the worker when llama.cpp is done
+    with its request, or by the caller if it was interrupted before the worker started."""
+
+    def __init__(self, lock: threading.Lock):
+        self._lock, self._guard, self._released = lock, threading.Lock(), False
+        self.worker_started = threading.Event()
+
+    def release(self) -> None:
+        with self._guard:
+            if not self._released:
+                self._released = True
+                self._lock.release()
 
 
 def native_runtime() -> bool:

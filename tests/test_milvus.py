@@ -320,6 +320,8 @@ def test_sigkilled_writers_leave_no_half_visible_article(lite_server, tmp_path, 
         if run.alive():
             run.kill()
             kills += 1
+        else:  # the run beat the kill (the machine got faster): aim earlier next time
+            duration *= 0.6
         try:
             assert len(_verify(address, versions, rng)) == 16  # old or new version, never neither or half
         except AssertionError as exc:

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa import QA  # noqa: E402
-from qa.answer.citations import MARKER_RE  # noqa: E402
+from qa.answer.citations import MARKER_RE, _spelled_units  # noqa: E402
 from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long, load_file  # noqa: E402
 
 DATA = next((d for d in (ROOT.parent / "shared/bench-data", ROOT.parents[1] / "shared/bench-data") if d.is_dir()),
@@ -87,7 +87,8 @@ def load_news() -> tuple[list[Article], list[dict]]:
 
 
 def normalise(text: str) -> str:
-    text = re.sub(r"[^\w]+", " ", text.lower().replace("’", "'"))
+    """Lowercase, no punctuation or articles; "$9.3bn" and "$9.3 billion" alike."""
+    text = re.sub(r"[^\w]+", " ", _spelled_units(text).lower().replace("’", "'"))
     return " " + " ".join(w for w in text.split() if w not in ("a", "an", "the")) + " "
 
 

@@ -178,3 +178,10 @@ def test_spelled_out_units_match_the_abbreviated_number(sample_bot, embedder):
     question = "How much did Rosneft pay for the Yugansk unit?"
     assert source_holds_terms("Rosneft paid $9.3 billion for the Yugansk unit.", question, source)
     assert not source_holds_terms("Rosneft paid $9.4 billion for the Yugansk unit.", question, source)
+
+
+def test_a_spelled_out_number_must_be_in_the_cited_sentence(sample_bot, embedder):
+    [p5] = passages_by_number(sample_bot, 5)  # "... held three unprecedented meetings ..."
+    question = "How many meetings did Kim and Trump hold?"
+    _, _, checks = verify_answer("Kim and Trump held four meetings [1].", [p5], embedder, question)
+    assert checks[0].action == "removed"

@@ -289,6 +289,9 @@ _ANSWER_WORD_SHARE = 0.75  # of a sentence's own answer words (not in the questi
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
                           "hundreds thousand thousands million millions billion billions half percent once twice "
                           "thrice many several few numerous multiple times all none no".split())
+# Spelled-out numbers are numbers: "forced four fumbles" needs "four" in the sentence, like "4".
+_COUNT_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                         "hundred thousand million billion twice thrice".split())
 # A "why" answer gives a reason; "The FCC decided that Fresno would only have UHF stations" does not.
 _REASON_RE = re.compile(r"\b(?:because|due to|owing to|since|so that|so as|in order|as a result|result of|reason|"
                         r"caused|causes|cause|thanks to|for|to (?!the\b|a\b|an\b)[a-z]+|after|as|led to|leads to)\b",
@@ -348,7 +351,7 @@ def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
         low = token.lower()
         if low in _FUNCTION_WORDS or low in _FRAME_WORDS or _stem_in(low, asked):
             continue
-        if any(ch.isdigit() for ch in token) or (i > 0 and token[:1].isupper()):
+        if any(ch.isdigit() for ch in token) or low in _COUNT_WORDS or (i > 0 and token[:1].isupper()):
             strict.add(low)
         elif len(low) > 2:
             loose.add(low)
@@ -366,7 +369,7 @@ def _gives_what_was_asked(sentence: str, question: str) -> bool:
     strict, loose = key_terms(sentence, question)
     kind = m.group(1).lower()
     if kind.startswith("how"):
-        return any(any(c.isdigit() for c in w) for w in strict) or bool(loose & _NUMBER_WORDS) or \
+        return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _NUMBER_WORDS) or \
             not kind.endswith(("many", "much"))
     if kind == "when":
         return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _WHEN_WORDS)

@@ -66,7 +66,7 @@ def main() -> int:
     questions = load_questions()
     with QA(args.index, create=True) as bot:
         started = time.perf_counter()
-        report = bot.index([args.data])
+        bot.index([args.data])
         index_time = time.perf_counter() - started
         total_articles = len(bot.articles())
         kinds: dict[str, list[int]] = {}

@@ -167,7 +167,7 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
     """Read questions and slash commands until /quit or end of input. On a terminal: line editing,
     persistent history, tab completion, Alt-Enter for a new line, Ctrl-C cancels the current answer.
     With JSON output every line written to stdout is one JSON object, slash commands' included."""
-    from .render import print_answer, safe
+    from .render import print_answer
 
     shown_notices: set[str | None] = set()
     if interactive:

@@ -330,7 +330,7 @@ def _source_before(before: str) -> _Source | None:
         if name and (bare or titled):
             lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
                           "", lead, flags=re.I)
-            return _Source("name", name, _descriptor_of(lead if titled else "", title), titled=not bare)
+            return _Source("name", name, _descriptor_of(lead if titled else "", title), titled=not bare or bool(_descriptor_of(title)))
     # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
     m = _DOCUMENT_SOURCE_RE.match(clause)
     if m:
@@ -362,7 +362,7 @@ def _source_after(after: str) -> _Source | None:
                 d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
                 if d:
                     descriptor = d.group(1).strip()
-            return _Source("name", name, descriptor or _descriptor_of(title))
+            return _Source("name", name, descriptor or _descriptor_of(title), titled=bool(_descriptor_of(title)))
     m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
     if m and _ENDS_SOURCE.match(text[m.end() :]):
         return _descriptor_source(m.group(1))

@@ -149,7 +149,9 @@ class Statement:
     cue: str  # "said", "according to", "quote" (a paragraph continuing a speaker's quote), ...
     start: int  # statement span in the paragraph's text
     end: int
-    reference: str  # "name", "short name", "descriptor", "pronoun" or "continuation"
+    # "name", "short name", "titled name" (after a title: "IMF chief economist Maury Obstfeld said"),
+    # "descriptor", "pronoun" or "continuation"
+    reference: str
 
     def text(self, paragraph_text: str) -> str:
         return paragraph_text[self.start : self.end]
@@ -265,6 +267,7 @@ class _Source:
     kind: str  # name, pronoun, descriptor
     text: str  # name, pronoun or descriptor phrase
     descriptor: str = ""  # an appositive that describes a named source
+    titled: bool = False  # found only through a title written before the name ("Clinton spokesman Nick Merrill")
 
 
 def _descriptor_source(phrase: str) -> _Source | None:
@@ -323,11 +326,11 @@ def _source_before(before: str) -> _Source | None:
         lead_words = [w for w in _words(lead) if w not in _LEADS and w not in _DETERMINERS]
         titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in _PLAIN_HONORIFICS
                   and lead_words[-1] in _TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
-        if name and (not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or re.fullmatch(r"\d+-year-old", lead)
-                     or titled):
+        bare = not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
+        if name and (bare or titled):
             lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
                           "", lead, flags=re.I)
-            return _Source("name", name, _descriptor_of(lead if titled else "", title))
+            return _Source("name", name, _descriptor_of(lead if titled else "", title), titled=not bare or bool(_descriptor_of(title)))
     # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
     m = _DOCUMENT_SOURCE_RE.match(clause)
     if m:
@@ -359,7 +362,7 @@ def _source_after(after: str) -> _Source | None:
                 d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
                 if d:
                     descriptor = d.group(1).strip()
-            return _Source("name", name, descriptor or _descriptor_of(title))
+            return _Source("name", name, descriptor or _descriptor_of(title), titled=bool(_descriptor_of(title)))
     m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
     if m and _ENDS_SOURCE.match(text[m.end() :]):
         return _descriptor_source(m.group(1))
@@ -510,7 +513,7 @@ def attribute(article: Article) -> Attribution:
         reference = "name"
         if src.kind == "name":
             name = canonical(src.text)
-            reference = "name" if name == src.text else "short name"
+            reference = "titled name" if src.titled else "name" if name == src.text else "short name"
             kind = "organisation" if _is_org(name) else "person"
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":

@@ -790,7 +790,8 @@ class MilvusWriter:
         empty = not store._count("articles", "") and not store._count("paragraphs", "")
         if not store._has("paragraphs"):
             store._create_paragraphs(dimension)
-        elif store._paragraph_dimension() != dimension:
+        elif (known := store._paragraph_dimension()) is not None and known != dimension:
+            # (a collection another writer is creating this moment may not show its fields yet: no drop then)
             if not empty:
                 raise ModelMismatchError(
                     f"the index at {store.path} was built with embedding model {store.model!r} "

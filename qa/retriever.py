@@ -375,6 +375,11 @@ class Retriever:
         names = {s.name for s in match.speakers}
         pool = own | set(named)
         statements = self.store.statements(pool)
+        # A paragraph credited to the speaker only through a title before the name ("Clinton spokesman Nick
+        # Merrill says that ...") mostly introduces them with a paraphrase: it ranks by its score with the
+        # paragraphs naming them, not in the block of their own statements.
+        own = {pid for pid in own if any(s.speaker in names and s.reference != "titled name"
+                                         for s in statements.get(pid, []))}
         texts = self.store.passages(pool)
         forms = list(match.forms)
         by_name = {(texts[pid].article_id, texts[pid].paragraph) for pid in pool if pid in texts and any(

@@ -431,13 +431,21 @@ def speaker_features(text: str, forms: list[str], references: set[str], named: s
         "first": float(first),
         "intro": float(text.rstrip().endswith(":")),
         "hybrid": 0.0 if hybrid_rank is None else 1.0 / (1.0 + hybrid_rank),
-        "names": min(sum(len(re.findall(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text)) for f in forms), 3) / 3,
+        "names": min(_name_count(text, forms), 3) / 3,
         "short": float(len(text.split()) < 20),
         "opens_with_name": float(any(re.match(rf"(?:{_TITLE}\s+)?{re.escape(f)}(?![\w-])", text) for f in forms)),
         "named_in_quote": float(bool(forms) and _in_text(text, forms) and not _in_text(mask_quotes(text), forms)),
         "cue_after": float(cue_after(text, forms)),
     })
     return features
+
+
+def _name_count(text: str, forms: list[str]) -> int:
+    """How often the name occurs, each occurrence once: "Nick Merrill" is one, not also a "Merrill"."""
+    if not forms:
+        return 0
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return len(re.findall(rf"(?<![\w-])(?:{alternatives})(?![\w-])", text))
 
 
 def _in_text(text: str, forms: list[str]) -> bool:

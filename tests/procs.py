@@ -42,9 +42,15 @@ def _run(args: list[str], env: dict[str, str], out: str, err: str) -> None:
         os.dup2(handle, fd)
         os.close(handle)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    import signal
+
     from qa.cli import main
 
-    main(args, prog_name="qa")  # exits with the command's exit code
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # ignored until here (_forkserver_preload)
+        main(args, prog_name="qa")  # exits with the command's exit code
+    except KeyboardInterrupt:  # before qa's own handling started: what CPython's start-up does, exit 130
+        os._exit(130)
 
 
 CLOSED_PIPE = "|closed"

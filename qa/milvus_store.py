@@ -779,7 +779,8 @@ class MilvusWriter:
     def __init__(self, store: MilvusStore):
         self.store = store
         self._origins: dict[str, str] = {}
-        self._rules: str | None = None
+        self._rules: str | None = None  # attribution rules to record at commit
+        self._current_rules: str | None = None  # the rules this writer's articles are attributed by
         self._replaced: set[str] = set()  # origins being indexed again (see remove_origin)
         self._written: set[str] = set()  # article ids written by this writer
 
@@ -902,7 +903,8 @@ class MilvusWriter:
                            "paragraphs": sorted({numbers[pid] for pid in pids})})
         info = {"title": article.title, "source": article.source, "date": article.date, "byline": article.byline,
                 "url": article.url, "origin_hash": article.origin_hash, "metadata": article.metadata,
-                "paragraphs": len(article.paragraphs), "searchable": len(searchable), "speakers": people}
+                "paragraphs": len(article.paragraphs), "searchable": len(searchable), "speakers": people,
+                "rules": self._current_rules}
         store._upsert("articles", [{"id": article.id, "token": token, "origin": article.origin or "", "info": info,
                                     "v": _DUMMY}])
         self._drop_rows(article.id, keep=token)
@@ -953,9 +955,12 @@ class MilvusWriter:
         """Re-derive every article's speakers and statements when the index's were made by other
         attribution rules: each article is written again with its stored text, vectors and dates."""
         store = self.store
+        self._current_rules = rules
         if store.meta("attribution_rules") == rules:
             return 0
-        rows = store._article_rows()
+        # Articles another writer (a shard running at once) has just written carry these rules already:
+        # writing them again here would race with that writer's own clean-up of its rows.
+        rows = [r for r in store._article_rows() if r["info"].get("rules") != rules]
         for r in rows:
             i = r["info"]
             stored = store._visible(store._query("paragraphs", f"article_id == {_quote(r['id'])}",

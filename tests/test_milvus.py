@@ -138,14 +138,40 @@ def test_index_list_remove_and_incremental_updates(cli, lite, tmp_path):
 def test_new_attribution_rules_re_derive_the_speakers(cli, lite):
     address = f"{lite}#rules"
     assert cli("index", SAMPLE, "--index", address).exit_code == 0
-    with MilvusStore.open(address) as store:
+    with MilvusStore.open(address) as store:  # as an older qa would have left it
         store._set_meta({"attribution_rules": "older rules"})
+        rows = store._article_rows()
+        for r in rows:
+            r["info"]["rules"] = "older rules"
+        store._upsert("articles", [{**r, "v": [0.0, 0.0]} for r in rows])
     out = json.loads(cli("index", SAMPLE, "--index", address, "--json").output.splitlines()[-1])
     assert out["reattributed"] == 1 and out["paragraphs_embedded"] == 0 and out["unchanged"] == 1
     with QA(address) as bot:
         assert bot.store.meta("attribution_rules") != "older rules" and bot.check() == []
         assert [p.paragraph for p in bot.search("What did Klingner say?", k=3).passages] == [22, 23, 24]
         assert bot.store.leftovers() == 0
+
+
+def test_a_writer_starting_later_leaves_a_running_writers_articles_alone(lite, embedder):
+    """Sharded writers start at once: the index records its attribution rules only at a writer's
+    commit, so a second writer must not take the first one's fresh articles for old ones and write
+    them again (which raced with the first writer's clean-up and left an article with no paragraphs)."""
+    from qa.attribution import attribute, rules_version
+    from qa.milvus_store import MilvusWriter
+
+    from qa.documents import load_file
+
+    article = load_file(SAMPLE, "sample").articles[0]
+    vectors = embedder.encode_documents([p.text for p in article.paragraphs if p.searchable])
+    with MilvusStore.open(f"{lite}#two_writers", create=True) as store:
+        first, second = MilvusWriter(store), MilvusWriter(store)
+        first.set_model(embedder.name, embedder.dimension)
+        assert first.refresh_attribution(rules_version(), attribute) == 0
+        first.add_article(article, vectors, attribution=attribute(article))
+        token = store._tokens([article.id])[article.id]
+        second.set_model(embedder.name, embedder.dimension)
+        assert second.refresh_attribution(rules_version(), attribute) == 0  # not committed, yet current
+        assert store._tokens([article.id])[article.id] == token and store.check() == []
 
 
 def test_shards_split_the_files_and_cover_them_all(cli, tmp_path):

@@ -21,7 +21,8 @@ from .errors import LLMError, QAError
 from .documents import Article, ArticleDefaults
 from .embeddings import Embedder, canonical_model_name
 from .retriever import Retriever, SearchResult
-from .store import ArticleSummary, SpeakerRecord, open_store
+from .records import ArticleSummary, SpeakerRecord
+from .store import open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
     from .indexer import IndexReport

@@ -38,3 +38,7 @@ class OldIndexError(IndexDamagedError):
 
 class FetchError(LoadError):
     """A URL could not be fetched as an article page."""
+
+
+# The way out of a damaged or outdated index, as every such message ends.
+REBUILD_HINT = "rebuild it with `qa index --rebuild PATH...`"

@@ -24,7 +24,8 @@ from .documents import (MAX_FILE_BYTES, Article, ArticleDefaults, LoadedFile, So
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import article_id_for, canonical_url, fetch, is_url
-from .store import Store, StoreWriter
+from .store import Store
+from .store_writer import StoreWriter
 
 
 @dataclass

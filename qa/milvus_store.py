@@ -47,7 +47,7 @@ from . import wire
 from .dates import DateMention, DateQuery
 from .documents import SEARCHABLE, Article, Paragraph
 from .errors import IndexMissingError, ModelMismatchError, QAError
-from .store import ArticleSummary, Passage, SpeakerRecord, StatementRecord, WireCopy
+from .records import ArticleSummary, Passage, SpeakerRecord, StatementRecord, WireCopy
 
 if TYPE_CHECKING:
     from .attribution import Attribution

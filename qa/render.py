@@ -17,7 +17,7 @@ from .answer import Answer
 from .documents import strip_control
 from .jsonout import json_text  # noqa: F401 - where the CLI has always imported it from
 from .retriever import SearchResult
-from .store import ArticleSummary, Passage, SpeakerRecord
+from .records import ArticleSummary, Passage, SpeakerRecord
 
 def safe(text: str | None) -> str:
     return strip_control(text or "")

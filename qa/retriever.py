@@ -20,7 +20,8 @@ from .embeddings import Embedder, cores
 from .errors import QAError
 from .speakers import (SpeakerMatch, ambiguous_names, mentions, name_forms, parse_speaker_question, resolve_speakers,
                        speaker_features, speaker_score, split_names, stance)
-from .store import Passage, StatementRecord, Store
+from .records import Passage, StatementRecord
+from .store import Store
 
 # Words that carry no topic in a question; the "say" family is covered by speaker handling.
 STOPWORDS = frozenset(

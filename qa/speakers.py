@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .attribution import mask_quotes
-from .store import SpeakerRecord
+from .records import SpeakerRecord
 
 _VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
 mean|meant|predict|predicted|suggest|suggested|add|added|write|wrote|written|announce|announced|report|reported|note|

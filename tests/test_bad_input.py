@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.store
+import qa.vectors
 from qa.store import Store
 
 from .conftest import SAMPLE
@@ -112,7 +112,7 @@ def disk_full_on_vectors(ctx: Ctx) -> None:
             file = "/dev/full"
         return builtins.open(file, mode, *args, **kwargs)
 
-    ctx.monkeypatch.setattr(qa.store, "open", open_, raising=False)
+    ctx.monkeypatch.setattr(qa.vectors, "open", open_, raising=False)
 
 
 def disk_full_in_sqlite(ctx: Ctx) -> None:

@@ -10,7 +10,7 @@ from qa.answer.extractive import answer_extractively
 from qa.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
                          parse_speaker_question, split_names,
                          resolve_speakers, speaker_features, speaker_score, stance)
-from qa.store import SpeakerRecord
+from qa.records import SpeakerRecord
 
 
 @pytest.mark.parametrize(

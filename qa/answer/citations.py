@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..store import Passage
+from ..records import Passage
 
 MARKER_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _PLACEHOLDER_RE = re.compile(r"\[(?:n|N|\?|citation|source|passage)\]")  # a small model copying the instructions

@@ -13,7 +13,7 @@ from ..dates import DateMention, asks_when
 from ..documents import split_sentences
 from ..embeddings import Embedder
 from ..retriever import SearchResult
-from ..store import Passage
+from ..records import Passage
 from .citations import Answer, number_citations
 from .injection import data_sentences
 

@@ -23,7 +23,7 @@ from ..config import Settings
 from ..documents import strip_control
 from ..errors import LLMError, QAError
 from ..retriever import SearchResult
-from ..store import Passage
+from ..records import Passage
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
 from .extractive import (ABSTAIN_BELOW, abstention_text, answer_extractively, rank_sentences, should_abstain,
                          statement_quote)

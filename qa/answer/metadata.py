@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..retriever import SearchResult
-from ..store import Passage
+from ..records import Passage
 from .citations import Answer, Citation
 
 _PIECE = r"(?:this|that|the)\s+(?:news\s+)?(?:story|article|report|piece)"

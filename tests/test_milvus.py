@@ -157,7 +157,7 @@ def test_a_writer_starting_later_leaves_a_running_writers_articles_alone(lite, e
     commit, so a second writer must not take the first one's fresh articles for old ones and write
     them again (which raced with the first writer's clean-up and left an article with no paragraphs)."""
     from qa.attribution import attribute, rules_version
-    from qa.milvus_store import MilvusWriter
+    from qa.milvus_writer import MilvusWriter
 
     from qa.documents import load_file
 
@@ -220,7 +220,8 @@ def test_wire_copies_cluster_and_collapse(lite):
 
 def test_an_unfinished_write_stays_invisible_and_a_rewrite_clears_it(lite, embedder):
     """What a writer killed between its paragraphs and its article row leaves: rows no search shows."""
-    from qa.milvus_store import MilvusWriter, stem
+    from qa.milvus_client import stem
+    from qa.milvus_writer import MilvusWriter
 
     address = f"{lite}#half"
     with QA(address, create=True) as bot:

@@ -4,6 +4,8 @@ another model."""
 
 from __future__ import annotations
 
+from typing import Self
+
 from .errors import ModelMismatchError
 
 
@@ -18,7 +20,7 @@ class StoreBase:
     def close(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -98,7 +98,7 @@ def run(args) -> int:
             backend.wait_warm()
         how = f" ({backend.prefix_source} prompt start)" if getattr(backend, "prefix_source", None) else ""
         threads = f", {backend.threads} thread(s)" if hasattr(backend, "threads") else ""
-        from qa.answer.llm import runtime_info
+        from qa.answer.runtime import runtime_info
 
         runtime = f"; {runtime_info()}" if backend.name == "local" else ""
         print(f"backend {backend.name} ({backend.model}{threads}){runtime}; load{how} "

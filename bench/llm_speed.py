@@ -28,7 +28,7 @@ SPECULATION = [None, (3, 16), (4, 16), (4, 24), (6, 16)]
 def server(path: str, threads: int, repack: str, speculation: tuple[int, int] | None, poll: int = 0):
     import xllamacpp as xlc
 
-    from qa.answer.llm import native_runtime
+    from qa.answer.runtime import native_runtime
 
     params = xlc.CommonParams()
     params.model.path = path
@@ -69,7 +69,8 @@ def measure(args) -> int:
 
     import xllamacpp
 
-    from qa.answer.llm import build_messages, runtime_info, select_passages
+    from qa.answer.prompts import build_messages, select_passages
+    from qa.answer.runtime import runtime_info
     from qa.answer.local_model import find_local_model
     from qa.api import QA
 

@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa import QA  # noqa: E402
-from qa.answer.extractive import ABSTAIN_BELOW  # noqa: E402
+from qa.answer.evidence import ABSTAIN_BELOW  # noqa: E402
 from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
 from qa.retriever import fts_query, query_terms  # noqa: E402
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .answer import Answer
+from .config import chat_history_path
 from .errors import LLMError, QAError
 from .speakers import parse_speaker_question
 
@@ -76,7 +76,7 @@ class Conversation:
         return rewritten
 
     def _rewrite_with_llm(self, question: str, backend) -> str | None:
-        from .answer.llm import load_prompt
+        from .answer.prompts import load_prompt
 
         history = "\n".join(
             f"User: {t.standalone}\nAssistant: {_first_sentences(t.answer.text)}" for t in self.turns[-3:]
@@ -154,13 +154,6 @@ SLASH_HELP = [
     ("/reset", "forget the conversation"),
     ("/quit", "leave (or Ctrl-D)"),
 ]
-
-
-def history_path() -> Path:
-    import os
-
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "qa" / "chat_history"
 
 
 def run_repl(conversation: Conversation, console, err_console, interactive: bool, read_line=None) -> None:
@@ -381,7 +374,7 @@ def _prompt_reader():
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.key_binding import KeyBindings
 
-    path = history_path()
+    path = chat_history_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     bindings = KeyBindings()
 

@@ -647,7 +647,7 @@ def model_group(ctx: click.Context) -> None:
     """Show the local LLM and the embedding model, and set them up."""
     if ctx.invoked_subcommand is not None:
         return
-    from .answer.llm import runtime_info
+    from .answer.runtime import runtime_info
     from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
 
     path = default_model_path()
@@ -690,7 +690,8 @@ def model_setup(from_hub: bool) -> None:
 @click.option("--llm-model", default=None, metavar="PATH.gguf", help="Check this GGUF instead of the built-in one.")
 def model_check(llm_model: str | None) -> None:
     """Load the local LLM and let it write a few words: checks the runtime works on this CPU."""
-    from .answer.llm import check_local_model, runtime_info
+    from .answer.local_backend import check_local_model
+    from .answer.runtime import runtime_info
     from .answer.local_model import find_local_model
 
     path = find_local_model(llm_model)

@@ -1,4 +1,5 @@
-"""Settings, layered: built-in defaults < config file < QA_* environment variables < command-line flags.
+"""Settings, layered: built-in defaults < config file < QA_* environment variables < command-line flags;
+and the folders and environment-only variables qa reads. Every `QA_*` variable is read here.
 
 The config file is TOML at $QA_CONFIG, else $XDG_CONFIG_HOME/qa/config.toml (~/.config/qa/config.toml).
 API keys are never read from or written to it: they come from the environment only.
@@ -17,6 +18,8 @@ from .errors import QAError
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, once merged (`load_settings`); docs/settings.md says what each is for."""
+
     index: str = "index"
     model: str | None = None  # embedding model; None = the index's own, or the built-in default
     k: int = 5
@@ -35,11 +38,80 @@ _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": fl
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 
+# --- folders -------------------------------------------------------------------------------------
+
+_XDG = {"config": ("XDG_CONFIG_HOME", (".config",)), "cache": ("XDG_CACHE_HOME", (".cache",)),
+        "data": ("XDG_DATA_HOME", (".local", "share"))}
+
+
+def user_dir(kind: str) -> Path:
+    """qa's own folder of the user's `kind` ("config", "cache" or "data"), by the XDG base directory
+    rules: $XDG_CONFIG_HOME/qa, else ~/.config/qa (~/.cache/qa, ~/.local/share/qa)."""
+    variable, default = _XDG[kind]
+    return Path(os.environ.get(variable) or Path.home().joinpath(*default)) / "qa"
+
+
 def config_path() -> Path:
+    """The config file: $QA_CONFIG, else config.toml in the user's config folder."""
     if os.environ.get("QA_CONFIG"):
         return Path(os.environ["QA_CONFIG"]).expanduser()
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "qa" / "config.toml"
+    return user_dir("config") / "config.toml"
+
+
+def model_dir() -> Path:
+    """Where the local LLM, the embedding model's ONNX export and the LLM's saved prompt start live:
+    $QA_MODEL_DIR, else models/ in the user's cache folder."""
+    if os.environ.get("QA_MODEL_DIR"):
+        return Path(os.environ["QA_MODEL_DIR"]).expanduser()
+    return user_dir("cache") / "models"
+
+
+def chat_history_path() -> Path:
+    """`qa chat`'s line history, in the user's data folder."""
+    return user_dir("data") / "chat_history"
+
+
+# --- read from the environment only (docs/settings.md) ---------------------------------------------
+# Functions, not constants: each reads the variable when asked, as the code that needs it always has.
+
+
+def embed_backend() -> str | None:
+    """QA_EMBED_BACKEND: `torch` runs the embedding model with sentence-transformers; unset = auto."""
+    return os.environ.get("QA_EMBED_BACKEND") or None
+
+
+def embed_int8() -> bool:
+    """QA_EMBED_INT8: `0` embeds documents with the fp32 ONNX export instead of its int8 copy."""
+    return os.environ.get("QA_EMBED_INT8", "1") != "0"
+
+
+def approximate_from() -> int:
+    """QA_APPROXIMATE_FROM: the vectors past which a FAISS index switches itself to IVF-SQ8."""
+    return int(os.environ.get("QA_APPROXIMATE_FROM", 100_000))
+
+
+def milvus_index_type() -> str:
+    """QA_MILVUS_INDEX_TYPE: the Milvus index of the dense field (`FLAT`, exact, unless set)."""
+    return os.environ.get("QA_MILVUS_INDEX_TYPE", "FLAT")
+
+
+def milvus_token() -> str:
+    """QA_MILVUS_TOKEN: a Milvus server's token ("user:password" or an API key); empty = none."""
+    return os.environ.get("QA_MILVUS_TOKEN", "")
+
+
+def api_key() -> str:
+    """The OpenAI-compatible server's key: QA_API_KEY, else OPENAI_API_KEY, else a placeholder (local
+    servers accept any non-empty key). From the environment only: never from the config file."""
+    return os.environ.get("QA_API_KEY") or os.environ.get("OPENAI_API_KEY") or "no-key"
+
+
+def serve_token() -> str | None:
+    """QA_SERVE_TOKEN: the bearer token `qa serve` requires; None = no token."""
+    return os.environ.get("QA_SERVE_TOKEN") or None
+
+
+# --- settings --------------------------------------------------------------------------------------
 
 
 def _coerce(name: str, value: object, where: str) -> object:

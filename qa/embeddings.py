@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import embed_backend, embed_int8, model_dir
 from .errors import QAError
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -80,11 +81,11 @@ class Embedder:
     def __init__(self, model_name: str | None = None, batch_size: int = BATCH_SIZE, backend: str | None = None):
         self.name = canonical_model_name(model_name)
         self.batch_size = batch_size
-        backend = (backend or os.environ.get("QA_EMBED_BACKEND") or "auto").lower()
+        backend = (backend or embed_backend() or "auto").lower()
         self._encoder = _load_encoder(self.name, backend)
         self.backend = self._encoder.backend
         self.dimension = self._encoder.dimension
-        self._int8 = self.backend == "onnx" and os.environ.get("QA_EMBED_INT8", "1") != "0"
+        self._int8 = self.backend == "onnx" and embed_int8()
 
     def encode(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
@@ -233,8 +234,6 @@ def _optimized_copy(folder: Path, onnxruntime) -> Path | None:
 
 def encoder_cache_dir() -> Path:
     """Where ONNX exports live: beside the local LLM, in the user's cache."""
-    from .answer.local_model import model_dir
-
     return model_dir() / "encoders"
 
 

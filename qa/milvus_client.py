@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -29,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .config import milvus_index_type, milvus_token
 from .errors import QAError
 
 PREFIX = "qa_"
@@ -202,7 +202,7 @@ class MilvusCollections:
         index = self.client.prepare_index_params()
         # Exact inner product, as the local store's FAISS index below its size threshold; a Milvus
         # server may be given HNSW or IVF instead (docs/milvus.md).
-        index.add_index(field_name="dense", index_type=os.environ.get("QA_MILVUS_INDEX_TYPE", "FLAT"), metric_type="IP")
+        index.add_index(field_name="dense", index_type=milvus_index_type(), metric_type="IP")
         index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         self._create("paragraphs", schema, index)
 
@@ -319,7 +319,7 @@ def connect(address: str):
         path.parent.mkdir(parents=True, exist_ok=True)
         uri, token = str(path), ""
     else:
-        uri, token = address, os.environ.get(TOKEN_ENV, "")
+        uri, token = address, milvus_token()
     try:
         return MilvusClient(uri=uri, token=token)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds; all mean "cannot connect"

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import approximate_from
 from .errors import REBUILD_HINT, IndexDamagedError, QAError
 
 # Exact search over 100k 384-d vectors takes ~10 ms on 2 cores and 150 MB; past that, approximate.
-APPROXIMATE_FROM = int(os.environ.get("QA_APPROXIMATE_FROM", 100_000))
+APPROXIMATE_FROM = approximate_from()  # read once, at import
 # Chosen on bench/scale.py: recall@10 against exact search stays >= 0.95 at 1M vectors.
 NPROBE = 48
 

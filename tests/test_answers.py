@@ -12,7 +12,7 @@ import pytest
 
 from qa.answer.citations import verify_answer
 from qa.answer.injection import data_sentences, is_instruction, question_without_injection
-from qa.answer.llm import EXCERPT_CHARS, build_messages, select_evidence, warm_messages
+from qa.answer.prompts import EXCERPT_CHARS, build_messages, select_evidence, warm_messages
 from qa.api import QA
 
 from .fake_llm_server import FakeLLMServer

@@ -130,7 +130,6 @@ LAYERS = [
     {"answer"},
     {"api", "chat", "render", "cli", "__main__"},
 ]
-KNOWN_UPWARD = {("embeddings", "answer")}  # the model cache folder, named in docs/architecture.md
 
 
 def test_imports_follow_the_layers():
@@ -143,6 +142,54 @@ def test_imports_follow_the_layers():
             continue  # a module the list does not name yet
         for target in re.findall(r"^\s*from \.+(\w*)", path.read_text(encoding="utf-8"), re.MULTILINE):
             target = target or module
-            if target in layer and layer[target] > layer[module] and (module, target) not in KNOWN_UPWARD:
+            if target in layer and layer[target] > layer[module]:
                 wrong.append(f"qa/{rel}.py imports qa.{target}")
     assert not wrong, "imports against the layers of docs/architecture.md: " + "; ".join(wrong)
+
+
+# Inside qa/answer/, the same rule: a question's path runs one way, from the shared evidence through an
+# answerer to the LLM pipeline, never back.
+ANSWER_LAYERS = [
+    {"citations", "injection", "runtime", "local_model"},
+    {"evidence", "backends"},
+    {"extractive", "metadata", "prompts"},
+    {"local_backend", "openai_backend"},
+    {"llm"},
+]
+
+
+def test_answer_modules_follow_their_layers():
+    layer = {name: n for n, names in enumerate(ANSWER_LAYERS) for name in names}
+    folder = REPO / "qa" / "answer"
+    assert {p.stem for p in folder.glob("*.py")} - {"__init__"} == set(layer), "ANSWER_LAYERS names every module"
+    wrong = []
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        targets = re.findall(r"^\s*from \.(\w+)", text, re.MULTILINE)
+        targets += [t for names in re.findall(r"^\s*from \. import ([\w, ]+)", text, re.MULTILINE)
+                    for t in re.split(r"\s*,\s*", names.strip())]
+        for target in targets:
+            if path.stem != "__init__" and layer[target] > layer[path.stem]:
+                wrong.append(f"qa/answer/{path.name} imports {target}")
+    assert not wrong, "imports against the layers of qa/answer/ in docs/architecture.md: " + "; ".join(wrong)
+
+
+_ENV_READ_RE = re.compile(r"""(?:environ(?:\.get)?|getenv)\s*[(\[]\s*["'](QA_\w+)""")
+# `qa serve` reads its token itself; config.serve_token() reads the same variable the same way.
+_ENV_ELSEWHERE = {("cli.py", "QA_SERVE_TOKEN")}
+
+
+def test_qa_settings_are_read_in_config_and_documented():
+    """Every QA_* variable is read in qa/config.py (nowhere else) and named in docs/settings.md."""
+    elsewhere = {(str(p.relative_to(REPO / "qa")), name)
+                 for p in (REPO / "qa").rglob("*.py") if p.name != "config.py"
+                 for name in _ENV_READ_RE.findall(p.read_text(encoding="utf-8"))}
+    assert elsewhere <= _ENV_ELSEWHERE, f"QA_* variables read outside qa/config.py: {sorted(elsewhere - _ENV_ELSEWHERE)}"
+    from qa.config import Settings
+
+    config = (REPO / "qa" / "config.py").read_text(encoding="utf-8")
+    names = set(_ENV_READ_RE.findall(config)) | {f"QA_{f.upper()}" for f in Settings.__dataclass_fields__}
+    assert "QA_MODEL_DIR" in names and "QA_EMBED_INT8" in names
+    page = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
+    unnamed = sorted(n for n in names if f"`{n}`" not in page)
+    assert not unnamed, f"docs/settings.md does not name {unnamed}"

@@ -118,7 +118,7 @@ def test_local_model_answers_with_verified_citations(local_bot):
 
 
 def test_qa_model_check_runs_the_local_model_and_names_its_runtime(local_bot, cli, tmp_path):
-    from qa.answer.llm import runtime_info
+    from qa.answer.runtime import runtime_info
 
     out = cli("model", "check")
     assert out.exit_code == 0, out.output
@@ -147,7 +147,7 @@ def test_local_model_threads_come_from_the_settings(sample_index, monkeypatch):
 
 def test_openai_protocol_against_llama_server_on_loopback(local_bot, sample_index):
     """The in-process llama.cpp server also listens on 127.0.0.1: the HTTP backend talks to it for real."""
-    from qa.answer.llm import OpenAIBackend
+    from qa.answer.openai_backend import OpenAIBackend
 
     server_url = local_bot.backend._server.listening_address + "/v1"
     assert server_url.startswith("http://127.0.0.1:")
@@ -269,8 +269,9 @@ def test_prompt_start_is_saved_once_and_restored_by_later_processes(sample_index
     import subprocess
     import sys
 
-    from qa.answer.llm import _checksum_ok
-    from qa.answer.local_model import DEFAULT_GGUF, model_dir
+    from qa.answer.local_backend import _checksum_ok
+    from qa.answer.local_model import DEFAULT_GGUF
+    from qa.config import model_dir
 
     models = tmp_path / "models"
     models.mkdir()

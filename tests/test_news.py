@@ -267,7 +267,7 @@ def test_answers_from_several_outlets_say_who_reported_what_and_when(news_bot):
 
 def test_llm_prompt_and_verification_carry_outlet_and_dates(sample_bot):
     from qa.answer.citations import verify_answer
-    from qa.answer.llm import build_messages
+    from qa.answer.prompts import build_messages
 
     passage = sample_bot.search("presidential office told reporters", k=1).passages[0]
     prompt = build_messages("When?", [passage])[1]["content"]
@@ -281,7 +281,7 @@ def test_llm_prompt_and_verification_carry_outlet_and_dates(sample_bot):
 
 
 def test_llm_prompt_header_leaves_out_dates_that_restate_themselves(sample_bot):
-    from qa.answer.llm import build_messages
+    from qa.answer.prompts import build_messages
 
     passage = sample_bot.search("unprecedented meetings in Singapore, Hanoi", k=1).passages[0]
     assert {d.label for d in passage.dates} >= {"2018", "2019"}  # resolved, and shown in JSON

@@ -1,98 +1,22 @@
 """The answer when no LLM is configured: the passages' own most relevant sentences, each cited.
 
 Nothing is paraphrased, so nothing can be wrong beyond picking the wrong sentence; when the best
-evidence is weak the answerer abstains rather than quoting something beside the point.
+evidence is weak the answerer abstains (evidence.should_abstain) rather than quoting something beside
+the point.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from ..dates import DateMention, asks_when
-from ..documents import split_sentences
 from ..embeddings import Embedder
 from ..retriever import SearchResult
-from ..records import Passage
 from .citations import Answer, number_citations
-from .injection import data_sentences
+from .evidence import abstention, rank_sentences, should_abstain, statement_evidence
 
-# Support = (cosine + rarity-weighted term coverage) / 2 of the best passage. Calibrated on SQuAD
-# questions against their own article versus another article (bench/retrieval.py --abstention).
-ABSTAIN_BELOW = 0.45
-ABSTAIN_UNHEARD_BELOW = 0.55
-WHEN_BONUS = 0.3  # a "when" question prefers sentences that state a date
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
     "To have an LLM write answers, pass --llm (or set QA_LLM); see `qa ask --help`."
 )
-
-
-def abstention_text(result: SearchResult) -> str:
-    """Say plainly that the articles don't answer, naming the question words nothing mentions."""
-    best = max(result.evidence.values(), key=lambda e: e.support, default=None)
-    # Only words that none of the closest passages mention: naming one that another passage has is false.
-    missing = [t for t in (best.missing if best else ()) if t and all(t in e.missing for e in result.evidence.values())]
-    if missing and len(missing) < len(result.terms):
-        words = ", ".join(f'"{t}"' for t in missing[:3])
-        return f"The indexed articles don't say. The closest passages don't mention {words}."
-    return "The indexed articles don't say; nothing in them answers this question."
-
-
-def should_abstain(result: SearchResult) -> bool:
-    """Weak evidence, or middling evidence that lacks a word of the question found nowhere in the
-    index ("population" of Pyongyang in an article that never gives one)."""
-    if not result.passages or not result.evidence:
-        return True
-    best = max(result.evidence.values(), key=lambda e: e.support)
-    return best.support < ABSTAIN_BELOW or (bool(best.unheard) and best.support < ABSTAIN_UNHEARD_BELOW)
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W_]+", text.lower())
-
-
-def _term_overlap(terms: tuple[str, ...], sentence: str) -> float:
-    if not terms:
-        return 0.0
-    words = _words(sentence)
-    hits = sum(any(w.startswith(t[: max(4, len(t) - 2)]) for w in words) for t in terms)
-    return hits / len(terms)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One sentence of a retrieved passage, scored as an answer to the question."""
-
-    passage: Passage
-    index: int  # the sentence's position in its passage
-    sentence: str
-    dates: list[DateMention]
-    score: float
-
-
-def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
-    """The sentences of the well-supported passages, best answer first: cosine with the question, plus
-    the share of its terms they hold, plus a bonus for a date when it asks "when". Sentences that speak
-    to the answering model (injection.is_instruction) are never candidates."""
-    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
-    usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
-    candidates = []
-    for p in usable:
-        clean = [c for _, c in data_sentences(p.text)]
-        for i, (sentence, dates) in enumerate(sentences_with_dates(p)):
-            evidence = clean[i] if i < len(clean) else sentence
-            if evidence:
-                candidates.append((p, i, evidence, dates))
-    if not candidates:
-        return []
-    vectors = embedder.encode([s for _, _, s, _ in candidates])
-    cosines = vectors @ embedder.encode_query(question)
-    when = asks_when(question)
-    scored = [Candidate(p, i, s, dates, float(c + 0.5 * _term_overlap(result.terms, s)
-                                              + (WHEN_BONUS if when and dates else 0.0)))
-              for c, (p, i, s, dates) in zip(cosines, candidates)]
-    return sorted(scored, key=lambda c: -c.score)
 
 
 def answer_extractively(
@@ -102,10 +26,10 @@ def answer_extractively(
     if result.statements:
         return answer_who_said(question, result)
     if should_abstain(result):
-        return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
+        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     ranked = rank_sentences(question, result, embedder)
     if not ranked:
-        return Answer(question, abstention_text(result), True, "extractive", [], result.passages, notice=NO_LLM_NOTICE)
+        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * 0.6]
     rank = {p.id: r for r, p in enumerate(result.passages)}
     chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
@@ -116,17 +40,6 @@ def answer_extractively(
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
 
 
-def sentences_with_dates(passage: Passage) -> list[tuple[str, list[DateMention]]]:
-    """The passage's sentences, each with the resolved dates it mentions."""
-    out, cursor = [], 0
-    for sentence in split_sentences(passage.text):
-        at = passage.text.find(sentence, cursor)
-        at = cursor if at < 0 else at
-        cursor = at + len(sentence)
-        out.append((sentence, [d for d in passage.dates if at <= d.start < cursor]))
-    return out
-
-
 def date_prefix(dates: list[DateMention]) -> str:
     """`Tuesday (2024-11-05)`: the words of the article, then the date they mean, day-precise ones first."""
     ordered = sorted(dates, key=lambda d: d.granularity != "day")[:2]
@@ -134,38 +47,9 @@ def date_prefix(dates: list[DateMention]) -> str:
     return prefix[:1].upper() + prefix[1:]
 
 
-def _statement_sentences(paragraph: str, statement: str) -> str:
-    """The paragraph's whole sentences that hold a statement (a quote is cut from "“...,” he said"):
-    verbatim, so the citation quotes the article exactly."""
-    begin = paragraph.find(statement)
-    if begin < 0:
-        return statement
-    end = begin + len(statement)
-    pieces, cursor = [], 0
-    for sentence in split_sentences(paragraph):
-        at = paragraph.find(sentence, cursor)
-        at = cursor if at < 0 else at
-        cursor = at + len(sentence)
-        if at < end and cursor > begin:
-            pieces.append((at, cursor))
-    if not pieces:
-        return statement
-    return paragraph[pieces[0][0] : pieces[-1][1]]
-
-
-def statement_quote(result: SearchResult, passage: Passage) -> str:
-    """The sentences of `passage` that hold the asked-about speaker's statement (a direct quote
-    preferred), verbatim."""
-    statements = result.statements[passage.id]
-    chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
-    return _statement_sentences(passage.text, chosen.text)
-
-
 def answer_who_said(question: str, result: SearchResult) -> Answer:
     """For "what did X say?": each of X's statements among the passages, one per paragraph (the
     sentences holding its quote, or the attributing sentence), in article order, each cited."""
-    by_id = {p.id: p for p in result.passages}
-    quoted = sorted((by_id[pid] for pid in result.statements if pid in by_id),
-                    key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
-    text, citations = number_citations([(statement_quote(result, p), p) for p in quoted])
+    passages, quotes = statement_evidence(result)
+    text, citations = number_citations(list(zip(quotes, passages)))
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)

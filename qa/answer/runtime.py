@@ -1,5 +1,5 @@
-"""The in-process llama.cpp runtime (xllamacpp): started with threads that suit the machine's load,
-kept from taking over Ctrl-C, and left without a crash.
+"""The in-process llama.cpp runtime (xllamacpp): which build runs, started with threads that suit the
+machine's load, kept from taking over Ctrl-C, and left without a crash.
 
 Three hazards of running llama.cpp inside a Python process shape this module:
 
@@ -133,6 +133,26 @@ def start(params) -> object:
         _register_atexit()
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return server
+
+
+def native_runtime() -> bool:
+    """True when llama.cpp was built for a CPU with AVX-512 VNNI (./setup.sh does it on one), not the
+    prebuilt AVX2 wheel; that build prefills about twice as fast."""
+    import xllamacpp
+
+    return "AVX512_VNNI = 1" in xllamacpp.get_system_info()
+
+
+def runtime_info() -> str:
+    """Which llama.cpp runs the local model, and for which CPU."""
+    try:
+        import xllamacpp
+    except ImportError:
+        return "xllamacpp is not installed (run ./setup.sh)"
+    version = getattr(xllamacpp, "__version__", "?")
+    if native_runtime():
+        return f"xllamacpp {version}, built for this CPU (AVX-512 VNNI)"
+    return f"xllamacpp {version}, prebuilt for AVX2"
 
 
 def remember(key: tuple, loaded: Loaded) -> Loaded:

@@ -118,8 +118,9 @@ def read_questions(question: str | None, questions_file: Path | None, defaults: 
         yield {"q": question, **defaults}
         return
     try:
-        # Lines end at "\n" only: str.splitlines would also split at U+0085 or U+2028 inside a question.
-        lines = questions_file.read_text(encoding="utf-8").split("\n")
+        # Lines end at "\n" only: str.splitlines would also split at U+0085 or U+2028 inside a question,
+        # and read_text (universal newlines) at a lone "\r".
+        lines = questions_file.read_bytes().decode("utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise QAError(f"cannot read questions file {questions_file}: {exc}") from exc
     for lineno, line in enumerate(lines, 1):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sys
-import threading
 
 import click
 from rich.console import Console
 
 from .cli_options import (clean_text, date_option, index_option, llm_options, model_option, parse_shard,
                           query_options, read_questions)
+from .cli_process import discard_stdout, exit_now, run_process
 from .config import Settings, load_settings
 from .errors import QAError
 
@@ -23,7 +22,7 @@ class _Console(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        _discard_stdout()
+        discard_stdout()
         raise SystemExit(0)
 
 
@@ -60,40 +59,9 @@ class _Group(click.Group):
     """Turns library errors into one clear line and exit code 1, never a traceback."""
 
     def __call__(self, *args, **kwargs):
-        """The `qa` process itself (the console script, `python -m qa`). Ctrl-C ends it with exit code
-        130 whatever it interrupted (a library import that turns it into another error included). Once
-        the local LLM has been loaded, the process ends by `os._exit` with the command's exit code after
-        flushing its output, so no llama.cpp thread still at work (a warm-up, an answer cut short) can
-        crash the interpreter's shutdown. (Tests call `main.main()` through click's runner and keep
-        their process.)"""
-        _watch_interrupts()
-        code = 1
-        try:
-            self.main(*args, **kwargs)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if code not in (0, 130) and _interrupted:
-                code = 130
-                _say_interrupted()
-        except KeyboardInterrupt:
-            code = 130  # a Ctrl-C outside the command's own handling (or a second one)
-            _say_interrupted()
-        except BaseException:
-            if _interrupted:
-                code = 130
-                _say_interrupted()
-            elif not _runtime_started():
-                raise
-            else:
-                import traceback
-
-                traceback.print_exc()
-        if _runtime_started():
-            from .answer import runtime
-
-            runtime.leave(code)
-        raise SystemExit(code)
+        """The `qa` process itself: see `cli_process.run_process`. (Tests call `main.main()` through
+        click's runner and keep their process.)"""
+        run_process(lambda: self.main(*args, **kwargs), _say_interrupted)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -105,69 +73,13 @@ class _Group(click.Group):
             ctx.exit(1)
         except KeyboardInterrupt as exc:
             err_console.print(_plain(str(exc)) or "interrupted")  # indexing says what it kept
-            _exit_now(130)
+            exit_now(130)
             ctx.exit(130)
         except BrokenPipeError:
             # The reader stopped reading (`qa list | head -1`): it has what it wanted. Quiet, and exit 0
             # in every mode; stdout goes to /dev/null so the interpreter's final flush cannot complain.
-            _discard_stdout()
+            discard_stdout()
             ctx.exit(0)
-
-
-def _exit_now(code: int) -> None:
-    """After Ctrl-C, leave at once: every index and lock is closed by now (the commands' `with` blocks
-    have exited), and the interpreter's own teardown (garbage-collecting the models, 2-4 s on 2 busy
-    cores) is time the user waits for nothing. Only in a real process (stdout has a file descriptor),
-    never inside a caller's Python process such as click's test runner."""
-    import os
-
-    try:
-        sys.stdout.fileno()
-        sys.stderr.fileno()
-    except (OSError, ValueError, AttributeError):
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
-
-
-def _discard_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-process test runner)
-        pass
-
-
-_interrupted = False
-
-
-def _watch_interrupts() -> None:
-    """Ctrl-C raises KeyboardInterrupt as before, and is also remembered: an extension module being
-    imported at that moment reports it as a failed import, which must still end as an interrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        return  # ignored (a background job) or handled by the embedding program
-
-    def on_sigint(signum, frame):
-        global _interrupted
-        _interrupted = True
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, on_sigint)
-
-
-def _runtime_started() -> bool:
-    """Whether this process loaded the local LLM (without importing anything to find out)."""
-    runtime = sys.modules.get("qa.answer.runtime")
-    return bool(runtime is not None and runtime.started())
 
 
 def _say_interrupted() -> None:

@@ -127,7 +127,7 @@ LAYERS = [
     {"embeddings", "vectors", "store", "fetch"},
     {"indexer", "speakers", "retriever", "reports"},
     {"answer"},
-    {"api", "chat", "render", "cli_options", "cli", "__main__"},
+    {"api", "chat", "render", "cli_options", "cli_process", "cli", "__main__"},
 ]
 KNOWN_UPWARD = {("embeddings", "answer")}  # the model cache folder, named in docs/architecture.md
 

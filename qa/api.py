@@ -5,7 +5,9 @@
     bot.index(["examples/articles"])
     print(bot.ask("What did Klingner say?").text)
 
-The embedding model loads on first use and is shared by everything the object does.
+The embedding model loads on first use (a search, an answer, indexing) and is shared by everything
+the object does; listing, checking and removing never load it. The `qa` command and `qa chat`,
+`qa serve` and `qa mcp` all reach the index through this object.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .answer import Answer
-from .config import load_settings
+from .config import Settings, load_settings
 from .errors import LLMError, QAError
 from .documents import Article, ArticleDefaults
 from .embeddings import Embedder, canonical_model_name
 from .retriever import Retriever, SearchResult
-from .records import ArticleSummary, SpeakerRecord
+from .records import ArticleSummary, Passage, SpeakerRecord
+from .reports import IndexHealth, Quotes, WhoSaid
 from .store import open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
@@ -34,15 +37,24 @@ class QA:
     `QA("index", create=True)` opens (or makes) the index folder; use it as a context manager, or
     call `close()`. Library errors are raised as `QAError` with a message a user can act on."""
 
-    def __init__(self, index: str | os.PathLike = "index", *, model: str | None = None, create: bool = False,
+    def __init__(self, index: str | os.PathLike | None = None, *, model: str | None = None, create: bool = False,
                  llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
-                 recover: bool = False):
+                 recover: bool = False, settings: Settings | None = None):
         """`llm`: auto (a configured server, else the local model if installed, else extractive),
         local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
         config file, as for the CLI. `recover`: start afresh an index that is damaged or from another
-        qa version (what `qa index --rebuild` does)."""
-        # LLM options and the indexing settings (commit_every, lock_timeout, max_file_mb).
-        self._settings = load_settings(llm=llm, base_url=base_url, llm_model=llm_model)
+        qa version (what `qa index --rebuild` does). `settings`: settings already loaded (the CLI's),
+        used as they are, index folder and embedding model included; the other arguments override them.
+        Without it the index folder is ./index unless given."""
+        llm_flags = {"llm": llm, "base_url": base_url, "llm_model": llm_model}
+        if settings is None:
+            # LLM options and the indexing settings (commit_every, lock_timeout, max_file_mb).
+            settings = load_settings(**llm_flags)
+            index = "index" if index is None else index
+        else:
+            settings = replace(settings, **{k: v for k, v in llm_flags.items() if v is not None})
+            index, model = (settings.index if index is None else index), model or settings.model
+        self._settings = settings
         self.store = open_store(index, create=create, recover=recover)
         self._model_name = model
         self._embedder: Embedder | None = None
@@ -146,24 +158,42 @@ class QA:
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
         settings = self._settings
-        return index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
-                           on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline),
-                           commit_every=settings.commit_every, lock_timeout=settings.lock_timeout,
-                           max_file_bytes=int(settings.max_file_mb * 2**20), shard=shard)
+        report = index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
+                             on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline),
+                             commit_every=settings.commit_every, lock_timeout=settings.lock_timeout,
+                             max_file_bytes=int(settings.max_file_mb * 2**20), shard=shard)
+        return self._summed_up(report)
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""
         from .indexer import add_articles
 
-        return add_articles(self.store, self.embedder, articles, lock_timeout=self._settings.lock_timeout)
+        report = add_articles(self.store, self.embedder, articles, lock_timeout=self._settings.lock_timeout)
+        return self._summed_up(report)
+
+    def _summed_up(self, report: IndexReport) -> IndexReport:
+        report.index, report.total_articles = str(self.store.path), len(self.store.articles())
+        return report
 
     def check(self) -> list[str]:
         """What is wrong with the index (empty when healthy): see `Store.check`."""
         return self.store.check()
 
-    def remove(self, article_ids: list[str]) -> int:
-        """Remove articles by id (see `articles()`); returns how many were removed."""
-        with self.store.writer(timeout=self._settings.lock_timeout) as writer:
+    def health(self) -> IndexHealth:
+        """`check()` with what the index holds: what `qa check` reports. Needs no embedding model."""
+        problems = self.store.check()
+        return IndexHealth(str(self.store.path), tuple(problems), len(self.store.articles()),
+                           self.store.count_paragraphs(), self.store.generation)
+
+    def remove(self, article_ids: list[str], *, on_wait: Callable[[str], None] | None = None) -> int:
+        """Remove articles by id (see `articles()`); returns how many were removed. An id that is not
+        indexed raises QAError and nothing is removed. `on_wait` hears when another writer holds the
+        index (it waits up to the lock_timeout setting)."""
+        known = {a.id for a in self.store.articles()}
+        unknown = [a for a in article_ids if a not in known]
+        if unknown:
+            raise QAError(f"no article with id {', '.join(map(repr, unknown))}; see `qa list`")
+        with self.store.writer(on_wait=on_wait, timeout=self._settings.lock_timeout) as writer:
             removed = writer.remove_articles(article_ids)
             writer.commit()
         return removed
@@ -172,19 +202,43 @@ class QA:
         """The indexed articles, oldest first: id, title, outlet, date, searchable paragraphs."""
         return self.store.articles()
 
-    def speakers(self, article: str | None = None, name: str | None = None, min_statements: int = 1
-                 ) -> list[SpeakerRecord]:
+    def find_articles(self, article: str) -> list[str]:
+        """The ids of the articles `article` names (an id, or part of a title); none raises QAError.
+        An SQL lookup: needs no embedding model."""
+        ids = self.store.find_articles(article)
+        if not ids:
+            raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
+        return ids
+
+    def paragraphs(self, article_id: str) -> list[Passage]:
+        """Every searchable paragraph of one article, in order."""
+        return self.store.article_passages(article_id)
+
+    def speakers(self, article: str | None = None, name: str | None = None, min_statements: int = 1, *,
+                 ranked: bool = True) -> list[SpeakerRecord]:
         """Who is quoted where, the most quoted first: the speakers of one article (id or part of its title)
         or of all, only those `name` names ("Kennedy" finds "Charles Kennedy" and "Mr Kennedy") and only
-        those quoted in at least `min_statements` paragraphs. Needs no embedding model."""
+        those quoted in at least `min_statements` paragraphs. `ranked=False`: every speaker in article
+        order, as stored (`name` and `min_statements` then unused). Needs no embedding model."""
         from .speakers import list_speakers
 
-        article_ids = None
-        if article:
-            article_ids = self.store.find_articles(article)
-            if not article_ids:
-                raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
-        return list_speakers(self.store.speakers(article_ids), name, min_statements)
+        records = self.store.speakers(self.find_articles(article) if article else None)
+        return list_speakers(records, name, min_statements) if ranked else records
+
+    def who_said(self, speaker: str, article: str | None = None) -> WhoSaid:
+        """Everything `speaker` (a name or descriptor) is quoted as saying, in every article or one:
+        each matching speaker with the paragraphs quoting them and the statements in each (no match:
+        none). Read from one snapshot of the index; needs no embedding model."""
+        from .speakers import resolve_speakers
+
+        with self.store.snapshot():
+            article_ids = self.find_articles(article) if article else None
+            matches = []
+            for record in resolve_speakers(speaker, self.store.speakers(article_ids)):
+                passages = self.store.passages(list(record.paragraph_ids))
+                matches.append(Quotes(record, tuple(passages[pid] for pid in record.paragraph_ids if pid in passages),
+                                      self.store.statements(record.paragraph_ids, [record.id])))
+        return WhoSaid(speaker, tuple(matches))
 
     # --- questions -------------------------------------------------------------------------------
 

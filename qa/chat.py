@@ -309,7 +309,7 @@ def _slash(conversation: Conversation, line: str, console, err_console=None) -> 
         if not arg.isdigit() or not 1 <= int(arg) <= len(last.answer.passages):
             raise QAError(f"/open takes a passage number from 1 to {len(last.answer.passages)} (see /sources)")
         passage = last.answer.passages[int(arg) - 1]
-        around = [p for p in conversation.bot.store.article_passages(passage.article_id)
+        around = [p for p in conversation.bot.paragraphs(passage.article_id)
                   if abs(p.paragraph - passage.paragraph) <= 1]
         if as_json:
             _print_json(console, {"command": "open", "passage": passage.as_json(int(arg)),
@@ -320,17 +320,19 @@ def _slash(conversation: Conversation, line: str, console, err_console=None) -> 
             style = "" if p.id == passage.id else "dim"
             console.print(Text(f"¶{p.paragraph}  {safe(p.text)}", style=style))
     elif command == "/speakers":
-        speakers = conversation.bot.store.speakers(None)
+        speakers = conversation.bot.speakers(ranked=False)
         if as_json:
-            _print_json(console, {"command": "speakers", "speakers": [
-                {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
-                 "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs)} for s in speakers]})
+            from .reports import SpeakerListing
+
+            _print_json(console, {"command": "speakers", **SpeakerListing(tuple(speakers)).as_json(counts=False)})
         else:
             print_speakers(console, speakers)
     elif command == "/articles":
         articles = conversation.bot.articles()
         if as_json:
-            _print_json(console, {"command": "articles", "articles": [a.__dict__ for a in articles]})
+            from .reports import ArticleListing
+
+            _print_json(console, {"command": "articles", **ArticleListing(tuple(articles)).as_json()})
         else:
             print_articles(console, articles)
     elif command == "/k":

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import click
 from rich.console import Console
 
-from .config import Settings, load_settings
+from .cli_options import (clean_text, date_option, index_option, llm_options, model_option, parse_shard,
+                          query_options, read_questions)
+from .cli_process import discard_stdout, exit_now, run_process
+from .config import Settings, load_settings, serve_token
 from .errors import QAError
 
 
@@ -23,7 +22,7 @@ class _Console(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        _discard_stdout()
+        discard_stdout()
         raise SystemExit(0)
 
 
@@ -60,40 +59,9 @@ class _Group(click.Group):
     """Turns library errors into one clear line and exit code 1, never a traceback."""
 
     def __call__(self, *args, **kwargs):
-        """The `qa` process itself (the console script, `python -m qa`). Ctrl-C ends it with exit code
-        130 whatever it interrupted (a library import that turns it into another error included). Once
-        the local LLM has been loaded, the process ends by `os._exit` with the command's exit code after
-        flushing its output, so no llama.cpp thread still at work (a warm-up, an answer cut short) can
-        crash the interpreter's shutdown. (Tests call `main.main()` through click's runner and keep
-        their process.)"""
-        _watch_interrupts()
-        code = 1
-        try:
-            self.main(*args, **kwargs)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if code not in (0, 130) and _interrupted:
-                code = 130
-                _say_interrupted()
-        except KeyboardInterrupt:
-            code = 130  # a Ctrl-C outside the command's own handling (or a second one)
-            _say_interrupted()
-        except BaseException:
-            if _interrupted:
-                code = 130
-                _say_interrupted()
-            elif not _runtime_started():
-                raise
-            else:
-                import traceback
-
-                traceback.print_exc()
-        if _runtime_started():
-            from .answer import runtime
-
-            runtime.leave(code)
-        raise SystemExit(code)
+        """The `qa` process itself: see `cli_process.run_process`. (Tests call `main.main()` through
+        click's runner and keep their process.)"""
+        run_process(lambda: self.main(*args, **kwargs), _say_interrupted)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -105,69 +73,13 @@ class _Group(click.Group):
             ctx.exit(1)
         except KeyboardInterrupt as exc:
             err_console.print(_plain(str(exc)) or "interrupted")  # indexing says what it kept
-            _exit_now(130)
+            exit_now(130)
             ctx.exit(130)
         except BrokenPipeError:
             # The reader stopped reading (`qa list | head -1`): it has what it wanted. Quiet, and exit 0
             # in every mode; stdout goes to /dev/null so the interpreter's final flush cannot complain.
-            _discard_stdout()
+            discard_stdout()
             ctx.exit(0)
-
-
-def _exit_now(code: int) -> None:
-    """After Ctrl-C, leave at once: every index and lock is closed by now (the commands' `with` blocks
-    have exited), and the interpreter's own teardown (garbage-collecting the models, 2-4 s on 2 busy
-    cores) is time the user waits for nothing. Only in a real process (stdout has a file descriptor),
-    never inside a caller's Python process such as click's test runner."""
-    import os
-
-    try:
-        sys.stdout.fileno()
-        sys.stderr.fileno()
-    except (OSError, ValueError, AttributeError):
-        return
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
-
-
-def _discard_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (an in-process test runner)
-        pass
-
-
-_interrupted = False
-
-
-def _watch_interrupts() -> None:
-    """Ctrl-C raises KeyboardInterrupt as before, and is also remembered: an extension module being
-    imported at that moment reports it as a failed import, which must still end as an interrupt."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        return  # ignored (a background job) or handled by the embedding program
-
-    def on_sigint(signum, frame):
-        global _interrupted
-        _interrupted = True
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, on_sigint)
-
-
-def _runtime_started() -> bool:
-    """Whether this process loaded the local LLM (without importing anything to find out)."""
-    runtime = sys.modules.get("qa.answer.runtime")
-    return bool(runtime is not None and runtime.started())
 
 
 def _say_interrupted() -> None:
@@ -194,96 +106,11 @@ def main() -> None:
     """
 
 
-def index_option(f: Callable) -> Callable:
-    return click.option("--index", "index_dir", metavar="DIR", default=None,
-                        help="Index folder (default ./index, or QA_INDEX, or the config file).")(f)
-
-
-def model_option(f: Callable) -> Callable:
-    return click.option("--model", default=None, metavar="NAME_OR_PATH",
-                        help="Embedding model: a sentence-transformers folder or hub name "
-                             "(default: the index's own model, else the built-in all-MiniLM-L6-v2).")(f)
-
-
 def _open(settings: Settings, *, create: bool = False, recover: bool = False):
+    """Every command reaches the index through `QA`, which loads the embedding model only for a search."""
     from .api import QA
 
-    return QA(settings.index, model=settings.model, create=create, llm=settings.llm,
-              base_url=settings.base_url, llm_model=settings.llm_model, recover=recover)
-
-
-def _check_llm(ctx, param, value):
-    """A misspelt backend is a usage error (exit 2), found before anything is loaded."""
-    if value is not None and value.lower() not in ("auto", "local", "openai", "none"):
-        raise click.BadParameter(f"unknown LLM backend {value!r}; use auto, local, openai or none")
-    return value
-
-
-def llm_options(f: Callable) -> Callable:
-    for decorator in reversed([
-        click.option("--llm", default=None, metavar="BACKEND", callback=_check_llm,
-                     help="auto (default: a configured server, else the local model, else extractive), "
-                          "local, openai, or none. Env QA_LLM; the local LLM's threads: QA_LLM_THREADS."),
-        click.option("--base-url", default=None, metavar="URL",
-                     help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama). Env QA_BASE_URL. "
-                          "The API key is read from QA_API_KEY or OPENAI_API_KEY only."),
-        click.option("--llm-model", default=None, metavar="NAME_OR_PATH",
-                     help="The server's model name, or a .gguf path for --llm local. Env QA_LLM_MODEL."),
-    ]):
-        f = decorator(f)
-    return f
-
-
-def _clean_text(ctx, param, value):
-    """Text arguments (not paths) without control characters or lone surrogates, which bytes that are
-    not UTF-8 on the command line become, and which SQLite and the embedder cannot take."""
-    from .documents import strip_control
-
-    if isinstance(value, tuple):
-        return tuple(strip_control(v) for v in value)
-    return strip_control(value) if isinstance(value, str) else value
-
-
-def _date_option(name: str, help_text: str) -> Callable:
-    """A date checked once, here, as a real calendar date. --since and --until also take a year or a
-    month (its first day for --since, its last for --until); --date, a publication date, needs a day."""
-
-    def convert(ctx, param, value):
-        if value is None:
-            return None
-        from .dates import DateError, calendar_date, date_bound
-
-        if name == "--date":
-            iso = calendar_date(value)
-            if iso is None:
-                raise click.BadParameter(f"{value!r} is not a real calendar day; use YYYY-MM-DD")
-            return iso
-        try:
-            return date_bound(value, end=name == "--until")
-        except DateError as exc:
-            raise click.BadParameter(str(exc)) from exc
-
-    return click.option(name, default=None, metavar="DATE", callback=convert, help=help_text)
-
-
-def query_options(f: Callable) -> Callable:
-    for decorator in reversed([
-        click.argument("question", required=False, callback=_clean_text),
-        click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5)."),
-        click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text,
-                     help="Only this article: its id or part of its title."),
-        _date_option("--since", "Only articles published on or after DATE, and paragraphs of others that "
-                                "mention a date from DATE on."),
-        _date_option("--until", "Only articles published on or before DATE, and paragraphs of others that "
-                                "mention a date up to DATE."),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README)."),
-        click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Read questions from FILE (one a line, or JSONL with \"q\"); print one JSON line each."),
-        index_option,
-        model_option,
-    ]):
-        f = decorator(f)
-    return f
+    return QA(settings=settings, create=create, recover=recover)
 
 
 # --- index ---------------------------------------------------------------------------------------
@@ -292,13 +119,13 @@ def query_options(f: Callable) -> Callable:
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=str)
 @click.option("--rebuild", is_flag=True, help="Start the index afresh instead of updating it.")
-@click.option("--outlet", default=None, metavar="NAME", callback=_clean_text,
+@click.option("--outlet", default=None, metavar="NAME", callback=clean_text,
               help="Outlet for articles that don't name one (e.g. Reuters).")
-@_date_option("--date", "Publication date for articles that don't state one.")
-@click.option("--byline", default=None, metavar="NAME", callback=_clean_text,
+@date_option("--date", "Publication date for articles that don't state one.")
+@click.option("--byline", default=None, metavar="NAME", callback=clean_text,
               help="Author for articles that don't name one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-@click.option("--shard", default=None, metavar="I/N", callback=lambda ctx, param, value: _shard(value),
+@click.option("--shard", default=None, metavar="I/N", callback=lambda ctx, param, value: parse_shard(value),
               help="Index only share I of N of the files (0 <= I < N), so N writers can split the work.")
 @index_option
 @model_option
@@ -329,107 +156,19 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
             report = bot.index(list(paths), rebuild=rebuild, progress=progress,
                                on_wait=lambda msg: err_console.print(msg), outlet=outlet, date=date, byline=byline,
                                shard=shard)
-        for warning in report.warnings:
-            err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
-        if as_json:
-            click.echo(json.dumps({
-                "index": str(bot.store.path), "files": report.files, "unchanged": report.unchanged,
-                "articles": report.articles, "paragraphs_embedded": report.paragraphs,
-                "skipped": report.skipped, "reattributed": report.reattributed, "warnings": report.warnings,
-                "total_articles": len(bot.articles()),
-            }))
-        else:
-            if report.reattributed:
-                console.print(f"Speakers re-derived for the {report.reattributed} article(s) already indexed "
-                              "(the attribution rules of this qa differ from those that built the index).")
-            console.print(
-                f"Indexed {report.articles} article(s), {report.paragraphs} paragraph(s) embedded; "
-                f"{report.unchanged} file(s) unchanged, {report.skipped} skipped. "
-                f"Index: {bot.store.path} ({len(bot.articles())} articles)."
-            )
-        if report.articles == 0 and report.unchanged == 0 and (report.files or not shard):
-            raise QAError("no articles could be indexed from the given paths (see the messages above)")
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        from .render import print_index_report
 
-
-def _shard(value: str | None) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    try:
-        i, n = (int(x) for x in value.split("/"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not I/N (e.g. 0/4)") from None
-    if not 0 <= i < n:
-        raise click.BadParameter(f"{value!r}: I must be at least 0 and less than N")
-    return i, n
+        print_index_report(console, report)
+    if report.articles == 0 and report.unchanged == 0 and (report.files or not shard):
+        raise QAError("no articles could be indexed from the given paths (see the messages above)")
 
 
 # --- search and ask ------------------------------------------------------------------------------
-
-
-def _questions(question: str | None, questions_file: Path | None, defaults: dict) -> Iterator[dict]:
-    """Yield question records: from the argument, or from a file of lines / JSONL."""
-    if questions_file is None:
-        if not question or not question.strip():
-            raise click.UsageError("give a QUESTION, or --questions FILE")
-        yield {"q": question, **defaults}
-        return
-    try:
-        # Lines end at "\n" only: str.splitlines would also split at U+0085 or U+2028 inside a question.
-        lines = questions_file.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"cannot read questions file {questions_file}: {exc}") from exc
-    for lineno, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("{"):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield {"error": f"{questions_file}:{lineno}: not valid JSON ({exc.msg})"}
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("q"), str) or not record["q"].strip():
-                yield {"error": f"{questions_file}:{lineno}: expected an object with a non-empty \"q\" string"}
-                continue
-            problem, fields = _question_fields(record, defaults)
-            if problem:
-                yield {"error": f"{questions_file}:{lineno}: {problem}", "question": record["q"]}
-                continue
-            yield fields
-        else:
-            yield {"q": line, **defaults}
-
-
-def _question_fields(record: dict, defaults: dict) -> tuple[str | None, dict]:
-    """A JSONL question's own options over the command line's, each checked for its type: a problem
-    (said in words) or the fields to run it with."""
-    from .dates import DateError, date_range
-
-    from .documents import strip_control
-
-    fields = dict(defaults, q=strip_control(record["q"]))
-
-    def given(key: str):  # null is the same as leaving the field out: the command line's value
-        return defaults[key] if record.get(key) is None else record[key]
-
-    k = given("k")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100):
-        return f'"k" must be a whole number from 1 to 100, not {json.dumps(k)}', fields
-    fields["k"] = k
-    article = given("article")
-    if article is not None and not (isinstance(article, str) and article.strip()):
-        return f'"article" must be an article id or part of a title (a string), not {json.dumps(article)}', fields
-    fields["article"] = strip_control(article) if article is not None else None
-    for key in ("since", "until"):
-        value = given(key)
-        if value is not None and not isinstance(value, str):
-            return f'"{key}" must be a date string (YYYY-MM-DD, YYYY-MM or YYYY), not {json.dumps(value)}', fields
-        fields[key] = value
-    try:
-        fields["since"], fields["until"] = date_range(fields["since"], fields["until"])
-    except DateError as exc:
-        return str(exc), fields
-    return None, fields
 
 
 def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model,
@@ -439,7 +178,7 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
     if defaults.get("since") and defaults.get("until") and defaults["since"] > defaults["until"]:
         raise click.UsageError(f"the range is reversed: --since {defaults['since']} is after --until "
                                f"{defaults['until']}; nothing can match")
-    records = _questions(question, questions, defaults)
+    records = read_questions(question, questions, defaults)
     with _open(settings) as bot:
         for record in records:
             if "error" in record:
@@ -513,37 +252,24 @@ def ask_command(question, k, article, since, until, as_json, questions, index_di
 @index_option
 def list_command(as_json: bool, index_dir: str | None) -> None:
     """List the indexed articles."""
-    from .store import open_store
+    from .render import print_articles
+    from .reports import ArticleListing
 
-    settings = load_settings(index=index_dir)
-    with open_store(settings.index) as store:
-        articles = store.articles()
+    with _open(load_settings(index=index_dir)) as bot:
+        articles = bot.articles()
     if as_json:
-        from .render import json_text
-
-        click.echo(json_text({"articles": [a.__dict__ for a in articles]}))
+        click.echo(ArticleListing(tuple(articles)).to_json())
     else:
-        from .render import print_articles
-
         print_articles(console, articles)
 
 
 @main.command("remove")
-@click.argument("articles", nargs=-1, required=True, callback=_clean_text)
+@click.argument("articles", nargs=-1, required=True, callback=clean_text)
 @index_option
 def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
     """Remove articles by id (see `qa list`)."""
-    from .store import open_store
-
-    settings = load_settings(index=index_dir)
-    with open_store(settings.index) as store:
-        known = {a.id for a in store.articles()}
-        unknown = [a for a in articles if a not in known]
-        if unknown:
-            raise QAError(f"no article with id {', '.join(map(repr, unknown))}; see `qa list`")
-        with store.writer(on_wait=lambda msg: err_console.print(msg), timeout=settings.lock_timeout) as writer:
-            removed = writer.remove_articles(articles)
-            writer.commit()
+    with _open(load_settings(index=index_dir)) as bot:
+        removed = bot.remove(list(articles), on_wait=lambda msg: err_console.print(msg))
     console.print(f"Removed {removed} article(s).")
 
 
@@ -553,20 +279,16 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
 def check_command(as_json: bool, index_dir: str | None) -> None:
     """Check the index: SQLite integrity, the vector file, and that SQLite, full-text search and
     the vectors hold exactly the same paragraphs. Exit code 1 when something is wrong."""
-    from .store import open_store
+    from .render import print_health
 
-    settings = load_settings(index=index_dir)
-    with open_store(settings.index) as store:
-        problems = store.check()
-        articles, paragraphs, generation = len(store.articles()), store.count_paragraphs(), store.generation
+    with _open(load_settings(index=index_dir)) as bot:
+        health = bot.health()
     if as_json:
-        click.echo(json.dumps({"index": str(store.path), "ok": not problems, "problems": problems,
-                               "articles": articles, "paragraphs": paragraphs, "generation": generation}))
-    elif not problems:
-        console.print(f"Index {store.path} is healthy: {articles} article(s), {paragraphs} paragraph(s), "
-                      f"generation {generation}.")
-    if problems:
-        raise QAError(f"the index at {store.path} has problems: {'; '.join(problems)}. "
+        click.echo(health.to_json())
+    else:
+        print_health(console, health)
+    if not health.ok:
+        raise QAError(f"the index at {health.index} has problems: {'; '.join(health.problems)}. "
                       f"Rebuild it with `qa index --rebuild PATH...`")
 
 
@@ -574,8 +296,8 @@ def check_command(as_json: bool, index_dir: str | None) -> None:
 
 
 @main.command("speakers")
-@click.argument("name", required=False, callback=_clean_text)
-@click.option("--article", default=None, metavar="ID|TITLE", callback=_clean_text,
+@click.argument("name", required=False, callback=clean_text)
+@click.option("--article", default=None, metavar="ID|TITLE", callback=clean_text,
               help="Only this article: its id or part of its title.")
 @click.option("--min-statements", type=click.IntRange(1), default=1, show_default=True,
               help="Only speakers quoted in at least this many paragraphs.")
@@ -588,31 +310,15 @@ def speakers_command(name: str | None, article: str | None, min_statements: int,
     NAME keeps only the speakers it names, in every article: "Kennedy" finds "Charles Kennedy" and
     "Mr Kennedy". Ask what one of them said with `qa ask "What did NAME say?"`.
     """
-    from .speakers import list_speakers
-    from .store import open_store
+    from .render import print_speakers
+    from .reports import SpeakerListing
 
-    settings = load_settings(index=index_dir)
-    with open_store(settings.index) as store:
-        article_ids = None
-        if article:
-            article_ids = store.find_articles(article)
-            if not article_ids:
-                raise QAError(f"no indexed article matches {article!r}; see `qa list` for ids and titles")
-        speakers = list_speakers(store.speakers(article_ids), name, min_statements)
+    with _open(load_settings(index=index_dir)) as bot:
+        speakers = bot.speakers(article, name, min_statements)
     if as_json:
-        from .render import json_text
-
-        click.echo(json_text({"speakers": [
-            {"article_id": s.article_id, "name": s.name, "kind": s.kind, "aliases": list(s.aliases),
-             "descriptors": list(s.descriptors), "paragraphs": list(s.paragraphs), "count": len(s.paragraphs)}
-            for s in speakers]}))
-    elif not speakers and (name or min_statements > 1):
-        console.print("No quoted speaker matches" + (f" {name!r}" if name else "") +
-                      (f" with at least {min_statements} statement(s)" if min_statements > 1 else "") + ".")
+        click.echo(SpeakerListing(tuple(speakers)).to_json())
     else:
-        from .render import print_speakers
-
-        print_speakers(console, speakers)
+        print_speakers(console, speakers, name, min_statements)
 
 
 @main.command("chat")
@@ -645,28 +351,10 @@ def chat_command(k, as_json, index_dir, model, llm, base_url, llm_model) -> None
 @click.pass_context
 def model_group(ctx: click.Context) -> None:
     """Show the local LLM and the embedding model, and set them up."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from .answer.runtime import runtime_info
-    from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
+    if ctx.invoked_subcommand is None:
+        from .render import print_models
 
-    path = default_model_path()
-    console.print(f"Local LLM: {DEFAULT_GGUF}")
-    if path.is_file():
-        console.print(f"  installed at {path} ({path.stat().st_size / 2**20:.0f} MB)")
-        console.print(f"  runtime: {runtime_info()}")
-    elif parts_installed():
-        console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
-    else:
-        console.print("  not installed: run ./setup.sh, or `qa model setup --from-hub` with a network")
-    from .embeddings import DEFAULT_MODEL, INT8_FILE, onnx_export
-
-    export = onnx_export()
-    console.print(f"Embedding model: {DEFAULT_MODEL}")
-    console.print(f"  ONNX export (checked against torch) at {export}" if export else
-                  "  not exported to ONNX yet: `qa model setup` does it (or the first `qa index`)")
-    if export and (export / INT8_FILE).is_file():
-        console.print(f"  documents are embedded with its int8 copy, {INT8_FILE} (QA_EMBED_INT8=0: fp32)")
+        print_models(console)
 
 
 @model_group.command("setup")
@@ -731,12 +419,11 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
     time with a bounded queue. Set QA_SERVE_TOKEN to require `Authorization: Bearer TOKEN`.
     See docs/serve.md.
     """
-    import os
 
     from .server import ServerConfig, is_loopback, serve
     from .service import Limits, Service
 
-    token = os.environ.get("QA_SERVE_TOKEN") or None
+    token = serve_token()
     if not is_loopback(host) and token is None and not insecure:
         raise QAError(f"--host {host} would let anyone who can reach this machine read the index; set "
                       f"QA_SERVE_TOKEN to require a bearer token, or pass --insecure if that is intended")

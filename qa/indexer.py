@@ -30,6 +30,8 @@ from .store_writer import StoreWriter
 
 @dataclass
 class IndexReport:
+    """What one indexing run did; `to_json()` is the line `qa index --json` prints (docs/json.md)."""
+
     files: int = 0
     unchanged: int = 0
     articles: int = 0
@@ -37,6 +39,19 @@ class IndexReport:
     skipped: int = 0
     reattributed: int = 0  # articles already indexed whose speakers were re-derived (new attribution rules)
     warnings: list[str] = field(default_factory=list)
+    index: str = ""  # where, and how many articles it holds after this run (set by `QA.index`)
+    total_articles: int = 0
+
+    def as_json(self) -> dict:
+        return {"index": self.index, "files": self.files, "unchanged": self.unchanged, "articles": self.articles,
+                "paragraphs_embedded": self.paragraphs, "skipped": self.skipped,
+                "reattributed": self.reattributed, "warnings": self.warnings, "total_articles": self.total_articles}
+
+    def to_json(self) -> str:
+        """The line `qa index --json` prints (ASCII: non-ASCII characters escaped, as it always was)."""
+        import json
+
+        return json.dumps(self.as_json())
 
 
 class IndexInterrupted(KeyboardInterrupt):

@@ -1,4 +1,5 @@
-"""Terminal rendering of passages, answers and article lists (rich), safe for untrusted text.
+"""Terminal rendering of passages, answers, article and speaker lists and the index's reports (rich),
+safe for untrusted text.
 
 Article text is always passed as rich `Text`, never as markup, and control characters are
 stripped, so an article cannot restyle or take over the terminal.
@@ -13,11 +14,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from typing import TYPE_CHECKING
+
 from .answer import Answer
 from .documents import strip_control
 from .jsonout import json_text  # noqa: F401 - where the CLI has always imported it from
 from .retriever import SearchResult
 from .records import ArticleSummary, Passage, SpeakerRecord
+from .reports import IndexHealth
+
+if TYPE_CHECKING:  # indexing code loads only when indexing
+    from .indexer import IndexReport
+
 
 def safe(text: str | None) -> str:
     return strip_control(text or "")
@@ -115,7 +123,13 @@ def print_articles(console: Console, articles: list[ArticleSummary]) -> None:
     _print_table(console, ("id", "title", "source", "date", "¶"), rows, "article")
 
 
-def print_speakers(console: Console, speakers: list[SpeakerRecord]) -> None:
+def print_speakers(console: Console, speakers: list[SpeakerRecord], name: str | None = None,
+                   min_statements: int = 1) -> None:
+    """The speakers as a table; none found is said in terms of the filters that found none."""
+    if not speakers and (name or min_statements > 1):
+        console.print("No quoted speaker matches" + (f" {name!r}" if name else "") +
+                      (f" with at least {min_statements} statement(s)" if min_statements > 1 else "") + ".")
+        return
     if not speakers:
         console.print("No quoted speakers found. Index articles with `qa index PATH...`.")
         return
@@ -125,3 +139,44 @@ def print_speakers(console: Console, speakers: list[SpeakerRecord]) -> None:
         rows.append((safe(s.article_id), safe(s.name), safe("; ".join(reversed(others.values()))),
                      str(len(s.paragraphs)), ", ".join(f"¶{n}" for n in s.paragraphs)))
     _print_table(console, ("article", "speaker", "also called", "¶ count", "paragraphs"), rows, "speaker")
+
+
+def print_index_report(console: Console, report: IndexReport) -> None:
+    if report.reattributed:
+        console.print(f"Speakers re-derived for the {report.reattributed} article(s) already indexed "
+                      "(the attribution rules of this qa differ from those that built the index).")
+    console.print(
+        f"Indexed {report.articles} article(s), {report.paragraphs} paragraph(s) embedded; "
+        f"{report.unchanged} file(s) unchanged, {report.skipped} skipped. "
+        f"Index: {report.index} ({report.total_articles} articles)."
+    )
+
+
+def print_health(console: Console, health: IndexHealth) -> None:
+    """The healthy line of `qa check` (problems are an error, said by the command line)."""
+    if health.ok:
+        console.print(f"Index {health.index} is healthy: {health.articles} article(s), {health.paragraphs} "
+                      f"paragraph(s), generation {health.generation}.")
+
+
+def print_models(console: Console) -> None:
+    """`qa model`: the local LLM and the embedding model, and whether each is set up."""
+    from .answer.runtime import runtime_info
+    from .answer.local_model import DEFAULT_GGUF, default_model_path, parts_installed
+    from .embeddings import DEFAULT_MODEL, INT8_FILE, onnx_export
+
+    path = default_model_path()
+    console.print(f"Local LLM: {DEFAULT_GGUF}")
+    if path.is_file():
+        console.print(f"  installed at {path} ({path.stat().st_size / 2**20:.0f} MB)")
+        console.print(f"  runtime: {runtime_info()}")
+    elif parts_installed():
+        console.print("  packaged parts installed; `qa model setup` assembles them (done automatically on first use)")
+    else:
+        console.print("  not installed: run ./setup.sh, or `qa model setup --from-hub` with a network")
+    export = onnx_export()
+    console.print(f"Embedding model: {DEFAULT_MODEL}")
+    console.print(f"  ONNX export (checked against torch) at {export}" if export else
+                  "  not exported to ONNX yet: `qa model setup` does it (or the first `qa index`)")
+    if export and (export / INT8_FILE).is_file():
+        console.print(f"  documents are embedded with its int8 copy, {INT8_FILE} (QA_EMBED_INT8=0: fp32)")

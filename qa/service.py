@@ -194,8 +194,7 @@ class Service:
             if self._primary is None:
                 from .api import QA
 
-                s = self.settings
-                bot = QA(s.index, model=s.model, llm=s.llm, base_url=s.base_url, llm_model=s.llm_model)
+                bot = QA(settings=self.settings)
                 try:
                     bot.embedder  # noqa: B018 - load it now, not on the first request
                     bot.backend  # noqa: B018 - likewise; a local model starts warming up
@@ -310,44 +309,28 @@ class Service:
     def who_said(self, speaker: str, article: str | None = None, deadline: float | None = None) -> dict:
         """Everything a person is quoted as saying: per matching speaker of each article, the
         paragraphs with their citation lines, text and the quoted statements in them."""
-        from .speakers import resolve_speakers
-
         speaker = check_question(speaker).strip()
-        deadline = deadline or self.deadline()
-        with self.reader(deadline) as bot, bot.store.snapshot():
-            article_ids = bot.retriever.resolve_articles(article) if article else None
-            matches = resolve_speakers(speaker, bot.store.speakers(article_ids))
-            if not matches:
-                raise QAError(f"no one called {speaker!r} is quoted in the indexed articles"
-                              f"{' matching ' + repr(article) if article else ''}; the speakers tool lists "
-                              f"who is (or `qa speakers`)")
-            out = []
-            for record in matches:
-                passages = bot.store.passages(list(record.paragraph_ids))
-                statements = bot.store.statements(record.paragraph_ids, [record.id])
-                out.append({
-                    "name": record.name, "article_id": record.article_id, "kind": record.kind,
-                    "aliases": list(record.aliases), "descriptors": list(record.descriptors),
-                    "paragraphs": [{
-                        "paragraph": passages[pid].paragraph, "citation": passages[pid].citation,
-                        "title": passages[pid].title, "source": passages[pid].source, "date": passages[pid].date,
-                        "text": passages[pid].text,
-                        "statements": [{"text": s.text, "cue": s.cue} for s in statements.get(pid, [])],
-                    } for pid in record.paragraph_ids if pid in passages],
-                })
-        return {"speaker": speaker, "matches": out}
+        with self.reader(deadline or self.deadline()) as bot:
+            found = bot.who_said(speaker, article)
+        if not found.matches:
+            raise QAError(f"no one called {speaker!r} is quoted in the indexed articles"
+                          f"{' matching ' + repr(article) if article else ''}; the speakers tool lists "
+                          f"who is (or `qa speakers`)")
+        return found.as_json()
 
     def articles(self, deadline: float | None = None) -> dict:
         """The indexed articles, as `qa list --json` prints them."""
+        from .reports import ArticleListing
+
         with self.reader(deadline or self.deadline()) as bot:
-            return {"articles": [a.__dict__ for a in bot.articles()]}
+            return ArticleListing(tuple(bot.articles())).as_json()
 
     def speakers(self, article: str | None = None, deadline: float | None = None) -> dict:
         """Who is quoted where (names and paragraph numbers), for choosing a who-said question."""
+        from .reports import SpeakerListing
+
         with self.reader(deadline or self.deadline()) as bot:
-            records = bot.speakers(article)
-        return {"speakers": [{"name": s.name, "article_id": s.article_id, "kind": s.kind,
-                              "paragraphs": list(s.paragraphs)} for s in records]}
+            return SpeakerListing(tuple(bot.speakers(article))).brief_json()
 
     @contextlib.contextmanager
     def _llm_turn(self, deadline: float) -> Iterator[None]:

@@ -148,6 +148,11 @@ def test_a_question_line_is_split_only_at_newlines(cli, sample_index, tmp_path):
     path.write_text("What did Klingner\u2028say?\nWhat did Pardo\x85say?\n", encoding="utf-8")
     out = cli("search", "--questions", path, "--index", sample_index)
     assert out.exit_code == 0 and len(out.stdout.splitlines()) == 2
+    # A lone "\r" is inside a line (reading as text would split there), and Windows line ends work.
+    path.write_bytes(b"What did Klingner\rsay?\r\nWhat did Pardo say?\r\n")
+    out = cli("search", "--questions", path, "--index", sample_index)
+    assert out.exit_code == 0 and len(out.stdout.splitlines()) == 2, out.stdout
+    assert [json.loads(line)["query"] for line in out.stdout.splitlines()][1] == "What did Pardo say?"
 
 
 def test_file_names_that_are_not_utf8_are_indexed_under_readable_ids(cli, tmp_path):

@@ -85,6 +85,54 @@ def test_remove_and_rebuild(writable_index):
         assert report.articles == 1 and bot.store.vectors.ntotal == 23
 
 
+def test_removing_an_unknown_id_removes_nothing(writable_index):
+    with QA(writable_index) as bot:
+        with pytest.raises(QAError, match="no article with id 'nosuch'; see `qa list`"):
+            bot.remove(["reuters-2024-11-07-trump-kim", "nosuch"])
+        assert [a.id for a in bot.articles()] == ["reuters-2024-11-07-trump-kim"]
+
+
+def test_listing_checking_and_removing_never_load_the_embedding_model(writable_index):
+    """`qa list`, `qa speakers`, `qa check` and `qa remove` go through QA like every command, and QA
+    loads the model only for a search: none of them imports the ONNX runtime or the tokenizer."""
+    script = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from qa.api import QA\n"
+        "from qa.cli import main\n"
+        "index = sys.argv[1]\n"
+        "run = lambda *args: CliRunner().invoke(main, [*args, '--index', index])\n"
+        "with QA(index) as bot:\n"
+        "    ids = bot.find_articles('Kim Jong Un')\n"
+        "    quoted = len(bot.who_said('Klingner', article='kim jong').matches)\n"
+        "    healthy = bot.health().ok\n"
+        "outs = [run('list', '--json'), run('speakers', 'Klingner', '--article', 'trump', '--json'), run('check'),\n"
+        "        run('remove', ids[0])]\n"
+        "print(json.dumps([ids, quoted, healthy, [o.exit_code for o in outs],\n"
+        "                  json.loads(outs[1].output)['speakers'][0]['count'], outs[3].output,\n"
+        "                  [m for m in ('onnxruntime', 'tokenizers', 'torch') if m in sys.modules]]))\n"
+    )
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", script, str(writable_index)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == [["reuters-2024-11-07-trump-kim"], 1, True, [0, 0, 0, 0], 3,
+                                      "Removed 1 article(s).\n", []]
+
+
+def test_settings_are_used_as_given(sample_index, tmp_path):
+    """The CLI loads its settings once and hands them to QA: the index folder and the LLM come from them,
+    and an argument still overrides them."""
+    from qa.config import Settings
+
+    with QA(settings=Settings(index=str(sample_index), llm="none", k=2)) as bot:
+        assert bot.store.path == sample_index and bot.backend is None
+        assert len(bot.articles()) == 1
+    with pytest.raises(QAError, match="no index"):
+        QA(tmp_path / "missing", settings=Settings(index=str(sample_index)))
+
+
 def test_same_file_name_in_two_folders_keeps_both(tmp_path):
     for folder in ("business", "sport"):
         (tmp_path / folder).mkdir()

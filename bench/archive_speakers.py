@@ -6,7 +6,9 @@ source of `who_said_{split}.jsonl` that is person-like (its full name, `question
 attributed statements, the topic is the statement's two longest content words (4+ letters, not the
 source's own name, first occurrence breaking ties; `--words rarest`: its two rarest in the split, which
 favours keyword search); gold = the paragraphs of that statement (a hit is
-the gold article and paragraph, any part). Duplicate (article, name, topic) questions count once.
+the gold article and paragraph, any part). A question whose words several statements give (the same
+quote in two outlets, a speaker repeating a phrase) is asked once, and each of those statements' paragraphs
+is a right answer.
 
 Rows: BM25 (SQLite FTS5 over every paragraph, the question's content terms), hybrid (the library's
 fusion of dense and BM25, no speaker handling) and qa (`Retriever.search`, speaker-aware).
@@ -72,7 +74,7 @@ def build_questions(data: Path, split: str, frequency: dict[str, int] | None = N
     for line in (data / f"attributions_{split}.jsonl").read_text(encoding="utf-8").splitlines():
         a = json.loads(line)
         attributions[a["id"]] = a
-    questions, seen = [], set()
+    questions: dict[str, dict] = {}
     for line in (data / f"who_said_{split}.jsonl").read_text(encoding="utf-8").splitlines():
         q = json.loads(line)
         if not q["person_like"]:
@@ -85,24 +87,21 @@ def build_questions(data: Path, split: str, frequency: dict[str, int] | None = N
             words = topic_words(a["content"], name, frequency=frequency)
             if len(words) < 2:
                 continue
-            key = (q["article_id"], name, tuple(words))
-            if key in seen:
-                continue
-            seen.add(key)
-            questions.append({"article_id": q["article_id"], "name": name,
-                              "question": f"What did {name} say about {' '.join(words)}?",
-                              "gold": {pid + 1 for pid in a["gold_paragraph_ids"]}})
-    return questions
+            text = f"What did {name} say about {' '.join(words)}?"
+            question = questions.setdefault(text, {"article_id": q["article_id"], "name": name, "question": text,
+                                                   "gold": set()})
+            question["gold"] |= {(q["article_id"], pid + 1) for pid in a["gold_paragraph_ids"]}
+    return list(questions.values())
 
 
-def first_hit(found: list[tuple[str, int]], article_id: str, gold: set[int]) -> int | None:
+def first_hit(found: list[tuple[str, int]], gold: set[tuple[str, int]]) -> int | None:
     """The rank (0-based) of the first gold paragraph among distinct (article, paragraph) results."""
     distinct: list[tuple[str, int]] = []
     for key in found:
         if key not in distinct:
             distinct.append(key)
     for rank, (aid, number) in enumerate(distinct):
-        if aid == article_id and number in gold:
+        if (aid, number) in gold:
             return rank
     return None
 
@@ -153,7 +152,7 @@ def main() -> int:
             passages = store.passages({pid for r in rankings.values() for pid in r})
             for method, ranking in rankings.items():
                 found = [(passages[pid].article_id, passages[pid].paragraph) for pid in ranking if pid in passages]
-                rank = first_hit(found, q["article_id"], q["gold"])
+                rank = first_hit(found, q["gold"])
                 for k in DEPTHS:
                     hits[method][k] += rank is not None and rank < k
                 if method == "qa" and rank != 0:

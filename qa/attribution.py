@@ -392,7 +392,8 @@ class _Mention:
 def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[_Mention]:
     found: list[_Mention] = []
     # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
-    m = re.match(r"^([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
+    # (a transcript quoted whole opens each paragraph with a quotation mark: '"PENCE: Well, ...')
+    m = re.match(r"^[\"“]?([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
     if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES and not set(_words(m.group(1))) & _LABELS:
         found.append(_Mention(position, sentence_counter[0], _Source("name", _clean_name(m.group(1))), ":",
                               (m.end() - 1, len(text))))

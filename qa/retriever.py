@@ -480,7 +480,10 @@ class Retriever:
         pool = list(scored)
         topic_rank, coverage, touching = self._topic_ranking(match.question.topic, topic_terms, pool)
         chance = {pid: 1.0 / (1.0 + math.exp(-speaker_score(scored[pid]))) for pid in pool}
-        statement = {pid for pid in pool if pid in own or chance[pid] > 0.5}
+        # A statement credited through a title ("Conservative family spokeswoman Theresa May said ...") is
+        # left out of `own` (it mostly introduces the speaker), but on a topic it is the speaker's word on it.
+        credited = {pid for s in match.speakers for pid in s.paragraph_ids}
+        statement = {pid for pid in pool if pid in own or pid in credited or chance[pid] > 0.5}
         fused_rank = {pid: r for r, (pid, _) in enumerate(fused)}
         on_topic = bool(statement & touching)
 

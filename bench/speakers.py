@@ -271,10 +271,10 @@ def speaker_candidates(bot: QA, question: str, article_id: str, allowed: set[int
     terms = query_terms(question)
     fused, _ = retriever.hybrid(question, terms, store.term_document_frequency(terms),
                                 bot.embedder.encode_query(question), retriever.candidates, allowed)
-    match = retriever.match_speaker(question, [article_id])
+    match = retriever.speakers.match(question, [article_id])
     if match is None:
         return fused, None
-    _, features, passages = retriever.speaker_candidates(match, fused, allowed)
+    _, features, passages = retriever.speakers.candidates(match, fused, allowed)
     return fused, (features, passages)
 
 

@@ -1,7 +1,7 @@
 """Speaker-aware retrieval: recognise "what did X say?" questions and find X among the index's speakers.
 
 X may be a full name, a surname, or a descriptor the article gave ("the former CIA analyst"); the
-retriever then puts X's paragraphs first (qa.retriever), so all of a speaker's statements come back.
+retriever then puts X's paragraphs first (qa.speaker_search), so all of a speaker's statements come back.
 """
 
 from __future__ import annotations

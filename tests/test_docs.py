@@ -126,7 +126,7 @@ LAYERS = [
     {"errors", "config", "documents", "dates", "wire", "attribution", "jsonout", "records"},
     {"embeddings", "vectors", "schema", "connection", "store_base", "store_writer", "store",
      "milvus_client", "milvus_writer", "milvus_store", "fetch"},
-    {"indexer", "speakers", "retriever", "reports"},
+    {"indexer", "speakers", "retriever", "speaker_search", "reports"},
     {"answer"},
     {"api", "chat", "render", "cli_options", "cli_process", "cli", "__main__"},
 ]

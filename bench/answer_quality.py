@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE, _spelled_units  # noqa: E402
-from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long, load_file  # noqa: E402
+from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
+from qa.loaders import load_file  # noqa: E402
 
 DATA = next((d for d in (ROOT.parent / "shared/bench-data", ROOT.parents[1] / "shared/bench-data") if d.is_dir()),
             ROOT.parent / "shared/bench-data")  # beside the checkout (or beside a worktree's parent)

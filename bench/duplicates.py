@@ -31,7 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.documents import find_files, load_file, parse_text  # noqa: E402
+from qa.documents import parse_text  # noqa: E402
+from qa.loaders import find_files, load_file  # noqa: E402
 from qa.wire import CopyFinder, normalise  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data"

@@ -1,4 +1,6 @@
-"""Articles and paragraphs: loading files (txt, md, html, jsonl) and splitting them as a reader would.
+"""Articles and paragraphs: an article's text split as a reader would, with the news metadata it states.
+
+Files and pages are read into articles by qa.loaders.
 
 Paragraph numbers are what a reader counts (headline excluded, bullets and subheadings included), so
 citations point where a person would look. Boilerplate is kept but marked, so it never reaches search.
@@ -8,17 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from .dates import calendar_date
-from .errors import LoadError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
-MAX_FILE_BYTES = 20 * 1024 * 1024  # default for the max_file_mb setting
 MAX_PARAGRAPH_CHARS = 1000  # MiniLM reads ~256 word pieces; longer text is silently truncated
 MAX_BLOCK_CHARS = 30_000  # one "paragraph" longer than this is no news paragraph: the rest is not indexed
 
@@ -137,11 +133,8 @@ _DATE_LINE_RE = re.compile(  # "Published: 7 November 2024", "Updated Nov. 7, 20
     r"[\w:. +-]{0,20})$"
 )
 _WIRE_NAMES = {"Associated Press": "AP", "Agence France-Presse": "AFP"}
-# "reuters-2024-11-07-...", "harbour-herald-2024-11-08-...": the outlet's words, then the date.
-_FILENAME_META_RE = re.compile(r"^([a-z][a-z0-9]*(?:[-_][a-z][a-z0-9]*)*?)[-_](\d{4}-\d{2}-\d{2})(?:[-_]|$)")
 # "Harbour Herald, 8 November 2024" under the headline: the outlet and date, not a paragraph.
 _OUTLET_DATE_LINE_RE = re.compile(r"^(?P<outlet>[A-Z][\w&'’.]*(?:\s+[A-Z&][\w&'’.]*){0,4}),\s+(?P<value>.+)$")
-_OUTLET_NAMES = {"ap": "AP", "afp": "AFP", "bbc": "BBC", "cnn": "CNN", "npr": "NPR", "nyt": "NYT"}
 
 
 def _classify(text: str) -> str:
@@ -311,134 +304,6 @@ def clean_article(article: Article) -> Article:
     return replace(article, paragraphs=paragraphs, **fields)
 
 
-# --- decoding -------------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, name: str) -> tuple[str, str | None]:
-    """Decode a text file; returns (text, warning). Binary content raises LoadError."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError as exc:
-            raise LoadError(f"{name}: broken UTF-16 text ({exc.reason}); re-save it as UTF-8") from exc
-    head = data[:8192]
-    if b"\x00" in head:
-        raise LoadError(f"{name}: looks like a binary file, not text; skipped")
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for c in text[:8192] if (ord(c) < 32 and c not in "\n\r\t") or c == "\ufffd")
-    if controls > max(2, len(text[:8192]) // 100):
-        raise LoadError(f"{name}: looks like a binary file, not text; skipped")
-    return text, f"{name}: not valid UTF-8, read as Windows-1252/Latin-1"
-
-
-# --- loaders -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    articles: list[Article]
-    warnings: list[str]
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
-    """Outlet and date from a name like `reuters-2024-11-07-slug`; the date as written (parse_text checks
-    it is a real day and reports it when not: `reuters-2024-13-45-talks`)."""
-    m = _FILENAME_META_RE.match(stem.lower())
-    if not m:
-        return None, None
-    words = re.split(r"[-_]", m.group(1))
-    outlet = " ".join(_OUTLET_NAMES.get(w, w.capitalize()) for w in words)
-    return outlet, m.group(2)
-
-
-def load_file(path: Path, article_id: str, max_bytes: int = MAX_FILE_BYTES) -> LoadedFile:
-    """Read one file into articles. Raises LoadError when the whole file is unusable."""
-    name = str(path)
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-            raise LoadError(f"{name}: not a regular file (a pipe or device); skipped")
-        if info.st_size > max_bytes:
-            raise LoadError(f"{name}: {info.st_size / 2**20:.0f} MB is over the {max_bytes / 2**20:g} MB limit "
-                            f"for one file; skipped (raise max_file_mb in the config file, or QA_MAX_FILE_MB, "
-                            f"to index it)")
-        data = path.read_bytes()
-    except PermissionError as exc:
-        raise LoadError(f"{name}: permission denied; skipped") from exc
-    except IsADirectoryError as exc:
-        raise LoadError(f"{name}: is a directory") from exc
-    except OSError as exc:
-        raise LoadError(f"{name}: cannot read ({exc.strerror}); skipped") from exc
-    if not data.strip():
-        return LoadedFile([], [f"{name}: empty file; skipped"])
-    digest = file_hash(data)
-    text, warning = decode_bytes(data, name)
-    warnings = [warning] if warning else []
-    suffix = path.suffix.lower()
-    origin = path_text(path.resolve())
-
-    if suffix == ".jsonl":
-        articles, line_warnings = _parse_jsonl(text, name, article_id)
-        warnings.extend(line_warnings)
-    elif suffix in (".html", ".htm"):
-        articles = [_parse_html(text, name, article_id)]
-    else:
-        source, date = _meta_from_filename(path.stem)
-        articles = [
-            parse_text(text, article_id=article_id, source=source, date=date, markdown=suffix in (".md", ".markdown"))
-        ]
-    articles = [replace(a, origin=origin, origin_hash=digest) for a in articles]
-    empty = [a for a in articles if not any(p.searchable for p in a.paragraphs)]
-    for a in empty:
-        warnings.append(f"{name}: article {a.id!r} has no text paragraphs; skipped")
-    articles = [a for a in articles if a not in empty]
-    for a in articles:
-        warnings.extend(date_warnings(a, name, suffix == ".jsonl"))
-        for number in a.metadata.get("truncated_paragraphs", ()):
-            where = f"article {a.id!r} " if suffix == ".jsonl" else ""
-            warnings.append(f"{name}: {where}paragraph {number} is over {MAX_BLOCK_CHARS:,} characters; "
-                            f"only its first {MAX_BLOCK_CHARS:,} are indexed")
-    if not articles and not warnings:
-        warnings.append(f"{name}: no article text found; skipped")
-    return LoadedFile(articles, warnings)
-
-
-def load_page(data: bytes, *, url: str, article_id: str, content_type: str, charset: str | None = None) -> LoadedFile:
-    """An article fetched from `url` (qa.fetch): HTML through trafilatura, plain text as a .txt file.
-    The URL is the article's url and its origin, so fetching it again replaces it."""
-    text, warning = None, None
-    if charset:
-        try:
-            text = data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            text = None
-    if text is None:
-        text, warning = decode_bytes(data, url)
-    if content_type == "text/plain":
-        article = parse_text(text, article_id=article_id, url=url)
-    else:
-        article = _parse_html(text, url, article_id, url=url)
-    article = replace(article, origin=url, origin_hash=file_hash(data))
-    if not any(p.searchable for p in article.paragraphs):
-        return LoadedFile([], [f"{url}: no article text found; skipped"])
-    return LoadedFile([article], ([warning] if warning else []) + date_warnings(article, url, False))
-
-
-def date_warnings(article: Article, name: str, say_id: bool) -> list[str]:
-    """A warning for each date the article states that is not a real calendar day (it is indexed without it)."""
-    where = f"article {article.id!r}: " if say_id else ""
-    return [f"{name}: {where}{value!r} is not a real calendar date; indexed without a publication date"
-            for value in article.metadata.get("bad_dates", ())]
-
-
 @dataclass(frozen=True)
 class ArticleDefaults:
     """Metadata for articles that don't state it (`qa index --outlet --date --byline`): it fills in what
@@ -468,83 +333,6 @@ class ArticleDefaults:
         return "+" + hashlib.sha256(json.dumps([self.source, self.date, self.byline]).encode()).hexdigest()[:16]
 
 
-def _parse_html(html: str, name: str, article_id: str, url: str | None = None) -> Article:
-    import trafilatura  # slow import; only when HTML is indexed
-
-    try:
-        doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    except Exception as exc:  # trafilatura raises a variety of parser errors on malformed pages
-        raise LoadError(f"{name}: could not parse HTML ({exc}); skipped") from exc
-    meta = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    text = meta.get("text") or ""
-    if not text.strip():
-        raise LoadError(f"{name}: no article text found in the HTML; skipped")
-    article = parse_text(
-        text,
-        article_id=article_id,
-        title=meta.get("title") or None,
-        source=meta.get("sitename") or None,
-        date=meta.get("date") or None,
-        byline=meta.get("author") or None,
-        url=url or meta.get("url") or None,
-    )
-    hostname = meta.get("hostname")
-    return replace(article, metadata={**article.metadata, "hostname": hostname}) if hostname else article
-
-
-def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:
-    articles, warnings = [], []
-    seen: dict[str, int] = {}  # id -> the line that gave it
-    # JSON Lines end at "\n" (and "\r\n"); str.splitlines would also split a record at a raw U+2028 or
-    # U+0085 inside a string, which JSON allows.
-    for lineno, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            warnings.append(f"{name}:{lineno}: not valid JSON ({exc.msg}); line skipped")
-            continue
-        if not isinstance(record, dict):
-            warnings.append(f"{name}:{lineno}: expected a JSON object; line skipped")
-            continue
-        body = record.get("text")
-        if isinstance(body, list):  # a list of paragraphs
-            body = "\n\n".join(str(p) for p in body)
-        if not isinstance(body, str) or not body.strip():
-            warnings.append(f"{name}:{lineno}: missing or empty \"text\"; line skipped")
-            continue
-        fields = {}
-        for key in ("title", "url", "date", "source", "byline", "author"):
-            value = record.get(key)
-            if value is not None and not isinstance(value, str | int | float):
-                warnings.append(f"{name}:{lineno}: field {key!r} is not a string; ignored")
-                value = None
-            fields[key] = str(value).strip() if value is not None else None
-        raw_id = record.get("id")
-        aid = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
-        if aid in seen:  # two records, one id: both are kept, the later one under a new id
-            given, n = aid, 2
-            while f"{given}-{n}" in seen:
-                n += 1
-            aid = f"{given}-{n}"
-            warnings.append(f"{name}:{lineno}: the id {given!r} was already given at line {seen[given]}; "
-                            f"this record is indexed as {aid!r}")
-        seen[aid] = lineno
-        # Blank-line blocks are paragraphs; with no blank lines each line is one.
-        article = parse_text(
-            body,
-            article_id=aid,
-            title=fields["title"] or None,
-            source=fields["source"],
-            date=fields["date"],
-            byline=fields["byline"] or fields["author"],
-            url=fields["url"],
-        )
-        articles.append(article)
-    return articles, warnings
-
-
 def _iso_date(value: str | None) -> str | None:
     """A real calendar day as YYYY-MM-DD, or None (qa.dates.calendar_date)."""
     return calendar_date(value)
@@ -555,60 +343,3 @@ def _parse_month_day(value: str) -> bool:
     from .dates import _MONTHS
 
     return any(word.lower() in _MONTHS for word in re.findall(r"[A-Za-z]{3,9}", value))
-
-
-# --- walking paths ---------------------------------------------------------------------------
-
-
-def path_text(path: str | os.PathLike) -> str:
-    """A path as text that can be stored and shown: bytes of a file name that are not UTF-8 (which Python
-    keeps as lone surrogates) written as \\xNN. The same for every run, and unchanged for UTF-8 names."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: Path
-    article_id: str  # id for a single-article file: its path relative to the given folder, sans suffix
-
-
-def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[str]]:
-    """Expand files and folders (recursively, following links once) into supported files."""
-    found: list[SourceFile] = []
-    warnings: list[str] = []
-    seen: set[str] = set()
-    for raw in paths:
-        root = Path(raw).expanduser()
-        if not root.exists():
-            warnings.append(f"{raw}: no such file or folder; skipped")
-            continue
-        if root.is_file():
-            real = os.path.realpath(root)
-            if real not in seen:
-                seen.add(real)
-                if root.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    warnings.append(f"{raw}: unsupported file type {root.suffix or '(none)'}; "
-                                    f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
-                else:
-                    found.append(SourceFile(root, path_text(root.stem)))
-            continue
-        visited_dirs: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: warnings.append(
-                f"{e.filename}: cannot read folder ({e.strerror}); skipped")):
-            real_dir = os.path.realpath(dirpath)
-            if real_dir in visited_dirs:  # a symlink loop
-                dirnames[:] = []
-                continue
-            visited_dirs.add(real_dir)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for filename in sorted(filenames):
-                path = Path(dirpath) / filename
-                if filename.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    continue
-                real = os.path.realpath(path)
-                if real in seen:
-                    continue
-                seen.add(real)
-                rel = path.relative_to(root).with_suffix("")
-                found.append(SourceFile(path, path_text(rel.as_posix())))
-    return found, warnings

@@ -2,7 +2,7 @@
 user can act on for every way it fails (HTTP status, timeout, refused connection, not a web page).
 
 The standard library's urllib does the HTTP (redirects included); extraction happens in
-qa.documents (trafilatura), as for HTML files.
+qa.loaders (trafilatura), as for HTML files.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .attribution import attribute, rules_version
 from .dates import find_dates
-from .documents import (MAX_FILE_BYTES, Article, ArticleDefaults, LoadedFile, SourceFile, clean_article, file_hash,
-                        find_files, load_file, load_page, path_text)
+from .documents import Article, ArticleDefaults, clean_article
+from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page, path_text
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import article_id_for, canonical_url, fetch, is_url

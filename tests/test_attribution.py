@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.attribution import attribute
-from qa.documents import load_file, parse_text
+from qa.documents import parse_text
+from qa.loaders import load_file
 
 from .conftest import SAMPLE
 

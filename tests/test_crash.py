@@ -15,7 +15,7 @@ import sqlite3
 import time
 
 from qa.api import QA
-from qa.documents import file_hash, load_file
+from qa.loaders import file_hash, load_file
 from qa.store import Store
 
 from .conftest import validate_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.dates import asks_when, find_dates, question_dates
-from qa.documents import load_file
+from qa.loaders import load_file
 
 from .conftest import SAMPLE
 

@@ -6,10 +6,8 @@ import json
 
 import pytest
 
-from qa.documents import (
-    BOILERPLATE, BULLET, HEADING, MAX_PARAGRAPH_CHARS, decode_bytes, find_files, load_file, parse_text,
-    split_sentences,
-)
+from qa.documents import BOILERPLATE, BULLET, HEADING, MAX_PARAGRAPH_CHARS, parse_text, split_sentences
+from qa.loaders import decode_bytes, find_files, load_file
 from qa.errors import LoadError
 
 from .conftest import SAMPLE

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from qa.documents import load_file
+from qa.loaders import load_file
 from qa.embeddings import EXPORT_MIN_COSINE, INT8_MIN_COSINE, Embedder, _OnnxEncoder, onnx_export
 
 from .conftest import SAMPLE

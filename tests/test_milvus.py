@@ -18,7 +18,7 @@ import time
 import pytest
 
 from qa.api import QA
-from qa.documents import file_hash
+from qa.loaders import file_hash
 from qa.errors import QAError
 from qa.milvus_store import MilvusStore
 
@@ -159,7 +159,7 @@ def test_a_writer_starting_later_leaves_a_running_writers_articles_alone(lite, e
     from qa.attribution import attribute, rules_version
     from qa.milvus_writer import MilvusWriter
 
-    from qa.documents import load_file
+    from qa.loaders import load_file
 
     article = load_file(SAMPLE, "sample").articles[0]
     vectors = embedder.encode_documents([p.text for p in article.paragraphs if p.searchable])

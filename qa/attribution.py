@@ -20,6 +20,11 @@ from functools import cache
 from pathlib import Path
 
 from .documents import Article, split_sentences
+from .names import (HONORIFICS, INVERTIBLE, NAME_RUN_RE, NOT_FIRST_NAMES, NOT_NAMES, ORG_WORDS, PLAIN_HONORIFICS,
+                    TITLE_WORDS, clean_name, descriptor_of, is_org, split_title, words_of)
+
+# The modules whose source is the attribution rules, digested by `rules_version()`.
+RULE_MODULES = ("attribution.py", "names.py")
 
 # --- vocabulary -------------------------------------------------------------------------------
 
@@ -51,48 +56,19 @@ seeks sees shown suggest supporting talked touted voiced weighed worried
 """.split()
 # "declined to comment" attributes; "turnout declined sharply" does not.
 _CUE_CONTEXT = {"declined": r"declined(?=\s+to\b)"}
-# Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only.
-_INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
-argued warned replied stated insisted declared countered cautioned remarked quipped echoed""".split())
 _CUE_RE = re.compile(
     r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
     % "|".join(_CUE_WORDS + _STANCE_CUES + [_CUE_CONTEXT.get(w, w) for w in _LEARNED_CUES])
     + r"|\b(?P<acc>[Aa]ccording to)\b"
 )
 # An inverted cue opening a sentence that introduces the quote: "Stated Stone:", "Added Klingner:".
-_INITIAL_CUE_RE = re.compile(r"^(?P<cue>%s)\s+(?=[A-Z])" % "|".join(w.capitalize() for w in _INVERTIBLE))
+_INITIAL_CUE_RE = re.compile(r"^(?P<cue>%s)\s+(?=[A-Z])" % "|".join(w.capitalize() for w in INVERTIBLE))
 
-_HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "rev",
-               "president", "senator", "governor", "secretary", "minister", "judge", "justice", "sir", "lord",
-               "mayor", "chairman", "chief", "ambassador", "representative", "speaker", "king", "queen",
-               "prime", "vice", "former", "premier", "pope", "cardinal", "bishop", "director", "professor"}
-# Words of a title written before a name ("Home Secretary Charles Clarke", "Lib Dem leader Charles Kennedy",
-# "Chief executive John Smith"): the name is what follows the last of them; the title is a descriptor.
-_TITLE_WORDS = _HONORIFICS | set("""chancellor leader spokesman spokeswoman spokesperson chairwoman executive
-chair head deputy shadow commissioner attorney general envoy mp mep lady baroness dame""".split())
-# After a name: "Guy Mansfield QC", "John Smith MP", "Martin Luther King Jr".
-_NAME_SUFFIXES = {"qc", "mp", "mep", "msp", "am", "jr", "sr", "kc", "obe", "mbe", "cbe"}
 # Labels that open a paragraph like a transcript's speaker ("SYSTEM: ...", "UPDATE: ...") but name nobody.
 _LABELS = set("""system user assistant note update editor editors correction clarification source sources photo
 image video watch read related advertisement warning breaking exclusive analysis opinion comment q a question
 answer transcript caption credit disclaimer summary background context instructions instruction prompt
 important""".split())
-_SURNAME_MONTHS = {"may", "june", "april", "august"}
-# Capitalised words before a surname that are no first names ("Labour Blair", "Tory Howard", "Lib Dem").
-_NOT_FIRST_NAMES = set("""labour tory tories conservative conservatives liberal lib dem dems democrat democrats
-republican republicans gop british english scottish welsh irish american european french german uk us eu new
-north south east west former shadow home foreign downing general deputy acting interim chief""".split())
-# Capitalised words that start sentences or name times, never people.
-_NOT_NAMES = set("""a an the and but or so yet if when while as at in on of for to from by with after before
-since until this that these those there here it its he she they we i you his her their our my your who what
-which where why how also however meanwhile still then now later earlier today yesterday tomorrow monday tuesday
-wednesday thursday friday saturday sunday january february march april may june july august september october
-november december jan feb mar apr jun jul aug sep sept oct nov dec no yes not all some many most both each
-one two three four five several other another such even just only instead indeed last next first this year
-asked speaking writing according reporting in separately additionally nonetheless nevertheless similarly
-likewise finally overall ultimately moreover furthermore afterward afterwards elsewhere recently currently
-initially previously separately privately publicly although though despite unlike because whereas
-rival""".split())
 _PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
 _DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "several", "some", "many", "other", "another",
                 "its", "his", "her", "their", "both", "most", "few", "u.s.", "senior", "top", "local"}
@@ -112,10 +88,6 @@ supporters opponents democrats republicans voters organizers activists doctors p
 government administration ministry department agency campaign committee regime court military army white
 statement report poll survey study polls data documents records letter memo paper newspaper website network
 company firm group spokesmen people""".split())
-_ORG_WORDS = set("""news times post journal press herald tribune gazette reuters bloomberg cnn nbc abc cbs fox msnbc
-npr bbc department ministry agency foundation institute center centre university college party committee
-council association house office administration government campaign inc corp company group bank court
-commission service bureau network magazine review daily guardian telegraph club union league board""".split())
 
 # "In Vermont, about half of voters said": a place, not a speaker with an appositive.
 _PLACE_PREPOSITIONS = {"in", "on", "at", "from", "for", "with", "by", "after", "before", "during", "since", "under",
@@ -124,13 +96,9 @@ _PLACE_PREPOSITIONS = {"in", "on", "at", "from", "for", "with", "by", "after", "
 _LEADS = {"but", "and", "so", "then", "yet", "also", "the", "now", "meanwhile", "later", "still", "earlier",
           "instead", "however", "too", "in", "a", "statement", "interview"}
 _QUOTE_PAIRS = [("“", "”"), ('"', '"'), ("‘‘", "’’"), ("''", "''")]
-_NAME_TOKEN = r"(?:[A-Z][a-z]?\.|[A-Z][\w'’\-]*[\w])"
-_PARTICLE = r"(?:de|da|del|della|der|van|von|bin|al|le|la|du|di|dos|ter|y)"
-_NAME_RUN_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,4}}(?:,?\s+(?:Jr|Sr)\.?)?")
-_WORD_RE = re.compile(r"[\w'’.\-]+")
 # A source that put its words in a document: "Mitch McConnell (R-Ky.) issued a statement [saying]".
 _DOCUMENT_SOURCE_RE = re.compile(
-    rf"^(?:(?:[Bb]ut|[Aa]nd|[Ll]ater|[Tt]hen|[Mm]eanwhile|[Ee]arlier)\s+)?(?P<name>{_NAME_RUN_RE.pattern})"
+    rf"^(?:(?:[Bb]ut|[Aa]nd|[Ll]ater|[Tt]hen|[Mm]eanwhile|[Ee]arlier)\s+)?(?P<name>{NAME_RUN_RE.pattern})"
     r"(?:\s*\([^)]{1,40}\))?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|quickly\s+)?"
     r"(?:issued|released|put out|sent|posted|published|signed)\s+(?:a|an|the|his|her|its|their)\s+"
     r"(?:[\w-]+\s+){0,2}(?:statement|letter|memo|report|tweet|message|email|e-mail|op-ed|video)s?"
@@ -205,62 +173,6 @@ def mask_quotes(text: str) -> str:
     return masked
 
 
-def _words(text: str) -> list[str]:
-    return [w.strip(".’'").lower() for w in _WORD_RE.findall(text)]
-
-
-def _clean_name(name: str) -> str:
-    """Drop leading function words, honorifics and titles, and trailing suffixes: "But Mr. Pardo" -> "Pardo",
-    "Home Secretary Charles Clarke" -> "Charles Clarke", "Guy Mansfield QC" -> "Guy Mansfield"."""
-    return _split_title(name)[1]
-
-
-def _split_title(name: str) -> tuple[str, str]:
-    """(the title written before the name, the name): ("Home Secretary", "Charles Clarke")."""
-    tokens = name.replace(",", " ").split()
-    title: list[str] = []
-    honorific = False
-    while tokens and (tokens[0].lower().strip(".") in _NOT_NAMES or tokens[0].lower().strip(".") in _HONORIFICS
-                      or tokens[0].lower() in _INVERTIBLE):  # "Continued Stone:" -> "Stone"
-        if honorific and tokens[0].lower().strip(".") in _NOT_NAMES:
-            break  # after "Mrs", "May" is a name, not the month
-        honorific = tokens[0].lower().strip(".") in _HONORIFICS
-        if honorific:
-            title.append(tokens[0])
-        tokens = tokens[1:]
-    # A title inside the run: "Foreign Secretary Jack Straw", "Deputy Prime Minister John Prescott".
-    last_title = max((i for i, t in enumerate(tokens[:-1]) if t.lower().strip(".") in _TITLE_WORDS), default=-1)
-    if last_title >= 0 and not _is_org(" ".join(tokens)):
-        title += tokens[: last_title + 1]
-        tokens = tokens[last_title + 1 :]
-    while len(tokens) > 1 and tokens[-1].lower().strip(".") in _NAME_SUFFIXES:
-        tokens = tokens[:-1]
-    # A trailing weekday or month is a time ("Blair Monday"), but a month that is also a surname after a first
-    # name is the name ("Theresa May").
-    while tokens and tokens[-1].lower().strip(".") in _NOT_NAMES and not (
-            tokens[-1].lower() in _SURNAME_MONTHS
-            and (honorific and len(tokens) == 1 or len(tokens) > 1 and tokens[-2].lower() not in _NOT_NAMES)):
-        tokens = tokens[:-1]
-    name = " ".join(tokens).strip(" ,")
-    name = re.sub(r"['’]s$", "", name)
-    if name.isupper() and len(name) > 3:  # transcripts: "PENCE:" -> "Pence"
-        name = " ".join(t.capitalize() for t in name.split())
-    return " ".join(title), name
-
-
-_PLAIN_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame", "mr.", "mrs.", "ms.", "dr."}
-
-
-def _descriptor_of(*parts: str) -> str:
-    """A named source's descriptor from the title written with the name ("Home Secretary"), never a bare
-    honorific ("Mr")."""
-    text = " ".join(p for p in parts if p).strip(" ,")
-    return "" if set(_words(text)) <= _PLAIN_HONORIFICS else text
-
-
-def _is_org(name: str) -> bool:
-    return any(w in _ORG_WORDS for w in _words(name))
-
 
 @dataclass
 class _Source:
@@ -273,7 +185,7 @@ class _Source:
 def _descriptor_source(phrase: str) -> _Source | None:
     """"a former official in the first Trump administration" -> descriptor source, when it has a role noun."""
     phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase.strip(" ,;:—–-"), flags=re.I)
-    words = _words(phrase)
+    words = words_of(phrase)
     if not words or len(words) > 14 or "_" in phrase:
         return None
     if words[0] not in _DETERMINERS and words[0] not in _GROUP_ROLES and not phrase[:1].isupper():
@@ -300,42 +212,42 @@ def _source_before(before: str) -> _Source | None:
     if m:
         return _Source("pronoun", m.group(1).lower())
     # Between dashes: "Gerry Conlon - who was wrongly convicted of planting the bombs - said"
-    m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({_NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
-    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES | _PLACE_PREPOSITIONS:
-        title, name = _split_title(m.group(1))
+    m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
+    if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES | _PLACE_PREPOSITIONS:
+        title, name = split_title(m.group(1))
         if name:
             return _Source("name", name, m.group(2).strip())
     clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()
     # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
-    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({_NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$",
+    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$",
                   stripped)
-    if m and clause and clause[0].islower() and _words(m.group(1))[0] not in _PLACE_PREPOSITIONS:
-        name = _clean_name(m.group(1))
-        if name and _words(name)[0] not in _NOT_NAMES:
+    if m and clause and clause[0].islower() and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
+        name = clean_name(m.group(1))
+        if name and words_of(name)[0] not in NOT_NAMES:
             return _Source("name", name, m.group(2).strip())
     if not clause or "_" in clause:
         return None
     # A name run that ends the clause: "Klingner", "Mrs. Clinton", "The New York Times"
-    m = re.search(rf"({_NAME_RUN_RE.pattern})$", clause)
+    m = re.search(rf"({NAME_RUN_RE.pattern})$", clause)
     if m:
         lead = clause[: m.start()].strip()
-        title, name = _split_title(m.group(1))
+        title, name = split_title(m.group(1))
         # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
-        lead_words = [w for w in _words(lead) if w not in _LEADS and w not in _DETERMINERS]
-        titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in _PLAIN_HONORIFICS
-                  and lead_words[-1] in _TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
-        bare = not lead or set(_words(lead)) <= _LEADS | _HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
+        lead_words = [w for w in words_of(lead) if w not in _LEADS and w not in _DETERMINERS]
+        titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in PLAIN_HONORIFICS
+                  and lead_words[-1] in TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
+        bare = not lead or set(words_of(lead)) <= _LEADS | HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
         if name and (bare or titled):
             lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
                           "", lead, flags=re.I)
-            return _Source("name", name, _descriptor_of(lead if titled else "", title), titled=not bare or bool(_descriptor_of(title)))
+            return _Source("name", name, descriptor_of(lead if titled else "", title), titled=not bare or bool(descriptor_of(title)))
     # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
     m = _DOCUMENT_SOURCE_RE.match(clause)
     if m:
-        name = _clean_name(m.group("name"))
-        if name and _words(name) and _words(name)[0] not in _NOT_NAMES:
+        name = clean_name(m.group("name"))
+        if name and words_of(name) and words_of(name)[0] not in NOT_NAMES:
             return _Source("name", name)
     if any(m.group("cue") for m in _CUE_RE.finditer(clause)):
         return None  # a clause with its own cue is no descriptor: "watchers say Trump's comments [suggest]"
@@ -348,11 +260,11 @@ def _source_after(after: str) -> _Source | None:
     m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
     if m:
         return _Source("pronoun", m.group(1))
-    m = _NAME_RUN_RE.match(text)
+    m = NAME_RUN_RE.match(text)
     if m:
-        title, name = _split_title(m.group(0))
+        title, name = split_title(m.group(0))
         rest = text[m.end() :]
-        if name and _words(m.group(0))[0] not in (_NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
+        if name and words_of(m.group(0))[0] not in (NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
             descriptor = ""
             d = re.match(r",\s+((?:a|an|the|who|one|[a-z])[^.;“\"]*?)"
                          r"(?:[,.;]\s*$|[.;]|,\s+(?:who|adding|saying)\b|$)", rest)
@@ -362,7 +274,7 @@ def _source_after(after: str) -> _Source | None:
                 d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
                 if d:
                     descriptor = d.group(1).strip()
-            return _Source("name", name, descriptor or _descriptor_of(title), titled=bool(_descriptor_of(title)))
+            return _Source("name", name, descriptor or descriptor_of(title), titled=bool(descriptor_of(title)))
     m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
     if m and _ENDS_SOURCE.match(text[m.end() :]):
         return _descriptor_source(m.group(1))
@@ -394,8 +306,8 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
     # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
     # (a transcript quoted whole opens each paragraph with a quotation mark: '"PENCE: Well, ...')
     m = re.match(r"^[\"“]?([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
-    if m and _words(m.group(1)) and _words(m.group(1))[0] not in _NOT_NAMES and not set(_words(m.group(1))) & _LABELS:
-        found.append(_Mention(position, sentence_counter[0], _Source("name", _clean_name(m.group(1))), ":",
+    if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES and not set(words_of(m.group(1))) & _LABELS:
+        found.append(_Mention(position, sentence_counter[0], _Source("name", clean_name(m.group(1))), ":",
                               (m.end() - 1, len(text))))
     cursor = 0
     for sentence in split_sentences(text):
@@ -416,11 +328,11 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
             else:
                 cue = cue_match.group("cue").lower()
                 source = _source_before(sentence[: cue_match.start()])
-                if source is None and cue in _INVERTIBLE:
+                if source is None and cue in INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])
             if source is None or source.text.lower() in seen_here:
                 continue
-            if source.kind == "name" and not _words(source.text):
+            if source.kind == "name" and not words_of(source.text):
                 continue
             seen_here.add(source.text.lower())
             found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
@@ -438,9 +350,9 @@ def _full_names_in_text(article: Article) -> dict[str, set[str]]:
     for paragraph in article.paragraphs:
         for m in _FIRST_AND_LAST_RE.finditer(paragraph.text):
             first, last = m.group(1), m.group(2)
-            if (first.lower() in _NOT_NAMES or first.lower() in _TITLE_WORDS or first.lower() in _ORG_WORDS
-                    or last.lower() in _NOT_NAMES or last.lower() in _TITLE_WORDS or last.lower() in _ORG_WORDS
-                    or first.lower() in _NOT_FIRST_NAMES):
+            if (first.lower() in NOT_NAMES or first.lower() in TITLE_WORDS or first.lower() in ORG_WORDS
+                    or last.lower() in NOT_NAMES or last.lower() in TITLE_WORDS or last.lower() in ORG_WORDS
+                    or first.lower() in NOT_FIRST_NAMES):
                 continue
             out.setdefault(last, set()).add(first)
     return out
@@ -448,9 +360,13 @@ def _full_names_in_text(article: Article) -> dict[str, set[str]]:
 
 @cache
 def rules_version() -> str:
-    """Which rules these are (a digest of this module): an index made with other rules has its speakers
-    re-derived by the next `qa index` (StoreWriter.refresh_attribution), without re-embedding."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    """Which rules these are (a digest of this module and qa.names, whose word lists and name helpers are
+    rules too): an index made with other rules has its speakers re-derived by the next `qa index`
+    (StoreWriter.refresh_attribution), without re-embedding."""
+    digest = hashlib.sha256()
+    for module in RULE_MODULES:
+        digest.update(Path(__file__).with_name(module).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def attribute(article: Article) -> Attribution:
@@ -499,13 +415,13 @@ def attribute(article: Article) -> Attribution:
 
     def descriptor_match(phrase: str) -> str | None:
         """'the former CIA analyst' -> the named speaker whose descriptor holds those words."""
-        words = {w for w in _words(phrase) if w not in _DETERMINERS and w not in _NOT_NAMES}
+        words = {w for w in words_of(phrase) if w not in _DETERMINERS and w not in NOT_NAMES}
         if not words:
             return None
         best = None
         for name, entry in speakers.items():
             for d in entry["descriptors"]:
-                if words <= set(_words(d)):
+                if words <= set(words_of(d)):
                     best = name  # the latest match wins: the nearest earlier speaker
         return best
 
@@ -515,7 +431,7 @@ def attribute(article: Article) -> Attribution:
         if src.kind == "name":
             name = canonical(src.text)
             reference = "titled name" if src.titled else "name" if name == src.text else "short name"
-            kind = "organisation" if _is_org(name) else "person"
+            kind = "organisation" if is_org(name) else "person"
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person
@@ -531,7 +447,7 @@ def attribute(article: Article) -> Attribution:
                 if phrase not in speakers[name]["aliases"]:
                     speakers[name]["aliases"].append(phrase)
             else:
-                head_words = _words(phrase)
+                head_words = words_of(phrase)
                 plural = any(w in _GROUP_ROLES for w in head_words) and not any(w in _PERSON_ROLES for w in head_words)
                 phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase, flags=re.I)
                 first = phrase.split()[0].lower()

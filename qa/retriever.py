@@ -1,7 +1,8 @@
 """Hybrid retrieval: FAISS dense search and FTS5 BM25, fused by reciprocal rank, with filters.
 
 Also measures how well the best passages actually support the question (cosine and rare-term
-coverage), which is what the answerers use to abstain instead of guessing.
+coverage), which is what the answerers use to abstain instead of guessing. Questions about what someone
+said are ranked by qa.speaker_search, from this module's hybrid ranking.
 """
 
 from __future__ import annotations
@@ -310,6 +311,7 @@ class Retriever:
         return result
 
     def cosines(self, query_vector: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Each paragraph's cosine with the query, from its stored vector (0 for one no longer indexed)."""
         index = self.store.vectors
         out = {}
         for pid in ids:
@@ -327,6 +329,7 @@ class Retriever:
         return {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in terms}
 
     def terms_present(self, terms: list[str], ids: list[int]) -> dict[int, set[str]]:
+        """Which of the terms each paragraph holds, as FTS5 matches them (stemmed)."""
         return self.store.terms_present(terms, ids)
 
 

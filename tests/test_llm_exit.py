@@ -10,6 +10,8 @@ Every test runs on each llama.cpp runtime the machine has: the build for this CP
 makes on one with AVX-512 VNNI, and the prebuilt wheel (AVX2) that runs everywhere else, which
 ./setup.sh then keeps beside it in .venv/prebuilt-llm; a `qa` process runs on it with that folder
 first on PYTHONPATH. Each process here is a fresh interpreter, so it imports the runtime it is given.
+With two runtimes, the runs that cost the most (answers, interrupts) are shared between them; each
+still gets at least 30 `qa ask` processes and 12 `qa chat` sessions.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
@@ -56,10 +59,17 @@ def runtime_named(env: dict[str, str]) -> str:
                 f"(no runtime line in `qa model`: {result.stdout!r})")
 
 
+@dataclass(frozen=True)
+class Runtime:
+    name: str  # "native" (built for this CPU) or "prebuilt" (the wheel)
+    env: dict[str, str]  # the environment variables that make a fresh `qa` process run on it
+    shares: int  # how many runtimes this machine tests: costly runs are split between them
+
+
 @pytest.fixture(scope="module", params=["native", "prebuilt"])
-def runtime(request, tmp_path_factory) -> dict[str, str]:
-    """The environment variables that make a `qa` process run on this runtime (checked with `qa model`).
-    Without AVX-512 VNNI the prebuilt wheel is the installed runtime and the only one: `native` skips."""
+def runtime(request, tmp_path_factory) -> Runtime:
+    """A runtime the processes run on (checked with `qa model`). Without AVX-512 VNNI the prebuilt
+    wheel is the installed runtime and the only one: `native` skips."""
     from qa.answer.local_model import DEFAULT_GGUF, model_dir
 
     if not (model_dir() / DEFAULT_GGUF).is_file():
@@ -72,10 +82,10 @@ def runtime(request, tmp_path_factory) -> dict[str, str]:
         if not native:
             pytest.skip(f"no llama.cpp build for this CPU is installed ({installed}); ./setup.sh makes one "
                         "on a CPU with AVX-512 VNNI")
-        return {}
+        return Runtime("native", {}, shares=2)
     if not native:
         assert "prebuilt for AVX2" in installed, installed
-        return {}  # the installed runtime is the prebuilt wheel
+        return Runtime("prebuilt", {}, shares=1)  # the installed runtime is the prebuilt wheel
     if not (PREBUILT / "xllamacpp").is_dir():
         pytest.fail(f"the prebuilt llama.cpp runtime is missing from {PREBUILT}: re-run ./setup.sh, which keeps "
                     "it there beside the build for this CPU so that these tests run on both", pytrace=False)
@@ -85,7 +95,7 @@ def runtime(request, tmp_path_factory) -> dict[str, str]:
     if not (prebuilt.startswith(version + ",") and "prebuilt for AVX2" in prebuilt):
         pytest.fail(f"{PREBUILT} holds {prebuilt!r}, not the prebuilt wheel of the installed {version}: "
                     "re-run ./setup.sh", pytrace=False)
-    return extra
+    return Runtime("prebuilt", extra, shares=2)
 
 
 def forget_prompt_start(models: Path) -> None:
@@ -107,7 +117,8 @@ def qa(args: list[str], env: dict[str, str], input: str | None = None) -> subpro
 def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
     """32 `qa ask` runs with the local model: abstaining and answered questions, terminal text and
     --json, --questions files (text and JSONL) that end on an answered or an abstaining question;
-    a third of them right after the saved prompt start was removed."""
+    a third of them right after the saved prompt start was removed. 14 load the model (8 on each of
+    two runtimes); abstentions start and end without loading it."""
     lines = tmp_path / "questions.txt"
     lines.write_text(f"{ABSTAINS}\n{ANSWERED}\n")
     jsonl = tmp_path / "questions.jsonl"
@@ -115,17 +126,15 @@ def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, 
     only_abstaining = tmp_path / "abstaining.txt"
     only_abstaining.write_text(f"{ABSTAINS}\nWho won the 2004 Champions League final?\n")
     index = ["--index", sample_index]
-    runs = (
-        [["ask", ABSTAINS, *index]] * 8
-        + [["ask", ABSTAINS, "--json", *index]] * 6
-        + [["ask", ANSWERED, *index]] * 4
-        + [["ask", ANSWERED, "--json", *index]] * 4
-        + [["ask", "--questions", lines, *index]] * 3
-        + [["ask", "--questions", jsonl, *index]] * 3
-        + [["ask", "--questions", only_abstaining, *index]] * 4
-    )
+    answered = [["ask", ANSWERED, *index], ["ask", ANSWERED, "--json", *index], ["ask", "--questions", lines, *index],
+                ["ask", "--questions", jsonl, *index]]
+    loading = [args for args, n in zip(answered, (4, 4, 3, 3) if runtime.shares == 1 else (2, 2, 2, 2))
+               for _ in range(n)]
+    abstaining = [["ask", ABSTAINS, *index]] * 8 + [["ask", ABSTAINS, "--json", *index]] * 6
+    abstaining += [["ask", ABSTAINS, *index]] * (14 - len(loading))  # 32 runs either way
+    runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 4
     assert len(runs) >= 30
-    env = env_for(models, tmp_path, **runtime)
+    env = env_for(models, tmp_path, **runtime.env)
 
     def run(n_args: tuple[int, list]) -> tuple[list, subprocess.CompletedProcess]:
         n, args = n_args
@@ -161,7 +170,7 @@ def spawn_chat(index, env) -> pexpect.spawn:
 def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
     """12 `qa chat` sessions with the local model: Ctrl-D right after loading (the warm-up prefilling),
     piped questions ending after an answer, and SIGINT mid-answer (exit 130)."""
-    env = env_for(models, tmp_path, **runtime)
+    env = env_for(models, tmp_path, **runtime.env)
     codes = []
     for n in range(4):  # on a terminal, Ctrl-D at the first prompt
         forget_prompt_start(models)
@@ -203,13 +212,15 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
 
 def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, runtime, tmp_path):
     """20 interrupts of `qa ask --llm local "What did Klingner say?"` at random moments (starting,
-    loading the model, restoring or prefilling the prompt start, prefilling, writing, verifying): exit
-    code 130 every time, and soon (the time each took is printed; the bound here only catches a hang)."""
-    env = env_for(models, tmp_path, **runtime)
-    rng = random.Random(20261201)
+    loading the model, restoring or prefilling the prompt start, prefilling, writing, verifying), 10
+    on each of two runtimes at moments of their own: exit code 130 every time, and soon (the time
+    each took is printed; the bound here only catches a hang)."""
+    env = env_for(models, tmp_path, **runtime.env)
+    wanted = 20 // runtime.shares
+    rng = random.Random(f"20261201-{runtime.name}")
     waits, finished_first, upper = [], 0, 6.0
-    for n in range(40):
-        if len(waits) == 20:
+    for n in range(2 * wanted):
+        if len(waits) == wanted:
             break
         if n % 5 == 0:
             forget_prompt_start(models)
@@ -234,7 +245,7 @@ def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, r
         assert "Traceback" not in err and "interrupted" in err
     print(f"\n{len(waits)} interrupts, exit 130 each; from SIGINT to exit: median "
           f"{sorted(waits)[len(waits) // 2]:.2f} s, max {max(waits):.2f} s; {finished_first} finished before")
-    assert len(waits) == 20
+    assert len(waits) == wanted
 
 
 def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, models, runtime, tmp_path):
@@ -248,7 +259,7 @@ def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, mode
         "print(bot.backend.loaded)\n"
         "sys.exit(int(sys.argv[1]))\n"
     )
-    env = env_for(models, tmp_path, **runtime)
+    env = env_for(models, tmp_path, **runtime.env)
     for code in (0, 3):
         forget_prompt_start(models)
         result = subprocess.run([sys.executable, "-c", script, str(code)], capture_output=True, text=True,

@@ -28,19 +28,32 @@ pip() {
 native_llm_runtime() {
   local py=.venv/bin/python version
   [ "${QA_NATIVE_LLM:-1}" != 0 ] && grep -qw avx512_vnni /proc/cpuinfo 2>/dev/null || return 0
-  "$py" -c 'import sys; from qa.answer.llm import native_runtime; sys.exit(not native_runtime())' 2>/dev/null \
-    && return 0
   version=$("$py" -c 'import importlib.metadata as m; print(m.version("xllamacpp"))')
+  "$py" -c 'import sys; from qa.answer.llm import native_runtime; sys.exit(not native_runtime())' 2>/dev/null \
+    && { prebuilt_llm_beside "$version"; return 0; }
   echo "Building llama.cpp (xllamacpp $version) for this CPU's AVX-512 (about 10 minutes the first time on a machine; QA_NATIVE_LLM=0 skips)"
   local flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
   if CMAKE_ARGS="-DGGML_NATIVE=ON -DCMAKE_C_FLAGS='$flags' -DCMAKE_CXX_FLAGS='$flags' -DLLAMA_BUILD_BORINGSSL=OFF \
 -DLLAMA_OPENSSL=OFF -DLLAMA_LLGUIDANCE=OFF" NPROC=$(nproc) \
        pip install --quiet --no-deps --force-reinstall --no-binary xllamacpp "xllamacpp==$version" \
      && .venv/bin/qa model check >/dev/null; then
+    prebuilt_llm_beside "$version"
     return 0
   fi
   echo "note: the llama.cpp build for this CPU failed; keeping the prebuilt runtime (answers are slower)" >&2
   pip install --quiet --no-deps --force-reinstall --only-binary xllamacpp "xllamacpp==$version"
+}
+
+# The prebuilt wheel's runtime kept beside this CPU's build, in .venv/prebuilt-llm (off the import
+# path): it is what runs on a CPU without AVX-512, so the tests run `qa` on it too
+# (PYTHONPATH=.venv/prebuilt-llm) and bench/ compares the two. pip keeps the wheel: seconds after the
+# first time. Setup goes on without it; the tests then say to re-run ./setup.sh.
+prebuilt_llm_beside() {
+  local version=$1 target=.venv/prebuilt-llm
+  [ -d "$target/xllamacpp-$version.dist-info" ] && return 0
+  rm -rf "$target"
+  pip install --quiet --no-deps --only-binary :all: --target "$target" "xllamacpp==$version" \
+    || echo "note: the prebuilt llama.cpp runtime could not be kept in $target; qa runs on this CPU's build, but the tests of the prebuilt runtime fail until ./setup.sh installs it" >&2
 }
 
 pip install --quiet --upgrade pip

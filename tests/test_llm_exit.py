@@ -5,6 +5,13 @@ The local model's threads and its background warm-up live in the process; a proc
 one of them was inside llama.cpp used to die by SIGSEGV or SIGABRT, most often when the saved prompt
 start had just been removed (the warm-up then prefills for seconds). Each test here therefore removes
 that file before some of its runs, in a private model folder that links the real model files.
+
+Every test runs on each llama.cpp runtime the machine has: the build for this CPU that ./setup.sh
+makes on one with AVX-512 VNNI, and the prebuilt wheel (AVX2) that runs everywhere else, which
+./setup.sh then keeps beside it in .venv/prebuilt-llm; a `qa` process runs on it with that folder
+first on PYTHONPATH. Each process here is a fresh interpreter, so it imports the runtime it is given.
+With two runtimes, the runs that cost the most (answers, interrupts) are shared between them; each
+still gets at least 30 `qa ask` processes and 10 `qa chat` sessions.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
@@ -26,19 +34,68 @@ ABSTAINS = "What is the population of Pyongyang?"
 ANSWERED = "Who did North Korea sign a mutual defence treaty with?"
 # prompt_toolkit asks the terminal for the cursor position when a prompt starts (see test_chat.py).
 PROMPT = "\x1b[6n"
+# Where ./setup.sh keeps the prebuilt wheel's xllamacpp beside the build for this CPU (.venv/prebuilt-llm).
+PREBUILT = Path(sys.prefix) / "prebuilt-llm"
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory) -> Path:
-    """A model folder of links to the installed model files, with its own saved prompt starts."""
+def models(runtime, tmp_path_factory) -> Path:
+    """A model folder of links to the installed model files, with its own saved prompt starts (one
+    folder per runtime: qa keeps one saved prompt start per model file and removes the other's)."""
     from qa.answer.local_model import DEFAULT_GGUF, model_dir
 
-    if not (model_dir() / DEFAULT_GGUF).is_file():
-        pytest.skip("the local model is not installed (./setup.sh)")
     folder = tmp_path_factory.mktemp("models")
     (folder / DEFAULT_GGUF).symlink_to(model_dir() / DEFAULT_GGUF)
     (folder / "encoders").symlink_to(model_dir() / "encoders")
     return folder
+
+
+def runtime_named(env: dict[str, str]) -> str:
+    """The llama.cpp runtime a fresh `qa` process runs on in `env`, as `qa model` names it."""
+    result = subprocess.run([sys.executable, "-m", "qa", "model"], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-1500:]
+    return next((line.split("runtime:", 1)[1].strip() for line in result.stdout.splitlines() if "runtime:" in line),
+                f"(no runtime line in `qa model`: {result.stdout!r})")
+
+
+@dataclass(frozen=True)
+class Runtime:
+    name: str  # "native" (built for this CPU) or "prebuilt" (the wheel)
+    env: dict[str, str]  # the environment variables that make a fresh `qa` process run on it
+    shares: int  # how many runtimes this machine tests: costly runs are split between them
+
+
+@pytest.fixture(scope="module", params=["native", "prebuilt"])
+def runtime(request, tmp_path_factory) -> Runtime:
+    """A runtime the processes run on (checked with `qa model`). Without AVX-512 VNNI the prebuilt
+    wheel is the installed runtime and the only one: `native` skips."""
+    from qa.answer.local_model import DEFAULT_GGUF, model_dir
+
+    if not (model_dir() / DEFAULT_GGUF).is_file():
+        pytest.skip("the local model is not installed (./setup.sh)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env["QA_CONFIG"] = str(tmp_path_factory.getbasetemp() / "none.toml")
+    installed = runtime_named(env)
+    native = "built for this CPU" in installed
+    if request.param == "native":
+        if not native:
+            pytest.skip(f"no llama.cpp build for this CPU is installed ({installed}); ./setup.sh makes one "
+                        "on a CPU with AVX-512 VNNI")
+        return Runtime("native", {}, shares=2)
+    if not native:
+        assert "prebuilt for AVX2" in installed, installed
+        return Runtime("prebuilt", {}, shares=1)  # the installed runtime is the prebuilt wheel
+    if not (PREBUILT / "xllamacpp").is_dir():
+        pytest.fail(f"the prebuilt llama.cpp runtime is missing from {PREBUILT}: re-run ./setup.sh, which keeps "
+                    "it there beside the build for this CPU so that these tests run on both", pytrace=False)
+    extra = {"PYTHONPATH": os.pathsep.join(filter(None, (str(PREBUILT), os.environ.get("PYTHONPATH"))))}
+    prebuilt = runtime_named({**env, **extra})
+    version = installed.split(",")[0]  # "xllamacpp 2026.10.11549"
+    if not (prebuilt.startswith(version + ",") and "prebuilt for AVX2" in prebuilt):
+        pytest.fail(f"{PREBUILT} holds {prebuilt!r}, not the prebuilt wheel of the installed {version}: "
+                    "re-run ./setup.sh", pytrace=False)
+    return Runtime("prebuilt", extra, shares=2)
 
 
 def forget_prompt_start(models: Path) -> None:
@@ -57,10 +114,11 @@ def qa(args: list[str], env: dict[str, str], input: str | None = None) -> subpro
                           text=True, env=env, timeout=600)
 
 
-def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, tmp_path):
+def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
     """32 `qa ask` runs with the local model: abstaining and answered questions, terminal text and
     --json, --questions files (text and JSONL) that end on an answered or an abstaining question;
-    a third of them right after the saved prompt start was removed."""
+    a third of them right after the saved prompt start was removed. 14 load the model (8 on each of
+    two runtimes); abstentions start and end without loading it."""
     lines = tmp_path / "questions.txt"
     lines.write_text(f"{ABSTAINS}\n{ANSWERED}\n")
     jsonl = tmp_path / "questions.jsonl"
@@ -68,17 +126,15 @@ def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, 
     only_abstaining = tmp_path / "abstaining.txt"
     only_abstaining.write_text(f"{ABSTAINS}\nWho won the 2004 Champions League final?\n")
     index = ["--index", sample_index]
-    runs = (
-        [["ask", ABSTAINS, *index]] * 8
-        + [["ask", ABSTAINS, "--json", *index]] * 6
-        + [["ask", ANSWERED, *index]] * 4
-        + [["ask", ANSWERED, "--json", *index]] * 4
-        + [["ask", "--questions", lines, *index]] * 3
-        + [["ask", "--questions", jsonl, *index]] * 3
-        + [["ask", "--questions", only_abstaining, *index]] * 4
-    )
+    answered = [["ask", ANSWERED, *index], ["ask", ANSWERED, "--json", *index], ["ask", "--questions", lines, *index],
+                ["ask", "--questions", jsonl, *index]]
+    loading = [args for args, n in zip(answered, (4, 4, 3, 3) if runtime.shares == 1 else (2, 2, 2, 2))
+               for _ in range(n)]
+    abstaining = [["ask", ABSTAINS, *index]] * 8 + [["ask", ABSTAINS, "--json", *index]] * 6
+    abstaining += [["ask", ABSTAINS, *index]] * (14 - len(loading))  # 32 runs either way
+    runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 4
     assert len(runs) >= 30
-    env = env_for(models, tmp_path)
+    env = env_for(models, tmp_path, **runtime.env)
 
     def run(n_args: tuple[int, list]) -> tuple[list, subprocess.CompletedProcess]:
         n, args = n_args
@@ -111,12 +167,14 @@ def spawn_chat(index, env) -> pexpect.spawn:
     return child
 
 
-def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, tmp_path):
-    """12 `qa chat` sessions with the local model: Ctrl-D right after loading (the warm-up prefilling),
-    piped questions ending after an answer, and SIGINT mid-answer (exit 130)."""
-    env = env_for(models, tmp_path)
+def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
+    """12 `qa chat` sessions with the local model (10 on each of two runtimes): Ctrl-D right after
+    loading (the warm-up prefilling), piped questions ending after an answer, and SIGINT mid-answer
+    (exit 130)."""
+    env = env_for(models, tmp_path, **runtime.env)
+    ends = 4 if runtime.shares == 1 else 3  # sessions ended by Ctrl-D, and by SIGINT
     codes = []
-    for n in range(4):  # on a terminal, Ctrl-D at the first prompt
+    for n in range(ends):  # on a terminal, Ctrl-D at the first prompt
         forget_prompt_start(models)
         child = spawn_chat(sample_index, env)
         if n % 2:
@@ -133,7 +191,7 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
         assert "Traceback" not in result.stderr
         assert ("Russia" in result.stdout) if question == ANSWERED else ("say" in result.stdout), result.stdout
         codes.append(("end of input after an answer", result.returncode, None, 0))
-    for n in range(4):  # piped, and interrupted while the model loads, prefills or writes
+    for n in range(ends):  # piped, and interrupted while the model loads, prefills or writes
         if n == 0:
             forget_prompt_start(models)
         process = subprocess.Popen([sys.executable, "-m", "qa", "chat", "--index", str(sample_index)],
@@ -141,7 +199,7 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
                                    text=True, env=env)
         process.stdin.write("What did Klingner say?\nAnd what did Pardo say?\n")
         process.stdin.flush()
-        time.sleep(2.0 + 1.5 * n)
+        time.sleep(2.0 + 4.5 * n / (ends - 1))  # from 2 to 6.5 s
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             expected = 130
@@ -154,15 +212,17 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
     assert [(what, code, sig) for what, code, sig, _ in codes] == [(what, want, None) for what, _, _, want in codes]
 
 
-def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, tmp_path):
+def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, runtime, tmp_path):
     """20 interrupts of `qa ask --llm local "What did Klingner say?"` at random moments (starting,
-    loading the model, restoring or prefilling the prompt start, prefilling, writing, verifying): exit
-    code 130 every time, and soon (the time each took is printed; the bound here only catches a hang)."""
-    env = env_for(models, tmp_path)
-    rng = random.Random(20261201)
+    loading the model, restoring or prefilling the prompt start, prefilling, writing, verifying), 10
+    on each of two runtimes at moments of their own: exit code 130 every time, and soon (the time
+    each took is printed; the bound here only catches a hang)."""
+    env = env_for(models, tmp_path, **runtime.env)
+    wanted = 20 // runtime.shares
+    rng = random.Random(f"20261201-{runtime.name}")
     waits, finished_first, upper = [], 0, 6.0
-    for n in range(40):
-        if len(waits) == 20:
+    for n in range(2 * wanted):
+        if len(waits) == wanted:
             break
         if n % 5 == 0:
             forget_prompt_start(models)
@@ -187,12 +247,13 @@ def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, t
         assert "Traceback" not in err and "interrupted" in err
     print(f"\n{len(waits)} interrupts, exit 130 each; from SIGINT to exit: median "
           f"{sorted(waits)[len(waits) // 2]:.2f} s, max {max(waits):.2f} s; {finished_first} finished before")
-    assert len(waits) == 20
+    assert len(waits) == wanted
 
 
-def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, models, tmp_path):
+def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, models, runtime, tmp_path):
     """A Python program using the API that ends while the warm-up is prefilling: the runtime is
-    stopped and freed at exit, and the program's own exit code stands."""
+    stopped and freed at exit, and the program's own exit code stands (0 and 3; one of them on each
+    of two runtimes)."""
     script = (
         "import sys\n"
         "from qa.api import QA\n"
@@ -201,8 +262,8 @@ def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, mode
         "print(bot.backend.loaded)\n"
         "sys.exit(int(sys.argv[1]))\n"
     )
-    env = env_for(models, tmp_path)
-    for code in (0, 3):
+    env = env_for(models, tmp_path, **runtime.env)
+    for code in (0, 3) if runtime.shares == 1 else (0,) if runtime.name == "native" else (3,):
         forget_prompt_start(models)
         result = subprocess.run([sys.executable, "-c", script, str(code)], capture_output=True, text=True,
                                 env=env, timeout=600)

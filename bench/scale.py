@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import socket
 import subprocess
 import sys
@@ -117,7 +116,7 @@ def build(index: str, texts: list[str], base: np.ndarray, size: int) -> dict:
         kind = describe(store.vectors)
     store.close()
     return {"seconds": time.perf_counter() - started, "index": kind,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb(os.getpid())}
 
 
 def query(index: str, queries: list[str], vectors: np.ndarray, k: int) -> dict:
@@ -146,7 +145,7 @@ def query(index: str, queries: list[str], vectors: np.ndarray, k: int) -> dict:
         bot.search(question, 5)
         search_ms.append((time.perf_counter() - started) * 1000)
     return {"dense_ms": dense_ms, "search_ms": search_ms, "dense_rows": dense_rows,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb(os.getpid())}
 
 
 def exact_top(base: np.ndarray, size: int, queries: np.ndarray, k: int) -> np.ndarray:
@@ -204,7 +203,9 @@ def start_lite_server(data: Path) -> tuple[subprocess.Popen, str]:
 
 
 def peak_rss_mb(pid: int, reset: bool = False) -> float:
-    """A process's peak RSS so far (VmHWM); `reset` starts a new peak from its current RSS (Linux)."""
+    """A process's peak RSS so far (VmHWM); `reset` starts a new peak from its current RSS (Linux).
+    Not getrusage's ru_maxrss: a child's starts at its parent's RSS at the fork (~320 MB here, the
+    parent having loaded the embedding model), which hid a smaller child's own peak."""
     status = Path(f"/proc/{pid}/status").read_text()
     value = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
     if reset:

@@ -8,8 +8,16 @@ puts the rows in SQLite/FTS5 and the vectors in FAISS, which switches to IVF-SQ8
 qa.vectors.APPROXIMATE_FROM; queries run in a fresh process through QA.search, whose peak RSS is
 reported. Recall@10 of the vector search is measured against exact search over the same vectors.
 
+With `--index` the store is Milvus instead (docs/milvus.md), written through its own writer
+(`open_store(address, create=True).writer()`) and queried through `QA(address)` the same way:
+`milvus` is Milvus Lite in a file in the temporary folder, its engine running inside the qa
+process (milvus-lite 3 is pure Python threads, no server process); `milvus-server` serves that file
+from a separate `milvus-lite server` process, whose peak RSS is reported apart; any other
+`milvus:PATH.db` or `http(s)://HOST:PORT` address is used as given.
+
     .venv/bin/python bench/scale.py                  # 1,000,000 paragraphs (~15 min on 2 cores)
     .venv/bin/python bench/scale.py --size 200000    # quicker
+    .venv/bin/python bench/scale.py --size 5000 --queries 50 --index milvus
 
 Exits 0 with a message when the data folder is absent. A benchmark, not a test.
 """
@@ -18,8 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -76,16 +85,17 @@ def synthetic_vectors(base: np.ndarray, start: int, stop: int) -> np.ndarray:
     return np.vstack(out).astype("float32")
 
 
-def build(index: Path, texts: list[str], base: np.ndarray, size: int) -> dict:
+def build(index: str, texts: list[str], base: np.ndarray, size: int) -> dict:
     """Run in a child process, so its peak RSS is the builder's own."""
     from qa.documents import Article, Paragraph
     from qa.embeddings import DEFAULT_MODEL
-    from qa.store import Store
+    from qa.store import is_milvus_address, open_store
     from qa.vectors import describe
 
+    milvus = is_milvus_address(index)
     started = time.perf_counter()
-    store = Store.open(index, create=True)
-    commit_every = 100_000
+    store = open_store(index, create=True)
+    commit_every = 1_000 if milvus else 100_000  # Milvus writes each article at once; this is progress only
     with store.writer() as writer:
         writer.set_model(DEFAULT_MODEL, base.shape[1])
         for first in range(0, size, commit_every):
@@ -98,15 +108,22 @@ def build(index: Path, texts: list[str], base: np.ndarray, size: int) -> dict:
                                            paragraphs=paragraphs), vectors[a - first : a - first + count])
             writer.commit()
             print(f"  {last:,} paragraphs committed, {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    kind = describe(store.vectors)
+    if milvus:
+        from qa.config import milvus_index_type
+
+        kind = {"type": f"Milvus {milvus_index_type()}", "vectors": store.vectors.ntotal}
+    else:
+        kind = describe(store.vectors)
     store.close()
     return {"seconds": time.perf_counter() - started, "index": kind,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb(os.getpid())}
 
 
-def query(index: Path, queries: list[str], vectors: np.ndarray, k: int) -> dict:
-    """Run in a fresh child process: open the index as a user would, search, report RSS."""
+def query(index: str, queries: list[str], vectors: np.ndarray, k: int) -> dict:
+    """Run in a fresh child process: open the index as a user would, search, report RSS. The dense hits
+    are returned as synthetic row numbers (0-based)."""
     from qa.api import QA
+    from qa.store import is_milvus_address
 
     bot = QA(index)
     bot.search(queries[0], k)  # load the model and the vectors
@@ -116,12 +133,19 @@ def query(index: Path, queries: list[str], vectors: np.ndarray, k: int) -> dict:
         hits = bot.store.dense_search(vector, k)
         dense_ms.append((time.perf_counter() - started) * 1000)
         dense_ids.append([pid for pid, _ in hits])
+    if is_milvus_address(index):
+        # Milvus ids are its own (auto-generated): a hit's row is its article a{n} and paragraph number
+        found = bot.store.passages({pid for ids in dense_ids for pid in ids})
+        dense_rows = [[int(found[pid].article_id[1:]) * PER_ARTICLE + found[pid].paragraph - 1 for pid in ids]
+                      for ids in dense_ids]
+    else:
+        dense_rows = [[pid - 1 for pid in ids] for ids in dense_ids]  # SQLite row ids are row numbers + 1
     for question in queries:
         started = time.perf_counter()
         bot.search(question, 5)
         search_ms.append((time.perf_counter() - started) * 1000)
-    return {"dense_ms": dense_ms, "search_ms": search_ms, "dense_ids": dense_ids,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"dense_ms": dense_ms, "search_ms": search_ms, "dense_rows": dense_rows,
+            "peak_rss_mb": peak_rss_mb(os.getpid())}
 
 
 def exact_top(base: np.ndarray, size: int, queries: np.ndarray, k: int) -> np.ndarray:
@@ -144,9 +168,9 @@ def child(args) -> int:
     payload = json.loads(Path(args.child_input).read_text())
     base = np.load(payload["base"])
     if args.child == "build":
-        result = build(Path(payload["index"]), payload["texts"], base, payload["size"])
+        result = build(payload["index"], payload["texts"], base, payload["size"])
     else:
-        result = query(Path(payload["index"]), payload["queries"], np.load(payload["query_vectors"]), payload["k"])
+        result = query(payload["index"], payload["queries"], np.load(payload["query_vectors"]), payload["k"])
     Path(args.child_input).with_suffix(".out").write_text(json.dumps(result))
     return 0
 
@@ -158,12 +182,57 @@ def run_child(mode: str, payload: dict, work: Path) -> dict:
     return json.loads(request.with_suffix(".out").read_text())
 
 
+def start_lite_server(data: Path) -> tuple[subprocess.Popen, str]:
+    """A `milvus-lite server` process serving `data`, on a free local port, and its address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data), "--host",
+                               "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError("milvus-lite server exited at start")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return server, f"http://127.0.0.1:{port}"
+        if time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError("milvus-lite server did not start in 120 s")
+        time.sleep(0.2)
+
+
+def peak_rss_mb(pid: int, reset: bool = False) -> float:
+    """A process's peak RSS so far (VmHWM); `reset` starts a new peak from its current RSS (Linux).
+    Not getrusage's ru_maxrss: a child's starts at its parent's RSS at the fork (~320 MB here, the
+    parent having loaded the embedding model), which hid a smaller child's own peak."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    value = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+    if reset:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    return value
+
+
+def disk_size_mb(folder: Path | None, nested: bool) -> float | None:
+    """Bytes in the index folder (a local store's files), or under it (a Milvus Lite file's data folder)."""
+    if folder is None or not folder.exists():
+        return None
+    return sum(f.stat().st_size for f in (folder.rglob("*") if nested else folder.iterdir()) if f.is_file()) / 2**20
+
+
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="the bbc_news folder")
     parser.add_argument("--size", type=int, default=1_000_000, help="paragraphs in the synthetic store")
     parser.add_argument("--base", type=int, default=3000, help="real BBC paragraphs embedded as the base")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--index", help="milvus (Milvus Lite in the temporary folder, in the qa process), "
+                                        "milvus-server (the same file served by a `milvus-lite server` process), "
+                                        "or a milvus:PATH.db or http(s)://HOST:PORT address (default: the local store)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-input", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,21 +256,40 @@ def main() -> int:
         work = Path(tmp)
         np.save(work / "base.npy", base)
         np.save(work / "queries.npy", query_vectors)
-        index = work / "index"
-        print(f"building a store of {args.size:,} paragraphs...", file=sys.stderr)
-        built = run_child("build", {"index": str(index), "texts": texts, "base": str(work / "base.npy"),
-                                    "size": args.size}, work)
-        disk_mb = sum(f.stat().st_size for f in index.iterdir() if f.is_file()) / 2**20
-        measured = run_child("query", {"index": str(index), "queries": queries, "base": str(work / "base.npy"),
-                                       "query_vectors": str(work / "queries.npy"), "k": k}, work)
-        truth = exact_top(base, args.size, query_vectors, k) + 1  # SQLite row ids are row numbers + 1
-    recall = np.mean([len(set(got) & set(want.tolist())) / k for got, want in zip(measured["dense_ids"], truth)])
+        server = None
+        if args.index in (None, ""):
+            index, folder = str(work / "index"), work / "index"
+        elif args.index in ("milvus", "milvus-server"):
+            folder = work / "scale.db"
+            index = f"milvus:{folder}"
+            if args.index == "milvus-server":
+                server, index = start_lite_server(folder)
+        else:
+            index = args.index
+            folder = Path(index[len("milvus:"):].partition("#")[0]) if index.startswith("milvus:") else None
+        try:
+            print(f"building a store of {args.size:,} paragraphs in {index} (load {load()})...", file=sys.stderr)
+            built = run_child("build", {"index": index, "texts": texts, "base": str(work / "base.npy"),
+                                        "size": args.size}, work)
+            server_build_mb = peak_rss_mb(server.pid, reset=True) if server else None
+            disk_mb = disk_size_mb(folder, nested=args.index not in (None, ""))
+            print(f"querying (load {load()})...", file=sys.stderr)
+            measured = run_child("query", {"index": index, "queries": queries, "base": str(work / "base.npy"),
+                                           "query_vectors": str(work / "queries.npy"), "k": k}, work)
+            server_query_mb = peak_rss_mb(server.pid) if server else None
+            print(f"done (load {load()})", file=sys.stderr)
+        finally:
+            if server:
+                server.terminate()
+                server.wait(60)
+        truth = exact_top(base, args.size, query_vectors, k)
+    recall = np.mean([len(set(got) & set(want.tolist())) / k for got, want in zip(measured["dense_rows"], truth)])
     rows = [
         ("paragraphs", f"{args.size:,}"),
         ("vector index", ", ".join(f"{key} {value}" for key, value in built["index"].items() if key != "vectors")),
         ("build time", f"{built['seconds']:.0f} s ({args.size / built['seconds']:,.0f} paragraphs/s, vectors given)"),
         ("build peak RSS", f"{built['peak_rss_mb']:.0f} MB"),
-        ("index on disk", f"{disk_mb:,.0f} MB"),
+        ("index on disk", "not measured (a server's disk)" if disk_mb is None else f"{disk_mb:,.0f} MB"),
         (f"vector search p50 / p95 (k={k})", f"{percentile(measured['dense_ms'], 50):.1f} / "
                                               f"{percentile(measured['dense_ms'], 95):.1f} ms"),
         (f"vector recall@{k} vs exact", f"{recall:.3f}"),
@@ -209,6 +297,11 @@ def main() -> int:
                                               f"{percentile(measured['search_ms'], 95):.0f} ms"),
         ("query process peak RSS", f"{measured['peak_rss_mb']:.0f} MB"),
     ]
+    if args.index == "milvus":
+        rows.append(("Milvus Lite engine", "in the qa process (threads): its memory is in the RSS above"))
+    if server:
+        rows.append(("Milvus Lite server peak RSS (build / queries)",
+                     f"{server_build_mb:.0f} / {server_query_mb:.0f} MB"))
     print_measures(rows)
     return 0
 

@@ -40,8 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE, _spelled_units  # noqa: E402
-from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
+from qa.documents import Article  # noqa: E402
 from qa.loaders import load_file  # noqa: E402
+from retrieval import squad_article  # noqa: E402  (bench/ is on the path when run as a script)
 
 DATA = next((d for d in (ROOT.parent / "shared/bench-data", ROOT.parents[1] / "shared/bench-data") if d.is_dir()),
             ROOT.parent / "shared/bench-data")  # beside the checkout (or beside a worktree's parent)
@@ -53,18 +54,11 @@ SQUAD_SAMPLE = 150
 
 
 def load_squad(path: Path) -> tuple[list[Article], list[dict]]:
-    articles, questions = [], []
-    for doc in json.loads(path.read_text(encoding="utf-8"))["data"]:
-        paragraphs = []
-        for number, para in enumerate(doc["paragraphs"], start=1):
-            text = para["context"].strip()
-            chunks = _split_long(text) if len(text) > MAX_PARAGRAPH_CHARS else [text]
-            parts = range(1, len(chunks) + 1) if len(chunks) > 1 else [0]
-            paragraphs += [Paragraph(number, chunk, part=part) for part, chunk in zip(parts, chunks)]
-            questions += [{"id": qa["id"], "question": qa["question"], "article": doc["title"], "gold": [number],
-                           "answers": sorted({a["text"] for a in qa["answers"]}), "kind": "squad"}
-                          for qa in para["qas"]]
-        articles.append(Article(id=doc["title"], title=doc["title"].replace("_", " "), paragraphs=tuple(paragraphs)))
+    docs = json.loads(path.read_text(encoding="utf-8"))["data"]
+    questions = [{"id": qa["id"], "question": qa["question"], "article": doc["title"], "gold": [number],
+                  "answers": sorted({a["text"] for a in qa["answers"]}), "kind": "squad"}
+                 for doc in docs for number, para in enumerate(doc["paragraphs"], start=1) for qa in para["qas"]]
+    articles = [squad_article(doc) for doc in docs]
     sample = random.Random(19).sample(questions, SQUAD_SAMPLE)
     return articles, sample
 

@@ -40,19 +40,24 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/s
 DEPTH = 10  # ranks beyond this count as misses
 
 
+def squad_article(doc: dict) -> Article:
+    """One SQuAD document as an article: its contexts are the paragraphs (numbered from 1; a long one
+    split into parts as the loaders split long paragraphs)."""
+    paragraphs = []
+    for number, para in enumerate(doc["paragraphs"], start=1):
+        text = para["context"].strip()
+        chunks = _split_long(text) if len(text) > MAX_PARAGRAPH_CHARS else [text]
+        parts = range(1, len(chunks) + 1) if len(chunks) > 1 else [0]
+        paragraphs += [Paragraph(number, chunk, part=part) for part, chunk in zip(parts, chunks)]
+    return Article(id=doc["title"], title=doc["title"].replace("_", " "), paragraphs=tuple(paragraphs))
+
+
 def load_squad(path: Path) -> tuple[list[Article], list[tuple[str, str, int]]]:
     """Articles, and (question, article id, gold paragraph number) for every question."""
-    articles, questions = [], []
-    for doc in json.loads(path.read_text(encoding="utf-8"))["data"]:
-        paragraphs = []
-        for number, para in enumerate(doc["paragraphs"], start=1):
-            text = para["context"].strip()
-            chunks = _split_long(text) if len(text) > MAX_PARAGRAPH_CHARS else [text]
-            parts = range(1, len(chunks) + 1) if len(chunks) > 1 else [0]
-            paragraphs += [Paragraph(number, chunk, part=part) for part, chunk in zip(parts, chunks)]
-            questions += [(qa["question"], doc["title"], number) for qa in para["qas"]]
-        articles.append(Article(id=doc["title"], title=doc["title"].replace("_", " "), paragraphs=tuple(paragraphs)))
-    return articles, questions
+    docs = json.loads(path.read_text(encoding="utf-8"))["data"]
+    questions = [(qa["question"], doc["title"], number) for doc in docs
+                 for number, para in enumerate(doc["paragraphs"], start=1) for qa in para["qas"]]
+    return [squad_article(doc) for doc in docs], questions
 
 
 def rank_of(gold: tuple[str, int], found: list[tuple[str, int]]) -> int | None:

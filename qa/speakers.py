@@ -22,7 +22,12 @@ tweet|tweeted|testify|testified|ask|asked|urge|urged|want|wanted|mention|mention
 acknowledged|expect|expected|call|called|reply|replied|respond|responded|react|reacted|confirm|confirmed"""
 _VERBS = _VERBS.replace("\n", "")
 _AUX = r"(?:did|does|do|has|have|had|was|is|were|will|would|could|can)"
+# what did Blair do for the Guildford Four families (acts, reported with the person as subject, answer it as
+# much as statements do); only with what it was done for or about, since "What does Hewitt do?" asks for a job
+_DID = re.compile(rf"^(?:and |so |but )?what {_AUX} (?P<who>.+?) (?:(?:just|actually|also|ever|really|previously|"
+                  rf"publicly|recently) )*(?:do|done)(?P<rest> (?:for|to|about|with|on|over|against) .+)$")
 _PATTERNS = [
+    _DID,
     # what did Klingner say (about ...); what has the former official said; what does Pardo think of ...
     re.compile(rf"^(?:and |so |but )?(?:what|how|why) {_AUX} (?P<who>.+?) (?:(?:have|has|had|been|just|actually|"
                rf"also|ever|really|previously|publicly|recently) )*(?:{_VERBS})\b(?P<rest>.*)$"),
@@ -56,7 +61,8 @@ class SpeakerQuestion:
 
     `mode` "said": the speaker's statements are the answer ("What did X say about Y?"); "boost": the question
     asks how or why ("How did X react to Y?", "Why does X think ...?"), which the speaker's statements may
-    answer or not, so their paragraphs only rank higher and nothing is filtered."""
+    answer or not, so their paragraphs only rank higher and nothing is filtered; "did": what the speaker did
+    about something ("What did X do for Y?"), ranked as "said" is, over the paragraphs quoting or naming them."""
 
     phrase: str
     topic: str = ""
@@ -115,6 +121,10 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
             rest = f"{text[m.start('pre') : m.end('pre')]} {rest}"
         topic = re.sub(r"^\s*(?:anything |something )?(?:about|on|regarding|concerning|of|to \w+ about|to|that)\b",
                        "", rest.strip(" ,;:")).strip(" ,;:?")
+        if pattern is _DID and re.search(rf"\b(?:{_VERBS})\b", who.lower()):
+            continue  # "What did Blair say he would do for ...?" asks what he said
+        if pattern is _DID:
+            return SpeakerQuestion(who, re.sub(r"^(?:for|with|over|against)\s+", "", topic), "did")
         mode = "boost" if re.match(r"(?:and |so |but )?(?:how|why)\b", lowered) else "said"
         return SpeakerQuestion(who, topic, mode)
     return None

@@ -10,6 +10,7 @@ from qa.answer.extractive import answer_extractively
 from qa.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
                          parse_speaker_question, split_names,
                          resolve_speakers, speaker_features, speaker_score, stance)
+from qa.api import QA
 from qa.records import SpeakerRecord
 
 
@@ -383,3 +384,41 @@ def test_speakers_command_name_and_minimum(cli, sample_index):
     assert none.exit_code == 0 and "No quoted speaker matches 'Nobody Atall'" in none.output
     bad = cli("speakers", "--min-statements", "0", "--index", sample_index)
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "topic", "mode"),
+    [
+        ("What did Tony Blair do for the Guildford Four families?", "Tony Blair", "the Guildford Four families", "did"),
+        ("What will Obama do about Syria?", "Obama", "Syria", "did"),
+        ("What did Blair say he would do for the families?", "Blair", "he would do for the families", "said"),
+    ],
+)
+def test_what_did_x_do_about_a_topic(question, phrase, topic, mode):
+    parsed = parse_speaker_question(question)
+    assert parsed is not None and (parsed.phrase, parsed.topic, parsed.mode) == (phrase, topic, mode)
+    assert parse_speaker_question("What does Patricia Hewitt do?") is None  # a job, not acts on something
+
+
+def test_someone_else_speaking_about_the_speaker_is_not_their_word(tmp_path, embedder):
+    from qa import Article, Paragraph
+
+    texts = [
+        "Tony Blair has met two families wrongly jailed for the pub bombings.",
+        'Mr Blair said to the families: "I am very sorry that they were subject to such an ordeal."',
+        'Gerry Conlon said the families were delighted. He said Mr Blair had spoken to the families with '
+        '"such sincerity".',
+        'Mr Blair\'s official spokesman said the families had been "very moved".',
+    ]
+    article = Article(id="apology", title="PM apology",
+                      paragraphs=tuple(Paragraph(n, text) for n, text in enumerate(texts, 1)))
+    with QA(tmp_path / "index", create=True) as bot:
+        bot.add_articles([article])
+        question = "What did Tony Blair say to the families?"
+        search = bot.retriever.speakers
+        match = search.match(question)
+        ids = {p.paragraph: p.id for p in bot.store.article_passages("apology")}
+        # Conlon's "such sincerity" shares a sentence with Blair's name; the spokesman speaks for Blair
+        assert search._spoken_about(list(ids.values()), match, bot.store.passages(ids.values())) == {ids[3]}
+        order = [p.paragraph for p in bot.search(question, k=4).passages]
+        assert order.index(2) < order.index(3)

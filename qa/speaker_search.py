@@ -18,7 +18,7 @@ from .documents import split_sentences
 from .records import Passage, StatementRecord
 from .retriever import RRF_K, SearchResult, fts_query, fuse, query_terms
 from .speakers import (SpeakerMatch, ambiguous_names, mentions, name_forms, parse_speaker_question, resolve_speakers,
-                       speaker_features, speaker_score, split_names, stance)
+                       speaker_features, speaker_score, speaks_for, split_names, stance)
 
 if TYPE_CHECKING:
     from .retriever import Retriever
@@ -149,7 +149,8 @@ class SpeakerSearch:
             p, found = texts[pid], statements.get(pid, [])
             out[pid] = speaker_features(
                 p.text, forms, {s.reference for s in found if s.speaker in names}, named.get(pid),
-                any(s.speaker not in names for s in found), after_own=(p.article_id, p.paragraph - 1) in by_name,
+                any(s.speaker not in names and not speaks_for(p.text, s.speaker, forms) for s in found),
+                after_own=(p.article_id, p.paragraph - 1) in by_name,
                 first=p.paragraph == 1, hybrid_rank=fused_rank.get(pid))
         return own, out, texts
 

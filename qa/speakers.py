@@ -324,11 +324,35 @@ def stance(text: str, forms: list[str]) -> bool:
     """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...") or names
     who speaks for the source ("Christie's spokesman", "the Quinnipiac poll")."""
     for form in forms:
+        # a parenthesis, a time or a short aside between the name and its verb: "Trump, in particular, has
+        # sharply criticized ..."; adverbs in -ly do not count as the verb
         for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?P<owner>['’]s?)?(?![\w-])(?:\s*\([^)]{{1,40}}\))?"
-                             rf"(?:\s+{_WHEN})?(?P<next>(?:\s+[a-z]+){{1,3}})", text):
-            following = [w for w in m.group("next").split() if w not in _ADVERBS]
-            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS and not m.group("owner")):
-                return True
+                             rf"(?:\s+{_WHEN})?(?:,[^,.;“”\"]{{1,40}},)?(?P<next>(?:\s+[a-z]+){{1,3}})", text):
+            following = [w for w in m.group("next").split() if w not in _ADVERBS and not w.endswith("ly")]
+            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS and not m.group("owner")
+                              or following[0] in _SIDES and following[1:2] and following[1] in _SPOKESPEOPLE):
+                return True  # ... "Clinton campaign spokesman Brian Fallon"
+    return False
+
+
+# "the Clinton campaign spokesman", "the Trump team lawyer": the side between the name and who speaks for it
+_SIDES = {"campaign", "camp", "team", "office", "administration", "family", "party"}
+_SPEAKS_FOR = "|".join(sorted(_SPOKESPEOPLE - {"poll", "polls", "survey", "newspaper", "press"}))
+
+
+def speaks_for(text: str, speaker: str, forms: list[str]) -> bool:
+    """Whether `speaker`, quoted in `text`, speaks for a form's bearer: "Mr Blair's official spokesman", or a
+    name after such a title ("Clinton campaign spokesman Brian Fallon said"). Their words are on that side's
+    behalf, not someone else's about it (news corpora such as PolNeAR credit them to the side)."""
+    words = speaker.lower().split()
+    for form in forms:
+        name = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
+        if re.search(name, speaker) and any(w.strip("’'s") in _SPOKESPEOPLE or w in _SPOKESPEOPLE for w in words):
+            return True
+        if speaker[:1].isupper() and re.search(
+                rf"{name}(?:['’]s?)?\s+(?:[a-z]+\s+){{0,2}}?(?:{_SPEAKS_FOR})\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}?"
+                rf"{re.escape(speaker.split()[-1])}(?![\w-])", text):
+            return True
     return False
 
 

@@ -9,7 +9,7 @@ import pytest
 from qa.answer.extractive import answer_extractively
 from qa.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
                          parse_speaker_question, split_names,
-                         resolve_speakers, speaker_features, speaker_score, stance)
+                         resolve_speakers, speaker_features, speaker_score, speaks_for, stance)
 from qa.api import QA
 from qa.records import SpeakerRecord
 
@@ -94,6 +94,18 @@ def test_name_as_subject_or_only_mentioned():
     assert stance("Christie spokeswoman Ana Ruiz said the governor would not resign.", forms)
     assert stance("Christie's lawyers filed the appeal.", forms)
     assert not stance("Christie's said the sign outside the diner.", forms)  # a possessive is not the subject
+    assert stance("Christie, in particular, has sharply criticized the deal.", forms)  # an aside, an adverb
+    assert stance("Christie campaign spokesman Brian Fallon said so.", forms)  # the side between name and title
+    assert not stance("Christie, Sanders and Obama attended the dinner.", forms)
+
+
+def test_who_speaks_for_the_speaker():
+    text = "“She will be out there campaigning,” Clinton campaign spokesman Brian Fallon said on Monday."
+    assert speaks_for(text, "Brian Fallon", ["Clinton"])
+    assert speaks_for("No one will forget it, Mr Blair's official spokesman said.", "Mr Blair's official spokesman",
+                      ["Blair"])
+    assert not speaks_for("Gerry Conlon said Mr Blair had spoken with sincerity.", "Gerry Conlon", ["Blair"])
+    assert not speaks_for(text, "Brian Fallon", ["Trump"])
 
 
 def test_name_forms_drop_only_leading_titles():

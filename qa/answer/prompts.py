@@ -126,7 +126,8 @@ _NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his
 def select_evidence(question: str, result: SearchResult, embedder) -> tuple[list[Passage], list[str]]:
     """The sentences that carry the evidence, grouped by passage (best passage first, sentences in
     article order): the top-ranked sentences (evidence.rank_sentences) within EXCERPT_CHARS, each
-    with the sentence before it when it opens with a pronoun ("He said ...") and room is left.
+    with the sentence before it when it opens with a pronoun ("He said ...") or matches the question
+    only after it (Candidate.needs_previous), and room is left.
     Injected instructions are never among them."""
     ranked = rank_sentences(question, result, embedder)
     if not ranked:
@@ -145,7 +146,7 @@ def select_evidence(question: str, result: SearchResult, embedder) -> tuple[list
         picked.setdefault(c.passage.id, set()).add(c.index)
         used, count = used + len(c.sentence), count + 1
         before = sentences[c.passage.id].get(c.index - 1)
-        if (before and _NEEDS_CONTEXT_RE.match(c.sentence) and c.index - 1 not in picked[c.passage.id]
+        if (before and (c.needs_previous or _NEEDS_CONTEXT_RE.match(c.sentence)) and c.index - 1 not in picked[c.passage.id]
                 and used + len(before) <= EXCERPT_CHARS):
             picked[c.passage.id].add(c.index - 1)
             used += len(before)

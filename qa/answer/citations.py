@@ -385,8 +385,12 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
     date, resolved dates), and so are most of its other answer words. A sentence stitched from two
     sentences of a paragraph into a claim neither makes fails."""
     strict, loose = key_terms(sentence, question)
+    # a number the question gave and the sentence repeats ("in Super Bowl 50") must be in the same source
+    # sentence as the answer: "forced four fumbles" from a sentence about the season is no answer for it
+    echoed = {w for w in _numbers(sentence) if w in _numbers(question)}
     if not strict and not loose:
         return True
+    strict = strict | echoed
     extra = _words_of(header)
     for source in evidence:
         words = _words_of(source) | extra
@@ -397,6 +401,21 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
         if misses <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))):
             return True
     return False
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers of a text, digits and spelled-out counts, lowercased."""
+    return {w for w in _words_of(text) if any(c.isdigit() for c in w) or w in _COUNT_WORDS}
+
+
+_YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+
+
+def answers_another_year(sentence: str, question: str) -> bool:
+    """The question asks about a year and the sentence names other years only ("Where did Tesla begin
+    working in 1884?" - "... in 1882"): true to its source, but about something else."""
+    asked, given = set(_YEAR_RE.findall(question)), set(_YEAR_RE.findall(sentence))
+    return bool(asked and given and not asked & given)
 
 
 def _header_text(p: Passage) -> str:
@@ -474,6 +493,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
             reason = "its names, numbers or key words are not in one sentence of the cited passage"
         elif question and not _gives_what_was_asked(bare[i], question):
             reason = "does not give the name, date or number asked for"
+        elif answers_another_year(bare[i], question):
+            reason = "is about another year than the question"
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue

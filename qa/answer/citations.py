@@ -156,7 +156,7 @@ class SentenceCheck:
     supported: bool
     support: float  # best of cosine and word overlap against the cited paragraph(s)
     quotes_verbatim: bool | None  # None when the sentence quotes nothing
-    action: str  # kept | cited (a citation was added) | removed | added (a statement the draft left out)
+    action: str  # kept | cited (a citation was added) | removed | added (a statement or best-ranked sentence the draft left out)
     reason: str | None = None  # why a sentence was removed
 
     def as_json(self) -> dict:

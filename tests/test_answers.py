@@ -185,3 +185,52 @@ def test_a_spelled_out_number_must_be_in_the_cited_sentence(sample_bot, embedder
     question = "How many meetings did Kim and Trump hold?"
     _, _, checks = verify_answer("Kim and Trump held four meetings [1].", [p5], embedder, question)
     assert checks[0].action == "removed"
+
+
+def test_a_number_the_question_gave_must_be_in_the_answers_own_sentence():
+    from qa.answer.citations import source_holds_terms
+
+    source = ["Mara Vell led the club with 11 goals in the 2019 season.", "In the 2020 final she scored twice."]
+    question = "How many goals did Mara Vell score in the 2020 final?"
+    assert not source_holds_terms("Mara Vell scored 11 goals in the 2020 final.", question, source)
+    # an article titled "The 2020 final" names the final; it does not put the season's 11 goals in it
+    assert not source_holds_terms("Mara Vell scored 11 goals in the 2020 final.", question, source,
+                                  title="The 2020 final")
+    assert source_holds_terms("Mara Vell scored twice in the 2020 final.", question, source)
+
+
+def test_an_answer_about_another_year_than_asked_is_removed(sample_bot, embedder):
+    from qa.answer.citations import answers_another_year
+
+    assert answers_another_year("She joined the firm in 1882.", "Where did she begin working in 1884?")
+    assert not answers_another_year("She joined the firm in 1884.", "Where did she begin working in 1884?")
+    assert not answers_another_year("She joined the firm in 1882.", "Where did she begin working?")
+    [p5] = passages_by_number(sample_bot, 5)  # the meetings of 2018 and 2019
+    _, _, checks = verify_answer("Kim and Trump held three meetings in 2018 and 2019 [1].", [p5], embedder,
+                                 "How many meetings did Kim and Trump hold in 2017?")
+    assert checks[0].action == "removed" and "another year" in checks[0].reason
+
+
+def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, embedder):
+    from qa.answer.citations import SentenceCheck
+    from qa.answer.evidence import rank_sentences
+    from qa.answer.llm import _cover_best_evidence
+
+    question = "Where did Trump and Kim meet?"
+    ranked = rank_sentences(question, sample_bot.search(question), embedder)
+    best, other = ranked[0], ranked[-1]  # the least fitting sentence stands for a misread
+    p = other.passage
+    from qa.answer.citations import Citation
+
+    # the model's kept sentence rests on another sentence than the best: the best is quoted after it
+    kept = [SentenceCheck(other.sentence, [1], True, 1.0, None, "kept")]
+    text, citations, checks = _cover_best_evidence(question, ranked, f"{other.sentence} [1]",
+                                                   [Citation(1, p, p.text)], kept)
+    assert best.sentence in text and checks[1].action == "added" and checks[1].sentence == best.sentence
+    assert any(c.passage.id == best.passage.id for c in citations)
+    assert re.search(r"\[\d\]$", text) and len(citations) == len({c.passage.id for c in citations})
+    # the model's answer rests on the best sentence: nothing is added
+    kept = [SentenceCheck(best.sentence, [1], True, 1.0, None, "kept")]
+    same = _cover_best_evidence(question, ranked, f"{best.sentence} [1]", [Citation(1, best.passage, best.passage.text)],
+                                kept)
+    assert same[0] == f"{best.sentence} [1]" and len(same[2]) == 1

@@ -156,7 +156,7 @@ class SentenceCheck:
     supported: bool
     support: float  # best of cosine and word overlap against the cited paragraph(s)
     quotes_verbatim: bool | None  # None when the sentence quotes nothing
-    action: str  # kept | cited (a citation was added) | removed | added (a statement the draft left out)
+    action: str  # kept | cited (a citation was added) | removed | added (a statement or best-ranked sentence the draft left out)
     reason: str | None = None  # why a sentence was removed
 
     def as_json(self) -> dict:
@@ -380,17 +380,21 @@ def _words_of(text: str) -> set[str]:
     return {w.lower() for w in _WORD_RE.findall(_spelled_units(text))}
 
 
-def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "") -> bool:
+def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "", title: str = "") -> bool:
     """The sentence's names and numbers are all in one evidence sentence (with the passage header: outlet,
-    date, resolved dates), and so are most of its other answer words. A sentence stitched from two
-    sentences of a paragraph into a claim neither makes fails."""
+    date, resolved dates; and the article's title), and so are most of its other answer words. A sentence
+    stitched from two sentences of a paragraph into a claim neither makes fails."""
     strict, loose = key_terms(sentence, question)
+    # a number the question gave and the sentence repeats ("in Super Bowl 50") must be in the same source
+    # sentence as the answer: "forced four fumbles" from a sentence about the season is no answer for it
+    echoed = {w for w in _numbers(sentence) if w in _numbers(question)}
     if not strict and not loose:
         return True
-    extra = _words_of(header)
+    extra, titled = _words_of(header), _words_of(title)
     for source in evidence:
         words = _words_of(source) | extra
-        if not all(_stem_in(w, words) for w in strict):
+        # the title ("Super Bowl 50") may name what the answer names, but does not place a repeated number
+        if not all(_stem_in(w, words) for w in echoed) or not all(_stem_in(w, words | titled) for w in strict):
             continue
         misses = sum(not _stem_in(w, words) for w in loose)
         # one word of a few may be the model's own ("met" for "held meetings"); names and numbers may not
@@ -399,8 +403,23 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
     return False
 
 
+def _numbers(text: str) -> set[str]:
+    """The numbers of a text, digits and spelled-out counts, lowercased."""
+    return {w for w in _words_of(text) if any(c.isdigit() for c in w) or w in _COUNT_WORDS}
+
+
+_YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+
+
+def answers_another_year(sentence: str, question: str) -> bool:
+    """The question asks about a year and the sentence names other years only ("Where did Tesla begin
+    working in 1884?" - "... in 1882"): true to its source, but about something else."""
+    asked, given = set(_YEAR_RE.findall(question)), set(_YEAR_RE.findall(sentence))
+    return bool(asked and given and not asked & given)
+
+
 def _header_text(p: Passage) -> str:
-    return " ".join([p.source or "", p.date or "", p.byline or "", p.title or ""]
+    return " ".join([p.source or "", p.date or "", p.byline or ""]
                     + [d.label for d in p.dates] + [c.source or "" for c in p.also_in]
                     + [c.date or "" for c in p.also_in])
 
@@ -469,11 +488,14 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         elif question and not (key_terms(bare[i], question)[0] or key_terms(bare[i], question)[1]):
             reason = "restates the question"
         elif not any(source_holds_terms(_QUOTE_RE.sub(" ", bare[i]) if verbatim else bare[i], question,
-                                        evidence[j], _header_text(passages[j])) for j in cited):
+                                        evidence[j], _header_text(passages[j]), passages[j].title or "")
+                       for j in cited):
             # a verbatim quote is the article's own words, however many sentences it spans
             reason = "its names, numbers or key words are not in one sentence of the cited passage"
         elif question and not _gives_what_was_asked(bare[i], question):
             reason = "does not give the name, date or number asked for"
+        elif answers_another_year(bare[i], question):
+            reason = "is about another year than the question"
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue

@@ -19,6 +19,9 @@ NO_LLM_NOTICE = (
 )
 
 
+EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one
+
+
 def answer_extractively(
     question: str, result: SearchResult, embedder: Embedder, max_sentences: int = 3
 ) -> Answer:
@@ -30,7 +33,7 @@ def answer_extractively(
     ranked = rank_sentences(question, result, embedder)
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * 0.6]
+    chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE]
     rank = {p.id: r for r, p in enumerate(result.passages)}
     chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
     when = asks_when(question)

@@ -17,9 +17,9 @@ from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..records import Passage
 from .backends import Backend, TokenFn
-from .citations import Answer, Citation, SentenceCheck, neutralise_markers, verify_answer
-from .evidence import abstention, should_abstain, statement_evidence, statement_quote
-from .extractive import answer_extractively
+from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
+from .evidence import Candidate, abstention, rank_sentences, should_abstain, statement_evidence, statement_quote
+from .extractive import EXTRACTIVE_SHARE, answer_extractively
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
@@ -46,10 +46,12 @@ def answer_with_llm(
     meta = {"model": backend.model}
     if not required and should_abstain(result):
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
+    ranked: list[Candidate] = []
     if required:
         passages, excerpts = statement_evidence(result)
     else:
-        passages, excerpts = select_evidence(question, result, embedder)
+        ranked = rank_sentences(question, result, embedder)
+        passages, excerpts = select_evidence(question, result, embedder, ranked)
         if not passages:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
     draft = strip_control(backend.complete(build_messages(question, passages, excerpts), on_token))
@@ -63,6 +65,8 @@ def answer_with_llm(
                                    "evidence, which the retriever rates well", meta, [])
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     text, citations, checks = _cover_statements(result, required, text, citations, checks)
+    if text:
+        text, citations, checks = _cover_best_evidence(question, ranked, text, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
                                    "up against its sources", meta, checks)
@@ -98,6 +102,36 @@ def _cover_statements(result: SearchResult, required: list[Passage], text: str, 
         parts.append(f"{sentence} [{n}]")
         checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
     return " ".join(parts), citations, checks
+
+
+def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, citations: list[Citation],
+                         checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """When no kept sentence of the draft rests on the sentence the ranking puts first, the model read
+    the evidence otherwise than the ranking did, and a small model is more often wrong there than the
+    ranking: append that sentence and the next one the extractive answer would quote (score within
+    EXTRACTIVE_SHARE of the best), verbatim and cited, so the reader sees what the model passed over."""
+    if not ranked:
+        return text, citations, checks
+    kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
+    if any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
+        return text, citations, checks
+    citations, checks, parts = list(citations), list(checks), [text]
+    numbers = {c.passage.id: c.n for c in citations}
+    for candidate in ranked[:COVERED_SENTENCES]:
+        if candidate.score < ranked[0].score * EXTRACTIVE_SHARE or any(
+                source_holds_terms(sentence, question, [candidate.sentence]) for sentence in kept):
+            continue
+        if candidate.passage.id not in numbers:
+            numbers[candidate.passage.id] = len(citations) + 1
+            citations.append(Citation(numbers[candidate.passage.id], candidate.passage, candidate.passage.text))
+        n = numbers[candidate.passage.id]
+        sentence = neutralise_markers(candidate.sentence)
+        parts.append(f"{sentence} [{n}]")
+        checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
+    return " ".join(parts), citations, checks
+
+
+COVERED_SENTENCES = 2
 
 
 NO_LLM = ("none", "off", "extractive")

@@ -12,7 +12,7 @@ from ..errors import QAError
 from ..retriever import SearchResult
 from ..records import Passage
 from .citations import neutralise_markers
-from .evidence import ABSTAIN_BELOW, rank_sentences
+from .evidence import ABSTAIN_BELOW, Candidate, rank_sentences
 
 def prompt_dir() -> Path:
     """`prompts/` ships inside the wheel as qa/prompts; in a checkout it is the top-level folder."""
@@ -123,12 +123,14 @@ _NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his
                                r"minister|president|party|court|report|study|law|bill))\b", re.IGNORECASE)
 
 
-def select_evidence(question: str, result: SearchResult, embedder) -> tuple[list[Passage], list[str]]:
+def select_evidence(question: str, result: SearchResult, embedder,
+                    ranked: list[Candidate] | None = None) -> tuple[list[Passage], list[str]]:
     """The sentences that carry the evidence, grouped by passage (best passage first, sentences in
     article order): the top-ranked sentences (evidence.rank_sentences) within EXCERPT_CHARS, each
-    with the sentence before it when it opens with a pronoun ("He said ...") and room is left.
-    Injected instructions are never among them."""
-    ranked = rank_sentences(question, result, embedder)
+    with the sentence before it when it opens with a pronoun ("He said ...") or matches the question
+    only after it (Candidate.needs_previous), and room is left.
+    Injected instructions are never among them. `ranked`: rank_sentences' result, when the caller has it."""
+    ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
     if not ranked:
         return [], []
     picked: dict[int, set[int]] = {}
@@ -145,7 +147,7 @@ def select_evidence(question: str, result: SearchResult, embedder) -> tuple[list
         picked.setdefault(c.passage.id, set()).add(c.index)
         used, count = used + len(c.sentence), count + 1
         before = sentences[c.passage.id].get(c.index - 1)
-        if (before and _NEEDS_CONTEXT_RE.match(c.sentence) and c.index - 1 not in picked[c.passage.id]
+        if (before and (c.needs_previous or _NEEDS_CONTEXT_RE.match(c.sentence)) and c.index - 1 not in picked[c.passage.id]
                 and used + len(before) <= EXCERPT_CHARS):
             picked[c.passage.id].add(c.index - 1)
             used += len(before)

@@ -13,7 +13,9 @@ With `--index` the store is Milvus instead (docs/milvus.md), written through its
 `milvus` is Milvus Lite in a file in the temporary folder, its engine running inside the qa
 process (milvus-lite 3 is pure Python threads, no server process); `milvus-server` serves that file
 from a separate `milvus-lite server` process, whose peak RSS is reported apart; any other
-`milvus:PATH.db` or `http(s)://HOST:PORT` address is used as given.
+`milvus:PATH.db` or `http(s)://HOST:PORT` address is used as given; for a server on this machine,
+`--server-pid` and `--server-data` report its peak RSS and its data's size (bench/README.md, "Scale
+on Milvus Lite", starts the C++ engine of milvus-lite 2.5 that way).
 
     .venv/bin/python bench/scale.py                  # 1,000,000 paragraphs (~15 min on 2 cores)
     .venv/bin/python bench/scale.py --size 200000    # quicker
@@ -214,9 +216,12 @@ def peak_rss_mb(pid: int, reset: bool = False) -> float:
 
 
 def disk_size_mb(folder: Path | None, nested: bool) -> float | None:
-    """Bytes in the index folder (a local store's files), or under it (a Milvus Lite file's data folder)."""
+    """Bytes in the index folder (a local store's files), or under it (a Milvus Lite file's data folder),
+    or of a server's single data file (Milvus Lite 2.x)."""
     if folder is None or not folder.exists():
         return None
+    if folder.is_file():
+        return folder.stat().st_size / 2**20
     return sum(f.stat().st_size for f in (folder.rglob("*") if nested else folder.iterdir()) if f.is_file()) / 2**20
 
 
@@ -233,6 +238,10 @@ def main() -> int:
     parser.add_argument("--index", help="milvus (Milvus Lite in the temporary folder, in the qa process), "
                                         "milvus-server (the same file served by a `milvus-lite server` process), "
                                         "or a milvus:PATH.db or http(s)://HOST:PORT address (default: the local store)")
+    parser.add_argument("--server-pid", type=int, help="the process id of the Milvus server behind an http(s) "
+                                                          "--index on this machine: its peak RSS is reported")
+    parser.add_argument("--server-data", type=Path, help="that server's data file or folder: reported as the "
+                                                         "index on disk")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-input", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -267,16 +276,20 @@ def main() -> int:
         else:
             index = args.index
             folder = Path(index[len("milvus:"):].partition("#")[0]) if index.startswith("milvus:") else None
+            folder = args.server_data or folder
+        server_pid = server.pid if server else args.server_pid
+        if server_pid:
+            peak_rss_mb(server_pid, reset=True)  # the build's peak, not what came before
         try:
             print(f"building a store of {args.size:,} paragraphs in {index} (load {load()})...", file=sys.stderr)
             built = run_child("build", {"index": index, "texts": texts, "base": str(work / "base.npy"),
                                         "size": args.size}, work)
-            server_build_mb = peak_rss_mb(server.pid, reset=True) if server else None
+            server_build_mb = peak_rss_mb(server_pid, reset=True) if server_pid else None
             disk_mb = disk_size_mb(folder, nested=args.index not in (None, ""))
             print(f"querying (load {load()})...", file=sys.stderr)
             measured = run_child("query", {"index": index, "queries": queries, "base": str(work / "base.npy"),
                                            "query_vectors": str(work / "queries.npy"), "k": k}, work)
-            server_query_mb = peak_rss_mb(server.pid) if server else None
+            server_query_mb = peak_rss_mb(server_pid) if server_pid else None
             print(f"done (load {load()})", file=sys.stderr)
         finally:
             if server:
@@ -299,8 +312,8 @@ def main() -> int:
     ]
     if args.index == "milvus":
         rows.append(("Milvus Lite engine", "in the qa process (threads): its memory is in the RSS above"))
-    if server:
-        rows.append(("Milvus Lite server peak RSS (build / queries)",
+    if server_pid:
+        rows.append(("Milvus server peak RSS (build / queries)",
                      f"{server_build_mb:.0f} / {server_query_mb:.0f} MB"))
     print_measures(rows)
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import sqlite3
 import time
 
@@ -146,7 +147,16 @@ def test_two_writers_one_waits_and_both_finish(tmp_path, embedder):
     env = index_env(tmp_path, QA_COMMIT_EVERY="8")
     one = QAProcess(["index", first, "--index", index], tmp_path, env)
     wait_for_commit(index, one)
-    two = QAProcess(["index", second, "--index", index], tmp_path, env)
+    # Paused while it holds the lock, the first writer cannot finish before the second one starts
+    # (on a quiet machine it writes the other 22 articles in less time than a process takes to start).
+    os.kill(one.pid, signal.SIGSTOP)
+    try:
+        two = QAProcess(["index", second, "--index", index], tmp_path, env)
+        deadline = time.monotonic() + 60
+        while "waiting" not in two.stderr and two.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.kill(one.pid, signal.SIGCONT)
     assert one.wait() == 0, one.stderr
     assert two.wait() == 0, two.stderr
     assert "another process is writing the index" in two.stderr and "waiting" in two.stderr

@@ -88,20 +88,31 @@ def _extractive_instead(question: str, result: SearchResult, embedder, backend: 
                           "verification": [c.as_json() for c in checks]})
 
 
+def _with_quotes(text: str, citations: list[Citation], checks: list[SentenceCheck],
+                 quotes: list[tuple[str, Passage]]) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """The answer with each (sentence, passage) appended verbatim and cited (a passage already cited keeps
+    its number), marked "added" in the verification."""
+    citations, checks, parts = list(citations), list(checks), [text] if text else []
+    numbers = {c.passage.id: c.n for c in citations}
+    for sentence, p in quotes:
+        if p.id not in numbers:
+            numbers[p.id] = len(citations) + 1
+            citations.append(Citation(numbers[p.id], p, p.text))
+        sentence = neutralise_markers(sentence)
+        parts.append(f"{sentence} [{numbers[p.id]}]")
+        checks.append(SentenceCheck(sentence, [numbers[p.id]], True, 1.0, None, "added"))
+    return " ".join(parts), citations, checks
+
+
 def _cover_statements(result: SearchResult, required: list[Passage], text: str, citations: list[Citation],
                       checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Append, quoted verbatim, each statement of the asked-about speaker the draft did not cite."""
     cited = {c.passage.id for c in citations}
-    citations, checks, parts = list(citations), list(checks), [text] if text else []
-    for p in required:
-        if p.id in cited:
-            continue
-        n = len(citations) + 1
-        citations.append(Citation(n, p, p.text))
-        sentence = neutralise_markers(statement_quote(result, p))
-        parts.append(f"{sentence} [{n}]")
-        checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
-    return " ".join(parts), citations, checks
+    return _with_quotes(text, citations, checks,
+                        [(statement_quote(result, p), p) for p in required if p.id not in cited])
+
+
+COVERED_SENTENCES = 2
 
 
 def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, citations: list[Citation],
@@ -110,28 +121,12 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, cita
     the evidence otherwise than the ranking did, and a small model is more often wrong there than the
     ranking: append that sentence and the next one the extractive answer would quote (score within
     EXTRACTIVE_SHARE of the best), verbatim and cited, so the reader sees what the model passed over."""
-    if not ranked:
-        return text, citations, checks
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
-    if any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
+    if not ranked or any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
         return text, citations, checks
-    citations, checks, parts = list(citations), list(checks), [text]
-    numbers = {c.passage.id: c.n for c in citations}
-    for candidate in ranked[:COVERED_SENTENCES]:
-        if candidate.score < ranked[0].score * EXTRACTIVE_SHARE or any(
-                source_holds_terms(sentence, question, [candidate.sentence]) for sentence in kept):
-            continue
-        if candidate.passage.id not in numbers:
-            numbers[candidate.passage.id] = len(citations) + 1
-            citations.append(Citation(numbers[candidate.passage.id], candidate.passage, candidate.passage.text))
-        n = numbers[candidate.passage.id]
-        sentence = neutralise_markers(candidate.sentence)
-        parts.append(f"{sentence} [{n}]")
-        checks.append(SentenceCheck(sentence, [n], True, 1.0, None, "added"))
-    return " ".join(parts), citations, checks
-
-
-COVERED_SENTENCES = 2
+    passed_over = [c for c in ranked[:COVERED_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE
+                   and not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
+    return _with_quotes(text, citations, checks, [(c.sentence, c.passage) for c in passed_over])
 
 
 NO_LLM = ("none", "off", "extractive")

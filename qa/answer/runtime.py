@@ -220,8 +220,9 @@ def leave(code: int) -> None:
     model was loaded."""
     if not started():
         return
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the flush
+    interrupted = []
+    try:  # a Ctrl-C now must not interrupt the flush, yet still ends the process as interrupted (130)
+        signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
     except ValueError:
         pass
     stopping.set()
@@ -230,6 +231,12 @@ def leave(code: int) -> None:
         try:
             stream.flush()
         except Exception:  # noqa: BLE001 - a closed or broken pipe: nothing more can be shown
+            pass
+    if interrupted and code == 0:
+        code = 130
+        try:
+            os.write(2, b"interrupted\n")
+        except OSError:
             pass
     os._exit(code)
 

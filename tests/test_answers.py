@@ -229,6 +229,16 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
     assert best.sentence in text and checks[1].action == "added" and checks[1].sentence == best.sentence
     assert any(c.passage.id == best.passage.id for c in citations)
     assert re.search(r"\[\d\]$", text) and len(citations) == len({c.passage.id for c in citations})
+    # the model's answer rests on the runner-up: the best and the next sentence the extractive answer
+    # would quote are added, the runner-up is not repeated
+    from qa.answer.extractive import EXTRACTIVE_SHARE
+
+    second, third = ranked[1], ranked[2]
+    kept = [SentenceCheck(second.sentence, [1], True, 1.0, None, "kept")]
+    text, _, checks = _cover_best_evidence(question, ranked, f"{second.sentence} [1]",
+                                           [Citation(1, second.passage, second.passage.text)], kept)
+    assert text.count(second.sentence) == 1 and checks[1].sentence == best.sentence
+    assert (third.sentence in text) == (third.score >= best.score * EXTRACTIVE_SHARE), (third, best.score)
     # the model's answer rests on the best sentence: nothing is added
     kept = [SentenceCheck(best.sentence, [1], True, 1.0, None, "kept")]
     same = _cover_best_evidence(question, ranked, f"{best.sentence} [1]", [Citation(1, best.passage, best.passage.text)],

@@ -20,10 +20,11 @@ NO_LLM_NOTICE = (
 
 
 EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one
+EXTRACTIVE_SENTENCES = 3  # and is among the best this many
 
 
 def answer_extractively(
-    question: str, result: SearchResult, embedder: Embedder, max_sentences: int = 3
+    question: str, result: SearchResult, embedder: Embedder, max_sentences: int = EXTRACTIVE_SENTENCES
 ) -> Answer:
     """Pick the best sentences of the retrieved passages and cite each one."""
     if result.statements:

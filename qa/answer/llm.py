@@ -19,7 +19,7 @@ from ..records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
 from .evidence import Candidate, abstention, rank_sentences, should_abstain, statement_evidence, statement_quote
-from .extractive import EXTRACTIVE_SHARE, answer_extractively
+from .extractive import EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, answer_extractively
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
@@ -119,13 +119,14 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, cita
                          checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """When no kept sentence of the draft rests on the sentence the ranking puts first, the model read
     the evidence otherwise than the ranking did, and a small model is more often wrong there than the
-    ranking: append that sentence and the next one the extractive answer would quote (score within
-    EXTRACTIVE_SHARE of the best), verbatim and cited, so the reader sees what the model passed over."""
+    ranking: append that sentence and the next one the extractive answer would quote that no kept
+    sentence rests on either, verbatim and cited, so the reader sees what the model passed over."""
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
     if not ranked or any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
         return text, citations, checks
-    passed_over = [c for c in ranked[:COVERED_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE
+    passed_over = [c for c in ranked[:EXTRACTIVE_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE
                    and not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
+    passed_over = passed_over[:COVERED_SENTENCES]
     return _with_quotes(text, citations, checks, [(c.sentence, c.passage) for c in passed_over])
 
 

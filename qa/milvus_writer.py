@@ -103,6 +103,8 @@ class MilvusWriter:
         """Delete the article's paragraphs, dates and clusters except those of write `keep`."""
         where = and_all(f"article_id == {quote(article_id)}", f"token != {quote(keep)}" if keep else None)
         old = [r["id"] for r in self.store._query("paragraphs", where, ["id"])]
+        if not old:  # nothing else either: dates are written after their paragraphs and deleted before them
+            return
         for chunk in chunks(old):
             self.store._delete("clusters", in_list("paragraph_id", chunk))
         for table in ("dates", "paragraphs"):  # a band's holders of this article go when it is next written
@@ -226,8 +228,11 @@ class MilvusWriter:
         for pid, fp in prints:
             for b in fp.bands:
                 holders.setdefault(b, []).append([pid, article_id, token])
-        store._upsert("bands", [{"band": b, "holders": _kept_holders(holders[b], clusters), "v": DUMMY}
-                                for b in bands])
+        rows = [{"band": b, "holders": _kept_holders(holders[b], clusters), "v": DUMMY} for b in bands]
+        # A band seen for the first time is inserted: an upsert deletes first, and a Milvus delete waits
+        # for the engine's next time tick (~0.25 s on milvus-lite 2.5), whatever it deletes.
+        store._upsert("bands", [r for r in rows if r["band"] in stored])
+        store._insert("bands", [r for r in rows if r["band"] not in stored])
 
     def refresh_attribution(self, rules: str, attribute: Callable[[Article], Attribution]) -> int:
         """Re-derive every article's speakers and statements when the index's were made by other

@@ -7,13 +7,13 @@ Collections (named `qa_*`):
   paragraphs  one row per paragraph: text, porter-stemmed terms (Milvus fills a BM25 sparse vector
               from them), the dense embedding, speakers and statements, resolved dates
   dates       one row per resolved date mention (for `--since/--until` and date questions)
-  bands       one row per MinHash LSH band: the searchable paragraphs that have it (wire copies, qa.wire)
+  bands       MinHash LSH bands of searchable paragraphs (wire copies, qa.wire)
   clusters    the wire-copy cluster of each paragraph that has one
   origins     the content hash of each indexed file, written once all its articles are
   meta        model, dimension, attribution rules
 
-Paragraph and date rows, and a band's holders, carry the write token of the article write that made
-them; only those whose token is their article row's are visible (`MilvusCollections._visible`).
+Paragraph, date and band rows carry the write token of the article write that made them; only those
+whose token is their article row's are visible (`MilvusCollections._visible`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .errors import QAError
 
 PREFIX = "qa_"
 TOKEN_ENV = "QA_MILVUS_TOKEN"
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "1"
 # Milvus caps a search's limit (topk) at 16384.
 MAX_LIMIT = 16384
 # Rows per query/insert request: well under gRPC's 64 MB message limit even with 384-dim vectors.
@@ -291,7 +291,8 @@ SCALAR_TABLES: dict[str, list[tuple[str, str, bool]]] = {
               ("article_date", "varchar", False), ("first", "varchar", False), ("last", "varchar", False),
               ("granularity", "varchar", False), ("month_day", "varchar", False),
               ("month_first", "varchar", False), ("month_last", "varchar", False), ("weekday", "varchar", False)],
-    "bands": [("band", "int", True), ("holders", "json", False)],
+    "bands": [("band", "int", False), ("paragraph_id", "int", False), ("article_id", "varchar", False),
+              ("token", "varchar", False)],
     "clusters": [("paragraph_id", "int", True), ("cluster", "int", False)],
     "origins": [("origin", "varchar", True), ("hash", "varchar", False)],
 }

@@ -29,19 +29,6 @@ def _date_row(pid: int, article: Article, token: str, d: DateMention) -> dict:
             "weekday": str((first.weekday() + 1) % 7), "v": DUMMY}  # SQLite's %w: Sunday = 0
 
 
-def _kept_holders(holders: list[list], clusters: dict[int, int]) -> list[list]:
-    """The holders a band keeps: the newest two of each cluster (one may be removed, the other still
-    stands for it), at most `wire.MAX_CANDIDATES` in all, newest last."""
-    kept: list[list] = []
-    per_cluster: dict[int, int] = {}
-    for holder in reversed(holders):
-        cluster = clusters.get(holder[0], -holder[0])
-        if per_cluster.get(cluster, 0) < 2 and len(kept) < wire.MAX_CANDIDATES:
-            per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
-            kept.append(holder)
-    return kept[::-1]
-
-
 class MilvusWriter:
     """Writes articles into Milvus; each is visible as soon as `add_article` returns. `commit` records
     the files whose articles are all written (so a killed run re-reads the rest)."""
@@ -100,14 +87,14 @@ class MilvusWriter:
         return len(rows)
 
     def _drop_rows(self, article_id: str, keep: str | None) -> None:
-        """Delete the article's paragraphs, dates and clusters except those of write `keep`."""
+        """Delete the article's paragraphs, dates, bands and clusters except those of write `keep`."""
         where = and_all(f"article_id == {quote(article_id)}", f"token != {quote(keep)}" if keep else None)
         old = [r["id"] for r in self.store._query("paragraphs", where, ["id"])]
-        if not old:  # nothing else either: dates are written after their paragraphs and deleted before them
-            return
+        if not old:  # nothing else either: dates and bands are written after their paragraphs, deleted before
+            return  # (and a Milvus delete waits ~0.25 s for the engine's next time tick, whatever it deletes)
         for chunk in chunks(old):
             self.store._delete("clusters", in_list("paragraph_id", chunk))
-        for table in ("dates", "paragraphs"):  # a band's holders of this article go when it is next written
+        for table in ("dates", "bands", "paragraphs"):
             self.store._delete(table, where)
 
     def remove_origin(self, origin: str) -> None:
@@ -182,32 +169,24 @@ class MilvusWriter:
             self._origins[article.origin] = article.origin_hash
 
     def _add_wire_bands(self, article_id: str, token: str, paragraphs: list[tuple[int, str]]) -> None:
-        """Record the article's searchable paragraphs under their LSH bands and, when one copies another
-        article's paragraph, put both in one cluster (labelled by the earlier paragraph's cluster, else
-        its id).
-
-        One row per band, keyed by the band: a lookup by primary key stays quick however large the
-        index grows, where a filter over one row per band and paragraph costs time in proportion to the
-        index. The row lists its holders (paragraph, article, write token); holders whose write is no
-        longer visible (replaced, removed, unfinished) are dropped when the band is next written. Two
-        writers writing one band at the same moment may each miss the other's holder there (the
-        paragraph is still found through its other bands)."""
+        """Store the LSH bands of an article's searchable paragraphs and, when one copies another
+        article's paragraph, put both in one cluster (labelled by the earlier paragraph's cluster,
+        else its id). One lookup per article, not per paragraph: Milvus requests cost a round trip."""
         store = self.store
         prints = [(pid, fp) for pid, fp in ((pid, wire.fingerprint(text)) for pid, text in paragraphs) if fp.bands]
         if not prints:
             return
         bands = sorted({b for _, fp in prints for b in fp.bands})
-        stored: dict[int, list[list]] = {}
+        holders: dict[int, set[int]] = {}
         for chunk in chunks(bands):
-            stored.update((r["band"], r["holders"]) for r in store._query("bands", in_list("band", chunk),
-                                                                         ["band", "holders"]))
-        tokens = store._tokens(h[1] for hs in stored.values() for h in hs if h[1] != article_id)
-        holders = {b: [h for h in hs if h[1] != article_id and tokens.get(h[1]) == h[2]] for b, hs in stored.items()}
-        clusters = store._clusters(sorted({h[0] for hs in holders.values() for h in hs}))
+            where = and_all(in_list("band", chunk), f"article_id != {quote(article_id)}")
+            for r in store._visible(store._query("bands", where, ["band", "paragraph_id", "article_id", "token"])):
+                holders.setdefault(r["band"], set()).add(r["paragraph_id"])
         chosen: dict[int, list[int]] = {}
+        clusters = store._clusters(sorted({p for ps in holders.values() for p in ps}))
         for pid, fp in prints:
             by_cluster: dict[int, int] = {}
-            for other in sorted({h[0] for b in fp.bands for h in holders.get(b, ())}):
+            for other in sorted({p for b in fp.bands for p in holders.get(b, ())}):
                 by_cluster.setdefault(clusters.get(other, -other), other)  # one candidate per cluster
             chosen[pid] = list(by_cluster.values())[: wire.MAX_CANDIDATES]  # and a bounded number
         wanted = sorted({p for ps in chosen.values() for p in ps})
@@ -222,17 +201,11 @@ class MilvusWriter:
                 cluster = clusters.get(match)
                 if cluster is None:
                     cluster = clusters[match] = changed[match] = match
-                changed[pid] = clusters[pid] = cluster
+                changed[pid] = cluster
         if changed:
             store._upsert("clusters", [{"paragraph_id": p, "cluster": c, "v": DUMMY} for p, c in changed.items()])
-        for pid, fp in prints:
-            for b in fp.bands:
-                holders.setdefault(b, []).append([pid, article_id, token])
-        rows = [{"band": b, "holders": _kept_holders(holders[b], clusters), "v": DUMMY} for b in bands]
-        # A band seen for the first time is inserted: an upsert deletes first, and a Milvus delete waits
-        # for the engine's next time tick (~0.25 s on milvus-lite 2.5), whatever it deletes.
-        store._upsert("bands", [r for r in rows if r["band"] in stored])
-        store._insert("bands", [r for r in rows if r["band"] not in stored])
+        store._insert("bands", [{"band": b, "paragraph_id": pid, "article_id": article_id, "token": token,
+                                 "v": DUMMY} for pid, fp in prints for b in fp.bands])
 
     def refresh_attribution(self, rules: str, attribute: Callable[[Article], Attribution]) -> int:
         """Re-derive every article's speakers and statements when the index's were made by other

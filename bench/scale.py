@@ -87,8 +87,9 @@ def synthetic_vectors(base: np.ndarray, start: int, stop: int) -> np.ndarray:
     return np.vstack(out).astype("float32")
 
 
-def build(index: str, texts: list[str], base: np.ndarray, size: int) -> dict:
-    """Run in a child process, so its peak RSS is the builder's own."""
+def build(index: str, texts: list[str], base: np.ndarray, size: int, wire_copies: bool = True) -> dict:
+    """Run in a child process, so its peak RSS is the builder's own. Without `wire_copies` the writer
+    neither looks up nor stores wire-copy bands (what the rest of a write costs, measured apart)."""
     from qa.documents import Article, Paragraph
     from qa.embeddings import DEFAULT_MODEL
     from qa.store import is_milvus_address, open_store
@@ -99,6 +100,8 @@ def build(index: str, texts: list[str], base: np.ndarray, size: int) -> dict:
     store = open_store(index, create=True)
     commit_every = 1_000 if milvus else 100_000  # Milvus writes each article at once; this is progress only
     with store.writer() as writer:
+        if not wire_copies:
+            writer._add_wire_bands = lambda *args: None
         writer.set_model(DEFAULT_MODEL, base.shape[1])
         for first in range(0, size, commit_every):
             last = min(size, first + commit_every)
@@ -170,7 +173,7 @@ def child(args) -> int:
     payload = json.loads(Path(args.child_input).read_text())
     base = np.load(payload["base"])
     if args.child == "build":
-        result = build(payload["index"], payload["texts"], base, payload["size"])
+        result = build(payload["index"], payload["texts"], base, payload["size"], payload.get("wire_copies", True))
     else:
         result = query(payload["index"], payload["queries"], np.load(payload["query_vectors"]), payload["k"])
     Path(args.child_input).with_suffix(".out").write_text(json.dumps(result))
@@ -242,6 +245,8 @@ def main() -> int:
                                                           "--index on this machine: its peak RSS is reported")
     parser.add_argument("--server-data", type=Path, help="that server's data file or folder: reported as the "
                                                          "index on disk")
+    parser.add_argument("--no-wire-copies", action="store_true",
+                        help="build without the wire-copy lookup (bands neither looked up nor stored)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-input", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -283,7 +288,7 @@ def main() -> int:
         try:
             print(f"building a store of {args.size:,} paragraphs in {index} (load {load()})...", file=sys.stderr)
             built = run_child("build", {"index": index, "texts": texts, "base": str(work / "base.npy"),
-                                        "size": args.size}, work)
+                                        "size": args.size, "wire_copies": not args.no_wire_copies}, work)
             server_build_mb = peak_rss_mb(server_pid, reset=True) if server_pid else None
             disk_mb = disk_size_mb(folder, nested=args.index not in (None, ""))
             print(f"querying (load {load()})...", file=sys.stderr)
@@ -300,7 +305,8 @@ def main() -> int:
     rows = [
         ("paragraphs", f"{args.size:,}"),
         ("vector index", ", ".join(f"{key} {value}" for key, value in built["index"].items() if key != "vectors")),
-        ("build time", f"{built['seconds']:.0f} s ({args.size / built['seconds']:,.0f} paragraphs/s, vectors given)"),
+        ("build time", f"{built['seconds']:.0f} s ({args.size / built['seconds']:,.0f} paragraphs/s, vectors given"
+                       f"{'; no wire-copy lookup' if args.no_wire_copies else ''})"),
         ("build peak RSS", f"{built['peak_rss_mb']:.0f} MB"),
         ("index on disk", "not measured (a server's disk)" if disk_mb is None else f"{disk_mb:,.0f} MB"),
         (f"vector search p50 / p95 (k={k})", f"{percentile(measured['dense_ms'], 50):.1f} / "

@@ -90,6 +90,8 @@ class MilvusWriter:
         """Delete the article's paragraphs, dates, bands and clusters except those of write `keep`."""
         where = and_all(f"article_id == {quote(article_id)}", f"token != {quote(keep)}" if keep else None)
         old = [r["id"] for r in self.store._query("paragraphs", where, ["id"])]
+        if not old:  # nothing else either: dates and bands are written after their paragraphs, deleted before
+            return  # (and a Milvus delete waits ~0.25 s for the engine's next time tick, whatever it deletes)
         for chunk in chunks(old):
             self.store._delete("clusters", in_list("paragraph_id", chunk))
         for table in ("dates", "bands", "paragraphs"):

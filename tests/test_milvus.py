@@ -218,6 +218,32 @@ def test_wire_copies_cluster_and_collapse(lite):
         assert sum(p.cluster == top.cluster for p in result.passages) == 1  # collapsed
 
 
+@pytest.mark.parametrize("store", ["local", "milvus"])
+def test_a_copy_still_finds_its_cluster_after_the_first_copy_is_removed_or_rewritten(store, lite, tmp_path):
+    """A band lists the paragraphs that have it; removing or rewriting the earliest copy must not hide
+    the others from the next copy (on both stores alike)."""
+    from qa import Article, Paragraph
+
+    text = ("Flooding closed dozens of roads across the north of the country on Sunday, the national weather "
+            "service said, and forecasters warned that more heavy rain was expected through Tuesday night.")
+
+    def copy(outlet: str, body: str = text) -> Article:
+        return Article(id=f"{outlet}-floods", title=f"Floods ({outlet})", source=outlet, date="2024-03-03",
+                       paragraphs=(Paragraph(1, body), Paragraph(2, f"{outlet} reports from the ports.")))
+
+    address = f"{lite}#bands" if store == "milvus" else str(tmp_path / "index")
+    with QA(address, create=True) as bot:
+        bot.add_articles([copy("reuters"), copy("ap")])
+        bot.remove(["reuters-floods"])
+        bot.add_articles([copy("afp")])
+        top = bot.search("roads closed by flooding", k=3).passages[0]
+        assert top.cluster is not None and sorted([top.source, *(c.source for c in top.also_in)]) == ["afp", "ap"]
+        bot.add_articles([copy("ap", text.replace("Sunday", "Monday"))])  # ap rewritten
+        bot.add_articles([copy("upi")])
+        top = bot.search("roads closed by flooding", k=3).passages[0]
+        assert sorted([top.source, *(c.source for c in top.also_in)]) == ["afp", "ap", "upi"]
+
+
 def test_an_unfinished_write_stays_invisible_and_a_rewrite_clears_it(lite, embedder):
     """What a writer killed between its paragraphs and its article row leaves: rows no search shows."""
     from qa.milvus_client import stem

@@ -8,6 +8,10 @@ FTS5 BM25 over the question's content terms) and fused (Retriever.search, the li
 Prints R@1, R@3, R@5, MRR@10 and queries/s per method. Questions are embedded in one batch; that
 time is counted in the dense and fused queries/s.
 
+With a Milvus index (`--index milvus`), also ranks with Milvus's own hybrid search (one
+`hybrid_search` request over the dense field and the BM25 sparse field, fused on the server by
+RRFRanker or WeightedRanker) to compare with qa's fusion in Python on the same index.
+
 With --abstention, calibrates the extractive answerer's abstention: for ~500 sampled questions it
 compares `SearchResult.best_support` searching the question's own article (answerable) versus another
 article (not answerable), and prints both distributions, the accuracy of the current ABSTAIN_BELOW
@@ -105,6 +109,33 @@ def calibrate(bot: QA, questions, vectors, sample: int) -> None:
         print(f"| {label} | " + " | ".join(f"{v:.3f}" for v in balanced_accuracy(own, other, t)) + " |")
 
 
+def server_rankers(store, vectors, questions, key, depth: int) -> dict:
+    """Searches ranked by Milvus itself: `hybrid_search` with a dense and a BM25 request of `depth`
+    candidates each (as many as qa fuses), the question's terms stemmed as qa stems them for BM25.
+    Phrase matching and the visibility rule (a row counts when its token is its article's) are left
+    out: in this fresh benchmark index every row is visible, and SQuAD questions' terms are words."""
+    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+    from qa.milvus_client import stem
+
+    def search(ranker):
+        def run(i: int, question: str) -> list[tuple[str, int]]:
+            # every term, as qa's lexical_terms keeps on a corpus this small
+            words = list(dict.fromkeys(t for p in stem(query_terms(question)) for t in p))
+            reqs = [AnnSearchRequest([vectors[i].tolist()], "dense", {"metric_type": "IP"}, depth,
+                                     filter="searchable == true")]
+            if words:  # a question with no content word gets the dense ranking alone, as in qa
+                reqs.append(AnnSearchRequest([" ".join(words)], "sparse", {"metric_type": "BM25"}, depth,
+                                             filter="searchable == true"))
+            hits = store.client.hybrid_search(store._name("paragraphs"), reqs, ranker, limit=DEPTH)[0]
+            return [key[int(h["id"])] for h in hits]
+        return run
+
+    return {"Milvus RRFRanker(60)": search(RRFRanker(60)),
+            "Milvus RRFRanker(10)": search(RRFRanker(10)),
+            "Milvus WeightedRanker(0.5, 1)": search(WeightedRanker(0.5, 1.0, norm_score=True))}
+
+
 def _address(index: str | None, tmp: str) -> str:
     """Where the benchmark index goes: a temporary local folder, or a Milvus one (`milvus`: Milvus Lite in tmp)."""
     if index == "milvus":
@@ -146,6 +177,8 @@ def main() -> int:
             "fused": lambda i, q: [(p.article_id, p.paragraph)
                                    for p in retriever.search(q, DEPTH, query_vector=vectors[i]).passages],
         }
+        if args.index and args.index.startswith("milvus"):
+            searches |= server_rankers(store, vectors, questions, key, retriever.candidates)
         rows = []
         for name, search in searches.items():
             start = time.perf_counter()

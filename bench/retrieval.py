@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
@@ -72,6 +73,15 @@ def metrics(ranks: list[int | None]) -> list[float]:
     n = len(ranks)
     recall = [sum(r is not None and r <= k for r in ranks) / n for k in (1, 3, 5)]
     return [*recall, sum(1 / r for r in ranks if r) / n]
+
+
+def paired(ranks: list[int | None], base: list[int | None], depth: int) -> str:
+    """Questions whose gold paragraph is within `depth` for one method and not the other, with the
+    two-sided sign test's p (is the difference more than chance on these questions?)."""
+    won = sum(bool(r and r <= depth) and not (b and b <= depth) for r, b in zip(ranks, base))
+    lost = sum(bool(b and b <= depth) and not (r and r <= depth) for r, b in zip(ranks, base))
+    tail = sum(math.comb(won + lost, i) for i in range(min(won, lost) + 1)) / 2 ** (won + lost)
+    return f"R@{depth} +{won} -{lost} questions (sign test p = {min(1.0, 2 * tail):.3f})"
 
 
 def percentiles(values: list[float], qs=(5, 10, 25, 50, 75, 90, 95)) -> list[float]:
@@ -180,10 +190,10 @@ def main() -> int:
         }
         if args.index and args.index.startswith("milvus"):
             searches |= server_rankers(store, vectors, key, retriever.candidates)
-        rows = []
+        rows, found = [], {}
         for name, search in searches.items():
             start = time.perf_counter()
-            ranks = [rank_of(gold[i], search(i, q)) for i, (q, _, _) in enumerate(questions)]
+            ranks = found[name] = [rank_of(gold[i], search(i, q)) for i, (q, _, _) in enumerate(questions)]
             seconds = time.perf_counter() - start + (encode_s if name != "lexical" else 0.0)
             rows.append((name, *metrics(ranks), len(questions) / seconds))
 
@@ -194,6 +204,8 @@ def main() -> int:
         print("\n| method | R@1 | R@3 | R@5 | MRR@10 | queries/s |\n|---|---|---|---|---|---|")
         for name, r1, r3, r5, mrr, qps in rows:
             print(f"| {name} | {r1:.3f} | {r3:.3f} | {r5:.3f} | {mrr:.3f} | {qps:.0f} |")
+        for name in [n for n in found if n.startswith("Milvus")]:
+            print(f"{name} against fused: " + "; ".join(paired(found[name], found["fused"], d) for d in (1, 5)))
         if args.abstention:
             calibrate(bot, questions, vectors, args.sample)
     return 0

@@ -8,6 +8,10 @@ FTS5 BM25 over the question's content terms) and fused (Retriever.search, the li
 Prints R@1, R@3, R@5, MRR@10 and queries/s per method. Questions are embedded in one batch; that
 time is counted in the dense and fused queries/s.
 
+With a Milvus index (`--index milvus`), also ranks with Milvus's own hybrid search (one
+`hybrid_search` request over the dense field and the BM25 sparse field, fused on the server by
+RRFRanker or WeightedRanker) to compare with qa's fusion in Python on the same index.
+
 With --abstention, calibrates the extractive answerer's abstention: for ~500 sampled questions it
 compares `SearchResult.best_support` searching the question's own article (answerable) versus another
 article (not answerable), and prints both distributions, the accuracy of the current ABSTAIN_BELOW
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import tempfile
@@ -70,6 +75,15 @@ def metrics(ranks: list[int | None]) -> list[float]:
     return [*recall, sum(1 / r for r in ranks if r) / n]
 
 
+def paired(ranks: list[int | None], base: list[int | None], depth: int) -> str:
+    """Questions whose gold paragraph is within `depth` for one method and not the other, with the
+    two-sided sign test's p (is the difference more than chance on these questions?)."""
+    won = sum(bool(r and r <= depth) and not (b and b <= depth) for r, b in zip(ranks, base))
+    lost = sum(bool(b and b <= depth) and not (r and r <= depth) for r, b in zip(ranks, base))
+    tail = sum(math.comb(won + lost, i) for i in range(min(won, lost) + 1)) / 2 ** (won + lost)
+    return f"R@{depth} +{won} -{lost} questions (sign test p = {min(1.0, 2 * tail):.3f})"
+
+
 def percentiles(values: list[float], qs=(5, 10, 25, 50, 75, 90, 95)) -> list[float]:
     ordered = sorted(values)
     return [ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] for q in qs]
@@ -103,6 +117,34 @@ def calibrate(bot: QA, questions, vectors, sample: int) -> None:
     for label, t in ((f"current ABSTAIN_BELOW = {ABSTAIN_BELOW}", ABSTAIN_BELOW),
                      (f"best = {best:.3f} (ties {tied[0]:.3f}-{tied[-1]:.3f})", best)):
         print(f"| {label} | " + " | ".join(f"{v:.3f}" for v in balanced_accuracy(own, other, t)) + " |")
+
+
+def server_rankers(store, vectors, key, depth: int) -> dict:
+    """Searches ranked by Milvus itself: `hybrid_search` with a dense and a BM25 request of `depth`
+    candidates each (as many as qa fuses), the question's terms stemmed as qa stems them for BM25.
+    Left out: the visibility rule (a row counts when its token is its article's; in this fresh
+    benchmark index every row is visible) and qa's phrase check for a term FTS5 splits in several
+    words ("u.s"), which few questions have."""
+    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+    from qa.milvus_client import stem
+
+    def search(ranker):
+        def run(i: int, question: str) -> list[tuple[str, int]]:
+            # every term, as qa's lexical_terms keeps on a corpus this small
+            words = list(dict.fromkeys(t for p in stem(query_terms(question)) for t in p))
+            reqs = [AnnSearchRequest([vectors[i].tolist()], "dense", {"metric_type": "IP"}, depth,
+                                     filter="searchable == true")]
+            if words:  # a question with no content word gets the dense ranking alone, as in qa
+                reqs.append(AnnSearchRequest([" ".join(words)], "sparse", {"metric_type": "BM25"}, depth,
+                                             filter="searchable == true"))
+            hits = store.client.hybrid_search(store._name("paragraphs"), reqs, ranker, limit=DEPTH)[0]
+            return [key[int(h["id"])] for h in hits]
+        return run
+
+    return {"Milvus RRFRanker(60)": search(RRFRanker(60)),
+            "Milvus RRFRanker(10)": search(RRFRanker(10)),
+            "Milvus WeightedRanker(0.5, 1)": search(WeightedRanker(0.5, 1.0, norm_score=True))}
 
 
 def _address(index: str | None, tmp: str) -> str:
@@ -146,10 +188,12 @@ def main() -> int:
             "fused": lambda i, q: [(p.article_id, p.paragraph)
                                    for p in retriever.search(q, DEPTH, query_vector=vectors[i]).passages],
         }
-        rows = []
+        if args.index and args.index.startswith("milvus"):
+            searches |= server_rankers(store, vectors, key, retriever.candidates)
+        rows, found = [], {}
         for name, search in searches.items():
             start = time.perf_counter()
-            ranks = [rank_of(gold[i], search(i, q)) for i, (q, _, _) in enumerate(questions)]
+            ranks = found[name] = [rank_of(gold[i], search(i, q)) for i, (q, _, _) in enumerate(questions)]
             seconds = time.perf_counter() - start + (encode_s if name != "lexical" else 0.0)
             rows.append((name, *metrics(ranks), len(questions) / seconds))
 
@@ -160,6 +204,8 @@ def main() -> int:
         print("\n| method | R@1 | R@3 | R@5 | MRR@10 | queries/s |\n|---|---|---|---|---|---|")
         for name, r1, r3, r5, mrr, qps in rows:
             print(f"| {name} | {r1:.3f} | {r3:.3f} | {r5:.3f} | {mrr:.3f} | {qps:.0f} |")
+        for name in [n for n in found if n.startswith("Milvus")]:
+            print(f"{name} against fused: " + "; ".join(paired(found[name], found["fused"], d) for d in (1, 5)))
         if args.abstention:
             calibrate(bot, questions, vectors, args.sample)
     return 0

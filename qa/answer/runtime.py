@@ -216,8 +216,8 @@ def leave(code: int) -> None:
     """End a command-line process that loaded the model: flush what was printed, then `os._exit`.
 
     Nothing runs after it that could meet a llama.cpp thread mid-computation (interpreter shutdown,
-    static destructors), so the exit code is the command's and never a signal's. A no-op when no
-    model was loaded."""
+    static destructors), so the exit code is the command's (130 if Ctrl-C comes while it flushes)
+    and never a signal's. A no-op when no model was loaded."""
     if not started():
         return
     interrupted = []

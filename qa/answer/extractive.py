@@ -11,7 +11,7 @@ from ..dates import DateMention, asks_when
 from ..embeddings import Embedder
 from ..retriever import SearchResult
 from .citations import Answer, number_citations
-from .evidence import abstention, rank_sentences, should_abstain, statement_evidence
+from .evidence import Candidate, abstention, rank_sentences, should_abstain, statement_evidence
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -24,14 +24,16 @@ EXTRACTIVE_SENTENCES = 3  # and is among the best this many
 
 
 def answer_extractively(
-    question: str, result: SearchResult, embedder: Embedder, max_sentences: int = EXTRACTIVE_SENTENCES
+    question: str, result: SearchResult, embedder: Embedder, max_sentences: int = EXTRACTIVE_SENTENCES,
+    ranked: list[Candidate] | None = None,
 ) -> Answer:
-    """Pick the best sentences of the retrieved passages and cite each one."""
+    """Pick the best sentences of the retrieved passages and cite each one. `ranked`: rank_sentences'
+    result, when the caller has it (the LLM's answer falling back to this one)."""
     if result.statements:
         return answer_who_said(question, result)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    ranked = rank_sentences(question, result, embedder)
+    ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE]

@@ -62,14 +62,14 @@ def answer_with_llm(
         if required or result.best_support < DONT_KNOW_TRUSTED_BELOW:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
         return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
-                                   "evidence, which the retriever rates well", meta, [])
+                                   "evidence, which the retriever rates well", meta, [], ranked)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     text, citations, checks = _cover_statements(result, required, text, citations, checks)
     if text:
         text, citations, checks = _cover_best_evidence(question, ranked, text, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
-                                   "up against its sources", meta, checks)
+                                   "up against its sources", meta, checks, ranked)
     removed = sum(c.action == "removed" for c in checks)
     warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
     notice = f"Written by the {backend.name} LLM ({backend.model}); every sentence checked against its source."
@@ -78,9 +78,10 @@ def answer_with_llm(
 
 
 def _extractive_instead(question: str, result: SearchResult, embedder, backend: Backend, reason: str,
-                        meta: dict, checks: list[SentenceCheck]) -> Answer:
-    """The extractive answer in place of an LLM draft that was weaker, saying so in its JSON."""
-    answer = answer_extractively(question, result, embedder)
+                        meta: dict, checks: list[SentenceCheck], ranked: list[Candidate]) -> Answer:
+    """The extractive answer in place of an LLM draft that was weaker, saying so in its JSON (from the
+    sentences already ranked for the draft, when there are)."""
+    answer = answer_extractively(question, result, embedder, ranked=ranked or None)
     notice = (f"The {backend.name} LLM's answer did not hold up ({reason}); "
               "showing the articles' own sentences instead.")
     return replace(answer, notice=notice,

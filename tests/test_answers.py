@@ -244,3 +244,61 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
     same = _cover_best_evidence(question, ranked, f"{best.sentence} [1]", [Citation(1, best.passage, best.passage.text)],
                                 kept)
     assert same[0] == f"{best.sentence} [1]" and len(same[2]) == 1
+
+
+def _passage(pid: int, text: str, title: str = "Steam power"):
+    from qa.records import Passage
+
+    return Passage(pid, f"article-{pid}", title, "Example Wire", "2024-11-07", pid, 0, "text", text)
+
+
+def test_a_name_the_question_gives_must_be_in_the_cited_passage(embedder):
+    question = "What share of electric power in the United States comes from steam turbines?"
+    world = _passage(1, "In the 1990s about 90% of the world's electric production came from steam turbines. "
+                        "Gas turbines have since taken a share of it.")
+    answer = "90% of electric power in the United States comes from steam turbines [1]."
+    _, _, checks = verify_answer(answer, [world], embedder, question)
+    assert checks[0].action == "removed" and "name of the question" in checks[0].reason
+    national = _passage(2, "Today most electric power is provided by steam turbines. In the United States 90% of "
+                           "the electric power is produced in this way.")
+    _, _, checks = verify_answer(answer, [national], embedder, question)
+    assert checks[0].action == "kept"
+
+
+def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
+    from qa.answer.citations import restore_qualifiers
+
+    source = _passage(1, "By then the company had paid an estimated $200,000 in licences and royalties to the "
+                         "three inventors.")
+    question = "How much had the company paid the inventors?"
+    text, _, checks = verify_answer("The company paid $200,000 in licences and royalties [1].", [source], embedder,
+                                    question)
+    assert text == "The company paid an estimated $200,000 in licences and royalties. [1]"
+    assert checks[0].sentence.startswith("The company paid an estimated $200,000")
+    # at the start of a sentence; a number already qualified, or qualified otherwise elsewhere, is left alone
+    assert restore_qualifiers("300 people died.", ["More than 300 people died."]) == "More than 300 people died."
+    assert restore_qualifiers("About 300 people died.", ["More than 300 people died."]) == "About 300 people died."
+    assert restore_qualifiers("300 people died.", ["More than 300 people died.", "Of 300 people, ..."]) == \
+        "300 people died."
+    assert restore_qualifiers("It cost $1,300.", ["It cost nearly $300."]) == "It cost $1,300."
+
+
+def test_a_sentence_the_ranking_also_finds_in_another_paragraph_is_cited_to_both():
+    from qa.answer.citations import Citation, SentenceCheck
+    from qa.answer.evidence import Candidate
+    from qa.answer.llm import _corroborate
+
+    p1, p2, p3, p4 = (_passage(i, t, "Oxygen") for i, t in enumerate([
+        "Oxygen is the third most abundant element in the universe, after hydrogen and helium.",
+        "By mass, oxygen is the third-most abundant element in the universe.",
+        "Oxygen is the most abundant element in the Earth's crust.",
+        "Oxygen is the third most abundant element in the universe, a textbook says.",
+    ], 1))
+    ranked = [Candidate(p1, 0, p1.text, [], 0.8), Candidate(p3, 0, p3.text, [], 0.75),
+              Candidate(p2, 0, p2.text, [], 0.7), Candidate(p4, 0, p4.text, [], 0.3)]
+    question = "How is oxygen ranked as abundant in the universe?"
+    kept = [SentenceCheck("Oxygen is the third most abundant element in the universe.", [1], True, 1.0, None, "kept")]
+    text, citations, checks = _corroborate(question, ranked, [Citation(1, p1, p1.text)], kept)
+    # p2 states it too; p3 is about the crust; p4 states it but the ranking does not rate it an answer
+    assert text == "Oxygen is the third most abundant element in the universe. [1][2]"
+    assert [c.passage.id for c in citations] == [p1.id, p2.id] and checks[0].citations == [1, 2]

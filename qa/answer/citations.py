@@ -290,6 +290,9 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
                           "hundreds thousand thousands million millions billion billions half percent once twice "
                           "thrice many several few numerous multiple times all none no".split())
 # Spelled-out numbers are numbers: "forced four fumbles" needs "four" in the sentence, like "4".
+# A rank is a number too: "the third most abundant" is not "the most abundant".
+_ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                      "twentieth hundredth".split())
 _COUNT_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
                          "hundred thousand million billion twice thrice".split())
 # A "why" answer gives a reason; "The FCC decided that Fresno would only have UHF stations" does not.
@@ -351,7 +354,7 @@ def key_terms(sentence: str, question: str = "") -> tuple[set[str], set[str]]:
         low = token.lower()
         if low in _FUNCTION_WORDS or low in _FRAME_WORDS or _stem_in(low, asked):
             continue
-        if any(ch.isdigit() for ch in token) or low in _COUNT_WORDS or (i > 0 and token[:1].isupper()):
+        if any(ch.isdigit() for ch in token) or low in _COUNT_WORDS or low in _ORDINALS or (i > 0 and token[:1].isupper()):
             strict.add(low)
         elif len(low) > 2:
             loose.add(low)
@@ -401,6 +404,44 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
         if misses <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))):
             return True
     return False
+
+
+def names_in_passage(sentence: str, question: str, evidence: list[str], header: str = "", title: str = "") -> bool:
+    """A name the question gives and the sentence repeats is in the cited passage (or its header, with
+    the speakers it is credited to, or title): "90% of the world's electric production" is no answer for "in the United States", nor "CBS
+    broadcast Super Bowl 50 in the U.S." for the broadcaster "in Spanish"."""
+    named = _names(question) & _words_of(sentence)
+    words = _words_of(" ".join([*evidence, header, title]))
+    return all(_stem_in(w, words) for w in named)
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of a text after its first word, lowercased: the names a question gives."""
+    tokens = _WORD_RE.findall(text)
+    return {t.lower() for t in tokens[1:] if t[:1].isupper() and t.lower() not in _FUNCTION_WORDS}
+
+
+# Words that make a number an estimate or a bound; an answer that drops them states more than its source.
+_QUALIFIER_RE = re.compile(
+    r"\b(an estimated|estimated|about|around|approximately|roughly|nearly|almost|more than|over|less than|"
+    r"fewer than|under|up to|at least|at most|some|as many as|as much as|as few as|close to)\s+$", re.IGNORECASE)
+_AMOUNT_RE = re.compile(r"[$£€]?\d(?:[\d,.]*\d)?")
+
+
+def restore_qualifiers(sentence: str, sources: list[str]) -> str:
+    """The sentence with the qualifier its source gives a number put back: "paid $200,000" where every
+    source sentence holding "$200,000" says "an estimated $200,000" becomes "paid an estimated $200,000"."""
+    for m in reversed(list(_AMOUNT_RE.finditer(sentence))):
+        if _QUALIFIER_RE.search(sentence[: m.start()]):
+            continue
+        given = {(q.group(1).lower() if (q := _QUALIFIER_RE.search(source[: n.start()])) else None)
+                 for source in sources
+                 for n in re.finditer(rf"(?<![\w.,]){re.escape(m.group())}(?![\w])", source)}
+        if len(given) == 1 and None not in given:
+            qualifier = given.pop()
+            qualifier = qualifier.capitalize() if not sentence[: m.start()].strip() else qualifier
+            sentence = f"{sentence[: m.start()]}{qualifier} {sentence[m.start():]}"
+    return sentence
 
 
 def _numbers(text: str) -> set[str]:
@@ -492,6 +533,10 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
                        for j in cited):
             # a verbatim quote is the article's own words, however many sentences it spans
             reason = "its names, numbers or key words are not in one sentence of the cited passage"
+        elif not any(names_in_passage(bare[i], question, evidence_sentences(passages[j].text),
+                                      " ".join([_header_text(passages[j]), *passages[j].speakers]), passages[j].title or "")
+                     for j in cited):
+            reason = "repeats a name of the question that the cited passage does not give"
         elif question and not _gives_what_was_asked(bare[i], question):
             reason = "does not give the name, date or number asked for"
         elif answers_another_year(bare[i], question):
@@ -499,6 +544,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue
+        stated = restore_qualifiers(bare[i], [s for j in cited for s in evidence[j]])
         final = []
         for j in cited:
             p = passages[j]
@@ -506,6 +552,6 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
                 numbers[p.id] = len(numbers) + 1
                 citations.append(Citation(numbers[p.id], p, p.text))
             final.append(numbers[p.id])
-        kept_text.append(bare[i] + " " + "".join(f"[{n}]" for n in final))
-        checks.append(SentenceCheck(bare[i], final, True, support, verbatim, action))
+        kept_text.append(stated + " " + "".join(f"[{n}]" for n in final))
+        checks.append(SentenceCheck(stated, final, True, support, verbatim, action))
     return " ".join(kept_text), citations, checks

@@ -66,6 +66,7 @@ def answer_with_llm(
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     text, citations, checks = _cover_statements(result, required, text, citations, checks)
     if text:
+        text, citations, checks = _corroborate(question, ranked, citations, checks)
         text, citations, checks = _cover_best_evidence(question, ranked, text, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
@@ -129,6 +130,36 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, cita
                    and not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
     passed_over = passed_over[:COVERED_SENTENCES]
     return _with_quotes(text, citations, checks, [(c.sentence, c.passage) for c in passed_over])
+
+
+def _corroborate(question: str, ranked: list[Candidate], citations: list[Citation],
+                 checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """Cite, beside the draft's own citation, each other paragraph whose sentence the ranking rates among
+    the answers (as the extractive answer would quote it) and would verify the kept sentence (its names,
+    numbers and answer words): the same fact stated in two paragraphs or articles is cited to both."""
+    answering = [c for c in ranked[:EXTRACTIVE_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] \
+        if ranked else []
+    citations, numbers, out = list(citations), {c.passage.id: c.n for c in citations}, []
+    for check in checks:
+        if check.action in ("kept", "cited"):
+            cited = {p for p, n in numbers.items() if n in check.citations}
+            more = []
+            for c in answering:
+                if c.passage.id in cited or not source_holds_terms(check.sentence, question, [c.sentence]):
+                    continue
+                if c.passage.id not in numbers:
+                    numbers[c.passage.id] = len(citations) + 1
+                    citations.append(Citation(numbers[c.passage.id], c.passage, c.passage.text))
+                cited.add(c.passage.id)
+                more.append(numbers[c.passage.id])
+            check = replace(check, citations=check.citations + more)
+        out.append(check)
+    return _text_of(out), citations, out
+
+
+def _text_of(checks: list[SentenceCheck]) -> str:
+    """The answer's text: each sentence not removed, followed by its citation markers."""
+    return " ".join(c.sentence + " " + "".join(f"[{n}]" for n in c.citations) for c in checks if c.action != "removed")
 
 
 NO_LLM = ("none", "off", "extractive")

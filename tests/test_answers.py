@@ -302,3 +302,41 @@ def test_a_sentence_the_ranking_also_finds_in_another_paragraph_is_cited_to_both
     # p2 states it too; p3 is about the crust; p4 states it but the ranking does not rate it an answer
     assert text == "Oxygen is the third most abundant element in the universe. [1][2]"
     assert [c.passage.id for c in citations] == [p1.id, p2.id] and checks[0].citations == [1, 2]
+
+
+def test_a_claim_from_a_sentence_about_something_else_is_removed(embedder):
+    question = "What is God's expression of eternal will, according to the reformer?"
+    p = _passage(1, "\"That is why faith alone makes someone just,\" he wrote. The reformer held that the Ten "
+                    "Commandments are an expression of God's eternal will.", "The reformer")
+    # every word of the claim is in the first sentence, which says nothing of God's will
+    _, _, checks = verify_answer("God's expression of eternal will is faith alone [1].", [p], embedder, question)
+    assert checks[0].action == "removed" and "not about what the question asks" in checks[0].reason
+    _, _, checks = verify_answer("God's expression of eternal will is the Ten Commandments [1].", [p], embedder,
+                                 question)
+    assert checks[0].action == "kept"
+
+
+def test_a_year_is_no_answer_to_a_question_asking_for_a_thing(embedder):
+    p = _passage(1, "By 1526 the reformer was busy organising a new church. In 1529 he wrote two catechisms as an "
+                    "outline of the new faith.", "The reformer")
+    question = "What did the reformer write as an outline of the new faith?"
+    _, _, checks = verify_answer("The reformer wrote as an outline of the new faith in 1529 [1].", [p], embedder,
+                                 question)
+    assert checks[0].action == "removed" and "asked for" in checks[0].reason
+    _, _, checks = verify_answer("The reformer wrote two catechisms in 1529 [1].", [p], embedder, question)
+    assert checks[0].action == "kept"
+    _, _, checks = verify_answer("The reformer wrote the outline in 1529 [1].", [p], embedder,
+                                 "In what year did the reformer write an outline of the new faith?")
+    assert checks[0].action == "kept"
+
+
+def test_an_answer_that_drops_the_rank_its_source_gives_is_removed(embedder):
+    p = _passage(1, "Oxygen gas is the second most common component of the Earth's atmosphere, after nitrogen.",
+                 "Oxygen")
+    question = "What is the most common component of the Earth's atmosphere?"
+    _, _, checks = verify_answer("The most common component of the Earth's atmosphere is oxygen gas [1].", [p],
+                                 embedder, question)
+    assert checks[0].action == "removed" and "rank" in checks[0].reason
+    _, _, checks = verify_answer("Oxygen gas is the second most common component of the atmosphere [1].", [p],
+                                 embedder, question)
+    assert checks[0].action == "kept"

@@ -368,7 +368,11 @@ def _gives_what_was_asked(sentence: str, question: str) -> bool:
         return bool(_REASON_RE.search(sentence))
     m = _WH_RE.match(question)
     if not m:
-        return True
+        # "What did Luther write as an outline?" - "Luther wrote as an outline in 1526": a thing is asked,
+        # and a year is all the answer adds
+        new = set().union(*key_terms(sentence, question))
+        asks_time = bool(_content_words(question) & (_WHEN_WORDS | {"date", "time", "period", "era", "age"}))
+        return asks_time or not new or not all(_YEAR_RE.fullmatch(w) or w in _WHEN_WORDS for w in new)
     strict, loose = key_terms(sentence, question)
     kind = m.group(1).lower()
     if kind.startswith("how"):
@@ -403,6 +407,41 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
         # one word of a few may be the model's own ("met" for "held meetings"); names and numbers may not
         if misses <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))):
             return True
+    return False
+
+
+def source_on_topic(sentence: str, question: str, evidence: list[str]) -> bool:
+    """A source sentence holding the sentence's answer terms shares a word with the question, or the
+    sentence before it does: "faith alone makes someone just" holds the words of "God's expression of
+    eternal will is faith alone" but says nothing of God's will."""
+    asked = _content_words(question)
+    if not asked or not any(key_terms(sentence, question)):
+        return True
+    for k, source in enumerate(evidence):
+        if source_holds_terms(sentence, question, [source]):
+            context = _content_words(" ".join(evidence[max(k - 1, 0): k + 1]))
+            if any(_stem_in(w, context) for w in asked):
+                return True
+    return False
+
+
+_SUPERLATIVES = ("largest biggest highest lowest oldest youngest longest shortest smallest greatest richest poorest "
+                 "busiest deadliest fastest strongest tallest heaviest wealthiest earliest best worst").split()
+_RANKED_RE = re.compile(rf"\b({'|'.join(_ORDINALS)})[- ]((?:most|least) \w+|{'|'.join(_SUPERLATIVES)})\b",
+                        re.IGNORECASE)
+
+
+def drops_rank(sentence: str, question: str, evidence: list[str]) -> bool:
+    """The sentence says "the most common" where its source sentence says "the second most common"."""
+    low = sentence.lower()
+    for source in evidence:
+        if not source_holds_terms(sentence, question, [source]):
+            continue
+        for m in _RANKED_RE.finditer(source):
+            superlative = m.group(2).lower()
+            if re.search(rf"\b{re.escape(superlative)}\b", low) and not re.search(
+                    rf"\b(?:{'|'.join(_ORDINALS)})[- ]{re.escape(superlative)}\b", low):
+                return True
     return False
 
 
@@ -541,6 +580,10 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
             reason = "does not give the name, date or number asked for"
         elif answers_another_year(bare[i], question):
             reason = "is about another year than the question"
+        elif question and not verbatim and not any(source_on_topic(bare[i], question, evidence[j]) for j in cited):
+            reason = "its source sentence is not about what the question asks"
+        elif any(drops_rank(bare[i], question, evidence[j]) for j in cited):
+            reason = "leaves out the rank its source gives (\"second most common\")"
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue

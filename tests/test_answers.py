@@ -340,3 +340,24 @@ def test_an_answer_that_drops_the_rank_its_source_gives_is_removed(embedder):
     _, _, checks = verify_answer("Oxygen gas is the second most common component of the atmosphere [1].", [p],
                                  embedder, question)
     assert checks[0].action == "kept"
+
+
+@pytest.mark.parametrize("runner_up, quoted", [(0.97, True), (0.9, False)])
+def test_a_runner_up_nearly_as_good_as_the_best_is_quoted_after_an_answer_resting_on_the_best(runner_up, quoted):
+    from qa.answer.citations import Citation, SentenceCheck
+    from qa.answer.evidence import Candidate
+    from qa.answer.llm import TIED_SHARE, _cover_best_evidence
+
+    assert (runner_up >= TIED_SHARE) == quoted
+    p1, p2 = (_passage(i, t, "Fresno") for i, t in enumerate([
+        "The bypass carries the city's freight trains around the old town.",
+        "The San Joaquin Valley Railroad also runs the branch lines heading west and south out of the city.",
+    ], 1))
+    ranked = [Candidate(p1, 0, p1.text, [], 1.0), Candidate(p2, 0, p2.text, [], runner_up)]
+    question = "Which railroad runs west out of the city?"
+    kept = [SentenceCheck("The bypass carries the city's freight trains.", [1], True, 1.0, None, "kept")]
+    text, citations, checks = _cover_best_evidence(question, ranked, "The bypass carries the city's freight trains. [1]",
+                                                   [Citation(1, p1, p1.text)], kept)
+    assert (p2.text in text) == quoted and (len(citations) == 2) == quoted
+    if quoted:
+        assert checks[-1].action == "added" and text.endswith("[2]")

@@ -376,8 +376,9 @@ def _gives_what_was_asked(sentence: str, question: str) -> bool:
     strict, loose = key_terms(sentence, question)
     kind = m.group(1).lower()
     if kind.startswith("how"):
-        return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _NUMBER_WORDS) or \
-            not kind.endswith(("many", "much"))
+        # how many / much / far / old / tall / big ... asks for a number; how long may get a span ("a decade")
+        measures = _NUMBER_WORDS | _ORDINALS | (_WHEN_WORDS if kind.endswith("long") else frozenset())
+        return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & measures)
     if kind == "when":
         return any(any(c.isdigit() for c in w) for w in strict) or bool((strict | loose) & _WHEN_WORDS)
     return bool(strict) or len(loose) >= 2  # a who / where answer names someone or somewhere

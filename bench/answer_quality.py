@@ -4,7 +4,8 @@ Extractive (--llm none) and the local LLM side by side, on the same questions an
 Two sets:
 - squad: SQuAD v1.1 dev, its first 24 articles indexed together (one qa Article per SQuAD article, as
   bench/retrieval.py does); a fixed sample of 150 questions (random.Random(19)); --limit N takes the first N
-  of that sample (a development subset).
+  of that sample (a development subset); --held-out takes 150 other questions of the same articles
+  instead, for choosing a threshold without looking at the sample.
 - news: the questions in bench/data/news_questions.jsonl (written for this benchmark: question, reference
   answers, gold paragraph numbers or "article" for questions about the article itself) over the BBC News
   files they come from plus the first 20 files of each BBC topic as distractors (outlet "BBC News", no
@@ -53,13 +54,19 @@ SAMPLE = ROOT / "examples/articles"
 SQUAD_SAMPLE = 150
 
 
-def load_squad(path: Path) -> tuple[list[Article], list[dict]]:
+def load_squad(path: Path, held_out: bool = False) -> tuple[list[Article], list[dict]]:
+    """The 24 articles and the fixed sample of questions; `held_out`: 150 other questions of the same
+    articles (random.Random(7) among those outside the sample), for choosing thresholds without looking
+    at the sample."""
     docs = json.loads(path.read_text(encoding="utf-8"))["data"]
     questions = [{"id": qa["id"], "question": qa["question"], "article": doc["title"], "gold": [number],
                   "answers": sorted({a["text"] for a in qa["answers"]}), "kind": "squad"}
                  for doc in docs for number, para in enumerate(doc["paragraphs"], start=1) for qa in para["qas"]]
     articles = [squad_article(doc) for doc in docs]
     sample = random.Random(19).sample(questions, SQUAD_SAMPLE)
+    if held_out:
+        taken = {q["id"] for q in sample}
+        return articles, random.Random(7).sample([q for q in questions if q["id"] not in taken], SQUAD_SAMPLE)
     return articles, sample
 
 
@@ -181,6 +188,8 @@ def main() -> int:
     parser.add_argument("--set", choices=["squad", "news", "all"], default="all")
     parser.add_argument("--llm", default="none,local", help="answerers, comma-separated (none = extractive)")
     parser.add_argument("--limit", type=int, help="only the first N questions of each set")
+    parser.add_argument("--held-out", action="store_true",
+                        help="SQuAD: 150 questions of the same articles outside the sample instead of the sample")
     parser.add_argument("--out", type=Path, help="write one JSON line per question and answerer here")
     parser.add_argument("--summarize", type=Path, nargs="+",
                         help="report from --out files of earlier (possibly partial) runs instead of running")
@@ -204,8 +213,8 @@ def main() -> int:
         if not SQUAD.is_file():
             print(f"no benchmark data at {SQUAD}; nothing to measure")
         else:
-            articles, questions = load_squad(SQUAD)
-            report("SQuAD", run_set("squad", articles, questions[: args.limit], answerers, out))
+            articles, questions = load_squad(SQUAD, held_out=args.held_out)
+            report("SQuAD held-out" if args.held_out else "SQuAD", run_set("squad", articles, questions[: args.limit], answerers, out))
     if args.set in ("news", "all"):
         if not BBC.is_dir():
             print(f"no benchmark data at {BBC}; nothing to measure")

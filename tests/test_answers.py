@@ -361,3 +361,17 @@ def test_a_runner_up_nearly_as_good_as_the_best_is_quoted_after_an_answer_restin
     assert (p2.text in text) == quoted and (len(citations) == 2) == quoted
     if quoted:
         assert checks[-1].action == "added" and text.endswith("[2]")
+
+
+def test_a_sentence_the_model_copied_in_part_is_shown_whole(embedder):
+    p = _passage(1, "About 15 kilometres (9 miles) from the city, the river's environment changes strikingly and "
+                    "features a preserved ecosystem. Beavers live there.", "The river")
+    question = "How far from the city does the river's environment change?"
+    text, _, checks = verify_answer("The river's environment changes strikingly and features a preserved ecosystem "
+                                    "[1].", [p], embedder, question)
+    assert text.startswith("About 15 kilometres (9 miles) from the city, the river's environment") and \
+        checks[0].action == "kept"
+    # the model's own wording, or a few words only, stay as they are
+    text, _, _ = verify_answer("The environment changes about 15 kilometres from the city [1].", [p], embedder,
+                               question)
+    assert text.startswith("The environment changes about 15 kilometres")

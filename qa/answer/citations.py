@@ -468,6 +468,25 @@ _QUALIFIER_RE = re.compile(
 _AMOUNT_RE = re.compile(r"[$£€]?\d(?:[\d,.]*\d)?")
 
 
+_PART_MIN_WORDS = 6
+
+
+def _whole_sentence(sentence: str, question: str, sources: list[str]) -> str | None:
+    """The source sentence of which `sentence` copies a part word for word (at least _PART_MIN_WORDS
+    words), when the part left out holds words of the question the copy lacks: the model cut what the
+    question asks about ("About 15 kilometres from Warsaw, the river's environment changes ...")."""
+    words = [w.lower() for w in _WORD_RE.findall(sentence)]
+    if len(words) < _PART_MIN_WORDS:
+        return None
+    asked = _content_words(question) - set(words)
+    for source in sources:
+        have = [w.lower() for w in _WORD_RE.findall(source)]
+        for k in range(len(have) - len(words) + 1):
+            if have[k: k + len(words)] == words and asked & set(have[:k] + have[k + len(words):]):
+                return neutralise_markers(source).strip()
+    return None
+
+
 def restore_qualifiers(sentence: str, sources: list[str]) -> str:
     """The sentence with the qualifier its source gives a number put back: "paid $200,000" where every
     source sentence holding "$200,000" says "an estimated $200,000" becomes "paid an estimated $200,000"."""
@@ -553,6 +572,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         # "Klingner said." has nothing to support; otherwise one cited paragraph must carry it.
         supported = len(_content_words(bare[i])) >= 2 and any(
             overlaps[j] >= _SUPPORT_OVERLAP or cosines[j] >= _SUPPORT_COSINE for j in cited)
+        sources = [s for j in cited for s in evidence[j]]
+        bare[i] = _whole_sentence(bare[i], question, sources) or bare[i]
         quotes = _QUOTE_RE.findall(bare[i])
         verbatim = None
         if quotes:
@@ -588,7 +609,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue
-        stated = restore_qualifiers(bare[i], [s for j in cited for s in evidence[j]])
+        stated = restore_qualifiers(bare[i], sources)
         final = []
         for j in cited:
             p = passages[j]

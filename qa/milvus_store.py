@@ -430,7 +430,9 @@ class MilvusStore(MilvusCollections, StoreBase):
     @contextlib.contextmanager
     def writer(self, on_wait: Callable[[str], None] | None = None, timeout: float = 600
                ) -> Iterator[MilvusWriter]:
-        """No lock: writers of different articles work at once (each article is visible whole or not at all)."""
+        """No lock: writers of different articles work at once (each article is visible whole or not at all).
+        A writer first gives collections made by an older qa the scalar indexes they lack."""
+        self.add_missing_scalar_indexes()
         yield MilvusWriter(self)
 
 

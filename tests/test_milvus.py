@@ -135,6 +135,41 @@ def test_index_list_remove_and_incremental_updates(cli, lite, tmp_path):
     assert rebuilt["total_articles"] == 1
 
 
+def test_filtered_scalar_fields_are_indexed_and_an_older_index_gets_its_indexes(cli, lite, embedder, tmp_path,
+                                                                                  monkeypatch):
+    """Each scalar field qa filters by has an INVERTED index from the moment its collection is made;
+    an index made before qa declared them gets them when a writer opens it (readers leave it alone),
+    and indexing, search and removal go on working over it."""
+    from qa import milvus_client
+    from qa.milvus_client import SCALAR_INDEXES
+    from qa.milvus_writer import MilvusWriter
+
+    declared = {table: dict.fromkeys(fields, "INVERTED") for table, fields in SCALAR_INDEXES.items()}
+    assert {"band", "article_id", "token"} <= set(declared["bands"]) and "searchable" in declared["paragraphs"]
+    with MilvusStore.open(f"{lite}#fresh", create=True) as store:  # made with them, no writer involved
+        MilvusWriter(store).set_model(embedder.name, embedder.dimension)
+        assert {table: store.scalar_indexes(table) for table in declared} == declared
+        assert store.add_missing_scalar_indexes() == []
+
+    address = f"{lite}#older"
+    with monkeypatch.context() as older:  # as qa made collections before it declared scalar indexes
+        older.setattr(milvus_client, "SCALAR_INDEXES", {})
+        assert cli("index", SAMPLE, "--index", address).exit_code == 0
+    with MilvusStore.open(address) as store:
+        assert all(store.scalar_indexes(table) == {} for table in declared)
+    memo = tmp_path / "memo.txt"
+    memo.write_text("Harbour memo\n\nThe harbour budget rose by ten percent this year.\n")
+    assert cli("index", memo, "--index", address).exit_code == 0  # a writer: adds them
+    with QA(address) as bot:
+        assert {table: bot.store.scalar_indexes(table) for table in declared} == declared
+        assert bot.search("harbour budget", k=1).passages[0].article_id == "memo"
+        assert [p.paragraph for p in bot.search("What did Klingner say?", k=3).passages] == [22, 23, 24]
+    assert cli("remove", "memo", "--index", address).exit_code == 0
+    with QA(address) as bot:
+        assert [a.id for a in bot.articles()] == ["reuters-2024-11-07-trump-kim"] and bot.check() == []
+        assert all(p.article_id != "memo" for p in bot.search("harbour budget", k=5).passages)
+
+
 def test_new_attribution_rules_re_derive_the_speakers(cli, lite):
     address = f"{lite}#rules"
     assert cli("index", SAMPLE, "--index", address).exit_code == 0

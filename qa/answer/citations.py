@@ -448,8 +448,8 @@ def drops_rank(sentence: str, question: str, evidence: list[str]) -> bool:
 
 def names_in_passage(sentence: str, question: str, evidence: list[str], header: str = "", title: str = "") -> bool:
     """A name the question gives and the sentence repeats is in the cited passage (or its header, with
-    the speakers it is credited to, or title): "90% of the world's electric production" is no answer for "in the United States", nor "CBS
-    broadcast Super Bowl 50 in the U.S." for the broadcaster "in Spanish"."""
+    the speakers it is credited to, or title): "90% of the world's electric production" is no answer
+    for "in the United States", nor "CBS broadcast Super Bowl 50 in the U.S." for "in Spanish"."""
     named = _names(question) & _words_of(sentence)
     words = _words_of(" ".join([*evidence, header, title]))
     return all(_stem_in(w, words) for w in named)
@@ -459,13 +459,6 @@ def _names(text: str) -> set[str]:
     """The capitalised words of a text after its first word, lowercased: the names a question gives."""
     tokens = _WORD_RE.findall(text)
     return {t.lower() for t in tokens[1:] if t[:1].isupper() and t.lower() not in _FUNCTION_WORDS}
-
-
-# Words that make a number an estimate or a bound; an answer that drops them states more than its source.
-_QUALIFIER_RE = re.compile(
-    r"\b(an estimated|estimated|about|around|approximately|roughly|nearly|almost|more than|over|less than|"
-    r"fewer than|under|up to|at least|at most|some|as many as|as much as|as few as|close to)\s+$", re.IGNORECASE)
-_AMOUNT_RE = re.compile(r"[$£€]?\d(?:[\d,.]*\d)?")
 
 
 _PART_MIN_WORDS = 6
@@ -485,6 +478,13 @@ def _whole_sentence(sentence: str, question: str, sources: list[str]) -> str | N
             if have[k: k + len(words)] == words and asked & set(have[:k] + have[k + len(words):]):
                 return neutralise_markers(source).strip()
     return None
+
+
+# Words that make a number an estimate or a bound; an answer that drops them states more than its source.
+_QUALIFIER_RE = re.compile(
+    r"\b(an estimated|estimated|about|around|approximately|roughly|nearly|almost|more than|over|less than|"
+    r"fewer than|under|up to|at least|at most|some|as many as|as much as|as few as|close to)\s+$", re.IGNORECASE)
+_AMOUNT_RE = re.compile(r"[$£€]?\d(?:[\d,.]*\d)?")
 
 
 def restore_qualifiers(sentence: str, sources: list[str]) -> str:
@@ -537,7 +537,9 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
     that point nowhere, cite uncited sentences where a passage supports them, remove sentences nothing
     supports, whose quotes are not verbatim, whose names, numbers and answer words are not in one
     sentence of what the model was shown (`excerpts`, else the paragraphs; injected instructions never
-    count), that restate `question` or talk about the answer instead of giving it, and renumber
+    count), that restate `question` or talk about the answer instead of giving it, that repeat a name
+    of the question the passage lacks, rest on a sentence not about the question or drop its rank; show
+    a sentence copied in part as its whole source sentence, keep a number's qualifier, and renumber
     citations by first use."""
     from ..documents import split_sentences
 

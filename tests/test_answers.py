@@ -270,7 +270,7 @@ def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
 
     source = _passage(1, "By then the company had paid an estimated $200,000 in licences and royalties to the "
                          "three inventors.")
-    question = "How much had the company paid the inventors?"
+    question = "How much had the company paid?"
     text, _, checks = verify_answer("The company paid $200,000 in licences and royalties [1].", [source], embedder,
                                     question)
     assert text == "The company paid an estimated $200,000 in licences and royalties. [1]"
@@ -371,7 +371,17 @@ def test_a_sentence_the_model_copied_in_part_is_shown_whole(embedder):
                                     "[1].", [p], embedder, question)
     assert text.startswith("About 15 kilometres (9 miles) from the city, the river's environment") and \
         checks[0].action == "kept"
-    # the model's own wording, or a few words only, stay as they are
-    text, _, _ = verify_answer("The environment changes about 15 kilometres from the city [1].", [p], embedder,
+    # the model's own words, or a few words only, stay as they are
+    text, _, _ = verify_answer("The habitat changes about 15 kilometres from the city [1].", [p], embedder,
                                question)
-    assert text.startswith("The environment changes about 15 kilometres")
+    assert text.startswith("The habitat changes about 15 kilometres")
+    text, _, _ = verify_answer("It changes 15 kilometres away [1].", [p], embedder, question)
+    assert text.startswith("It changes about 15 kilometres away")  # its qualifier put back
+
+
+def test_a_sentence_drawing_all_its_words_from_one_source_sentence_is_shown_whole(embedder):
+    p = _passage(1, "Fire hazards exist when fuels are kept close together; an ignition event, such as heat or a "
+                    "spark, is needed to trigger combustion.", "Fire")
+    question = "What is a spark or heat to the progress of a fire?"
+    text, _, checks = verify_answer("A spark or heat is needed to trigger combustion [1].", [p], embedder, question)
+    assert "an ignition event" in text and checks[0].action == "kept"

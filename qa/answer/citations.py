@@ -461,22 +461,29 @@ def _names(text: str) -> set[str]:
     return {t.lower() for t in tokens[1:] if t[:1].isupper() and t.lower() not in _FUNCTION_WORDS}
 
 
-_PART_MIN_WORDS = 6
+_PART_MIN_WORDS = 6  # a shorter sentence is the model's own short answer, whatever its words
+_PART_MIN_CONTENT = 4  # a part that is not word for word: this many content words, all from one source sentence
 
 
 def _whole_sentence(sentence: str, question: str, sources: list[str]) -> str | None:
-    """The source sentence of which `sentence` copies a part word for word (at least _PART_MIN_WORDS
-    words), when the part left out holds words of the question the copy lacks: the model cut what the
-    question asks about ("About 15 kilometres from Warsaw, the river's environment changes ...")."""
+    """The source sentence the sentence copies a part of (word for word, or all its content words),
+    when the part left out holds words of the question the copy lacks: the model cut what the question
+    asks about ("About 15 kilometres from Warsaw, the river's environment changes ...")."""
     words = [w.lower() for w in _WORD_RE.findall(sentence)]
     if len(words) < _PART_MIN_WORDS:
         return None
+    content = _content_words(sentence)
     asked = _content_words(question) - set(words)
     for source in sources:
         have = [w.lower() for w in _WORD_RE.findall(source)]
-        for k in range(len(have) - len(words) + 1):
-            if have[k: k + len(words)] == words and asked & set(have[:k] + have[k + len(words):]):
-                return neutralise_markers(source).strip()
+        if any(
+                have[k: k + len(words)] == words and asked & set(have[:k] + have[k + len(words):])
+                for k in range(len(have) - len(words) + 1)):
+            return neutralise_markers(source).strip()
+        theirs = _content_words(source)
+        if len(content) >= _PART_MIN_CONTENT and all(_stem_in(w, theirs) for w in content) and any(
+                _stem_in(w, theirs) and not _stem_in(w, content) for w in asked):
+            return neutralise_markers(source).strip()
     return None
 
 

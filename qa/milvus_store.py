@@ -225,10 +225,11 @@ class MilvusStore(MilvusCollections, StoreBase):
         return sorted(out, key=lambda a: (a.date is not None, a.date or "", a.id))
 
     def find_articles(self, key: str) -> list[str]:
-        """Article ids matching an exact id, else a case-insensitive title or id substring."""
-        rows = self._query("articles", "", ["id", "info"])
-        if any(r["id"] == key for r in rows):
+        """Article ids matching an exact id (looked up by primary key), else a case-insensitive title or id
+        substring (which Milvus's case-sensitive `like` cannot match: every article row is read)."""
+        if self._query("articles", f"id == {quote(key)}", ["id"]):
             return [key]
+        rows = self._query("articles", "", ["id", "info"])
         low = key.lower()
         return sorted(r["id"] for r in rows if low in r["id"].lower() or low in r["info"]["title"].lower())
 

@@ -71,6 +71,14 @@ def test_sample_article_on_milvus(test, mbot):
     test(mbot)
 
 
+def test_an_article_is_found_by_exact_id_or_by_title_or_id_substring_on_milvus(mbot):
+    [article] = mbot.store.articles()
+    assert mbot.find_articles(article.id) == [article.id]
+    assert mbot.find_articles("KIM JONG") == [article.id]  # any case, in the title
+    assert mbot.find_articles(article.id[:12].upper()) == [article.id]  # a part of the id
+    assert mbot.store.find_articles("no such thing") == []
+
+
 def test_extractive_answer_on_milvus(mbot, embedder):
     speakers.test_extractive_answer_lists_each_statement_with_its_citation(mbot, embedder)
 

@@ -224,8 +224,7 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
 
     # the model's kept sentence rests on another sentence than the best: the best is quoted after it
     kept = [SentenceCheck(other.sentence, [1], True, 1.0, None, "kept")]
-    text, citations, checks = _cover_best_evidence(question, ranked, f"{other.sentence} [1]",
-                                                   [Citation(1, p, p.text)], kept)
+    text, citations, checks = _cover_best_evidence(question, ranked, [Citation(1, p, p.text)], kept)
     assert best.sentence in text and checks[1].action == "added" and checks[1].sentence == best.sentence
     assert any(c.passage.id == best.passage.id for c in citations)
     assert re.search(r"\[\d\]$", text) and len(citations) == len({c.passage.id for c in citations})
@@ -235,14 +234,12 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
 
     second, third = ranked[1], ranked[2]
     kept = [SentenceCheck(second.sentence, [1], True, 1.0, None, "kept")]
-    text, _, checks = _cover_best_evidence(question, ranked, f"{second.sentence} [1]",
-                                           [Citation(1, second.passage, second.passage.text)], kept)
+    text, _, checks = _cover_best_evidence(question, ranked, [Citation(1, second.passage, second.passage.text)], kept)
     assert text.count(second.sentence) == 1 and checks[1].sentence == best.sentence
     assert (third.sentence in text) == (third.score >= best.score * EXTRACTIVE_SHARE), (third, best.score)
     # the model's answer rests on the best sentence: nothing is added
     kept = [SentenceCheck(best.sentence, [1], True, 1.0, None, "kept")]
-    same = _cover_best_evidence(question, ranked, f"{best.sentence} [1]", [Citation(1, best.passage, best.passage.text)],
-                                kept)
+    same = _cover_best_evidence(question, ranked, [Citation(1, best.passage, best.passage.text)], kept)
     assert same[0] == f"{best.sentence} [1]" and len(same[2]) == 1
 
 
@@ -356,8 +353,7 @@ def test_a_runner_up_nearly_as_good_as_the_best_is_quoted_after_an_answer_restin
     ranked = [Candidate(p1, 0, p1.text, [], 1.0), Candidate(p2, 0, p2.text, [], runner_up)]
     question = "Which railroad runs west out of the city?"
     kept = [SentenceCheck("The bypass carries the city's freight trains.", [1], True, 1.0, None, "kept")]
-    text, citations, checks = _cover_best_evidence(question, ranked, "The bypass carries the city's freight trains. [1]",
-                                                   [Citation(1, p1, p1.text)], kept)
+    text, citations, checks = _cover_best_evidence(question, ranked, [Citation(1, p1, p1.text)], kept)
     assert (p2.text in text) == quoted and (len(citations) == 2) == quoted
     if quoted:
         assert checks[-1].action == "added" and text.endswith("[2]")

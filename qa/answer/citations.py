@@ -428,7 +428,8 @@ def source_on_topic(sentence: str, question: str, evidence: list[str]) -> bool:
 
 _SUPERLATIVES = ("largest biggest highest lowest oldest youngest longest shortest smallest greatest richest poorest "
                  "busiest deadliest fastest strongest tallest heaviest wealthiest earliest best worst").split()
-_RANKED_RE = re.compile(rf"\b({'|'.join(_ORDINALS)})[- ]((?:most|least) \w+|{'|'.join(_SUPERLATIVES)})\b",
+_ORDINAL_ALTERNATIVES = "|".join(sorted(_ORDINALS))
+_RANKED_RE = re.compile(rf"\b({_ORDINAL_ALTERNATIVES})[- ]((?:most|least) \w+|{'|'.join(_SUPERLATIVES)})\b",
                         re.IGNORECASE)
 
 
@@ -441,7 +442,7 @@ def drops_rank(sentence: str, question: str, evidence: list[str]) -> bool:
         for m in _RANKED_RE.finditer(source):
             superlative = m.group(2).lower()
             if re.search(rf"\b{re.escape(superlative)}\b", low) and not re.search(
-                    rf"\b(?:{'|'.join(_ORDINALS)})[- ]{re.escape(superlative)}\b", low):
+                    rf"\b(?:{_ORDINAL_ALTERNATIVES})[- ]{re.escape(superlative)}\b", low):
                 return True
     return False
 
@@ -560,6 +561,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
     passage_vectors = embedder.encode([p.text for p in passages]) if passages else None
     shown = excerpts if excerpts is not None and len(excerpts) == len(passages) else [p.text for p in passages]
     evidence = [evidence_sentences(text) for text in shown]
+    # the whole paragraphs' evidence: a quote may come from any sentence, a name from anywhere in it
+    paragraphs = [evidence_sentences(p.text) for p in passages]
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     kept_text: list[str] = []
@@ -587,7 +590,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         verbatim = None
         if quotes:
             # quoting an instruction planted in the article is following it: only evidence counts
-            cited_text = " ".join(normalise_for_quote(" ".join(evidence_sentences(passages[j].text))) for j in cited)
+            cited_text = " ".join(normalise_for_quote(" ".join(paragraphs[j])) for j in cited)
             verbatim = all(normalise_for_quote(q).strip(" ,.") in cited_text for q in quotes)
         reason = None
         if _ANSWER_TALK_RE.search(bare[i]):
@@ -603,7 +606,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
                        for j in cited):
             # a verbatim quote is the article's own words, however many sentences it spans
             reason = "its names, numbers or key words are not in one sentence of the cited passage"
-        elif not any(names_in_passage(bare[i], question, evidence_sentences(passages[j].text),
+        elif not any(names_in_passage(bare[i], question, paragraphs[j],
                                       " ".join([_header_text(passages[j]), *passages[j].speakers]), passages[j].title or "")
                      for j in cited):
             reason = "repeats a name of the question that the cited passage does not give"

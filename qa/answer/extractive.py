@@ -36,7 +36,7 @@ def answer_extractively(
     ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    chosen = [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE]
+    chosen = quoted_candidates(ranked, max_sentences)
     rank = {p.id: r for r, p in enumerate(result.passages)}
     chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
     when = asks_when(question)
@@ -44,6 +44,12 @@ def answer_extractively(
               for c in chosen]
     text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
+def quoted_candidates(ranked: list[Candidate], max_sentences: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+    """The ranked sentences the extractive answer quotes: among the best `max_sentences`, those scoring
+    at least EXTRACTIVE_SHARE of the best."""
+    return [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] if ranked else []
 
 
 def date_prefix(dates: list[DateMention]) -> str:

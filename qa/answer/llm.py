@@ -19,7 +19,7 @@ from ..records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
 from .evidence import Candidate, abstention, rank_sentences, should_abstain, statement_evidence, statement_quote
-from .extractive import EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, answer_extractively
+from .extractive import answer_extractively, quoted_candidates
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
@@ -64,10 +64,10 @@ def answer_with_llm(
         return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
                                    "evidence, which the retriever rates well", meta, [], ranked)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
-    text, citations, checks = _cover_statements(result, required, text, citations, checks)
+    text, citations, checks = _cover_statements(result, required, citations, checks)
     if text:
         text, citations, checks = _corroborate(question, ranked, citations, checks)
-        text, citations, checks = _cover_best_evidence(question, ranked, text, citations, checks)
+        text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
                                    "up against its sources", meta, checks, ranked)
@@ -90,27 +90,25 @@ def _extractive_instead(question: str, result: SearchResult, embedder, backend: 
                           "verification": [c.as_json() for c in checks]})
 
 
-def _with_quotes(text: str, citations: list[Citation], checks: list[SentenceCheck],
+def _with_quotes(citations: list[Citation], checks: list[SentenceCheck],
                  quotes: list[tuple[str, Passage]]) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """The answer with each (sentence, passage) appended verbatim and cited (a passage already cited keeps
     its number), marked "added" in the verification."""
-    citations, checks, parts = list(citations), list(checks), [text] if text else []
+    citations, checks = list(citations), list(checks)
     numbers = {c.passage.id: c.n for c in citations}
     for sentence, p in quotes:
         if p.id not in numbers:
             numbers[p.id] = len(citations) + 1
             citations.append(Citation(numbers[p.id], p, p.text))
-        sentence = neutralise_markers(sentence)
-        parts.append(f"{sentence} [{numbers[p.id]}]")
-        checks.append(SentenceCheck(sentence, [numbers[p.id]], True, 1.0, None, "added"))
-    return " ".join(parts), citations, checks
+        checks.append(SentenceCheck(neutralise_markers(sentence), [numbers[p.id]], True, 1.0, None, "added"))
+    return _text_of(checks), citations, checks
 
 
-def _cover_statements(result: SearchResult, required: list[Passage], text: str, citations: list[Citation],
+def _cover_statements(result: SearchResult, required: list[Passage], citations: list[Citation],
                       checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """Append, quoted verbatim, each statement of the asked-about speaker the draft did not cite."""
     cited = {c.passage.id for c in citations}
-    return _with_quotes(text, citations, checks,
+    return _with_quotes(citations, checks,
                         [(statement_quote(result, p), p) for p in required if p.id not in cited])
 
 
@@ -120,7 +118,7 @@ COVERED_SENTENCES = 2
 TIED_SHARE = 0.95
 
 
-def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, citations: list[Citation],
+def _cover_best_evidence(question: str, ranked: list[Candidate], citations: list[Citation],
                          checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
     """When no kept sentence of the draft rests on the sentence the ranking puts first, the model read
     the evidence otherwise than the ranking did, and a small model is more often wrong there than the
@@ -130,16 +128,16 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], text: str, cita
     ranking cannot tell which one answers: the runner-up is appended."""
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
     if not ranked:
-        return text, citations, checks
+        return _text_of(checks), citations, checks
     if any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
         tied = ranked[1:2] if len(ranked) > 1 and ranked[1].score >= ranked[0].score * TIED_SHARE else []
         if tied and not any(source_holds_terms(sentence, question, [tied[0].sentence]) for sentence in kept):
-            return _with_quotes(text, citations, checks, [(tied[0].sentence, tied[0].passage)])
-        return text, citations, checks
-    passed_over = [c for c in ranked[:EXTRACTIVE_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE
-                   and not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
+            return _with_quotes(citations, checks, [(tied[0].sentence, tied[0].passage)])
+        return _text_of(checks), citations, checks
+    passed_over = [c for c in quoted_candidates(ranked)
+                   if not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
     passed_over = passed_over[:COVERED_SENTENCES]
-    return _with_quotes(text, citations, checks, [(c.sentence, c.passage) for c in passed_over])
+    return _with_quotes(citations, checks, [(c.sentence, c.passage) for c in passed_over])
 
 
 def _corroborate(question: str, ranked: list[Candidate], citations: list[Citation],
@@ -147,8 +145,7 @@ def _corroborate(question: str, ranked: list[Candidate], citations: list[Citatio
     """Cite, beside the draft's own citation, each other paragraph whose sentence the ranking rates among
     the answers (as the extractive answer would quote it) and would verify the kept sentence (its names,
     numbers and answer words): the same fact stated in two paragraphs or articles is cited to both."""
-    answering = [c for c in ranked[:EXTRACTIVE_SENTENCES] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] \
-        if ranked else []
+    answering = quoted_candidates(ranked)
     citations, numbers, out = list(citations), {c.passage.id: c.n for c in citations}, []
     for check in checks:
         if check.action in ("kept", "cited"):

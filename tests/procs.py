@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -82,6 +83,20 @@ class QAProcess:
         """SIGKILL: no cleanup, no atexit, no finally blocks, as when the power goes."""
         self.process.kill()
         self.process.join(30)
+
+    def pause(self) -> bool:
+        """SIGSTOP, wherever the process is; False when it has already gone."""
+        try:
+            os.kill(self.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def resume(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
 
     def wait(self, timeout: float = 120) -> int:
         self.process.join(timeout)

@@ -149,14 +149,14 @@ def test_two_writers_one_waits_and_both_finish(tmp_path, embedder):
     wait_for_commit(index, one)
     # Paused while it holds the lock, the first writer cannot finish before the second one starts
     # (on a quiet machine it writes the other 22 articles in less time than a process takes to start).
-    os.kill(one.pid, signal.SIGSTOP)
+    one.pause()
     try:
         two = QAProcess(["index", second, "--index", index], tmp_path, env)
         deadline = time.monotonic() + 60
         while "waiting" not in two.stderr and two.alive() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
-        os.kill(one.pid, signal.SIGCONT)
+        one.resume()
     assert one.wait() == 0, one.stderr
     assert two.wait() == 0, two.stderr
     assert "another process is writing the index" in two.stderr and "waiting" in two.stderr
@@ -191,14 +191,22 @@ def test_searches_during_indexing_see_consistent_snapshots(cli, tmp_path, embedd
     write_articles(folder, 24, 1, rng, versions)
     with QA(index, create=True) as bot:  # something to find from the start
         bot.index([folder / "article-00.txt"])
-    writer = QAProcess(["index", folder, "--index", index], tmp_path, index_env(tmp_path, QA_COMMIT_EVERY="4"))
     generations, searches = set(), 0
     with QA(index) as bot:  # a long-lived reader, like `qa chat`, follows the index as it grows
+        bot.search(token(0))  # warm, so that no slow first search lets the writer finish unseen
+        writer = QAProcess(["index", folder, "--index", index], tmp_path, index_env(tmp_path, QA_COMMIT_EVERY="4"))
         while writer.alive() or searches < 3:
-            with Store.open(index) as store:  # a fresh reader each time, like `qa search`
-                assert store.check() == []
-                generations.add(store.generation)
-            if searches % 2:
+            # The writer is paused, wherever it is (mid-commit too), while a fresh reader checks the
+            # index, like `qa search` would, so it cannot race through every commit in one look.
+            paused = writer.pause()
+            try:
+                with Store.open(index) as store:
+                    assert store.check() == []
+                    generations.add(store.generation)
+            finally:
+                if paused:
+                    writer.resume()
+            if searches % 2:  # the searches race with the running writer
                 result = bot.search(token(0))
                 assert result.passages[0].article_id == "article-00"
             else:
@@ -206,7 +214,6 @@ def test_searches_during_indexing_see_consistent_snapshots(cli, tmp_path, embedd
                 assert out.exit_code == 0, out.output
                 assert json.loads(out.output)["passages"][0]["article_id"] == "article-00"
             searches += 1
-            time.sleep(0.1)  # leave the writer some CPU: both share two cores
     assert writer.wait() == 0, writer.stderr
     assert len(generations) >= 3, f"the searches saw too few commits to prove anything: {generations}"
     with QA(index) as bot:
@@ -254,7 +261,6 @@ def test_ctrl_c_during_indexing_keeps_what_is_written_and_exits_130(tmp_path, em
     consistent, every article one whole version of its file, and the articles a run says it saved are
     there. (These 160 paragraphs are one embedding batch, so most Ctrl-Cs land before anything is
     written; the test below interrupts a run with several batches written.)"""
-    import signal
 
     seed = int(os.environ.get("CRASH_TEST_SEED") or time.time())
     rng = random.Random(seed)
@@ -308,7 +314,6 @@ def test_ctrl_c_during_indexing_keeps_what_is_written_and_exits_130(tmp_path, em
 def test_ctrl_c_commits_the_files_already_written(tmp_path, embedder, monkeypatch):
     """Ctrl-C after several embedding batches were written, with the default commit_every (2,000
     paragraphs, so no periodic commit yet): the written articles are committed, not discarded."""
-    import signal
 
     from qa import indexer
     from qa.indexer import IndexInterrupted

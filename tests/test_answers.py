@@ -381,3 +381,30 @@ def test_a_sentence_drawing_all_its_words_from_one_source_sentence_is_shown_whol
     question = "What is a spark or heat to the progress of a fire?"
     text, _, checks = verify_answer("A spark or heat is needed to trigger combustion [1].", [p], embedder, question)
     assert "an ignition event" in text and checks[0].action == "kept"
+
+
+def test_a_word_taken_from_another_sentence_is_not_the_models_own():
+    from qa.answer.citations import Citation, SentenceCheck, source_holds_terms
+    from qa.answer.evidence import Candidate
+    from qa.answer.llm import _corroborate, _cover_best_evidence
+
+    p1, p2 = (_passage(i, t, "The inventor") for i, t in enumerate([
+        "His father promised to send him to the best school if he recovered from the illness. "
+        "Shortly after he arrived, the inventor contracted cholera and was bedridden for months.",
+        "In 1879 his father died after contracting an unspecified illness (some sources say a stroke).",
+    ], 1))
+    promised, cholera = p1.text.split(". ")
+    ranked = [Candidate(p1, 0, promised + ".", [], 1.0), Candidate(p2, 0, p2.text, [], 0.85),
+              Candidate(p1, 1, cholera, [], 0.75)]
+    question = "What was one theory as to what caused the inventor's father's unspecified illness?"
+    answer = "One theory as to what caused the inventor's father's unspecified illness was that he contracted cholera."
+    # "contracting" is in the father's sentence, "cholera" is not: one word of two may be the model's own,
+    # but not one it took from another sentence
+    assert source_holds_terms(answer, question, [p2.text])
+    assert not source_holds_terms(answer, question, [p2.text], shown=cholera)
+    assert source_holds_terms(answer, question, [p2.text, cholera])  # the cholera sentence holds them all
+    kept = [SentenceCheck(answer, [1], True, 1.0, None, "kept")]
+    text, citations, checks = _corroborate(question, ranked, [Citation(1, p1, p1.text)], kept)
+    assert checks[0].citations == [1] and len(citations) == 1  # the father's death does not corroborate it
+    text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
+    assert "a stroke" in text and [c.action for c in checks] == ["kept", "added", "added"]

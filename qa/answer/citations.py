@@ -388,10 +388,13 @@ def _words_of(text: str) -> set[str]:
     return {w.lower() for w in _WORD_RE.findall(_spelled_units(text))}
 
 
-def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "", title: str = "") -> bool:
+def source_holds_terms(sentence: str, question: str, evidence: list[str], header: str = "", title: str = "",
+                       shown: str = "") -> bool:
     """The sentence's names and numbers are all in one evidence sentence (with the passage header: outlet,
     date, resolved dates; and the article's title), and so are most of its other answer words. A sentence
-    stitched from two sentences of a paragraph into a claim neither makes fails."""
+    stitched from two sentences of a paragraph into a claim neither makes fails. An answer word the
+    source sentence lacks may be the model's own wording, unless another sentence of the evidence (or of
+    `shown`, the rest of what the model saw) holds it: then it was taken from there."""
     strict, loose = key_terms(sentence, question)
     # a number the question gave and the sentence repeats ("in Super Bowl 50") must be in the same source
     # sentence as the answer: "forced four fumbles" from a sentence about the season is no answer for it
@@ -399,14 +402,17 @@ def source_holds_terms(sentence: str, question: str, evidence: list[str], header
     if not strict and not loose:
         return True
     extra, titled = _words_of(header), _words_of(title)
+    elsewhere = _words_of(" ".join([*evidence, shown]))
     for source in evidence:
         words = _words_of(source) | extra
         # the title ("Super Bowl 50") may name what the answer names, but does not place a repeated number
         if not all(_stem_in(w, words) for w in echoed) or not all(_stem_in(w, words | titled) for w in strict):
             continue
-        misses = sum(not _stem_in(w, words) for w in loose)
-        # one word of a few may be the model's own ("met" for "held meetings"); names and numbers may not
-        if misses <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))):
+        misses = [w for w in loose if not _stem_in(w, words)]
+        # one word of a few may be the model's own ("met" for "held meetings"); names and numbers may not,
+        # nor a word of another sentence ("contracted cholera" is no cause of the father's illness)
+        if len(misses) <= max(1 if len(loose) >= 2 else 0, int((1 - _ANSWER_WORD_SHARE) * len(loose))) and not any(
+                _stem_in(w, elsewhere) for w in misses):
             return True
     return False
 

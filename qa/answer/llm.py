@@ -129,13 +129,13 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], citations: list
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
     if not ranked:
         return _text_of(checks), citations, checks
-    if any(source_holds_terms(sentence, question, [ranked[0].sentence]) for sentence in kept):
+    if any(_rests_on(sentence, question, ranked[0], ranked) for sentence in kept):
         tied = ranked[1:2] if len(ranked) > 1 and ranked[1].score >= ranked[0].score * TIED_SHARE else []
-        if tied and not any(source_holds_terms(sentence, question, [tied[0].sentence]) for sentence in kept):
+        if tied and not any(_rests_on(sentence, question, tied[0], ranked) for sentence in kept):
             return _with_quotes(citations, checks, [(tied[0].sentence, tied[0].passage)])
         return _text_of(checks), citations, checks
     passed_over = [c for c in quoted_candidates(ranked)
-                   if not any(source_holds_terms(sentence, question, [c.sentence]) for sentence in kept)]
+                   if not any(_rests_on(sentence, question, c, ranked) for sentence in kept)]
     passed_over = passed_over[:COVERED_SENTENCES]
     return _with_quotes(citations, checks, [(c.sentence, c.passage) for c in passed_over])
 
@@ -152,7 +152,7 @@ def _corroborate(question: str, ranked: list[Candidate], citations: list[Citatio
             cited = {p for p, n in numbers.items() if n in check.citations}
             more = []
             for c in answering:
-                if c.passage.id in cited or not source_holds_terms(check.sentence, question, [c.sentence]):
+                if c.passage.id in cited or not _rests_on(check.sentence, question, c, ranked):
                     continue
                 if c.passage.id not in numbers:
                     numbers[c.passage.id] = len(citations) + 1
@@ -162,6 +162,12 @@ def _corroborate(question: str, ranked: list[Candidate], citations: list[Citatio
             check = replace(check, citations=check.citations + more)
         out.append(check)
     return _text_of(out), citations, out
+
+
+def _rests_on(sentence: str, question: str, candidate: Candidate, ranked: list[Candidate]) -> bool:
+    """The sentence's answer terms are in the candidate sentence, none of them taken from another
+    ranked sentence."""
+    return source_holds_terms(sentence, question, [candidate.sentence], shown=" ".join(c.sentence for c in ranked))
 
 
 def _text_of(checks: list[SentenceCheck]) -> str:

@@ -408,3 +408,38 @@ def test_a_word_taken_from_another_sentence_is_not_the_models_own():
     assert checks[0].citations == [1] and len(citations) == 1  # the father's death does not corroborate it
     text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
     assert "a stroke" in text and [c.action for c in checks] == ["kept", "added", "added"]
+
+
+def _inventor_index(tmp_path):
+    article = tmp_path / "inventor.txt"
+    article.write_text(
+        "The inventor's last years\n\n"
+        "Nikola Tesla spent his last years in a New York hotel, feeding pigeons.\n\n"
+        "Tesla theorized that the application of electricity to the brain enhanced intelligence. He wired the "
+        "walls of a schoolroom to test the plan on pupils.\n\n"
+        "\"The signals I heard were intelligently controlled,\" Tesla said of his receiver in Colorado.\n\n"
+        "\"My inventions will change the way the world works,\" Tesla told reporters on his birthday.\n")
+    with QA(tmp_path / "index", create=True, llm="none") as bot:
+        bot.index([article])
+    return tmp_path / "index"
+
+
+def test_a_view_reported_without_a_quote_answers_a_who_said_question_on_its_topic(tmp_path):
+    index = _inventor_index(tmp_path)
+    question = "What did Tesla think could improve the brain's intelligence?"
+    with QA(index, llm="none") as bot:
+        result = bot.search(question)
+        assert result.statements and 2 not in {p.paragraph for p in result.passages if p.id in result.statements}
+        answer = bot.ask(question)
+        everything = bot.ask("What did Tesla say?")  # no topic: his statements, as before
+    assert "application of electricity to the brain" in answer.text
+    assert any(c.passage.paragraph == 2 for c in answer.citations)
+    assert "intelligently controlled" in answer.text  # his statements still follow
+    assert "theorized" not in everything.text and {c.passage.paragraph for c in everything.citations} == {3, 4}
+    # the LLM is shown the sentence too, and it is quoted when the model passes it over
+    with FakeLLMServer("ok", reply="Tesla said the signals he heard were intelligently controlled [1].") as server, \
+            QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask(question)
+        prompt = server.bodies[-1]["messages"][-1]["content"]
+    assert "application of electricity to the brain" in prompt
+    assert "application of electricity to the brain" in answer.text and not answer.extra.get("fallback")

@@ -154,9 +154,46 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
     return _statement_sentences(passage.text, chosen.text)
 
 
-def statement_evidence(result: SearchResult) -> tuple[list[Passage], list[str]]:
+_OPENS_WITH_PRONOUN_RE = re.compile(r"^\W*(?:he|she|his|her|they|their)\b", re.IGNORECASE)
+
+
+def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Candidate, str] | None:
+    """For "what did X say about T?": the sentence among those the extractive answer would quote that
+    names X (or opens with "He" / "She" after one that does) and outranks every sentence of X's found
+    statements (its candidate, and its text with the sentence before it when needed); None when a
+    statement ranks first. A view
+    reported without a quote ("Tesla theorized that ...", "Luther also points out that ...") answers as
+    well as a statement, and the attribution finder does not take every such verb."""
+    match = result.speaker
+    if match is None or not match.question.topic or not match.forms or not ranked:
+        return None
+    forms = [re.compile(rf"(?<![\w-]){re.escape(form)}(?![\w-])") for form in match.forms]
+    quotes = {p.id: statement_quote(result, p) for p in result.passages if p.id in result.statements}
+    sentences = {(c.passage.id, c.index): c.sentence for c in ranked}
+    for c in ranked[:3]:
+        if c.score < ranked[0].score * 0.6 or c.sentence in quotes.get(c.passage.id, ""):
+            return None  # a statement of X ranks first
+        before = sentences.get((c.passage.id, c.index - 1), "")
+        if any(f.search(c.sentence) for f in forms):
+            return c, c.sentence
+        if _OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms):
+            return c, f"{before} {c.sentence}"
+    return None
+
+
+def statement_evidence(result: SearchResult, extra: tuple[Candidate, str] | None = None
+                       ) -> tuple[list[Passage], list[str]]:
     """For "what did X say?": the retrieved passages that hold a statement of X, in article order, and
-    for each the sentences that hold it (`statement_quote`)."""
-    ordered = sorted((p for p in result.passages if p.id in result.statements),
-                     key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
-    return ordered, [statement_quote(result, p) for p in ordered]
+    for each the sentences that hold it (`statement_quote`); with `extra` (`speaker_sentence`), also the
+    sentence naming X that answers the question's topic better than every statement, first in its
+    passage's excerpt."""
+    home, extra = (extra[0].passage, extra[1]) if extra else (None, "")
+    chosen = [p for p in result.passages if p.id in result.statements or (home is not None and p.id == home.id)]
+    ordered = sorted(chosen, key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
+    excerpts = []
+    for p in ordered:
+        quote = statement_quote(result, p) if p.id in result.statements else ""
+        if home is not None and p.id == home.id and extra not in quote:
+            quote = f"{extra} {quote}".strip()
+        excerpts.append(quote)
+    return ordered, excerpts

@@ -18,7 +18,7 @@ from ..retriever import SearchResult
 from ..records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
-from .evidence import Candidate, abstention, rank_sentences, should_abstain, statement_evidence, statement_quote
+from .evidence import Candidate, abstention, rank_sentences, should_abstain, speaker_sentence, statement_evidence
 from .extractive import answer_extractively, quoted_candidates
 from .local_backend import LocalBackend
 from .local_model import find_local_model
@@ -47,8 +47,12 @@ def answer_with_llm(
     if not required and should_abstain(result):
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     ranked: list[Candidate] = []
+    extra = None
     if required:
-        passages, excerpts = statement_evidence(result)
+        topical = rank_sentences(question, result, embedder) if result.speaker and result.speaker.question.topic else []
+        extra = speaker_sentence(result, topical)
+        passages, excerpts = statement_evidence(result, extra)
+        required = list(zip(passages, excerpts))
     else:
         ranked = rank_sentences(question, result, embedder)
         passages, excerpts = select_evidence(question, result, embedder, ranked)
@@ -64,7 +68,9 @@ def answer_with_llm(
         return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
                                    "evidence, which the retriever rates well", meta, [], ranked)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
-    text, citations, checks = _cover_statements(result, required, citations, checks)
+    text, citations, checks = _cover_statements(required, citations, checks)
+    if text and extra:
+        text, citations, checks = _cover_speaker_sentence(question, extra, citations, checks)
     if text:
         text, citations, checks = _corroborate(question, ranked, citations, checks)
         text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
@@ -104,12 +110,23 @@ def _with_quotes(citations: list[Citation], checks: list[SentenceCheck],
     return _text_of(checks), citations, checks
 
 
-def _cover_statements(result: SearchResult, required: list[Passage], citations: list[Citation],
+def _cover_statements(required: list[tuple[Passage, str]], citations: list[Citation],
                       checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """Append, quoted verbatim, each statement of the asked-about speaker the draft did not cite."""
+    """Append, quoted verbatim, each statement of the asked-about speaker (each excerpt of `required`)
+    the draft did not cite."""
     cited = {c.passage.id for c in citations}
-    return _with_quotes(citations, checks,
-                        [(statement_quote(result, p), p) for p in required if p.id not in cited])
+    return _with_quotes(citations, checks, [(excerpt, p) for p, excerpt in required if p.id not in cited])
+
+
+def _cover_speaker_sentence(question: str, extra: tuple[Candidate, str], citations: list[Citation],
+                            checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """Append, quoted verbatim, the sentence naming the speaker that answers the topic better than their
+    statements (evidence.speaker_sentence), when no sentence of the answer rests on it."""
+    candidate, sentence = extra
+    shown = [c.sentence for c in checks if c.action != "removed"]
+    if any(candidate.sentence in s or source_holds_terms(s, question, [candidate.sentence]) for s in shown):
+        return _text_of(checks), citations, checks
+    return _with_quotes(citations, checks, [(sentence, candidate.passage)])
 
 
 COVERED_SENTENCES = 2

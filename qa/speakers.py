@@ -26,6 +26,11 @@ _AUX = r"(?:did|does|do|has|have|had|was|is|were|will|would|could|can)"
 # much as statements do); only with what it was done for or about, since "What does Hewitt do?" asks for a job
 _DID = re.compile(rf"^(?:and |so |but )?what {_AUX} (?P<who>.+?) (?:(?:just|actually|also|ever|really|previously|"
                   rf"publicly|recently) )*(?:do|done)(?P<rest> (?:for|to|about|with|on|over|against) .+)$")
+# X's comments (on ...); "What attribute of humans interfered with nature in Tesla's opinion?" asks about a
+# topic in X's view (`_topic_before_name`)
+_VIEWS = re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
+                    r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$")
+_TOPIC_BEFORE_NAME = re.compile(r"^(?P<topic>.+?),? (?:in|by|for|from|to) (?P<who>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})$")
 _PATTERNS = [
     _DID,
     # what did Klingner say (about ...); what has the former official said; what does Pardo think of ...
@@ -41,8 +46,7 @@ _PATTERNS = [
     # what was said by X; quotes from X; X's comments on ...
     re.compile(r"^(?:what (?:was|has been|is being) said by|(?:quotes?|statements?|comments?|remarks?) (?:from|by))"
                r" (?P<who>[^,?.;]+?)(?:[,?.;]|$| about | on | regarding )(?P<rest>.*)$"),
-    re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
-               r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$"),
+    _VIEWS,
 ]
 _NOT_SPEAKERS = {"you", "i", "we", "he", "she", "they", "it", "this", "that", "people", "anyone", "someone",
                  "everyone", "the article", "the articles", "the story", "this article", "the text", "the news"}
@@ -117,6 +121,8 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
                 or re.match(rf"{_AUX}\b", who)):
             continue
         rest = text[m.start("rest") : m.end("rest")] if m.group("rest") else ""
+        if pattern is _VIEWS and (before := _TOPIC_BEFORE_NAME.match(who)):
+            who, rest = before.group("who"), before.group("topic")
         if m.groupdict().get("pre"):
             rest = f"{text[m.start('pre') : m.end('pre')]} {rest}"
         topic = re.sub(r"^\s*(?:anything |something )?(?:about|on|regarding|concerning|of|to \w+ about|to|that)\b",

@@ -28,6 +28,8 @@ from qa.records import SpeakerRecord
         ("What did Duyeon Kim tell reporters?", "Duyeon Kim", "reporters"),
         ("What did Will say?", "Will", ""),
         ("Klingner's comments on the treaty", "Klingner", "the treaty"),
+        ("What harmed the talks in Bruce Klingner's view?", "Bruce Klingner", "What harmed the talks"),
+        ("What were the former CIA analyst's comments?", "the former CIA analyst", ""),
         ("Quotes from Duyeon Kim", "Duyeon Kim", ""),
     ],
 )

@@ -443,3 +443,18 @@ def test_a_view_reported_without_a_quote_answers_a_who_said_question_on_its_topi
         prompt = server.bodies[-1]["messages"][-1]["content"]
     assert "application of electricity to the brain" in prompt
     assert "application of electricity to the brain" in answer.text and not answer.extra.get("fallback")
+
+
+def test_an_answer_naming_only_the_peers_of_what_was_asked_is_removed(embedder):
+    p = _passage(1, "Fox, Lionsgate, Paramount Pictures and Universal Studios paid for trailers aired during the "
+                    "game. Lionsgate paid for Gods of Egypt.", "The game")
+    question = "What Lionsgate trailer was aired during the game?"
+    _, _, checks = verify_answer("Fox, Paramount Pictures and Universal Studios paid for trailers aired during the "
+                                 "game [1].", [p], embedder, question)
+    assert checks[0].action == "removed" and "listed with" in checks[0].reason
+    _, _, checks = verify_answer("Lionsgate paid for Gods of Egypt [1].", [p], embedder, question)
+    assert checks[0].action == "kept"
+    # the same list answers a question that asks for the ones listed
+    _, _, checks = verify_answer("Fox, Paramount Pictures and Universal Studios paid for trailers [1].", [p], embedder,
+                                 "Which studios paid for trailers aired during the game?")
+    assert checks[0].action == "kept"

@@ -462,6 +462,28 @@ def names_in_passage(sentence: str, question: str, evidence: list[str], header: 
     return all(_stem_in(w, words) for w in named)
 
 
+_ITEM = r"[A-Z0-9][\w.'’&-]*(?: (?:of |the |de )?[A-Z0-9][\w.'’&-]*)*"
+_LIST_RE = re.compile(rf"{_ITEM}(?:, {_ITEM})+,? (?:and|or) {_ITEM}|{_ITEM}(?:, {_ITEM}){{2,}}")
+
+
+def names_peers_only(sentence: str, question: str, evidence: list[str]) -> bool:
+    """Every name the sentence adds is listed with a name of the question in one list of its source:
+    "20th Century Fox, Paramount Pictures and Universal paid for trailers" for "What Lionsgate trailer
+    was shown?", from "20th Century Fox, Lionsgate, Paramount Pictures and Universal paid for trailers",
+    names the ones like it, not what was asked."""
+    asked = _names(question)
+    strict, _ = key_terms(sentence, question)
+    new = {w for w in strict if not w.isdigit()}
+    if not asked or not new:
+        return False
+    for source in evidence:
+        for m in _LIST_RE.finditer(source):
+            listed = _words_of(m.group())
+            if asked & listed and all(_stem_in(w, listed) for w in new):
+                return True
+    return False
+
+
 def _names(text: str) -> set[str]:
     """The capitalised words of a text after its first word, lowercased: the names a question gives."""
     tokens = _WORD_RE.findall(text)
@@ -622,6 +644,8 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
             reason = "is about another year than the question"
         elif question and not verbatim and not any(source_on_topic(bare[i], question, evidence[j]) for j in cited):
             reason = "its source sentence is not about what the question asks"
+        elif question and any(names_peers_only(bare[i], question, evidence[j]) for j in cited):
+            reason = "names the ones listed with what the question asks about, not its answer"
         elif any(drops_rank(bare[i], question, evidence[j]) for j in cited):
             reason = "leaves out the rank its source gives (\"second most common\")"
         if reason:

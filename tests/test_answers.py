@@ -280,6 +280,19 @@ def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
     assert restore_qualifiers("It cost $1,300.", ["It cost nearly $300."]) == "It cost $1,300."
 
 
+def test_a_possessive_is_written_as_its_source_writes_it(embedder):
+    from qa.answer.citations import restore_possessives
+
+    source = _passage(1, "Liberated by Napoleon's army in 1806, Warsaw was made the capital of the Duchy of Warsaw.",
+                      "Warsaw")
+    text, _, _ = verify_answer("The army of Napoleon liberated Warsaw in 1806 [1].", [source], embedder,
+                               "Whose army liberated Warsaw in 1806?")
+    assert text == "Napoleon's army liberated Warsaw in 1806. [1]"
+    # a name the source does not write so stays as it is
+    assert restore_possessives("It became the capital of the Duchy of Warsaw.", [source.text]) == \
+        "It became the capital of the Duchy of Warsaw."
+
+
 def test_a_sentence_the_ranking_also_finds_in_another_paragraph_is_cited_to_both():
     from qa.answer.citations import Citation, SentenceCheck
     from qa.answer.evidence import Candidate

@@ -539,6 +539,22 @@ def restore_qualifiers(sentence: str, sources: list[str]) -> str:
     return sentence
 
 
+_OF_NAME_RE = re.compile(r"\b([Tt]he) ([a-z]+) of ((?:[A-Z][\w-]*)(?: [A-Z][\w-]*){0,3})\b")
+
+
+def restore_possessives(sentence: str, sources: list[str]) -> str:
+    """The sentence with "the army of Napoleon" written as its source writes it, "Napoleon's army": the
+    answer keeps the article's own words for what it names."""
+    def own_words(m: re.Match) -> str:
+        thing, name = m.group(2), m.group(3)
+        for source in sources:
+            if found := re.search(rf"\b{re.escape(name)}['’]s {re.escape(thing)}\b", source):
+                return found.group()
+        return m.group()
+
+    return _OF_NAME_RE.sub(own_words, sentence)
+
+
 def _numbers(text: str) -> set[str]:
     """The numbers of a text, digits and spelled-out counts, lowercased."""
     return {w for w in _words_of(text) if any(c.isdigit() for c in w) or w in _COUNT_WORDS}
@@ -651,7 +667,7 @@ def verify_answer(draft: str, passages: list[Passage], embedder, question: str =
         if reason:
             checks.append(SentenceCheck(bare[i], [], supported, support, verbatim, "removed", reason))
             continue
-        stated = restore_qualifiers(bare[i], sources)
+        stated = restore_possessives(restore_qualifiers(bare[i], sources), sources)
         final = []
         for j in cited:
             p = passages[j]

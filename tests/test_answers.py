@@ -164,11 +164,10 @@ def test_local_model_keeps_the_sample_must_shows(sample_index):
 def test_a_count_answer_needs_a_count_the_question_did_not_give(sample_bot, embedder):
     [p5] = passages_by_number(sample_bot, 5)
     question = "How many meetings did Kim and Trump hold in 2018 and 2019?"
-    _, _, checks = verify_answer("Kim and Trump held meetings in Singapore in 2018 and 2019 [1].", [p5], embedder,
-                                 question)
-    assert checks[0].action == "removed" and checks[0].reason.startswith("does not give")
-    _, _, checks = verify_answer("Kim and Trump held three meetings [1].", [p5], embedder, question)
-    assert checks[0].action == "kept"
+    check = _check("Kim and Trump held meetings in Singapore in 2018 and 2019 [1].", p5, embedder, question)
+    assert check.action == "removed" and check.reason.startswith("does not give")
+    check = _check("Kim and Trump held three meetings [1].", p5, embedder, question)
+    assert check.action == "kept"
 
 
 def test_spelled_out_units_match_the_abbreviated_number(sample_bot, embedder):
@@ -183,8 +182,8 @@ def test_spelled_out_units_match_the_abbreviated_number(sample_bot, embedder):
 def test_a_spelled_out_number_must_be_in_the_cited_sentence(sample_bot, embedder):
     [p5] = passages_by_number(sample_bot, 5)  # "... held three unprecedented meetings ..."
     question = "How many meetings did Kim and Trump hold?"
-    _, _, checks = verify_answer("Kim and Trump held four meetings [1].", [p5], embedder, question)
-    assert checks[0].action == "removed"
+    check = _check("Kim and Trump held four meetings [1].", p5, embedder, question)
+    assert check.action == "removed"
 
 
 def test_a_number_the_question_gave_must_be_in_the_answers_own_sentence():
@@ -206,9 +205,9 @@ def test_an_answer_about_another_year_than_asked_is_removed(sample_bot, embedder
     assert not answers_another_year("She joined the firm in 1884.", "Where did she begin working in 1884?")
     assert not answers_another_year("She joined the firm in 1882.", "Where did she begin working?")
     [p5] = passages_by_number(sample_bot, 5)  # the meetings of 2018 and 2019
-    _, _, checks = verify_answer("Kim and Trump held three meetings in 2018 and 2019 [1].", [p5], embedder,
-                                 "How many meetings did Kim and Trump hold in 2017?")
-    assert checks[0].action == "removed" and "another year" in checks[0].reason
+    check = _check("Kim and Trump held three meetings in 2018 and 2019 [1].", p5, embedder,
+                   "How many meetings did Kim and Trump hold in 2017?")
+    assert check.action == "removed" and "another year" in check.reason
 
 
 def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, embedder):
@@ -243,6 +242,11 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
     assert same[0] == f"{best.sentence} [1]" and len(same[2]) == 1
 
 
+def _check(answer: str, passage, embedder, question: str):
+    """The verification of a one-sentence answer citing `passage` as [1]."""
+    return verify_answer(answer, [passage], embedder, question)[2][0]
+
+
 def _passage(pid: int, text: str, title: str = "Steam power"):
     from qa.records import Passage
 
@@ -254,12 +258,12 @@ def test_a_name_the_question_gives_must_be_in_the_cited_passage(embedder):
     world = _passage(1, "In the 1990s about 90% of the world's electric production came from steam turbines. "
                         "Gas turbines have since taken a share of it.")
     answer = "90% of electric power in the United States comes from steam turbines [1]."
-    _, _, checks = verify_answer(answer, [world], embedder, question)
-    assert checks[0].action == "removed" and "name of the question" in checks[0].reason
+    check = _check(answer, world, embedder, question)
+    assert check.action == "removed" and "name of the question" in check.reason
     national = _passage(2, "Today most electric power is provided by steam turbines. In the United States 90% of "
                            "the electric power is produced in this way.")
-    _, _, checks = verify_answer(answer, [national], embedder, question)
-    assert checks[0].action == "kept"
+    check = _check(answer, national, embedder, question)
+    assert check.action == "kept"
 
 
 def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
@@ -319,25 +323,23 @@ def test_a_claim_from_a_sentence_about_something_else_is_removed(embedder):
     p = _passage(1, "\"That is why faith alone makes someone just,\" he wrote. The reformer held that the Ten "
                     "Commandments are an expression of God's eternal will.", "The reformer")
     # every word of the claim is in the first sentence, which says nothing of God's will
-    _, _, checks = verify_answer("God's expression of eternal will is faith alone [1].", [p], embedder, question)
-    assert checks[0].action == "removed" and "not about what the question asks" in checks[0].reason
-    _, _, checks = verify_answer("God's expression of eternal will is the Ten Commandments [1].", [p], embedder,
-                                 question)
-    assert checks[0].action == "kept"
+    check = _check("God's expression of eternal will is faith alone [1].", p, embedder, question)
+    assert check.action == "removed" and "not about what the question asks" in check.reason
+    check = _check("God's expression of eternal will is the Ten Commandments [1].", p, embedder, question)
+    assert check.action == "kept"
 
 
 def test_a_year_is_no_answer_to_a_question_asking_for_a_thing(embedder):
     p = _passage(1, "By 1526 the reformer was busy organising a new church. In 1529 he wrote two catechisms as an "
                     "outline of the new faith.", "The reformer")
     question = "What did the reformer write as an outline of the new faith?"
-    _, _, checks = verify_answer("The reformer wrote as an outline of the new faith in 1529 [1].", [p], embedder,
-                                 question)
-    assert checks[0].action == "removed" and "asked for" in checks[0].reason
-    _, _, checks = verify_answer("The reformer wrote two catechisms in 1529 [1].", [p], embedder, question)
-    assert checks[0].action == "kept"
-    _, _, checks = verify_answer("The reformer wrote the outline in 1529 [1].", [p], embedder,
-                                 "In what year did the reformer write an outline of the new faith?")
-    assert checks[0].action == "kept"
+    check = _check("The reformer wrote as an outline of the new faith in 1529 [1].", p, embedder, question)
+    assert check.action == "removed" and "asked for" in check.reason
+    check = _check("The reformer wrote two catechisms in 1529 [1].", p, embedder, question)
+    assert check.action == "kept"
+    check = _check("The reformer wrote the outline in 1529 [1].", p, embedder,
+                   "In what year did the reformer write an outline of the new faith?")
+    assert check.action == "kept"
 
 
 def test_an_answer_that_drops_the_rank_its_source_gives_is_removed(embedder):
@@ -462,12 +464,12 @@ def test_an_answer_naming_only_the_peers_of_what_was_asked_is_removed(embedder):
     p = _passage(1, "Fox, Lionsgate, Paramount Pictures and Universal Studios paid for trailers aired during the "
                     "game. Lionsgate paid for Gods of Egypt.", "The game")
     question = "What Lionsgate trailer was aired during the game?"
-    _, _, checks = verify_answer("Fox, Paramount Pictures and Universal Studios paid for trailers aired during the "
-                                 "game [1].", [p], embedder, question)
-    assert checks[0].action == "removed" and "listed with" in checks[0].reason
-    _, _, checks = verify_answer("Lionsgate paid for Gods of Egypt [1].", [p], embedder, question)
-    assert checks[0].action == "kept"
+    check = _check("Fox, Paramount Pictures and Universal Studios paid for trailers aired during the game [1].",
+                   p, embedder, question)
+    assert check.action == "removed" and "listed with" in check.reason
+    check = _check("Lionsgate paid for Gods of Egypt [1].", p, embedder, question)
+    assert check.action == "kept"
     # the same list answers a question that asks for the ones listed
-    _, _, checks = verify_answer("Fox, Paramount Pictures and Universal Studios paid for trailers [1].", [p], embedder,
-                                 "Which studios paid for trailers aired during the game?")
-    assert checks[0].action == "kept"
+    check = _check("Fox, Paramount Pictures and Universal Studios paid for trailers [1].", p, embedder,
+                   "Which studios paid for trailers aired during the game?")
+    assert check.action == "kept"

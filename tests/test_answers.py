@@ -229,7 +229,7 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
     assert re.search(r"\[\d\]$", text) and len(citations) == len({c.passage.id for c in citations})
     # the model's answer rests on the runner-up: the best and the next sentence the extractive answer
     # would quote are added, the runner-up is not repeated
-    from qa.answer.extractive import EXTRACTIVE_SHARE
+    from qa.answer.evidence import EXTRACTIVE_SHARE
 
     second, third = ranked[1], ranked[2]
     kept = [SentenceCheck(second.sentence, [1], True, 1.0, None, "kept")]

@@ -242,8 +242,12 @@ def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, r
         except subprocess.TimeoutExpired:
             process.kill()
             raise AssertionError(f"interrupt {n} hung") from None
-        waits.append(time.monotonic() - sent)
-        assert process.returncode == 130, (n, process.returncode, err[-1500:])
+        waited = time.monotonic() - sent
+        if process.returncode == 0 and waited < 0.5 and "Sources:" in out and "interrupted" not in err:
+            finished_first += 1  # it was exiting, its answer whole, when the signal came: nothing to interrupt
+            continue
+        waits.append(waited)
+        assert process.returncode == 130, (n, process.returncode, round(waited, 2), err[-1500:])
         assert "Traceback" not in err and "interrupted" in err
     print(f"\n{len(waits)} interrupts, exit 130 each; from SIGINT to exit: median "
           f"{sorted(waits)[len(waits) // 2]:.2f} s, max {max(waits):.2f} s; {finished_first} finished before")

@@ -154,24 +154,34 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
     return _statement_sentences(passage.text, chosen.text)
 
 
+EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one
+EXTRACTIVE_SENTENCES = 3  # and is among the best this many
+
+
+def quoted_candidates(ranked: list[Candidate], max_sentences: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+    """The ranked sentences the extractive answer quotes: among the best `max_sentences`, those scoring
+    at least EXTRACTIVE_SHARE of the best."""
+    return [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] if ranked else []
+
+
 _OPENS_WITH_PRONOUN_RE = re.compile(r"^\W*(?:he|she|his|her|they|their)\b", re.IGNORECASE)
 
 
 def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Candidate, str] | None:
-    """For "what did X say about T?": the sentence among those the extractive answer would quote that
-    names X (or opens with "He" / "She" after one that does) and outranks every sentence of X's found
-    statements (its candidate, and its text with the sentence before it when needed); None when a
-    statement ranks first. A view
-    reported without a quote ("Tesla theorized that ...", "Luther also points out that ...") answers as
-    well as a statement, and the attribution finder does not take every such verb."""
+    """For "what did X say about T?": the sentence among those the extractive answer would quote
+    (`quoted_candidates`) that names X (or opens with "He" / "She" after one that does) and outranks
+    every sentence of X's found statements: its candidate, and its text with the sentence before it when
+    needed; None when a statement ranks first. A view reported without a quote ("Tesla theorized that
+    ...", "Luther also points out that ...") answers as well as a statement, and the attribution finder
+    does not take every such verb."""
     match = result.speaker
-    if match is None or not match.question.topic or not match.forms or not ranked:
+    if match is None or not match.question.topic or not match.forms:
         return None
     forms = [re.compile(rf"(?<![\w-]){re.escape(form)}(?![\w-])") for form in match.forms]
     quotes = {p.id: statement_quote(result, p) for p in result.passages if p.id in result.statements}
     sentences = {(c.passage.id, c.index): c.sentence for c in ranked}
-    for c in ranked[:3]:
-        if c.score < ranked[0].score * 0.6 or c.sentence in quotes.get(c.passage.id, ""):
+    for c in quoted_candidates(ranked):
+        if c.sentence in quotes.get(c.passage.id, ""):
             return None  # a statement of X ranks first
         before = sentences.get((c.passage.id, c.index - 1), "")
         if any(f.search(c.sentence) for f in forms):

@@ -11,7 +11,8 @@ from ..dates import DateMention, asks_when
 from ..embeddings import Embedder
 from ..retriever import SearchResult
 from .citations import Answer, number_citations
-from .evidence import Candidate, abstention, rank_sentences, should_abstain, speaker_sentence, statement_evidence
+from .evidence import (EXTRACTIVE_SENTENCES, Candidate, abstention, quoted_candidates, rank_sentences, should_abstain,
+                       speaker_sentence, statement_evidence)
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -19,8 +20,6 @@ NO_LLM_NOTICE = (
 )
 
 
-EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one
-EXTRACTIVE_SENTENCES = 3  # and is among the best this many
 
 
 def answer_extractively(
@@ -44,12 +43,6 @@ def answer_extractively(
               for c in chosen]
     text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
-
-
-def quoted_candidates(ranked: list[Candidate], max_sentences: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
-    """The ranked sentences the extractive answer quotes: among the best `max_sentences`, those scoring
-    at least EXTRACTIVE_SHARE of the best."""
-    return [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] if ranked else []
 
 
 def date_prefix(dates: list[DateMention]) -> str:

@@ -18,8 +18,9 @@ from ..retriever import SearchResult
 from ..records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
-from .evidence import Candidate, abstention, rank_sentences, should_abstain, speaker_sentence, statement_evidence
-from .extractive import answer_extractively, quoted_candidates
+from .evidence import (Candidate, abstention, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
+                       statement_evidence)
+from .extractive import answer_extractively
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend

@@ -27,7 +27,7 @@ _AUX = r"(?:did|does|do|has|have|had|was|is|were|will|would|could|can)"
 _DID = re.compile(rf"^(?:and |so |but )?what {_AUX} (?P<who>.+?) (?:(?:just|actually|also|ever|really|previously|"
                   rf"publicly|recently) )*(?:do|done)(?P<rest> (?:for|to|about|with|on|over|against) .+)$")
 # X's comments (on ...); "What attribute of humans interfered with nature in Tesla's opinion?" asks about a
-# topic in X's view (`_topic_before_name`)
+# topic in X's view (_TOPIC_BEFORE_NAME)
 _VIEWS = re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
                     r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$")
 _TOPIC_BEFORE_NAME = re.compile(r"^(?P<topic>.+?),? (?:in|by|for|from|to) (?P<who>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})$")

@@ -164,6 +164,12 @@ def quoted_candidates(ranked: list[Candidate], max_sentences: int = EXTRACTIVE_S
     return [c for c in ranked[:max_sentences] if c.score >= ranked[0].score * EXTRACTIVE_SHARE] if ranked else []
 
 
+def topic_ranking(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
+    """The sentence ranking a who-said question on a topic reads (`speaker_sentence`); none without a
+    topic, where the speaker's statements alone answer."""
+    return rank_sentences(question, result, embedder) if result.speaker and result.speaker.question.topic else []
+
+
 _OPENS_WITH_PRONOUN_RE = re.compile(r"^\W*(?:he|she|his|her|they|their)\b", re.IGNORECASE)
 
 

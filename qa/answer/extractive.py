@@ -12,7 +12,7 @@ from ..embeddings import Embedder
 from ..retriever import SearchResult
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, Candidate, abstention, quoted_candidates, rank_sentences, should_abstain,
-                       speaker_sentence, statement_evidence)
+                       speaker_sentence, statement_evidence, topic_ranking)
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -29,7 +29,7 @@ def answer_extractively(
     """Pick the best sentences of the retrieved passages and cite each one. `ranked`: rank_sentences'
     result, when the caller has it (the LLM's answer falling back to this one)."""
     if result.statements:
-        return answer_who_said(question, result, embedder)
+        return answer_who_said(question, result, embedder, ranked)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
@@ -52,11 +52,13 @@ def date_prefix(dates: list[DateMention]) -> str:
     return prefix[:1].upper() + prefix[1:]
 
 
-def answer_who_said(question: str, result: SearchResult, embedder: Embedder) -> Answer:
+def answer_who_said(question: str, result: SearchResult, embedder: Embedder,
+                    ranked: list[Candidate] | None = None) -> Answer:
     """For "what did X say?": each of X's statements among the passages, one per paragraph (the
     sentences holding its quote, or the attributing sentence), in article order, each cited; on a topic,
-    with the sentence naming X that answers it better than every statement (evidence.speaker_sentence)."""
-    ranked = rank_sentences(question, result, embedder) if result.speaker and result.speaker.question.topic else []
+    with the sentence naming X that answers it better than every statement (evidence.speaker_sentence).
+    `ranked`: topic_ranking's result, when the caller has it."""
+    ranked = topic_ranking(question, result, embedder) if ranked is None else ranked
     passages, quotes = statement_evidence(result, speaker_sentence(result, ranked))
     text, citations = number_citations(list(zip(quotes, passages)))
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)

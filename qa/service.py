@@ -18,7 +18,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .answer import Answer
@@ -276,10 +276,15 @@ class Service:
             return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
                            on_token=_watch(deadline))
 
-    def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None
+    def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None, *,
+             article: str | None = None, since: str | None = None, until: str | None = None,
+             on_standalone: Callable[[str], None] | None = None, on_token: Callable[[str], None] | None = None
              ) -> ChatReply:
         """Answer the last user message of a conversation given as (role, text) pairs, rewriting it
-        as `qa chat` would from the earlier turns (the replies the client holds stand in for ours)."""
+        as `qa chat` would from the earlier turns (the replies the client holds stand in for ours).
+        `article`, `since`, `until` filter the search as for `ask`; `on_standalone` hears the question
+        searched before the answer is written, `on_token` each piece of an LLM's draft (the web page
+        shows both while it waits)."""
         from .chat import Conversation
 
         deadline = deadline or self.deadline()
@@ -303,8 +308,17 @@ class Service:
         with self._llm_turn(deadline), self.reader(deadline) as bot:
             conversation.bot = bot
             standalone = conversation.standalone(question)
-            turn = conversation.ask(question, _watch(deadline), standalone=standalone)
-        return ChatReply(question, turn.standalone, turn.answer)
+            if on_standalone is not None:
+                on_standalone(standalone)
+            watch = _watch(deadline)
+
+            def tokens(piece: str) -> None:
+                watch(piece)
+                if on_token is not None:
+                    on_token(piece)
+
+            answer = bot.ask(standalone, conversation.k, article=article, since=since, until=until, on_token=tokens)
+        return ChatReply(question, standalone, answer)
 
     def who_said(self, speaker: str, article: str | None = None, deadline: float | None = None) -> dict:
         """Everything a person is quoted as saying: per matching speaker of each article, the

@@ -412,8 +412,9 @@ def model_check(llm_model: str | None) -> None:
 @llm_options
 def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_kb, index_dir, model, llm, base_url,
                   llm_model) -> None:
-    """Serve the index over HTTP: an OpenAI-compatible chat endpoint (/v1/chat/completions,
-    /v1/models) and the JSON of `qa search` / `qa ask` (GET /search, POST /ask).
+    """Serve the index over HTTP: a page to ask in the browser (/), an OpenAI-compatible chat
+    endpoint (/v1/chat/completions, /v1/models) and the JSON of `qa search` / `qa ask` (GET /search,
+    POST /ask).
 
     One index and one set of models per process; searches run in parallel, LLM answers one at a
     time with a bounded queue. Set QA_SERVE_TOKEN to require `Authorization: Bearer TOKEN`.

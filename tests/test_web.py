@@ -196,6 +196,18 @@ def test_follow_up_shows_the_rewritten_question(page):
     assert "Pardo" in turn.find_element(By.CSS_SELECTOR, ".standalone").text  # "he" is the speaker before
 
 
+def test_abstention_reads_as_such_with_the_closest_passages(page):
+    from selenium.webdriver.common.by import By
+
+    turn = ask(page, "What is the population of Lima, Peru?")
+    assert "abstained" in turn.get_attribute("class")
+    assert "No answer in the articles" in turn.find_element(By.CSS_SELECTOR, ".answer").text
+    assert "don't say" in turn.find_element(By.CSS_SELECTOR, ".answer").text
+    assert not turn.find_elements(By.CSS_SELECTOR, ".answer a.marker")  # nothing is cited
+    heading = turn.find_element(By.CSS_SELECTOR, ".sources-block h3").text
+    assert heading == "What the closest passages say" and turn.find_elements(By.CSS_SELECTOR, ".sources a.cite")
+
+
 def test_speaker_page_lists_statements_newest_first_and_filters(page):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

@@ -11,6 +11,13 @@ same machine as the server (so on 2 cores the clients take some of the CPU the s
     .venv/bin/python bench/serve.py --index /tmp/bbc-index
     .venv/bin/python bench/serve.py --limit 300 --requests 100      # a quick run
 
+`--page` measures the browser page's own endpoint instead (`POST /web/chat`, Server-Sent Events): for
+each question of bench/bbc_archive_questions.json, asked one at a time, the time to the first answer
+text and to the complete answer, extractive (`--llm none`) or with the local LLM (`--llm local`):
+
+    .venv/bin/python bench/serve.py --page --index /tmp/bbc-index --llm none
+    .venv/bin/python bench/serve.py --page --index /tmp/bbc-index --llm local --questions 12
+
 Exits 0 with a message when the data folder is absent. A benchmark, not a test.
 """
 
@@ -108,6 +115,90 @@ def run_level(host: str, port: str, kind: str, questions: list[str], clients: in
     return time.perf_counter() - started, latencies, errors[0]
 
 
+def start_page_server(index: Path, workdir: Path, llm: str) -> tuple[subprocess.Popen, str, int]:
+    """`qa serve` for the page benchmark: the given answerer, a time limit long enough for the local LLM."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_LLM=llm, QA_CONFIG=str(workdir / "no-config.toml"))
+    log = workdir / f"serve-page-{llm}.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", "0", "--index", str(index),
+                                    "--timeout", "900"], stdout=out, stderr=out, env=env, cwd=REPO)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        if "listening on " in text:
+            url = urllib.parse.urlsplit(text.split("listening on ", 1)[1].split()[0])
+            return process, url.hostname, url.port
+        if process.poll() is not None:
+            raise SystemExit(f"qa serve exited: {text}")
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("qa serve did not start within 300 s")
+
+
+def page_answer(host: str, port: int, question: str) -> dict:
+    """One question through the page's endpoint; seconds from sending it to each kind of event."""
+    conn = http.client.HTTPConnection(host, port, timeout=900)
+    started = time.perf_counter()
+    conn.request("POST", "/web/chat", json.dumps({"messages": [{"role": "user", "content": question}]}),
+                 {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    seen: dict = {"status": response.status}
+    while True:
+        line = response.readline()
+        if not line:
+            break
+        if not line.startswith(b"data: "):
+            continue
+        event = json.loads(line[6:])
+        seen.setdefault(event["type"], time.perf_counter() - started)
+        if event["type"] == "done":
+            seen["abstained"] = event["answer"]["abstained"]
+            seen["backend"] = event["answer"]["backend"]
+        if event["type"] in ("done", "error"):
+            break
+    conn.close()
+    return seen
+
+
+def page_main(args) -> int:
+    """Time to the first answer text and to the complete answer on the page's endpoint."""
+    questions = [q["question"] for q in json.loads((REPO / "bench/bbc_archive_questions.json").read_text())["questions"]]
+    questions = questions[: args.questions] if args.questions else questions
+    if args.index is None:
+        raise SystemExit("--page needs --index DIR (an index of the BBC corpus)")
+    with tempfile.TemporaryDirectory(prefix="qa-bench-page-") as tmp:
+        process, host, port = start_page_server(args.index, Path(tmp), args.llm)
+        load_start = os.getloadavg()
+        try:
+            page_answer(host, port, "What did Tony Blair say?")  # warm-up: lazy loads, the LLM's prompt cache
+            rows = []
+            for question in questions:
+                seen = page_answer(host, port, question)
+                rows.append(seen)
+                print(f"{seen.get('text', float('nan')):6.2f} {seen.get('done', float('nan')):6.2f}  {question}",
+                      file=sys.stderr)
+        finally:
+            process.terminate()
+            process.wait(30)
+    load_end = os.getloadavg()
+    answered = [r for r in rows if "done" in r]
+    with_text = [r["text"] for r in answered if "text" in r]
+    done = [r["done"] for r in answered]
+    searching = [r["searching"] for r in answered if "searching" in r]
+    print(f"Index: {args.index}; --llm {args.llm}; {len(questions)} questions of bench/bbc_archive_questions.json, "
+          f"one at a time; load average {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end; "
+          f"answered by {sorted({r.get('backend') for r in answered})}, "
+          f"{sum(r.get('abstained', False) for r in answered)} abstained, {len(rows) - len(answered)} errors\n")
+    print("| answerer | event | p50 s | p90 s | max s |")
+    print("|---|---|---|---|---|")
+    for name, values in (("question shown", searching), ("first answer text", with_text), ("complete answer", done)):
+        if values:
+            print(f"| {args.llm} | {name} | {percentile(values, 50):.2f} | {percentile(values, 90):.2f} | "
+                  f"{max(values):.2f} |")
+    return 0 if len(answered) == len(rows) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="the bbc_news folder")
@@ -116,7 +207,12 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--requests", type=int, default=200, help="requests per level and kind")
     parser.add_argument("--readers", type=int, default=4, help="the server's --readers")
+    parser.add_argument("--page", action="store_true", help="time the page's answers (POST /web/chat) instead")
+    parser.add_argument("--llm", default="none", help="with --page: the answerer (none, local, ...)")
+    parser.add_argument("--questions", type=int, help="with --page: only the first N archive questions")
     args = parser.parse_args()
+    if args.page:
+        return page_main(args)
     if not args.data.is_dir():
         print(f"no benchmark data at {args.data}; nothing to measure")
         return 0

@@ -160,7 +160,11 @@ class Retriever:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-vectors")
         return self._worker.submit(work).result
 
-    def resolve_articles(self, article: str | None) -> list[str] | None:
+    def resolve_articles(self, article: str | list[str] | None) -> list[str] | None:
+        """The ids `article` names (an id or part of a title); a list is taken as ids already chosen
+        (the web page's outlet filter: every article of one outlet)."""
+        if isinstance(article, list):
+            return article
         if not article:
             return None
         ids = self.store.find_articles(article)

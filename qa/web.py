@@ -136,6 +136,18 @@ def article_view(bot, article_id: str) -> dict:
     }
 
 
+def outlet_articles(bot, outlet: str, article: str | None = None) -> list[str]:
+    """The ids of the articles `outlet` published (within those `article` names, when given): the
+    search then looks only there."""
+    ids = [a.id for a in bot.articles() if a.source == outlet]
+    if article:
+        named = set(bot.find_articles(article))
+        ids = [i for i in ids if i in named]
+    if not ids:
+        raise QAError(f"no indexed article from {outlet!r}" + (f" matches {article!r}" if article else ""))
+    return ids
+
+
 def _name_words(name: str) -> list[str]:
     return [w for w in re.findall(r"[\w'’-]+", name.lower()) if w not in _TITLES]
 
@@ -257,6 +269,11 @@ def page_routes(service: Service, *, guarded, in_thread, read_json, query_args, 
                 raise QAError("each message must be an object with a role and content")
             pairs.append((m["role"], message_text(m.get("content"))))
         filters = query_args(body)
+        outlet = body.get("outlet")
+        if outlet:
+            if not isinstance(outlet, str):
+                raise QAError("outlet must be a string")
+            filters["article"] = await read(outlet_articles, outlet, filters.get("article"))
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
 

@@ -251,6 +251,19 @@ def test_date_filter_limits_the_sources(page):
     assert lines and all("2024-11-08" in line for line in lines), lines
 
 
+def test_outlet_filter_limits_the_sources(page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    page.find_element(By.CSS_SELECTOR, "#filters summary").click()
+    Select(page.find_element(By.ID, "outlet")).select_by_visible_text("Yonhap")
+    offered = [o.text for o in Select(page.find_element(By.ID, "article")).options][1:]
+    assert offered and all("Yonhap" in text for text in offered)  # the articles offered narrow too
+    turn = ask(page, "Where did the missiles land?")
+    lines = [line.text for line in turn.find_elements(By.CSS_SELECTOR, ".sources a.cite")]
+    assert lines and all(line.split("] ", 1)[1].startswith("Yonhap · ") for line in lines), lines
+
+
 def test_hostile_article_shows_as_text_and_runs_nothing(page, server, web_index, tmp_path):
     from selenium.webdriver.common.by import By
 

@@ -166,6 +166,7 @@ function filters() {
   if (since) out.since = since;
   if (until) out.until = until;
   if (article) out.article = article;
+  else if ($("outlet").value) out.outlet = $("outlet").value;
   return out;
 }
 

@@ -320,6 +320,32 @@ def test_wrong_token_brings_back_the_prompt(page):
     assert page.execute_script("return localStorage.length") == 0  # kept for the browser session only
 
 
+def test_llm_answer_shows_progress_then_only_verified_sentences(driver, web_index, tmp_path):
+    """With an LLM (the loopback fake server, speaking the OpenAI protocol) the page shows the draft's
+    progress, then the verified answer: a drafted sentence its source does not support never shows."""
+    from selenium.webdriver.common.by import By
+
+    from tests.fake_llm_server import FakeLLMServer
+
+    draft = ("Kim could see an upside in reaching out to Trump, said Bruce Klingner. [1] "
+             "Klingner said the moon is made of green cheese. [1]")
+    with FakeLLMServer(reply=draft) as fake:
+        running = Server(["--index", str(web_index)], tmp_path, {"QA_LLM": "openai", "QA_BASE_URL": fake.url,
+                                                                 "QA_LLM_MODEL": "fake-model"})
+        try:
+            driver.get(running.url + "/")
+            turn = ask(driver, "What did Klingner say?")
+            assert fake.chat_requests >= 1
+        finally:
+            running.stop()
+    events = turn.get_attribute("data-events").split()
+    assert events[0] == "searching" and "drafting" in events and events[-1] == "done"
+    assert events.index("drafting") < events.index("text")  # progress first, the verified text after
+    answer = turn.find_element(By.CSS_SELECTOR, ".answer").text
+    assert "upside" in answer and "cheese" not in answer and "Answered by: openai" in answer
+    assert "cheese" not in turn.text
+
+
 def test_phone_width_and_dark_mode(page):
     from selenium.webdriver.common.by import By
 

@@ -289,6 +289,7 @@ async function ask(question) {
         const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
         if (!data) continue;
         const event = JSON.parse(data);
+        item.dataset.events = (item.dataset.events ? item.dataset.events + " " : "") + event.type;
         if (event.type === "searching") {
           if (event.question.trim() !== question.trim()) {
             parts.standalone.hidden = false;

@@ -37,6 +37,7 @@ PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-T
                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY", "Cache-Control": "no-cache"}
 DRAFT_EVERY = 0.5  # seconds between "still writing" events while an LLM drafts
 MAX_PEOPLE = 60
+MAX_ARTICLE_CHOICES = 5000  # the newest articles offered in the page's article filter
 _MARKERS = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _PIECE = re.compile(r".*?(?:\[\d+(?:\s*,\s*\d+)*\])+\s*|.+$", re.DOTALL)
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "lord", "lady", "dame"}
@@ -103,7 +104,7 @@ def index_info(bot) -> dict:
         "answerer": f"{backend.name} LLM ({backend.model})" if backend else "extractive",
         "outlets": sorted({a.source for a in articles if a.source}),
         "article_list": [{"id": a.id, "title": a.title, "source": a.source, "date": a.date}
-                         for a in reversed(articles)],
+                         for a in list(reversed(articles))[:MAX_ARTICLE_CHOICES]],
     }
 
 

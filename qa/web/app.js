@@ -407,11 +407,15 @@ async function showArticle(articleId, paragraph) {
     body.append(el("h3", {}, "The same wire copy in other outlets"), list);
   }
   const list = el("ol", {class: "paragraphs"});
+  // The cited paragraph (of a long one split into parts, the part holding the quoted sentence).
+  const quoted = paragraph ? state.marks.get(articleId + "\u0000" + paragraph) : null;
+  const parts = a.paragraphs.filter((p) => p.paragraph === paragraph);
+  const chosen = parts.find((p) => quoted && p.text.indexOf(quoted) >= 0) || parts[0] || null;
   let target = null;
   for (const p of a.paragraphs) {
     const label = "¶" + p.paragraph + (p.part ? " (part " + p.part + ")" : "");
-    const cited = paragraph && p.paragraph === paragraph && (target === null);
-    const sentence = cited ? state.marks.get(articleId + "\u0000" + p.paragraph) : null;
+    const cited = p === chosen;
+    const sentence = cited ? quoted : null;
     const item = el("li", {id: "para-" + p.paragraph + (p.part ? "-" + p.part : ""), class: "paragraph kind-" + p.kind,
                            dataset: {paragraph: String(p.paragraph)}},
       el("span", {class: "pnum"}, label), markedParagraph(p.text, sentence));

@@ -186,13 +186,15 @@ def page_main(args) -> int:
     with_text = [r["text"] for r in answered if "text" in r]
     done = [r["done"] for r in answered]
     searching = [r["searching"] for r in answered if "searching" in r]
+    drafting = [r["drafting"] for r in answered if "drafting" in r]  # the LLM's first token, shown as progress
     print(f"Index: {args.index}; --llm {args.llm}; {len(questions)} questions of bench/bbc_archive_questions.json, "
           f"one at a time; load average {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end; "
           f"answered by {sorted({r.get('backend') for r in answered})}, "
           f"{sum(r.get('abstained', False) for r in answered)} abstained, {len(rows) - len(answered)} errors\n")
     print("| answerer | event | p50 s | p90 s | max s |")
     print("|---|---|---|---|---|")
-    for name, values in (("question shown", searching), ("first answer text", with_text), ("complete answer", done)):
+    for name, values in (("question shown", searching), ("LLM writing (progress shown)", drafting),
+                         ("first answer text", with_text), ("complete answer", done)):
         if values:
             print(f"| {args.llm} | {name} | {percentile(values, 50):.2f} | {percentile(values, 90):.2f} | "
                   f"{max(values):.2f} |")

@@ -70,7 +70,8 @@ def cited_sentences(answer_text: str, citations: list[dict], passages: dict[int,
 
 def answer_payload(payload: dict) -> dict:
     """The JSON of `qa ask --json` plus what the page shows beside it: per citation the sentence to
-    mark (`sentence`) and the people quoted in the cited and retrieved passages (`people`)."""
+    mark (`sentence`), and the people to offer pages for (`people`): those a who-said question asked
+    about, then those quoted in the cited paragraphs."""
     texts = {p["id"]: p["text"] for p in payload.get("passages", [])}
     marks = cited_sentences(payload.get("answer", ""), payload.get("citations", []), texts)
     for c in payload.get("citations", []):

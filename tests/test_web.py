@@ -385,3 +385,29 @@ def _screenshot(driver, tmp_path: Path, name: str, element=None) -> None:
     if os.environ.get("UPDATE_SCREENSHOTS"):
         shutil.copyfile(path, REPO / "docs" / name)
 
+
+def test_people_merges_name_variants_unless_two_people_share_the_surname():
+    """One row per person: "Mr Kennedy" and "Kennedy" join "Charles Kennedy" when he is the only
+    Kennedy with a full name among the matches; with "Edward Kennedy" quoted too they stay apart."""
+    from qa.records import SpeakerRecord
+    from qa.web import people
+
+    def record(i: int, name: str, article: str, paragraphs: int) -> SpeakerRecord:
+        return SpeakerRecord(i, article, name, (), (), "person", tuple(range(paragraphs)), tuple(range(1, paragraphs + 1)))
+
+    class Index:  # what `people` reads of QA
+        def __init__(self, records):
+            self.records = records
+
+        def speakers(self, name=None):
+            return self.records
+
+    one = [record(1, "Charles Kennedy", "a", 2), record(2, "Mr Kennedy", "b", 3), record(3, "Kennedy", "c", 1)]
+    rows = people(Index(one), "Kennedy")["people"]
+    assert [(r["name"], sorted(r["variants"]), r["articles"], r["statements"]) for r in rows] == [
+        ("Charles Kennedy", ["Kennedy", "Mr Kennedy"], 3, 6)]
+    two = one + [record(4, "Edward Kennedy", "d", 1)]
+    rows = people(Index(two), "Kennedy")["people"]
+    assert {(r["name"], tuple(r["variants"])) for r in rows} == {  # whose "Mr Kennedy" is cannot be told
+        ("Charles Kennedy", ()), ("Edward Kennedy", ()), ("Kennedy", ("Mr Kennedy",))}
+

@@ -250,6 +250,14 @@ def test_date_filter_limits_the_sources(page):
     lines = [line.text for line in filtered.find_elements(By.CSS_SELECTOR, ".sources a.cite")]
     assert lines and all("2024-11-08" in line for line in lines), lines
 
+    # the Harbour Herald ran Reuters' wire copy: its article view names the other outlet that carried it
+    filtered.find_element(By.CSS_SELECTOR, ".sources a.cite").click()
+    visible(page, "#view-article li.paragraph.cited")
+    copies = page.find_elements(By.CSS_SELECTOR, "#article-body .copies li")
+    assert [c.text.split(" · ")[0] for c in copies] == ["Reuters"] and "in common" in copies[0].text
+    copies[0].find_element(By.TAG_NAME, "a").click()  # and opens it
+    wait(page, lambda d: d.find_element(By.ID, "article-title").text == "North Korea fires missiles ahead of talks")
+
 
 def test_outlet_filter_limits_the_sources(page):
     from selenium.webdriver.common.by import By

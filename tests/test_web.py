@@ -286,18 +286,27 @@ def test_hostile_article_shows_as_text_and_runs_nothing(page, server, web_index,
 
     turn = ask(page, "What did Mallory Quayle say about the dredging?")
     assert "complete" in turn.get_attribute("class"), turn.text
-    assert "Quay Gazette" in turn.text and "<script>" in turn.text  # the markup shows, as text
     markers = turn.find_elements(By.CSS_SELECTOR, ".answer a.marker")
     assert markers and all(m.get_attribute("href").startswith(server.url) for m in markers)
+    citation = turn.find_element(By.CSS_SELECTOR, ".sources a.cite").text
     markers[0].click()
     visible(page, "#view-article li.paragraph.cited")
+    # What the index kept of the article (ingest may clean some of it) shows exactly, as text.
+    stored = _get_json(f"{server.url}/web/article?id={HOSTILE['id']}")
+    kept = [p["text"] for p in stored["paragraphs"]]
+    assert any("<script>" in text for text in kept) and any("onclick=" in text for text in kept)
+    assert page.find_element(By.ID, "article-title").text == stored["title"].strip()
+    shown = [p.text for p in page.find_elements(By.CSS_SELECTOR, "#article-body .paragraph .text")]
+    assert shown == [text.strip() for text in kept]
     body = page.find_element(By.ID, "article-body").text
-    assert "<img src=x onerror=" in body and "javascript:window.__pwned='url'" in body
-    assert "onclick=\"window.__pwned='marker'\">[1]</a>" in body
+    assert stored["source"] in body
+    if stored["url"]:  # a javascript: URL kept by ingest is shown as text, never as a link
+        assert f"Source: {stored['url']}" in body
+    assert citation.startswith(f"[1] {stored['source']} · ")  # the citation line, as text
 
     page.get(server.url + "/#person/" + "Mallory%20Quayle")  # a fresh load: the token is kept for the tab
     wait(page, lambda d: "paragraph" in d.find_element(By.ID, "person-count").text)
-    assert "<script>" in page.find_element(By.ID, "person-articles").text
+    assert "<script>" in page.find_element(By.ID, "person-articles").text  # the statement, as text
 
     for view in ("#people",):
         page.execute_script("location.hash = arguments[0]", view)
@@ -373,6 +382,14 @@ def test_phone_width_and_dark_mode(page):
         assert page.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         page.set_window_size(900, 1100)
+
+
+def _get_json(url: str) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 def _luminance(css_color: str) -> float:

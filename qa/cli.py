@@ -50,6 +50,8 @@ Settings (flags > QA_* environment > config file $QA_CONFIG or ~/.config/qa/conf
   QA_COMMIT_EVERY   paragraphs embedded between commits while indexing (2000)
   QA_LOCK_TIMEOUT   seconds qa index waits for another writer (600)
   QA_MAX_FILE_MB    larger files are skipped (20)
+  QA_FEED_DELAY, QA_FEED_CAP, QA_FEED_TIMEOUT   qa update: s between requests to a host (1),
+                    pages per run (500), s per request (20)
 Environment only: QA_MODEL_DIR (model cache), QA_EMBED_BACKEND=torch, QA_EMBED_INT8=0,
 QA_APPROXIMATE_FROM (vectors before IVF-SQ8, 100000). See docs/settings.md.
 """

@@ -537,9 +537,11 @@ def _background_updates(bot, every: str):
 
     seconds = parse_every(every)
     updater = bot.reader()
-    updater.feeds()  # a Milvus index, or none saved: said now, not in the background
+    updater.feeds()  # a Milvus index cannot keep feeds: said now, not in the background
 
     def on_report(report) -> None:
+        for warning in report.index.warnings:
+            err_console.print(f"qa update: warning: {_plain(warning)}", markup=False)
         for feed in report.feeds:
             err_console.print(f"qa update: {_plain(feed.line())}", markup=False)
 

@@ -135,7 +135,7 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "", today: dt.date 
         kind, title, raw, sitemaps, warnings = _json_feed(body, url)
     elif _SITEMAP_ROOT_RE.search(head):
         kind, title, raw, sitemaps, warnings = _sitemap(body, url)
-    elif _HTML_RE.search(head[:1024]) or content_type == "text/html":
+    elif _HTML_RE.search(head[:1024]) or (content_type == "text/html" and not looks_like_feed(body, "")):
         raise FeedError(f"{url}: is a web page, not a feed (RSS, Atom, JSON Feed or sitemap); give the "
                         f"feed's own address (the page's RSS link), or index the page with `qa index URL`")
     else:

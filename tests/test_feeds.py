@@ -392,6 +392,9 @@ def test_parsing_without_a_network():
                                                                                    "2024-11-07")]
     with pytest.raises(QAError, match="web page, not a feed"):
         parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", "https://example.com/")
+    served_as_html = parse_feed(b'<rss version="2.0"><channel><item><link>/a</link></item></channel></rss>',
+                                "https://example.com/rss", content_type="text/html")  # a misconfigured server
+    assert [i.url for i in served_as_html.items] == ["https://example.com/a"]
     assert parse_every("30m") == 1800 and parse_every("2h") == 7200 and parse_every("90") == 90
     with pytest.raises(QAError, match="not an interval"):
         parse_every("soon")

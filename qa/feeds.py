@@ -125,9 +125,13 @@ def looks_like_feed(body: bytes, content_type: str) -> bool:
                                                                                                    "atom+xml"))
 
 
-def parse_feed(body: bytes, url: str, *, content_type: str = "", today: dt.date | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, url: str, *, content_type: str = "", today: dt.date | None = None,
+               max_bytes: int = 10 * 2**20) -> ParsedFeed:
     """What a feed or sitemap lists. Raises FeedError when it is none (a web page, not XML or JSON);
-    items it cannot use (no link, a date in the future) are left out or cleaned, each with a warning."""
+    items it cannot use (no link, a date in the future) are left out or cleaned, each with a warning.
+    A gzip file (`sitemap.xml.gz`) is read within `max_bytes` once inflated."""
+    if body[:2] == b"\x1f\x8b":
+        body = _gunzip(body, url, max_bytes)
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FeedError(f"{url}: the feed is empty")
@@ -163,6 +167,19 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "", today: dt.date 
             item = FeedItem(item.url, item.title, None, item.author, item.outlet, item.stamp)
         items.append(item)
     return ParsedFeed(kind, title, tuple(items), tuple(sitemaps), tuple(warnings))
+
+
+def _gunzip(body: bytes, url: str, max_bytes: int) -> bytes:
+    import zlib
+
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflate.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedError(f"{url}: a gzip file that is broken ({exc})") from exc
+    if len(out) > max_bytes:
+        raise FeedError(f"{url}: larger than the {max_bytes // 2**20} MB limit once unzipped; skipped")
+    return out
 
 
 def _day(value: object) -> str | None:

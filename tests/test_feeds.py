@@ -392,6 +392,11 @@ def test_parsing_without_a_network():
                                                                                    "2024-11-07")]
     with pytest.raises(QAError, match="web page, not a feed"):
         parse_feed(b"<!DOCTYPE html><html><body>hi</body></html>", "https://example.com/")
+    sitemap = gzip.compress(b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://example.com/'
+                            b'b</loc></url></urlset>')  # sitemap.xml.gz
+    assert [i.url for i in parse_feed(sitemap, "https://example.com/sitemap.xml.gz").items] == ["https://example.com/b"]
+    with pytest.raises(QAError, match="limit once unzipped"):
+        parse_feed(gzip.compress(b" " * 2**20), "https://example.com/bomb.xml.gz", max_bytes=2**19)
     served_as_html = parse_feed(b'<rss version="2.0"><channel><item><link>/a</link></item></channel></rss>',
                                 "https://example.com/rss", content_type="text/html")  # a misconfigured server
     assert [i.url for i in served_as_html.items] == ["https://example.com/a"]

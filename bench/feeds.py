@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import html
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -95,6 +97,14 @@ def serve(files: list[str], listed, ready, port, requests) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     port.value = server.server_address[1]
     ready.set()
+    parent = os.getppid()
+
+    def orphaned() -> None:  # the benchmark was killed: stop serving, not linger
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, daemon=True).start()
     server.serve_forever()
 
 

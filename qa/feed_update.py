@@ -3,7 +3,8 @@
 One poll reads every feed (a conditional request: an unchanged feed costs one 304), picks the items
 not yet indexed or whose feed entry changed, and fetches those pages through qa.fetch, politely: a
 delay between requests to one host, robots.txt obeyed, at most `cap` pages per run (the rest wait
-for the next). Pages are extracted like `qa index URL` and keep the feed's title, date, author and
+for the next), all of them before the index's write lock is taken, so the fetching never keeps another
+writer waiting. Pages are extracted like `qa index URL` and keep the feed's title, date, author and
 outlet where they state none. An article reached by another URL (tracking parameters, an amp page,
 a redirect, a canonical link) is indexed once. A feed or item that fails is a warning; the rest go on.
 """
@@ -319,31 +320,37 @@ def _interleave(work: list[list[_Work]]) -> list[_Work]:
 def _fetch_and_index(store, embedder: Embedder, todo: list[_Work], client: _Client, known: dict[str, str],
                      states: dict[str, dict[str, ItemState]], defaults: ArticleDefaults, result: UpdateReport,
                      progress, on_wait, commit_every: int, lock_timeout: float) -> None:
+    """Fetch and extract every page first, then index them under the write lock: with a polite delay
+    the fetching takes minutes, and another writer (`qa index`) should not wait for it."""
     report = result.index
     done_now: set[str] = set()
     report.files += len(todo)
-    with indexing(store, embedder, report, on_wait=on_wait, commit_every=commit_every,
-                  lock_timeout=lock_timeout) as add:
-        for number, work in enumerate(todo, start=1):
-            state = states[work.feed.url].get(work.key)
-            try:
-                outcome, origin = _one_item(work, client, known, done_now, defaults, report, add)
-                states[work.feed.url][work.key] = ItemState(origin, work.item.stamp, 0)
-            except LoadError as exc:
-                outcome = "failed"
-                failures = (state.failures if state and state.stamp == work.item.stamp else 0) + 1
-                states[work.feed.url][work.key] = ItemState(work.origin, work.item.stamp, failures)
-                report.skipped += 1
-                report.warnings.append(f"feed {work.feed.url}: item {work.item.label}: "
-                                       f"{str(exc).removeprefix(work.item.url + ': ')}")
-            setattr(work.summary, outcome, getattr(work.summary, outcome) + 1)
-            if progress:
-                progress(number, len(todo))
+    ready: list[tuple[list[Article], str]] = []
+    for number, work in enumerate(todo, start=1):
+        state = states[work.feed.url].get(work.key)
+        try:
+            outcome, origin = _one_item(work, client, known, done_now, defaults, report, ready)
+            states[work.feed.url][work.key] = ItemState(origin, work.item.stamp, 0)
+        except LoadError as exc:
+            outcome = "failed"
+            failures = (state.failures if state and state.stamp == work.item.stamp else 0) + 1
+            states[work.feed.url][work.key] = ItemState(work.origin, work.item.stamp, failures)
+            report.skipped += 1
+            report.warnings.append(f"feed {work.feed.url}: item {work.item.label}: "
+                                   f"{str(exc).removeprefix(work.item.url + ': ')}")
+        setattr(work.summary, outcome, getattr(work.summary, outcome) + 1)
+        if progress:
+            progress(number, len(todo))
+    if ready:
+        with indexing(store, embedder, report, on_wait=on_wait, commit_every=commit_every,
+                      lock_timeout=lock_timeout) as add:
+            for articles, origin in ready:
+                add(articles, origin)
 
 
 def _one_item(work: _Work, client: _Client, known: dict[str, str], done_now: set[str], defaults: ArticleDefaults,
-              report: IndexReport, add) -> tuple[str, str]:
-    """Fetch one item's page and queue its article; returns (new, updated or unchanged; its origin)."""
+              report: IndexReport, ready: list[tuple[list[Article], str]]) -> tuple[str, str]:
+    """Fetch one item's page and put its article in `ready`; returns (new, updated or unchanged; its origin)."""
     item = work.item
     if not client.allowed(item.url):
         raise LoadError(f"{item.url}: the site's robots.txt does not allow qa to fetch it; skipped")
@@ -373,7 +380,7 @@ def _one_item(work: _Work, client: _Client, known: dict[str, str], done_now: set
     if not any(a.date for a in articles):
         report.warnings.append(f"feed {work.feed.url}: item {item.label}: neither the feed nor the page gives "
                                f"a publication date; indexed without one")
-    add(articles, origin)
+    ready.append((articles, origin))
     replaced = origin in known
     known[origin] = digest
     return ("updated" if replaced else "new"), origin

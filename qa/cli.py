@@ -323,9 +323,10 @@ def feeds_remove(url: str, index_dir: str | None) -> None:
 
 
 @main.command("update")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 @index_option
 @model_option
-def update_command(index_dir: str | None, model: str | None) -> None:
+def update_command(as_json: bool, index_dir: str | None, model: str | None) -> None:
     """Poll every saved feed once and index its new and changed articles.
 
     Conditional requests (an unchanged feed costs one 304), only items not yet indexed or whose
@@ -338,17 +339,20 @@ def update_command(index_dir: str | None, model: str | None) -> None:
     with _open(load_settings(index=index_dir, model=model)) as bot:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True,
-                      disable=not err_console.is_terminal) as bar:
+                      disable=as_json or not err_console.is_terminal) as bar:
             task = bar.add_task("Updating", total=None)
             report = bot.update_feeds(progress=lambda done, total: bar.update(task, completed=done, total=total),
                                       on_wait=lambda msg: err_console.print(msg))
     for warning in report.index.warnings:
         err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
-    for feed in report.feeds:
-        console.print(_plain(feed.line()))
-    index = report.index
-    console.print(f"Indexed {index.articles} article(s), {index.paragraphs} paragraph(s) embedded; "
-                  f"{report.requests} request(s). Index: {_plain(index.index)} ({index.total_articles} articles).")
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        index = report.index
+        for feed in report.feeds:
+            console.print(_plain(feed.line()))
+        console.print(f"Indexed {index.articles} article(s), {index.paragraphs} paragraph(s) embedded; "
+                      f"{report.requests} request(s). Index: {_plain(index.index)} ({index.total_articles} articles).")
     if not report.ok:
         raise QAError("no articles could be indexed from the saved feeds (see the messages above)")
 

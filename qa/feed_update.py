@@ -77,10 +77,15 @@ class UpdateReport:
                      or not any(f.failed for f in self.feeds)))
 
     def as_json(self) -> dict:
-        return {"feeds": [f.as_json() for f in self.feeds], "requests": self.requests,
+        return {"index": self.index.index, "feeds": [f.as_json() for f in self.feeds], "requests": self.requests,
                 "articles": self.index.articles, "paragraphs_embedded": self.index.paragraphs,
-                "warnings": self.index.warnings, "index": self.index.index,
-                "total_articles": self.index.total_articles}
+                "warnings": self.index.warnings, "total_articles": self.index.total_articles}
+
+    def to_json(self) -> str:
+        """The object `qa update --json` prints (docs/json.md)."""
+        import json
+
+        return json.dumps(self.as_json())
 
 
 @dataclass(frozen=True)

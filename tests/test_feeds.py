@@ -217,6 +217,9 @@ def test_each_format_is_indexed_with_the_feeds_title_date_author_and_outlet(site
     result = cli("update", "--index", index)
     assert result.exit_code == 0, result.output
     asked = site.log[before:]
+    as_json = json.loads(cli("update", "--json", "--index", index).stdout)  # checked against docs/schema.json
+    assert as_json["requests"] == 5 and as_json["articles"] == 0
+    assert {f["feed"]: f["unchanged"] for f in as_json["feeds"]}[feeds["rss"]] == 2
     assert not [p for p in asked if p.startswith("/story/")], asked
     assert sorted(asked) == sorted(["/rss.xml", "/atom.xml", "/feed.json", "/news-sitemap.xml", "/sitemap-index.xml"])
     assert f"{feeds['rss']}: 0 new, 0 updated, 2 unchanged, 0 failed (not modified)" in result.stdout

@@ -279,12 +279,13 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
 
 
 @main.group("feeds", invoke_without_command=True)
+@index_option
 @click.pass_context
-def feeds_group(ctx: click.Context) -> None:
+def feeds_group(ctx: click.Context, index_dir: str | None) -> None:
     """Follow outlets: the feeds (RSS, Atom, JSON Feed, XML sitemaps) saved with the index, which
     `qa update` polls. Without a subcommand, lists them."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(feeds_list)
+        ctx.invoke(feeds_list, index_dir=index_dir)
 
 
 @feeds_group.command("add")

@@ -244,10 +244,12 @@ class QA:
             saved.close()
 
     def update_feeds(self, *, progress: Callable[[int, int], None] | None = None,
-                     on_wait: Callable[[str], None] | None = None) -> UpdateReport:
+                     on_wait: Callable[[str], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> UpdateReport | None:
         """Poll every saved feed once and index what is new or changed: conditional requests, only
         items not yet indexed (or whose entry changed), a per-host delay, robots.txt, at most the
-        feed_cap setting's pages per run. A failing feed or item is a warning in the report."""
+        feed_cap setting's pages per run. A failing feed or item is a warning in the report.
+        `should_stop()` true while pages are fetched: None, nothing written (a server shutting down)."""
         from .feed_update import update_feeds
         from .feeds import feed_list
 
@@ -259,10 +261,11 @@ class QA:
             settings = self._settings
             report = update_feeds(self.store, self.embedder, feeds, feed_list=saved, politeness=self._politeness(),
                                   progress=progress, on_wait=on_wait, commit_every=settings.commit_every,
-                                  lock_timeout=settings.lock_timeout)
+                                  lock_timeout=settings.lock_timeout, should_stop=should_stop)
         finally:
             saved.close()
-        self._summed_up(report.index)
+        if report is not None:
+            self._summed_up(report.index)
         return report
 
     def add_articles(self, articles: list[Article]) -> IndexReport:

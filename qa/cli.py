@@ -492,7 +492,7 @@ def model_check(llm_model: str | None) -> None:
               help="Seconds a request may take, queueing included (then HTTP 504).")
 @click.option("--max-body-kb", type=click.IntRange(1, 65536), default=256, show_default=True,
               help="Largest request body accepted (then HTTP 413).")
-@click.option("--update-every", default=None, metavar="INTERVAL",
+@click.option("--update-every", default=None, metavar="INTERVAL", callback=lambda ctx, param, value: _interval(value),
               help="Run `qa update` in the background every INTERVAL (30m, 2h, 90s) while serving.")
 @index_option
 @model_option
@@ -525,8 +525,9 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
         err_console.print(f"qa serve: listening on {url} ({len(bot.articles())} articles, {answering}"
                           f"{', token required' if token else ''}); Ctrl-C stops", markup=False)
 
-    updates = _background_updates(bot, update_every) if update_every else None
+    updates = None
     try:
+        updates = _background_updates(bot, update_every) if update_every else None
         serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024,
                                     limits=service.limits), host, port, on_listening=listening)
     finally:
@@ -535,12 +536,20 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
         service.close()
 
 
-def _background_updates(bot, every: str):
+def _interval(value: str | None) -> float | None:
+    from .feed_update import parse_every
+
+    try:
+        return parse_every(value) if value is not None else None
+    except QAError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _background_updates(bot, seconds: float):
     """`qa serve --update-every`: `qa update` on a thread of its own, with a connection of its own; each
     run's feed lines (and a failed run's error) go to stderr."""
-    from .feed_update import BackgroundUpdates, parse_every
+    from .feed_update import BackgroundUpdates
 
-    seconds = parse_every(every)
     updater = bot.reader()
     updater.feeds()  # a Milvus index cannot keep feeds: said now, not in the background
 

@@ -195,10 +195,12 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
                  conditional: bool = True, progress: Callable[[int, int], None] | None = None,
                  on_wait: Callable[[str], None] | None = None, commit_every: int = 2000,
                  lock_timeout: float = 600, shard: tuple[int, int] | None = None,
-                 report: IndexReport | None = None) -> UpdateReport:
+                 report: IndexReport | None = None, should_stop: Callable[[], bool] | None = None
+                 ) -> UpdateReport | None:
     """Poll `feeds` once and index what is new or changed (see the module's docstring). `feed_list`
     keeps the validators and item states between runs (None: no memory beyond the index itself);
-    `defaults` fill what neither page nor feed states (`qa index FEED --outlet`)."""
+    `defaults` fill what neither page nor feed states (`qa index FEED --outlet`). When `should_stop()`
+    turns true while pages are fetched, returns None having written nothing (the next run does it)."""
     result = UpdateReport(index=report or IndexReport())
     client = _Client(politeness)
     known = store.origin_hashes()
@@ -228,9 +230,9 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
     for late in todo[politeness.cap:]:
         late.summary.deferred += 1
     todo = todo[: politeness.cap]
-    if todo:
-        _fetch_and_index(store, embedder, todo, client, known, states, defaults, result, progress, on_wait,
-                         commit_every, lock_timeout)
+    if todo and not _fetch_and_index(store, embedder, todo, client, known, states, defaults, result, progress,
+                                     on_wait, commit_every, lock_timeout, should_stop):
+        return None
     if feed_list is not None:
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         for feed in feeds:
@@ -324,14 +326,18 @@ def _interleave(work: list[list[_Work]]) -> list[_Work]:
 
 def _fetch_and_index(store, embedder: Embedder, todo: list[_Work], client: _Client, known: dict[str, str],
                      states: dict[str, dict[str, ItemState]], defaults: ArticleDefaults, result: UpdateReport,
-                     progress, on_wait, commit_every: int, lock_timeout: float) -> None:
+                     progress, on_wait, commit_every: int, lock_timeout: float,
+                     should_stop: Callable[[], bool] | None) -> bool:
     """Fetch and extract every page first, then index them under the write lock: with a polite delay
-    the fetching takes minutes, and another writer (`qa index`) should not wait for it."""
+    the fetching takes minutes, and another writer (`qa index`) should not wait for it. False: stopped
+    (`should_stop`) before anything was written."""
     report = result.index
     done_now: set[str] = set()
     report.files += len(todo)
     ready: list[tuple[list[Article], str]] = []
     for number, work in enumerate(todo, start=1):
+        if should_stop is not None and should_stop():
+            return False
         state = states[work.feed.url].get(work.key)
         try:
             outcome, origin = _one_item(work, client, known, done_now, defaults, report, ready)
@@ -351,6 +357,7 @@ def _fetch_and_index(store, embedder: Embedder, todo: list[_Work], client: _Clie
                       lock_timeout=lock_timeout) as add:
             for articles, origin in ready:
                 add(articles, origin)
+    return True
 
 
 def _one_item(work: _Work, client: _Client, known: dict[str, str], done_now: set[str], defaults: ArticleDefaults,
@@ -401,11 +408,12 @@ def _with_feed_metadata(article: Article, item: FeedItem, filled: ArticleDefault
 
 
 class BackgroundUpdates:
-    """Runs `update()` every `every` seconds on a thread of its own until `stop()`; one run at a time
-    (the index's write lock keeps other writers out too), readers see each commit as it lands.
+    """Runs `update(should_stop=...)` every `every` seconds on a thread of its own until `stop()`; one run
+    at a time (the index's write lock keeps other writers out too), readers see each commit as it lands.
+    A stop while pages are being fetched ends that run before it writes anything.
     `on_report` hears each run's report, `on_error` each failed run's error."""
 
-    def __init__(self, update: Callable[[], UpdateReport], every: float,
+    def __init__(self, update: Callable[..., UpdateReport], every: float,
                  on_report: Callable[[UpdateReport], None] | None = None,
                  on_error: Callable[[QAError], None] | None = None):
         self._update, self.every = update, every
@@ -425,7 +433,9 @@ class BackgroundUpdates:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                report = self._update()
+                report = self._update(should_stop=self._stop.is_set)
+                if report is None:
+                    break  # stopped while fetching
                 if self._on_report:
                     self._on_report(report)
             except QAError as exc:

@@ -90,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/slow-feed":
             time.sleep(2.5)
+        if path.startswith("/slow-page/"):
+            time.sleep(0.5)
         if path == "/loop":
             return self._reply(302, "text/html", b"", {"Location": "/loop"})
         if path.startswith("/moved/"):
@@ -433,3 +435,23 @@ def test_updates_in_the_background_reach_readers(site, tmp_path):
         assert sorted(a.title for a in reader.articles()) == ["Seawall vote", "Tugboat race"]
         assert reports and not any(f.error for r in reports for f in r.feeds)
         assert site.requests("/p/1") == 1 and site.requests("/p/2") == 1
+
+
+def test_a_server_stopping_ends_the_update_before_it_writes(site, tmp_path, cli):
+    b = site.base
+    for n in range(4):
+        site.add(f"/slow-page/{n}", article(f"Slow story {n}", f"slow topic {n}"))
+    site.add("/slow.xml", rss("Slow", [{"title": f"Slow story {n}", "link": f"{b}/slow-page/{n}"} for n in range(4)]),
+             "application/rss+xml")
+    with QA(tmp_path / "index", create=True) as bot:
+        bot.add_feed(f"{b}/slow.xml")
+        updates = BackgroundUpdates(bot.reader().update_feeds, 3600).start()
+        deadline = time.monotonic() + 30
+        while not site.requests("/slow-page/0") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        updates.stop(timeout=30)
+        assert time.monotonic() - started < 5 and updates.runs == 0
+        assert bot.articles() == [] and site.requests() < 6  # the feed, robots.txt and a page or two
+    bad = cli("serve", "--update-every", "soon", "--index", tmp_path / "index")
+    assert bad.exit_code == 2 and "not an interval" in bad.output

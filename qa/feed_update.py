@@ -350,13 +350,15 @@ def _fetch_and_index(store, embedder: Embedder, todo: list[_Work], client: _Clie
             report.warnings.append(f"feed {work.feed.url}: item {work.item.label}: "
                                    f"{str(exc).removeprefix(work.item.url + ': ')}")
         setattr(work.summary, outcome, getattr(work.summary, outcome) + 1)
-        if progress:
-            progress(number, len(todo))
+        if progress:  # fetching is the first half of the work, indexing what was fetched the second
+            progress(number, 2 * len(todo))
     if ready:
         with indexing(store, embedder, report, on_wait=on_wait, commit_every=commit_every,
                       lock_timeout=lock_timeout) as add:
-            for articles, origin in ready:
-                add(articles, origin)
+            for number, (articles, origin) in enumerate(ready, start=1):
+                add(articles, origin)  # waits while the batch before is embedded
+                if progress:
+                    progress(len(todo) + number, len(todo) + len(ready))
     return True
 
 

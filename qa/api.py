@@ -165,7 +165,7 @@ class QA:
         settings = self._settings
         defaults = ArticleDefaults(outlet, date, byline)
         paths = list(paths)
-        feeds, pages = [], {}
+        feeds, pages = {}, {}
         if any(is_url(str(p)) for p in paths):
             from .feed_update import probe_urls
 
@@ -192,7 +192,7 @@ class QA:
                              feed_list=saved, politeness=self._politeness(), defaults=defaults,
                              conditional=False, progress=progress, on_wait=on_wait,
                              commit_every=settings.commit_every, lock_timeout=settings.lock_timeout, shard=shard,
-                             report=report)
+                             report=report, fetched=feeds)
             finally:
                 if saved:
                     saved.close()

@@ -156,12 +156,12 @@ def _site(url: str) -> str:
 # --- `qa index URL`: feed or page? ----------------------------------------------------------------
 
 
-def probe_urls(urls: list[str], timeout: float) -> tuple[list[str], dict[str, Page | LoadError]]:
-    """Fetch each URL once: the feeds among them, and the other pages as fetched (or their error),
-    for `qa index` to index without fetching them again."""
+def probe_urls(urls: list[str], timeout: float) -> tuple[dict[str, Page], dict[str, Page | LoadError]]:
+    """Fetch each URL once: the feeds among them, and the other pages (or their error), each as
+    fetched, for `qa index` to read without fetching them again."""
     from .fetch import canonical_url
 
-    feeds, pages = [], {}
+    feeds, pages = {}, {}
     for url in urls:
         try:
             url = canonical_url(url)
@@ -170,7 +170,7 @@ def probe_urls(urls: list[str], timeout: float) -> tuple[list[str], dict[str, Pa
             pages[url] = exc
             continue
         if looks_like_feed(page.body, page.content_type):
-            feeds.append(url)
+            feeds[url] = page
         elif page.content_type in PAGE_TYPES:
             pages[url] = page
         # anything else (a PDF...) is fetched again by the page path, which says what it is
@@ -195,12 +195,13 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
                  conditional: bool = True, progress: Callable[[int, int], None] | None = None,
                  on_wait: Callable[[str], None] | None = None, commit_every: int = 2000,
                  lock_timeout: float = 600, shard: tuple[int, int] | None = None,
-                 report: IndexReport | None = None, should_stop: Callable[[], bool] | None = None
-                 ) -> UpdateReport | None:
+                 report: IndexReport | None = None, should_stop: Callable[[], bool] | None = None,
+                 fetched: dict[str, Page] | None = None) -> UpdateReport | None:
     """Poll `feeds` once and index what is new or changed (see the module's docstring). `feed_list`
     keeps the validators and item states between runs (None: no memory beyond the index itself);
     `defaults` fill what neither page nor feed states (`qa index FEED --outlet`). When `should_stop()`
-    turns true while pages are fetched, returns None having written nothing (the next run does it)."""
+    turns true while pages are fetched, returns None having written nothing (the next run does it).
+    `fetched`: feed documents already downloaded (`probe_urls`), read as they are."""
     result = UpdateReport(index=report or IndexReport())
     client = _Client(politeness)
     known = store.origin_hashes()
@@ -214,7 +215,8 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
         previous = feed_list.items(feed.url) if feed_list else {}
         states[feed.url] = dict(previous)
         try:
-            parsed, polled[feed.url] = _read_feed(feed, client, previous, known, conditional, summary)
+            parsed, polled[feed.url] = _read_feed(feed, client, previous, known, conditional, summary,
+                                                  (fetched or {}).get(feed.url))
         except LoadError as exc:
             summary.error = str(exc).removeprefix(f"{feed.url}: ")
             result.index.warnings.append(f"feed {feed.url}: {summary.error}")
@@ -247,8 +249,8 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
 
 
 def _read_feed(feed: SavedFeed, client: _Client, previous: dict[str, ItemState], known: dict[str, str],
-               conditional: bool, summary: FeedSummary) -> tuple[ParsedFeed | None, SavedFeed]:
-    """The feed's items, or None when it answered 304; and the validators to keep."""
+               conditional: bool, summary: FeedSummary, page: Page | None) -> tuple[ParsedFeed | None, SavedFeed]:
+    """The feed's items (from `page` when given), or None when it answered 304; and the validators to keep."""
     headers = {}
     # A 304 is trusted only while what the feed gave last time is still in the index (not after a rebuild).
     if conditional and all(s.origin in known for s in previous.values() if s.origin):
@@ -256,7 +258,7 @@ def _read_feed(feed: SavedFeed, client: _Client, previous: dict[str, ItemState],
             headers["If-None-Match"] = feed.etag
         if feed.last_modified:
             headers["If-Modified-Since"] = feed.last_modified
-    page = client.get(feed.url, headers=headers, types=None, accept=FEED_ACCEPT)
+    page = page or client.get(feed.url, headers=headers, types=None, accept=FEED_ACCEPT)
     if page.not_modified:
         summary.not_modified = True
         summary.unchanged = sum(1 for s in previous.values() if s.origin)

@@ -377,7 +377,7 @@ def test_cap_robots_and_qa_index_of_a_feed_url(site, tmp_path, cli, monkeypatch)
     result = cli("index", f"{b}/feed.json", "--outlet", "Trade Weekly Ltd", "--index", index)
     assert result.exit_code == 0, result.output
     assert "Indexed 3 article(s)" in result.output
-    assert site.requests("/robots.txt") == 1
+    assert site.requests("/robots.txt") == 1 and site.requests("/feed.json") == 1  # read once: no second fetch
     result = cli("index", f"{b}/feed.json", "--outlet", "Trade Weekly Ltd", "--index", index)  # the rest
     assert "Indexed 2 article(s)" in result.output and "3 file(s) unchanged" in result.output
     assert "robots.txt does not allow" in result.output and site.requests("/private/9") == 0

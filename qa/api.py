@@ -28,6 +28,8 @@ from .reports import IndexHealth, Quotes, WhoSaid
 from .store import open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
+    from .feed_update import UpdateReport
+    from .feeds import SavedFeed
     from .indexer import IndexReport
 
 
@@ -151,18 +153,120 @@ class QA:
         shard: tuple[int, int] | None = None,
     ) -> IndexReport:
         """Index files, folders and http(s) URLs; unchanged files and pages are skipped, changed ones
-        replaced. `outlet`, `date` (YYYY-MM-DD) and `byline` fill in what an article doesn't state.
-        `shard` (i, n): only share i of n of the files, for n writers working at once."""
-        from .indexer import index_paths
+        replaced. A URL that is a feed or sitemap (RSS, Atom, JSON Feed, XML sitemap) indexes the
+        articles it lists that are not indexed yet (see `update_feeds`). `outlet`, `date` (YYYY-MM-DD)
+        and `byline` fill in what an article doesn't state. `shard` (i, n): only share i of n of the
+        files, for n writers working at once."""
+        from .fetch import is_url
+        from .indexer import IndexReport, index_paths
 
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
         settings = self._settings
-        report = index_paths(self.store, self.embedder, list(paths), rebuild=rebuild, progress=progress,
-                             on_wait=on_wait, defaults=ArticleDefaults(outlet, date, byline),
-                             commit_every=settings.commit_every, lock_timeout=settings.lock_timeout,
-                             max_file_bytes=int(settings.max_file_mb * 2**20), shard=shard)
+        defaults = ArticleDefaults(outlet, date, byline)
+        paths = list(paths)
+        feeds, pages = {}, {}
+        if any(is_url(str(p)) for p in paths):
+            from .feed_update import probe_urls
+
+            feeds, pages = probe_urls([str(p) for p in paths if is_url(str(p))], settings.feed_timeout)
+        rest = [p for p in paths if not (is_url(str(p)) and any(_same_url(str(p), f) for f in feeds))]
+        report = IndexReport()
+        if rest or not feeds:
+            report = index_paths(self.store, self.embedder, rest, rebuild=rebuild, progress=progress,
+                                 on_wait=on_wait, defaults=defaults, commit_every=settings.commit_every,
+                                 lock_timeout=settings.lock_timeout, max_file_bytes=int(settings.max_file_mb * 2**20),
+                                 shard=shard, pages=pages)
+        elif rebuild:
+            with self.store.writer(on_wait=on_wait, timeout=settings.lock_timeout) as writer:
+                writer.clear()
+                writer.commit()
+        if feeds:
+            from .feed_update import update_feeds
+            from .feeds import SavedFeed, feed_list
+
+            saved = feed_list(self.store) if _is_local(self.store) else None
+            try:
+                known = {f.url: f for f in saved.feeds()} if saved else {}
+                update_feeds(self.store, self.embedder, [known.get(url) or SavedFeed(url) for url in feeds],
+                             feed_list=saved, politeness=self._politeness(), defaults=defaults,
+                             conditional=False, progress=progress, on_wait=on_wait,
+                             commit_every=settings.commit_every, lock_timeout=settings.lock_timeout, shard=shard,
+                             report=report, fetched=feeds)
+            finally:
+                if saved:
+                    saved.close()
         return self._summed_up(report)
+
+    # --- feeds -----------------------------------------------------------------------------------
+
+    def _politeness(self):
+        from .feed_update import Politeness
+
+        s = self._settings
+        return Politeness(delay=s.feed_delay, cap=s.feed_cap, timeout=s.feed_timeout)
+
+    def feeds(self) -> list[SavedFeed]:
+        """The feeds saved with this index, oldest first (a Milvus index keeps none: QAError)."""
+        from .feeds import feed_list
+
+        saved = feed_list(self.store)
+        try:
+            return saved.feeds()
+        finally:
+            saved.close()
+
+    def add_feed(self, url: str, *, outlet: str | None = None) -> SavedFeed:
+        """Save a feed (RSS, Atom, JSON Feed or sitemap) for `update_feeds` to poll; `outlet` names the
+        outlet of its articles where their pages don't. Saving it again changes its outlet."""
+        from .fetch import canonical_url, is_url
+        from .feeds import feed_list
+
+        if not is_url(url):
+            raise QAError(f"{url!r} is not a feed address; give an http(s) URL")
+        url = canonical_url(url)
+        saved = feed_list(self.store)
+        try:
+            return saved.add(url, outlet)
+        finally:
+            saved.close()
+
+    def remove_feed(self, url: str) -> None:
+        """Stop following a feed (its articles stay indexed; `remove` removes articles)."""
+        from .fetch import canonical_url
+        from .feeds import feed_list
+
+        saved = feed_list(self.store)
+        try:
+            if not saved.remove(canonical_url(url) if url.strip() else url):
+                raise QAError(f"no saved feed {url!r}; see `qa feeds list`")
+        finally:
+            saved.close()
+
+    def update_feeds(self, *, progress: Callable[[int, int], None] | None = None,
+                     on_wait: Callable[[str], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> UpdateReport | None:
+        """Poll every saved feed once and index what is new or changed: conditional requests, only
+        items not yet indexed (or whose entry changed), a per-host delay, robots.txt, at most the
+        feed_cap setting's pages per run. A failing feed or item is a warning in the report.
+        `should_stop()` true while pages are fetched: None, nothing written (a server shutting down)."""
+        from .feed_update import update_feeds
+        from .feeds import feed_list
+
+        saved = feed_list(self.store)
+        try:
+            feeds = saved.feeds()
+            if not feeds:
+                raise QAError("no feeds to update; follow one with `qa feeds add URL`")
+            settings = self._settings
+            report = update_feeds(self.store, self.embedder, feeds, feed_list=saved, politeness=self._politeness(),
+                                  progress=progress, on_wait=on_wait, commit_every=settings.commit_every,
+                                  lock_timeout=settings.lock_timeout, should_stop=should_stop)
+        finally:
+            saved.close()
+        if report is not None:
+            self._summed_up(report.index)
+        return report
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""
@@ -297,6 +401,22 @@ class QA:
             fallback = answer_extractively(question, result, self.embedder)
             return _with_speaker(replace(fallback, notice=None,
                                          warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
+
+
+def _is_local(store) -> bool:
+    from .store import Store
+
+    return isinstance(store, Store)
+
+
+def _same_url(a: str, b: str) -> bool:
+    from .fetch import canonical_url
+    from .errors import FetchError
+
+    try:
+        return canonical_url(a) == canonical_url(b)
+    except FetchError:
+        return False
 
 
 def _with_speaker(answer: Answer, result: SearchResult) -> Answer:

@@ -50,6 +50,8 @@ Settings (flags > QA_* environment > config file $QA_CONFIG or ~/.config/qa/conf
   QA_COMMIT_EVERY   paragraphs embedded between commits while indexing (2000)
   QA_LOCK_TIMEOUT   seconds qa index waits for another writer (600)
   QA_MAX_FILE_MB    larger files are skipped (20)
+  QA_FEED_DELAY, QA_FEED_CAP, QA_FEED_TIMEOUT   qa update: s between requests to a host (1),
+                    pages per run (500), s per request (20)
 Environment only: QA_MODEL_DIR (model cache), QA_EMBED_BACKEND=torch, QA_EMBED_INT8=0,
 QA_APPROXIMATE_FROM (vectors before IVF-SQ8, 100000). See docs/settings.md.
 """
@@ -273,6 +275,89 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
     console.print(f"Removed {removed} article(s).")
 
 
+# --- feeds ---------------------------------------------------------------------------------------
+
+
+@main.group("feeds", invoke_without_command=True)
+@index_option
+@click.pass_context
+def feeds_group(ctx: click.Context, index_dir: str | None) -> None:
+    """Follow outlets: the feeds (RSS, Atom, JSON Feed, XML sitemaps) saved with the index, which
+    `qa update` polls. Without a subcommand, lists them."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(feeds_list, index_dir=index_dir)
+
+
+@feeds_group.command("add")
+@click.argument("url")
+@click.option("--outlet", default=None, metavar="NAME", callback=clean_text,
+              help="Outlet for its articles where their pages don't name one (default: the feed's title).")
+@index_option
+def feeds_add(url: str, outlet: str | None, index_dir: str | None) -> None:
+    """Save the feed or sitemap at URL; `qa update` indexes its articles."""
+    with _open(load_settings(index=index_dir), create=True) as bot:
+        feed = bot.add_feed(url, outlet=outlet)
+    console.print(f"Following {_plain(feed.url)}" + (f" ({_plain(feed.outlet)})" if feed.outlet else "")
+                  + "; `qa update` indexes its new articles.")
+
+
+@feeds_group.command("list")
+@index_option
+def feeds_list(index_dir: str | None = None) -> None:
+    """List the saved feeds: address, outlet, last polled."""
+    with _open(load_settings(index=index_dir)) as bot:
+        feeds = bot.feeds()
+    if not feeds:
+        err_console.print("No feeds saved; follow one with `qa feeds add URL`.")
+    for feed in feeds:
+        click.echo("\t".join([feed.url, feed.outlet or "-", feed.checked or "never polled"]))
+
+
+@feeds_group.command("remove")
+@click.argument("url")
+@index_option
+def feeds_remove(url: str, index_dir: str | None) -> None:
+    """Stop following URL (its articles stay indexed; `qa remove` removes articles)."""
+    with _open(load_settings(index=index_dir)) as bot:
+        bot.remove_feed(url)
+    console.print(f"No longer following {_plain(url)}.")
+
+
+@main.command("update")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@index_option
+@model_option
+def update_command(as_json: bool, index_dir: str | None, model: str | None) -> None:
+    """Poll every saved feed once and index its new and changed articles.
+
+    Conditional requests (an unchanged feed costs one 304), only items not yet indexed or whose
+    entry changed, a delay between requests to one host (feed_delay), robots.txt obeyed, at most
+    feed_cap pages per run. One line per feed: new, updated, unchanged, failed. Exit code 1 when
+    nothing could be indexed, as for `qa index`.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with _open(load_settings(index=index_dir, model=model)) as bot:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True,
+                      disable=as_json or not err_console.is_terminal) as bar:
+            task = bar.add_task("Updating", total=None)
+            report = bot.update_feeds(progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                      on_wait=lambda msg: err_console.print(msg))
+    for warning in report.index.warnings:
+        err_console.print(f"[yellow]warning:[/] {_plain(warning)}")
+    if as_json:
+        click.echo(report.to_json())
+    else:
+        index = report.index
+        for feed in report.feeds:
+            console.print(_plain(feed.line()))
+        console.print(f"Indexed {index.articles} article(s), {index.paragraphs} paragraph(s) embedded; "
+                      f"{report.requests} request(s). Index: {_plain(index.index)} ({index.total_articles} articles).")
+    if not report.ok:
+        raise QAError("no articles could be indexed from the saved feeds (see the messages above)")
+
+
 @main.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @index_option
@@ -407,11 +492,13 @@ def model_check(llm_model: str | None) -> None:
               help="Seconds a request may take, queueing included (then HTTP 504).")
 @click.option("--max-body-kb", type=click.IntRange(1, 65536), default=256, show_default=True,
               help="Largest request body accepted (then HTTP 413).")
+@click.option("--update-every", default=None, metavar="INTERVAL", callback=lambda ctx, param, value: _interval(value),
+              help="Run `qa update` in the background every INTERVAL (30m, 2h, 90s) while serving.")
 @index_option
 @model_option
 @llm_options
-def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_kb, index_dir, model, llm, base_url,
-                  llm_model) -> None:
+def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_kb, update_every, index_dir, model, llm,
+                  base_url, llm_model) -> None:
     """Serve the index over HTTP: a page to ask in the browser (/), an OpenAI-compatible chat
     endpoint (/v1/chat/completions, /v1/models) and the JSON of `qa search` / `qa ask` (GET /search,
     POST /ask).
@@ -439,11 +526,44 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
         err_console.print(f"qa serve: listening on {url} ({len(bot.articles())} articles, {answering}"
                           f"{', token required' if token else ''}); Ctrl-C stops", markup=False)
 
+    updates = None
     try:
+        updates = _background_updates(bot, update_every) if update_every else None
         serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024,
                                     limits=service.limits), host, port, on_listening=listening)
     finally:
+        if updates:
+            updates.stop()
         service.close()
+
+
+def _interval(value: str | None) -> float | None:
+    from .feed_update import parse_every
+
+    try:
+        return parse_every(value) if value is not None else None
+    except QAError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _background_updates(bot, seconds: float):
+    """`qa serve --update-every`: `qa update` on a thread of its own, with a connection of its own; each
+    run's feed lines (and a failed run's error) go to stderr."""
+    from .feed_update import BackgroundUpdates
+
+    updater = bot.reader()
+    updater.feeds()  # a Milvus index cannot keep feeds: said now, not in the background
+
+    def on_report(report) -> None:
+        for warning in report.index.warnings:
+            err_console.print(f"qa update: warning: {_plain(warning)}", markup=False)
+        for feed in report.feeds:
+            err_console.print(f"qa update: {_plain(feed.line())}", markup=False)
+
+    def on_error(exc: QAError) -> None:
+        err_console.print(f"qa update: {_plain(str(exc))}", markup=False)
+
+    return BackgroundUpdates(updater.update_feeds, seconds, on_report, on_error).start()
 
 
 @main.command("mcp")

@@ -31,10 +31,13 @@ class Settings:
     lock_timeout: float = 600.0  # seconds `qa index` waits for another writer before giving up
     max_file_mb: float = 20.0  # larger files are skipped with a warning
     llm_threads: int | None = None  # the local LLM's threads; None = the cores free when it loads (docs/llm.md)
+    feed_delay: float = 1.0  # seconds between two requests to one host while following feeds (`qa update`)
+    feed_cap: int = 500  # article pages one `qa update` fetches at most; the rest wait for the next run
+    feed_timeout: float = 20.0  # seconds one feed or page request may take
 
 
 _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,
-            "max_file_mb": float}
+            "max_file_mb": float, "feed_delay": float, "feed_cap": int, "feed_timeout": float}
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 

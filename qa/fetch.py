@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import FetchError
@@ -29,6 +31,9 @@ class Page:
     body: bytes
     content_type: str
     charset: str | None
+    etag: str | None = None  # the validators a conditional request sends back (qa.feeds)
+    last_modified: str | None = None
+    not_modified: bool = False  # HTTP 304 to a conditional request: `body` is empty
 
 
 def is_url(value: object) -> bool:
@@ -58,23 +63,30 @@ def article_id_for(url: str) -> str:
     return host + path + (f"?{parts.query}" if parts.query else "")
 
 
-def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> Page:
-    """Download a page. Raises FetchError saying what went wrong and what to do."""
+def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, headers: Mapping[str, str] | None = None,
+          types: tuple[str, ...] | None = PAGE_TYPES, accept: str = "text/html,application/xhtml+xml,text/plain;q=0.9",
+          ) -> Page:
+    """Download a page. Raises FetchError saying what went wrong and what to do. `headers` are added
+    to the request (a conditional request's If-None-Match gets a `not_modified` Page on HTTP 304);
+    `types` are the content types taken (None: any); a gzip-encoded body is decoded within `max_bytes`."""
     url = canonical_url(url)
     deadline = time.monotonic() + timeout
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                        "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9"})
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": accept, **(headers or {})})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             content_type = response.headers.get_content_type()
-            if content_type not in PAGE_TYPES:
+            if types is not None and content_type not in types:
                 raise FetchError(f"{url}: is {content_type}, not a web page; qa indexes HTML and plain-text "
                                  f"pages (save other documents as text and index the file)")
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise FetchError(f"{url}: {int(length) // 2**20} MB is over the {max_bytes // 2**20} MB limit; skipped")
+            gzipped = response.headers.get("Content-Encoding", "").strip().lower() in ("gzip", "x-gzip")
+            inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
             chunks, size = [], 0
             while chunk := response.read(65536):
+                if inflate is not None:  # a gzip bomb stops at max_bytes of output, not after inflating it all
+                    chunk = inflate.decompress(chunk, max_bytes + 1 - size)
                 size += len(chunk)
                 if size > max_bytes:
                     raise FetchError(f"{url}: larger than the {max_bytes // 2**20} MB limit; skipped")
@@ -82,8 +94,15 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> 
                     raise TimeoutError
                 chunks.append(chunk)
             return Page(url, response.geturl(), b"".join(chunks), content_type,
-                        response.headers.get_content_charset())
+                        response.headers.get_content_charset(), response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"))
     except urllib.error.HTTPError as exc:
+        if exc.code == 304 and headers:
+            return Page(url, url, b"", "", None, exc.headers.get("ETag"), exc.headers.get("Last-Modified"),
+                        not_modified=True)
+        if 300 <= exc.code < 400:
+            raise FetchError(f"{url}: redirects in a loop or too many times (HTTP {exc.code}); check the "
+                             f"address") from exc
         hint = {404: "check the address", 410: "the page was removed", 401: "it needs a login",
                 403: "the site refuses automated downloads; save the page and index the file",
                 429: "too many requests; try again later"}.get(exc.code, "try again later, or save the page "
@@ -101,5 +120,7 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> 
     except (TimeoutError, socket.timeout) as exc:
         raise FetchError(f"{url}: timed out after {timeout:g} s; the site is slow or unreachable, "
                          f"try again later") from exc
+    except zlib.error as exc:
+        raise FetchError(f"{url}: its gzip encoding is broken ({exc}); skipped") from exc
     except (OSError, ValueError) as exc:  # a connection reset mid-download, a malformed URL
         raise FetchError(f"{url}: download failed ({exc}); try again, or save the page and index the file") from exc

@@ -23,7 +23,7 @@ from .documents import Article, ArticleDefaults, clean_article
 from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page, path_text
 from .embeddings import Embedder
 from .errors import LoadError, QAError
-from .fetch import article_id_for, canonical_url, fetch, is_url
+from .fetch import Page, article_id_for, canonical_url, fetch, is_url
 from .store import Store
 from .store_writer import StoreWriter
 
@@ -130,12 +130,13 @@ def index_paths(
     lock_timeout: float = 600,
     max_file_bytes: int = MAX_FILE_BYTES,
     shard: tuple[int, int] | None = None,
+    pages: dict[str, Page | LoadError] | None = None,
 ) -> IndexReport:
     """Index files, folders and URLs (http/https: fetched, then extracted like HTML files) into `store`;
     returns what was done and what was skipped. `defaults` fill in metadata the articles lack. Waits up
     to `lock_timeout` seconds for another writer; files over `max_file_bytes` are skipped. `shard`
     (i, n) keeps share i of n of the files and URLs (by a hash of each file's path within the folder
-    given, or of the URL), for n writers at once."""
+    given, or of the URL), for n writers at once. `pages`: URLs already fetched (or failed), not fetched again."""
     urls, bad_urls = _urls([str(p) for p in paths if is_url(str(p))])
     local = [p for p in paths if not is_url(str(p))]
     files, warnings = find_files(local) if local else ([], [])
@@ -161,7 +162,7 @@ def index_paths(
             for done, source in enumerate([*files, *urls], start=1):
                 if isinstance(source, str):
                     origin = source
-                    loaded = _fetch_if_changed(source, known.get(origin), defaults, report)
+                    loaded = _fetch_if_changed(source, known.get(origin), defaults, report, (pages or {}).get(source))
                 else:
                     origin = path_text(source.path.resolve())
                     loaded = _load_if_changed(source, known.get(origin), defaults, report, max_file_bytes)
@@ -174,6 +175,34 @@ def index_paths(
             redo = batch.interrupted()
             raise IndexInterrupted(report, redo) from None
     return report
+
+
+@contextlib.contextmanager
+def indexing(store: Store, embedder: Embedder, report: IndexReport, *, on_wait: Callable[[str], None] | None = None,
+             commit_every: int = 2000, lock_timeout: float = 600
+             ) -> Iterator[Callable[[list[Article], str | None], None]]:
+    """A writer session for sources that arrive one at a time (a feed's articles, fetched as they come):
+    `add(articles, replacing)` queues one source's articles as `index_paths` does, embedding runs
+    alongside, commits come every `commit_every` paragraphs and at the end; Ctrl-C keeps whole sources
+    (IndexInterrupted)."""
+    with _InterruptGuard() as guard, store.writer(on_wait=on_wait, timeout=lock_timeout) as writer:
+        writer.set_model(embedder.name, embedder.dimension)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
+        batch = _Batch(writer, embedder, report, commit_every, guard)
+        taken: dict[str, str | None] = {}
+
+        def add(articles: list[Article], replacing: str | None) -> None:
+            batch.add(_unique_ids(store, articles, taken, report.warnings), replacing=replacing)
+
+        try:
+            yield add
+            batch.flush(final=True)
+        except KeyboardInterrupt:
+            redo = batch.interrupted()
+            raise IndexInterrupted(report, redo) from None
+        except BaseException:
+            batch.interrupted()  # an error in the caller: stop embedding, keep the whole sources written
+            raise
 
 
 def _urls(given: list[str]) -> tuple[list[str], list[str]]:
@@ -228,10 +257,12 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, defaults: Artic
 
 
 def _fetch_if_changed(url: str, known_hash: str | None, defaults: ArticleDefaults,
-                      report: IndexReport) -> LoadedFile | None:
-    """A URL is fetched every time; an unchanged page (same bytes) is not re-embedded."""
+                      report: IndexReport, fetched: Page | LoadError | None = None) -> LoadedFile | None:
+    """A URL is fetched every time (unless `fetched` already); an unchanged page (same bytes) is not re-embedded."""
     try:
-        page = fetch(url)
+        if isinstance(fetched, LoadError):
+            raise fetched
+        page = fetched or fetch(url)
         if known_hash is not None and file_hash(page.body) + defaults.tag == known_hash:
             report.unchanged += 1
             return None

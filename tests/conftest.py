@@ -27,7 +27,7 @@ def _validator():
 
 
 # Which of the schema's shapes an output claims to be, by a key only that shape has.
-_SHAPES = [("question", "answer"), ("query", "search"), ("paragraphs_embedded", "index"), ("ok", "check"),
+_SHAPES = [("question", "answer"), ("query", "search"), ("feeds", "update"), ("paragraphs_embedded", "index"), ("ok", "check"),
            ("articles", "list"), ("speakers", "speakers"), ("error", "error")]
 
 

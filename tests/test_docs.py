@@ -125,8 +125,8 @@ def test_public_api_has_docstrings():
 LAYERS = [
     {"errors", "config", "documents", "loaders", "dates", "wire", "names", "attribution", "jsonout", "records"},
     {"embeddings", "vectors", "schema", "connection", "store_base", "store_writer", "store",
-     "milvus_client", "milvus_writer", "milvus_store", "fetch"},
-    {"indexer", "speakers", "retriever", "speaker_search", "reports"},
+     "milvus_client", "milvus_writer", "milvus_store", "fetch", "feeds"},
+    {"indexer", "feed_update", "speakers", "retriever", "speaker_search", "reports"},
     {"answer"},
     {"api", "chat", "render", "cli_options", "cli_process", "cli", "__main__"},
 ]

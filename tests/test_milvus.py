@@ -98,6 +98,14 @@ def test_index_location_from_environment(cli, milvus_sample, monkeypatch):
 # --- Milvus's own -------------------------------------------------------------------------------------
 
 
+def test_saved_feeds_are_refused_with_what_to_do_instead(cli, milvus_sample):
+    """Feeds live in a local index folder; a Milvus index says so, and how to index a feed anyway."""
+    for args in (["feeds", "add", "http://127.0.0.1:9/feed.xml"], ["feeds", "list"], ["update"]):
+        out = cli(*args, "--index", milvus_sample)
+        assert out.exit_code == 1, args
+        assert "a Milvus index cannot keep them" in out.output and "qa index FEED_URL" in out.output, out.output
+
+
 def test_the_sample_is_whole_and_healthy(mbot, cli, milvus_sample):
     store = mbot.store
     assert isinstance(store, MilvusStore)

@@ -314,14 +314,18 @@ def _walk(root: Path, warnings: list[str]) -> Iterator[Path]:
     its path grows too long to open, a warning). A folder reached twice (a link loop) is walked once; a
     link whose target is outside `root` is not followed."""
     inside = os.path.realpath(root)
-    visited: set[str] = set()
+    visited: set[tuple[int, int]] = set()  # (device, inode): no realpath per folder, which costs its depth
     stack = [root]
     while stack:
         folder = stack.pop()
-        real_dir = os.path.realpath(folder)
-        if real_dir in visited:
-            continue
-        visited.add(real_dir)
+        try:
+            info = folder.stat()
+        except OSError:
+            info = None
+        if info is not None:
+            if (info.st_dev, info.st_ino) in visited:
+                continue
+            visited.add((info.st_dev, info.st_ino))
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)

@@ -305,7 +305,9 @@ class QA:
 def _never_empty(answer: Answer) -> Answer:
     """An answer with no words is no answer: it says the articles don't answer, and is flagged so
     (`abstained`), whichever answerer wrote it."""
-    if any(c.isalnum() for c in answer.text):
+    import re
+
+    if any(c.isalnum() for c in re.sub(r"\[\d+\]", "", answer.text)):  # citation markers are no words
         return answer
     return replace(answer, text="The indexed articles don't say; nothing in them answers this question.",
                    abstained=True, citations=[],

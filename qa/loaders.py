@@ -232,7 +232,7 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
                 value = None
             fields[key] = str(value).strip() if value is not None else None
         raw_id = record.get("id")
-        aid = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
+        aid = one_line(str(raw_id)) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
         if aid in seen:  # two records, one id: both are kept, the later one under a new id
             given, n = aid, 2
             while f"{given}-{n}" in seen:
@@ -266,8 +266,12 @@ def path_text(path: str | os.PathLike) -> str:
     (which Python keeps as lone surrogates) and control characters (a newline or tab in a name) written as
     \\xNN. The same for every run, and unchanged for ordinary names, so the id `qa list` shows is the one
     `qa remove` takes."""
-    text = os.fsencode(path).decode("utf-8", "backslashreplace")
-    return _NAME_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return one_line(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def one_line(name: str) -> str:
+    """A name (file name, JSONL id) with its control characters written as \\xNN: one line, one cell."""
+    return _NAME_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 @dataclass(frozen=True)

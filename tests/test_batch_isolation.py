@@ -197,3 +197,11 @@ def test_a_link_out_of_the_folder_is_not_followed(cli, tmp_path):
     assert "outside" in out.output and "not followed" in out.output
     direct = cli("index", outside, "--index", tmp_path / "index2")  # a file named on the command line is read
     assert direct.exit_code == 0 and set(stored(tmp_path / "index2")) == {"passwd"}
+
+
+def test_a_jsonl_id_with_a_line_break_is_written_on_one_line(cli, tmp_path):
+    write(tmp_path / "in" / "feed.jsonl", json.dumps({"id": "a\nb", "text": "The pier reopened on Monday."}) + "\n")
+    index = tmp_path / "index"
+    assert cli("index", tmp_path / "in", "--index", index).exit_code == 0
+    assert set(stored(index)) == {"a\\x0ab"}
+    assert cli("remove", "a\\x0ab", "--index", index).exit_code == 0 and not stored(index)

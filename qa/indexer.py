@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import wire
-from .attribution import attribute, rules_version
+from .attribution import Attribution, attribute, rules_version
 from .dates import find_dates
 from .documents import Article, ArticleDefaults, clean_article
 from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page, path_text
@@ -156,7 +156,7 @@ def index_paths(
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
-        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute_each(report))
         known = {} if rebuild else store.origin_hashes()
         batch = _Batch(writer, embedder, report, commit_every, guard)
         taken: dict[str, str | None] = {}
@@ -206,7 +206,7 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock
     report = IndexReport(articles=0)
     with store.writer(timeout=lock_timeout) as writer:
         writer.set_model(embedder.name, embedder.dimension)
-        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute_each(report))
         batch = _Batch(writer, embedder, report, commit_every=10**9)
         batch.add(list(articles))
         batch.flush(final=True)
@@ -267,6 +267,21 @@ def article_name(article: Article) -> str:
     if not article.origin:
         return f"article {article.id!r}"
     return f"{article.origin}: article {article.id!r}" if article.origin.endswith(".jsonl") else article.origin
+
+
+def attribute_each(report: IndexReport) -> Callable[[Article], Attribution]:
+    """`attribute` for one article at a time: when it fails on an article's text, that article is indexed
+    (or re-attributed, after a rules change) without speakers, and a warning names it."""
+
+    def attribute_one(article: Article) -> Attribution:
+        try:
+            return attribute(article)
+        except Exception as exc:  # noqa: BLE001 - this article alone
+            report.warnings.append(f"{article_name(article)}: finding who is quoted failed ({_failure(exc)}); "
+                                   f"indexed without speakers")
+            return Attribution((), ())
+
+    return attribute_one
 
 
 def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) -> LoadedFile:
@@ -411,12 +426,7 @@ class _Batch:
     def _read(self, article: Article) -> tuple | None:
         """The article's speakers and dated mentions, and its wire fingerprints computed once (cached for the
         writer): a stage that fails on this article's text is left out for this article alone, with a warning."""
-        try:
-            attribution = attribute(article)
-        except Exception as exc:  # noqa: BLE001 - this article alone
-            attribution = None
-            self.report.warnings.append(f"{article_name(article)}: finding who is quoted failed "
-                                        f"({_failure(exc)}); indexed without speakers")
+        attribution = attribute_each(self.report)(article)
         try:
             dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
         except Exception as exc:  # noqa: BLE001 - this article alone

@@ -205,3 +205,30 @@ def test_a_jsonl_id_with_a_line_break_is_written_on_one_line(cli, tmp_path):
     assert cli("index", tmp_path / "in", "--index", index).exit_code == 0
     assert set(stored(index)) == {"a\\x0ab"}
     assert cli("remove", "a\\x0ab", "--index", index).exit_code == 0 and not stored(index)
+
+
+def test_re_attributing_after_a_rules_change_skips_only_the_article_it_fails_on(tmp_path, monkeypatch):
+    """New attribution rules re-derive the speakers of every indexed article on the next run: one article
+    they fail on keeps the run going, indexed without speakers."""
+    import qa.indexer as indexer
+
+    folder = tmp_path / "in"
+    write(folder / "good.txt", "Harbour news\n\nThe harbour reopened on Friday, said Mayor Jane Smith.\n")
+    write(folder / "poison.txt", "Poisoned story\n\nThe POISON paragraph, said the chemist Ann Lee.\n")
+    with QA(tmp_path / "index", create=True) as bot:
+        bot.index([folder])
+    real = indexer.attribute
+
+    def attribute(article):
+        if any("POISON" in p.text for p in article.paragraphs):
+            raise IndexError("list index out of range")
+        return real(article)
+
+    monkeypatch.setattr(indexer, "attribute", attribute)
+    monkeypatch.setattr(indexer, "rules_version", lambda: "other-rules")
+    with QA(tmp_path / "index") as bot:
+        report = bot.index([folder])
+        speakers = {s.name for s in bot.speakers(ranked=False)}
+    assert report.reattributed == 2 and report.unchanged == 2
+    assert any("'poison': finding who is quoted failed (IndexError" in w for w in report.warnings), report.warnings
+    assert speakers == {"Jane Smith"}

@@ -15,7 +15,7 @@ applies such mutations, and feeds the results to
 Without bench-data it uses a few built-in lines written like news. `tests/test_real_text_fuzz.py` runs a
 bounded, seeded sample; the full run:
 
-    .venv/bin/python bench/fuzz_real_text.py [--limit N] [--seed S] [--html-every K]
+    .venv/bin/python bench/fuzz_real_text.py [--limit N] [--seed S] [--html-every K] [--part I/N]
 
 prints how many inputs each stage took and what failed (nothing, when all is well; exit 1 otherwise).
 """
@@ -352,8 +352,12 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="paragraphs to take (default: all)")
     parser.add_argument("--seed", type=int, default=29)
     parser.add_argument("--html-every", type=int, default=20, help="an HTML file for one sample in K")
+    parser.add_argument("--part", default="0/1", help="I/N: every N-th paragraph from the I-th, for N processes")
     args = parser.parse_args()
     paragraphs, source = corpus(args.data)
+    i, n = (int(x) for x in args.part.split("/"))
+    if n > 1:
+        paragraphs, source = paragraphs[i::n], f"{source}, part {i}/{n}"
     started = time.monotonic()
     found = run(paragraphs, seed=args.seed, limit=args.limit, html_every=args.html_every)
     print(report(found, source, time.monotonic() - started))

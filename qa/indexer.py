@@ -1,11 +1,13 @@
 """Ingest: files to articles to vectors to the store, incrementally and in crash-safe batches.
 
 A file whose content hash is already indexed costs one read and no embedding; a changed file
-replaces all the articles it gave before. One article never stops the batch: a file or page that cannot
-be read, decoded or parsed is skipped, and an article whose attribution, dates, wire fingerprint or
-embedding fails loses that stage (or, for embedding, is skipped), each with a warning naming it; the
-rest is indexed. A failure of the store or of the embedding model as a whole still stops the run. Commits happen every `commit_every` paragraphs (setting
+replaces all the articles it gave before. Commits happen every `commit_every` paragraphs (setting
 commit_every, default 2000) so a killed run keeps what it finished; an article is never half committed.
+
+One article never stops the batch: a file or page that cannot be read, decoded or parsed is skipped;
+an article whose attribution or dates fail is indexed without them, one whose wire fingerprint or
+embedding fails is skipped; each with a warning naming it. A failure of the store, or of the embedding
+model on every article, still stops the run.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def normalise(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower().replace("’", "'").replace("'", ""))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # one file's paragraphs and their candidates; ~10 kB each
 def fingerprint(text: str) -> Fingerprint:
     """The paragraph's shingles and LSH bands (cached: indexing computes them before writing, where one
     article's failure costs that article alone, and the writer asks again)."""

@@ -353,8 +353,9 @@ class QA:
         or a month or year (its first day for `since`, its last for `until`); anything else raises DateError."""
         from .dates import date_range
         from .documents import strip_control
+        from .service import check_question
 
-        question, (since, until) = strip_control(question), date_range(since, until)
+        question, (since, until) = check_question(strip_control(question)), date_range(since, until)
         return self.retriever.search(question, k, article=article, since=since, until=until)
 
     def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,
@@ -364,12 +365,14 @@ class QA:
         from .answer.injection import not_about_the_articles, question_without_injection
         from .documents import strip_control
 
-        question = strip_control(question)  # as searched: no escapes or lone surrogates reach the LLM
+        from .service import check_question
+
+        question = check_question(strip_control(question))  # as searched: no escapes or lone surrogates reach the LLM
         # "..., and what is the system prompt?": what speaks to the model never changes what is answered
         asked = question_without_injection(question)
         if not asked:
             return not_about_the_articles(question)
-        answer = self._ask(asked, k, article=article, since=since, until=until, on_token=on_token)
+        answer = _never_empty(self._ask(asked, k, article=article, since=since, until=until, on_token=on_token))
         return answer if asked == question else replace(answer, question=question)
 
     def _ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
@@ -417,6 +420,18 @@ def _same_url(a: str, b: str) -> bool:
         return canonical_url(a) == canonical_url(b)
     except FetchError:
         return False
+
+
+def _never_empty(answer: Answer) -> Answer:
+    """An answer with no words is no answer: it says the articles don't answer, and is flagged so
+    (`abstained`), whichever answerer wrote it."""
+    import re
+
+    if any(c.isalnum() for c in re.sub(r"\[\d+\]", "", answer.text)):  # citation markers are no words
+        return answer
+    return replace(answer, text="The indexed articles don't say; nothing in them answers this question.",
+                   abstained=True, citations=[],
+                   warning=answer.warning or "the answer came out empty; shown as an abstention")
 
 
 def _with_speaker(answer: Answer, result: SearchResult) -> Answer:

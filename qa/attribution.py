@@ -301,14 +301,21 @@ class _Mention:
     span: tuple[int, int]
 
 
+def _is_name(text: str) -> bool:
+    """Whether what is left of a name run once titles and cue words are dropped still names someone: it
+    has a letter ("Explained:" and "Said:" leave nothing, "'s" leaves no letter)."""
+    return any(c.isalpha() for c in text)
+
+
 def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[_Mention]:
     found: list[_Mention] = []
     # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
     # (a transcript quoted whole opens each paragraph with a quotation mark: '"PENCE: Well, ...')
     m = re.match(r"^[\"“]?([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
     if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES and not set(words_of(m.group(1))) & _LABELS:
-        found.append(_Mention(position, sentence_counter[0], _Source("name", clean_name(m.group(1))), ":",
-                              (m.end() - 1, len(text))))
+        label = clean_name(m.group(1))  # "Explained: the links between ..." leaves no name: a headline, no speaker
+        if _is_name(label):
+            found.append(_Mention(position, sentence_counter[0], _Source("name", label), ":", (m.end() - 1, len(text))))
     cursor = 0
     for sentence in split_sentences(text):
         offset = text.find(sentence, cursor)
@@ -332,7 +339,7 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
                     source = _source_after(sentence[cue_match.end() :])
             if source is None or source.text.lower() in seen_here:
                 continue
-            if source.kind == "name" and not words_of(source.text):
+            if source.kind == "name" and not _is_name(source.text):
                 continue
             seen_here.add(source.text.lower())
             found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
@@ -401,7 +408,7 @@ def attribute(article: Article) -> Attribution:
 
     def record(name: str, kind: str, alias: str | None = None, descriptor: str = "") -> dict:
         entry = speakers.setdefault(name, {"aliases": [], "descriptors": [], "kind": kind, "positions": []})
-        for a in (name, alias, name.split()[-1] if kind == "person" else None):
+        for a in (name, alias, name.split()[-1] if kind == "person" and name.split() else None):
             if a and a not in entry["aliases"]:
                 entry["aliases"].append(a)
         if descriptor and descriptor not in entry["descriptors"]:
@@ -450,7 +457,7 @@ def attribute(article: Article) -> Attribution:
                 head_words = words_of(phrase)
                 plural = any(w in _GROUP_ROLES for w in head_words) and not any(w in _PERSON_ROLES for w in head_words)
                 phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase, flags=re.I)
-                first = phrase.split()[0].lower()
+                first = phrase.split()[0].lower() if phrase.split() else ""
                 name = phrase[0].lower() + phrase[1:] if first in _DETERMINERS else phrase
                 reference = "descriptor"
                 record(name, "group" if plural else "anonymous", None, phrase)

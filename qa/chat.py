@@ -311,6 +311,9 @@ def _slash(conversation: Conversation, line: str, console, err_console=None) -> 
         passage = last.answer.passages[int(arg) - 1]
         around = [p for p in conversation.bot.paragraphs(passage.article_id)
                   if abs(p.paragraph - passage.paragraph) <= 1]
+        if not around:
+            raise QAError(f"passage {arg} is no longer in the index: its article {passage.article_id!r} was "
+                          f"removed since the answer; ask again for passages that are")
         if as_json:
             _print_json(console, {"command": "open", "passage": passage.as_json(int(arg)),
                                   "paragraphs": [{"paragraph": p.paragraph, "text": p.text} for p in around]})

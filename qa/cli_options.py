@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from .config import K_MAX
 from .errors import QAError
 
 
@@ -81,7 +82,7 @@ def date_option(name: str, help_text: str) -> Callable:
 def query_options(f: Callable) -> Callable:
     for decorator in reversed([
         click.argument("question", required=False, callback=clean_text),
-        click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="How many passages (default 5)."),
+        click.option("-k", "k", type=click.IntRange(1, K_MAX), default=None, help="How many passages (default 5)."),
         click.option("--article", default=None, metavar="ID|TITLE", callback=clean_text,
                      help="Only this article: its id or part of its title."),
         date_option("--since", "Only articles published on or after DATE, and paragraphs of others that "
@@ -111,7 +112,10 @@ def parse_shard(value: str | None) -> tuple[int, int] | None:
 
 
 def read_questions(question: str | None, questions_file: Path | None, defaults: dict) -> Iterator[dict]:
-    """Yield question records: from the argument, or from a file of lines / JSONL."""
+    """Yield question records: from the argument, or from a file of lines / JSONL (not both: a question
+    beside --questions would be silently left out)."""
+    if questions_file is not None and question is not None:
+        raise click.UsageError("give a QUESTION or --questions FILE, not both")
     if questions_file is None:
         if not question or not question.strip():
             raise click.UsageError("give a QUESTION, or --questions FILE")
@@ -158,8 +162,8 @@ def _question_fields(record: dict, defaults: dict) -> tuple[str | None, dict]:
         return defaults[key] if record.get(key) is None else record[key]
 
     k = given("k")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100):
-        return f'"k" must be a whole number from 1 to 100, not {json.dumps(k)}', fields
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX):
+        return f'"k" must be a whole number from 1 to {K_MAX}, not {json.dumps(k)}', fields
     fields["k"] = k
     article = given("article")
     if article is not None and not (isinstance(article, str) and article.strip()):

@@ -7,6 +7,7 @@ API keys are never read from or written to it: they come from the environment on
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -38,6 +39,15 @@ class Settings:
 
 _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,
             "max_file_mb": float, "feed_delay": float, "feed_cap": int, "feed_timeout": float}
+K_MAX = 100  # passages per question: the same bound for the flag, the config file, --questions, HTTP and MCP
+# Threads beyond a few per core only slow the local LLM down, and a huge count makes llama.cpp abort
+# allocating them (std::bad_alloc at 100,000).
+THREADS_PER_CORE = 4
+# A bound on the numbers with no natural one: past it a value is a typo, and float('inf') or 1e400 would
+# overflow where it becomes bytes or milliseconds.
+_LARGEST = {"k": K_MAX, "commit_every": 10**9, "llm_timeout": 86_400.0, "lock_timeout": 86_400.0 * 365,
+            "max_file_mb": 1024.0 * 1024, "approximate_from": 10**12,
+            "feed_delay": 3600.0, "feed_cap": 10**6, "feed_timeout": 3600.0}
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 
@@ -90,7 +100,8 @@ def embed_int8() -> bool:
 
 def approximate_from() -> int:
     """QA_APPROXIMATE_FROM: the vectors past which a FAISS index switches itself to IVF-SQ8."""
-    return int(os.environ.get("QA_APPROXIMATE_FROM", 100_000))
+    value = os.environ.get("QA_APPROXIMATE_FROM")
+    return 100_000 if value in (None, "") else check_setting("approximate_from", value, "QA_APPROXIMATE_FROM")
 
 
 def milvus_index_type() -> str:
@@ -117,16 +128,37 @@ def serve_token() -> str | None:
 # --- settings --------------------------------------------------------------------------------------
 
 
-def _coerce(name: str, value: object, where: str) -> object:
-    if name in _NUMBERS:
-        try:
-            number = _NUMBERS[name](value)  # type: ignore[operator]
-        except (TypeError, ValueError) as exc:
-            raise QAError(f"{where}: {name} must be a number, not {value!r}") from exc
-        if number <= 0:
-            raise QAError(f"{where}: {name} must be more than 0, not {value!r}")
-        return number
-    return None if value in ("", None) else str(value)
+def max_threads() -> int:
+    """The most threads llm_threads may ask for: a few per core of this machine."""
+    return THREADS_PER_CORE * (os.cpu_count() or 1)
+
+
+def check_setting(name: str, value: object, where: str) -> object:
+    """A numeric setting checked by the same rules wherever it comes from (a flag, QA_* variable, the
+    config file, a --questions line, an HTTP or MCP request): a finite number, whole where it counts
+    something, from 1 (more than 0 for seconds and sizes) up to a sane bound. `where` names the source in
+    the error. Other settings: text, None when empty."""
+    kind = int if name == "approximate_from" else _NUMBERS.get(name)
+    if kind is None:
+        return None if value in ("", None) else str(value)
+    text = value.strip() if isinstance(value, str) else value
+    number: float
+    try:
+        if isinstance(text, bool) or not isinstance(text, str | int | float):
+            raise TypeError
+        number = float(text)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    largest = max_threads() if name == "llm_threads" else _LARGEST[name]
+    rule = (f"a whole number from 1 to {int(largest):,}" if kind is int
+            else f"a number above 0 and at most {largest:,.0f}")
+    if not math.isfinite(number) or (kind is int and number != int(number)) or number <= 0 or number < 1 and kind is int:
+        raise QAError(f"{where}: {name} must be {rule}, not {value!r}")
+    if number > largest:
+        why = (f" ({THREADS_PER_CORE} per core of this machine's {os.cpu_count() or 1}; more only slow it down)"
+               if name == "llm_threads" else "")
+        raise QAError(f"{where}: {name} must be {rule}{why}, not {value!r}")
+    return int(number) if kind is int else number
 
 
 def load_settings(**flags: object) -> Settings:
@@ -148,8 +180,9 @@ def load_settings(**flags: object) -> Settings:
         if unknown:
             raise QAError(f"config file {path}: unknown setting(s) {', '.join(sorted(unknown))}; "
                           f"known: {', '.join(sorted(names))}")
-        settings = replace(settings, **{k: _coerce(k, v, str(path)) for k, v in data.items()})
+        settings = replace(settings, **{k: check_setting(k, v, str(path)) for k, v in data.items()})
     env = {n: os.environ[f"QA_{n.upper()}"] for n in names if os.environ.get(f"QA_{n.upper()}")}
-    settings = replace(settings, **{k: _coerce(k, v, f"QA_{k.upper()}") for k, v in env.items()})
-    given = {k: v for k, v in flags.items() if v is not None and k in names}
+    settings = replace(settings, **{k: check_setting(k, v, f"QA_{k.upper()}") for k, v in env.items()})
+    given = {k: v if k not in _NUMBERS else check_setting(k, v, f"--{k.replace('_', '-')}")
+             for k, v in flags.items() if v is not None and k in names}
     return replace(settings, **given)

@@ -7,6 +7,7 @@ qa.loaders (trafilatura), as for HTML files.
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 import urllib.error
@@ -43,6 +44,9 @@ def is_url(value: object) -> bool:
 def canonical_url(url: str) -> str:
     """The URL without its fragment (#...), which names a place in the page, not another article.
     Raises FetchError for a URL that cannot be one ("https://[::1", "http://host:abc/x", no host)."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url.strip()):
+        raise FetchError(f"{url!r}: not a valid URL (it holds a space, line break or control character); "
+                         f"write a space as %20")
     try:
         parts = urllib.parse.urlsplit(url.strip())
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
@@ -122,5 +126,5 @@ def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, hea
                          f"try again later") from exc
     except zlib.error as exc:
         raise FetchError(f"{url}: its gzip encoding is broken ({exc}); skipped") from exc
-    except (OSError, ValueError) as exc:  # a connection reset mid-download, a malformed URL
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # a reset mid-download, a malformed URL or reply
         raise FetchError(f"{url}: download failed ({exc}); try again, or save the page and index the file") from exc

@@ -3,6 +3,11 @@
 A file whose content hash is already indexed costs one read and no embedding; a changed file
 replaces all the articles it gave before. Commits happen every `commit_every` paragraphs (setting
 commit_every, default 2000) so a killed run keeps what it finished; an article is never half committed.
+
+One article never stops the batch: a file or page that cannot be read, decoded or parsed is skipped;
+an article whose attribution or dates fail is indexed without them, one whose wire fingerprint or
+embedding fails is skipped; each with a warning naming it. A failure of the store, or of the embedding
+model on every article, still stops the run.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .attribution import attribute, rules_version
+from . import wire
+from .attribution import Attribution, attribute, rules_version
 from .dates import find_dates
 from .documents import Article, ArticleDefaults, clean_article
 from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_files, load_file, load_page, path_text
@@ -153,7 +159,7 @@ def index_paths(
         if rebuild:
             writer.clear()
         writer.set_model(embedder.name, embedder.dimension)
-        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute_each(report))
         known = {} if rebuild else store.origin_hashes()
         batch = _Batch(writer, embedder, report, commit_every, guard)
         taken: dict[str, str | None] = {}
@@ -231,7 +237,7 @@ def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock
     report = IndexReport(articles=0)
     with store.writer(timeout=lock_timeout) as writer:
         writer.set_model(embedder.name, embedder.dimension)
-        report.reattributed = writer.refresh_attribution(rules_version(), attribute)
+        report.reattributed = writer.refresh_attribution(rules_version(), attribute_each(report))
         batch = _Batch(writer, embedder, report, commit_every=10**9)
         batch.add(list(articles))
         batch.flush(final=True)
@@ -253,6 +259,10 @@ def _load_if_changed(source: SourceFile, known_hash: str | None, defaults: Artic
         report.skipped += 1
         report.warnings.append(str(exc))
         return None
+    except Exception as exc:  # noqa: BLE001 - a reader's bug on one file's text costs that file alone
+        report.skipped += 1
+        report.warnings.append(f"{path_text(source.path)}: could not be read ({_failure(exc)}); skipped")
+        return None
     return _loaded(loaded, defaults, report)
 
 
@@ -272,7 +282,39 @@ def _fetch_if_changed(url: str, known_hash: str | None, defaults: ArticleDefault
         report.skipped += 1
         report.warnings.append(str(exc))
         return None
+    except Exception as exc:  # noqa: BLE001 - an unexpected download or extractor failure: this page alone
+        report.skipped += 1
+        report.warnings.append(f"{url}: could not be read ({_failure(exc)}); skipped")
+        return None
     return _loaded(loaded, defaults, report)
+
+
+def _failure(exc: BaseException) -> str:
+    """An unexpected exception in a warning: its type and message, on one line."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def article_name(article: Article) -> str:
+    """How a warning names an article: its file or URL, and its id when the file holds several (JSONL)."""
+    if not article.origin:
+        return f"article {article.id!r}"
+    return f"{article.origin}: article {article.id!r}" if article.origin.endswith(".jsonl") else article.origin
+
+
+def attribute_each(report: IndexReport) -> Callable[[Article], Attribution]:
+    """`attribute` for one article at a time: when it fails on an article's text, that article is indexed
+    (or re-attributed, after a rules change) without speakers, and a warning names it."""
+
+    def attribute_one(article: Article) -> Attribution:
+        try:
+            return attribute(article)
+        except Exception as exc:  # noqa: BLE001 - this article alone
+            report.warnings.append(f"{article_name(article)}: finding who is quoted failed ({_failure(exc)}); "
+                                   f"indexed without speakers")
+            return Attribution((), ())
+
+    return attribute_one
 
 
 def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) -> LoadedFile:
@@ -356,7 +398,14 @@ class _Batch:
     def add(self, articles: list[Article], replacing: str | None = None) -> None:
         """Queue a file's articles; what `replacing` (an origin) held before is removed only when they
         are written, in the same commit, so a killed run never loses the old version."""
-        cleaned = [clean_article(article) for article in articles]
+        cleaned = []
+        for article in articles:
+            try:
+                cleaned.append(clean_article(article))
+            except Exception as exc:  # noqa: BLE001 - an article built in code with fields that are not text
+                self.report.warnings.append(f"{article_name(article)}: could not be read ({_failure(exc)}); skipped")
+        if articles and not cleaned:
+            return  # nothing of the file is usable: its earlier version stays
         self.pending.append((replacing, cleaned))
         count = sum(p.searchable for a in cleaned for p in a.paragraphs)
         self.pending_paragraphs += count
@@ -407,6 +456,45 @@ class _Batch:
             out[rows] = self.embedder.encode_documents([texts[i] for i in rows])
         return out
 
+    def _read(self, article: Article) -> tuple | None:
+        """The article's speakers and dated mentions, and its wire fingerprints computed once (cached for the
+        writer): a stage that fails on this article's text is left out for this article alone, with a warning."""
+        attribution = attribute_each(self.report)(article)
+        try:
+            dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
+        except Exception as exc:  # noqa: BLE001 - this article alone
+            dates = None
+            self.report.warnings.append(f"{article_name(article)}: reading its dates failed "
+                                        f"({_failure(exc)}); indexed without dated mentions")
+        try:
+            for paragraph in article.paragraphs:
+                if paragraph.searchable:
+                    wire.fingerprint(paragraph.text)  # the writer's own call, made here where one article can fail
+        except Exception as exc:  # noqa: BLE001 - this article alone
+            self.report.warnings.append(f"{article_name(article)}: finding wire copies failed ({_failure(exc)}); "
+                                        f"skipped")
+            return None
+        return attribution, dates
+
+    def _embed_each(self, files: list[tuple[str | None, list[Article]]], error: Exception) -> list:
+        """After a batch failed to embed: each article on its own, so one article's text that the model
+        cannot take costs that article alone (skipped, with a warning). Rows of a failed article are None.
+        When no article embeds, the model is what fails, and its error stops the run."""
+        rows: list = []
+        failed = 0
+        articles = [a for _, batch in files for a in batch]
+        for article in articles:
+            texts = [p.text for p in article.paragraphs if p.searchable]
+            try:
+                rows.extend(self.embedder.encode_documents(texts) if texts else [])
+            except Exception as exc:  # noqa: BLE001 - this article alone
+                failed += 1
+                rows.extend([None] * len(texts))
+                self.report.warnings.append(f"{article_name(article)}: embedding failed ({_failure(exc)}); skipped")
+        if articles and failed == len(articles):
+            raise error
+        return rows
+
     def interrupted(self) -> int:
         """After Ctrl-C: stop embedding, commit the whole files written so far (within a second or so),
         and return how many paragraphs were queued or being embedded, to be embedded again next run."""
@@ -419,21 +507,31 @@ class _Batch:
         return redo
 
     def _write(self, files: list[tuple[str | None, list[Article]]], embedded: Future) -> None:
-        vectors = _wait_for(embedded)  # an embedding error surfaces here, in the indexing thread
+        try:
+            vectors = _wait_for(embedded)  # an embedding error surfaces here, in the indexing thread
+        except (_Cancelled, QAError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the batch failed: find the article(s) it failed on
+            vectors = self._embed_each(files, exc)
         start = 0
         for replacing, articles in files:
-            prepared = []
+            prepared: list[tuple] = []
             for article in articles:
                 count = sum(p.searchable for p in article.paragraphs)
-                dates = [find_dates(p.text, article.date) if p.searchable else [] for p in article.paragraphs]
-                prepared.append((article, vectors[start : start + count], attribute(article), dates))
-                start += count
+                rows, start = vectors[start : start + count], start + count
+                if rows is None or any(row is None for row in rows):
+                    continue  # its embedding failed (warned in _embed_each)
+                read = self._read(article)
+                if read is not None:
+                    prepared.append((article, rows, *read))
+            if not prepared:
+                continue  # every article of the file failed: its earlier version stays
             with self.guard.critical():  # a file's old version out and its articles in, or none of it
                 if replacing is not None:
                     self.writer.remove_origin(replacing)
                 for article, rows, attribution, dates in prepared:
                     self.writer.add_article(article, rows, attribution=attribution, dates=dates)
-                self.report.articles += len(articles)
+                self.report.articles += len(prepared)
                 self.report.paragraphs += sum(len(rows) for _, rows, _, _ in prepared)
                 self.uncommitted += sum(len(rows) for _, rows, _, _ in prepared)
         if self.uncommitted >= self.commit_every:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -41,11 +42,24 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         pass
-    text = data.decode("cp1252", errors="replace")
+    # Line by line: a file of UTF-8 lines with a few Latin-1 ones (pasted from elsewhere) keeps its UTF-8
+    # lines right ("café", not "cafÃ©"); only the lines that are not UTF-8 are read as Windows-1252.
+    lines, legacy, utf8 = [], [], 0  # utf8: lines beyond ASCII that are UTF-8
+    for number, line in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            legacy.append(number)
+    text = "\n".join(lines)
     controls = sum(1 for c in text[:8192] if (ord(c) < 32 and c not in "\n\r\t") or c == "\ufffd")
     if controls > max(2, len(text[:8192]) // 100):
         raise LoadError(f"{name}: looks like a binary file, not text; skipped")
-    return text, f"{name}: not valid UTF-8, read as Windows-1252/Latin-1"
+    if not utf8:
+        return text, f"{name}: not valid UTF-8, read as Windows-1252/Latin-1"
+    where = f"line {legacy[0]}" if len(legacy) == 1 else f"{len(legacy)} lines, from line {legacy[0]}"
+    return text, f"{name}: not valid UTF-8 on {where}, read as Windows-1252/Latin-1 there (the rest as UTF-8)"
 
 
 # --- loaders -------------------------------------------------------------------------------
@@ -74,7 +88,7 @@ def _meta_from_filename(stem: str) -> tuple[str | None, str | None]:
 
 def load_file(path: Path, article_id: str, max_bytes: int = MAX_FILE_BYTES) -> LoadedFile:
     """Read one file into articles. Raises LoadError when the whole file is unusable."""
-    name = str(path)
+    name = path_text(path)
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
@@ -176,6 +190,13 @@ def _parse_html(html: str, name: str, article_id: str, url: str | None = None) -
     return replace(article, metadata={**article.metadata, "hostname": hostname}) if hostname else article
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in a warning: "a number", "null", "a list", "an object", "true"."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return {dict: "an object", list: "a list"}.get(type(value), "a number")
+
+
 def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], list[str]]:
     articles, warnings = [], []
     seen: dict[str, int] = {}  # id -> the line that gave it
@@ -193,8 +214,13 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
             warnings.append(f"{name}:{lineno}: expected a JSON object; line skipped")
             continue
         body = record.get("text")
-        if isinstance(body, list):  # a list of paragraphs
-            body = "\n\n".join(str(p) for p in body)
+        if isinstance(body, list):  # a list of paragraphs: text only; a number, null, list or object is no paragraph
+            items = [p for p in body if isinstance(p, str)]
+            for position, item in enumerate(body, start=1):
+                if not isinstance(item, str):
+                    warnings.append(f"{name}:{lineno}: paragraph {position} of \"text\" is "
+                                    f"{_json_kind(item)}, not a string; left out")
+            body = "\n\n".join(p for p in items if p.strip())
         if not isinstance(body, str) or not body.strip():
             warnings.append(f"{name}:{lineno}: missing or empty \"text\"; line skipped")
             continue
@@ -206,7 +232,7 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
                 value = None
             fields[key] = str(value).strip() if value is not None else None
         raw_id = record.get("id")
-        aid = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
+        aid = one_line(str(raw_id)) if isinstance(raw_id, str | int) and str(raw_id).strip() else f"{default_id}:{lineno}"
         if aid in seen:  # two records, one id: both are kept, the later one under a new id
             given, n = aid, 2
             while f"{given}-{n}" in seen:
@@ -232,10 +258,20 @@ def _parse_jsonl(text: str, name: str, default_id: str) -> tuple[list[Article], 
 # --- walking paths ---------------------------------------------------------------------------
 
 
+_NAME_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def path_text(path: str | os.PathLike) -> str:
-    """A path as text that can be stored and shown: bytes of a file name that are not UTF-8 (which Python
-    keeps as lone surrogates) written as \\xNN. The same for every run, and unchanged for UTF-8 names."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """A path as text that can be stored and shown on one line: bytes of a file name that are not UTF-8
+    (which Python keeps as lone surrogates) and control characters (a newline or tab in a name) written as
+    \\xNN. The same for every run, and unchanged for ordinary names, so the id `qa list` shows is the one
+    `qa remove` takes."""
+    return one_line(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def one_line(name: str) -> str:
+    """A name (file name, JSONL id) with its control characters written as \\xNN: one line, one cell."""
+    return _NAME_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 @dataclass(frozen=True)
@@ -245,42 +281,81 @@ class SourceFile:
 
 
 def find_files(paths: list[str | os.PathLike]) -> tuple[list[SourceFile], list[str]]:
-    """Expand files and folders (recursively, following links once) into supported files."""
+    """Expand files and folders (recursively) into supported files. A link inside a folder is followed
+    only when it points inside that folder: one out of it (to /etc/passwd, to a home folder) is not
+    indexed, and a warning says so. A file or folder given by name is read even when it is a link."""
     found: list[SourceFile] = []
     warnings: list[str] = []
     seen: set[str] = set()
     for raw in paths:
         root = Path(raw).expanduser()
         if not root.exists():
-            warnings.append(f"{raw}: no such file or folder; skipped")
+            warnings.append(f"{path_text(raw)}: no such file or folder; skipped")
             continue
         if root.is_file():
             real = os.path.realpath(root)
             if real not in seen:
                 seen.add(real)
                 if root.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    warnings.append(f"{raw}: unsupported file type {root.suffix or '(none)'}; "
+                    warnings.append(f"{path_text(raw)}: unsupported file type {path_text(root.suffix or '(none)')}; "
                                     f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
                 else:
                     found.append(SourceFile(root, path_text(root.stem)))
             continue
-        visited_dirs: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: warnings.append(
-                f"{e.filename}: cannot read folder ({e.strerror}); skipped")):
-            real_dir = os.path.realpath(dirpath)
-            if real_dir in visited_dirs:  # a symlink loop
-                dirnames[:] = []
+        for path in _walk(root, warnings):
+            real = os.path.realpath(path)
+            if real in seen:
                 continue
-            visited_dirs.add(real_dir)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for filename in sorted(filenames):
-                path = Path(dirpath) / filename
-                if filename.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    continue
-                real = os.path.realpath(path)
-                if real in seen:
-                    continue
-                seen.add(real)
-                rel = path.relative_to(root).with_suffix("")
-                found.append(SourceFile(path, path_text(rel.as_posix())))
+            seen.add(real)
+            rel = path.relative_to(root).with_suffix("")
+            found.append(SourceFile(path, path_text(rel.as_posix())))
     return found, warnings
+
+
+def _walk(root: Path, warnings: list[str]) -> Iterator[Path]:
+    """The supported files under `root`, each folder's files before its sub-folders, in name order, hidden
+    ones left out. A loop, not recursion: a folder nested thousands deep is walked like any other (where
+    its path grows too long to open, a warning). A folder reached twice (a link loop) is walked once; a
+    link whose target is outside `root` is not followed."""
+    inside = os.path.realpath(root)
+    visited: set[tuple[int, int]] = set()  # (device, inode): no realpath per folder, which costs its depth
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+        except OSError:
+            info = None
+        if info is not None:
+            if (info.st_dev, info.st_ino) in visited:
+                continue
+            visited.add((info.st_dev, info.st_ino))
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            name = path_text(folder)
+            name = name if len(name) <= 240 else f"{name[:100]}...{name[-100:]} ({len(folder.parts)} folders deep)"
+            warnings.append(f"{name}: cannot read folder ({exc.strerror}); skipped")
+            continue
+        folders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                wanted = is_dir or path.suffix.lower() in SUPPORTED_SUFFIXES
+                if wanted and entry.is_symlink():
+                    target = os.path.realpath(path)
+                    if os.path.commonpath([inside, target]) != inside:
+                        warnings.append(f"{path_text(path)}: a link to {path_text(target)}, outside "
+                                        f"{path_text(root)}; not followed")
+                        continue
+            except (OSError, ValueError):
+                continue  # gone meanwhile, or a name too long to look at: nothing to read
+            if is_dir:
+                folders.append(path)
+            elif wanted:
+                yield path
+        stack.extend(reversed(folders))

@@ -18,7 +18,7 @@ from typing import Annotated
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
-from .config import Settings
+from .config import K_MAX, Settings
 from .errors import QAError
 
 INSTRUCTIONS = (
@@ -31,7 +31,7 @@ INSTRUCTIONS = (
 )
 
 Question = Annotated[str, Field(description="The question or search words, in plain language.")]
-K = Annotated[int, Field(ge=1, le=100, description="How many passages to retrieve.")]
+K = Annotated[int, Field(ge=1, le=K_MAX, description="How many passages to retrieve.")]
 ArticleFilter = Annotated[str | None, Field(
     description="Only this article: its id or part of its title (see list_articles).")]
 Since = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) from this date on.")]

@@ -137,13 +137,12 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         out = {}
         k = source.get("k")
         if k is not None:
-            try:
-                k = int(k)
-            except (TypeError, ValueError):
-                raise HTTPError(400, f"k must be a whole number from 1 to 100, not {k!r}") from None
-            if not 1 <= k <= 100:
-                raise HTTPError(400, f"k must be from 1 to 100, not {k}")
-            out["k"] = k
+            from .config import check_setting
+
+            try:  # the rule every other way of giving k follows (qa.config)
+                out["k"] = check_setting("k", k, "the request")
+            except QAError as exc:
+                raise HTTPError(400, str(exc)) from None
         for name in ("article", "since", "until"):
             value = source.get(name)
             if value is None or value == "":

@@ -164,7 +164,8 @@ def reply_text(answer: Answer) -> str:
 
 
 def check_question(question: object) -> str:
-    if not isinstance(question, str) or not question.strip():
+    """The question, when there is one: no letter or digit ("", "?", "...") is an empty question."""
+    if not isinstance(question, str) or not any(c.isalnum() for c in question):
         raise QAError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:
         raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")

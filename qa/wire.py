@@ -22,6 +22,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,7 +53,10 @@ def normalise(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower().replace("’", "'").replace("'", ""))
 
 
+@lru_cache(maxsize=1024)  # one file's paragraphs and their candidates; ~10 kB each
 def fingerprint(text: str) -> Fingerprint:
+    """The paragraph's shingles and LSH bands (cached: indexing computes them before writing, where one
+    article's failure costs that article alone, and the writer asks again)."""
     words = normalise(text)
     shingles = frozenset(
         zlib.crc32(" ".join(words[i : i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1))

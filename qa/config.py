@@ -31,10 +31,11 @@ class Settings:
     lock_timeout: float = 600.0  # seconds `qa index` waits for another writer before giving up
     max_file_mb: float = 20.0  # larger files are skipped with a warning
     llm_threads: int | None = None  # the local LLM's threads; None = the cores free when it loads (docs/llm.md)
+    timeline_limit: int = 20  # statements on one page of a timeline (`qa ask --all`)
 
 
 _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,
-            "max_file_mb": float}
+            "max_file_mb": float, "timeline_limit": int}
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 

@@ -261,7 +261,7 @@ class QA:
         """The search of a question read for its time (qa.timeframe): the search runs on the question
         without its time words, within the span it names."""
         from .dates import date_range
-        from .timeframe import parse_as_of, time_scope
+        from .timeframe import parse_as_of, time_scope, undated_last
 
         since, until = date_range(since, until)
         day = parse_as_of(as_of) if as_of is not None else None
@@ -272,6 +272,8 @@ class QA:
             return SearchResult(query=scope.query, passages=[], time=time), scope
         result = self.retriever.search(scope.query, k, article=article, since=scope.since, until=scope.until,
                                        within=scope.within, prefer_recent=scope.recent)
+        if scope.recent:
+            result = undated_last(result)
         return replace(result, time=time), scope
 
     def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,
@@ -357,6 +359,10 @@ class QA:
         if scope is not None:  # a time-scoped question (_timed_ask): within its span, newest first if asked
             result = self.retriever.search(question, k, article=article, since=since, until=until,
                                            within=scope.within, prefer_recent=scope.recent)
+            if scope.recent:
+                from .timeframe import undated_last
+
+                result = undated_last(result)
         else:
             result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend

@@ -262,3 +262,12 @@ def dated_answer(answer, question: str, scope: TimeScope):
         info["outside"] = outside
     text = "\n".join(lines) + "\n" + answer.text
     return replace(answer, question=question, text=text, extra={**answer.extra, "time": info})
+
+
+def undated_last(result):
+    """A recency question's passages with undated articles' after every dated one: an article with no
+    date is never taken for a recent one."""
+    from dataclasses import replace
+
+    dated = [p for p in result.passages if p.date]
+    return replace(result, passages=dated + [p for p in result.passages if not p.date])

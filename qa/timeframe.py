@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .dates import DateError, _month_span, _shift_month, calendar_date, date_bound
+from .dates import DateError, _matches, _month_span, _resolve, _shift_month, calendar_date, date_bound
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -48,6 +48,7 @@ class TimeFrame:
     last: str
     as_of: str
     strict: bool  # True: only evidence from the span; False: newest evidence first (recency)
+    relative: bool = True  # False: a date the question names outright ("in August 2016")
 
     @property
     def label(self) -> str:
@@ -57,7 +58,7 @@ class TimeFrame:
 
     def as_json(self) -> dict:
         return {"phrase": self.phrase, "first": self.first, "last": self.last, "as_of": self.as_of,
-                "filter": self.strict, "recency": not self.strict}
+                "filter": self.strict, "recency": not self.strict, "relative": self.relative}
 
 
 def parse_as_of(value: str | date | None) -> date:
@@ -110,8 +111,8 @@ def _span(m: re.Match, as_of: date) -> tuple[date, date]:
 
 def question_timeframe(question: str, as_of: date) -> tuple[TimeFrame | None, str]:
     """The time a question asks about, anchored at `as_of`, and the question without the expression
-    (what is searched). None when it names no relative time; absolute dates ("in March 2016") are
-    qa.dates' to rank."""
+    (what is searched). A date with its year ("in March 2016", "on Nov. 5, 2024") is a span too; a
+    month or day without one ("in August") matches any year, as qa.dates ranks it. None: no time."""
     m = _STRICT.search(question)
     if m:
         first, last = _span(m, as_of)
@@ -121,14 +122,30 @@ def question_timeframe(question: str, as_of: date) -> tuple[TimeFrame | None, st
         if (p := _PREPOSITION.search(before)) and not m.group(0).lower().startswith(("in ", "over ", "during ",
                                                                                          "within ")):
             start = p.start()
-        rest = _tidy(question[:start] + question[m.end():])
+        # A weekday stays in what is searched: qa.dates ranks the paragraphs that mention that day.
+        rest = question if m.group("weekday") else _tidy(question[:start] + question[m.end():])
         return TimeFrame(phrase, first.isoformat(), last.isoformat(), as_of.isoformat(), True), rest
+    absolute = _absolute(question)
+    if absolute is not None:  # "in August 2016": its words stay in what is searched, for qa.dates' ranking
+        phrase, first, last = absolute
+        return TimeFrame(phrase, first.isoformat(), last.isoformat(), as_of.isoformat(), True, False), question
     m = _RECENTLY.search(question) or _RECENCY.search(question)
     if m:
         rest = _tidy(question[:m.start()] + question[m.end():]) if m.re is _RECENTLY else question
         first = as_of - timedelta(days=RECENT_DAYS - 1)
         return TimeFrame(m.group(0).lower(), first.isoformat(), as_of.isoformat(), as_of.isoformat(), False), rest
     return None, question
+
+
+def _absolute(question: str) -> tuple[str, date, date] | None:
+    """The first date with its year that a question names: its words and its span of days."""
+    for kind, m in _matches(question):
+        if kind == "iso" or (kind in ("month_day", "day_month", "month_year", "year") and m.groupdict().get("year")):
+            span = _resolve(kind, m, date(2000, 1, 1), False)
+            if span:
+                phrase = re.sub(r"(?i)^(?:in|on|during|since|until|by|from|of)\s+", "", m.group(0))
+                return phrase, span[0], span[1]
+    return None
 
 
 def _tidy(text: str) -> str:
@@ -206,17 +223,25 @@ class TimeScope:
 
 
 def time_scope(store, question: str, as_of: date | None, since: str | None, until: str | None) -> TimeScope:
-    """Read the time in `question` from `as_of` (None: today, without bounding the index by it)."""
-    day = as_of or date.today()
+    """Read the time in `question` from `as_of` (None: the --until day when one is given, else today;
+    either way without bounding the index by it)."""
+    day = as_of or (date.fromisoformat(until) if until else date.today())
     frame, query = question_timeframe(question, day)
     iso = day.isoformat()
-    within = known_by(store, iso) if (as_of is not None or frame) and published_after(store, iso) else None
+    # Given, the as-of day bounds the index; read from --until, --until's own rule stands (it keeps later
+    # articles' paragraphs that mention a day up to it).
+    bound = as_of is not None or (frame is not None and until is None)
+    within = known_by(store, iso) if bound and published_after(store, iso) else None
     if frame is None or not frame.strict:
         return TimeScope(frame, query, since, until, within)
     first = max(filter(None, (since, frame.first)))
-    last = min(filter(None, (until, frame.last, iso)))
-    row = store.db.execute("SELECT 1 FROM articles WHERE date >= ? AND date <= ? LIMIT 1", (first, last)).fetchone()
-    empty = row is None
+    last = min(filter(None, (until, frame.last, iso if frame.relative else None)))
+    if frame.relative:  # "this week": articles published in it
+        row = store.db.execute("SELECT 1 FROM articles WHERE date >= ? AND date <= ? LIMIT 1", (first, last)).fetchone()
+        empty = row is None or first > last
+    else:  # "in 2018": also paragraphs of later articles that mention a day of it
+        found = store.filtered_ids(None, first, last) if first <= last else set()
+        empty = not (found if within is None else found & within)
     return TimeScope(frame, query, first, last, within, empty, newest_date(store, iso) if empty else None)
 
 
@@ -228,7 +253,8 @@ def nothing_in_range(question: str, scope: TimeScope):
     frame = scope.frame
     newest = (f"the newest article in the index (as of {frame.as_of}) is from {scope.newest}" if scope.newest
               else f"no dated article in the index is from before {frame.as_of}")
-    text = f"The index holds no article from {frame.label}; {newest}."
+    held = f"no article from {frame.label}" if frame.relative else f"no article from or about {frame.label}"
+    text = f"The index holds {held}; {newest}."
     return Answer(question, text, True, "none", [], [], extra={"time": {**frame.as_json(), "articles_in_range": 0,
                                                                         "newest": scope.newest}})
 
@@ -243,7 +269,7 @@ def dated_answer(answer, question: str, scope: TimeScope):
     if frame is None:
         return replace(answer, question=question)
     info = frame.as_json()
-    lines = [f"Time asked about: {frame.label}, as of {frame.as_of}."]
+    lines = [f"Time asked about: {frame.label}" + (f", as of {frame.as_of}." if frame.relative else ".")]
     if not answer.abstained and answer.citations:
         dates = sorted({c.passage.date for c in answer.citations if c.passage.date})
         undated = any(not c.passage.date for c in answer.citations)

@@ -9,11 +9,11 @@ Undated statements come last, marked as such: they are never placed in time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .answer.citations import Answer, Citation, neutralise_markers
-from .records import Passage
+from .records import Passage, WireCopy
 from .speakers import parse_speaker_question
 
 _CHANGE_RE = re.compile(
@@ -111,7 +111,10 @@ def collect(bot, request: TimelineRequest, *, within: set[int] | None, since: st
         members.sort(key=lambda m: (m[0].date is None, m[0].date or "", m[0].article_id))
         lead, statements = members[0]
         outlets = tuple(dict.fromkeys(m[0].source or "unknown outlet" for m in members))
-        entries.append(Entry(lead, _statement_text(lead, statements), outlets, len({m[0].article_id for m in members})))
+        copies = tuple(WireCopy(p.id, p.article_id, p.title, p.source, p.date, p.paragraph, p.part, p.url)
+                       for p, _ in members[1:])
+        entries.append(Entry(replace(lead, also_in=copies), _statement_text(lead, statements), outlets,
+                             len({m[0].article_id for m in members})))
     entries.sort(key=lambda e: (e.passage.date is None, e.passage.date or "", e.passage.article_id,
                                 e.passage.paragraph))
     return entries

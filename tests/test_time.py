@@ -54,7 +54,9 @@ def span(question: str, as_of: str) -> tuple[str, str, bool] | None:
     ("Where does the council stand now?", "2025-05-01", ("2025-04-02", "2025-05-01", False)),
     ("What happened on Super Tuesday?", "2025-05-01", None),  # a name, not a weekday
     ("What did New York decide?", "2025-05-01", None),  # "New" in a name asks for nothing recent
-    ("What did the mayor say in March 2016?", "2025-05-01", None),  # absolute: qa.dates ranks it
+    ("What did the mayor say in March 2016?", "2025-05-01", ("2016-03-01", "2016-03-31", True)),  # outright
+    ("What happened on Nov. 5, 2024?", "2025-05-01", ("2024-11-05", "2024-11-05", True)),
+    ("What did the mayor say in March?", "2025-05-01", None),  # any March: qa.dates ranks it
 ])
 def test_relative_expressions(question, as_of, expected):
     assert span(question, as_of) == expected
@@ -227,3 +229,11 @@ def test_questions_file_as_of_fields(cli, time_index, tmp_path):
     assert lines[0]["time"]["first"] == "2025-12-29"
     assert lines[1]["timeline"]["total"] == 4
     assert "not a real calendar day" in lines[2]["error"]
+
+
+def test_a_date_named_outright_bounds_the_answer(bot):
+    answer = bot.ask("What did Governor Ames say about ferry fares in June 2025?", as_of="2026-01-31")
+    assert cited_dates(answer) and set(cited_dates(answer)) == {"2025-06-10"}
+    assert answer.text.startswith("Time asked about: June 2025 (2025-06-01 to 2025-06-30).")
+    nothing = bot.ask("What did Governor Ames say about ferry fares in 2019?")
+    assert nothing.abstained and "no article from or about 2019 (2019-01-01 to 2019-12-31)" in nothing.text

@@ -237,3 +237,53 @@ def test_a_date_named_outright_bounds_the_answer(bot):
     assert answer.text.startswith("Time asked about: June 2025 (2025-06-01 to 2025-06-30).")
     nothing = bot.ask("What did Governor Ames say about ferry fares in 2019?")
     assert nothing.abstained and "no article from or about 2019 (2019-01-01 to 2019-12-31)" in nothing.text
+
+
+def test_http_as_of_and_all(time_index, tmp_path):
+    from tests.test_serve import TOKEN, Server, http
+
+    server = Server(["--index", str(time_index)], tmp_path, {"QA_SERVE_TOKEN": TOKEN})
+    try:
+        question = "What did Governor Ames say about ferry fares this week?"
+        status, body, _ = http("POST", f"{server.url}/ask",
+                               json.dumps({"question": question, "as_of": "2026-01-02"}).encode())
+        assert status == 200, body
+        assert validate_json(json.loads(body))["time"]["first"] == "2025-12-29"
+        status, body, _ = http("POST", f"{server.url}/ask", json.dumps(
+            {"question": "What did Governor Ames say about ferry fares?", "as_of": "2026-01-02", "all": True,
+             "page": 1}).encode())
+        assert status == 200 and json.loads(body)["timeline"]["total"] == 4
+        status, body, _ = http("GET", f"{server.url}/search?q=ferry+fares+last+month&as_of=2026-04-10")
+        assert status == 200 and json.loads(body)["time"]["newest"] == "2026-01-05"
+        status, body, _ = http("POST", f"{server.url}/ask", json.dumps({"question": question,
+                                                                         "as_of": "2026-02-30"}).encode())
+        assert status == 400 and "not a real calendar day" in body
+    finally:
+        server.stop()
+
+
+def test_mcp_as_of_and_all(time_index, tmp_path):
+    pytest.importorskip("mcp")
+    from tests.test_mcp import session
+
+    async def work(client):
+        week = await client.call_tool("ask", {"question": "What did Governor Ames say about ferry fares this week?",
+                                              "as_of": "2026-01-02"})
+        listing = await client.call_tool("ask", {"question": "What did Governor Ames say about ferry fares?",
+                                                 "as_of": "2026-01-02", "all": True})
+        return week, listing
+
+    week, listing = session(time_index, tmp_path, work)
+    assert not week.is_error and week.structured_content["time"]["last"] == "2026-01-04"
+    assert "this week (2025-12-29 to 2026-01-04)" in week.content[0].text
+    assert [e["date"] for e in listing.structured_content["timeline"]["entries"]] == \
+        ["2025-06-10", "2025-12-30", "2025-12-31", None]
+
+
+def test_chat_as_of(cli, time_index):
+    result = cli("chat", "--index", time_index, input="/as-of 2026-01-02\n"
+                 "What did Governor Ames say about ferry fares this week?\n/as-of 2026-02-30\n/as-of\n/quit\n")
+    assert "as of 2026-01-02" in result.output
+    assert "this week (2025-12-29 to 2026-01-04)" in result.output
+    assert "not a real calendar day" in result.output
+    assert result.output.rstrip().endswith("as of 2026-01-02")  # a bad day changed nothing

@@ -87,6 +87,7 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=HERE / "time_questions.json")
     parser.add_argument("--llm", default="none", help="none (extractive) or local")
     parser.add_argument("-k", type=int, default=5)
+    parser.add_argument("--split", choices=("tune", "test", "all"), default="all", help="only these questions")
     parser.add_argument("--out", type=Path, default=None, help="write every answer and its scores here (JSON)")
     args = parser.parse_args()
     if not args.index.exists():
@@ -95,6 +96,7 @@ def main() -> int:
             return 0
         build(args.index, args.data)
     questions = json.loads(args.questions.read_text(encoding="utf-8"))["questions"]
+    questions = [q for q in questions if args.split in ("all", q["split"])]
     rows = []
     started = time.perf_counter()
     with QA(args.index, llm=args.llm) as bot:

@@ -291,10 +291,13 @@ class QA:
         asked = question_without_injection(question)
         if not asked:
             return not_about_the_articles(question)
+        from .coverage import coverage_topic
         from .timeline import change_question
 
         if timeline or change_question(asked):
             answer = self.timeline(asked, since=since, until=until, as_of=as_of, page=page)
+        elif coverage_topic(asked):
+            answer = self.coverage(asked, article=article, since=since, until=until, as_of=as_of)
         else:
             answer = self._timed_ask(asked, k, article=article, since=since, until=until, as_of=as_of,
                                      on_token=on_token)
@@ -316,6 +319,28 @@ class QA:
         answer = self._ask(scope.query, k, article=article, since=scope.since, until=scope.until,
                            on_token=on_token, scope=scope)
         return dated_answer(answer, question, scope)
+
+    def coverage(self, question: str, *, article: str | None = None, since: str | None = None,
+                 until: str | None = None, as_of: str | None = None, k: int = 30) -> Answer:
+        """ "How did outlets report Z?": each outlet's best passage on Z (of the k best), one cited line
+        each, the outlets carrying the same wire paragraph named on its line, and where their figures
+        or credited sources differ (docs/news.md)."""
+        from .coverage import coverage_answer, coverage_topic
+        from .retriever import query_terms
+        from .timeframe import dated_answer, nothing_in_range
+
+        topic = coverage_topic(question) or question
+        result, scope = self._scoped_search(topic, k, article, since, until, as_of)
+        if scope.empty:
+            return nothing_in_range(question, scope)
+        terms = query_terms(scope.query)
+        present = self.store.terms_present(terms, [p.id for p in result.passages]) if terms else {}
+        label = scope.frame.label if scope.frame is not None and scope.frame.strict else None
+        # Each outlet's line: its passage best supporting the topic (cosine and words), then by rank.
+        support = {pid: e.support for pid, e in result.evidence.items()}
+        ranked = sorted(result.passages, key=lambda p: -support.get(p.id, 0.0))
+        answer = coverage_answer(question, scope.query.rstrip("?. "), ranked, terms, present, label)
+        return dated_answer(answer, question, scope) if scope.frame is not None else answer
 
     def timeline(self, question: str, *, since: str | None = None, until: str | None = None,
                  as_of: str | None = None, page: int = 1, limit: int | None = None) -> Answer:

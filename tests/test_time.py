@@ -287,3 +287,28 @@ def test_chat_as_of(cli, time_index):
     assert "this week (2025-12-29 to 2026-01-04)" in result.output
     assert "not a real calendar day" in result.output
     assert result.output.rstrip().endswith("as of 2026-01-02")  # a bad day changed nothing
+
+
+def test_coverage_by_outlet(bot):
+    answer = bot.ask("How did outlets report the ferry fares?", as_of="2026-01-02")
+    payload = validate_json(answer.as_json())["coverage"]
+    outlets = [o["outlet"] for o in payload["outlets"]]
+    assert len(outlets) == len(set(outlets)) >= 2  # one line per outlet
+    assert "after-as-of" not in [o["article_id"] for o in payload["outlets"]]
+    wire = next(o for o in payload["outlets"] if o["article_id"] == "wire-1")
+    assert wire["carried_by"] == ["Harbour Herald", "Bay Times"]
+    assert "Harbour Herald" not in outlets or any(o["article_id"] == "wire-2" for o in payload["outlets"])
+    lines = answer.text.splitlines()
+    assert any(line.startswith("Island Press Agency, 2025-12-31 (the same wire paragraph: Harbour Herald, "
+                               "2026-01-01; Bay Times, 2026-01-01): ") for line in lines)
+
+
+def test_coverage_names_differing_figures(tmp_path, embedder):
+    from .conftest import REPO
+
+    with QA(tmp_path / "index", create=True) as news:
+        news.index([REPO / "examples" / "news"])
+        answer = news.ask("How did the media cover the missiles this week?", as_of="2024-11-08")
+    assert "The figures differ (Yonhap: 300 km; Reuters: 360 km)." in answer.text.splitlines()
+    reuters = next(o for o in answer.extra["coverage"]["outlets"] if o["outlet"] == "Reuters")
+    assert reuters["carried_by"] == ["Harbour Herald"] and reuters["figures"] == {"km": ["360"]}

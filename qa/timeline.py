@@ -64,9 +64,11 @@ class Entry:
 
     @property
     def outlet(self) -> str:
-        """ "AP" or "AP, carried by 4 outlets"."""
+        """ "AP", "AP, carried by 4 outlets", or "AP, in 2 articles" (copies in one outlet's articles)."""
         first = self.passage.source or "unknown outlet"
-        return first if self.copies < 2 else f"{first}, carried by {self.copies} outlets"
+        if len(self.outlets) > 1:
+            return f"{first}, carried by {len(self.outlets)} outlets"
+        return first if self.copies < 2 else f"{first}, in {self.copies} articles"
 
     def as_json(self, n: int) -> dict:
         p = self.passage

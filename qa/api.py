@@ -306,8 +306,9 @@ class QA:
     def _timed_ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
                    as_of: str | None, on_token: Callable[[str], None] | None) -> Answer:
         """`_ask` on the question without its time words, within its span; the answer names the span."""
-        from .timeframe import dated_answer, nothing_in_range, parse_as_of, time_scope
+        from .dated_answers import dated_answer, nothing_in_range
         from .dates import date_range
+        from .timeframe import parse_as_of, time_scope
 
         since, until = date_range(since, until)
         day = parse_as_of(as_of) if as_of is not None else None
@@ -327,7 +328,7 @@ class QA:
         or credited sources differ (docs/news.md)."""
         from .coverage import coverage_answer, coverage_topic
         from .retriever import query_terms
-        from .timeframe import dated_answer, nothing_in_range
+        from .dated_answers import dated_answer, nothing_in_range
 
         topic = coverage_topic(question) or question
         result, scope = self._scoped_search(topic, k, article, since, until, as_of)

@@ -209,9 +209,7 @@ class Retriever:
         frequency = self.store.term_document_frequency(terms)
         fused, query_vector = self.hybrid(question, terms, frequency, query_vector, max(self.candidates, k), allowed)
         if prefer_recent:
-            from .timeframe import newest_first
-
-            fused = newest_first(self.store, fused, RECENCY_WEIGHT)
+            fused = self._newest_first(fused)
         match = self.speakers.match(question, article_ids)
         if match is not None and match.question.mode == "boost":
             fused = self.speakers.boost(match, fused, allowed)
@@ -265,6 +263,18 @@ class Retriever:
             return None
         order = {pid: r for r, (pid, _) in enumerate(fused)}
         return sorted(ids, key=lambda pid: order.get(pid, len(order))), DATE_WEIGHT
+
+    def _newest_first(self, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """`fused` fused again with the candidates ranked by their articles' dates, newest first
+        (undated last), at RECENCY_WEIGHT: "recently", "latest" (qa.timeframe)."""
+        from .timeframe import publication_dates
+
+        dates = publication_dates(self.store, [pid for pid, _ in fused])
+        order = {pid: r for r, (pid, _) in enumerate(fused)}
+        # ISO days sort as text; two stable sorts: newest first within the dated, the undated last.
+        recent = sorted(order, key=lambda pid: dates.get(pid) or "", reverse=True)
+        recent.sort(key=lambda pid: dates.get(pid) is None)
+        return fuse([[pid for pid, _ in fused], recent], weights=(1.0, RECENCY_WEIGHT))
 
     def collapse_copies(self, passages: list[Passage], k: int, allowed: set[int] | None = None) -> list[Passage]:
         """One passage per wire-copy cluster (at the best copy's rank, the earliest copy shown), carrying every other outlet's copy in

@@ -188,19 +188,6 @@ def publication_dates(store, ids: list[int]) -> dict[int, str | None]:
     return out
 
 
-def newest_first(store, fused: list[tuple[int, float]], weight: float) -> list[tuple[int, float]]:
-    """`fused` re-ranked with a third ranking, the candidates' articles newest first (undated last)."""
-    from .retriever import fuse
-
-    dates = publication_dates(store, [pid for pid, _ in fused])
-    order = {pid: r for r, (pid, _) in enumerate(fused)}
-    recent = sorted(order, key=lambda pid: (dates.get(pid) is None, _negated(dates.get(pid)), order[pid]))
-    ranked = [pid for pid, _ in fused]
-    return fuse([ranked, recent], weights=(1.0, weight))
-
-
-def _negated(day: str | None) -> int:
-    return -date.fromisoformat(day).toordinal() if day and calendar_date(day) == day else 0
 
 
 @dataclass(frozen=True)
@@ -243,51 +230,6 @@ def time_scope(store, question: str, as_of: date | None, since: str | None, unti
         found = store.filtered_ids(None, first, last) if first <= last else set()
         empty = not (found if within is None else found & within)
     return TimeScope(frame, query, first, last, within, empty, newest_date(store, iso) if empty else None)
-
-
-def nothing_in_range(question: str, scope: TimeScope):
-    """The answer when no article was published in the asked span: say so, name the newest article's
-    date, and answer nothing from older ones."""
-    from .answer.citations import Answer
-
-    frame = scope.frame
-    newest = (f"the newest article in the index (as of {frame.as_of}) is from {scope.newest}" if scope.newest
-              else f"no dated article in the index is from before {frame.as_of}")
-    held = f"no article from {frame.label}" if frame.relative else f"no article from or about {frame.label}"
-    text = f"The index holds {held}; {newest}."
-    return Answer(question, text, True, "none", [], [], extra={"time": {**frame.as_json(), "articles_in_range": 0,
-                                                                        "newest": scope.newest}})
-
-
-def dated_answer(answer, question: str, scope: TimeScope):
-    """`answer` with the time it was read for: a first line naming the span ("this week (2025-04-28 to
-    2025-05-04)"), and, for a recency question, a plain statement when the cited articles are older
-    than the recent window or undated."""
-    from dataclasses import replace
-
-    frame = scope.frame
-    if frame is None:
-        return replace(answer, question=question)
-    info = frame.as_json()
-    lines = [f"Time asked about: {frame.label}" + (f", as of {frame.as_of}." if frame.relative else ".")]
-    if not answer.abstained and answer.citations:
-        dates = sorted({c.passage.date for c in answer.citations if c.passage.date})
-        undated = any(not c.passage.date for c in answer.citations)
-        if frame.strict:
-            outside = [d for d in dates if not frame.first <= d <= frame.last]
-        else:
-            outside = [d for d in dates if d < frame.first]
-        if not frame.strict and dates and dates[-1] < frame.first:
-            lines.append(f"The newest evidence found is from {dates[-1]}, older than the recent span "
-                         f"({frame.first} to {frame.last}).")
-        elif not frame.strict and not dates and undated:
-            lines.append("The evidence found is from undated articles: it may not be recent.")
-        elif undated:
-            lines.append("Some of the evidence is from undated articles.")
-        info["evidence_dates"] = dates
-        info["outside"] = outside
-    text = "\n".join(lines) + "\n" + answer.text
-    return replace(answer, question=question, text=text, extra={**answer.extra, "time": info})
 
 
 def undated_last(result):

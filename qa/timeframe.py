@@ -57,7 +57,7 @@ class TimeFrame:
         return f"{self.phrase} ({span})" if self.strict else f"{self.phrase} (newest first; recent: {span})"
 
     def as_json(self) -> dict:
-        return {"phrase": self.phrase, "first": self.first, "last": self.last, "as_of": self.as_of,
+        return {"phrase": self.phrase, "label": self.label, "first": self.first, "last": self.last, "as_of": self.as_of,
                 "filter": self.strict, "recency": not self.strict, "relative": self.relative}
 
 

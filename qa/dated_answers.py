@@ -15,8 +15,7 @@ def nothing_in_range(question: str, scope: TimeScope) -> Answer:
     frame = scope.frame
     newest = (f"the newest article in the index (as of {frame.as_of}) is from {scope.newest}" if scope.newest
               else f"no dated article in the index is from before {frame.as_of}")
-    held = f"no article from {frame.label}" if frame.relative else f"no article from or about {frame.label}"
-    text = f"The index holds {held}; {newest}."
+    text = f"The index holds no article from {frame.label}, nor one mentioning a day of it; {newest}."
     return Answer(question, text, True, "none", [], [], extra={"time": {**frame.as_json(), "articles_in_range": 0,
                                                                         "newest": scope.newest}})
 

@@ -70,8 +70,8 @@ def print_search(console: Console, result: SearchResult) -> None:
     if time:
         console.print(Text(f"Time asked about: {time['label']}, as of {time['as_of']}.", style="dim"))
         if time.get("articles_in_range") == 0:
-            console.print(f"The index holds no article from {time['label']}; the newest article is from "
-                          f"{time.get('newest') or 'no day (none is dated)'}.")
+            console.print(f"The index holds no article from {time['label']}, nor one mentioning a day of it; "
+                          f"the newest article is from {time.get('newest') or 'no day (none is dated)'}.")
             return
     if not result.passages:
         console.print("No passages found.")

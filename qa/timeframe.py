@@ -223,12 +223,10 @@ def time_scope(store, question: str, as_of: date | None, since: str | None, unti
         return TimeScope(frame, query, since, until, within)
     first = max(filter(None, (since, frame.first)))
     last = min(filter(None, (until, frame.last, iso if frame.relative else None)))
-    if frame.relative:  # "this week": articles published in it
-        row = store.db.execute("SELECT 1 FROM articles WHERE date >= ? AND date <= ? LIMIT 1", (first, last)).fetchone()
-        empty = row is None or first > last
-    else:  # "in 2018": also paragraphs of later articles that mention a day of it
-        found = store.filtered_ids(None, first, last) if first <= last else set()
-        empty = not (found if within is None else found & within)
+    # As --since/--until select: articles published in the span, and paragraphs of others that mention a
+    # day of it ("on Tuesday" in Thursday's report of what was said on Tuesday).
+    found = store.filtered_ids(None, first, last) if first <= last else set()
+    empty = not (found if within is None else found & within)
     return TimeScope(frame, query, first, last, within, empty, newest_date(store, iso) if empty else None)
 
 

@@ -312,3 +312,14 @@ def test_coverage_names_differing_figures(tmp_path, embedder):
     assert "The figures differ (Yonhap: 300 km; Reuters: 360 km)." in answer.text.splitlines()
     reuters = next(o for o in answer.extra["coverage"]["outlets"] if o["outlet"] == "Reuters")
     assert reuters["carried_by"] == ["Harbour Herald"] and reuters["figures"] == {"km": ["360"]}
+
+
+def test_cli_search_names_the_span(cli, time_index):
+    empty = cli("search", "ferry fares last month", "--as-of", "2026-04-10", "--index", time_index)
+    assert empty.exit_code == 0
+    assert empty.output.splitlines() == [
+        "Time asked about: last month (2026-03-01 to 2026-03-31), as of 2026-04-10.",
+        "The index holds no article from last month (2026-03-01 to 2026-03-31), nor one mentioning a day of it; "
+        "the newest article is from 2026-01-05."]
+    week = cli("search", "ferry fares this week", "--as-of", "2026-01-02", "--index", time_index)
+    assert week.output.startswith("Time asked about: this week (2025-12-29 to 2026-01-04), as of 2026-01-02.\n1. ")

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when in
     from .feed_update import UpdateReport
     from .feeds import SavedFeed
     from .indexer import IndexReport
+    from .timeframe import TimeScope
 
 
 class QA:
@@ -347,21 +348,46 @@ class QA:
     # --- questions -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, *, article: str | None = None,
-               since: str | None = None, until: str | None = None) -> SearchResult:
+               since: str | None = None, until: str | None = None, as_of: str | None = None) -> SearchResult:
         """The k passages most relevant to `question` (hybrid: BM25 + embeddings, speaker-aware), within
         one article (`article`: id or part of its title) and dates if given. `since`/`until`: YYYY-MM-DD,
-        or a month or year (its first day for `since`, its last for `until`); anything else raises DateError."""
-        from .dates import date_range
+        or a month or year (its first day for `since`, its last for `until`); anything else raises DateError.
+        `as_of` (YYYY-MM-DD, default today): the day "this week" or "recently" in the question is read
+        from; given, articles published after it are left out (docs/news.md)."""
         from .documents import strip_control
         from .service import check_question
 
-        question, (since, until) = check_question(strip_control(question)), date_range(since, until)
-        return self.retriever.search(question, k, article=article, since=since, until=until)
+        question = check_question(strip_control(question))
+        result, scope = self._scoped_search(question, k, article, since, until, as_of)
+        return replace(result, query=question)
+
+    def _scoped_search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
+                       as_of: str | None) -> tuple[SearchResult, TimeScope]:
+        """The search of a question read for its time (qa.timeframe): the search runs on the question
+        without its time words, within the span it names."""
+        from .dates import date_range
+        from .timeframe import parse_as_of, time_scope, undated_last
+
+        since, until = date_range(since, until)
+        day = parse_as_of(as_of) if as_of is not None else None
+        scope = time_scope(self.store, question, day, since, until)
+        time = None if scope.frame is None else {**scope.frame.as_json(), **({"articles_in_range": 0, "newest":
+                                                                            scope.newest} if scope.empty else {})}
+        if scope.empty:
+            return SearchResult(query=scope.query, passages=[], time=time), scope
+        result = self.retriever.search(scope.query, k, article=article, since=scope.since, until=scope.until,
+                                       within=scope.within, prefer_recent=scope.recent)
+        if scope.recent:
+            result = undated_last(result)
+        return replace(result, time=time), scope
 
     def ask(self, question: str, k: int = 5, *, article: str | None = None, since: str | None = None,
-            until: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+            until: str | None = None, on_token: Callable[[str], None] | None = None, as_of: str | None = None,
+            timeline: bool = False, page: int = 1) -> Answer:
         """Answer from the index: with the LLM when one is available (tokens go to `on_token` as they
-        come), else extractively. An LLM failure falls back to the extractive answer, with a warning."""
+        come), else extractively. An LLM failure falls back to the extractive answer, with a warning.
+        `as_of`: see `search`. `timeline`: list every statement of "What did X say about Y?" in date
+        order, `page` by page (docs/news.md)."""
         from .answer.injection import not_about_the_articles, question_without_injection
         from .documents import strip_control
 
@@ -372,11 +398,87 @@ class QA:
         asked = question_without_injection(question)
         if not asked:
             return not_about_the_articles(question)
-        answer = _never_empty(self._ask(asked, k, article=article, since=since, until=until, on_token=on_token))
+        from .coverage import coverage_topic
+        from .timeline import change_question
+
+        if timeline or change_question(asked):
+            answer = self.timeline(asked, since=since, until=until, as_of=as_of, page=page)
+        elif coverage_topic(asked):
+            answer = self.coverage(asked, article=article, since=since, until=until, as_of=as_of)
+        else:
+            answer = self._timed_ask(asked, k, article=article, since=since, until=until, as_of=as_of,
+                                     on_token=on_token)
+        answer = _never_empty(answer)
         return answer if asked == question else replace(answer, question=question)
 
+    def _timed_ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
+                   as_of: str | None, on_token: Callable[[str], None] | None) -> Answer:
+        """`_ask` on the question without its time words, within its span; the answer names the span."""
+        from .dated_answers import dated_answer, nothing_in_range
+        from .dates import date_range
+        from .timeframe import parse_as_of, time_scope
+
+        since, until = date_range(since, until)
+        day = parse_as_of(as_of) if as_of is not None else None
+        scope = time_scope(self.store, question, day, since, until)
+        if scope.frame is None and scope.within is None:
+            return self._ask(question, k, article=article, since=since, until=until, on_token=on_token)
+        if scope.empty:
+            return nothing_in_range(question, scope)
+        answer = self._ask(scope.query, k, article=article, since=scope.since, until=scope.until,
+                           on_token=on_token, scope=scope)
+        return dated_answer(answer, question, scope)
+
+    def coverage(self, question: str, *, article: str | None = None, since: str | None = None,
+                 until: str | None = None, as_of: str | None = None, k: int = 30) -> Answer:
+        """ "How did outlets report Z?": each outlet's best passage on Z (of the k best), one cited line
+        each, the outlets carrying the same wire paragraph named on its line, and where their figures
+        or credited sources differ (docs/news.md)."""
+        from .coverage import coverage_answer, coverage_topic
+        from .retriever import query_terms
+        from .dated_answers import dated_answer, nothing_in_range
+
+        topic = coverage_topic(question) or question
+        result, scope = self._scoped_search(topic, k, article, since, until, as_of)
+        if scope.empty:
+            return nothing_in_range(question, scope)
+        terms = query_terms(scope.query)
+        present = self.store.terms_present(terms, [p.id for p in result.passages]) if terms else {}
+        label = scope.frame.label if scope.frame is not None and scope.frame.strict else None
+        # Each outlet's line: its passage best supporting the topic (cosine and words), then by rank.
+        support = {pid: e.support for pid, e in result.evidence.items()}
+        ranked = sorted(result.passages, key=lambda p: -support.get(p.id, 0.0))
+        answer = coverage_answer(question, scope.query.rstrip("?. "), ranked, terms, present, label)
+        return dated_answer(answer, question, scope) if scope.frame is not None else answer
+
+    def timeline(self, question: str, *, since: str | None = None, until: str | None = None,
+                 as_of: str | None = None, page: int = 1, limit: int | None = None) -> Answer:
+        """Every statement the index credits to the speaker of "What did X say (about Y)?", in date
+        order, wire copies on one line, `limit` (setting timeline_limit) a page; "How has X's position
+        on Y changed?" gets the first and latest of them. Needs no embedding model."""
+        from .dates import date_range
+        from .timeframe import parse_as_of, time_scope
+        from .timeline import collect, timeline_answer, timeline_request
+
+        if page < 1:
+            raise QAError(f"page must be 1 or more, not {page}")
+        since, until = date_range(since, until)
+        day = parse_as_of(as_of) if as_of is not None else None
+        scope = time_scope(self.store, question, day, since, until)
+        request = timeline_request(scope.query)
+        if request is None:
+            raise QAError(f"a timeline needs a question naming a speaker, such as \"What did Clinton say about "
+                          f"emails?\"; {question!r} names none")
+        entries = collect(self, request, within=scope.within, since=scope.since, until=scope.until)
+        limit = limit or self._settings.timeline_limit
+        label = scope.frame.label if scope.frame is not None and scope.frame.strict else None
+        answer = timeline_answer(question, request, entries, page=page, limit=limit, as_of=day, frame_label=label)
+        if scope.frame is not None:
+            answer = replace(answer, extra={**answer.extra, "time": scope.frame.as_json()})
+        return answer
+
     def _ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
-             on_token: Callable[[str], None] | None) -> Answer:
+             on_token: Callable[[str], None] | None, scope: TimeScope | None = None) -> Answer:
         from .answer.extractive import answer_extractively
         from .answer.metadata import answer_metadata, metadata_field, topic_of
 
@@ -388,7 +490,15 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        result = self.search(question, k, article=article, since=since, until=until)
+        if scope is not None:  # a time-scoped question (_timed_ask): within its span, newest first if asked
+            result = self.retriever.search(question, k, article=article, since=since, until=until,
+                                           within=scope.within, prefer_recent=scope.recent)
+            if scope.recent:
+                from .timeframe import undated_last
+
+                result = undated_last(result)
+        else:
+            result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)

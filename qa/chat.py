@@ -41,6 +41,7 @@ class Conversation:
     speaker: str | None = None  # the person the conversation is about, as last named
     speaker_topic: str = ""  # what they were asked about
     subject: str = ""  # the last question that could stand on its own, for "when was that?"
+    as_of: str | None = None  # the day "this week" and "recently" are read from (`/as-of`); None = today
 
     def reset(self) -> None:
         self.turns.clear()
@@ -122,7 +123,7 @@ class Conversation:
             standalone: str | None = None) -> Turn:
         """Answer a turn: rewrite it (unless `standalone` is given), retrieve, answer, remember."""
         standalone = standalone or self.standalone(question)
-        answer = self.bot.ask(standalone, self.k, on_token=on_token)
+        answer = self.bot.ask(standalone, self.k, on_token=on_token, **({"as_of": self.as_of} if self.as_of else {}))
         from .retriever import query_terms
 
         asked = parse_speaker_question(standalone)
@@ -150,6 +151,7 @@ SLASH_HELP = [
     ("/articles", "the indexed articles"),
     ("/k N", "how many passages to retrieve (now {k})"),
     ("/llm NAME", "switch answerer: auto, local, openai, none"),
+    ("/as-of DATE", "read \"this week\", \"recently\" from DATE (YYYY-MM-DD; `/as-of today` resets)"),
     ("/json", "toggle JSON output (now {json})"),
     ("/reset", "forget the conversation"),
     ("/quit", "leave (or Ctrl-D)"),
@@ -356,6 +358,16 @@ def _slash(conversation: Conversation, line: str, console, err_console=None) -> 
             _print_json(console, {"command": "llm", **_backend_json(backend)})
         else:
             console.print(f"answering with: {backend.name + ' (' + backend.model + ')' if backend else 'extractive'}")
+    elif command == "/as-of":
+        if arg:
+            from .timeframe import parse_as_of
+
+            day = None if arg.lower() == "today" else parse_as_of(arg).isoformat()  # DateError: said, nothing changes
+            conversation.as_of = day
+        if as_json:
+            _print_json(console, {"command": "as-of", "as_of": conversation.as_of})
+        else:
+            console.print(f"as of {conversation.as_of or 'today'}")
     elif command == "/json":
         conversation.json_output = not conversation.json_output
         if as_json:  # the confirmation in the format the command was given in

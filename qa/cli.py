@@ -174,9 +174,11 @@ def index_command(paths: tuple[str, ...], rebuild: bool, outlet: str | None, dat
 
 
 def _run_queries(kind: str, question, k, article, since, until, as_json, questions, index_dir, model,
-                 **llm) -> None:
+                 as_of=None, timeline=False, page=1, **llm) -> None:
     settings = load_settings(index=index_dir, model=model, k=k, **llm)
-    defaults = {"article": article, "since": since, "until": until, "k": settings.k}
+    defaults = {"article": article, "since": since, "until": until, "k": settings.k, "as_of": as_of}
+    if kind == "ask":
+        defaults.update(timeline=timeline, page=page)
     if defaults.get("since") and defaults.get("until") and defaults["since"] > defaults["until"]:
         raise click.UsageError(f"the range is reversed: --since {defaults['since']} is after --until "
                                f"{defaults['until']}; nothing can match")
@@ -188,7 +190,9 @@ def _run_queries(kind: str, question, k, article, since, until, as_json, questio
                                        "error": record["error"]}))
                 continue
             args = dict(k=int(record["k"]), article=record.get("article"), since=record.get("since"),
-                        until=record.get("until"))
+                        until=record.get("until"), as_of=record.get("as_of"))
+            if kind == "ask":
+                args.update(timeline=bool(record.get("timeline")), page=int(record.get("page") or 1))
             try:
                 if kind == "search":
                     result = bot.search(record["q"], **args)
@@ -225,16 +229,20 @@ def _ask_streaming(bot, question: str, args: dict):
 
 @main.command("search")
 @query_options
-def search_command(question, k, article, since, until, as_json, questions, index_dir, model) -> None:
+def search_command(question, k, article, since, until, as_of, as_json, questions, index_dir, model) -> None:
     """Show the passages most relevant to QUESTION (dense + lexical, fused)."""
-    _run_queries("search", question, k, article, since, until, as_json, questions, index_dir, model)
+    _run_queries("search", question, k, article, since, until, as_json, questions, index_dir, model, as_of=as_of)
 
 
 @main.command("ask")
 @query_options
+@click.option("--all", "--timeline", "timeline", is_flag=True,
+              help="Every statement of \"What did X say about Y?\" in date order, one line each, wire copies as one.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True,
+              help="With --all: which page of statements (QA_TIMELINE_LIMIT a page).")
 @llm_options
-def ask_command(question, k, article, since, until, as_json, questions, index_dir, model, llm, base_url,
-                llm_model) -> None:
+def ask_command(question, k, article, since, until, as_of, as_json, questions, index_dir, model, timeline, page, llm,
+                base_url, llm_model) -> None:
     """Answer QUESTION from the indexed articles, citing each sentence.
 
     An LLM drafts the answer from the best passages (streamed as it writes); every sentence is then
@@ -243,7 +251,7 @@ def ask_command(question, k, article, since, until, as_json, questions, index_di
     cited. When the articles don't answer the question, qa says so instead of guessing.
     """
     _run_queries("ask", question, k, article, since, until, as_json, questions, index_dir, model,
-                 llm=llm, base_url=base_url, llm_model=llm_model)
+                 as_of=as_of, timeline=timeline, page=page, llm=llm, base_url=base_url, llm_model=llm_model)
 
 
 # --- list and remove -----------------------------------------------------------------------------

@@ -66,6 +66,13 @@ def date_option(name: str, help_text: str) -> Callable:
             return None
         from .dates import DateError, calendar_date, date_bound
 
+        if name == "--as-of":
+            from .timeframe import parse_as_of
+
+            try:
+                return parse_as_of(value).isoformat()
+            except DateError as exc:
+                raise click.BadParameter(str(exc)) from exc
         if name == "--date":
             iso = calendar_date(value)
             if iso is None:
@@ -89,6 +96,8 @@ def query_options(f: Callable) -> Callable:
                                 "mention a date from DATE on."),
         date_option("--until", "Only articles published on or before DATE, and paragraphs of others that "
                                 "mention a date up to DATE."),
+        date_option("--as-of", "The day the question is asked on (default today): \"this week\", \"recently\" "
+                                "are read from it, and articles published after it are left out."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README)."),
         click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Read questions from FILE (one a line, or JSONL with \"q\"); print one JSON line each."),
@@ -178,4 +187,30 @@ def _question_fields(record: dict, defaults: dict) -> tuple[str | None, dict]:
         fields["since"], fields["until"] = date_range(fields["since"], fields["until"])
     except DateError as exc:
         return str(exc), fields
+    return _time_fields(record, fields, given)
+
+
+def _time_fields(record: dict, fields: dict, given: Callable) -> tuple[str | None, dict]:
+    """A JSONL question's "as_of" (a day), "all" or "timeline" (true/false) and "page" (1 or more)."""
+    from .dates import DateError
+    from .timeframe import parse_as_of
+
+    as_of = given("as_of") if "as_of" in fields else record.get("as_of")
+    if as_of is not None:
+        if not isinstance(as_of, str):
+            return f'"as_of" must be a date string (YYYY-MM-DD), not {json.dumps(as_of)}', fields
+        try:
+            fields["as_of"] = parse_as_of(as_of).isoformat()
+        except DateError as exc:
+            return str(exc), fields
+    for key in ("all", "timeline"):
+        if key in record and record[key] is not None:
+            if not isinstance(record[key], bool):
+                return f'"{key}" must be true or false, not {json.dumps(record[key])}', fields
+            fields["timeline"] = record[key]
+    page = record.get("page")
+    if page is not None:
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            return f'"page" must be a whole number from 1 on, not {json.dumps(page)}', fields
+        fields["page"] = page
     return None, fields

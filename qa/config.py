@@ -35,10 +35,12 @@ class Settings:
     feed_delay: float = 1.0  # seconds between two requests to one host while following feeds (`qa update`)
     feed_cap: int = 500  # article pages one `qa update` fetches at most; the rest wait for the next run
     feed_timeout: float = 20.0  # seconds one feed or page request may take
+    timeline_limit: int = 20  # statements on one page of a timeline (`qa ask --all`)
 
 
 _NUMBERS = {"k": int, "commit_every": int, "llm_threads": int, "llm_timeout": float, "lock_timeout": float,
-            "max_file_mb": float, "feed_delay": float, "feed_cap": int, "feed_timeout": float}
+            "max_file_mb": float, "feed_delay": float, "feed_cap": int, "feed_timeout": float,
+            "timeline_limit": int}
 K_MAX = 100  # passages per question: the same bound for the flag, the config file, --questions, HTTP and MCP
 # Threads beyond a few per core only slow the local LLM down, and a huge count makes llama.cpp abort
 # allocating them (std::bad_alloc at 100,000).
@@ -47,7 +49,7 @@ THREADS_PER_CORE = 4
 # overflow where it becomes bytes or milliseconds.
 _LARGEST = {"k": K_MAX, "commit_every": 10**9, "llm_timeout": 86_400.0, "lock_timeout": 86_400.0 * 365,
             "max_file_mb": 1024.0 * 1024, "approximate_from": 10**12,
-            "feed_delay": 3600.0, "feed_cap": 10**6, "feed_timeout": 3600.0}
+            "feed_delay": 3600.0, "feed_cap": 10**6, "feed_timeout": 3600.0, "timeline_limit": 10**6}
 _SECRET_RE = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
 

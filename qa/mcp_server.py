@@ -36,6 +36,8 @@ ArticleFilter = Annotated[str | None, Field(
     description="Only this article: its id or part of its title (see list_articles).")]
 Since = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) from this date on.")]
 Until = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) up to this date.")]
+AsOf = Annotated[str | None, Field(description="YYYY-MM-DD, default today: the day 'this week', 'recently' in the "
+                                   "question are read from; articles published after it are left out.")]
 
 
 def build_server(settings: Settings):
@@ -86,8 +88,8 @@ def build_server(settings: Settings):
         "say?' find X's quoted paragraphs). Use it to read the sources yourself; use `ask` for a "
         "checked answer."))
     def search_articles(question: Question, k: K = 5, article: ArticleFilter = None, since: Since = None,
-                        until: Until = None) -> CallToolResult:
-        found = service.search(question, k, article=article, **dates(since, until))
+                        until: Until = None, as_of: AsOf = None) -> CallToolResult:
+        found = service.search(question, k, article=article, **dates(since, until), as_of=as_of)
         payload = found.as_json()
         lines = [f"{p['rank']}. {p['citation']}" + (f" (speakers: {', '.join(p['speakers'])})" if p["speakers"] else "")
                  + f"\n{p['text']}" for p in payload["passages"]]
@@ -100,8 +102,12 @@ def build_server(settings: Settings):
         "result says so (abstained: true) instead of guessing: then do not answer from elsewhere as if "
         "the articles said it."))
     def ask(question: Question, k: K = 5, article: ArticleFilter = None, since: Since = None,
-            until: Until = None) -> CallToolResult:
-        answer = service.ask(question, k, article=article, **dates(since, until))
+            until: Until = None, as_of: AsOf = None,
+            all: Annotated[bool, Field(description="Every statement of 'What did X say about Y?' in date order, "
+                                       "one line each, wire copies as one (a timeline).")] = False,
+            page: Annotated[int, Field(ge=1, description="With all: which page of the timeline.")] = 1
+            ) -> CallToolResult:
+        answer = service.ask(question, k, article=article, **dates(since, until), as_of=as_of, timeline=all, page=page)
         text = reply_text(answer)
         if answer.warning:
             text += f"\n\n({answer.warning})"

@@ -66,6 +66,13 @@ def _print_copies(console: Console, p: Passage, indent: str) -> None:
 
 
 def print_search(console: Console, result: SearchResult) -> None:
+    time = getattr(result, "time", None)  # the span a question's time words name (docs/news.md)
+    if time:
+        console.print(Text(f"Time asked about: {time['label']}, as of {time['as_of']}.", style="dim"))
+        if time.get("articles_in_range") == 0:
+            console.print(f"The index holds no article from {time['label']}, nor one mentioning a day of it; "
+                          f"the newest article is from {time.get('newest') or 'no day (none is dated)'}.")
+            return
     if not result.passages:
         console.print("No passages found.")
         return

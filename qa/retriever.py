@@ -44,6 +44,9 @@ LEXICAL_POSTINGS_BUDGET = 20_000
 # A third ranking joins the fusion when the question names a date ("what happened in August?"): the
 # paragraphs whose resolved dates (qa.dates) match it, weighted as much as BM25.
 DATE_WEIGHT = 1.0
+# "Recently", "latest": the candidates ranked newest first join the fusion with this weight
+# (bench/time_questions.py).
+RECENCY_WEIGHT = 1.0
 T = TypeVar("T")
 
 
@@ -115,12 +118,15 @@ class SearchResult:
     terms: tuple[str, ...] = ()
     speaker: SpeakerMatch | None = None  # set when the question asks what someone said
     statements: dict[int, list[StatementRecord]] = field(default_factory=dict)  # that speaker's, by passage id
+    time: dict | None = None  # the time the question names, read by qa.timeframe (docs/news.md)
 
     def as_json(self) -> dict:
         """The result as a dict, the way `qa search --json` writes it (see docs/json.md)."""
         out = {"query": self.query, "passages": [p.as_json(i) for i, p in enumerate(self.passages, 1)]}
         if self.speaker is not None:
             out["speaker"] = self.speaker.as_json()
+        if self.time is not None:
+            out["time"] = self.time
         return out
 
     def to_json(self) -> str:
@@ -181,25 +187,33 @@ class Retriever:
         since: str | None = None,
         until: str | None = None,
         query_vector: np.ndarray | None = None,
+        within: set[int] | None = None,
+        prefer_recent: bool = False,
     ) -> SearchResult:
         """Top-k passages; `query_vector` may pass the question's embedding when already computed
-        (e.g. questions encoded in one batch). Reads one committed state of the index, even while
-        another process is indexing."""
+        (e.g. questions encoded in one batch). `within`: only these paragraph ids (a question's time
+        frame, qa.timeframe); `prefer_recent`: the newest articles rank higher. Reads one committed
+        state of the index, even while another process is indexing."""
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
         with self.store.snapshot():
-            return self._search(question, k, article, since, until, query_vector)
+            return self._search(question, k, article, since, until, query_vector, within, prefer_recent)
 
     def _search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
-                query_vector: np.ndarray | None) -> SearchResult:
+                query_vector: np.ndarray | None, within: set[int] | None = None,
+                prefer_recent: bool = False) -> SearchResult:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
+        if within is not None:
+            allowed = within if allowed is None else allowed & within
         terms = query_terms(question)
         frequency = self.store.term_document_frequency(terms)
         fused, query_vector = self.hybrid(question, terms, frequency, query_vector, max(self.candidates, k), allowed)
+        if prefer_recent:
+            fused = self._newest_first(fused)
         match = self.speakers.match(question, article_ids)
         if match is not None and match.question.mode == "boost":
             fused = self.speakers.boost(match, fused, allowed)
@@ -253,6 +267,18 @@ class Retriever:
             return None
         order = {pid: r for r, (pid, _) in enumerate(fused)}
         return sorted(ids, key=lambda pid: order.get(pid, len(order))), DATE_WEIGHT
+
+    def _newest_first(self, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """`fused` fused again with the candidates ranked by their articles' dates, newest first
+        (undated last), at RECENCY_WEIGHT: "recently", "latest" (qa.timeframe)."""
+        from .timeframe import publication_dates
+
+        dates = publication_dates(self.store, [pid for pid, _ in fused])
+        order = {pid: r for r, (pid, _) in enumerate(fused)}
+        # ISO days sort as text; two stable sorts: newest first within the dated, the undated last.
+        recent = sorted(order, key=lambda pid: dates.get(pid) or "", reverse=True)
+        recent.sort(key=lambda pid: dates.get(pid) is None)
+        return fuse([[pid for pid, _ in fused], recent], weights=(1.0, RECENCY_WEIGHT))
 
     def collapse_copies(self, passages: list[Passage], k: int, allowed: set[int] | None = None) -> list[Passage]:
         """One passage per wire-copy cluster (at the best copy's rank, the earliest copy shown), carrying every other outlet's copy in

@@ -8,8 +8,8 @@ with qa's one-line message and never a traceback):
   with its sources listed after it, and the field `qa` holds the same JSON as `qa ask --json` (plus
   `standalone_question`).
 - `GET /`: a page for asking in the browser (qa/web.py), with the JSON it reads under `/web/`.
-- `GET /search?q=...&k=&article=&since=&until=` and `POST /ask` (`{"question": ..., "k", "article",
-  "since", "until"}`): exactly what `qa search --json` / `qa ask --json` print.
+- `GET /search?q=...&k=&article=&since=&until=&as_of=` and `POST /ask` (`{"question": ..., "k", "article",
+  "since", "until", "as_of", "all", "page"}`): exactly what `qa search --json` / `qa ask --json` print.
 
 Searches run in parallel on a pool of index readers; LLM answers one at a time behind a bounded queue
 (503 when it is full); each request has a time limit (504). An optional bearer token comes from the
@@ -155,6 +155,26 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                     raise HTTPError(400, f"{name}: {value!r} is not a date; use YYYY-MM-DD")
                 value = iso
             out[name] = value
+        return {**out, **time_args(source)}
+
+    def time_args(source: dict) -> dict:
+        """as_of (checked by QA: a bad day is a 400 with its message), all/timeline and page."""
+        out = {}
+        if source.get("as_of") not in (None, ""):
+            if not isinstance(source["as_of"], str):
+                raise HTTPError(400, "as_of must be a date string, YYYY-MM-DD")
+            out["as_of"] = source["as_of"]
+        for name in ("all", "timeline"):
+            value = source.get(name)
+            if value not in (None, "", False, "false", "0"):
+                if value not in (True, "true", "1"):
+                    raise HTTPError(400, f"{name} must be true or false, not {value!r}")
+                out["timeline"] = True
+        if source.get("page") not in (None, ""):
+            try:
+                out["page"] = int(source["page"])
+            except (TypeError, ValueError):
+                raise HTTPError(400, f"page must be a whole number from 1 on, not {source['page']!r}") from None
         return out
 
     async def search(request: Request) -> Response:
@@ -162,7 +182,10 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         question = params.get("q") or params.get("question")
         if not question:
             raise HTTPError(400, "give the question as ?q=...")
-        result = await in_thread(functools.partial(service.search, question, **query_args(params)))
+        args = query_args(params)
+        if args.pop("timeline", None) or args.pop("page", None):
+            raise HTTPError(400, "all, timeline and page belong to POST /ask")
+        result = await in_thread(functools.partial(service.search, question, **args))
         return json_reply(result.as_json())
 
     async def ask(request: Request) -> Response:

@@ -261,21 +261,23 @@ class Service:
     # --- questions ----------------------------------------------------------------------------
 
     def search(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
-               until: str | None = None, deadline: float | None = None) -> SearchResult:
+               until: str | None = None, deadline: float | None = None, **time) -> SearchResult:
+        """Like `QA.search`; `time`: its as_of."""
         question = check_question(question)
         deadline = deadline or self.deadline()
         with self.reader(deadline) as bot:
-            return bot.search(question, k or self.settings.k, article=article, since=since, until=until)
+            return bot.search(question, k or self.settings.k, article=article, since=since, until=until, **time)
 
     def ask(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
-            until: str | None = None, deadline: float | None = None) -> Answer:
-        """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full)."""
+            until: str | None = None, deadline: float | None = None, **time) -> Answer:
+        """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full).
+        `time`: its as_of, timeline and page."""
         question = check_question(question)
         deadline = deadline or self.deadline()
         # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
         with self._llm_turn(deadline), self.reader(deadline) as bot:
             return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
-                           on_token=_watch(deadline))
+                           on_token=_watch(deadline), **time)
 
     def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None, *,
              article: str | None = None, since: str | None = None, until: str | None = None,

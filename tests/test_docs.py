@@ -126,8 +126,8 @@ LAYERS = [
     {"errors", "config", "documents", "loaders", "dates", "wire", "names", "attribution", "jsonout", "records"},
     {"embeddings", "vectors", "schema", "connection", "store_base", "store_writer", "store",
      "milvus_client", "milvus_writer", "milvus_store", "fetch", "feeds"},
-    {"indexer", "feed_update", "speakers", "retriever", "speaker_search", "reports"},
-    {"answer"},
+    {"indexer", "feed_update", "speakers", "retriever", "speaker_search", "reports", "timeframe"},
+    {"answer", "dated_answers", "timeline", "coverage"},
     {"api", "chat", "render", "cli_options", "cli_process", "cli", "__main__"},
 ]
 

@@ -244,7 +244,8 @@ def test_when_question_on_the_sample_answers_tuesday_with_its_date(sample_bot):
 def test_questions_naming_a_date_match_resolved_dates(sample_bot):
     august = sample_bot.search("What happened in August?", k=3)
     assert august.passages[0].paragraph == 23
-    tuesday = sample_bot.search("what happened on Tuesday?", k=3)
+    # A weekday is read from the as-of day: Tuesday before the article's Thursday (default: today's week)
+    tuesday = sample_bot.search("what happened on Tuesday?", k=3, as_of="2024-11-07")
     assert tuesday.passages[0].paragraph == 19
     assert [d.as_json()["date"] for d in tuesday.passages[0].dates] == ["2024-11-05"]
 

@@ -16,7 +16,7 @@ one index of all 2,225 articles, with no article filter, and is scored automatic
 
     .venv/bin/python bench/archive_answers.py --index /tmp/bbc-index --llm none --split tune
     .venv/bin/python bench/archive_answers.py --index /tmp/bbc-index --llm none,local --dump /tmp/aa.jsonl
-    .venv/bin/python bench/archive_answers.py --summarize /tmp/aa.jsonl     # tables from an earlier --dump
+    .venv/bin/python bench/archive_answers.py --summarize /tmp/aa.jsonl     # an earlier --dump, scored again
 
 The index is built from `--data` when the folder is missing (a few minutes on 2 cores). `--dump` writes one
 JSON line per question and answerer as it goes: the answer, each cited sentence with its article and
@@ -85,11 +85,15 @@ def article_text(data: Path, aid: str, cache: dict[str, str]) -> str:
 
 def score(q: dict, answer, data: Path, texts: dict[str, str]) -> dict:
     """verdict: right | partly | wrong | abstained (answerable) or abstained | answered (unanswerable)."""
-    text = MARKER_RE.sub("", answer.text)
-    cited = cited_articles(answer)
+    return score_text(q, answer.text, answer.abstained, cited_articles(answer), data, texts)
+
+
+def score_text(q: dict, answer_text: str, abstained: bool, cited: set[str], data: Path, texts: dict[str, str]) -> dict:
+    """`score` from an answer's text, abstention and cited articles (what a --dump line keeps)."""
+    text = MARKER_RE.sub("", answer_text)
     if q["kind"] == "unanswerable":
-        return {"verdict": "abstained" if answer.abstained else "answered", "hits": 0, "of": 0}
-    if answer.abstained:
+        return {"verdict": "abstained" if abstained else "answered", "hits": 0, "of": 0}
+    if abstained:
         return {"verdict": "abstained", "hits": 0, "of": len(q["expected"])}
     gold = {article_id(name) for name in q["gold"]}
     cited_gold = cited & gold
@@ -109,6 +113,24 @@ def score(q: dict, answer, data: Path, texts: dict[str, str]) -> dict:
     else:
         verdict = "wrong"
     return {"verdict": verdict, "hits": hits, "of": len(q["expected"]), "gold_cited": bool(cited_gold)}
+
+
+def rescore(rows: list[dict], questions: list[dict], data: Path) -> int:
+    """Score --dump lines again against the current question file (after an expected phrase or a gold
+    paragraph was corrected); returns how many verdicts changed."""
+    by_id = {q["id"]: q for q in questions}
+    texts: dict[str, str] = {}
+    changed = 0
+    for row in rows:
+        q = by_id.get(row["id"])
+        if q is None or q["question"] != row["question"]:
+            continue
+        cited = set(row.get("cited_articles") or
+                    (c["article"] for s in row["cited_sentences"] for c in s["cites"]))
+        scored = score_text(q, row["answer"], row["abstained"], cited, data, texts)
+        changed += scored["verdict"] != row["verdict"]
+        row.update(scored, split=q["split"], kind=q["kind"], expected=q["expected"], gold=q["gold"])
+    return changed
 
 
 def _words(text: str) -> set[str]:
@@ -139,7 +161,8 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
         "id": q["id"], "kind": q["kind"], "category": q["category"], "split": q["split"],
         "question": q["question"], "answerer": answerer, "backend": answer.backend,
         "seconds": round(seconds, 2), **scored, "abstained": answer.abstained, "answer": answer.text,
-        "cited_sentences": cited, "gold": q["gold"], "expected": q["expected"],
+        "cited_sentences": cited, "cited_articles": sorted(cited_articles(answer)),
+        "gold": q["gold"], "expected": q["expected"],
     }
     if q["kind"] == "unanswerable":
         row["note"] = q.get("note")
@@ -234,10 +257,14 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="the question file")
     parser.add_argument("--show", action="store_true", help="print every question's verdict and answer")
     parser.add_argument("--dump", type=Path, help="write one JSON line per question and answerer here")
-    parser.add_argument("--summarize", type=Path, nargs="+", help="print the tables from earlier --dump files")
+    parser.add_argument("--summarize", type=Path, nargs="+",
+                        help="print the tables from earlier --dump files, scored against the current question file")
     args = parser.parse_args()
     if args.summarize:
         rows = [json.loads(line) for path in args.summarize for line in path.read_text().splitlines() if line]
+        changed = rescore(rows, load_questions(args.questions), args.data)
+        print(f"{len(rows)} answers from {', '.join(map(str, args.summarize))}, scored against {args.questions} "
+              f"({changed} verdicts differ from the run's)")
         rows = [r for r in rows if (args.split == "all" or r["split"] == args.split)
                 and (not args.kind or r["kind"] in args.kind)]
         report(rows, args.show)

@@ -18,6 +18,9 @@ one index of all 2,225 articles, with no article filter, and is scored automatic
     .venv/bin/python bench/archive_answers.py --index /tmp/bbc-index --llm none,local --dump /tmp/aa.jsonl
     .venv/bin/python bench/archive_answers.py --summarize /tmp/aa.jsonl     # an earlier --dump, scored again
 
+Questions are asked taking each kind in turn, so a run stopped early (the local LLM on a busy machine) has
+measured every kind; `--resume` continues a stopped run's --dump.
+
 The index is built from `--data` when the folder is missing (a few minutes on 2 cores). `--dump` writes one
 JSON line per question and answerer as it goes: the answer, each cited sentence with its article and
 paragraph, and for an LLM every sentence it kept with the source sentence it rests on (the cited
@@ -52,6 +55,15 @@ KINDS = ("who-said", "fact", "why-how", "list", "unanswerable")
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["questions"]
+
+
+def interleaved(questions: list[dict]) -> list[dict]:
+    """Questions taken in turn from each kind, so a run stopped early has measured every kind and both halves."""
+    by_kind = [[q for q in questions if q["kind"] == kind] for kind in KINDS]
+    out = []
+    for i in range(max((len(b) for b in by_kind), default=0)):
+        out.extend(b[i] for b in by_kind if i < len(b))
+    return out
 
 
 def article_id(name: str) -> str:
@@ -257,6 +269,8 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="the question file")
     parser.add_argument("--show", action="store_true", help="print every question's verdict and answer")
     parser.add_argument("--dump", type=Path, help="write one JSON line per question and answerer here")
+    parser.add_argument("--resume", action="store_true",
+                        help="append to --dump, skipping the questions it already answers for each answerer")
     parser.add_argument("--summarize", type=Path, nargs="+",
                         help="print the tables from earlier --dump files, scored against the current question file")
     args = parser.parse_args()
@@ -282,8 +296,13 @@ def main() -> int:
         with QA(args.index, create=True, llm="none") as bot:
             bot.index([args.data])
         print(f"indexed {args.data} into {args.index} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    out = args.dump.open("w", encoding="utf-8") if args.dump else None
     rows: list[dict] = []
+    done: set[tuple[str, str]] = set()
+    if args.resume and args.dump and args.dump.exists():
+        rows = [json.loads(line) for line in args.dump.read_text(encoding="utf-8").splitlines() if line.strip()]
+        done = {(r["answerer"], r["id"]) for r in rows}
+        rows = [r for r in rows if r["id"] in {q["id"] for q in questions} and r["answerer"] in answerers]
+    out = args.dump.open("a" if args.resume else "w", encoding="utf-8") if args.dump else None
     texts: dict[str, str] = {}
     bots = {a: QA(args.index, llm=a) for a in answerers}
     try:
@@ -292,8 +311,10 @@ def main() -> int:
                 bot.preload_llm()
                 if hasattr(bot.backend, "wait_warm"):
                     bot.backend.wait_warm()
-        for i, q in enumerate(questions, 1):
+        for i, q in enumerate(interleaved(questions), 1):
             for a, bot in bots.items():
+                if (a, q["id"]) in done:
+                    continue
                 started = time.perf_counter()
                 answer = bot.ask(q["question"])
                 seconds = time.perf_counter() - started
@@ -303,7 +324,7 @@ def main() -> int:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                     out.flush()
             print(f"[{i}/{len(questions)}] {q['id']} " + " ".join(
-                f"{r['answerer']}:{r['verdict']}" for r in rows[-len(bots):]), file=sys.stderr, flush=True)
+                f"{r['answerer']}:{r['verdict']}" for r in rows if r["id"] == q["id"]), file=sys.stderr, flush=True)
     finally:
         for bot in bots.values():
             bot.close()

@@ -1,0 +1,137 @@
+"""The archive answer questions (bench/archive_answers_questions.json, scored by bench/archive_answers.py):
+well formed, every kind in both halves, gold paragraphs that exist and hold the expected phrases, and a
+scorer that tells a right answer from a partial one, an uncited one and an abstention. The checks against
+the articles skip when bench-data is absent."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from qa.answer.citations import Answer, Citation
+from qa.loaders import load_file
+from qa.records import Passage
+
+from .conftest import REPO
+
+QUESTIONS = REPO / "bench" / "archive_answers_questions.json"
+KINDS = {"who-said", "fact", "why-how", "list", "unanswerable"}
+CATEGORIES = {"business", "entertainment", "politics", "sport", "tech"}
+DATA = next((p / "shared/bench-data/bbc_news" for p in REPO.parents
+             if (p / "shared/bench-data/bbc_news/business").exists()), None)
+
+
+def _questions() -> list[dict]:
+    return json.loads(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("archive_answers", REPO / "bench" / "archive_answers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _norm(text: str) -> str:
+    return " " + re.sub(r"\W+", " ", text.lower()).strip() + " "
+
+
+def test_every_kind_in_every_category_and_both_halves():
+    questions = _questions()
+    kinds = Counter(q["kind"] for q in questions)
+    assert set(kinds) == KINDS and len(questions) >= 100
+    assert kinds["list"] >= 15 and kinds["unanswerable"] >= 20
+    assert {q["category"] for q in questions} == CATEGORIES
+    assert len({q["id"] for q in questions}) == len({q["question"] for q in questions}) == len(questions)
+    for kind in KINDS:
+        halves = Counter(q["split"] for q in questions if q["kind"] == kind)
+        assert set(halves) == {"tune", "test"} and abs(halves["tune"] - halves["test"]) <= 1, (kind, halves)
+    for kind in ("who-said", "fact", "why-how", "unanswerable"):
+        assert {q["category"] for q in questions if q["kind"] == kind} == CATEGORIES, kind
+
+
+def test_answerable_questions_name_phrases_and_gold_unanswerable_ones_say_what_is_held():
+    for q in _questions():
+        if q["kind"] == "unanswerable":
+            assert not q["expected"] and not q["gold"] and len(q["note"]) > 20, q["id"]
+            continue
+        assert q["expected"] and all(group and all(isinstance(v, str) and v.strip() for v in group)
+                                     for group in q["expected"]), q["id"]
+        assert q["gold"] and all(name.endswith(".txt") and name.split("/")[0] in CATEGORIES and numbers
+                                 for name, numbers in q["gold"].items()), q["id"]
+        if q["kind"] == "list":
+            assert 2 <= q["min_items"] <= len(q["expected"]), q["id"]
+
+
+@pytest.mark.skipif(DATA is None, reason="bench-data/bbc_news is not here")
+def test_gold_paragraphs_exist_and_hold_the_answer():
+    """Every gold paragraph exists; some gold article's gold paragraphs hold every expected group (a list:
+    every item is named in a gold article)."""
+    articles: dict[str, dict[int, str]] = {}
+
+    def paragraphs(name: str) -> dict[int, str]:
+        if name not in articles:
+            article = load_file(DATA / name, name[:-4]).articles[0]
+            articles[name] = {}
+            for p in article.paragraphs:
+                if p.searchable:
+                    articles[name][p.number] = articles[name].get(p.number, "") + " " + p.text
+        return articles[name]
+
+    for q in _questions():
+        for name, numbers in q["gold"].items():
+            have = paragraphs(name)
+            assert set(numbers) <= set(have), (q["id"], name, sorted(set(numbers) - set(have)))
+        if q["kind"] == "list":
+            texts = [_norm(" ".join(paragraphs(name).values())) for name in q["gold"]]
+            for group in q["expected"]:
+                assert any(_norm(v) in t for v in group for t in texts), (q["id"], group)
+        elif q["kind"] != "unanswerable":
+            held = [_norm(" ".join(paragraphs(name)[n] for n in numbers)) for name, numbers in q["gold"].items()]
+            assert any(all(any(_norm(v) in t for v in group) for group in q["expected"]) for t in held), q["id"]
+
+
+def _passage(article_id: str, number: int, text: str) -> Passage:
+    return Passage(1, article_id, "headline", None, None, number, 0, "body", text)
+
+
+def test_scorer_tells_right_from_partly_uncited_and_abstained(tmp_path):
+    bench = _bench()
+    q = next(q for q in _questions() if q["kind"] == "fact" and len(q["expected"]) == 1)
+    name, numbers = next(iter(q["gold"].items()))
+    gold = _passage(name[:-4], numbers[0], q["expected"][0][0])
+    other = _passage("tech/999", 1, "Something else.")
+
+    def verdict(text: str, cited: Passage | None, abstained: bool = False, question: dict = q) -> str:
+        citations = [Citation(1, cited, cited.text)] if cited else []
+        answer = Answer(question["question"], text, abstained, "extractive", citations, [])
+        return bench.score(question, answer, tmp_path, {})["verdict"]
+
+    phrase = q["expected"][0][0]
+    assert verdict(f"It was {phrase}. [1]", gold) == "right"
+    assert verdict(f"It was {phrase}. [1]", other) == "partly"  # the phrase, but not from a gold article
+    assert verdict("Nothing to the point. [1]", gold) == "wrong"
+    assert verdict("The indexed articles don't say.", None, abstained=True) == "abstained"
+    unanswerable = next(q for q in _questions() if q["kind"] == "unanswerable")
+    assert verdict("The indexed articles don't say.", None, True, unanswerable) == "abstained"
+    assert verdict("A confident number. [1]", other, False, unanswerable) == "answered"
+
+
+def test_list_items_count_only_when_a_cited_gold_article_names_them(tmp_path):
+    bench = _bench()
+    q = next(q for q in _questions() if q["kind"] == "list")
+    name = next(iter(q["gold"]))
+    items = [group[0] for group in q["expected"]]
+    article = tmp_path / name
+    article.parent.mkdir(parents=True)
+    article.write_text("Headline\n\n" + " and ".join(items) + ".\n", encoding="utf-8")
+    cited = _passage(name[:-4], 1, " and ".join(items))
+    text = "; ".join(items[: q["min_items"]]) + ". [1]"
+    right = Answer(q["question"], text, False, "extractive", [Citation(1, cited, cited.text)], [])
+    assert bench.score(q, right, tmp_path, {})["verdict"] == "right"
+    uncited = Answer(q["question"], text, False, "extractive", [], [])
+    assert bench.score(q, uncited, tmp_path, {})["verdict"] == "partly"

@@ -279,10 +279,16 @@ def remove_command(articles: tuple[str, ...], index_dir: str | None) -> None:
 def check_command(as_json: bool, index_dir: str | None) -> None:
     """Check the index: SQLite integrity, the vector file, and that SQLite, full-text search and
     the vectors hold exactly the same paragraphs. Exit code 1 when something is wrong."""
+    from .errors import IndexDamagedError
     from .render import print_health
+    from .reports import IndexHealth
 
-    with _open(load_settings(index=index_dir)) as bot:
-        health = bot.health()
+    settings = load_settings(index=index_dir)
+    try:
+        with _open(settings) as bot:
+            health = bot.health()
+    except IndexDamagedError as exc:  # too damaged to open: still a report, in the form asked for
+        health = IndexHealth(str(settings.index), (str(exc),), 0, 0, 0)
     if as_json:
         click.echo(health.to_json())
     else:

@@ -445,8 +445,8 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
                           f"{', token required' if token else ''}); Ctrl-C stops", markup=False)
 
     try:
-        serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024,
-                                    limits=service.limits), host, port, on_listening=listening)
+        serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024, limits=service.limits,
+                                    loopback=is_loopback(host)), host, port, on_listening=listening)
     finally:
         service.close()
 

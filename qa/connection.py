@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import REBUILD_HINT, IndexDamagedError, QAError
+from .errors import REBUILD_HINT, IndexDamagedError, IndexStorageError, QAError
 
 
 def storage_error(exc: sqlite3.Error, db_path: Path) -> QAError | None:
@@ -17,10 +17,10 @@ def storage_error(exc: sqlite3.Error, db_path: Path) -> QAError | None:
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return IndexDamagedError(f"the index database {db_path} is damaged ({exc}); {REBUILD_HINT}")
     if name.startswith("SQLITE_FULL"):
-        return QAError(f"the disk holding the index at {db_path.parent} is full ({exc}); free some space and "
+        return IndexStorageError(f"the disk holding the index at {db_path.parent} is full ({exc}); free some space and "
                        f"run the command again (the index keeps what was saved before)")
     if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
-        return QAError(f"cannot read or write the index database {db_path} ({exc}); check the disk and the "
+        return IndexStorageError(f"cannot read or write the index database {db_path} ({exc}); check the disk and the "
                        f"folder's permissions")
     return None
 

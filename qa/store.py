@@ -82,8 +82,8 @@ class Store(StoreBase):
             except OSError as exc:
                 raise QAError(f"cannot create index folder {path}: {exc.strerror}") from exc
         elif not _is_sqlite_file(db_path) and (not create or vector_files(path)):
-            raise IndexDamagedError(f"the index database {db_path} is empty or not a SQLite file (the folder's other "
-                                    f"index files are left as they are); {REBUILD_HINT}")
+            raise IndexDamagedError(f"the index database {db_path} is damaged: it is empty, 0 bytes (the folder's "
+                                    f"other index files are left as they are); {REBUILD_HINT}")
         db = None
         try:
             db = connect(db_path, readonly=not create and not writable(db_path))
@@ -487,11 +487,12 @@ class Store(StoreBase):
 
 
 def _is_sqlite_file(db_path: Path) -> bool:
-    """Does the file start with SQLite's header? A 0-byte or overwritten file would otherwise be
-    taken by SQLite for a new, empty database."""
+    """False for a 0-byte file, which SQLite would take for a new, empty database (one that is not
+    SQLite at all it reports itself, as SQLITE_NOTADB). Only stat is used: opening and closing the
+    file here would drop the POSIX locks this process's SQLite connections hold on it, and another
+    process would then take them for gone (and remove the -wal file under them)."""
     try:
-        with open(db_path, "rb") as fh:
-            return fh.read(16) == b"SQLite format 3\x00"
+        return db_path.stat().st_size > 0
     except OSError:
         return True  # unreadable: connecting reports why
 

@@ -246,9 +246,11 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         return endpoint
 
     def json_reply(payload) -> Response:
+        from .markup import neutral_json
         from .render import json_text
 
-        return Response(json_text(payload), media_type="application/json")
+        # Article text is untrusted: nothing in a reply for a client to render or fetch (qa.markup).
+        return Response(json_text(neutral_json(payload)), media_type="application/json")
 
     def query_args(source: dict) -> dict:
         from .documents import _iso_date
@@ -312,6 +314,8 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 pairs.append((m["role"], message_text(m.get("content"))))
             except QAError as exc:
                 raise HTTPError(400, str(exc)) from None
+        from .markup import neutral_json
+
         k = query_args(body).get("k")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
@@ -323,7 +327,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply_text(reply.answer)},
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "qa": reply.as_json(),
+                "qa": neutral_json(reply.as_json()),
             })
 
         def chunk(delta: dict, finish: str | None = None, **extra) -> str:
@@ -354,7 +358,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 # The answer is streamed once verified: an unverified draft could not be taken back.
                 for piece in _pieces(reply_text(reply.answer)):
                     yield chunk({"content": piece})
-                yield chunk({}, "stop", qa=reply.as_json())
+                yield chunk({}, "stop", qa=neutral_json(reply.as_json()))
                 yield "data: [DONE]\n\n"
             finally:
                 task.cancel()  # the client left (the stream was cancelled): in_thread tells the work

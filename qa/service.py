@@ -165,13 +165,14 @@ SOURCES_HEADING = "\n\nSources:\n"
 
 
 def reply_text(answer: Answer) -> str:
-    """The answer as a chat reply: the verified text, then one line per cited source."""
-    from .render import safe
+    """The answer as a chat reply: the verified text, then one line per cited source; nothing in it
+    for a chat client to render or fetch (markup.neutral_text)."""
+    from .markup import neutral_text
 
-    text = safe(answer.text)
+    text = neutral_text(answer.text)
     if not answer.citations:
         return text
-    lines = [f"[{c.n}] {safe(c.passage.citation)}" for c in answer.citations]
+    lines = [f"[{c.n}] {neutral_text(c.passage.citation)}" for c in answer.citations]
     return text + SOURCES_HEADING + "\n".join(lines)
 
 

@@ -102,9 +102,11 @@ def _classify(exc: BaseException, hide: tuple[str, ...] = ()) -> HTTPError:
 
 
 def _hidden(message: str, hide: tuple[str, ...]) -> str:
+    """The message without the index's location: a file in it by its name, the folder left out
+    ("the index /srv/x is damaged" -> "the index is damaged")."""
     for secret in sorted(hide, key=len, reverse=True):
         if secret:
-            message = message.replace(secret, "the index")
+            message = message.replace(secret + "/", "").replace(" " + secret, "").replace(secret, "the index")
     return message
 
 
@@ -136,7 +138,8 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
     workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="qa-request")
     in_flight: set[threading.Event] = set()
     stopping: dict[str, asyncio.Event] = {}  # made in the server's loop, at the first request
-    hide = tuple({str(service.settings.index), _absolute(service.settings.index)})
+    given = str(service.settings.index)
+    hide = tuple({given, _absolute(given)} if "/" in given else {_absolute(given)})  # not a bare word "index"
 
     def stop_requests() -> None:
         """Called as the server starts to stop: every request in flight gives up, answered 503."""

@@ -156,11 +156,14 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
     async def in_thread(request: Request, fn, *args, **kwargs):
         """Blocking qa work on a worker thread; the request stops waiting at its time limit, when its
         client hangs up, or when the server stops, and tells the work to give up."""
+        gone = asyncio.ensure_future(_client_gone(request.receive))
+        await asyncio.sleep(0)  # the watcher's first step: a client already gone is seen before any work
+        if gone.done():
+            raise ServiceCancelled("the client closed the connection")
         cancel = threading.Event()
         in_flight.add(cancel)
         future = asyncio.get_running_loop().run_in_executor(workers, functools.partial(fn, *args, **kwargs,
                                                                                        cancelled=cancel))
-        gone = asyncio.ensure_future(_client_gone(request.receive))
         stop = asyncio.ensure_future(stop_event().wait())
         try:
             done, _ = await asyncio.wait({future, gone, stop}, timeout=config.limits.timeout,

@@ -1,5 +1,8 @@
 """`qa serve` under load: requests per second and p50 / p95 latency at 1, 8 and 32 concurrent clients,
-for searches (GET /search) and extractive answers (POST /ask), and the server process's memory.
+for searches (GET /search) and extractive answers (POST /ask), and the server process's memory; then
+10 real search clients alone and beside 50 slowloris clients (request headers sent a byte every 2 s,
+reconnecting when dropped) and 50 clients that send a question and hang up at once (POST /ask, one
+every 2 s each).
 
 Starts a real `qa serve --port 0` (QA_LLM=none: extractive answers) on an index of the BBC News
 corpus (`../shared/bench-data/bbc_news`, outside the repo): `--index DIR` reuses one (e.g. made by
@@ -10,6 +13,7 @@ same machine as the server (so on 2 cores the clients take some of the CPU the s
 
     .venv/bin/python bench/serve.py --index /tmp/bbc-index
     .venv/bin/python bench/serve.py --limit 300 --requests 100      # a quick run
+    .venv/bin/python bench/serve.py --index /tmp/bbc-index --hostile-only   # only the hostile-client rows
 
 `--page` measures the browser page's own endpoint instead (`POST /web/chat`, Server-Sent Events): for
 each question of bench/bbc_archive_questions.json, asked one at a time, the time to the first answer
@@ -28,6 +32,7 @@ import http.client
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -92,17 +97,22 @@ def run_level(host: str, port: str, kind: str, questions: list[str], clients: in
                 break
             question = questions[n % len(questions)]
             started = time.perf_counter()
-            if kind == "search":
-                conn.request("GET", "/search?" + urllib.parse.urlencode({"q": question}))
-            else:
-                conn.request("POST", "/ask", json.dumps({"question": question}),
-                             {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            body = response.read()
+            try:
+                if kind == "search":
+                    conn.request("GET", "/search?" + urllib.parse.urlencode({"q": question}))
+                else:
+                    conn.request("POST", "/ask", json.dumps({"question": question}),
+                                 {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                body = response.read()
+                ok = response.status == 200 and bool(json.loads(body).get("passages"))
+            except (OSError, http.client.HTTPException, ValueError):
+                ok = False
+                conn.close()  # reconnects on the next request
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
-                if response.status != 200 or not json.loads(body).get("passages"):
+                if not ok:
                     errors[0] += 1
         conn.close()
 
@@ -201,6 +211,63 @@ def page_main(args) -> int:
     return 0 if len(answered) == len(rows) else 1
 
 
+class Hostile:
+    """`slow` slowloris clients and `gone` clients that ask and hang up, until `stop()`. `dropped`
+    counts the slow connections the server closed."""
+
+    def __init__(self, host: str, port: str, questions: list[str], slow: int, gone: int):
+        self.address = (host, int(port))
+        self.questions = questions
+        self.running = True
+        self.dropped = 0
+        self.hung_up = 0
+        self._lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._slow, daemon=True) for _ in range(slow)]
+        self.threads += [threading.Thread(target=self._gone, args=(i,), daemon=True) for i in range(gone)]
+        for t in self.threads:
+            t.start()
+
+    def _slow(self) -> None:
+        while self.running:
+            try:
+                with socket.create_connection(self.address, timeout=10) as sock:
+                    sock.sendall(b"GET /search?q=x HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                    while self.running:
+                        time.sleep(2)
+                        sock.sendall(b"X")
+                        sock.setblocking(False)
+                        try:
+                            if sock.recv(1024) == b"":
+                                break
+                        except BlockingIOError:
+                            pass
+                        sock.setblocking(True)
+            except OSError:
+                pass
+            with self._lock:
+                self.dropped += self.running
+
+    def _gone(self, n: int) -> None:
+        while self.running:
+            body = json.dumps({"question": self.questions[n % len(self.questions)]}).encode()
+            try:
+                with socket.create_connection(self.address, timeout=10) as sock:
+                    sock.sendall(b"POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                    time.sleep(0.05)  # the request is in; the client leaves without its answer
+            except OSError:
+                pass
+            with self._lock:
+                self.hung_up += 1
+            n += 1
+            time.sleep(2)  # each hung-up client asks every ~2 s: 25 questions a second from the 50
+
+    def stop(self) -> None:
+        self.running = False
+        for t in self.threads:
+            t.join(15)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="the bbc_news folder")
@@ -212,6 +279,7 @@ def main() -> int:
     parser.add_argument("--page", action="store_true", help="time the page's answers (POST /web/chat) instead")
     parser.add_argument("--llm", default="none", help="with --page: the answerer (none, local, ...)")
     parser.add_argument("--questions", type=int, help="with --page: only the first N archive questions")
+    parser.add_argument("--hostile-only", action="store_true", help="only the rows with hostile clients")
     args = parser.parse_args()
     if args.page:
         return page_main(args)
@@ -240,13 +308,23 @@ def main() -> int:
             idle = memory_mb(process.pid)[0]
             run_level(host, port, "search", questions, 2, 20)  # warm-up: caches, lazy loads
             rows = []
-            for kind in ("search", "ask"):
+            for kind in () if args.hostile_only else ("search", "ask"):
                 for clients in (int(c) for c in args.clients.split(",")):
                     seconds, latencies, errors = run_level(host, port, kind, questions, clients, args.requests)
                     rss, peak = memory_mb(process.pid)
                     rows.append((kind, clients, len(latencies) / seconds, percentile(latencies, 50) * 1000,
                                  percentile(latencies, 95) * 1000, errors, rss, peak))
                     print(f"{kind} x{clients}: {len(latencies) / seconds:.1f}/s", file=sys.stderr)
+            hostile_rows = []
+            for label, slow, gone in (("10 real clients alone", 0, 0),
+                                      ("10 real beside 50 slowloris + 50 hung-up", 50, 50)):
+                hostile = Hostile(host, port, questions, slow, gone)
+                time.sleep(3 if slow or gone else 0)  # the hostile clients are at work first
+                seconds, latencies, errors = run_level(host, port, "search", questions, 10, args.requests)
+                hostile.stop()
+                hostile_rows.append((label, len(latencies) / seconds, percentile(latencies, 50) * 1000,
+                                     percentile(latencies, 95) * 1000, errors, hostile.dropped, hostile.hung_up))
+                print(f"{label}: {len(latencies) / seconds:.1f}/s", file=sys.stderr)
         finally:
             process.terminate()
             process.wait(30)
@@ -258,6 +336,11 @@ def main() -> int:
     for kind, clients, rate, p50, p95, errors, rss, peak in rows:
         endpoint = "GET /search" if kind == "search" else "POST /ask (extractive)"
         print(f"| {endpoint} | {clients} | {rate:.1f} | {p50:.0f} | {p95:.0f} | {errors} | {rss:.0f} | {peak:.0f} |")
+    print("\n| GET /search, keep-alive | requests/s | p50 ms | p95 ms | errors | slow connections dropped "
+          "by the server | hung-up requests |")
+    print("|---|---|---|---|---|---|---|")
+    for label, rate, p50, p95, errors, dropped, hung_up in hostile_rows:
+        print(f"| {label} | {rate:.1f} | {p50:.0f} | {p95:.0f} | {errors} | {dropped} | {hung_up} |")
     return 0
 
 

@@ -372,10 +372,16 @@ def update_command(as_json: bool, index_dir: str | None, model: str | None) -> N
 def check_command(as_json: bool, index_dir: str | None) -> None:
     """Check the index: SQLite integrity, the vector file, and that SQLite, full-text search and
     the vectors hold exactly the same paragraphs. Exit code 1 when something is wrong."""
+    from .errors import IndexDamagedError
     from .render import print_health
+    from .reports import IndexHealth
 
-    with _open(load_settings(index=index_dir)) as bot:
-        health = bot.health()
+    settings = load_settings(index=index_dir)
+    try:
+        with _open(settings) as bot:
+            health = bot.health()
+    except IndexDamagedError as exc:  # too damaged to open: still a report, in the form asked for
+        health = IndexHealth(str(settings.index), (str(exc),), 0, 0, 0)
     if as_json:
         click.echo(health.to_json())
     else:
@@ -537,8 +543,8 @@ def serve_command(host, port, insecure, readers, queue_size, timeout, max_body_k
     updates = None
     try:
         updates = _background_updates(bot, update_every) if update_every else None
-        serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024,
-                                    limits=service.limits), host, port, on_listening=listening)
+        serve(service, ServerConfig(token=token, max_body=max_body_kb * 1024, limits=service.limits,
+                                    loopback=is_loopback(host)), host, port, on_listening=listening)
     finally:
         if updates:
             updates.stop()

@@ -123,8 +123,20 @@ def api_key() -> str:
 
 
 def serve_token() -> str | None:
-    """QA_SERVE_TOKEN: the bearer token `qa serve` requires; None = no token."""
-    return os.environ.get("QA_SERVE_TOKEN") or None
+    """QA_SERVE_TOKEN: the bearer token `qa serve` requires; None = no token. A token no client could
+    send back as it is (spaces at either end, which HTTP strips; characters outside Latin-1, which a
+    header cannot carry; control characters) is refused at start rather than never matching."""
+    token = os.environ.get("QA_SERVE_TOKEN") or None
+    if token is None:
+        return None
+    if token != token.strip():
+        raise QAError("QA_SERVE_TOKEN starts or ends with white space, which HTTP clients drop: no request could "
+                      "match it; set it without")
+    bad = [ch for ch in token if ord(ch) > 0xFF or ord(ch) < 0x20 or ord(ch) == 0x7F]
+    if bad:
+        raise QAError(f"QA_SERVE_TOKEN holds {bad[0]!r}, which an HTTP header cannot carry (Latin-1 printable "
+                      f"characters only; letters, digits and -._~+/ are safest)")
+    return token
 
 
 # --- settings --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import REBUILD_HINT, IndexDamagedError, QAError
+from .errors import REBUILD_HINT, IndexDamagedError, IndexStorageError, QAError
 
 
 def storage_error(exc: sqlite3.Error, db_path: Path) -> QAError | None:
@@ -17,10 +17,10 @@ def storage_error(exc: sqlite3.Error, db_path: Path) -> QAError | None:
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return IndexDamagedError(f"the index database {db_path} is damaged ({exc}); {REBUILD_HINT}")
     if name.startswith("SQLITE_FULL"):
-        return QAError(f"the disk holding the index at {db_path.parent} is full ({exc}); free some space and "
+        return IndexStorageError(f"the disk holding the index at {db_path.parent} is full ({exc}); free some space and "
                        f"run the command again (the index keeps what was saved before)")
     if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY")):
-        return QAError(f"cannot read or write the index database {db_path} ({exc}); check the disk and the "
+        return IndexStorageError(f"cannot read or write the index database {db_path} ({exc}); check the disk and the "
                        f"folder's permissions")
     return None
 
@@ -65,16 +65,50 @@ class Connection(sqlite3.Connection):
     executescript = _guarded(sqlite3.Connection.executescript)
 
 
-def connect(db_path: Path) -> Connection:
+def connect(db_path: Path, *, readonly: bool = False) -> Connection:
     """The index database in autocommit mode (transactions are explicit), WAL so readers never wait
-    for the writer, foreign keys on, and every commit durable (synchronous=FULL)."""
-    db = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False, factory=Connection)
+    for the writer, foreign keys on, and every commit durable (synchronous=FULL).
+
+    `readonly` opens it for reading only (SQLite's mode=ro), for an index qa may not write: a
+    read-only mount or a folder without write permission. Where not even SQLite's shared-memory file
+    can be made beside it, the database is opened as immutable (no writer can be at work there)."""
+    if readonly:
+        uri = f"{db_path.absolute().as_uri()}?mode=ro"
+        if not _can_write(db_path.parent) and not Path(f"{db_path}-shm").exists():
+            uri += "&immutable=1"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False,
+                             factory=Connection)
+    else:
+        db = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False,
+                             factory=Connection)
     db.db_path = db_path
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        if not readonly:
+            # WAL is persistent: set once when the index is made; a reader only reads the mode.
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA synchronous=FULL")
     except BaseException:
         db.close()
         raise
     return db
+
+
+def writable(db_path: Path) -> bool:
+    """Can qa write the index database (the file and its folder)? False on a read-only mount or
+    without write permission, where readers open it with `connect(..., readonly=True)`."""
+    return _can_write(db_path.parent) and (not db_path.exists() or _can_write(db_path))
+
+
+def _can_write(path: Path) -> bool:
+    """Write permission as the mode bits and the mount say: root passes `os.access` on a folder
+    marked read-only, yet such a folder is meant to stay unchanged."""
+    import os
+
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return False
+        return os.access(path, os.W_OK) and bool(os.stat(path).st_mode & 0o222)
+    except OSError:
+        return False

@@ -275,12 +275,20 @@ def _norm(s: str) -> str:
 # Terminal escapes whole (CSI, and OSC/DCS/APC strings with their payload, e.g. a window title), other
 # C0/C1 controls (not tab or newline), the BOM / zero-width no-break space, and the bidirectional
 # embedding, override and isolate controls that can make a terminal show text reordered.
+# Invisible characters too, which can carry text no reader sees but a model reads: Unicode tag
+# characters (U+E0000-E007F spell ASCII), variation selectors (runs of them encode bytes), zero-width
+# space, word joiner and invisible operators, direction marks, soft hyphen, Hangul fillers and
+# interlinear annotation marks. A zero-width (non-)joiner stays where scripts and emoji need one:
+# alone, between two visible characters.
 _CONTROL_RE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -/]*[0-~]?"
     "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069]"
     "|[\ud800-\udfff]"  # a lone surrogate (JSON "\\ud800", undecodable argv bytes): not text, breaks encoders
+    "|[\U000e0000-\U000e007f\U000e0100-\U000e01ef\ufe00-\ufe0f\u200b\u200e\u200f\u061c\u2060-\u2064"
+    "\u206a-\u206f\u00ad\u180e\u115f\u1160\u3164\uffa0\ufff9-\ufffb\U0001d173-\U0001d17a]"
+    "|[\u200c\u200d]{2,}|(?<![^\\s\u200c\u200d])[\u200c\u200d]|[\u200c\u200d](?=\\s|$)"
 )
 
 

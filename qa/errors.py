@@ -20,6 +20,10 @@ class IndexDamagedError(QAError):
     """The index files are damaged or come from another qa version; `qa index --rebuild` starts afresh."""
 
 
+class IndexStorageError(QAError):
+    """The index's files cannot be read or written: a full disk, an I/O error, missing permission."""
+
+
 class ModelMismatchError(QAError):
     """The index was built with a different embedding model."""
 

@@ -534,7 +534,9 @@ class _Batch:
                 self.report.articles += len(prepared)
                 self.report.paragraphs += sum(len(rows) for _, rows, _, _ in prepared)
                 self.uncommitted += sum(len(rows) for _, rows, _, _ in prepared)
-        if self.uncommitted >= self.commit_every:
+        # A writer whose commit only records what is already written (Milvus: each article is durable
+        # as it is added) commits every batch, so a killed run does not embed those files again.
+        if self.uncommitted >= self.commit_every or getattr(self.writer, "COMMITS_EACH_BATCH", False):
             with self.guard.critical():
                 self.writer.commit()
             self.uncommitted = 0

@@ -51,7 +51,11 @@ def build_server(settings: Settings):
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
     def result(payload: dict, text: str) -> CallToolResult:
-        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=payload)
+        from .markup import neutral_json, neutral_text
+
+        # Article text is untrusted: no invisible characters or markup reach the assistant (qa.markup).
+        return CallToolResult(content=[TextContent(type="text", text=neutral_text(text))],
+                              structured_content=neutral_json(payload))
 
     def tool(description: str):
         """Register a tool whose qa errors come back as a tool error holding exactly qa's one-line

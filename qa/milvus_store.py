@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .dates import DateMention, DateQuery
-from .errors import IndexMissingError, QAError
+from .errors import IndexDamagedError, IndexMissingError, QAError
 from .milvus_client import (FORMAT_VERSION, MAX_LIMIT, SCALAR_TABLES, MilvusCollections, and_all, chunks, connect,
                             has_phrase, in_list, quote, stem)
 from .milvus_writer import MilvusWriter
@@ -145,7 +145,22 @@ class MilvusStore(MilvusCollections, StoreBase):
         if version != FORMAT_VERSION and not recover:
             raise QAError(f"the Milvus index at {address} has format {version}, this qa reads {FORMAT_VERSION}; "
                           f"rebuild it with `qa index --rebuild --index {address} PATH...`")
+        if not recover:
+            store._check_collections()
         return store
+
+    def _check_collections(self) -> None:
+        """Fewer paragraph rows than articles (or no paragraph collection) cannot come from any write:
+        paragraphs are written before their article row and removed after it. Two counts, so every
+        command (not only `qa check`) reports such damage instead of finding nothing."""
+        articles = self._count("articles", "")
+        if not articles:
+            return
+        paragraphs = self._count("paragraphs", "") if self._has("paragraphs") else 0
+        if paragraphs < articles:
+            raise IndexDamagedError(f"the Milvus index at {self.address} is damaged: it lists {articles} article(s) "
+                                    f"but holds {paragraphs} paragraph row(s); rebuild it with `qa index --rebuild "
+                                    f"--index {self.address} PATH...`")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

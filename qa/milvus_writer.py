@@ -33,6 +33,11 @@ class MilvusWriter:
     """Writes articles into Milvus; each is visible as soon as `add_article` returns. `commit` records
     the files whose articles are all written (so a killed run re-reads the rest)."""
 
+    # A commit writes only the hashes of files already written, so the indexer commits after every
+    # batch: a SIGKILLed run then embeds again only the batch it was writing, not every file since
+    # the run began.
+    COMMITS_EACH_BATCH = True
+
     def __init__(self, store: MilvusStore):
         self.store = store
         self._origins: dict[str, str] = {}

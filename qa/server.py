@@ -12,8 +12,15 @@ with qa's one-line message and never a traceback):
   "since", "until", "as_of", "all", "page"}`): exactly what `qa search --json` / `qa ask --json` print.
 
 Searches run in parallel on a pool of index readers; LLM answers one at a time behind a bounded queue
-(503 when it is full); each request has a time limit (504). An optional bearer token comes from the
-environment (`QA_SERVE_TOKEN`) only, so it never sits in shell history or a config file.
+(503 when it is full); each request has a time limit (504), and the work of a client that hangs up is
+given up (an LLM stops at its next token). An optional bearer token comes from the environment
+(`QA_SERVE_TOKEN`) only, so it never sits in shell history or a config file.
+
+Web pages the user opens cannot use a server meant for this machine: on a loopback address the Host
+header must name a loopback host (DNS rebinding), a request from another origin is refused, and a POST
+must be `application/json` (which a cross-site form or `text/plain` fetch cannot send without asking).
+Connections that send their request headers too slowly are closed (slowloris), and past
+`max_connections` the oldest connection with no request in flight makes room for a new one.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import functools
 import hmac
 import json
 import logging
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -33,11 +41,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .errors import LLMError, QAError
-from .service import Limits, Service, ServiceBusy, ServiceTimeout, message_text, reply_text
+from .errors import IndexDamagedError, IndexMissingError, IndexStorageError, LLMError, QAError
+from .service import Limits, Service, ServiceBusy, ServiceCancelled, ServiceTimeout, message_text, reply_text
 
 MODEL_ID = "qa"
 KEEPALIVE_SECONDS = 10.0  # an SSE comment while an answer is being written, so proxies keep the stream
+# A streamed answer's status line waits this long for the answer: an error before it (busy, a bad
+# question) is then a real HTTP status, not a 200 with the error inside the stream.
+FIRST_BYTE_SECONDS = KEEPALIVE_SECONDS
 log = logging.getLogger("qa.server")
 
 
@@ -46,6 +57,15 @@ class ServerConfig:
     token: str | None = None  # bearer token; None = no authentication (loopback only, or --insecure)
     max_body: int = 256 * 1024  # bytes: a chat history of a few dozen turns fits
     limits: Limits = Limits()
+    loopback: bool = True  # listening on a loopback address: only loopback Host headers are served
+    header_timeout: float = 10.0  # seconds a connection may take to send a request's headers
+    body_timeout: float = 30.0  # seconds to send the body once the headers are in
+    keep_alive: float = 5.0  # seconds an idle keep-alive connection is kept
+    max_connections: int = 1000  # open connections; past it the oldest idle one is closed
+
+
+class ServerStopping(QAError):
+    """The server is shutting down (Ctrl-C): requests in flight are answered 503."""
 
 
 class HTTPError(Exception):
@@ -59,60 +79,166 @@ def _error_response(status: int, message: str, kind: str, headers: dict | None =
                         headers=headers)
 
 
-def _classify(exc: BaseException) -> HTTPError:
-    """What a failed request answers: busy 503, too slow 504, LLM 502, qa's own errors 400; anything
-    else is a bug, logged here with its traceback and answered 500 without one."""
+def _classify(exc: BaseException, hide: tuple[str, ...] = ()) -> HTTPError:
+    """What a failed request answers: busy 503, too slow 504, LLM 502, qa's own errors 400; the index
+    unreadable 500 with no server path in it (the log has the message); anything else is a bug,
+    logged here with its traceback and answered 500 without one. `hide`: strings (the index's
+    location) no message sent to a client may hold."""
     if isinstance(exc, HTTPError):
         return exc
-    if isinstance(exc, ServiceBusy):
+    if isinstance(exc, (ServiceBusy, ServerStopping)):
         return HTTPError(503, str(exc), "server_busy", {"Retry-After": "5"})
     if isinstance(exc, (ServiceTimeout, TimeoutError)):
         return HTTPError(504, str(exc) or "the request took too long", "timeout")
     if isinstance(exc, LLMError):
-        return HTTPError(502, str(exc), "llm_error")
+        return HTTPError(502, _hidden(str(exc), hide), "llm_error")
+    if isinstance(exc, (IndexDamagedError, IndexMissingError, IndexStorageError)):
+        log.error("the index cannot be read: %s", exc)
+        return HTTPError(500, "the server's index cannot be read (damaged or unavailable); the server's log has "
+                              "the details", "server_error")
     if isinstance(exc, QAError):
-        return HTTPError(400, str(exc), "invalid_request_error")
+        return HTTPError(400, _hidden(str(exc), hide), "invalid_request_error")
     log.exception("unexpected error", exc_info=exc)
     return HTTPError(500, "internal error; the server's log has the details", "server_error")
+
+
+def _hidden(message: str, hide: tuple[str, ...]) -> str:
+    """The message without the index's location: a file in it by its name, the folder left out
+    ("the index /srv/x is damaged" -> "the index is damaged")."""
+    for secret in sorted(hide, key=len, reverse=True):
+        if secret:
+            message = message.replace(secret + "/", "").replace(" " + secret, "").replace(secret, "the index")
+    return message
+
+
+def host_is_loopback(host_header: str) -> bool:
+    """Does a Host header name this machine? ("localhost", "x.localhost", a loopback address, with
+    any port.) A rebinding attack's page sends its own host name, which resolves here only by its DNS."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    host = host.rstrip(".")
+    return host == "localhost" or host.endswith(".localhost") or is_loopback(host)
+
+
+async def _client_gone(receive) -> None:
+    """Returns when the client has closed its connection (the request's body already read)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
 def create_app(service: Service, config: ServerConfig) -> Starlette:
     """The ASGI app. The service's index and models are opened by the caller (before listening)."""
 
-    # Work a request gives up on (its time is up, or its client left) finishes on its own: its thread
-    # cannot be stopped, but each step bounds itself (reader and LLM waits, the LLM's token watch).
+    # Work a request gives up on (its time is up, its client left, the server stops) is told so
+    # through its `cancelled` event: it leaves the LLM queue at once, and an LLM stops at its next token.
     workers = ThreadPoolExecutor(max_workers=64, thread_name_prefix="qa-request")
+    in_flight: set[threading.Event] = set()
+    stopping: dict[str, asyncio.Event] = {}  # made in the server's loop, at the first request
+    given = str(service.settings.index)
+    hide = tuple({given, _absolute(given)} if "/" in given else {_absolute(given)})  # not a bare word "index"
 
-    async def in_thread(fn, *args):
-        """Blocking qa work on a worker thread; the request stops waiting at its time limit."""
-        future = asyncio.get_running_loop().run_in_executor(workers, functools.partial(fn, *args))
+    def stop_requests() -> None:
+        """Called as the server starts to stop: every request in flight gives up, answered 503."""
+        for cancel in list(in_flight):
+            cancel.set()
+        if "event" in stopping:
+            stopping["loop"].call_soon_threadsafe(stopping["event"].set)
+
+    def stop_event() -> asyncio.Event:
+        if "event" not in stopping:
+            stopping["event"], stopping["loop"] = asyncio.Event(), asyncio.get_running_loop()
+        return stopping["event"]
+
+    async def in_thread(request: Request, fn, *args, **kwargs):
+        """Blocking qa work on a worker thread; the request stops waiting at its time limit, when its
+        client hangs up, or when the server stops, and tells the work to give up."""
+        gone = asyncio.ensure_future(_client_gone(request.receive))
+        await asyncio.sleep(0)  # the watcher's first step: a client already gone is seen before any work
+        if gone.done():
+            raise ServiceCancelled("the client closed the connection")
+        cancel = threading.Event()
+        in_flight.add(cancel)
+        future = asyncio.get_running_loop().run_in_executor(workers, functools.partial(fn, *args, **kwargs,
+                                                                                       cancelled=cancel))
+        stop = asyncio.ensure_future(stop_event().wait())
         try:
-            return await asyncio.wait_for(future, config.limits.timeout)
-        except asyncio.TimeoutError:
-            raise ServiceTimeout(f"no answer within the server's limit of {config.limits.timeout:g} s") from None
+            done, _ = await asyncio.wait({future, gone, stop}, timeout=config.limits.timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if future in done:
+                return future.result()
+            if stop in done:
+                raise ServerStopping("the server is shutting down; try again shortly")
+            if gone in done:
+                raise ServiceCancelled("the client closed the connection")
+            raise ServiceTimeout(f"no answer within the server's limit of {config.limits.timeout:g} s")
+        finally:
+            if not future.done():
+                cancel.set()
+            in_flight.discard(cancel)
+            gone.cancel()
+            stop.cancel()
 
     async def read_json(request: Request) -> dict:
+        content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if content_type != "application/json":
+            # A web page can send text/plain or a form to any address without asking; JSON it cannot.
+            raise HTTPError(415, "send the request body as JSON, with the header Content-Type: application/json",
+                            "invalid_request_error")
         declared = request.headers.get("content-length")
         if declared is not None and not declared.isdigit():
             raise HTTPError(400, "the Content-Length header is not a number")
         if declared is not None and int(declared) > config.max_body:
             raise HTTPError(413, f"the request body is larger than {config.max_body} bytes", "request_too_large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > config.max_body:
-                raise HTTPError(413, f"the request body is larger than {config.max_body} bytes", "request_too_large")
+
+        async def read() -> bytearray:
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > config.max_body:
+                    raise HTTPError(413, f"the request body is larger than {config.max_body} bytes",
+                                    "request_too_large")
+            return body
+
+        try:
+            body = await asyncio.wait_for(read(), config.body_timeout)
+        except asyncio.TimeoutError:
+            raise HTTPError(408, f"the request body did not arrive within {config.body_timeout:g} s",
+                            "timeout") from None
         try:
             payload = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise HTTPError(400, "the request body is not valid JSON") from None
+        except RecursionError:
+            raise HTTPError(400, "the request body is JSON nested too deeply") from None
         if not isinstance(payload, dict):
             raise HTTPError(400, "the request body must be a JSON object")
         return payload
 
+    def refused(request: Request) -> HTTPError | None:
+        """Why a request no web page may make is refused (DNS rebinding, cross-site), or None."""
+        host = request.headers.get("host")
+        if config.loopback and host is not None and not host_is_loopback(host):
+            return HTTPError(403, "this server answers only requests addressed to localhost or a loopback "
+                                  "address (the Host header names another host)", "permission_error")
+        origin = request.headers.get("origin")
+        if origin is not None and (host is None or origin.lower() not in (f"http://{host}".lower(),
+                                                                          f"https://{host}".lower())):
+            return HTTPError(403, "requests from web pages of other origins are refused", "permission_error")
+        if request.headers.get("sec-fetch-site", "").lower() in ("cross-site", "same-site"):
+            return HTTPError(403, "requests from web pages of other sites are refused", "permission_error")
+        return None
+
     def guarded(handler):
         async def endpoint(request: Request) -> Response:
             try:
+                refusal = refused(request)
+                if refusal is not None:
+                    raise refusal
                 if config.token is not None:
                     scheme, _, given = request.headers.get("authorization", "").partition(" ")
                     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
@@ -121,15 +247,17 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                                         "authentication_error", {"WWW-Authenticate": "Bearer"})
                 return await handler(request)
             except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error, never a traceback
-                error = _classify(exc)
+                error = _classify(exc, hide)
                 return _error_response(error.status, error.message, error.kind, error.headers)
 
         return endpoint
 
     def json_reply(payload) -> Response:
+        from .markup import neutral_json
         from .render import json_text
 
-        return Response(json_text(payload), media_type="application/json")
+        # Article text is untrusted: nothing in a reply for a client to render or fetch (qa.markup).
+        return Response(json_text(neutral_json(payload)), media_type="application/json")
 
     def query_args(source: dict) -> dict:
         from .documents import _iso_date
@@ -139,6 +267,8 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         if k is not None:
             from .config import check_setting
 
+            if isinstance(k, bool):
+                raise HTTPError(400, f"k must be a whole number from 1 to 100, not {k}")
             try:  # the rule every other way of giving k follows (qa.config)
                 out["k"] = check_setting("k", k, "the request")
             except QAError as exc:
@@ -185,7 +315,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         args = query_args(params)
         if args.pop("timeline", None) or args.pop("page", None):
             raise HTTPError(400, "all, timeline and page belong to POST /ask")
-        result = await in_thread(functools.partial(service.search, question, **args))
+        result = await in_thread(request, service.search, question, **args)
         return json_reply(result.as_json())
 
     async def ask(request: Request) -> Response:
@@ -193,7 +323,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         question = body.get("question", body.get("q"))
         if not isinstance(question, str) or not question.strip():
             raise HTTPError(400, 'give the question as {"question": "..."}')
-        answer = await in_thread(functools.partial(service.ask, question, **query_args(body)))
+        answer = await in_thread(request, service.ask, question, **query_args(body))
         return json_reply(answer.as_json())
 
     async def models(request: Request) -> Response:
@@ -213,18 +343,20 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 pairs.append((m["role"], message_text(m.get("content"))))
             except QAError as exc:
                 raise HTTPError(400, str(exc)) from None
+        from .markup import neutral_json
+
         k = query_args(body).get("k")
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         created = int(time.time())
         model = body.get("model") if isinstance(body.get("model"), str) else MODEL_ID
         if not body.get("stream"):
-            reply = await in_thread(service.chat, pairs, k)
+            reply = await in_thread(request, service.chat, pairs, k)
             return JSONResponse({
                 "id": completion_id, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": reply_text(reply.answer)},
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "qa": reply.as_json(),
+                "qa": neutral_json(reply.as_json()),
             })
 
         def chunk(delta: dict, finish: str | None = None, **extra) -> str:
@@ -232,8 +364,13 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
             return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
+        task = asyncio.ensure_future(in_thread(request, service.chat, pairs, k))
+        # The status line waits for the answer a while: an error before it is a real status (503 ...).
+        done, _ = await asyncio.wait({task}, timeout=FIRST_BYTE_SECONDS)
+        if done and task.exception() is not None:
+            raise task.exception()
+
         async def events():
-            task = asyncio.ensure_future(in_thread(service.chat, pairs, k))
             try:
                 yield chunk({"role": "assistant", "content": ""})
                 while True:
@@ -244,16 +381,16 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 try:
                     reply = task.result()
                 except Exception as exc:  # noqa: BLE001 - the status line is sent: the error goes in-stream
-                    error = _classify(exc)
+                    error = _classify(exc, hide)
                     yield f"data: {json.dumps({'error': {'message': error.message, 'type': error.kind, 'code': error.status}})}\n\n"
                     return
                 # The answer is streamed once verified: an unverified draft could not be taken back.
                 for piece in _pieces(reply_text(reply.answer)):
                     yield chunk({"content": piece})
-                yield chunk({}, "stop", qa=reply.as_json())
+                yield chunk({}, "stop", qa=neutral_json(reply.as_json()))
                 yield "data: [DONE]\n\n"
             finally:
-                task.cancel()
+                task.cancel()  # the client left (the stream was cancelled): in_thread tells the work
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -277,7 +414,15 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
 
     routes += page_routes(service, guarded=guarded, in_thread=in_thread, read_json=read_json,
                           query_args=query_args, classify=_classify)
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, 500: server_error})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, 500: server_error})
+    app.state.stop_requests = stop_requests
+    return app
+
+
+def _absolute(path) -> str:
+    from pathlib import Path
+
+    return str(Path(str(path)).expanduser().absolute())
 
 
 def _pieces(text: str, words: int = 6):
@@ -308,18 +453,28 @@ def serve(service: Service, config: ServerConfig, host: str, port: int, on_liste
     import uvicorn
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
     except OSError as exc:
         sock.close()
         raise QAError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.listen(128)
+    sock.listen(1024)
     bound_host, bound_port = sock.getsockname()[:2]
+    from .serve_protocol import guarded_protocol
+
     app = create_app(service, config)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                           timeout_graceful_shutdown=5, server_header=False))
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            app.state.stop_requests()  # requests in flight answer 503 now, so shutting down waits for none
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5, server_header=False,
+        http=guarded_protocol(config.header_timeout, config.max_connections), timeout_keep_alive=config.keep_alive,
+        backlog=1024))
     if on_listening:
         shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
         on_listening(f"http://{shown}:{bound_port}")

@@ -39,6 +39,15 @@ class ServiceTimeout(QAError):
     """The request took longer than the server's per-request limit."""
 
 
+class ServiceCancelled(QAError):
+    """The request's client went away (or the server is stopping): its work is given up."""
+
+
+def _check_cancelled(cancelled: threading.Event | None) -> None:
+    if cancelled is not None and cancelled.is_set():
+        raise ServiceCancelled("the request was given up: its client went away or the server is stopping")
+
+
 @dataclass(frozen=True)
 class Limits:
     readers: int = 4  # index connections: searches answered at once (more would only share 2 cores)
@@ -71,15 +80,18 @@ class _Gate:
         self._limit = waiting + 1
 
     @contextlib.contextmanager
-    def enter(self, deadline: float) -> Iterator[None]:
+    def enter(self, deadline: float, cancelled: threading.Event | None = None) -> Iterator[None]:
         with self._count:
             if self._inside >= self._limit:
                 raise ServiceBusy(f"the server is busy: {self._limit - 1} LLM answer(s) are already waiting "
                                   f"behind the one being written; try again shortly")
             self._inside += 1
         try:
-            if not self._slot.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
-                raise ServiceTimeout("timed out waiting for the LLM (other answers were being written)")
+            # In short waits, so a queued request whose client left gives up its place at once.
+            while not self._slot.acquire(timeout=min(max(deadline - time.monotonic(), 0.0), 0.1)):
+                _check_cancelled(cancelled)
+                if time.monotonic() >= deadline:
+                    raise ServiceTimeout("timed out waiting for the LLM (other answers were being written)")
             try:
                 yield
             finally:
@@ -153,13 +165,14 @@ SOURCES_HEADING = "\n\nSources:\n"
 
 
 def reply_text(answer: Answer) -> str:
-    """The answer as a chat reply: the verified text, then one line per cited source."""
-    from .render import safe
+    """The answer as a chat reply: the verified text, then one line per cited source; nothing in it
+    for a chat client to render or fetch (markup.neutral_text)."""
+    from .markup import neutral_text
 
-    text = safe(answer.text)
+    text = neutral_text(answer.text)
     if not answer.citations:
         return text
-    lines = [f"[{c.n}] {safe(c.passage.citation)}" for c in answer.citations]
+    lines = [f"[{c.n}] {neutral_text(c.passage.citation)}" for c in answer.citations]
     return text + SOURCES_HEADING + "\n".join(lines)
 
 
@@ -261,25 +274,31 @@ class Service:
     # --- questions ----------------------------------------------------------------------------
 
     def search(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
-               until: str | None = None, deadline: float | None = None, **time) -> SearchResult:
+               until: str | None = None, deadline: float | None = None,
+               cancelled: threading.Event | None = None, **time) -> SearchResult:
         """Like `QA.search`; `time`: its as_of."""
         question = check_question(question)
         deadline = deadline or self.deadline()
         with self.reader(deadline) as bot:
+            _check_cancelled(cancelled)
             return bot.search(question, k or self.settings.k, article=article, since=since, until=until, **time)
 
     def ask(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
-            until: str | None = None, deadline: float | None = None, **time) -> Answer:
+            until: str | None = None, deadline: float | None = None, cancelled: threading.Event | None = None,
+            **time) -> Answer:
         """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full).
+        Setting `cancelled` (the client left) stops the LLM at its next token and frees the gate.
         `time`: its as_of, timeline and page."""
         question = check_question(question)
         deadline = deadline or self.deadline()
         # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
-        with self._llm_turn(deadline), self.reader(deadline) as bot:
+        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot:
+            _check_cancelled(cancelled)
             return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
-                           on_token=_watch(deadline), **time)
+                           on_token=_watch(deadline, cancelled), **time)
 
-    def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None, *,
+    def chat(self, messages: list[tuple[str, str]], k: int | None = None, deadline: float | None = None,
+             cancelled: threading.Event | None = None, *,
              article: str | None = None, since: str | None = None, until: str | None = None,
              on_standalone: Callable[[str], None] | None = None, on_token: Callable[[str], None] | None = None
              ) -> ChatReply:
@@ -308,12 +327,13 @@ class Service:
                 conversation.ask(asked[:MAX_QUESTION_CHARS].strip() or "?")
             except QAError:
                 continue  # a past turn that cannot be rewritten just adds nothing to the memory
-        with self._llm_turn(deadline), self.reader(deadline) as bot:
+        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot:
+            _check_cancelled(cancelled)
             conversation.bot = bot
             standalone = conversation.standalone(question)
             if on_standalone is not None:
                 on_standalone(standalone)
-            watch = _watch(deadline)
+            watch = _watch(deadline, cancelled)
 
             def tokens(piece: str) -> None:
                 watch(piece)
@@ -350,20 +370,22 @@ class Service:
             return SpeakerListing(tuple(bot.speakers(article))).brief_json()
 
     @contextlib.contextmanager
-    def _llm_turn(self, deadline: float) -> Iterator[None]:
+    def _llm_turn(self, deadline: float, cancelled: threading.Event | None = None) -> Iterator[None]:
         """Through the gate when answers are written by an LLM; extractive answers need no turn."""
         if self.backend is None:
             yield
         else:
-            with self._gate.enter(deadline):
+            with self._gate.enter(deadline, cancelled):
                 yield
 
 
-def _watch(deadline: float):
-    """An `on_token` that stops the LLM once the request's time is up, so the next answer can start
-    (the backend then reports the answer cut, and qa falls back to the extractive answer)."""
+def _watch(deadline: float, cancelled: threading.Event | None = None):
+    """An `on_token` that stops the LLM once the request's time is up or its client has left, so the
+    next answer can start (the backend then reports the answer cut, and qa falls back to the
+    extractive answer, which nobody waits for when the client left)."""
 
     def on_token(piece: str) -> None:
+        _check_cancelled(cancelled)
         if time.monotonic() > deadline:
             raise ServiceTimeout("the request's time limit was reached while the LLM was writing")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .connection import connect
+from .connection import connect, writable
 from .dates import DateMention, DateQuery
 from .documents import SEARCHABLE
 from .errors import REBUILD_HINT, IndexDamagedError, IndexMissingError, OldIndexError, QAError
@@ -65,7 +65,8 @@ class Store(StoreBase):
                 raise
             remove_index_files(path)
             store = cls._open(path, create=True)
-        store._tidy()
+        if create:  # a reader leaves stray files to the next writer: a command that reads never writes
+            store._tidy()
         return store
 
     @classmethod
@@ -80,17 +81,25 @@ class Store(StoreBase):
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise QAError(f"cannot create index folder {path}: {exc.strerror}") from exc
+        elif not _is_sqlite_file(db_path) and (not create or vector_files(path)):
+            raise IndexDamagedError(f"the index database {db_path} is damaged: it is empty, 0 bytes (the folder's "
+                                    f"other index files are left as they are); {REBUILD_HINT}")
         db = None
         try:
-            db = connect(db_path)
+            db = connect(db_path, readonly=not create and not writable(db_path))
             existing = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "meta" not in existing and existing:
                 raise QAError(f"{db_path} is not a qa index; choose another folder with --index")
             if not {"meta", "statements"} <= existing:
-                create_schema(db)
+                if not create and "meta" not in existing:
+                    raise IndexDamagedError(f"the index database {db_path} holds no index; {REBUILD_HINT}")
+                if create:
+                    create_schema(db)
             store = cls(path, db)
             version = store.meta("format_version") or "0"
             version = int(version) if version.isdigit() else 0
+            if version == FORMAT_VERSION and "statements" not in existing and not create:
+                raise IndexDamagedError(f"the index database {db_path} is missing tables; {REBUILD_HINT}")
         except QAError:
             if db is not None:
                 db.close()
@@ -475,6 +484,17 @@ class Store(StoreBase):
         for file in self._stray_files():
             with contextlib.suppress(OSError):
                 file.unlink()
+
+
+def _is_sqlite_file(db_path: Path) -> bool:
+    """False for a 0-byte file, which SQLite would take for a new, empty database (one that is not
+    SQLite at all it reports itself, as SQLITE_NOTADB). Only stat is used: opening and closing the
+    file here would drop the POSIX locks this process's SQLite connections hold on it, and another
+    process would then take them for gone (and remove the -wal file under them)."""
+    try:
+        return db_path.stat().st_size > 0
+    except OSError:
+        return True  # unreadable: connecting reports why
 
 
 def open_store(address: str | os.PathLike, *, create: bool = False, recover: bool = False):

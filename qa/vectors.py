@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import approximate_from
-from .errors import REBUILD_HINT, IndexDamagedError, QAError
+from .errors import REBUILD_HINT, IndexDamagedError, IndexStorageError
 
 # Exact search over 100k 384-d vectors takes ~10 ms on 2 cores and 150 MB; past that, approximate.
 APPROXIMATE_FROM = approximate_from()  # read once, at import
@@ -121,7 +121,7 @@ def read_vectors(file: Path, digest: str | None):
         raise VectorsMissing(f"the vector file {file.name} of the index at {file.parent} is missing; "
                              f"{REBUILD_HINT}") from None
     except OSError as exc:
-        raise QAError(f"cannot read the vector file {file} ({exc.strerror})") from exc
+        raise IndexStorageError(f"cannot read the vector file {file} ({exc.strerror})") from exc
     with fh:
         try:
             if digest:
@@ -136,7 +136,7 @@ def read_vectors(file: Path, digest: str | None):
             # (1.4 GB peak for a million vectors instead of ~0.6).
             return faiss.read_index(faiss.PyCallbackIOReader(fh.read))
         except OSError as exc:
-            raise QAError(f"cannot read the vector file {file} ({exc.strerror})") from exc
+            raise IndexStorageError(f"cannot read the vector file {file} ({exc.strerror})") from exc
         except RuntimeError as exc:
             raise IndexDamagedError(f"the vector file {file} is damaged; {REBUILD_HINT}") from exc
 

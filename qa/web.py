@@ -235,30 +235,31 @@ def page_routes(service: Service, *, guarded, in_thread, read_json, query_args, 
                                 status_code=404)
         return _page_file(name, STATIC[name])
 
-    def read(fn, *args):
-        """Run `fn(bot, *args)` on a reader of the pool, within the request's time limit."""
-        def work():
+    def read(request: Request, fn, *args):
+        """Run `fn(bot, *args)` on a reader of the pool, within the request's time limit (and not after
+        its client has gone)."""
+        def work(cancelled=None):
             with service.reader(service.deadline()) as bot:
                 return fn(bot, *args)
-        return in_thread(work)
+        return in_thread(request, work)
 
     async def info(request: Request) -> Response:
-        return JSONResponse(await read(index_info))
+        return JSONResponse(await read(request, index_info))
 
     async def article(request: Request) -> Response:
         article_id = request.query_params.get("id", "")
         if not article_id:
             raise QAError("give the article as ?id=...")
-        return JSONResponse(await read(article_view, article_id))
+        return JSONResponse(await read(request, article_view, article_id))
 
     async def people_list(request: Request) -> Response:
-        return JSONResponse(await read(people, (request.query_params.get("q") or "").strip()))
+        return JSONResponse(await read(request, people, (request.query_params.get("q") or "").strip()))
 
     async def person(request: Request) -> Response:
         name = (request.query_params.get("name") or "").strip()
         if not name:
             raise QAError("give the person as ?name=...")
-        return JSONResponse(await read(person_statements, name, request.query_params.get("topic")))
+        return JSONResponse(await read(request, person_statements, name, request.query_params.get("topic")))
 
     async def chat(request: Request) -> Response:
         body = await read_json(request)
@@ -275,7 +276,7 @@ def page_routes(service: Service, *, guarded, in_thread, read_json, query_args, 
         if outlet:
             if not isinstance(outlet, str):
                 raise QAError("outlet must be a string")
-            filters["article"] = await read(outlet_articles, outlet, filters.get("article"))
+            filters["article"] = await read(request, outlet_articles, outlet, filters.get("article"))
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
 
@@ -291,14 +292,14 @@ def page_routes(service: Service, *, guarded, in_thread, read_json, query_args, 
                 drafted["sent"] = now
                 emit({"type": "drafting", "tokens": drafted["tokens"]})
 
-        def work():
+        def work(cancelled=None):
             return service.chat(pairs, filters.get("k"), article=filters.get("article"), since=filters.get("since"),
                                 until=filters.get("until"), on_standalone=lambda s: emit({"type": "searching",
                                                                                           "question": s}),
-                                on_token=on_token)
+                                on_token=on_token, cancelled=cancelled)
 
         async def stream():
-            task = asyncio.ensure_future(in_thread(work))
+            task = asyncio.ensure_future(in_thread(request, work))
             try:
                 while not task.done():
                     getter = asyncio.ensure_future(events.get())

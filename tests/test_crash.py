@@ -56,7 +56,7 @@ def write_articles(folder, count: int, version: int, rng: random.Random, version
 
 def verify(index, versions: dict, must_keep: set[str], rng: random.Random) -> set[str]:
     """The index after a crash: opens, is consistent, holds whole articles, answers a search."""
-    with Store.open(index) as store:  # opening also removes what the killed commit left behind
+    with Store.open(index, create=True) as store:  # opened to write, as a next run: strays removed
         assert store.check() == []
         generation = store.generation
         files = sorted(f.name for f in index.glob("vectors.*"))
@@ -241,6 +241,7 @@ def test_check_finds_what_disagrees(cli, writable_index):
 
 
 def test_opening_removes_what_a_crashed_commit_left(writable_index):
+    """Opened to write (as `qa index` opens it); a reader leaves them (tests/test_read_only.py)."""
     from filelock import FileLock
 
     [current] = writable_index.glob("vectors.*.faiss")
@@ -248,10 +249,10 @@ def test_opening_removes_what_a_crashed_commit_left(writable_index):
     for stray in strays:
         stray.write_bytes(b"half-written")
     with FileLock(str(writable_index / ".lock")):  # a writer at work: its next file looks just the same
-        with Store.open(writable_index) as store:
+        with Store.open(writable_index, create=True) as store:
             assert store.check() == []
         assert all(stray.exists() for stray in strays)
-    with Store.open(writable_index) as store:
+    with Store.open(writable_index, create=True) as store:
         assert store.check() == []
     assert list(writable_index.glob("vectors.*")) == [current]
 

@@ -123,7 +123,8 @@ def test_public_api_has_docstrings():
 
 # The layers docs/architecture.md names, lowest first; a module imports only from its own layer or lower.
 LAYERS = [
-    {"errors", "config", "documents", "loaders", "dates", "wire", "names", "attribution", "jsonout", "records"},
+    {"errors", "config", "documents", "loaders", "dates", "wire", "names", "attribution", "jsonout", "records",
+     "markup"},
     {"embeddings", "vectors", "schema", "connection", "store_base", "store_writer", "store",
      "milvus_client", "milvus_writer", "milvus_store", "fetch", "feeds"},
     {"indexer", "feed_update", "speakers", "retriever", "speaker_search", "reports", "timeframe"},

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from ..dates import DateMention, asks_when
 from ..embeddings import Embedder
+from ..records import Passage
 from ..retriever import SearchResult
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, Candidate, abstention, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence, statement_evidence, topic_ranking)
+from .injection import instruction_free
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -39,10 +41,19 @@ def answer_extractively(
     rank = {p.id: r for r, p in enumerate(result.passages)}
     chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
     when = asks_when(question)
-    pieces = [(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
-              for c in chosen]
+    pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
+                             for c in chosen])
+    if not pieces:
+        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
+def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:
+    """The answer's pieces without what an article planted for a model (injection.instruction_free):
+    whatever path chose a sentence (ranking, a speaker's statement), an injected block is never quoted."""
+    kept = [(instruction_free(text), passage) for text, passage in pieces]
+    return [(text, passage) for text, passage in kept if text]
 
 
 def date_prefix(dates: list[DateMention]) -> str:
@@ -60,5 +71,8 @@ def answer_who_said(question: str, result: SearchResult, embedder: Embedder,
     `ranked`: topic_ranking's result, when the caller has it."""
     ranked = topic_ranking(question, result, embedder) if ranked is None else ranked
     passages, quotes = statement_evidence(result, speaker_sentence(result, ranked))
-    text, citations = number_citations(list(zip(quotes, passages)))
+    pieces = _evidence_only(list(zip(quotes, passages)))
+    if not pieces:
+        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
+    text, citations = number_citations(pieces)
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)

@@ -1,0 +1,111 @@
+"""Milvus indexes as readers and killed writers meet them: damage is reported by every command (not
+found as "No passages found."), and a SIGKILLed `qa index` keeps the file hashes of every batch it
+finished, so the next run embeds only what was lost. Every Milvus client runs in a process of its
+own (a client idle in this process while others work is cut off by the server's ping limit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO, SAMPLE
+from .test_crash import index_env, write_articles
+from .test_milvus import lite_server  # noqa: F401 - the fixture
+
+
+def python(code: str, *args, tmp_path) -> str:
+    """Run `code` (with `address` etc. from argv) in a Python process of its own; its stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(index_env(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True,
+                          cwd=REPO, timeout=1500)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+DAMAGE = """
+import sys
+from qa.milvus_store import MilvusStore
+with MilvusStore.open(sys.argv[1]) as store:
+    if sys.argv[2] == "dropped":
+        store._call(store.client.drop_collection, store._name("paragraphs"))
+    else:
+        store._delete("paragraphs", "id >= 0")
+"""
+
+STATE = """
+import json, sys
+from qa.milvus_store import MilvusStore
+with MilvusStore.open(sys.argv[1]) as store:
+    print(json.dumps({"visible": sorted(r["id"] for r in store._article_rows()), "recorded": store.origin_hashes()}))
+"""
+
+
+def qa_cli(args: list, tmp_path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(index_env(tmp_path))
+    return subprocess.run([sys.executable, "-m", "qa", *map(str, args)], env=env, capture_output=True, text=True,
+                          cwd=REPO, timeout=1500)
+
+
+@pytest.mark.parametrize("damage", ["dropped", "emptied"])
+def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, tmp_path, embedder,  # noqa: F811
+                                                                   damage):
+    address = f"{lite_server}#damaged_{damage}"
+    assert qa_cli(["index", SAMPLE, "--index", address], tmp_path).returncode == 0
+    python(DAMAGE, address, damage, tmp_path=tmp_path)
+    for command in (["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"],
+                    ["index", SAMPLE]):
+        done = qa_cli([*command, "--index", address], tmp_path)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "damaged" in done.stderr and "--rebuild" in done.stderr, done.stderr
+        assert "No passages found" not in done.stdout and "Traceback" not in done.stderr
+    check = qa_cli(["check", "--index", address], tmp_path)
+    assert check.returncode == 1 and "damaged" in check.stderr + check.stdout
+    rebuilt = qa_cli(["index", "--rebuild", SAMPLE, "--index", address], tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    found = qa_cli(["search", "What did Klingner say?", "--index", address, "--json"], tmp_path)
+    assert json.loads(found.stdout)["passages"][0]["paragraph"] == 22
+
+
+KILLER = """
+import os, sys
+from qa.api import QA
+from qa.indexer import index_paths
+address, folder, stop_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def progress(done, total):
+    if done == stop_at:
+        os._exit(9)  # as SIGKILL: no cleanup, no final commit
+
+with QA(address, create=True) as bot:
+    index_paths(bot.store, bot.embedder, [folder], progress=progress)
+"""
+
+
+def test_a_killed_milvus_run_keeps_the_hashes_of_the_batches_it_wrote(lite_server, tmp_path, embedder):  # noqa: F811
+    """300 files of 4 paragraphs, written in batches of ~512 paragraphs (128 files), one batch behind
+    the embedding: a run killed at the 290th file has written at least one batch; the next run finds
+    those files unchanged and embeds only the rest."""
+    folder, versions = tmp_path / "articles", {}
+    write_articles(folder, 300, 0, random.Random(3), versions)
+    address = f"{lite_server}#killed_batches"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(index_env(tmp_path))
+    killed = subprocess.run([sys.executable, "-c", KILLER, address, str(folder), "290"], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=1200)
+    assert killed.returncode == 9, killed.stderr
+    state = json.loads(python(STATE, address, tmp_path=tmp_path))
+    visible, recorded = set(state["visible"]), state["recorded"]
+    assert len(visible) >= 100, len(visible)  # a batch of ~128 files was written
+    assert len(recorded) == len(visible)  # each file whose articles are visible is recorded
+    rerun = qa_cli(["index", folder, "--index", address, "--json"], tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(rerun.stdout.splitlines()[-1])
+    assert report["unchanged"] == len(visible)
+    assert report["articles"] == 300 - len(visible) and report["total_articles"] == 300

@@ -24,8 +24,7 @@ from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_fil
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import article_id_for, canonical_url, fetch, is_url
-from .store import Store
-from .store_writer import StoreWriter
+from .store_contract import StoreReader, StoreWriting
 
 
 @dataclass
@@ -118,7 +117,7 @@ EMBED_SLICE = 32
 
 
 def index_paths(
-    store: Store,
+    store: StoreReader,
     embedder: Embedder,
     paths: list[str | os.PathLike],
     *,
@@ -196,7 +195,7 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % n == i
 
 
-def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
+def add_articles(store: StoreReader, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
                  ) -> IndexReport:
     """Index articles built in code (the Python API); same ids replace earlier versions."""
     report = IndexReport(articles=0)
@@ -252,7 +251,7 @@ def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) 
     return LoadedFile(articles, loaded.warnings)
 
 
-def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None], warnings: list[str]
+def _unique_ids(store: StoreReader, articles: list[Article], taken: dict[str, str | None], warnings: list[str]
                 ) -> list[Article]:
     """Give an article another id when its id belongs to an article from a different file (two folders
     both holding `001.txt`, or `a.md` and a JSONL record with "id": "a"), and say so in `warnings`: an
@@ -307,7 +306,7 @@ class _Batch:
     Embedding runs on a background thread (onnxruntime releases the GIL), one batch ahead: while
     batch N is embedded, batch N-1 is attributed, dated and written, and the next files are read."""
 
-    def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int,
+    def __init__(self, writer: StoreWriting, embedder: Embedder, report: IndexReport, commit_every: int,
                  guard: _InterruptGuard | None = None):
         self.guard = guard or _InterruptGuard()  # without one (the Python API's add_articles), never deferred
         self._cancel = threading.Event()

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from .answer import Answer
 from .config import Settings
+from .dates import date_range
 from .errors import QAError
 from .retriever import SearchResult
-from .store import Store
 
 MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
 HISTORY_TURNS = 6  # earlier user turns replayed for follow-up rewriting; `qa chat` looks back 3
@@ -87,34 +87,6 @@ class _Gate:
         finally:
             with self._count:
                 self._inside -= 1
-
-
-class _SharedVectors:
-    """The vectors of the committed generation, loaded once for all the readers of a process
-    instead of once per reader (a million paragraphs are ~1.5 GB of vectors). FAISS searches one
-    index from many threads safely; readers only read it (a writer, which changes its copy in
-    place, never gets this one)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._index = None
-
-    def load(self, store, generation: int, digest: str | None):
-        with self._lock:
-            if self._key != (generation, digest):
-                self._index = Store._load_vectors(store, generation, digest)
-                self._key = (generation, digest)
-            return self._index
-
-
-class _ReaderStore(Store):
-    """A read-only connection whose vectors come from the process's `_SharedVectors`."""
-
-    shared: _SharedVectors
-
-    def _load_vectors(self, generation: int, digest: str | None):
-        return self.shared.load(self, generation, digest)
 
 
 class _Replayed:
@@ -183,7 +155,6 @@ class Service:
         self._made = 0
         self._made_lock = threading.Lock()
         self._gate = _Gate(limits.queue)
-        self._vectors = _SharedVectors()
 
     # --- readers ------------------------------------------------------------------------------
 
@@ -224,12 +195,8 @@ class Service:
                     make = False
             if make:
                 try:
-                    if isinstance(self._primary.store, Store):
-                        store = _ReaderStore.open(self._primary.store.path)
-                        store.shared = self._vectors
-                    else:  # a Milvus index: its client is thread-safe, and the engine holds the vectors
-                        store = self._primary.store
-                    bot = self._primary.reader(store)
+                    # Its own connection where the store needs one; the vectors loaded once for all.
+                    bot = self._primary.reader(self._primary.store.another_reader())
                 except BaseException:
                     with self._made_lock:
                         self._made -= 1
@@ -262,6 +229,7 @@ class Service:
     def search(self, question: str, k: int | None = None, *, article: str | None = None, since: str | None = None,
                until: str | None = None, deadline: float | None = None) -> SearchResult:
         question = check_question(question)
+        since, until = date_range(since, until)
         deadline = deadline or self.deadline()
         with self.reader(deadline) as bot:
             return bot.search(question, k or self.settings.k, article=article, since=since, until=until)
@@ -270,6 +238,7 @@ class Service:
             until: str | None = None, deadline: float | None = None) -> Answer:
         """Like `QA.ask`; an LLM answer waits its turn at the gate (or is refused when the queue is full)."""
         question = check_question(question)
+        since, until = date_range(since, until)  # checked before queueing for the LLM
         deadline = deadline or self.deadline()
         # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
         with self._llm_turn(deadline), self.reader(deadline) as bot:

@@ -34,8 +34,8 @@ Question = Annotated[str, Field(description="The question or search words, in pl
 K = Annotated[int, Field(ge=1, le=100, description="How many passages to retrieve.")]
 ArticleFilter = Annotated[str | None, Field(
     description="Only this article: its id or part of its title (see list_articles).")]
-Since = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) from this date on.")]
-Until = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) up to this date.")]
+Since = Annotated[str | None, Field(description="YYYY-MM-DD, YYYY-MM or YYYY (its first day): only articles (or dated paragraphs) from this date on.")]
+Until = Annotated[str | None, Field(description="YYYY-MM-DD, YYYY-MM or YYYY (its last day): only articles (or dated paragraphs) up to this date.")]
 
 
 def build_server(settings: Settings):
@@ -68,18 +68,6 @@ def build_server(settings: Settings):
 
         return register
 
-    def dates(since: str | None, until: str | None) -> dict:
-        from .documents import _iso_date
-
-        out = {}
-        for name, value in (("since", since), ("until", until)):
-            if value:
-                iso = _iso_date(value)
-                if iso is None:
-                    raise QAError(f"{name}: {value!r} is not a date; use YYYY-MM-DD")
-                out[name] = iso
-        return out
-
     @tool((
         "Search the indexed news articles and return the most relevant paragraphs, each with its "
         "citation line and full text (hybrid lexical + semantic search; questions like 'What did X "
@@ -87,7 +75,7 @@ def build_server(settings: Settings):
         "checked answer."))
     def search_articles(question: Question, k: K = 5, article: ArticleFilter = None, since: Since = None,
                         until: Until = None) -> CallToolResult:
-        found = service.search(question, k, article=article, **dates(since, until))
+        found = service.search(question, k, article=article, since=since, until=until)
         payload = found.as_json()
         lines = [f"{p['rank']}. {p['citation']}" + (f" (speakers: {', '.join(p['speakers'])})" if p["speakers"] else "")
                  + f"\n{p['text']}" for p in payload["passages"]]
@@ -101,7 +89,7 @@ def build_server(settings: Settings):
         "the articles said it."))
     def ask(question: Question, k: K = 5, article: ArticleFilter = None, since: Since = None,
             until: Until = None) -> CallToolResult:
-        answer = service.ask(question, k, article=article, **dates(since, until))
+        answer = service.ask(question, k, article=article, since=since, until=until)
         text = reply_text(answer)
         if answer.warning:
             text += f"\n\n({answer.warning})"

@@ -6,6 +6,7 @@ to follow."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +63,7 @@ def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     return {t for t in out if t in known and t != name}
 
 
+@cache
 def graph() -> dict[str, set[str]]:
     known = modules()
     return {name: imports(name, path, known) for name, path in known.items()}

@@ -37,7 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE, _spelled_units  # noqa: E402

@@ -24,18 +24,16 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from speakers import CachedEmbedder, load_articles  # noqa: E402
 
 from qa import QA  # noqa: E402
-from qa.retriever import STOPWORDS, fts_query, query_terms  # noqa: E402
+from qa.ranking import STOPWORDS, fts_query, query_terms  # noqa: E402
 
 # ../shared/bench-data beside the repo (or beside the folder of a git worktree of it)
 DEFAULT_DATA = next((p / "shared/bench-data/polnear" for p in Path(__file__).resolve().parents[1:4]

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
-from qa.retriever import fts_query, query_terms  # noqa: E402
+from qa.ranking import fts_query, query_terms  # noqa: E402
 
 QUESTIONS = Path(__file__).with_name("bbc_archive_questions.json")
 DEFAULT_DATA = next((p / "shared/bench-data/bbc_news/politics" for p in Path(__file__).resolve().parents[1:4]

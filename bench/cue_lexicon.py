@@ -24,11 +24,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from bench.speakers import DEFAULT_DATA  # noqa: E402
 

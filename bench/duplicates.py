@@ -29,7 +29,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa.documents import parse_text  # noqa: E402
 from qa.loaders import find_files, load_file  # noqa: E402

@@ -23,24 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import DEFAULT_DATA, percentile, print_measures  # noqa: E402 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/bbc_news"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def print_measures(rows: list[tuple[str, str]]) -> None:
-    """A two-column Markdown table of (measure, value)."""
-    width = max(len(name) for name, _ in rows)
-    print(f"| {'measure':<{width}} | value |\n|{'-' * (width + 2)}|-------|")
-    for name, value in rows:
-        print(f"| {name:<{width}} | {value} |")
 
 
 def main() -> int:

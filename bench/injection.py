@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE  # noqa: E402

@@ -24,9 +24,8 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa.milvus_client import connect  # noqa: E402
 

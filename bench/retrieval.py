@@ -34,12 +34,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import percentiles  # noqa: E402 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
 from qa.answer.evidence import ABSTAIN_BELOW  # noqa: E402
 from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
-from qa.retriever import fts_query, query_terms  # noqa: E402
+from qa.ranking import fts_query, query_terms  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/squad/squad-v1.1-dev-first24.json"
 DEPTH = 10  # ranks beyond this count as misses
@@ -82,11 +82,6 @@ def paired(ranks: list[int | None], base: list[int | None], depth: int) -> str:
     lost = sum(bool(b and b <= depth) and not (r and r <= depth) for r, b in zip(ranks, base))
     tail = sum(math.comb(won + lost, i) for i in range(min(won, lost) + 1)) / 2 ** (won + lost)
     return f"R@{depth} +{won} -{lost} questions (sign test p = {min(1.0, 2 * tail):.3f})"
-
-
-def percentiles(values: list[float], qs=(5, 10, 25, 50, 75, 90, 95)) -> list[float]:
-    ordered = sorted(values)
-    return [ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] for q in qs]
 
 
 def balanced_accuracy(own: list[float], other: list[float], threshold: float) -> tuple[float, float, float]:

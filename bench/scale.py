@@ -39,9 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import peak_rss_mb, percentile, print_measures  # noqa: E402 - first: puts the repository on sys.path
 
-from indexing import percentile, print_measures  # noqa: E402  (bench/ is on the path when run as a script)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/bbc_news"
 NOISE = 0.03  # per dimension; a 384-d unit vector's components are ~0.05
@@ -92,7 +91,7 @@ def build(index: str, texts: list[str], base: np.ndarray, size: int, wire_copies
     neither looks up nor stores wire-copy bands (what the rest of a write costs, measured apart)."""
     from qa.documents import Article, Paragraph
     from qa.embeddings import DEFAULT_MODEL
-    from qa.store import is_milvus_address, open_store
+    from qa.store_factory import is_milvus_address, open_store
     from qa.vectors import describe
 
     milvus = is_milvus_address(index)
@@ -128,7 +127,7 @@ def query(index: str, queries: list[str], vectors: np.ndarray, k: int) -> dict:
     """Run in a fresh child process: open the index as a user would, search, report RSS. The dense hits
     are returned as synthetic row numbers (0-based)."""
     from qa.api import QA
-    from qa.store import is_milvus_address
+    from qa.store_factory import is_milvus_address
 
     bot = QA(index)
     bot.search(queries[0], k)  # load the model and the vectors
@@ -205,17 +204,6 @@ def start_lite_server(data: Path) -> tuple[subprocess.Popen, str]:
             server.kill()
             raise RuntimeError("milvus-lite server did not start in 120 s")
         time.sleep(0.2)
-
-
-def peak_rss_mb(pid: int, reset: bool = False) -> float:
-    """A process's peak RSS so far (VmHWM); `reset` starts a new peak from its current RSS (Linux).
-    Not getrusage's ru_maxrss: a child's starts at its parent's RSS at the fork (~320 MB here, the
-    parent having loaded the embedding model), which hid a smaller child's own peak."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    value = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
-    if reset:
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-    return value
 
 
 def disk_size_mb(folder: Path | None, nested: bool) -> float | None:

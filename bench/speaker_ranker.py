@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from bench.speakers import DEFAULT_DATA, CachedEmbedder, load_articles, speaker_candidates  # noqa: E402
 from qa import QA  # noqa: E402

@@ -9,7 +9,7 @@ __all__ = ["QA", "Answer", "Article", "Citation", "Paragraph", "Passage", "QAErr
 
 # Imported on first use (PEP 562), so `qa --help` does not pay for numpy, FAISS and the models.
 _HOMES = {"QA": "api", "Answer": "answer", "Citation": "answer", "Article": "documents",
-          "Paragraph": "documents", "QAError": "errors", "SearchResult": "retriever", "Passage": "records"}
+          "Paragraph": "documents", "QAError": "errors", "SearchResult": "ranking", "Passage": "records"}
 
 
 def __getattr__(name: str):

@@ -25,7 +25,7 @@ from .embeddings import Embedder, canonical_model_name
 from .retriever import Retriever, SearchResult
 from .records import ArticleSummary, Passage, SpeakerRecord
 from .reports import IndexHealth, Quotes, WhoSaid
-from .store import open_store
+from .store_factory import open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
     from .feed_update import UpdateReport
@@ -42,13 +42,14 @@ class QA:
 
     def __init__(self, index: str | os.PathLike | None = None, *, model: str | None = None, create: bool = False,
                  llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
-                 recover: bool = False, settings: Settings | None = None):
+                 recover: bool = False, settings: Settings | None = None, embedder: Embedder | None = None):
         """`llm`: auto (a configured server, else the local model if installed, else extractive),
         local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
         config file, as for the CLI. `recover`: start afresh an index that is damaged or from another
         qa version (what `qa index --rebuild` does). `settings`: settings already loaded (the CLI's),
         used as they are, index folder and embedding model included; the other arguments override them.
-        Without it the index folder is ./index unless given."""
+        Without it the index folder is ./index unless given. `embedder`: an embedding model already
+        loaded (anything with `Embedder`'s methods), used instead of loading the index's own."""
         llm_flags = {"llm": llm, "base_url": base_url, "llm_model": llm_model}
         if settings is None:
             # LLM options and the indexing settings (commit_every, lock_timeout, max_file_mb).
@@ -60,7 +61,7 @@ class QA:
         self._settings = settings
         self.store = open_store(index, create=create, recover=recover)
         self._model_name = model
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._retriever: Retriever | None = None
         self._backend = None
         self._backend_chosen = False

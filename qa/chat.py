@@ -113,7 +113,7 @@ class Conversation:
             replaced = re.sub(r"\b(?:he|she|him)\b", self.speaker, replaced, flags=re.IGNORECASE)
             resolved = replaced != text and not _PRONOUN.search(replaced)
             text = replaced
-        from .retriever import query_terms
+        from .ranking import query_terms
 
         if len(query_terms(text)) < 2 and previous:  # "when was that?", "why?"
             return f"{text.rstrip('?')} — {previous}", False
@@ -124,7 +124,7 @@ class Conversation:
         """Answer a turn: rewrite it (unless `standalone` is given), retrieve, answer, remember."""
         standalone = standalone or self.standalone(question)
         answer = self.bot.ask(standalone, self.k, on_token=on_token, **({"as_of": self.as_of} if self.as_of else {}))
-        from .retriever import query_terms
+        from .ranking import query_terms
 
         asked = parse_speaker_question(standalone)
         if asked:

@@ -30,8 +30,7 @@ from .loaders import MAX_FILE_BYTES, LoadedFile, SourceFile, file_hash, find_fil
 from .embeddings import Embedder
 from .errors import LoadError, QAError
 from .fetch import Page, article_id_for, canonical_url, fetch, is_url
-from .store import Store
-from .store_writer import StoreWriter
+from .store_contract import StoreReader, StoreWriting
 
 
 @dataclass
@@ -124,7 +123,7 @@ EMBED_SLICE = 32
 
 
 def index_paths(
-    store: Store,
+    store: StoreReader,
     embedder: Embedder,
     paths: list[str | os.PathLike],
     *,
@@ -184,7 +183,7 @@ def index_paths(
 
 
 @contextlib.contextmanager
-def indexing(store: Store, embedder: Embedder, report: IndexReport, *, on_wait: Callable[[str], None] | None = None,
+def indexing(store: StoreReader, embedder: Embedder, report: IndexReport, *, on_wait: Callable[[str], None] | None = None,
              commit_every: int = 2000, lock_timeout: float = 600
              ) -> Iterator[Callable[[list[Article], str | None], None]]:
     """A writer session for sources that arrive one at a time (a feed's articles, fetched as they come):
@@ -231,7 +230,7 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % n == i
 
 
-def add_articles(store: Store, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
+def add_articles(store: StoreReader, embedder: Embedder, articles: list[Article], lock_timeout: float = 600
                  ) -> IndexReport:
     """Index articles built in code (the Python API); same ids replace earlier versions."""
     report = IndexReport(articles=0)
@@ -325,7 +324,7 @@ def _loaded(loaded: LoadedFile, defaults: ArticleDefaults, report: IndexReport) 
     return LoadedFile(articles, loaded.warnings)
 
 
-def _unique_ids(store: Store, articles: list[Article], taken: dict[str, str | None], warnings: list[str]
+def _unique_ids(store: StoreReader, articles: list[Article], taken: dict[str, str | None], warnings: list[str]
                 ) -> list[Article]:
     """Give an article another id when its id belongs to an article from a different file (two folders
     both holding `001.txt`, or `a.md` and a JSONL record with "id": "a"), and say so in `warnings`: an
@@ -380,7 +379,7 @@ class _Batch:
     Embedding runs on a background thread (onnxruntime releases the GIL), one batch ahead: while
     batch N is embedded, batch N-1 is attributed, dated and written, and the next files are read."""
 
-    def __init__(self, writer: StoreWriter, embedder: Embedder, report: IndexReport, commit_every: int,
+    def __init__(self, writer: StoreWriting, embedder: Embedder, report: IndexReport, commit_every: int,
                  guard: _InterruptGuard | None = None):
         self.guard = guard or _InterruptGuard()  # without one (the Python API's add_articles), never deferred
         self._cancel = threading.Event()

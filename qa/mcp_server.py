@@ -34,8 +34,8 @@ Question = Annotated[str, Field(description="The question or search words, in pl
 K = Annotated[int, Field(ge=1, le=K_MAX, description="How many passages to retrieve.")]
 ArticleFilter = Annotated[str | None, Field(
     description="Only this article: its id or part of its title (see list_articles).")]
-Since = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) from this date on.")]
-Until = Annotated[str | None, Field(description="YYYY-MM-DD: only articles (or dated paragraphs) up to this date.")]
+Since = Annotated[str | None, Field(description="YYYY-MM-DD, YYYY-MM or YYYY (its first day): only articles (or dated paragraphs) from this date on.")]
+Until = Annotated[str | None, Field(description="YYYY-MM-DD, YYYY-MM or YYYY (its last day): only articles (or dated paragraphs) up to this date.")]
 AsOf = Annotated[str | None, Field(description="YYYY-MM-DD, default today: the day 'this week', 'recently' in the "
                                    "question are read from; articles published after it are left out.")]
 
@@ -74,18 +74,6 @@ def build_server(settings: Settings):
 
         return register
 
-    def dates(since: str | None, until: str | None) -> dict:
-        from .documents import _iso_date
-
-        out = {}
-        for name, value in (("since", since), ("until", until)):
-            if value:
-                iso = _iso_date(value)
-                if iso is None:
-                    raise QAError(f"{name}: {value!r} is not a date; use YYYY-MM-DD")
-                out[name] = iso
-        return out
-
     @tool((
         "Search the indexed news articles and return the most relevant paragraphs, each with its "
         "citation line and full text (hybrid lexical + semantic search; questions like 'What did X "
@@ -93,7 +81,7 @@ def build_server(settings: Settings):
         "checked answer."))
     def search_articles(question: Question, k: K = 5, article: ArticleFilter = None, since: Since = None,
                         until: Until = None, as_of: AsOf = None) -> CallToolResult:
-        found = service.search(question, k, article=article, **dates(since, until), as_of=as_of)
+        found = service.search(question, k, article=article, since=since, until=until, as_of=as_of)
         payload = found.as_json()
         lines = [f"{p['rank']}. {p['citation']}" + (f" (speakers: {', '.join(p['speakers'])})" if p["speakers"] else "")
                  + f"\n{p['text']}" for p in payload["passages"]]
@@ -111,7 +99,7 @@ def build_server(settings: Settings):
                                        "one line each, wire copies as one (a timeline).")] = False,
             page: Annotated[int, Field(ge=1, description="With all: which page of the timeline.")] = 1
             ) -> CallToolResult:
-        answer = service.ask(question, k, article=article, **dates(since, until), as_of=as_of, timeline=all, page=page)
+        answer = service.ask(question, k, article=article, since=since, until=until, as_of=as_of, timeline=all, page=page)
         text = reply_text(answer)
         if answer.warning:
             text += f"\n\n({answer.warning})"

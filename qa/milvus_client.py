@@ -30,6 +30,7 @@ from typing import Any
 
 from .config import milvus_index_type, milvus_token
 from .errors import QAError
+from .store_base import StoreBase
 
 PREFIX = "qa_"
 TOKEN_ENV = "QA_MILVUS_TOKEN"
@@ -107,7 +108,7 @@ def has_phrase(tokens: list[str], phrase: list[str]) -> bool:
 # --- collections ----------------------------------------------------------------------------------
 
 
-class MilvusCollections:
+class MilvusCollections(StoreBase):
     """An index's collections in one Milvus (see the module docstring): requests, with Milvus's
     refusals as QAError, and the rows of unfinished writes filtered out."""
 
@@ -124,12 +125,17 @@ class MilvusCollections:
     def _name(self, table: str) -> str:
         return self.prefix + table
 
-    def _has(self, table: str) -> bool:
+    def has(self, table: str) -> bool:
         if table in self._loaded:
             return True
         return self._call(self.client.has_collection, self._name(table))
 
-    def _load_all(self) -> None:
+    def drop(self, table: str) -> None:
+        """Drop a collection (it is created again by `create_scalar` or `create_paragraphs`)."""
+        self._call(self.client.drop_collection, self._name(table))
+        self._loaded.discard(table)
+
+    def load_all(self) -> None:
         """Load the collections into memory (a reopened Milvus Lite file starts with them released)."""
         for table in ["meta", "articles", "paragraphs", *SCALAR_TABLES]:
             if self._call(self.client.has_collection, self._name(table)):
@@ -145,7 +151,7 @@ class MilvusCollections:
             raise QAError(f"Milvus at {self.address} refused a request ({exc}); check that it is running and "
                           f"reachable, and the token in {TOKEN_ENV}") from exc
 
-    def _create_scalar(self, table: str, fields: list[tuple[str, str, bool]]) -> None:
+    def create_scalar(self, table: str, fields: list[tuple[str, str, bool]]) -> None:
         """A table of scalar fields (plus the dummy vector Milvus requires)."""
         from pymilvus import DataType
 
@@ -182,7 +188,7 @@ class MilvusCollections:
         self._loaded.add(table)
         self._add_scalar_indexes(table)
 
-    def _create_paragraphs(self, dimension: int) -> None:
+    def create_paragraphs(self, dimension: int) -> None:
         from pymilvus import DataType, Function, FunctionType
 
         schema = self.client.create_schema(auto_id=True)
@@ -209,7 +215,7 @@ class MilvusCollections:
 
     def scalar_indexes(self, table: str) -> dict[str, str]:
         """The indexes on the table's scalar fields that qa declares, by field: their index type."""
-        if not self._has(table):
+        if not self.has(table):
             return {}
         names = set(self._call(self.client.list_indexes, self._name(table)))
         out = {}
@@ -225,7 +231,7 @@ class MilvusCollections:
         change the collections. On a server the index is built in the background (as for any
         collection, rows not yet indexed are scanned); Milvus Lite builds it before it answers, in
         about a second per field at 200,000 rows."""
-        return [f"{table}.{field}" for table in SCALAR_INDEXES if self._has(table)
+        return [f"{table}.{field}" for table in SCALAR_INDEXES if self.has(table)
                 for field in self._add_scalar_indexes(table)]
 
     def _add_scalar_indexes(self, table: str) -> list[str]:
@@ -247,16 +253,16 @@ class MilvusCollections:
             created.append(field)
         return created
 
-    def _paragraph_dimension(self) -> int | None:
+    def paragraph_dimension(self) -> int | None:
         for field in self._call(self.client.describe_collection, self._name("paragraphs"))["fields"]:
             if field["name"] == "dense":
                 return int(field["params"]["dim"])
         return None
 
-    def _query(self, table: str, expression: str, fields: list[str]) -> list[dict]:
+    def query(self, table: str, expression: str, fields: list[str]) -> list[dict]:
         """Every row matching `expression`: one request, or Milvus's query iterator when there are more
         than a query may return (offset + limit is capped at 16384 on a server)."""
-        if not self._has(table):
+        if not self.has(table):
             return []
         rows = self._call(self.client.query, self._name(table), filter=expression or "", output_fields=fields,
                           limit=MAX_LIMIT)
@@ -272,25 +278,25 @@ class MilvusCollections:
             iterator.close()
         return out
 
-    def _count(self, table: str, expression: str) -> int:
-        if not self._has(table):
+    def count(self, table: str, expression: str) -> int:
+        if not self.has(table):
             return 0
         rows = self._call(self.client.query, self._name(table), filter=expression, output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
 
-    def _insert(self, table: str, rows: list[dict]) -> list[int]:
+    def insert(self, table: str, rows: list[dict]) -> list[int]:
         ids: list[int] = []
         for chunk in chunks(rows):
             result = self._call(self.client.insert, self._name(table), list(chunk))
             ids.extend(int(i) for i in result["ids"])
         return ids
 
-    def _upsert(self, table: str, rows: list[dict]) -> None:
+    def upsert(self, table: str, rows: list[dict]) -> None:
         for chunk in chunks(rows):
             self._call(self.client.upsert, self._name(table), list(chunk))
 
-    def _delete(self, table: str, expression: str) -> None:
-        if self._has(table):
+    def delete(self, table: str, expression: str) -> None:
+        if self.has(table):
             self._call(self.client.delete, self._name(table), filter=expression)
 
     def _tokens(self, article_ids: Iterable[str]) -> dict[str, str]:
@@ -298,29 +304,29 @@ class MilvusCollections:
         ids = list(dict.fromkeys(article_ids))
         out = {}
         for chunk in chunks(ids):
-            for r in self._query("articles", in_list("id", chunk), ["id", "token"]):
+            for r in self.query("articles", in_list("id", chunk), ["id", "token"]):
                 out[r["id"]] = r["token"]
         return out
 
-    def _visible(self, rows: list[dict]) -> list[dict]:
+    def visible(self, rows: list[dict]) -> list[dict]:
         """The rows written by their article's visible write (the rest are an unfinished or replaced write)."""
         tokens = self._tokens(r["article_id"] for r in rows)
         return [r for r in rows if tokens.get(r["article_id"]) == r["token"]]
 
     def meta(self, key: str) -> str | None:
-        rows = self._query("meta", f"key == {quote(key)}", ["value"])
+        rows = self.query("meta", f"key == {quote(key)}", ["value"])
         return rows[0]["value"] if rows else None
 
-    def _set_meta(self, values: dict[str, str]) -> None:
-        self._upsert("meta", [{"key": k, "value": v, "v": DUMMY} for k, v in values.items()])
+    def set_meta(self, values: dict[str, str]) -> None:
+        self.upsert("meta", [{"key": k, "value": v, "v": DUMMY} for k, v in values.items()])
 
-    def _article_rows(self, expression: str = "") -> list[dict]:
-        return self._query("articles", expression, ["id", "token", "origin", "info"])
+    def article_rows(self, expression: str = "") -> list[dict]:
+        return self.query("articles", expression, ["id", "token", "origin", "info"])
 
-    def _clusters(self, ids: list[int]) -> dict[int, int]:
+    def clusters(self, ids: list[int]) -> dict[int, int]:
         out = {}
         for chunk in chunks(ids):
-            for r in self._query("clusters", in_list("paragraph_id", chunk), ["paragraph_id", "cluster"]):
+            for r in self.query("clusters", in_list("paragraph_id", chunk), ["paragraph_id", "cluster"]):
                 out[r["paragraph_id"]] = r["cluster"]
         return out
 

@@ -33,7 +33,6 @@ from .milvus_client import (FORMAT_VERSION, MAX_LIMIT, SCALAR_TABLES, MilvusColl
                             has_phrase, in_list, quote, stem)
 from .milvus_writer import MilvusWriter
 from .records import ArticleSummary, Passage, SpeakerRecord, StatementRecord, WireCopy
-from .store_base import StoreBase
 
 # Paragraphs counted per term for its document frequency (see MilvusStore.term_document_frequency).
 DF_LIMIT = 2000
@@ -58,7 +57,7 @@ class MilvusFilter:
     def _check(self, ids: Iterable[int]) -> None:
         unknown = [int(i) for i in ids if int(i) not in self._known]
         for chunk in chunks(unknown):
-            rows = self.store._query("paragraphs", and_all(in_list("id", chunk), self.expression), ["id"])
+            rows = self.store.query("paragraphs", and_all(in_list("id", chunk), self.expression), ["id"])
             hits = {r["id"] for r in rows}
             for pid in chunk:
                 self._known[pid] = pid in hits
@@ -78,7 +77,7 @@ class MilvusFilter:
 
     def _ids(self) -> set[int]:
         if self._all is None:
-            self._all = {r["id"] for r in self.store._query("paragraphs", self.expression, ["id"])}
+            self._all = {r["id"] for r in self.store.query("paragraphs", self.expression, ["id"])}
         return self._all
 
     def __iter__(self) -> Iterator[int]:
@@ -109,8 +108,8 @@ class _Vectors:
         cached = self.store._vector_cache.get(int(pid))
         if cached is not None:
             return cached
-        rows = self.store._query("paragraphs", f"id == {int(pid)}", ["dense", "article_id", "token"])
-        rows = self.store._visible(rows)
+        rows = self.store.query("paragraphs", f"id == {int(pid)}", ["dense", "article_id", "token"])
+        rows = self.store.visible(rows)
         if not rows:
             raise RuntimeError(f"paragraph {pid} is not in the index")
         return np.asarray(rows[0]["dense"], dtype="float32")
@@ -119,8 +118,8 @@ class _Vectors:
 # --- the store ------------------------------------------------------------------------------------
 
 
-class MilvusStore(MilvusCollections, StoreBase):
-    """An open index in Milvus (see the module docstring). Same methods as `qa.store.Store`."""
+class MilvusStore(MilvusCollections):
+    """An open index in Milvus (see the module docstring); it keeps `qa.store_contract.StoreReader`."""
 
     def __init__(self, address: str, client: Any):
         super().__init__(address, client)
@@ -131,16 +130,16 @@ class MilvusStore(MilvusCollections, StoreBase):
         address = str(address)
         client = connect(address)
         store = cls(address, client)
-        if not store._has("meta"):
+        if not store.has("meta"):
             if not create:
                 raise IndexMissingError(f"no index at {address}; build one first with `qa index --index {address} "
                                         f"PATH...`")
-            store._create_scalar("meta", [("key", "varchar", True), ("value", "varchar", False)])
-            store._set_meta({"format_version": FORMAT_VERSION})
+            store.create_scalar("meta", [("key", "varchar", True), ("value", "varchar", False)])
+            store.set_meta({"format_version": FORMAT_VERSION})
         for name, fields in SCALAR_TABLES.items():
-            if not store._has(name):
-                store._create_scalar(name, fields)
-        store._load_all()
+            if not store.has(name):
+                store.create_scalar(name, fields)
+        store.load_all()
         version = store.meta("format_version")
         if version != FORMAT_VERSION and not recover:
             raise QAError(f"the Milvus index at {address} has format {version}, this qa reads {FORMAT_VERSION}; "
@@ -166,6 +165,10 @@ class MilvusStore(MilvusCollections, StoreBase):
         with contextlib.suppress(Exception):
             self.client.close()
 
+    def another_reader(self) -> MilvusStore:
+        """This store itself: its client is thread-safe, and the engine holds the vectors."""
+        return self
+
     @property
     def generation(self) -> int:
         return 0  # Milvus has no generations: each article becomes visible on its own
@@ -184,8 +187,8 @@ class MilvusStore(MilvusCollections, StoreBase):
         BM25 terms or vector. Rows of unfinished writes are invisible and not a problem."""
         problems: list[str] = []
         try:
-            articles = self._query("articles", "", ["id", "token", "info"])
-            rows = self._visible(self._query("paragraphs", "", ["id", "article_id", "token", "searchable", "terms"]))
+            articles = self.query("articles", "", ["id", "token", "info"])
+            rows = self.visible(self.query("paragraphs", "", ["id", "article_id", "token", "searchable", "terms"]))
             by_article: dict[str, list[dict]] = {}
             for r in rows:
                 by_article.setdefault(r["article_id"], []).append(r)
@@ -200,7 +203,7 @@ class MilvusStore(MilvusCollections, StoreBase):
             searchable = [r["id"] for r in rows if r["searchable"]]
             with_vectors = set()
             for chunk in chunks(searchable):
-                for r in self._query("paragraphs", in_list("id", chunk), ["id", "dense"]):
+                for r in self.query("paragraphs", in_list("id", chunk), ["id", "dense"]):
                     if r["dense"] is not None and np.any(np.asarray(r["dense"])):
                         with_vectors.add(r["id"])
             missing = [pid for pid in searchable if pid not in with_vectors]
@@ -212,8 +215,8 @@ class MilvusStore(MilvusCollections, StoreBase):
 
     def leftovers(self) -> int:
         """Rows of unfinished or replaced writes (invisible; the next write of the article removes them)."""
-        rows = self._query("paragraphs", "", ["id", "article_id", "token"])
-        return len(rows) - len(self._visible(rows))
+        rows = self.query("paragraphs", "", ["id", "article_id", "token"])
+        return len(rows) - len(self.visible(rows))
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -222,18 +225,18 @@ class MilvusStore(MilvusCollections, StoreBase):
 
     def count_searchable(self) -> int:
         """Searchable paragraphs (with any of an unfinished write: a count for IDF, not an inventory)."""
-        return self._count("paragraphs", "searchable == true")
+        return self.count("paragraphs", "searchable == true")
 
     def origin_hashes(self) -> dict[str, str]:
-        return {r["origin"]: r["hash"] for r in self._query("origins", "", ["origin", "hash"])}
+        return {r["origin"]: r["hash"] for r in self.query("origins", "", ["origin", "hash"])}
 
     def article_origin(self, article_id: str) -> str | None:
-        rows = self._query("articles", f"id == {quote(article_id)}", ["origin"])
+        rows = self.query("articles", f"id == {quote(article_id)}", ["origin"])
         return (rows[0]["origin"] or None) if rows else None
 
     def articles(self) -> list[ArticleSummary]:
         out = []
-        for r in self._article_rows():
+        for r in self.article_rows():
             i = r["info"]
             out.append(ArticleSummary(r["id"], i["title"], i.get("source"), i.get("date"), r["origin"] or None,
                                       i.get("paragraphs", 0), i.get("byline"), i.get("url")))
@@ -242,19 +245,19 @@ class MilvusStore(MilvusCollections, StoreBase):
     def find_articles(self, key: str) -> list[str]:
         """Article ids matching an exact id (looked up by primary key), else a case-insensitive title or id
         substring (which Milvus's case-sensitive `like` cannot match: every article row is read)."""
-        if self._query("articles", f"id == {quote(key)}", ["id"]):
+        if self.query("articles", f"id == {quote(key)}", ["id"]):
             return [key]
-        rows = self._query("articles", "", ["id", "info"])
+        rows = self.query("articles", "", ["id", "info"])
         low = key.lower()
         return sorted(r["id"] for r in rows if low in r["id"].lower() or low in r["info"]["title"].lower())
 
     _PASSAGE_FIELDS = ["id", "article_id", "token", "number", "part", "kind", "text", "info"]
 
     def _passages(self, rows: list[dict]) -> list[Passage]:
-        rows = self._visible(rows)
-        infos = {r["id"]: r["info"] for r in self._article_rows(in_list("id", {r["article_id"] for r in rows}))} \
+        rows = self.visible(rows)
+        infos = {r["id"]: r["info"] for r in self.article_rows(in_list("id", {r["article_id"] for r in rows}))} \
             if rows else {}
-        clusters = self._clusters([r["id"] for r in rows])
+        clusters = self.clusters([r["id"] for r in rows])
         out = []
         for r in rows:
             a, info = infos.get(r["article_id"]), r["info"] or {}
@@ -270,12 +273,12 @@ class MilvusStore(MilvusCollections, StoreBase):
         ids = list(dict.fromkeys(int(i) for i in ids))
         found: dict[int, Passage] = {}
         for chunk in chunks(ids):
-            for p in self._passages(self._query("paragraphs", in_list("id", chunk), self._PASSAGE_FIELDS)):
+            for p in self._passages(self.query("paragraphs", in_list("id", chunk), self._PASSAGE_FIELDS)):
                 found[p.id] = p
         return found
 
     def article_passages(self, article_id: str) -> list[Passage]:
-        rows = self._query("paragraphs", f"article_id == {quote(article_id)}", self._PASSAGE_FIELDS)
+        rows = self.query("paragraphs", f"article_id == {quote(article_id)}", self._PASSAGE_FIELDS)
         return sorted(self._passages(rows), key=lambda p: (p.paragraph, p.part))
 
     def paragraph_dates(self, ids: Sequence[int]) -> dict[int, list[DateMention]]:
@@ -289,10 +292,10 @@ class MilvusStore(MilvusCollections, StoreBase):
         expressions = [_date_expression(q) for q in queries]
         rows: list[dict] = []
         if all(e is not None for e in expressions):
-            rows = self._query("dates", " or ".join(f"({e})" for e in expressions), fields)
+            rows = self.query("dates", " or ".join(f"({e})" for e in expressions), fields)
         else:  # a question form this translation does not know: the SQL condition, over the date rows
-            rows = _sql_dates(self._query("dates", "", [*fields, "first", "last", "granularity"]), queries)
-        rows = self._visible(rows)
+            rows = _sql_dates(self.query("dates", "", [*fields, "first", "last", "granularity"]), queries)
+        rows = self.visible(rows)
         rows.sort(key=lambda r: (r["article_date"], -r["paragraph_id"]), reverse=True)
         ids = list(dict.fromkeys(r["paragraph_id"] for r in rows))
         if allowed is not None:
@@ -305,7 +308,7 @@ class MilvusStore(MilvusCollections, StoreBase):
         clusters = list({int(c) for c in clusters})
         if not clusters:
             return {}
-        members = self._query("clusters", in_list("cluster", clusters), ["paragraph_id", "cluster"])
+        members = self.query("clusters", in_list("cluster", clusters), ["paragraph_id", "cluster"])
         found = self.passages(r["paragraph_id"] for r in members)
         out: dict[int, list[WireCopy]] = {}
         for r in sorted(members, key=lambda r: ((found[r["paragraph_id"]].date or "") if r["paragraph_id"] in found
@@ -329,13 +332,13 @@ class MilvusStore(MilvusCollections, StoreBase):
             published = and_all(f"date >= {quote(since)}" if since else None,
                                 f"date <= {quote(until)}" if until else None, 'date != ""')
             event = and_all(f"first >= {quote(since)}" if since else None, f"last <= {quote(until)}" if until else None)
-            dated = sorted({r["paragraph_id"] for r in self._query("dates", event, ["paragraph_id"])})
+            dated = sorted({r["paragraph_id"] for r in self.query("dates", event, ["paragraph_id"])})
             clauses.append(f"({published}) or ({in_list('id', dated)})" if dated else published)
         return MilvusFilter(self, and_all(*clauses))
 
     def speakers(self, article_ids: list[str] | None = None) -> list[SpeakerRecord]:
         """Speakers of the given articles (all when None), each with their paragraphs in article order."""
-        rows = self._article_rows(in_list("id", article_ids) if article_ids else "") if article_ids != [] else []
+        rows = self.article_rows(in_list("id", article_ids) if article_ids else "") if article_ids != [] else []
         out = []
         for r in sorted(rows, key=lambda r: r["id"]):
             for s in r["info"].get("speakers", []):
@@ -352,7 +355,7 @@ class MilvusStore(MilvusCollections, StoreBase):
         wanted = None if speaker_ids is None else {int(i) for i in speaker_ids}
         out: dict[int, list[StatementRecord]] = {}
         for chunk in chunks(ids):
-            rows = self._visible(self._query("paragraphs", in_list("id", chunk),
+            rows = self.visible(self.query("paragraphs", in_list("id", chunk),
                                              ["id", "article_id", "token", "text", "info"]))
             for r in sorted(rows, key=lambda r: r["id"]):
                 for sid, name, cue, start, end, reference in sorted(r["info"].get("statements", []),
@@ -374,7 +377,7 @@ class MilvusStore(MilvusCollections, StoreBase):
         """BM25 (Milvus's, over FTS5's stemmed terms) for an FTS5-style query of quoted terms or
         phrases joined by OR; returns (paragraph id, score, higher is better)."""
         items = [t for t in _QUOTED_RE.findall(match or "") if t.strip()]
-        if not items or not self._has("paragraphs"):
+        if not items or not self.has("paragraphs"):
             return []
         phrases = [p for p in stem(items) if p]
         words = list(dict.fromkeys(t for p in phrases for t in p))
@@ -390,18 +393,25 @@ class MilvusStore(MilvusCollections, StoreBase):
         rows = [{"id": h["id"], "score": abs(float(h["distance"])), **h["entity"]} for h in hits]
         if exact:
             rows = [r for r in rows if any(has_phrase(r["terms"].split(), p) for p in phrases)]
-        rows = self._visible(rows)
+        rows = self.visible(rows)
         return [(int(r["id"]), r["score"]) for r in rows[:k]]
+
+    def lexical_scores(self, match: str, ids: Sequence[int]) -> list[tuple[int, float]]:
+        """BM25 of each of `ids` that `match` finds (any order), as `lexical_search` ranks them."""
+        out: list[tuple[int, float]] = []
+        for chunk in chunks(list(ids), 900):
+            out += self.lexical_search(match, len(chunk), set(chunk))
+        return out
 
     def dense_search(self, vector: np.ndarray, k: int, allowed=None) -> list[tuple[int, float]]:
         where = self._filter(allowed)
-        if where == "" or not self._has("paragraphs"):
+        if where == "" or not self.has("paragraphs"):
             return []
         query = np.asarray(vector, dtype="float32").reshape(-1).tolist()
         hits = self._call(self.client.search, self._name("paragraphs"), data=[query], anns_field="dense",
                           limit=min(k, MAX_LIMIT), filter=and_all("searchable == true", where),
                           search_params={"metric_type": "IP"}, output_fields=["article_id", "token", "dense"])[0]
-        rows = self._visible([{"id": h["id"], "score": float(h["distance"]), **h["entity"]} for h in hits])
+        rows = self.visible([{"id": h["id"], "score": float(h["distance"]), **h["entity"]} for h in hits])
         if len(self._vector_cache) > VECTOR_CACHE:
             self._vector_cache.clear()
         for r in rows:
@@ -414,7 +424,7 @@ class MilvusStore(MilvusCollections, StoreBase):
         which only matters for words too common to weigh in either the search or the evidence."""
         total = dict.fromkeys(terms, 0)
         wanted = [(term, tokens) for term, tokens in zip(terms, stem(terms)) if tokens]
-        if not wanted or not self._has("paragraphs"):
+        if not wanted or not self.has("paragraphs"):
             return total
         phrases = any(len(tokens) > 1 for _, tokens in wanted)
         hits = self._call(self.client.search, self._name("paragraphs"), data=[" ".join(t) for _, t in wanted],
@@ -434,7 +444,7 @@ class MilvusStore(MilvusCollections, StoreBase):
             return present
         stems = dict(zip(terms, stem(terms)))
         for chunk in chunks(list(ids)):
-            for r in self._query("paragraphs", in_list("id", chunk), ["id", "terms"]):
+            for r in self.query("paragraphs", in_list("id", chunk), ["id", "terms"]):
                 tokens = r["terms"].split()
                 for term, phrase in stems.items():
                     if phrase and has_phrase(tokens, phrase):

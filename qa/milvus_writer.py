@@ -1,5 +1,7 @@
 """Writing an index in Milvus (`qa.milvus_store.MilvusStore.writer()`): each article's rows under a
-fresh write token, its article row last, so it is visible whole or not at all."""
+fresh write token, its article row last, so it is visible whole or not at all. The writer changes the
+index through the requests of `qa.milvus_client.MilvusCollections`, so it needs nothing of
+qa.milvus_store (which builds on it)."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ import numpy as np
 from . import wire
 from .dates import DateMention
 from .documents import SEARCHABLE, Article, Paragraph
-from .milvus_client import DUMMY, FORMAT_VERSION, SCALAR_TABLES, and_all, chunks, in_list, quote, stem
+from .milvus_client import (DUMMY, FORMAT_VERSION, SCALAR_TABLES, MilvusCollections, and_all, chunks, in_list, quote,
+                            stem)
 
 if TYPE_CHECKING:
     from .attribution import Attribution
-    from .milvus_store import MilvusStore
 
 
 def _date_row(pid: int, article: Article, token: str, d: DateMention) -> dict:
@@ -38,7 +40,7 @@ class MilvusWriter:
     # the run began.
     COMMITS_EACH_BATCH = True
 
-    def __init__(self, store: MilvusStore):
+    def __init__(self, store: MilvusCollections):
         self.store = store
         self._origins: dict[str, str] = {}
         self._rules: str | None = None  # attribution rules to record at commit
@@ -50,43 +52,41 @@ class MilvusWriter:
         """Record the embedding model; an empty index takes any, a full one only its own. Writers
         starting together may all get here first: none drops what another has begun to fill."""
         store = self.store
-        empty = not store._count("articles", "") and not store._count("paragraphs", "")
-        if not store._has("paragraphs"):
-            store._create_paragraphs(dimension)
-        elif (known := store._paragraph_dimension()) is not None and known != dimension:
+        empty = not store.count("articles", "") and not store.count("paragraphs", "")
+        if not store.has("paragraphs"):
+            store.create_paragraphs(dimension)
+        elif (known := store.paragraph_dimension()) is not None and known != dimension:
             # (a collection another writer is creating this moment may not show its fields yet: no drop then)
             if not empty:
                 raise store.model_mismatch(model)
-            store._call(store.client.drop_collection, store._name("paragraphs"))
-            store._loaded.discard("paragraphs")
-            store._create_paragraphs(dimension)
+            store.drop("paragraphs")
+            store.create_paragraphs(dimension)
         if store.model is None or (empty and store.model != model):
-            store._set_meta({"model": model, "dimension": str(dimension)})
+            store.set_meta({"model": model, "dimension": str(dimension)})
         else:
             store.check_model(model, dimension)
 
     def clear(self) -> None:
         store = self.store
         for table in ["articles", "paragraphs", *SCALAR_TABLES]:
-            if store._has(table):
-                store._call(store.client.drop_collection, store._name(table))
-                store._loaded.discard(table)
+            if store.has(table):
+                store.drop(table)
         for name, fields in SCALAR_TABLES.items():
-            store._create_scalar(name, fields)
-        store._set_meta({"format_version": FORMAT_VERSION})
-        store._delete("meta", 'key in ["model", "dimension", "attribution_rules"]')
+            store.create_scalar(name, fields)
+        store.set_meta({"format_version": FORMAT_VERSION})
+        store.delete("meta", 'key in ["model", "dimension", "attribution_rules"]')
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         """Remove articles: the article row first (they vanish at once), then their other rows."""
         ids = list(article_ids)
         rows = []
         for chunk in chunks(ids):
-            rows += self.store._query("articles", in_list("id", chunk), ["id", "origin"])
+            rows += self.store.query("articles", in_list("id", chunk), ["id", "origin"])
         for chunk in chunks([r["id"] for r in rows]):
-            self.store._delete("articles", in_list("id", chunk))
+            self.store.delete("articles", in_list("id", chunk))
         origins = {r["origin"] for r in rows if r["origin"]}
         if origins:
-            self.store._delete("origins", in_list("origin", sorted(origins)))
+            self.store.delete("origins", in_list("origin", sorted(origins)))
         for r in rows:
             self._drop_rows(r["id"], keep=None)
         return len(rows)
@@ -94,13 +94,13 @@ class MilvusWriter:
     def _drop_rows(self, article_id: str, keep: str | None) -> None:
         """Delete the article's paragraphs, dates, bands and clusters except those of write `keep`."""
         where = and_all(f"article_id == {quote(article_id)}", f"token != {quote(keep)}" if keep else None)
-        old = [r["id"] for r in self.store._query("paragraphs", where, ["id"])]
+        old = [r["id"] for r in self.store.query("paragraphs", where, ["id"])]
         if not old:  # nothing else either: dates and bands are written after their paragraphs, deleted before
             return  # (and a Milvus delete waits ~0.25 s for the engine's next time tick, whatever it deletes)
         for chunk in chunks(old):
-            self.store._delete("clusters", in_list("paragraph_id", chunk))
+            self.store.delete("clusters", in_list("paragraph_id", chunk))
         for table in ("dates", "bands", "paragraphs"):
-            self.store._delete(table, where)
+            self.store.delete(table, where)
 
     def remove_origin(self, origin: str) -> None:
         """Drop what a file gave before it is indexed again: at `commit`, and only the articles its new
@@ -109,7 +109,7 @@ class MilvusWriter:
 
     def _remove_replaced(self) -> None:
         for origin in sorted(self._replaced):
-            rows = self.store._query("articles", f"origin == {quote(origin)}", ["id"])
+            rows = self.store.query("articles", f"origin == {quote(origin)}", ["id"])
             self.remove_articles([r["id"] for r in rows if r["id"] not in self._written])
         self._replaced.clear()
 
@@ -147,11 +147,11 @@ class MilvusWriter:
                                   "statements": statements.get(position, []),
                                   "dates": [[d.text, d.start, d.end, d.first, d.last, d.granularity]
                                             for d in mentions]}})
-        row_ids = store._insert("paragraphs", rows)
+        row_ids = store.insert("paragraphs", rows)
         date_rows = [_date_row(row_ids[i], article, token, d) for i, ds in enumerate(dates or []) if
                      article.paragraphs[i].kind in SEARCHABLE for d in ds]
         if date_rows:
-            store._insert("dates", date_rows)
+            store.insert("dates", date_rows)
         self._add_wire_bands(article.id, token, [(row_ids[i], p.text) for i, p in enumerate(article.paragraphs)
                                                  if p.kind in SEARCHABLE])
         numbers = {row_ids[i]: p.number for i, p in enumerate(article.paragraphs)}
@@ -166,7 +166,7 @@ class MilvusWriter:
                 "url": article.url, "origin_hash": article.origin_hash, "metadata": article.metadata,
                 "paragraphs": len(article.paragraphs), "searchable": len(searchable), "speakers": people,
                 "rules": self._current_rules}
-        store._upsert("articles", [{"id": article.id, "token": token, "origin": article.origin or "", "info": info,
+        store.upsert("articles", [{"id": article.id, "token": token, "origin": article.origin or "", "info": info,
                                     "v": DUMMY}])
         self._drop_rows(article.id, keep=token)
         self._written.add(article.id)
@@ -185,10 +185,10 @@ class MilvusWriter:
         holders: dict[int, set[int]] = {}
         for chunk in chunks(bands):
             where = and_all(in_list("band", chunk), f"article_id != {quote(article_id)}")
-            for r in store._visible(store._query("bands", where, ["band", "paragraph_id", "article_id", "token"])):
+            for r in store.visible(store.query("bands", where, ["band", "paragraph_id", "article_id", "token"])):
                 holders.setdefault(r["band"], set()).add(r["paragraph_id"])
         chosen: dict[int, list[int]] = {}
-        clusters = store._clusters(sorted({p for ps in holders.values() for p in ps}))
+        clusters = store.clusters(sorted({p for ps in holders.values() for p in ps}))
         for pid, fp in prints:
             by_cluster: dict[int, int] = {}
             for other in sorted({p for b in fp.bands for p in holders.get(b, ())}):
@@ -197,7 +197,7 @@ class MilvusWriter:
         wanted = sorted({p for ps in chosen.values() for p in ps})
         texts = {}
         for chunk in chunks(wanted):
-            texts.update((r["id"], r["text"]) for r in store._query("paragraphs", in_list("id", chunk), ["id", "text"]))
+            texts.update((r["id"], r["text"]) for r in store.query("paragraphs", in_list("id", chunk), ["id", "text"]))
         prints_of = {p: wire.fingerprint(t) for p, t in texts.items()}
         changed: dict[int, int] = {}
         for pid, fp in prints:
@@ -208,8 +208,8 @@ class MilvusWriter:
                     cluster = clusters[match] = changed[match] = match
                 changed[pid] = cluster
         if changed:
-            store._upsert("clusters", [{"paragraph_id": p, "cluster": c, "v": DUMMY} for p, c in changed.items()])
-        store._insert("bands", [{"band": b, "paragraph_id": pid, "article_id": article_id, "token": token,
+            store.upsert("clusters", [{"paragraph_id": p, "cluster": c, "v": DUMMY} for p, c in changed.items()])
+        store.insert("bands", [{"band": b, "paragraph_id": pid, "article_id": article_id, "token": token,
                                  "v": DUMMY} for pid, fp in prints for b in fp.bands])
 
     def refresh_attribution(self, rules: str, attribute: Callable[[Article], Attribution]) -> int:
@@ -221,10 +221,10 @@ class MilvusWriter:
             return 0
         # Articles another writer (a shard running at once) has just written carry these rules already:
         # writing them again here would race with that writer's own clean-up of its rows.
-        rows = [r for r in store._article_rows() if r["info"].get("rules") != rules]
+        rows = [r for r in store.article_rows() if r["info"].get("rules") != rules]
         for r in rows:
             i = r["info"]
-            stored = store._visible(store._query("paragraphs", f"article_id == {quote(r['id'])}",
+            stored = store.visible(store.query("paragraphs", f"article_id == {quote(r['id'])}",
                                                  ["id", "article_id", "token", "number", "part", "kind", "text",
                                                   "dense", "info"]))
             stored.sort(key=lambda p: p["id"])
@@ -245,10 +245,10 @@ class MilvusWriter:
         hashes), and the attribution rules."""
         self._remove_replaced()
         if self._origins:
-            self.store._upsert("origins", [{"origin": o, "hash": h, "v": DUMMY} for o, h in self._origins.items()])
+            self.store.upsert("origins", [{"origin": o, "hash": h, "v": DUMMY} for o, h in self._origins.items()])
             self._origins.clear()
         if self._rules is not None:
-            self.store._set_meta({"attribution_rules": self._rules})
+            self.store.set_meta({"attribution_rules": self._rules})
             self._rules = None
 
     def rollback(self) -> None:

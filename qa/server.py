@@ -260,8 +260,7 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
         return Response(json_text(neutral_json(payload)), media_type="application/json")
 
     def query_args(source: dict) -> dict:
-        from .documents import _iso_date
-
+        """k checked here; `since`/`until` are read by QA's own date parser (as `qa search --since`)."""
         out = {}
         k = source.get("k")
         if k is not None:
@@ -279,11 +278,6 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
                 continue
             if not isinstance(value, str):
                 raise HTTPError(400, f"{name} must be a string")
-            if name != "article":
-                iso = _iso_date(value)
-                if iso is None:
-                    raise HTTPError(400, f"{name}: {value!r} is not a date; use YYYY-MM-DD")
-                value = iso
             out[name] = value
         return {**out, **time_args(source)}
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from .answer import Answer
 from .config import Settings
+from .dates import date_range
 from .errors import QAError
 from .retriever import SearchResult
-from .store import Store
 
 MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
 HISTORY_TURNS = 6  # earlier user turns replayed for follow-up rewriting; `qa chat` looks back 3
@@ -101,34 +101,6 @@ class _Gate:
                 self._inside -= 1
 
 
-class _SharedVectors:
-    """The vectors of the committed generation, loaded once for all the readers of a process
-    instead of once per reader (a million paragraphs are ~1.5 GB of vectors). FAISS searches one
-    index from many threads safely; readers only read it (a writer, which changes its copy in
-    place, never gets this one)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple | None = None
-        self._index = None
-
-    def load(self, store, generation: int, digest: str | None):
-        with self._lock:
-            if self._key != (generation, digest):
-                self._index = Store._load_vectors(store, generation, digest)
-                self._key = (generation, digest)
-            return self._index
-
-
-class _ReaderStore(Store):
-    """A read-only connection whose vectors come from the process's `_SharedVectors`."""
-
-    shared: _SharedVectors
-
-    def _load_vectors(self, generation: int, digest: str | None):
-        return self.shared.load(self, generation, digest)
-
-
 class _Replayed:
     """Stands in for the QA object while earlier turns of a client's conversation are replayed into a
     `Conversation`: "answers" each with the reply the client already has (no search, no LLM), so the
@@ -197,7 +169,6 @@ class Service:
         self._made = 0
         self._made_lock = threading.Lock()
         self._gate = _Gate(limits.queue)
-        self._vectors = _SharedVectors()
 
     # --- readers ------------------------------------------------------------------------------
 
@@ -238,12 +209,8 @@ class Service:
                     make = False
             if make:
                 try:
-                    if isinstance(self._primary.store, Store):
-                        store = _ReaderStore.open(self._primary.store.path)
-                        store.shared = self._vectors
-                    else:  # a Milvus index: its client is thread-safe, and the engine holds the vectors
-                        store = self._primary.store
-                    bot = self._primary.reader(store)
+                    # Its own connection where the store needs one; the vectors loaded once for all.
+                    bot = self._primary.reader(self._primary.store.another_reader())
                 except BaseException:
                     with self._made_lock:
                         self._made -= 1
@@ -278,6 +245,7 @@ class Service:
                cancelled: threading.Event | None = None, **time) -> SearchResult:
         """Like `QA.search`; `time`: its as_of."""
         question = check_question(question)
+        since, until = date_range(since, until)
         deadline = deadline or self.deadline()
         with self.reader(deadline) as bot:
             _check_cancelled(cancelled)
@@ -290,6 +258,7 @@ class Service:
         Setting `cancelled` (the client left) stops the LLM at its next token and frees the gate.
         `time`: its as_of, timeline and page."""
         question = check_question(question)
+        since, until = date_range(since, until)  # checked before queueing for the LLM
         deadline = deadline or self.deadline()
         # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
         with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot:

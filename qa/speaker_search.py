@@ -2,7 +2,8 @@
 
 Apart from the hybrid search (qa.retriever) because it is a ranking of its own over the speakers'
 paragraphs (attributed or naming them), tuned on PolNeAR (bench/archive_speakers.py, bench/speakers.py);
-the `Retriever` hands a who-said question to it after the hybrid ranking.
+the `Retriever` hands a who-said question to it after the hybrid ranking. It shares the retriever's
+measures (qa.ranking), not its module.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import numpy as np
 
 from .documents import split_sentences
 from .records import Passage, StatementRecord
-from .retriever import RRF_K, SearchResult, fts_query, fuse, query_terms
+from .ranking import RRF_K, SearchResult, SupportMeasures, fts_query, fuse, query_terms
 from .speakers import (SpeakerMatch, ambiguous_names, mentions, name_forms, parse_speaker_question, resolve_speakers,
                        speaker_features, speaker_score, speaks_for, split_names, stance)
 
 if TYPE_CHECKING:
-    from .retriever import Retriever
+    from .embeddings import Embedder
 
 # "How did X react to Y?": the paragraphs attributed to or naming X, in hybrid order, join the fusion as a
 # third ranking with half BM25's weight: a lift, never a filter.
@@ -49,10 +50,10 @@ def _opening(sentence: str) -> str:
 class SpeakerSearch:
     """The who-said half of a `Retriever`: reads its index and uses its evidence measures."""
 
-    def __init__(self, retriever: Retriever):
-        self.retriever = retriever
-        self.store = retriever.store
-        self.embedder = retriever.embedder
+    def __init__(self, measures: SupportMeasures, embedder: Embedder):
+        self.measures = measures
+        self.store = measures.store
+        self.embedder = embedder
 
     def match(self, question: str, article_ids: list[str] | None = None) -> SpeakerMatch | None:
         """For "what did X say?" questions, the indexed speakers X names ("X and Y": both); None for other
@@ -227,7 +228,7 @@ class SpeakerSearch:
         return SearchResult(
             query=question,
             passages=passages,
-            evidence=self.retriever.evidence(terms, query_vector, passages, allowed),
+            evidence=self.measures.evidence(terms, query_vector, passages, allowed),
             terms=tuple(terms),
             speaker=match,
             statements=self.store.statements([p.id for p in passages if p.id in own], [s.id for s in match.speakers]),
@@ -289,7 +290,7 @@ class SpeakerSearch:
         return SearchResult(
             query=question,
             passages=shown,
-            evidence=self.retriever.evidence(terms, query_vector, shown, allowed),
+            evidence=self.measures.evidence(terms, query_vector, shown, allowed),
             terms=tuple(terms),
             speaker=replace(match, on_topic=on_topic),
             statements=self.store.statements([p.id for p in shown if p.id in own],
@@ -352,22 +353,13 @@ class SpeakerSearch:
         if not pool:
             return {}, {}, set()
         vector = self.embedder.encode_query(topic)
-        cosines = self.retriever.cosines(vector, pool)
+        cosines = self.measures.cosines(vector, pool)
         dense = sorted(pool, key=lambda pid: -cosines.get(pid, 0.0))
-        lexical: list[tuple[int, float]] = []
-        match = fts_query(topic_terms)
-        for start in range(0, len(pool), 900):
-            chunk = pool[start : start + 900]
-            try:
-                lexical += self.store.db.execute(
-                    "SELECT rowid, -bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
-                    f"AND rowid IN ({','.join('?' * len(chunk))})", [match, *chunk]).fetchall()
-            except Exception:  # noqa: BLE001 - a query FTS5 cannot parse finds nothing lexically
-                break
+        lexical = self.store.lexical_scores(fts_query(topic_terms), pool)
         lexical.sort(key=lambda row: -row[1])
         ranking = [pid for pid, _ in fuse([dense, [pid for pid, _ in lexical]])]
-        present = self.retriever.terms_present(topic_terms, [pid for pid, _ in lexical])
-        weights = self.retriever.term_weights(topic_terms, self.store.term_document_frequency(topic_terms)) if present else {}
+        present = self.measures.terms_present(topic_terms, [pid for pid, _ in lexical])
+        weights = self.measures.term_weights(topic_terms, self.store.term_document_frequency(topic_terms)) if present else {}
         total = sum(weights.values()) or 1.0
         coverage = {pid: sum(weights.get(t, 0.0) for t in found) / total for pid, found in present.items()}
         touching = {pid for pid, _ in lexical} | {pid for pid in pool if cosines.get(pid, 0.0) >= TOPIC_COSINE}

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -42,14 +43,36 @@ def _passage(row: Sequence, dates: dict[int, list[DateMention]]) -> Passage:
                    dates=tuple(dates.get(row[0], ())))
 
 
+class SharedVectors:
+    """The vectors of the committed generation, loaded once for all the readers of a process (see
+    `Store.another_reader`) instead of once per reader (a million paragraphs are ~1.5 GB of vectors).
+    FAISS searches one index from many threads safely; readers only read it (a writer, which changes
+    its copy in place, never gets this one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple | None = None
+        self._index = None
+
+    def load(self, generation: int, digest: str | None, read: Callable[[], object]):
+        with self._lock:
+            if self._key != (generation, digest):
+                self._index = read()
+                self._key = (generation, digest)
+            return self._index
+
+
 class Store(StoreBase):
-    """An open index. Use `Store.open` for reading and `store.writer()` to change it."""
+    """An open index (it keeps `qa.store_contract.StoreReader`). Use `Store.open` for reading and
+    `store.writer()` to change it."""
 
     def __init__(self, path: Path, db: sqlite3.Connection):
         self.path = path
         self.db = db
         self._vectors = None  # loaded lazily: `qa list` needs no FAISS
         self._vectors_generation: int | None = None
+        self._shared: SharedVectors | None = None  # set on readers that share one copy of the vectors
+        self._readers_share: SharedVectors | None = None  # what this store's `another_reader`s share
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = False, recover: bool = False) -> Store:
@@ -130,12 +153,21 @@ class Store(StoreBase):
         except (Timeout, OSError):
             return  # a writer is at work (it cleans up itself), or the folder is read-only
         try:
-            self._cleanup_stale_files()
+            self.cleanup_stale_files()
         finally:
             lock.release()
 
     def close(self) -> None:
         self.db.close()
+
+    def another_reader(self) -> Store:
+        """A read-only connection of its own for another thread; every reader made by this store loads
+        the vectors of a generation once, together."""
+        if self._readers_share is None:
+            self._readers_share = SharedVectors()
+        other = type(self).open(self.path)
+        other._shared = self._readers_share
+        return other
 
     # --- metadata ----------------------------------------------------------------------------
 
@@ -153,7 +185,7 @@ class Store(StoreBase):
     def vectors(self):
         """The FAISS index: the one read by the current snapshot (or write), else the latest."""
         if self._vectors is None:
-            return self._current_vectors()
+            return self.current_vectors()
         return self._vectors
 
     def _vector_state(self) -> tuple[int, str | None]:
@@ -161,7 +193,7 @@ class Store(StoreBase):
         rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'vectors_sha256')"))
         return int(rows.get("generation") or 0), rows.get("vectors_sha256")
 
-    def _current_vectors(self):
+    def current_vectors(self):
         """The vectors of the generation this connection sees now; reloaded when another process has
         committed a newer one (a long-lived reader such as `qa chat` follows the index)."""
         generation, digest = self._vector_state()
@@ -170,12 +202,26 @@ class Store(StoreBase):
             self._vectors_generation = generation
         return self._vectors
 
-    def _empty_vectors(self, dimension: int | None = None):
+    def empty_vectors(self, dimension: int | None = None):
+        """A new, empty FAISS index for this model's vectors (or `dimension`'s)."""
         return new_exact(dimension or self.dimension or 384)
 
+    def adopt_vectors(self, index, generation: int) -> None:
+        """A writer's vectors, just committed as `generation`, become what this store reads."""
+        self._vectors, self._vectors_generation = index, generation
+
+    def forget_vectors(self) -> None:
+        """Drop the vectors in memory (a writer rolled back changes it made to them): read them again."""
+        self._vectors = None
+
     def _load_vectors(self, generation: int, digest: str | None):
+        if self._shared is not None:
+            return self._shared.load(generation, digest, lambda: self._read_vectors(generation, digest))
+        return self._read_vectors(generation, digest)
+
+    def _read_vectors(self, generation: int, digest: str | None):
         if generation == 0:
-            return self._empty_vectors()
+            return self.empty_vectors()
         try:
             return read_vectors(vector_file(self.path, generation), digest)
         except VectorsMissing:
@@ -195,7 +241,7 @@ class Store(StoreBase):
             self.db.execute("BEGIN")
             try:
                 generation = self._vector_state()[0]
-                self._current_vectors()
+                self.current_vectors()
                 break
             except VectorsMissing:
                 self.db.execute("ROLLBACK")
@@ -433,6 +479,20 @@ class Store(StoreBase):
             rows = [r for r in rows if r[0] in allowed]
         return rows[:k]
 
+    def lexical_scores(self, match: str, ids: Sequence[int]) -> list[tuple[int, float]]:
+        """FTS5 BM25 of each of `ids` that `match` finds (any order); an unparsable query finds nothing."""
+        out: list[tuple[int, float]] = []
+        ids = list(ids)
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            try:
+                out += self.db.execute(
+                    "SELECT rowid, -bm25(paragraphs_fts) FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+                    f"AND rowid IN ({','.join('?' * len(chunk))})", [match, *chunk]).fetchall()
+            except Exception:  # noqa: BLE001 - a query FTS5 cannot parse finds nothing lexically
+                break
+        return out
+
     def dense_search(self, vector: np.ndarray, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         import faiss
 
@@ -478,7 +538,7 @@ class Store(StoreBase):
         keep = vector_file(self.path, self.generation).name
         return [f for f in vector_files(self.path) if f.name != keep]
 
-    def _cleanup_stale_files(self) -> None:
+    def cleanup_stale_files(self) -> None:
         """Vector files no committed generation names: left by a crash mid-commit (or before the old
         file was removed). Call only while holding the write lock."""
         for file in self._stray_files():
@@ -496,16 +556,3 @@ def _is_sqlite_file(db_path: Path) -> bool:
     except OSError:
         return True  # unreadable: connecting reports why
 
-
-def open_store(address: str | os.PathLike, *, create: bool = False, recover: bool = False):
-    """The index at `address`: a folder is this local store; `milvus:PATH.db` (Milvus Lite) or
-    `http(s)://HOST:PORT` (a Milvus server) is `qa.milvus_store.MilvusStore`, loaded only then."""
-    if is_milvus_address(address):
-        from .milvus_store import MilvusStore
-
-        return MilvusStore.open(address, create=create, recover=recover)
-    return Store.open(address, create=create, recover=recover)
-
-
-def is_milvus_address(address: str | os.PathLike) -> bool:
-    return str(address).startswith(("milvus:", "http://", "https://"))

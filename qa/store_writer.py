@@ -1,6 +1,7 @@
 """Changes to the local index (`qa.store.Store.writer()`): SQLite rows in one transaction, the
 vectors in memory, both made visible together by `commit` (see qa.store on crash safety); the
-write lock that keeps to one writer at a time."""
+write lock that keeps to one writer at a time. The writer reaches its store only through the methods
+`LocalIndex` names, so this module needs nothing of qa.store (which builds on it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -22,15 +23,51 @@ from .vectors import describe, fsync_dir, maybe_approximate, vector_file, vector
 
 if TYPE_CHECKING:  # attribution's patterns take a while to compile; readers never need them
     from .attribution import Attribution
-    from .store import Store
 
 LOCK_NAME = ".lock"  # held by the one writer at a time
+
+
+class LocalIndex(Protocol):
+    """What a writer uses of the local store (`qa.store.Store` keeps it)."""
+
+    path: Path
+    db: sqlite3.Connection
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def dimension(self) -> int | None: ...
+
+    @property
+    def generation(self) -> int: ...
+
+    def meta(self, key: str) -> str | None: ...
+
+    def count_paragraphs(self) -> int: ...
+
+    def check_model(self, model: str, dimension: int) -> None: ...
+
+    def current_vectors(self):
+        """The vectors of the committed generation, loaded when needed."""
+
+    def empty_vectors(self, dimension: int | None = None):
+        """A new, empty vector index."""
+
+    def adopt_vectors(self, index, generation: int) -> None:
+        """Read `index` as the vectors of the just committed `generation`."""
+
+    def forget_vectors(self) -> None:
+        """Drop the vectors in memory (a rollback): read them again when next needed."""
+
+    def cleanup_stale_files(self) -> None:
+        """Remove vector files no committed generation names (only while holding the write lock)."""
 
 
 class StoreWriter:
     """Pending changes to the index; nothing is visible to readers until `commit()`."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: LocalIndex):
         self.store = store
         self.db = store.db
         self._in_transaction = False
@@ -45,7 +82,7 @@ class StoreWriter:
     @property
     def index(self):
         if self._index is None:
-            self._index = self.store._current_vectors()
+            self._index = self.store.current_vectors()
         return self._index
 
     def set_model(self, model: str, dimension: int) -> None:
@@ -57,7 +94,7 @@ class StoreWriter:
                                 (model, str(dimension)))
                 self._dirty = True
             if self._index is None or self._index.d != dimension or self._index.ntotal:
-                self._index = self.store._empty_vectors(dimension)
+                self._index = self.store.empty_vectors(dimension)
         else:
             self.store.check_model(model, dimension)
 
@@ -69,7 +106,7 @@ class StoreWriter:
         self.db.execute("DELETE FROM paragraphs")
         self.db.execute("DELETE FROM articles")
         self._dirty = True
-        self._index = self.store._empty_vectors()
+        self._index = self.store.empty_vectors()
 
     def remove_articles(self, article_ids: Iterable[str]) -> int:
         """Remove articles (and their paragraphs and vectors); returns how many existed."""
@@ -238,7 +275,7 @@ class StoreWriter:
 
     def _after_commit(self, index, old: int, new: int) -> None:
         self._in_transaction = self._dirty = False
-        self.store._vectors, self.store._vectors_generation = index, new
+        self.store.adopt_vectors(index, new)
         vector_file(self.store.path, old).unlink(missing_ok=True)
         fsync_dir(self.store.path)
 
@@ -247,12 +284,12 @@ class StoreWriter:
             with contextlib.suppress(sqlite3.Error, QAError):
                 self.db.execute("ROLLBACK")
             self._in_transaction = self._dirty = False
-            self.store._vectors = None  # the in-memory index may hold uncommitted changes: reload
+            self.store.forget_vectors()  # the in-memory index may hold uncommitted changes: reload
         self._index = None
 
 
 @contextlib.contextmanager
-def locked_writer(store: Store, on_wait: Callable[[str], None] | None = None, timeout: float = 600
+def locked_writer(store: LocalIndex, on_wait: Callable[[str], None] | None = None, timeout: float = 600
                   ) -> Iterator[StoreWriter]:
     """A writer holding the write lock for the duration (`qa.store.Store.writer`); stray vector files
     of a crashed writer are removed first."""
@@ -275,7 +312,7 @@ def locked_writer(store: Store, on_wait: Callable[[str], None] | None = None, ti
         raise QAError(f"cannot lock the index at {store.path} for writing ({exc.strerror or exc}); "
                       f"is the folder writable?") from exc
     try:
-        store._cleanup_stale_files()
+        store.cleanup_stale_files()
         writer = StoreWriter(store)
         try:
             yield writer

@@ -72,6 +72,31 @@ def embedder():
     return Embedder()
 
 
+@pytest.fixture
+def fake_llm(monkeypatch):
+    """tests/fakes.py's LLM backend in place of a real one for every QA the test makes, the CLI's
+    included (not in other processes): for tests of the answer pipeline's logic, not of a model or a
+    server. It answers when a test asks for an LLM (`--llm openai`, `QA(llm="openai")`); `auto` and
+    `none` stay extractive. Returns the backend (set its `reply`)."""
+    from tests.fakes import FakeBackend
+
+    backend = FakeBackend()
+    monkeypatch.setattr("qa.answer.llm.choose_backend",
+                        lambda settings: None if (settings.llm or "auto").lower() in ("auto", "none") else backend)
+    return backend
+
+
+@pytest.fixture
+def fake_models(monkeypatch, fake_llm):
+    """The fake embedder (tests/fakes.py) for every QA the test makes, the CLI's included, and the fake
+    LLM backend: for tests of qa's logic (input checks, storage) that need no model's judgement. An
+    index it builds records the fake model, so only such tests can open it."""
+    from tests.fakes import FakeEmbedder
+
+    monkeypatch.setattr("qa.api.Embedder", FakeEmbedder)
+    return fake_llm
+
+
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory, embedder) -> Path:
     """An index of the sample article, built once; tests must not change it (copy it first)."""

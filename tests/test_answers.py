@@ -104,10 +104,11 @@ def test_a_sentence_following_an_injected_instruction_is_removed(tmp_path, embed
     assert "John Smith" not in text and "PWNED" not in text and "Mara Vell" in text
 
 
-def test_a_draft_that_keeps_nothing_falls_back_to_the_extractive_answer_and_says_so(sample_index):
-    with FakeLLMServer("ok", reply="North Korea and Russia are friends [1]. This answers the question [1].") \
-            as server, QA(sample_index, llm="openai", base_url=server.url, llm_model="fake") as bot:
+def test_a_draft_that_keeps_nothing_falls_back_to_the_extractive_answer_and_says_so(sample_index, fake_llm):
+    fake_llm.reply = "North Korea and Russia are friends [1]. This answers the question [1]."
+    with QA(sample_index, llm="openai") as bot:
         answer = bot.ask("Who did North Korea sign a mutual defence treaty with?")
+    assert fake_llm.requests  # the draft was asked for
     assert answer.backend == "extractive" and not answer.abstained
     assert answer.extra["fallback"]["from"] == "openai" and answer.extra["draft"]
     assert "Russia" in answer.text and any(c.passage.paragraph == 10 for c in answer.citations)

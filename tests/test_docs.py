@@ -121,33 +121,6 @@ def test_public_api_has_docstrings():
                 assert inspect.getdoc(member), f"qa.{name}.{attr} has no docstring"
 
 
-# The layers docs/architecture.md names, lowest first; a module imports only from its own layer or lower.
-LAYERS = [
-    {"errors", "config", "documents", "loaders", "dates", "wire", "names", "attribution", "jsonout", "records",
-     "markup"},
-    {"embeddings", "vectors", "schema", "connection", "store_base", "store_writer", "store",
-     "milvus_client", "milvus_writer", "milvus_store", "fetch", "feeds"},
-    {"indexer", "feed_update", "speakers", "retriever", "speaker_search", "reports", "timeframe"},
-    {"answer", "dated_answers", "timeline", "coverage"},
-    {"api", "chat", "render", "cli_options", "cli_process", "cli", "__main__"},
-]
-
-
-def test_imports_follow_the_layers():
-    layer = {name: n for n, names in enumerate(LAYERS) for name in names}
-    wrong = []
-    for path in sorted((REPO / "qa").rglob("*.py")):
-        rel = path.relative_to(REPO / "qa").with_suffix("")
-        module = rel.parts[0]
-        if module not in layer:
-            continue  # a module the list does not name yet
-        for target in re.findall(r"^\s*from \.+(\w*)", path.read_text(encoding="utf-8"), re.MULTILINE):
-            target = target or module
-            if target in layer and layer[target] > layer[module]:
-                wrong.append(f"qa/{rel}.py imports qa.{target}")
-    assert not wrong, "imports against the layers of docs/architecture.md: " + "; ".join(wrong)
-
-
 # Inside qa/answer/, the same rule: a question's path runs one way, from the shared evidence through an
 # answerer to the LLM pipeline, never back.
 ANSWER_LAYERS = [

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from qa.documents import MAX_BLOCK_CHARS, MAX_PARAGRAPH_CHARS, SEARCHABLE, parse_text, strip_control
 from qa.loaders import decode_bytes, load_file
 from qa.errors import LoadError
-from qa.retriever import fts_query, query_terms
+from qa.ranking import fts_query, query_terms
 from qa.speakers import SpeakerQuestion, parse_speaker_question
 
 FAST = settings(max_examples=150, deadline=None, database=None,

@@ -32,6 +32,7 @@ def stored(index) -> dict[str, tuple]:
 # --- impossible dates ----------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_impossible_dates_in_articles_are_warnings_and_every_file_is_indexed(cli, tmp_path):
     folder, index = tmp_path / "in", tmp_path / "index"
     write(folder / "good.txt", "Harbour news\n\nThe harbour reopened on Friday after the storm.\n")
@@ -155,6 +156,7 @@ def test_a_question_line_is_split_only_at_newlines(cli, sample_index, tmp_path):
     assert [json.loads(line)["query"] for line in out.stdout.splitlines()][1] == "What did Pardo say?"
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_file_names_that_are_not_utf8_are_indexed_under_readable_ids(cli, tmp_path):
     import os
 
@@ -175,6 +177,7 @@ def test_file_names_that_are_not_utf8_are_indexed_under_readable_ids(cli, tmp_pa
 # --- URLs ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_malformed_urls_are_reported_and_the_good_file_is_indexed(cli, tmp_path):
     good = write(tmp_path / "good.txt", "Harbour news\n\nThe harbour reopened on Friday after the storm.\n")
     out = cli("index", "https://[::1", "http://127.0.0.1:abc/x", good, "--index", tmp_path / "index")
@@ -188,6 +191,7 @@ def test_malformed_urls_are_reported_and_the_good_file_is_indexed(cli, tmp_path)
 # --- article identity ----------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_duplicate_ids_in_one_jsonl_file_are_kept_apart(cli, tmp_path):
     feed = write(tmp_path / "feed.jsonl", json.dumps({"id": "a", "title": "First", "text": "The ferry sank."}) + "\n"
                  + json.dumps({"id": "a", "title": "Second", "text": "The tram was late."}) + "\n")
@@ -201,6 +205,7 @@ def test_duplicate_ids_in_one_jsonl_file_are_kept_apart(cli, tmp_path):
     assert {k: v[0] for k, v in stored(index).items()} == {"a": "First", "a-2": "Second"}
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 @pytest.mark.parametrize("together", [True, False])
 def test_a_jsonl_id_equal_to_another_files_id_is_kept_apart(cli, tmp_path, together):
     md = write(tmp_path / "in" / "a.md", "# Markdown A\n\nThe harbour reopened on Friday.\n")
@@ -219,6 +224,7 @@ def test_a_jsonl_id_equal_to_another_files_id_is_kept_apart(cli, tmp_path, toget
 # --- output and exit codes -----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_list_piped_keeps_each_article_on_one_line(cli, tmp_path):
     name = "a-rather-long-article-file-name-that-a-table-would-wrap-across-lines"
     write(tmp_path / "in" / f"{name}.txt", "A headline that is long enough to need wrapping in a table\n\n"
@@ -285,6 +291,7 @@ def test_the_chief_executive_question_is_answered_from_the_paragraph_under_its_h
     assert '"population"' in missing["answer"] and '"acme"' not in missing["answer"]
 
 
+@pytest.mark.usefixtures("fake_models")  # input handling: no model judgement needed
 def test_a_renamed_jsonl_id_does_not_take_a_later_records_id(cli, tmp_path):
     md = write(tmp_path / "in" / "a.md", "# Markdown A\n\nThe harbour reopened on Friday.\n")
     records = [{"id": i, "title": f"JSONL {i}", "text": "The tram was late."} for i in ("a", "a-2")]

@@ -44,9 +44,12 @@ def test_tools_ask_who_said_and_errors(sample_index, tmp_path):
         listed = await client.call_tool("list_articles", {})
         nobody = await client.call_tool("who_said", {"speaker": "Nobody Atall"})
         bad_date = await client.call_tool("search_articles", {"question": "Kim", "since": "soon"})
-        return tools, asked, said, found, listed, nobody, bad_date
+        # a year or a month, as `qa search --since` takes it
+        dated = [await client.call_tool("search_articles", {"question": "What did Klingner say?", "k": 3, **dates})
+                 for dates in ({"since": "2024"}, {"since": "2024-11", "until": "2024"}, {"until": "2023"})]
+        return tools, asked, said, found, listed, nobody, bad_date, dated
 
-    tools, asked, said, found, listed, nobody, bad_date = session(sample_index, tmp_path, work)
+    tools, asked, said, found, listed, nobody, bad_date, dated = session(sample_index, tmp_path, work)
     assert set(tools) == {"search_articles", "ask", "who_said", "list_articles", "list_speakers"}
     assert all(len(t.description) > 80 for t in tools.values())  # they tell an assistant when to use them
     assert tools["search_articles"].input_schema["required"] == ["question"]
@@ -73,7 +76,15 @@ def test_tools_ask_who_said_and_errors(sample_index, tmp_path):
 
     # qa's errors come back as tool errors holding exactly its one-line message
     assert nobody.is_error and "is quoted" in nobody.content[0].text
-    assert bad_date.is_error and bad_date.content[0].text == "since: 'soon' is not a date; use YYYY-MM-DD"
+    assert bad_date.is_error and bad_date.content[0].text == "'soon' is not a date; use YYYY-MM-DD, YYYY-MM or YYYY"
+    assert not any(d.is_error for d in dated), [d.content[0].text for d in dated]
+    from qa.api import QA
+
+    with QA(sample_index) as bot:  # what the Python API (and `qa search --since`) finds with the same dates
+        expected = [[p.paragraph for p in bot.search("What did Klingner say?", 3, **dates).passages]
+                    for dates in ({"since": "2024"}, {"since": "2024-11", "until": "2024"}, {"until": "2023"})]
+    assert [[p["paragraph"] for p in d.structured_content["passages"]] for d in dated] == expected
+    assert expected[0] == [22, 23, 24] and expected[2] != expected[0]
 
 
 

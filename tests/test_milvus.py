@@ -190,11 +190,11 @@ def test_new_attribution_rules_re_derive_the_speakers(cli, lite):
     address = f"{lite}#rules"
     assert cli("index", SAMPLE, "--index", address).exit_code == 0
     with MilvusStore.open(address) as store:  # as an older qa would have left it
-        store._set_meta({"attribution_rules": "older rules"})
-        rows = store._article_rows()
+        store.set_meta({"attribution_rules": "older rules"})
+        rows = store.article_rows()
         for r in rows:
             r["info"]["rules"] = "older rules"
-        store._upsert("articles", [{**r, "v": [0.0, 0.0]} for r in rows])
+        store.upsert("articles", [{**r, "v": [0.0, 0.0]} for r in rows])
     out = json.loads(cli("index", SAMPLE, "--index", address, "--json").output.splitlines()[-1])
     assert out["reattributed"] == 1 and out["paragraphs_embedded"] == 0 and out["unchanged"] == 1
     with QA(address) as bot:
@@ -310,7 +310,7 @@ def test_an_unfinished_write_stays_invisible_and_a_rewrite_clears_it(lite, embed
                  "number": 99, "part": 0, "searchable": True, "text": "Klingner said nothing at all.",
                  "terms": " ".join(stem(["Klingner said nothing at all."])[0]),
                  "dense": embedder.encode_query("What did Klingner say?").tolist(), "info": {}}]
-        store._insert("paragraphs", rows)
+        store.insert("paragraphs", rows)
         assert store.leftovers() == 1 and store.check() == []
         assert [p.paragraph for p in bot.search("What did Klingner say?", k=3).passages] == before
         assert all(pid in store.passages([pid]) for pid, _ in store.lexical_search('"klingner"', 10))
@@ -369,7 +369,7 @@ def _indexed(address: str) -> dict[str, str]:
     """Visible article id -> the hash of the file version it holds."""
     with MilvusStore.open(address) as store:
         assert store.check() == []
-        return {r["id"]: r["info"]["origin_hash"] for r in store._article_rows()}
+        return {r["id"]: r["info"]["origin_hash"] for r in store.article_rows()}
 
 
 def _verify(address: str, versions: dict, rng: random.Random) -> set[str]:

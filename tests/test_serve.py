@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -155,6 +156,24 @@ def test_search_and_ask_json_are_the_clis(server, served_index, tmp_path):
     assert status == 200
     assert body == cli_json("ask", question, "-k", "3", index=served_index, tmp_path=tmp_path).strip()
     assert cited_paragraphs(json.loads(body)) <= {22, 23, 24}
+
+
+def test_dates_are_read_as_qa_search_reads_them(server, served_index, tmp_path):
+    """`since`/`until` take a year, a month or a day, as `qa search --since` does, with the same result."""
+    from qa.dates import DateError, date_range
+
+    question = "What did Klingner say?"
+    for params in ({"since": "2024"}, {"until": "2023-12"}):
+        query = urllib.parse.urlencode({"q": question, "k": 3, **params})
+        status, body, _ = http("GET", f"{server.url}/search?{query}")
+        assert status == 200, body
+        flags = [item for name, value in params.items() for item in (f"--{name}", value)]
+        assert body == cli_json("search", question, "-k", "3", *flags, index=served_index, tmp_path=tmp_path).strip()
+    assert json.loads(http("GET", f"{server.url}/search?q=Klingner&since=2024-11")[1])["passages"]
+    with pytest.raises(DateError) as expected:
+        date_range("2024-02-30", None)
+    status, body, _ = http("GET", f"{server.url}/search?q=Klingner&since=2024-02-30")
+    assert status == 400 and json.loads(body)["error"]["message"] == str(expected.value)
 
 
 def test_wrong_or_missing_token_refused(server):

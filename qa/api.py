@@ -356,8 +356,6 @@ class QA:
         `as_of` (YYYY-MM-DD, default today): the day "this week" or "recently" in the question is read
         from; given, articles published after it are left out (docs/news.md)."""
         from .documents import strip_control
-        from .service import check_question
-
         question = check_question(strip_control(question))
         result, scope = self._scoped_search(question, k, article, since, until, as_of)
         return replace(result, query=question)
@@ -391,8 +389,6 @@ class QA:
         order, `page` by page (docs/news.md)."""
         from .answer.injection import not_about_the_articles, question_without_injection
         from .documents import strip_control
-
-        from .service import check_question
 
         question = check_question(strip_control(question))  # as searched: no escapes or lone surrogates reach the LLM
         # "..., and what is the system prompt?": what speaks to the model never changes what is answered
@@ -551,3 +547,15 @@ def _with_speaker(answer: Answer, result: SearchResult) -> Answer:
     if result.speaker is None:
         return answer
     return replace(answer, extra={**answer.extra, "speaker": result.speaker.as_json()})
+
+
+MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
+
+
+def check_question(question: object) -> str:
+    """The question, when there is one: no letter or digit ("", "?", "...") is an empty question."""
+    if not isinstance(question, str) or not any(c.isalnum() for c in question):
+        raise QAError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return question

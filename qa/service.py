@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .answer import Answer
+from .api import MAX_QUESTION_CHARS, check_question
 from .config import Settings
 from .dates import date_range
 from .errors import QAError
 from .retriever import SearchResult
 
-MAX_QUESTION_CHARS = 4000  # longer "questions" are documents pasted by mistake (or abuse)
 HISTORY_TURNS = 6  # earlier user turns replayed for follow-up rewriting; `qa chat` looks back 3
 
 
@@ -146,15 +146,6 @@ def reply_text(answer: Answer) -> str:
         return text
     lines = [f"[{c.n}] {neutral_text(c.passage.citation)}" for c in answer.citations]
     return text + SOURCES_HEADING + "\n".join(lines)
-
-
-def check_question(question: object) -> str:
-    """The question, when there is one: no letter or digit ("", "?", "...") is an empty question."""
-    if not isinstance(question, str) or not any(c.isalnum() for c in question):
-        raise QAError("the question is empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QAError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    return question
 
 
 class Service:

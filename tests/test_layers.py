@@ -14,19 +14,19 @@ REPO = Path(__file__).resolve().parents[1]
 # --- layers, lowest first: a module imports only from its own layer and the layers before it ------------
 LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["qa.errors", "qa.config", "qa.jsonout"]),
-    ("reading articles", ["qa.dates", "qa.documents", "qa.loaders", "qa.fetch", "qa.wire", "qa.names",
+    ("reading articles", ["qa.dates", "qa.documents", "qa.markup", "qa.loaders", "qa.fetch", "qa.wire", "qa.names",
                           "qa.attribution", "qa.embeddings"]),
     ("the index", ["qa.records", "qa.schema", "qa.connection", "qa.vectors", "qa.store_base",
                    "qa.store_contract", "qa.store_writer", "qa.store", "qa.milvus_client", "qa.milvus_writer",
-                   "qa.milvus_store", "qa.store_factory", "qa.indexer", "qa.reports"]),
-    ("search", ["qa.speakers", "qa.ranking", "qa.speaker_search", "qa.retriever"]),
+                   "qa.milvus_store", "qa.store_factory", "qa.feeds", "qa.indexer", "qa.feed_update", "qa.reports"]),
+    ("search", ["qa.speakers", "qa.ranking", "qa.speaker_search", "qa.retriever", "qa.timeframe"]),
     ("answers", ["qa.answer", "qa.answer.backends", "qa.answer.citations", "qa.answer.evidence",
                  "qa.answer.extractive", "qa.answer.injection", "qa.answer.llm", "qa.answer.local_backend",
                  "qa.answer.local_model", "qa.answer.metadata", "qa.answer.openai_backend", "qa.answer.prompts",
-                 "qa.answer.runtime"]),
+                 "qa.answer.runtime", "qa.dated_answers", "qa.timeline", "qa.coverage"]),
     ("the Python API", ["qa.api"]),
     ("front ends", ["qa.render", "qa.chat", "qa.cli_options", "qa.cli_process", "qa.service", "qa.server",
-                    "qa.mcp_server", "qa.cli"]),
+                    "qa.mcp_server", "qa.serve_protocol", "qa.web", "qa.cli"]),
     ("entry points", ["qa", "qa.__main__"]),
 ]
 # --- end of layers ---------------------------------------------------------------------------------------

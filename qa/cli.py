@@ -52,6 +52,7 @@ Settings (flags > QA_* environment > config file $QA_CONFIG or ~/.config/qa/conf
   QA_MAX_FILE_MB    larger files are skipped (20)
   QA_FEED_DELAY, QA_FEED_CAP, QA_FEED_TIMEOUT   qa update: s between requests to a host (1),
                     pages per run (500), s per request (20)
+  QA_TIMELINE_LIMIT statements on one page of qa ask --all (20)
 Environment only: QA_MODEL_DIR (model cache), QA_EMBED_BACKEND=torch, QA_EMBED_INT8=0,
 QA_APPROXIMATE_FROM (vectors before IVF-SQ8, 100000). See docs/settings.md.
 """

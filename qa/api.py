@@ -281,7 +281,11 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        result = self.search(question, k, article=article, since=since, until=until)
+        from .answer.answerability import LIST_PASSAGES, asks_for_list
+
+        # a question asking for every instance reads more passages: one line per article that answers
+        result = self.search(question, max(k, LIST_PASSAGES) if asks_for_list(question) else k, article=article,
+                             since=since, until=until)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)

@@ -151,7 +151,7 @@ def test_imports_follow_the_layers():
 # answerer to the LLM pipeline, never back.
 ANSWER_LAYERS = [
     {"citations", "injection", "runtime", "local_model"},
-    {"evidence", "backends"},
+    {"verification", "evidence", "answerability", "backends"},
     {"extractive", "metadata", "prompts"},
     {"local_backend", "openai_backend"},
     {"llm"},

@@ -33,6 +33,11 @@ ARTICLES = {
                    "Toy company Toyland has recalled a range of products, its toy cars, after reports that wheels come loose.\n",
     "painkillers.txt": "Medix recalls painkiller batch\n\n"
                        "Drug company Medix has recalled a batch of products, its painkillers, because of a labelling error.\n",
+    "awards.txt": "Skyward wins at film awards\n\n"
+                  "Actress Mara Quinn, who won for playing pilot Amy Johnson in Skyward, said her award was \"a "
+                  "complete shock\". Of Johnson, she said: \"Her courage still inspires pilots everywhere.\"\n\n"
+                  "Director Leo Park, who is also in London, added: \"We shot the film in winter. \"The crew were "
+                  "heroic. It was cold every single day.\"\n",
     "weather.txt": "Storms batter the coast\n\n"
                    "Storms battered the east coast on Sunday, and thousands of homes lost power.\n",
 }
@@ -128,3 +133,18 @@ def test_a_when_answer_written_by_a_model_states_the_date(sample_bot, embedder):
 def test_words_naming_the_archive_are_not_what_a_question_is_about(sample_bot):
     answer = sample_bot.ask("According to the story in the articles, what did Klingner say?")
     assert not answer.abstained and "Klingner" in answer.text
+
+
+def test_a_who_said_answer_quotes_every_statement_of_the_paragraph_and_the_running_quote(archive):
+    with QA(archive, llm="none") as bot:
+        on_topic = bot.ask("What did Mara Quinn say about Amy Johnson?")
+        running = bot.ask("What did Leo Park say about the film?")
+    assert "Her courage still inspires pilots" in on_topic.text  # her second statement is the one on Johnson
+    assert "It was cold every single day" in running.text  # the quote runs on after its first sentence
+
+
+def test_a_speaker_quoted_only_on_other_topics_is_an_abstention(archive):
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask("What did Leo Park say about the ticket prices?")
+    assert answer.abstained and answer.text.startswith("The indexed articles don't quote Leo Park on")
+    assert answer.citations and "winter" in answer.text  # what he is quoted on, cited

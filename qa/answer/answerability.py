@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..dates import DateMention
-from .verification import _content_words, _names, _stem_in, _words_of
+from .verification import _LIGHT_VERBS, _content_words, _names, _stem_in, _words_of
 
 # Words that refer to the archive itself ("According to the article, ..."): never the question's subject.
 ARCHIVE_WORDS = frozenset("article articles story stories report reports reported passage passages archive "
@@ -27,22 +27,28 @@ _MONEY_NOUNS = frozenset(
     "profit profits loss losses price prices sales revenue revenues turnover earnings salary salaries wage wages "
     "fine fines fee fees budget debt debts deficit surplus tax taxes spending investment compensation payout "
     "bonus bonuses income dividend funding damages valuation".split())
-_MONEY_WORDS = frozenset("money cash pay pays paid cost costs spend spends spent earn earns earned make makes "
-                         "made sum worth save saves saved raise raised".split())
+_MONEY_WORDS = frozenset("money cash pay pays paid cost costs spend spends spent earn earns earned sum worth save "
+                         "saves saved raise raised".split())
 # A money verb of the question is stated by any word of its family: "cost" by "sell for £339", "make" (of
 # a company) by "earned", never by "spent".
-_COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges pay "
-                         "pays paid paying spend spends spent spending worth fee fees budget".split())
+_COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges "
+                         "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
+                         "deal takeover offer bid valued".split())
 _INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
-                           "profits takings salary wage wages paid pay".split())
-_FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY) for w in fam}
+                           "profits takings".split())
+_PAY_FAMILY = frozenset("pay pays paid paying salary salaries wage wages earn earns earned package bonus "
+                        "remuneration".split())
+# "make" asks for money only beside a word that says so ("How much money does IBM make?"), not "made the
+# interception": it states an amount but does not ask for one.
+_FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY) for w in fam
+             if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid")}
 _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
-_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?(?:bn|m|k)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
+_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
                           r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|double|doubled|tripled|"
-                        r"halved|once|twice)\b", re.IGNORECASE)
+                        r"halved|once|twice|several|numerous|multiple|a few|many times|a handful)\b", re.IGNORECASE)
 _DATE_WORDS_RE = re.compile(
     r"\b(?:1[0-9]{3}|20[0-9]{2}|january|february|march|april|may|june|july|august|september|october|november|"
     r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
@@ -53,7 +59,7 @@ CAUSE_RE = re.compile(
     r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
     r"aim(?:ed|s)? (?:at|to)|in a bid to|seek(?:s|ing)? to|designed to|intended to|so as to|to offset|"
     r"insufficient|lack of|failed to|failure to|"
-    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reason|why|attribut(?:e|ed|es)|"
+    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
     r"allow(?:s|ed)?|enabl(?:e|ed|es))\b",
     re.IGNORECASE)
@@ -123,10 +129,14 @@ def asked(question: str) -> Asked:
         kind = "name"
     names = frozenset(n for n in _names(question) if n not in ARCHIVE_WORDS and n not in _CURRENCIES)
     others = frozenset(w for w in _content_words(question)
-                       if w not in names and w not in _COUNT_FRAME and not w.isdigit())
+                       if w not in names and w not in _COUNT_FRAME and w not in _LIGHT_VERBS and not w.isdigit())
     if kind == "amount":  # what the amount is ("net profit"); else what it is of: a word of the money verb's
         # family, or any other word of the question
         verbs = frozenset().union(*(_FAMILIES[w] for w in words if w in _FAMILIES and w not in _MONEY_NOUNS))
+        if re.search(r"\b(?:pay|paid|pays|paying)\b(?:\s+\w+){0,2}\s+(?:for|to)\b", low):
+            verbs |= _COST_FAMILY  # "pay for Guidant", "pay to settle": a price, not a wage
+        if {"money", "profit", "profits"} & set(words) and {"make", "makes", "made"} & set(words):
+            verbs |= _INCOME_FAMILY
         measure = nouns or verbs or frozenset(w for w in others if w not in _MONEY_WORDS)
     elif kind == "number":  # a count of what the question names: any of its other words
         measure = others
@@ -220,7 +230,8 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
         return False
     if a.measure and a.kind in ("amount", "number"):
         own = _words_of(sentence)
-        return any(_stem_in(m, own) for m in a.measure)
+        # "own" in "owns": short words match as a prefix
+        return any(_stem_in(m, own) or (len(m) >= 3 and any(w.startswith(m) for w in own)) for m in a.measure)
     return True
 
 
@@ -232,11 +243,11 @@ DECISIVE_KINDS = frozenset({"amount", "number", "date"})
 
 def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
             dates: list[DateMention] | None = None) -> tuple[bool, bool]:
-    """(may answer, gives the kind): the sentence (read after the one before it) is about the asked
-    subject and, for a decisive kind, gives it; and whether it gives the asked kind about that subject."""
-    if not about_subject(a, f"{previous} {sentence}", paragraph, title):
-        return False, False
-    gives = gives_kind(a, sentence, dates)
+    """(may answer, gives the kind): for a decisive kind, the sentence (read after the one before it)
+    gives it about the asked subject; any sentence may answer another kind (a paragraph naming the
+    answer often leaves the question's names to the one before). And whether it gives the asked kind
+    about that subject."""
+    gives = gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", paragraph, title)
     return gives or a.kind not in DECISIVE_KINDS, gives
 
 

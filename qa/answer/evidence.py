@@ -188,8 +188,54 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
     """The sentences of `passage` that hold the asked-about speaker's statement (a direct quote
     preferred), verbatim."""
     statements = result.statements[passage.id]
+    if result.speaker is not None and result.speaker.question.topic and len(statements) > 1:
+        # on a topic, every statement of the paragraph: the one on the topic may be any of them ("said her
+        # award was ...". Of Hepburn, she said: "The longevity ...")
+        spans = [_statement_sentences(passage.text, st.text) for st in statements]
+        found = sorted((passage.text.find(s), s) for s in spans if passage.text.find(s) >= 0)
+        if found:
+            start, end = found[0][0], found[0][0] + len(found[0][1])
+            for at, s in found[1:]:  # the statements that follow one another, not one credited far off
+                if at - end > _STATEMENT_GAP:
+                    break
+                end = max(end, at + len(s))
+            return _continued_quote(passage.text, passage.text[start:end])
     chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
-    return _statement_sentences(passage.text, chosen.text)
+    return _continued_quote(passage.text, _statement_sentences(passage.text, chosen.text))
+
+
+def _continued_quote(paragraph: str, quote: str) -> str:
+    """The quote with the sentences after it in the paragraph that go on quoting ("I'm obviously for equal
+    prize money. "Women's tennis is exciting. ..."): each opens with a quotation mark and credits no one
+    new, so it is the same speaker's words."""
+    start = paragraph.find(quote)
+    if start < 0 or not _quote_open(quote):
+        return quote
+    end = start + len(quote)
+    for sentence in split_sentences(paragraph[end:]):
+        if _CREDITS_OTHER_RE.search(sentence) or not (
+                _quote_open(paragraph[start:end]) or sentence.lstrip()[:1] in "“\""):
+            break
+        end = paragraph.find(sentence, end) + len(sentence)
+    return paragraph[start:end]
+
+
+_STATEMENT_GAP = 40  # characters between two statements quoted as one passage of speech
+
+
+def _quote_open(text: str) -> bool:
+    """The text's last quotation mark opens a quotation (news style leaves a quote running across
+    sentences: "I'm for equal prize money. "Women's tennis is exciting.)."""
+    marks = [(k, ch) for k, ch in enumerate(text) if ch in "“”\""]
+    if not marks:
+        return False
+    k, ch = marks[-1]
+    if ch != '"':
+        return ch == "“"
+    return k + 1 < len(text) and text[k + 1].isalnum()
+
+
+_CREDITS_OTHER_RE = re.compile(r"[”\"],?\s+(?:said|says|added|adds|told)\s+[A-Z]")
 
 
 EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one

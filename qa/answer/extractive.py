@@ -43,7 +43,7 @@ def answer_extractively(
         return answer_list(question, result, ranked)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked, question)
     rank = {p.id: r for r, p in enumerate(result.passages)}
-    chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
+    chosen.sort(key=lambda c: (not c.gives, rank[c.passage.id], c.index))  # what states the asked kind first
     when = asks_when(question)
     pieces = [(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
               for c in chosen]
@@ -60,10 +60,14 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     if not answering or not asked(question).typed:
         return quoted_candidates(answering, max_sentences)
     floor = answering[0].score * EXTRACTIVE_SHARE
-    givers = [c for c in answering[1:] if c.gives and c.score >= floor]
-    if not givers and not answering[0].gives:
-        return quoted_candidates(answering, max_sentences)
-    return [answering[0], *givers][:max_sentences]
+    givers = [c for c in answering if c.gives and c.score >= floor]
+    if givers and asked(question).kind == "reason":
+        return givers[:max_sentences]  # "why?" is answered by reasons; the sentences around them are not
+    chosen: list[Candidate] = []
+    for c in [answering[0], *givers, *quoted_candidates(answering, max_sentences)]:
+        if all(c is not other for other in chosen):
+            chosen.append(c)
+    return chosen[:max_sentences]
 
 
 def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:

@@ -199,8 +199,13 @@ def _all_sentences(ranked: list[Candidate]) -> str:
 
 def _rests_on(sentence: str, question: str, candidate: Candidate, shown: str) -> bool:
     """The sentence's answer terms are in the candidate sentence, none of them taken from another
-    sentence of `shown` (every ranked sentence, joined)."""
+    sentence of `shown` (every ranked sentence, joined). The dates verification added ("Tuesday
+    (2024-11-05)") are the source's own words resolved, not words of the answer."""
+    sentence = _DATE_LABEL_RE.sub("", sentence)
     return source_holds_terms(sentence, question, [candidate.sentence], shown=shown)
+
+
+_DATE_LABEL_RE = re.compile(r" \(\d{4}-\d{2}(?:-\d{2})?(?:/\d{4}-\d{2}-\d{2})?\)")
 
 
 def _text_of(checks: list[SentenceCheck]) -> str:

@@ -456,6 +456,11 @@ def answers_another_year(sentence: str, question: str) -> bool:
 # Words of a question that refer to the archive or to asking, not to what is asked about.
 _ASKING_WORDS = frozenset("article articles story stories report reports passage passages archive news according "
                           "piece coverage text which what who whom whose why how when where".split())
+# Verbs that carry no claim of their own ("comes from", "made up of", "get"): a source says them otherwise.
+_LIGHT_VERBS = frozenset("come comes came coming get gets got getting make makes made making take takes took taken "
+                         "give gives gave given go goes went gone become becomes became happen happens happened "
+                         "use uses used using know known called name named include includes including think "
+                         "consider considered mean means meant".split())
 
 
 def unstated_subject(sentence: str, question: str, paragraph: str, title: str = "") -> set[str]:
@@ -463,7 +468,8 @@ def unstated_subject(sentence: str, question: str, paragraph: str, title: str = 
     that the cited paragraph and its title never state: "The viruses have attacked mobile phones" cited to a
     paragraph about hijacked PCs claims "mobile" and "phones" the source does not, however many of its
     other words the source holds."""
-    asked = {w for w in _content_words(question) if w not in _ASKING_WORDS and not w.isdigit()}
+    asked = {w for w in _content_words(question) if w not in _ASKING_WORDS and w not in _LIGHT_VERBS
+             and not w.isdigit()}
     said = _content_words(sentence)
     stated = _words_of(f"{paragraph} {title}")
     return {w for w in asked if w in said and not _stem_in(w, stated)}

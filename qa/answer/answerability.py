@@ -46,6 +46,8 @@ _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
 _CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
                           r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
+_MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"
+                              r"(?:dollars|pounds|euros|yen|francs|yuan)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|double|doubled|tripled|"
                         r"halved|once|twice|several|numerous|multiple|a few|many times|a handful)\b", re.IGNORECASE)
@@ -201,6 +203,8 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
     if a.kind == "amount":
         return bool(_CURRENCY_RE.search(sentence))
     if a.kind == "number":
+        if re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
+            sentence = _MONEY_AMOUNT_RE.sub(" ", sentence)  # "sell for £339" counts nothing
         return bool(_NUMBER_RE.search(sentence))
     if a.kind == "date":
         return bool(dates) or bool(_DATE_WORDS_RE.search(sentence))

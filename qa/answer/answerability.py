@@ -256,9 +256,10 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
 
 
 # "Which companies ...", "Who have ...", "What firms ...": a question whose answer is one line per article.
-_LIST_RE = re.compile(r"^\W*(?:which|what)\s+(?:[a-z-]+\s+)?(?:[a-z-]+(?:ies|[^su']s))\b(?!\s+(?:is|was|has)\b)"
-                      r"|^\W*who\s+(?:have|are|were|else)\b|^\W*(?:name|list)\s+(?:the\s+)?[a-z-]+s\b",
-                      re.IGNORECASE)
+_LIST_RE = re.compile(r"^\W*(?:[Ww]hich|[Ww]hat)\s+(?:(?![a-z]+ed\b)[A-Za-z-]+\s+){0,2}?(?P<noun>[a-z-]{2,}(?:ies|[^su'\s]s))\b"
+                      r"(?!\s+(?:is|was|has)\b)|^\W*[Ww]ho\s+(?:have|are|were|else)\b|^\W*(?:[Nn]ame|[Ll]ist)\s+"
+                      r"(?:the\s+)?[a-z-]+s\b")
+_NOT_PLURAL = frozenset("was has does is its this his us yes always perhaps news series species".split())
 
 
 LIST_PASSAGES = 10  # passages a list question reads (at least)
@@ -266,8 +267,8 @@ LIST_PASSAGES = 10  # passages a list question reads (at least)
 
 def asks_for_list(question: str) -> bool:
     """The question asks for every instance ("Which companies have recalled products?"), not one."""
-    return bool(_LIST_RE.search(question)) and not re.match(r"^\W*(?:which|what)\s+(?:news|series|is|was|does|"
-                                                            r"did|has)\b", question, re.IGNORECASE)
+    m = _LIST_RE.search(question)
+    return bool(m) and (m.group("noun") or "") not in _NOT_PLURAL
 
 
 def focus_words(question: str) -> set[str]:

@@ -54,8 +54,9 @@ def answer_extractively(
 def choose_answering(ranked: list[Candidate], question: str, max_sentences: int = EXTRACTIVE_SENTENCES
                      ) -> list[Candidate]:
     """The sentences to quote: of those that may answer (about the question's subject, stating an asked
-    number, amount or date), the best, then the best that state the asked kind (a name for who, a
-    reason's cue for why) scoring at least EXTRACTIVE_SHARE of it; without such, the best few."""
+    number, amount or date), the best few, and when none of them states the asked kind (a name for who)
+    the best that does, scoring at least EXTRACTIVE_SHARE of the best; for "why?", only the sentences
+    that give a reason's cue, when there are."""
     answering = [c for c in ranked if c.answers]
     if not answering or not asked(question).typed:
         return quoted_candidates(answering, max_sentences)
@@ -63,11 +64,10 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     givers = [c for c in answering if c.gives and c.score >= floor]
     if givers and asked(question).kind == "reason":
         return givers[:max_sentences]  # "why?" is answered by reasons; the sentences around them are not
-    chosen: list[Candidate] = []
-    for c in [answering[0], *givers, *quoted_candidates(answering, max_sentences)]:
-        if all(c is not other for other in chosen):
-            chosen.append(c)
-    return chosen[:max_sentences]
+    chosen = quoted_candidates(answering, max_sentences)
+    if givers and not any(c.gives for c in chosen):
+        chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
+    return chosen
 
 
 def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:

@@ -109,6 +109,12 @@ class Asked:
     groups: tuple[frozenset[str], ...] = ()  # the names as the question runs them together: "Bill Cosby"
 
     @property
+    def dated(self) -> bool:
+        """A date is asked for, not a condition: "When did ...?", "What year ...?"; "When do comb jellies
+        excrete ink?" asks in what circumstances."""
+        return not re.match(r"^\W*when\s+(?:do|does|is|are|can|should|would|might)\b", self.question, re.IGNORECASE)
+
+    @property
     def typed(self) -> bool:
         return self.kind not in ("thing", "statement")
 
@@ -123,7 +129,8 @@ def asked(question: str) -> Asked:
     nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
     how_much = bool(re.match(r"^\W*how much\b", low))
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
-            nouns and (kind == "number" or (kind == "thing" and re.match(r"^\W*what\b", low)))):
+            nouns and (kind == "number" or (kind == "thing" and re.match(
+                r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low)))):
         kind = "amount"
     elif how_much:
         kind = "number"
@@ -207,7 +214,7 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
             sentence = _MONEY_AMOUNT_RE.sub(" ", sentence)  # "sell for £339" counts nothing
         return bool(_NUMBER_RE.search(sentence))
     if a.kind == "date":
-        return bool(dates) or bool(_DATE_WORDS_RE.search(sentence))
+        return bool(dates) or bool(_DATE_WORDS_RE.search(sentence)) or not a.dated
     if a.kind == "person":
         return has_person(sentence, a.names)
     if a.kind in ("place", "name"):

@@ -44,7 +44,8 @@ _FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY) for w
              if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid")}
 _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
-_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
+_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
+                          r"thousand)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
                           r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
 _MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"
                               r"(?:dollars|pounds|euros|yen|francs|yuan)\b", re.IGNORECASE)

@@ -487,6 +487,10 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
+        from .answer.answerability import LIST_PASSAGES, asks_for_list
+
+        # a question asking for every instance reads more passages: one line per article that answers
+        k = max(k, LIST_PASSAGES) if asks_for_list(question) else k
         if scope is not None:  # a time-scoped question (_timed_ask): within its span, newest first if asked
             result = self.retriever.search(question, k, article=article, since=since, until=until,
                                            within=scope.within, prefer_recent=scope.recent)

@@ -25,7 +25,7 @@ STOPWORDS = frozenset(
     they this those through to too under until up very was we were what when where which while who whom
     whose why will with would you your yours yourself yourselves tell told say says said saying think
     thinks thought happen happened happens according anything something whats there's many much""".split()
-)
+) | frozenset("article articles story stories passage passages excerpt excerpts".split())  # the archive itself, not a topic
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Reciprocal rank fusion of (dense, lexical). MiniLM alone is clearly weaker than BM25 on news-like
 # text, so its ranks count half, and k=10 lets the top ranks dominate. On SQuAD (bench/retrieval.py)

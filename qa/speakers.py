@@ -101,12 +101,21 @@ _NAME = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
 _NAMES_ONLY = re.compile(rf"^{_NAME}(?:(?:, | and | & |, and ){_NAME})+$")
 
 
+# "According to the article(s) / story / report(s), ...": words about the archive, not the question.
+_ARCHIVE_LEAD_RE = re.compile(r"^(?:according to|in|from) (?:the |these |this )?(?:indexed )?"
+                              r"(?:articles?|stor(?:y|ies)|reports?|archive|coverage|passages?)(?: in the \w+)?,\s*",
+                              re.IGNORECASE)
+
+
+_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|[A-Z][\w&-]*['’]s)\s+)+(?=[A-Z][\w.'’-]*\s+[A-Z])")
+
+
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
     """Recognise "what did X say (about T)?"-style questions, and a list of names ("Klingner and Pardo",
     mode "names": who-said only when each names a speaker); None for anything else."""
     if len(question) > _MAX_QUESTION_CHARS:
         return None  # no who-said question is this long; the patterns would take quadratic time on it
-    text = re.sub(r"\s+", " ", question.strip()).rstrip("?!. ")
+    text = _ARCHIVE_LEAD_RE.sub("", re.sub(r"\s+", " ", question.strip())).rstrip("?!. ")
     if _NAMES_ONLY.match(text):
         return SpeakerQuestion(text, "", "names")
     lowered = text.lower()
@@ -117,6 +126,8 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
         start, end = m.span("who")
         who = text[start:end].strip(" ,;:\"'“”")
         who = re.sub(r"['’]s$", "", who)
+        # "economist Marie-Pierre Ripert", "Gartner's Brian Gammage": the name, not its description
+        who = _DESCRIBED_NAME_RE.sub("", who)
         if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
                 or re.match(rf"{_AUX}\b", who)):
             continue

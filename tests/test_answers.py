@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from qa.answer.citations import verify_answer
+from qa.answer.verification import verify_answer
 from qa.answer.injection import data_sentences, is_instruction, question_without_injection
 from qa.answer.prompts import EXCERPT_CHARS, build_messages, select_evidence, warm_messages
 from qa.api import QA
@@ -172,7 +172,7 @@ def test_a_count_answer_needs_a_count_the_question_did_not_give(sample_bot, embe
 
 
 def test_spelled_out_units_match_the_abbreviated_number(sample_bot, embedder):
-    from qa.answer.citations import source_holds_terms
+    from qa.answer.verification import source_holds_terms
 
     source = ["State-owned Rosneft bought the Yugansk unit for $9.3bn in a sale forced by Russia."]
     question = "How much did Rosneft pay for the Yugansk unit?"
@@ -188,7 +188,7 @@ def test_a_spelled_out_number_must_be_in_the_cited_sentence(sample_bot, embedder
 
 
 def test_a_number_the_question_gave_must_be_in_the_answers_own_sentence():
-    from qa.answer.citations import source_holds_terms
+    from qa.answer.verification import source_holds_terms
 
     source = ["Mara Vell led the club with 11 goals in the 2019 season.", "In the 2020 final she scored twice."]
     question = "How many goals did Mara Vell score in the 2020 final?"
@@ -200,7 +200,7 @@ def test_a_number_the_question_gave_must_be_in_the_answers_own_sentence():
 
 
 def test_an_answer_about_another_year_than_asked_is_removed(sample_bot, embedder):
-    from qa.answer.citations import answers_another_year
+    from qa.answer.verification import answers_another_year
 
     assert answers_another_year("She joined the firm in 1882.", "Where did she begin working in 1884?")
     assert not answers_another_year("She joined the firm in 1884.", "Where did she begin working in 1884?")
@@ -212,9 +212,9 @@ def test_an_answer_about_another_year_than_asked_is_removed(sample_bot, embedder
 
 
 def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, embedder):
-    from qa.answer.citations import SentenceCheck
+    from qa.answer.verification import SentenceCheck
     from qa.answer.evidence import rank_sentences
-    from qa.answer.llm import _cover_best_evidence
+    from qa.answer.llm import _cover
 
     question = "Where did Trump and Kim meet?"
     ranked = rank_sentences(question, sample_bot.search(question), embedder)
@@ -224,7 +224,7 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
 
     # the model's kept sentence rests on another sentence than the best: the best is quoted after it
     kept = [SentenceCheck(other.sentence, [1], True, 1.0, None, "kept")]
-    text, citations, checks = _cover_best_evidence(question, ranked, [Citation(1, p, p.text)], kept)
+    text, citations, checks = _cover(question, [], None, ranked, [Citation(1, p, p.text)], kept)
     assert best.sentence in text and checks[1].action == "added" and checks[1].sentence == best.sentence
     assert any(c.passage.id == best.passage.id for c in citations)
     assert re.search(r"\[\d\]$", text) and len(citations) == len({c.passage.id for c in citations})
@@ -234,12 +234,12 @@ def test_evidence_the_model_passed_over_is_quoted_after_its_answer(sample_bot, e
 
     second, third = ranked[1], ranked[2]
     kept = [SentenceCheck(second.sentence, [1], True, 1.0, None, "kept")]
-    text, _, checks = _cover_best_evidence(question, ranked, [Citation(1, second.passage, second.passage.text)], kept)
+    text, _, checks = _cover(question, [], None, ranked, [Citation(1, second.passage, second.passage.text)], kept)
     assert text.count(second.sentence) == 1 and checks[1].sentence == best.sentence
     assert (third.sentence in text) == (third.score >= best.score * EXTRACTIVE_SHARE), (third, best.score)
     # the model's answer rests on the best sentence: nothing is added
     kept = [SentenceCheck(best.sentence, [1], True, 1.0, None, "kept")]
-    same = _cover_best_evidence(question, ranked, [Citation(1, best.passage, best.passage.text)], kept)
+    same = _cover(question, [], None, ranked, [Citation(1, best.passage, best.passage.text)], kept)
     assert same[0] == f"{best.sentence} [1]" and len(same[2]) == 1
 
 
@@ -268,7 +268,7 @@ def test_a_name_the_question_gives_must_be_in_the_cited_passage(embedder):
 
 
 def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
-    from qa.answer.citations import restore_qualifiers
+    from qa.answer.verification import restore_qualifiers
 
     source = _passage(1, "By then the company had paid an estimated $200,000 in licences and royalties to the "
                          "three inventors.")
@@ -286,7 +286,7 @@ def test_a_qualifier_its_source_gives_a_number_is_put_back(embedder):
 
 
 def test_a_possessive_is_written_as_its_source_writes_it(embedder):
-    from qa.answer.citations import restore_possessives
+    from qa.answer.verification import restore_possessives
 
     source = _passage(1, "Liberated by Napoleon's army in 1806, Warsaw was made the capital of the Duchy of Warsaw.",
                       "Warsaw")
@@ -299,7 +299,8 @@ def test_a_possessive_is_written_as_its_source_writes_it(embedder):
 
 
 def test_a_sentence_the_ranking_also_finds_in_another_paragraph_is_cited_to_both():
-    from qa.answer.citations import Citation, SentenceCheck
+    from qa.answer.citations import Citation
+    from qa.answer.verification import SentenceCheck
     from qa.answer.evidence import Candidate
     from qa.answer.llm import _corroborate
 
@@ -357,9 +358,10 @@ def test_an_answer_that_drops_the_rank_its_source_gives_is_removed(embedder):
 
 @pytest.mark.parametrize("runner_up, quoted", [(0.97, True), (0.9, False)])
 def test_a_runner_up_nearly_as_good_as_the_best_is_quoted_after_an_answer_resting_on_the_best(runner_up, quoted):
-    from qa.answer.citations import Citation, SentenceCheck
+    from qa.answer.citations import Citation
+    from qa.answer.verification import SentenceCheck
     from qa.answer.evidence import Candidate
-    from qa.answer.llm import TIED_SHARE, _cover_best_evidence
+    from qa.answer.llm import TIED_SHARE, _cover
 
     assert (runner_up >= TIED_SHARE) == quoted
     p1, p2 = (_passage(i, t, "Fresno") for i, t in enumerate([
@@ -369,7 +371,7 @@ def test_a_runner_up_nearly_as_good_as_the_best_is_quoted_after_an_answer_restin
     ranked = [Candidate(p1, 0, p1.text, [], 1.0), Candidate(p2, 0, p2.text, [], runner_up)]
     question = "Which railroad runs west out of the city?"
     kept = [SentenceCheck("The bypass carries the city's freight trains.", [1], True, 1.0, None, "kept")]
-    text, citations, checks = _cover_best_evidence(question, ranked, [Citation(1, p1, p1.text)], kept)
+    text, citations, checks = _cover(question, [], None, ranked, [Citation(1, p1, p1.text)], kept)
     assert (p2.text in text) == quoted and (len(citations) == 2) == quoted
     if quoted:
         assert checks[-1].action == "added" and text.endswith("[2]")
@@ -400,9 +402,10 @@ def test_a_sentence_drawing_all_its_words_from_one_source_sentence_is_shown_whol
 
 
 def test_a_word_taken_from_another_sentence_is_not_the_models_own():
-    from qa.answer.citations import Citation, SentenceCheck, source_holds_terms
+    from qa.answer.citations import Citation
+    from qa.answer.verification import SentenceCheck, source_holds_terms
     from qa.answer.evidence import Candidate
-    from qa.answer.llm import _corroborate, _cover_best_evidence
+    from qa.answer.llm import _corroborate, _cover
 
     p1, p2 = (_passage(i, t, "The inventor") for i, t in enumerate([
         "His father promised to send him to the best school if he recovered from the illness. "
@@ -422,7 +425,7 @@ def test_a_word_taken_from_another_sentence_is_not_the_models_own():
     kept = [SentenceCheck(answer, [1], True, 1.0, None, "kept")]
     text, citations, checks = _corroborate(question, ranked, [Citation(1, p1, p1.text)], kept)
     assert checks[0].citations == [1] and len(citations) == 1  # the father's death does not corroborate it
-    text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
+    text, citations, checks = _cover(question, [], None, ranked, citations, checks)
     assert "a stroke" in text and [c.action for c in checks] == ["kept", "added", "added"]
 
 

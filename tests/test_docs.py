@@ -125,7 +125,7 @@ def test_public_api_has_docstrings():
 # answerer to the LLM pipeline, never back.
 ANSWER_LAYERS = [
     {"citations", "injection", "runtime", "local_model"},
-    {"evidence", "backends"},
+    {"verification", "evidence", "answerability", "backends"},
     {"extractive", "metadata", "prompts"},
     {"local_backend", "openai_backend"},
     {"llm"},

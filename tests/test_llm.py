@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from qa.answer.citations import _without_passage_talk, verify_answer
+from qa.answer.verification import _without_passage_talk, verify_answer
 from qa.api import QA
 
 from .fake_llm_server import FakeLLMServer

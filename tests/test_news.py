@@ -267,7 +267,7 @@ def test_answers_from_several_outlets_say_who_reported_what_and_when(news_bot):
 
 
 def test_llm_prompt_and_verification_carry_outlet_and_dates(sample_bot):
-    from qa.answer.citations import verify_answer
+    from qa.answer.verification import verify_answer
     from qa.answer.prompts import build_messages
 
     passage = sample_bot.search("presidential office told reporters", k=1).passages[0]

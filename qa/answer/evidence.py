@@ -17,7 +17,8 @@ from ..documents import split_sentences
 from ..embeddings import Embedder
 from ..retriever import SearchResult
 from ..records import Passage
-from .citations import Answer
+from .answerability import Asked, about_subject, answers, asked, what_is_missing
+from .citations import Answer, number_citations
 from .injection import data_sentences
 
 # Support = (cosine + rarity-weighted term coverage) / 2 of the best passage. Calibrated on SQuAD
@@ -56,6 +57,9 @@ def abstention(question: str, result: SearchResult, backend: str, **fields) -> A
 # the extractive answer shows: 0.882 -> 0.914).
 TERMS_WEIGHT = 0.5
 WHEN_BONUS = 0.2  # a "when" question prefers sentences that state a date
+# A sentence that gives what a question asks for (a name for "who", an amount for "how much", a reason's
+# cue for "why": answerability.answers) is preferred by as much.
+KIND_BONUS = 0.2
 
 
 def _words(text: str) -> list[str]:
@@ -82,6 +86,10 @@ class Candidate:
     # The sentence matches the question only together with the one before it ("It became known as the
     # German Te Deum." after the sentence naming the hymn): show that one with it.
     needs_previous: bool = False
+    # The sentence (after the one before it) gives the kind of answer asked for about the question's
+    # subject (answerability.answers).
+    answers: bool = True
+    gives: bool = False  # ... and states the asked kind itself (a name, a number, a date, a reason's cue)
 
 
 def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
@@ -107,13 +115,43 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> l
     cosines = embedder.encode([s for _, _, s, _, _ in candidates]) @ query
     paired = [(k, f"{before} {s}") for k, (_, _, s, _, before) in enumerate(candidates) if before]
     in_context = dict(zip((k for k, _ in paired), embedder.encode([t for _, t in paired]) @ query)) if paired else {}
-    when = asks_when(question)
+    when, kind = asks_when(question), asked(question)
     scored = []
-    for k, (p, i, s, dates, _) in enumerate(candidates):
+    for k, (p, i, s, dates, before) in enumerate(candidates):
         alone, read_after = float(cosines[k]), float(in_context.get(k, -1.0))
+        may_answer, gives = answers(kind, s, before or "", p.text, p.title or "", dates)
+        bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
+            KIND_BONUS if kind.typed and gives else 0.0)
         scored.append(Candidate(p, i, s, dates, max(alone, read_after) + TERMS_WEIGHT * _term_overlap(result.terms, s)
-                                + (WHEN_BONUS if when and dates else 0.0), needs_previous=read_after > alone))
+                                + bonus, needs_previous=read_after > alone, answers=may_answer,
+                                gives=gives and kind.typed))
     return sorted(scored, key=lambda c: -c.score)
+
+
+def unanswered(ranked: list[Candidate]) -> bool:
+    """No sentence of the passages gives what the question asks about its subject (a net profit of
+    another company, an Xbox sentence with no price): the passages are near the question but do not
+    answer it."""
+    return bool(ranked) and not any(c.answers for c in ranked)
+
+
+HELD_SENTENCES = 2  # what the passages do hold, quoted under an abstention
+
+
+def abstention_holding(question: str, result: SearchResult, ranked: list[Candidate], backend: str,
+                       **fields) -> Answer:
+    """The abstention for passages that are near the question but do not answer it: says what is
+    missing, then quotes, cited, the best sentences about the question's subject, so the reader sees what
+    the articles do say."""
+    kind: Asked = asked(question)
+    subject = Asked("thing", kind.names, frozenset(), question)  # what the question is about, any kind
+    held = quoted_candidates([c for c in ranked if about_subject(subject, c.sentence, c.passage.text,
+                                                                 c.passage.title or "")], HELD_SENTENCES)
+    text, citations = number_citations([(c.sentence, c.passage) for c in held])
+    lead = f"The indexed articles don't {what_is_missing(kind)}."
+    if held:
+        lead += " What they do say:" + ("\n" if "\n" in text else " ") + text
+    return Answer(question, lead, True, backend, citations, result.passages, **fields)
 
 
 def sentences_with_dates(passage: Passage) -> list[tuple[str, list[DateMention]]]:
@@ -150,8 +188,54 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
     """The sentences of `passage` that hold the asked-about speaker's statement (a direct quote
     preferred), verbatim."""
     statements = result.statements[passage.id]
+    if result.speaker is not None and result.speaker.question.topic and len(statements) > 1:
+        # on a topic, every statement of the paragraph: the one on the topic may be any of them ("said her
+        # award was ...". Of Hepburn, she said: "The longevity ...")
+        spans = [_statement_sentences(passage.text, st.text) for st in statements]
+        found = sorted((passage.text.find(s), s) for s in spans if passage.text.find(s) >= 0)
+        if found:
+            start, end = found[0][0], found[0][0] + len(found[0][1])
+            for at, s in found[1:]:  # the statements that follow one another, not one credited far off
+                if at - end > _STATEMENT_GAP:
+                    break
+                end = max(end, at + len(s))
+            return _continued_quote(passage.text, passage.text[start:end])
     chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
-    return _statement_sentences(passage.text, chosen.text)
+    return _continued_quote(passage.text, _statement_sentences(passage.text, chosen.text))
+
+
+def _continued_quote(paragraph: str, quote: str) -> str:
+    """The quote with the sentences after it in the paragraph that go on quoting ("I'm obviously for equal
+    prize money. "Women's tennis is exciting. ..."): each opens with a quotation mark and credits no one
+    new, so it is the same speaker's words."""
+    start = paragraph.find(quote)
+    if start < 0 or not _quote_open(quote):
+        return quote
+    end = start + len(quote)
+    for sentence in split_sentences(paragraph[end:]):
+        if _CREDITS_OTHER_RE.search(sentence) or not (
+                _quote_open(paragraph[start:end]) or sentence.lstrip()[:1] in "“\""):
+            break
+        end = paragraph.find(sentence, end) + len(sentence)
+    return paragraph[start:end]
+
+
+_STATEMENT_GAP = 40  # characters between two statements quoted as one passage of speech
+
+
+def _quote_open(text: str) -> bool:
+    """The text's last quotation mark opens a quotation (news style leaves a quote running across
+    sentences: "I'm for equal prize money. "Women's tennis is exciting.)."""
+    marks = [(k, ch) for k, ch in enumerate(text) if ch in "“”\""]
+    if not marks:
+        return False
+    k, ch = marks[-1]
+    if ch != '"':
+        return ch == "“"
+    return k + 1 < len(text) and text[k + 1].isalnum()
+
+
+_CREDITS_OTHER_RE = re.compile(r"[”\"],?\s+(?:said|says|added|adds|told)\s+[A-Z]")
 
 
 EXTRACTIVE_SHARE = 0.6  # a sentence is quoted when it scores at least this share of the best one
@@ -195,6 +279,26 @@ def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Can
         if _OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms):
             return c, f"{before} {c.sentence}"
     return None
+
+
+def off_topic(result: SearchResult) -> bool:
+    """A who-said question on a topic whose speaker is quoted, but in no statement touching the topic
+    ("What did X say about T?" where the articles quote X on other things only)."""
+    match = result.speaker
+    return bool(match is not None and match.question.topic and not match.on_topic and result.statements)
+
+
+def abstention_off_topic(question: str, result: SearchResult, backend: str, **fields) -> Answer:
+    """The abstention for a speaker quoted only on other topics: says so, then quotes, cited, the first of
+    their statements, so the reader sees what the articles do quote."""
+    match = result.speaker
+    passages, quotes = statement_evidence(result)
+    text, citations = number_citations(list(zip(quotes, passages))[:HELD_SENTENCES])
+    who = match.speakers[0].name if match and match.speakers else (match.question.phrase if match else "")
+    lead = f"The indexed articles don't quote {who} on {match.question.topic if match else 'this'}."
+    if text:
+        lead += " What they do quote:" + ("\n" if "\n" in text else " ") + text
+    return Answer(question, lead, True, backend, citations, result.passages, **fields)
 
 
 def statement_evidence(result: SearchResult, extra: tuple[Candidate, str] | None = None

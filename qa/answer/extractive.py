@@ -11,9 +11,11 @@ from ..dates import DateMention, asks_when
 from ..embeddings import Embedder
 from ..records import Passage
 from ..retriever import SearchResult
+from .answerability import asked, asks_for_list
 from .citations import Answer, number_citations
-from .evidence import (EXTRACTIVE_SENTENCES, Candidate, abstention, quoted_candidates, rank_sentences, should_abstain,
-                       speaker_sentence, statement_evidence, topic_ranking)
+from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
+                       off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
+                       statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
 
 NO_LLM_NOTICE = (
@@ -37,9 +39,13 @@ def answer_extractively(
     ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    chosen = quoted_candidates(ranked, max_sentences)
+    if unanswered(ranked):
+        return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
+    if asks_for_list(question):
+        return answer_list(question, result, ranked)
+    chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked, question)
     rank = {p.id: r for r, p in enumerate(result.passages)}
-    chosen.sort(key=lambda c: (rank[c.passage.id], c.index))
+    chosen.sort(key=lambda c: (not c.gives, rank[c.passage.id], c.index))  # what states the asked kind first
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
                              for c in chosen])
@@ -56,6 +62,69 @@ def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage
     return [(text, passage) for text, passage in kept if text]
 
 
+def choose_answering(ranked: list[Candidate], question: str, max_sentences: int = EXTRACTIVE_SENTENCES
+                     ) -> list[Candidate]:
+    """The sentences to quote: of those that may answer (about the question's subject, stating an asked
+    number, amount or date), the best few, and when none of them states the asked kind (a name for who)
+    the best that does, scoring at least EXTRACTIVE_SHARE of the best; for "why?", only the sentences
+    that give a reason's cue, when there are."""
+    answering = [c for c in ranked if c.answers]
+    if not answering or not asked(question).typed:
+        return quoted_candidates(answering, max_sentences)
+    floor = answering[0].score * EXTRACTIVE_SHARE
+    givers = [c for c in answering if c.gives and c.score >= floor]
+    if givers and asked(question).kind == "reason":
+        return givers[:max_sentences]  # "why?" is answered by reasons; the sentences around them are not
+    chosen = quoted_candidates(answering, max_sentences)
+    if givers and not any(c.gives for c in chosen):
+        chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
+    return chosen
+
+
+def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:
+    """The chosen sentences, each that does not state the asked kind followed by the first of the next
+    NEXT_SENTENCES of its article (in the retrieved paragraphs) that does ("Nissan has named a lifetime
+    employee ..." then "Toshiyuki Shiga will run Nissan ...")."""
+    if not asked(question).typed:
+        return chosen
+    order = sorted(ranked, key=lambda c: (c.passage.article_id, c.passage.paragraph, c.passage.part, c.index))
+    place = {id(c): k for k, c in enumerate(order)}
+    out = list(chosen)
+    for c in chosen:
+        if c.gives:
+            continue
+        k = place[id(c)]
+        after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id]
+        found = next((n for n in after if n.gives and n.answers), None)
+        if found is not None and found not in out:
+            out.append(found)
+    return out
+
+
+NEXT_SENTENCES = 2
+
+
+LIST_ARTICLES = 6  # articles a list answer shows, one line each; the rest are counted
+LIST_SHARE = 0.75  # an article's best answering sentence scores at least this share of the best one
+
+
+def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) -> Answer:
+    """For a question asking for every instance ("Which companies have recalled products?"): the best
+    answering sentence of each article that answers, one line per article (outlet and date first), each
+    cited, up to LIST_ARTICLES, then how many more articles answer."""
+    best: dict[str, Candidate] = {}
+    floor = ranked[0].score * LIST_SHARE
+    for c in ranked:
+        if c.answers and c.score >= floor and c.passage.article_id not in best:
+            best[c.passage.article_id] = c
+    shown = list(best.values())[:LIST_ARTICLES]
+    text, citations = number_citations(_evidence_only([(c.sentence, c.passage) for c in shown]))
+    more = len(best) - len(shown)
+    if more:
+        text += f"\n... and {more} more article{'s' if more > 1 else ''} (ask with a narrower question to see them)."
+    return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
 def date_prefix(dates: list[DateMention]) -> str:
     """`Tuesday (2024-11-05)`: the words of the article, then the date they mean, day-precise ones first."""
     ordered = sorted(dates, key=lambda d: d.granularity != "day")[:2]
@@ -69,6 +138,8 @@ def answer_who_said(question: str, result: SearchResult, embedder: Embedder,
     sentences holding its quote, or the attributing sentence), in article order, each cited; on a topic,
     with the sentence naming X that answers it better than every statement (evidence.speaker_sentence).
     `ranked`: topic_ranking's result, when the caller has it."""
+    if off_topic(result):
+        return abstention_off_topic(question, result, "extractive", notice=NO_LLM_NOTICE)
     ranked = topic_ranking(question, result, embedder) if ranked is None else ranked
     passages, quotes = statement_evidence(result, speaker_sentence(result, ranked))
     pieces = _evidence_only(list(zip(quotes, passages)))

@@ -17,10 +17,13 @@ from ..errors import LLMError, QAError
 from ..retriever import SearchResult
 from ..records import Passage
 from .backends import Backend, TokenFn
-from .citations import Answer, Citation, SentenceCheck, neutralise_markers, source_holds_terms, verify_answer
-from .evidence import (Candidate, abstention, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
-                       statement_evidence, topic_ranking)
-from .extractive import answer_extractively
+from .citations import Answer, Citation, neutralise_markers
+from .verification import SentenceCheck, source_holds_terms, verify_answer
+from .answerability import asks_for_list
+from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, off_topic, quoted_candidates,
+                       rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
+                       unanswered)
+from .extractive import answer_extractively, answer_list
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
@@ -50,6 +53,8 @@ def answer_with_llm(
     ranked: list[Candidate] = []  # the ranking the answer's coverage reads; a who-said answer has its own
     topical: list[Candidate] = []
     extra = None
+    if required and off_topic(result):
+        return abstention_off_topic(question, result, backend.name, extra={**meta, "verification": []})
     if required:
         topical = topic_ranking(question, result, embedder)
         extra = speaker_sentence(result, topical)
@@ -57,6 +62,14 @@ def answer_with_llm(
         required = list(zip(passages, excerpts))
     else:
         ranked = rank_sentences(question, result, embedder)
+        if unanswered(ranked):  # decided before any model runs: the passages lack what was asked
+            return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
+        if asks_for_list(question):
+            # one line per answering article, quoted: a small model names one or two of them
+            answer = answer_list(question, result, ranked)
+            return replace(answer, extra={**meta, "fallback": {"from": backend.name, "reason": "a list across "
+                                                                 "articles is quoted from each article"},
+                                          "verification": []})
         passages, excerpts = select_evidence(question, result, embedder, ranked)
         if not passages:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
@@ -65,17 +78,14 @@ def answer_with_llm(
         raise LLMError("the LLM returned an empty answer")
     meta["draft"] = draft
     if _DONT_KNOW_RE.match(draft.strip()):
-        if required or result.best_support < DONT_KNOW_TRUSTED_BELOW:
+        if required:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
+        if result.best_support < DONT_KNOW_TRUSTED_BELOW:
+            return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         return _extractive_instead(question, result, embedder, backend, "the LLM found no answer in the "
                                    "evidence, which the retriever rates well", meta, [], ranked or topical)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
-    text, citations, checks = _cover_statements(required, citations, checks)
-    if text and extra:
-        text, citations, checks = _cover_speaker_sentence(question, extra, citations, checks)
-    if text:
-        text, citations, checks = _corroborate(question, ranked, citations, checks)
-        text, citations, checks = _cover_best_evidence(question, ranked, citations, checks)
+    text, citations, checks = _cover(question, required, extra, ranked, citations, checks)
     if not text:
         return _extractive_instead(question, result, embedder, backend, "no sentence of the LLM's answer held "
                                    "up against its sources", meta, checks, ranked or topical)
@@ -112,52 +122,51 @@ def _with_quotes(citations: list[Citation], checks: list[SentenceCheck],
     return _text_of(checks), citations, checks
 
 
-def _cover_statements(required: list[tuple[Passage, str]], citations: list[Citation],
-                      checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """Append, quoted verbatim, each statement of the asked-about speaker (each excerpt of `required`)
-    the draft did not cite."""
-    cited = {c.passage.id for c in citations}
-    return _with_quotes(citations, checks, [(excerpt, p) for p, excerpt in required if p.id not in cited])
-
-
-def _cover_speaker_sentence(question: str, extra: tuple[Candidate, str], citations: list[Citation],
-                            checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """Append, quoted verbatim, the sentence naming the speaker that answers the topic better than their
-    statements (evidence.speaker_sentence), when no sentence of the answer rests on it."""
-    candidate, sentence = extra
-    shown = [c.sentence for c in checks if c.action != "removed"]
-    if any(candidate.sentence in s or source_holds_terms(s, question, [candidate.sentence]) for s in shown):
-        return _text_of(checks), citations, checks
-    return _with_quotes(citations, checks, [(sentence, candidate.passage)])
-
-
 COVERED_SENTENCES = 2
 # A runner-up scoring this share of the best sentence is as likely the answer, as far as the ranking can
 # tell; chosen on 150 SQuAD questions outside the benchmark sample (0.97-0.85 all gained the same one).
 TIED_SHARE = 0.95
 
 
-def _cover_best_evidence(question: str, ranked: list[Candidate], citations: list[Citation],
-                         checks: list[SentenceCheck]) -> tuple[str, list[Citation], list[SentenceCheck]]:
-    """When no kept sentence of the draft rests on the sentence the ranking puts first, the model read
-    the evidence otherwise than the ranking did, and a small model is more often wrong there than the
-    ranking: append that sentence and the next one the extractive answer would quote that no kept
-    sentence rests on either, verbatim and cited, so the reader sees what the model passed over. When
-    the draft rests on the best sentence but a runner-up scores nearly as well (TIED_SHARE), the
-    ranking cannot tell which one answers: the runner-up is appended."""
+def _cover(question: str, required: list[tuple[Passage, str]], extra: tuple[Candidate, str] | None,
+           ranked: list[Candidate], citations: list[Citation], checks: list[SentenceCheck]
+           ) -> tuple[str, list[Citation], list[SentenceCheck]]:
+    """The one pass after verification that completes the answer from the evidence, appending verbatim
+    and cited what the draft left out:
+    - each statement of the asked-about speaker (each excerpt of `required`) the draft did not cite;
+    - the sentence naming the speaker that answers the topic better than their statements
+      (evidence.speaker_sentence), when no sentence of the answer rests on it;
+    - when no kept sentence rests on the sentence the ranking puts first, that sentence and the next one
+      the extractive answer would quote that none rests on (the model read the evidence otherwise than
+      the ranking, and a small model is more often wrong there); when the draft rests on the best one but
+      a runner-up scores nearly as well (TIED_SHARE), the runner-up;
+    and cites each kept sentence to every other paragraph whose answering sentence would verify it."""
+    cited = {c.passage.id for c in citations}
+    quotes = [(excerpt, p) for p, excerpt in required if p.id not in cited]
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
-    if not ranked:
+    if not kept and not quotes:
         return _text_of(checks), citations, checks
+    if extra:
+        candidate, sentence = extra
+        shown = [c.sentence for c in checks if c.action != "removed"] + [q for q, _ in quotes]
+        if not any(candidate.sentence in s or source_holds_terms(s, question, [candidate.sentence]) for s in shown):
+            quotes.append((sentence, candidate.passage))
+    if ranked:
+        _, citations, checks = _corroborate(question, ranked, citations, checks)
+        quotes += [(c.sentence, c.passage) for c in _passed_over(question, ranked, kept)]
+    return _with_quotes(citations, checks, quotes)
+
+
+def _passed_over(question: str, ranked: list[Candidate], kept: list[str]) -> list[Candidate]:
+    """The best-ranked sentences no kept sentence rests on, when none rests on the best (see `_cover`)."""
     shown = _all_sentences(ranked)
     if any(_rests_on(sentence, question, ranked[0], shown) for sentence in kept):
         tied = ranked[1:2] if len(ranked) > 1 and ranked[1].score >= ranked[0].score * TIED_SHARE else []
         if tied and not any(_rests_on(sentence, question, tied[0], shown) for sentence in kept):
-            return _with_quotes(citations, checks, [(tied[0].sentence, tied[0].passage)])
-        return _text_of(checks), citations, checks
-    passed_over = [c for c in quoted_candidates(ranked)
-                   if not any(_rests_on(sentence, question, c, shown) for sentence in kept)]
-    passed_over = passed_over[:COVERED_SENTENCES]
-    return _with_quotes(citations, checks, [(c.sentence, c.passage) for c in passed_over])
+            return tied
+        return []
+    return [c for c in quoted_candidates(ranked)
+            if not any(_rests_on(sentence, question, c, shown) for sentence in kept)][:COVERED_SENTENCES]
 
 
 def _corroborate(question: str, ranked: list[Candidate], citations: list[Citation],
@@ -190,8 +199,13 @@ def _all_sentences(ranked: list[Candidate]) -> str:
 
 def _rests_on(sentence: str, question: str, candidate: Candidate, shown: str) -> bool:
     """The sentence's answer terms are in the candidate sentence, none of them taken from another
-    sentence of `shown` (every ranked sentence, joined)."""
+    sentence of `shown` (every ranked sentence, joined). The dates verification added ("Tuesday
+    (2024-11-05)") are the source's own words resolved, not words of the answer."""
+    sentence = _DATE_LABEL_RE.sub("", sentence)
     return source_holds_terms(sentence, question, [candidate.sentence], shown=shown)
+
+
+_DATE_LABEL_RE = re.compile(r" \(\d{4}-\d{2}(?:-\d{2})?(?:/\d{4}-\d{2}-\d{2})?\)")
 
 
 def _text_of(checks: list[SentenceCheck]) -> str:

@@ -1,0 +1,305 @@
+"""Does a sentence answer what was asked? The kind of answer a question wants (a person, a number, an
+amount of money, a date, a place, a reason) and its subject (the names it gives, the measure it asks
+for), and whether a sentence of the evidence gives that kind about that subject.
+
+Both answerers read this before they word anything: when no sentence of the passages gives what was
+asked about what was asked, qa abstains and says what the passages do hold, instead of quoting the
+closest sentences ("other companies' net profits" under a question about Nestle's). The same test
+ranks sentences (a sentence that gives the asked kind comes first) and gathers the articles that answer a
+question asking for a list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..dates import DateMention
+from .verification import _LIGHT_VERBS, _content_words, _names, _stem_in, _words_of
+
+# Words that refer to the archive itself ("According to the article, ..."): never the question's subject.
+ARCHIVE_WORDS = frozenset("article articles story stories report reports reported passage passages archive "
+                          "news according piece coverage text".split())
+# What a "how much" / "what was the ..." question measures in money.
+# Nouns naming what an amount of money is (a sentence giving it says which), and words that only say
+# money is asked about (then any other word of the question places the amount).
+_MONEY_NOUNS = frozenset(
+    "profit profits loss losses price prices sales revenue revenues turnover earnings salary salaries wage wages "
+    "fine fines fee fees budget debt debts deficit surplus tax taxes spending investment compensation payout "
+    "bonus bonuses income dividend funding damages valuation".split())
+_MONEY_WORDS = frozenset("money cash pay pays paid cost costs spend spends spent earn earns earned sum worth save "
+                         "saves saved raise raised".split())
+# A money verb of the question is stated by any word of its family: "cost" by "sell for £339", "make" (of
+# a company) by "earned", never by "spent".
+_COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges "
+                         "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
+                         "deal takeover offer bid valued".split())
+_INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
+                           "profits takings".split())
+_PAY_FAMILY = frozenset("pay pays paid paying salary salaries wage wages earn earns earned package bonus "
+                        "remuneration".split())
+# "make" asks for money only beside a word that says so ("How much money does IBM make?"), not "made the
+# interception": it states an amount but does not ask for one.
+_FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY) for w in fam
+             if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid")}
+_MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
+_CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
+_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
+                          r"thousand)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
+                          r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
+_MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"
+                              r"(?:dollars|pounds|euros|yen|francs|yuan)\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|double|doubled|tripled|"
+                        r"halved|once|twice|several|numerous|multiple|a few|many times|a handful)\b", re.IGNORECASE)
+_DATE_WORDS_RE = re.compile(
+    r"\b(?:1[0-9]{3}|20[0-9]{2}|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
+    r"(?:last|next|this) (?:week|month|year|spring|summer|autumn|winter)|century|decade)\b", re.IGNORECASE)
+# Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
+CAUSE_RE = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
+    r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
+    r"aim(?:ed|s)? (?:at|to)|in a bid to|seek(?:s|ing)? to|designed to|intended to|so as to|to offset|"
+    r"insufficient|lack of|failed to|failure to|"
+    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
+    r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
+    r"allow(?:s|ed)?|enabl(?:e|ed|es))\b",
+    re.IGNORECASE)
+_HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness|Prof|Professor|President|"
+                           r"Chancellor|Minister|Secretary|Chairman|Chief)\.?\s+([A-Z][\w'’-]+)")
+_FULL_NAME_RE = re.compile(r"\b([A-Z][a-z][\w'’-]*)\s+((?:(?:de|van|von|da|al|le|la)\s+)?[A-Z][\w'’-]*[a-z])\b")
+# Capitalised words that name no one and nowhere.
+_NOT_NAMES = frozenset(
+    "the a an this that these those it he she they we i his her their its our in on at for but and or if when "
+    "while as after before monday tuesday wednesday thursday friday saturday sunday january february march april "
+    "may june july august september october november december mr mrs ms dr sir bbc".split())
+
+_KIND_RES = [
+    ("reason", re.compile(r"^\W*(?:why|how come|what (?:caused|led to|was behind|is behind|prompted|made)|"
+                          r"for what reason|what (?:was|were|is|are) the (?:reasons?|causes?))\b", re.IGNORECASE)),
+    ("date", re.compile(r"^\W*(?:when|what (?:year|date|day|month|time)|in what (?:year|month)|on what (?:date|day)|"
+                        r"which (?:year|date|day|month))\b", re.IGNORECASE)),
+    ("place", re.compile(r"^\W*(?:where|in (?:what|which) (?:country|city|town|region|place|state)|"
+                         r"(?:what|which) (?:country|city|town|region|place|venue|state)\b)", re.IGNORECASE)),
+    ("number", re.compile(r"^\W*(?:how (?:many|long|old|far|often|big|large|tall|high|fast)|what (?:percentage|"
+                          r"proportion|share|number|rate)|by how (?:much|many))\b", re.IGNORECASE)),
+    ("person", re.compile(r"^\W*(?:who|whom|whose)\b", re.IGNORECASE)),
+]
+# "What did X say / think about T?": a statement, whatever T names.
+_STATEMENT_RE = re.compile(r"^\W*(?:according to [^,]+,\s*)?what (?:did|does|do|has|have|had|was|is) .{1,80}?\b"
+                           r"(?:say|said|think|thought|tell|told|claim|argue|warn|write|wrote)\b", re.IGNORECASE)
+# "Which novel ...", "What company ...": a thing asked for by name.
+_WHICH_NAME_RE = re.compile(r"^\W*(?:which|what(?=\s+(?:company|firm|novel|film|book|team|club|group|party|band|"
+                            r"song|album|game|console|product|brand|bank|network|channel|show|programme|"
+                            r"newspaper|airline|carmaker|website|country|city)\b))\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b|has\b|have\b|"
+                            r"had\b|will\b|would\b|can\b|could\b|should\b|kind\b|type\b|sort\b)[a-z]+\b",
+                            re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: `kind` (person, number, amount, date, place, reason, name: "which
+    novel ...", or thing: no particular kind), the `names` it gives (its subject) and the `measure` words an amount or count is
+    of ("net profit", "jobs")."""
+
+    kind: str
+    names: frozenset[str]
+    measure: frozenset[str]
+    question: str
+    groups: tuple[frozenset[str], ...] = ()  # the names as the question runs them together: "Bill Cosby"
+
+    @property
+    def dated(self) -> bool:
+        """A date is asked for, not a condition: "When did ...?", "What year ...?"; "When do comb jellies
+        excrete ink?" asks in what circumstances."""
+        return not re.match(r"^\W*when\s+(?:do|does|is|are|can|should|would|might)\b", self.question, re.IGNORECASE)
+
+    @property
+    def typed(self) -> bool:
+        return self.kind not in ("thing", "statement")
+
+
+def asked(question: str) -> Asked:
+    """The kind and subject of a question."""
+    kind = next((k for k, r in _KIND_RES if r.search(question)), "thing")
+    if _STATEMENT_RE.match(question):
+        kind = "statement"
+    low = question.lower()
+    words = [w for w in re.findall(r"[^\W_]+", low)]
+    nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
+    how_much = bool(re.match(r"^\W*how much\b", low))
+    if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
+            nouns and (kind == "number" or (kind == "thing" and re.match(
+                r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low)))):
+        kind = "amount"
+    elif how_much:
+        kind = "number"
+    elif kind == "thing" and _WHICH_NAME_RE.match(question):
+        kind = "name"
+    names = frozenset(n for n in _names(question) if n not in ARCHIVE_WORDS and n not in _CURRENCIES)
+    others = frozenset(w for w in _content_words(question)
+                       if w not in names and w not in _COUNT_FRAME and w not in _LIGHT_VERBS and not w.isdigit())
+    if kind == "amount":  # what the amount is ("net profit"); else what it is of: a word of the money verb's
+        # family, or any other word of the question
+        verbs = frozenset().union(*(_FAMILIES[w] for w in words if w in _FAMILIES and w not in _MONEY_NOUNS))
+        if re.search(r"\b(?:pay|paid|pays|paying)\b(?:\s+\w+){0,2}\s+(?:for|to)\b", low):
+            verbs |= _COST_FAMILY  # "pay for Guidant", "pay to settle": a price, not a wage
+        if {"money", "profit", "profits"} & set(words) and {"make", "makes", "made"} & set(words):
+            verbs |= _INCOME_FAMILY
+        measure = nouns or verbs or frozenset(w for w in others if w not in _MONEY_WORDS)
+    elif kind == "number":  # a count of what the question names: any of its other words
+        measure = others
+    else:
+        measure = frozenset()
+    return Asked(kind, names, measure, question, name_groups(question, names))
+
+
+def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """The question's names grouped as written, consecutive capitalised words together ("Bill Cosby",
+    "Industrial and Commercial Bank"): a passage names one when it has any word of it ("Cosby")."""
+    groups: list[set[str]] = []
+    joined = False
+    for token in re.findall(r"[^\W_]+|&", question)[1:]:
+        low = token.lower()
+        if low in names:
+            if groups and joined:
+                groups[-1].add(low)
+            else:
+                groups.append({low})
+            joined = True
+        else:
+            joined = token in ("&", "and", "of", "de", "van", "von") and joined
+    return tuple(frozenset(g) for g in groups)
+
+
+def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
+    """The sentence names a person the question does not: a title and a name ("Mr Shiga") or two
+    capitalised words ("Toshiyuki Shiga") that are neither the question's names nor weekdays, months or
+    other words that name no one."""
+    known = set(asked_names)
+    for m in _HONORIFIC_RE.finditer(sentence):
+        if not _stem_in(m.group(1).lower(), known):
+            return True
+    for m in _FULL_NAME_RE.finditer(sentence):
+        words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
+        if not any(w in _NOT_NAMES or _stem_in(w, known) for w in words):
+            return True
+    return False
+
+
+def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
+    """The sentence names someone or somewhere the question does not: a capitalised word after its first
+    (or a title before a name), that is no weekday, month or pronoun."""
+    if _HONORIFIC_RE.search(sentence):
+        return True
+    tokens = re.findall(r"[^\W_][\w'’.-]*", sentence)
+    for i, token in enumerate(tokens):
+        low = token.lower().rstrip(".").removesuffix("'s").removesuffix("’s")
+        if not token[:1].isupper() or low in _NOT_NAMES or _stem_in(low, set(asked_names)):
+            continue
+        if i > 0 or (len(tokens) > 1 and tokens[1][:1].isupper()):
+            return True
+    return False
+
+
+def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) -> bool:
+    """The sentence holds an answer of the asked kind: a name for who / where, a number or an amount, a
+    date, a reason's cue. A question of no particular kind: any sentence."""
+    if a.kind == "thing":
+        return True
+    if a.kind == "amount":
+        return bool(_CURRENCY_RE.search(sentence))
+    if a.kind == "number":
+        if re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
+            sentence = _MONEY_AMOUNT_RE.sub(" ", sentence)  # "sell for £339" counts nothing
+        return bool(_NUMBER_RE.search(sentence))
+    if a.kind == "date":
+        return bool(dates) or bool(_DATE_WORDS_RE.search(sentence)) or not a.dated
+    if a.kind == "person":
+        return has_person(sentence, a.names)
+    if a.kind in ("place", "name"):
+        return has_name(sentence, a.names)
+    if a.kind == "reason":
+        return bool(CAUSE_RE.search(sentence))
+    return True
+
+
+_COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large tall high fast number total "
+                                         "percentage proportion share rate".split())
+# Of a question's names, this share may be missing from a passage that answers it ("TV" where the
+# paragraph says "television"); one name of one or two may not.
+_NAMES_MISSING_SHARE = 1 / 3
+
+
+def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> bool:
+    """The sentence is about what was asked: the names of the question are in it, the sentence before it,
+    its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
+    an amount is of the asked measure (in the sentence or the one before it: `sentence` here)."""
+    around = _words_of(f"{context} {title}")
+    groups = a.groups or tuple(frozenset([n]) for n in a.names)
+    if sum(not any(_stem_in(n, around) for n in g) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
+        return False
+    if a.measure and a.kind in ("amount", "number"):
+        own = _words_of(sentence)
+        # "own" in "owns": short words match as a prefix
+        return any(_stem_in(m, own) or (len(m) >= 3 and any(w.startswith(m) for w in own)) for m in a.measure)
+    return True
+
+
+# Kinds whose absence from every sentence means the passages do not answer: a number, an amount or a
+# date is in the sentence or it is not. A person, a place or a reason may be worded without a name or
+# a cue word ("overweight people", "in his head"): those kinds rank sentences but never decide abstention.
+DECISIVE_KINDS = frozenset({"amount", "number", "date"})
+
+
+def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
+            dates: list[DateMention] | None = None) -> tuple[bool, bool]:
+    """(may answer, gives the kind): for a decisive kind, the sentence (read after the one before it)
+    gives it about the asked subject; any sentence may answer another kind (a paragraph naming the
+    answer often leaves the question's names to the one before). And whether it gives the asked kind
+    about that subject."""
+    gives = gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", paragraph, title)
+    return gives or a.kind not in DECISIVE_KINDS, gives
+
+
+# "Which companies ...", "Who have ...", "What firms ...": a question whose answer is one line per article.
+_LIST_RE = re.compile(r"^\W*(?:[Ww]hich|[Ww]hat)\s+(?:(?![a-z]+ed\b)[A-Za-z-]+\s+){0,2}?(?P<noun>[a-z-]{2,}(?:ies|[^su'\s]s))\b"
+                      r"(?!\s+(?:is|was|has)\b)|^\W*[Ww]ho\s+(?:have|are|were|else)\b|^\W*(?:[Nn]ame|[Ll]ist)\s+"
+                      r"(?:the\s+)?[a-z-]+s\b")
+_NOT_PLURAL = frozenset("was has does is its this his us yes always perhaps news series species".split())
+
+
+LIST_PASSAGES = 10  # passages a list question reads (at least)
+
+
+def asks_for_list(question: str) -> bool:
+    """The question asks for every instance ("Which companies have recalled products?"), not one."""
+    m = _LIST_RE.search(question)
+    return bool(m) and (m.group("noun") or "") not in _NOT_PLURAL
+
+
+def focus_words(question: str) -> set[str]:
+    """The question's content words that say what it is about: not the archive ("article"), nor its frame."""
+    return {w for w in _content_words(question) if w not in ARCHIVE_WORDS}
+
+
+_MONEY_VERBS = frozenset("pay cost costs fund bid offer spending sum bill value worth".split())
+_MODIFIERS = ("net", "pre-tax", "pretax", "annual", "total", "operating", "gross", "full-year", "quarterly", "retail",
+              "asking", "selling", "purchase", "transfer", "average", "underlying", "first-half", "half-year")
+_DESCRIPTION = {"person": "say who", "place": "say where", "date": "say when", "reason": "say why",
+                "number": "give the number asked for", "amount": "give the amount asked for"}
+
+
+def what_is_missing(a: Asked) -> str:
+    """What the passages do not do, in words: "give the net profit", "say when", "give the number of jobs"."""
+    if a.kind == "amount" and a.measure:
+        nouns = [m for m in sorted(a.measure) if m not in _MONEY_VERBS and m in _MONEY_NOUNS
+                 and re.search(rf"\b{m}\b", a.question.lower())]
+        if not nouns:
+            return "say how much"
+        m = re.search(rf"\b(?:({'|'.join(_MODIFIERS)})\s+)?({'|'.join(nouns)})\b", a.question.lower())
+        return f"give the {m.group(0) if m else nouns[0]}"
+    if a.kind == "number" and a.measure:
+        return f"give the number of {sorted(a.measure)[0]}"
+    return _DESCRIPTION.get(a.kind, "answer this question")

@@ -49,7 +49,7 @@ _TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "lord", "lady", "dame
 def cited_sentences(answer_text: str, citations: list[dict], passages: dict[int, str]) -> dict[int, str]:
     """For each citation n, the sentence of its paragraph the answer rests on: the paragraph sentence
     sharing most words with the answer sentences that cite [n] (the page marks it in the article)."""
-    from .answer.citations import word_overlap
+    from .answer.verification import word_overlap
 
     citing: dict[int, list[str]] = {}
     for piece in _PIECE.findall(answer_text):

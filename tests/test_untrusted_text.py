@@ -69,7 +69,7 @@ def test_the_extractive_answer_never_repeats_an_injected_block(zoo_index, questi
 def test_a_planted_instruction_is_no_evidence_for_a_claim(zoo_index, embedder, draft):
     """What the LLM writes when it obeys the article: verification finds nothing that supports it,
     because a sentence that speaks to the model (or follows a forged prompt token) is not a source."""
-    from qa.answer.citations import verify_answer
+    from qa.answer.verification import verify_answer
     from qa.api import QA
 
     question = "What happened to Sefton zoo's panda?"

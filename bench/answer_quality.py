@@ -42,8 +42,8 @@ import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE  # noqa: E402
 from qa.answer.verification import _spelled_units  # noqa: E402
-from qa.documents import Article  # noqa: E402
-from qa.loaders import load_file  # noqa: E402
+from qa.ingest.documents import Article  # noqa: E402
+from qa.ingest.loaders import load_file  # noqa: E402
 from retrieval import squad_article  # noqa: E402  (bench/ is on the path when run as a script)
 
 DATA = next((d for d in (ROOT.parent / "shared/bench-data", ROOT.parents[1] / "shared/bench-data") if d.is_dir()),

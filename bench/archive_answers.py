@@ -46,7 +46,7 @@ from answer_quality import DATA, normalise  # noqa: E402  (bench/ is on the path
 
 from qa import QA  # noqa: E402
 from qa.answer.citations import MARKER_RE  # noqa: E402
-from qa.documents import split_sentences  # noqa: E402
+from qa.ingest.documents import split_sentences  # noqa: E402
 
 QUESTIONS = Path(__file__).with_name("archive_answers_questions.json")
 BBC = DATA / "bbc_news"

@@ -33,7 +33,7 @@ import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 from speakers import CachedEmbedder, load_articles  # noqa: E402
 
 from qa import QA  # noqa: E402
-from qa.ranking import STOPWORDS, fts_query, query_terms  # noqa: E402
+from qa.search.ranking import STOPWORDS, fts_query, query_terms  # noqa: E402
 
 # ../shared/bench-data beside the repo (or beside the folder of a git worktree of it)
 DEFAULT_DATA = next((p / "shared/bench-data/polnear" for p in Path(__file__).resolve().parents[1:4]

@@ -25,7 +25,7 @@ from pathlib import Path
 import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
-from qa.ranking import fts_query, query_terms  # noqa: E402
+from qa.search.ranking import fts_query, query_terms  # noqa: E402
 
 QUESTIONS = Path(__file__).with_name("bbc_archive_questions.json")
 DEFAULT_DATA = next((p / "shared/bench-data/bbc_news/politics" for p in Path(__file__).resolve().parents[1:4]

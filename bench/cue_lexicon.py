@@ -1,20 +1,20 @@
-"""Derive qa/cue_words.txt: the heads of the attribution cues PolNeAR's annotators marked on train.
+"""Derive qa/search/cue_words.txt: the heads of the attribution cues PolNeAR's annotators marked on train.
 
 PolNeAR's attributions carry the cue that ties a source to its content ("said", "mocked", "reserved his
 most eloquent passion for", "don't like"). The head of a cue is its first word that is not a function
 word, an auxiliary or an adverb ("has also said" -> "said", "was still tussling with" -> "tussling").
 Heads seen at least `--min-count` times on train make the lexicon: words only, lowercased, as written
 (no lemmatising: "said", "says" and "saying" are listed apart, so matching needs no stemmer). The
-speaker ranker (qa.speakers) uses it to tell a paragraph where the name takes a stance from one that
+speaker ranker (qa.search.speakers) uses it to tell a paragraph where the name takes a stance from one that
 merely names it.
 
     .venv/bin/python bench/cue_lexicon.py                  # print what would be written
-    .venv/bin/python bench/cue_lexicon.py --write          # and write qa/cue_words.txt
+    .venv/bin/python bench/cue_lexicon.py --write          # and write qa/search/cue_words.txt
     .venv/bin/python bench/cue_lexicon.py --attribution    # which heads to add as attribution cues
 
-`--attribution` adds every lexicon head that qa.attribution does not list to its cue pattern at once, and
+`--attribution` adds every lexicon head that qa.ingest.attribution does not list to its cue pattern at once, and
 prints those whose new (paragraph, speaker) pairs are right (as bench/speakers.py counts precision) at
-least 85% of the time on train, at least 5 times: the source of qa.attribution._LEARNED_CUES.
+least 85% of the time on train, at least 5 times: the source of qa.ingest.attribution._LEARNED_CUES.
 
 Train only; never dev. The data stays in ../shared/bench-data.
 """
@@ -31,7 +31,7 @@ import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from bench.speakers import DEFAULT_DATA  # noqa: E402
 
-LEXICON_FILE = Path(__file__).resolve().parents[1] / "qa" / "cue_words.txt"
+LEXICON_FILE = Path(__file__).resolve().parents[1] / "qa" / "search" / "cue_words.txt"
 # Words that are never a cue's head: auxiliaries, pronouns, determiners, prepositions, particles.
 SKIP = set("""has have had is was are were be been being am do does did will would could can should may might must
 shall not to a an the of on in for about with as at by from into against over under up out off down back
@@ -61,7 +61,7 @@ def harvest(path: Path) -> Counter:
 def attribution_cues(data: Path, words: list[str], min_count: int = 5, min_precision: float = 0.85) -> list[str]:
     """The `words` that, added as attribution cues, make mostly right new speaker-paragraph pairs on train."""
     from bench.speakers import PRONOUNS, _words, load_articles
-    from qa import attribution
+    from qa.ingest import attribution
 
     articles = load_articles(data / "articles_train.jsonl")
     gold: dict[tuple[str, int], list[str]] = {}
@@ -125,7 +125,7 @@ def main() -> int:
         LEXICON_FILE.write_text(header + "\n".join(words) + "\n", encoding="utf-8")
         print(f"wrote {LEXICON_FILE}")
     if args.attribution:
-        print("as attribution cues (not yet listed in qa.attribution):",
+        print("as attribution cues (not yet listed in qa.ingest.attribution):",
               " ".join(attribution_cues(args.data, words)))
     return 0
 

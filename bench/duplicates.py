@@ -1,6 +1,6 @@
 """Near-duplicate (wire-copy) paragraphs and articles in the BBC News and PolNeAR corpora.
 
-Runs the index's own detection (qa.wire: fingerprint, best_copy, through wire.CopyFinder, the same
+Runs the index's own detection (qa.ingest.wire: fingerprint, best_copy, through wire.CopyFinder, the same
 rules `qa index` applies) over every searchable paragraph, in corpus order, and counts:
 
 - paragraphs that copy a paragraph of another article (near-duplicates), of which exact copies
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
-from qa.documents import parse_text  # noqa: E402
-from qa.loaders import find_files, load_file  # noqa: E402
-from qa.wire import CopyFinder, normalise  # noqa: E402
+from qa.ingest.documents import parse_text  # noqa: E402
+from qa.ingest.loaders import find_files, load_file  # noqa: E402
+from qa.ingest.wire import CopyFinder, normalise  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data"
 AGENCIES = {"ap": "AP", "reuters": "Reuters", "upi": "UPI", "afp": "AFP"}
@@ -136,7 +136,7 @@ def compare_embeddings(articles, found: dict, limit: int) -> dict:
     import faiss
     import numpy as np
 
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     subset = articles[:limit]
     keys = [(a, n) for a, paragraphs, _ in subset for n in range(1, len(paragraphs) + 1)]

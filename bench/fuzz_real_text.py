@@ -5,11 +5,11 @@ A fuzzer that only mutates random strings misses what real web articles hold: he
 scripts. This one takes every paragraph of ../shared/bench-data (BBC News, PolNeAR, SQuAD contexts),
 applies such mutations, and feeds the results to
 
-- attribution (`qa.attribution.attribute` on a small article of the paragraphs): must not raise, and
+- attribution (`qa.ingest.attribution.attribute` on a small article of the paragraphs): must not raise, and
   every statement must point into its paragraph and name a speaker with a letter in it;
-- dates (`qa.dates.find_dates`, resolved against a publication date or none): must not raise, and every
+- dates (`qa.ingest.dates.find_dates`, resolved against a publication date or none): must not raise, and every
   mention must lie inside the text with first <= last, both real days;
-- the loaders (`qa.loaders.load_file` on .txt, .md, .html and .jsonl files): may refuse a file only with
+- the loaders (`qa.ingest.loaders.load_file` on .txt, .md, .html and .jsonl files): may refuse a file only with
   LoadError, and give clean numbered paragraphs otherwise.
 
 Without bench-data it uses a few built-in lines written like news. `tests/test_real_text_fuzz.py` runs a
@@ -37,11 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qa.attribution import attribute  # noqa: E402
-from qa.dates import find_dates  # noqa: E402
-from qa.documents import parse_text, strip_control  # noqa: E402
+from qa.ingest.attribution import attribute  # noqa: E402
+from qa.ingest.dates import find_dates  # noqa: E402
+from qa.ingest.documents import parse_text, strip_control  # noqa: E402
 from qa.errors import LoadError  # noqa: E402
-from qa.loaders import load_file  # noqa: E402
+from qa.ingest.loaders import load_file  # noqa: E402
 
 BENCH_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench-data"
 if not BENCH_DATA.exists():

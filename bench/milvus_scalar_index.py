@@ -27,7 +27,7 @@ import time
 
 import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
-from qa.milvus_client import connect  # noqa: E402
+from qa.index.milvus_client import connect  # noqa: E402
 
 BANDS_PER_PARAGRAPH = 16
 PARAGRAPHS_PER_ARTICLE = 20

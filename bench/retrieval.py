@@ -38,8 +38,8 @@ from _common import percentiles  # noqa: E402 - first: puts the repository on sy
 
 from qa import QA  # noqa: E402
 from qa.answer.evidence import ABSTAIN_BELOW  # noqa: E402
-from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
-from qa.ranking import fts_query, query_terms  # noqa: E402
+from qa.ingest.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
+from qa.search.ranking import fts_query, query_terms  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/squad/squad-v1.1-dev-first24.json"
 DEPTH = 10  # ranks beyond this count as misses
@@ -122,7 +122,7 @@ def server_rankers(store, vectors, key, depth: int) -> dict:
     words ("u.s"), which few questions have."""
     from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
-    from qa.milvus_client import stem
+    from qa.index.milvus_client import stem
 
     def search(ranker):
         def run(i: int, question: str) -> list[tuple[str, int]]:

@@ -5,7 +5,7 @@ News corpus (`../shared/bench-data/bbc_news`): each synthetic paragraph is a rea
 text, its words shuffled in every copy after the first, and its vector is that paragraph's real embedding plus seeded Gaussian
 noise (cosine ~0.85 to the original), renormalised. Everything else is the product: StoreWriter
 puts the rows in SQLite/FTS5 and the vectors in FAISS, which switches to IVF-SQ8 past
-qa.vectors.APPROXIMATE_FROM; queries run in a fresh process through QA.search, whose peak RSS is
+qa.index.vectors.APPROXIMATE_FROM; queries run in a fresh process through QA.search, whose peak RSS is
 reported. Recall@10 of the vector search is measured against exact search over the same vectors.
 
 With `--index` the store is Milvus instead (docs/milvus.md), written through its own writer
@@ -89,10 +89,10 @@ def synthetic_vectors(base: np.ndarray, start: int, stop: int) -> np.ndarray:
 def build(index: str, texts: list[str], base: np.ndarray, size: int, wire_copies: bool = True) -> dict:
     """Run in a child process, so its peak RSS is the builder's own. Without `wire_copies` the writer
     neither looks up nor stores wire-copy bands (what the rest of a write costs, measured apart)."""
-    from qa.documents import Article, Paragraph
-    from qa.embeddings import DEFAULT_MODEL
-    from qa.store_factory import is_milvus_address, open_store
-    from qa.vectors import describe
+    from qa.ingest.documents import Article, Paragraph
+    from qa.ingest.embeddings import DEFAULT_MODEL
+    from qa.index.store_factory import is_milvus_address, open_store
+    from qa.index.vectors import describe
 
     milvus = is_milvus_address(index)
     started = time.perf_counter()
@@ -127,7 +127,7 @@ def query(index: str, queries: list[str], vectors: np.ndarray, k: int) -> dict:
     """Run in a fresh child process: open the index as a user would, search, report RSS. The dense hits
     are returned as synthetic row numbers (0-based)."""
     from qa.api import QA
-    from qa.store_factory import is_milvus_address
+    from qa.index.store_factory import is_milvus_address
 
     bot = QA(index)
     bot.search(queries[0], k)  # load the model and the vectors
@@ -244,7 +244,7 @@ def main() -> int:
         print(f"no benchmark data at {args.data}; nothing to measure")
         return 0
 
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     texts, headlines = base_corpus(args.data, args.base)
     rng = np.random.default_rng(7)

@@ -1,8 +1,8 @@
-"""Fit the speaker ranker's weights (qa/speaker_weights.json) on PolNeAR's train split.
+"""Fit the speaker ranker's weights (qa/search/speaker_weights.json) on PolNeAR's train split.
 
 For every `who_said` question of the split, searched within its own article, the retriever's
 candidates for the speaker (paragraphs attributed to them or naming them) with their
-`qa.speakers.speaker_features`; label: the paragraph is in the question's gold set. A logistic
+`qa.search.speakers.speaker_features`; label: the paragraph is in the question's gold set. A logistic
 regression on the differences between a question's gold and non-gold candidates (pairwise: what the
 ranking needs; scikit-learn here only, the library scores with the weights alone) gives the weights.
 Then speaker-aware R@1 and full recall (as bench/speakers.py counts them) with the old and the new
@@ -28,9 +28,9 @@ import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from bench.speakers import DEFAULT_DATA, CachedEmbedder, load_articles, speaker_candidates  # noqa: E402
 from qa import QA  # noqa: E402
-from qa import speakers  # noqa: E402
+from qa.search import speakers  # noqa: E402
 
-WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "qa" / "speaker_weights.json"
+WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "qa" / "search" / "speaker_weights.json"
 
 
 def candidate_rows(bot: QA, questions: list[dict], numbers_out: list[int] | None = None

@@ -48,10 +48,10 @@ import numpy as np
 import _common  # noqa: E402,F401 - first: puts the repository on sys.path
 
 from qa import QA  # noqa: E402
-from qa.attribution import attribute  # noqa: E402
-from qa.embeddings import Embedder  # noqa: E402
-from qa.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
-from qa.ranking import fts_query, fuse, query_terms  # noqa: E402
+from qa.ingest.attribution import attribute  # noqa: E402
+from qa.ingest.embeddings import Embedder  # noqa: E402
+from qa.ingest.documents import MAX_PARAGRAPH_CHARS, Article, Paragraph, _split_long  # noqa: E402
+from qa.search.ranking import fts_query, fuse, query_terms  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/bench-data/polnear"
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them", "his", "their", "its"}

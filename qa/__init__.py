@@ -8,8 +8,8 @@ __version__ = "0.1.0"
 __all__ = ["QA", "Answer", "Article", "Citation", "Paragraph", "Passage", "QAError", "SearchResult"]
 
 # Imported on first use (PEP 562), so `qa --help` does not pay for numpy, FAISS and the models.
-_HOMES = {"QA": "api", "Answer": "answer", "Citation": "answer", "Article": "documents",
-          "Paragraph": "documents", "QAError": "errors", "SearchResult": "ranking", "Passage": "records"}
+_HOMES = {"QA": "api", "Answer": "answer", "Citation": "answer", "Article": "ingest.documents",
+          "Paragraph": "ingest.documents", "QAError": "errors", "SearchResult": "search.ranking", "Passage": "index.records"}
 
 
 def __getattr__(name: str):

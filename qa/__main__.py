@@ -1,5 +1,5 @@
 try:
-    from .cli import main
+    from .front.cli import main
 except KeyboardInterrupt:  # Ctrl-C while Python was still starting: the same exit code as later
     import sys
 

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING
 from .answer import Answer
 from .config import Settings, load_settings
 from .errors import LLMError, QAError
-from .documents import Article, ArticleDefaults
-from .embeddings import Embedder, canonical_model_name
-from .retriever import Retriever, SearchResult
-from .records import ArticleSummary, Passage, SpeakerRecord
-from .reports import IndexHealth, Quotes, WhoSaid
-from .store_factory import open_store
+from .ingest.documents import Article, ArticleDefaults
+from .ingest.embeddings import Embedder, canonical_model_name
+from .search.retriever import Retriever, SearchResult
+from .index.records import ArticleSummary, Passage, SpeakerRecord
+from .index.reports import IndexHealth, Quotes, WhoSaid
+from .index.store_factory import open_store
 
 if TYPE_CHECKING:  # indexing code (attribution, wire, fetch) loads only when indexing: queries start faster
-    from .feed_update import UpdateReport
-    from .feeds import SavedFeed
-    from .indexer import IndexReport
-    from .timeframe import TimeScope
+    from .index.feed_update import UpdateReport
+    from .index.feeds import SavedFeed
+    from .index.indexer import IndexReport
+    from .search.timeframe import TimeScope
 
 
 class QA:
@@ -159,8 +159,8 @@ class QA:
         articles it lists that are not indexed yet (see `update_feeds`). `outlet`, `date` (YYYY-MM-DD)
         and `byline` fill in what an article doesn't state. `shard` (i, n): only share i of n of the
         files, for n writers working at once."""
-        from .fetch import is_url
-        from .indexer import IndexReport, index_paths
+        from .ingest.fetch import is_url
+        from .index.indexer import IndexReport, index_paths
 
         if rebuild and self._embedder is None:
             self._embedder = Embedder(self._model_name)  # a rebuild may switch models
@@ -169,7 +169,7 @@ class QA:
         paths = list(paths)
         feeds, pages = {}, {}
         if any(is_url(str(p)) for p in paths):
-            from .feed_update import probe_urls
+            from .index.feed_update import probe_urls
 
             feeds, pages = probe_urls([str(p) for p in paths if is_url(str(p))], settings.feed_timeout)
         rest = [p for p in paths if not (is_url(str(p)) and any(_same_url(str(p), f) for f in feeds))]
@@ -184,10 +184,10 @@ class QA:
                 writer.clear()
                 writer.commit()
         if feeds:
-            from .feed_update import update_feeds
-            from .feeds import SavedFeed, feed_list
+            from .index.feed_update import update_feeds
+            from .index.feeds import SavedFeed, feed_list
 
-            saved = feed_list(self.store) if _is_local(self.store) else None
+            saved = feed_list(self.store) if self.store.folder is not None else None
             try:
                 known = {f.url: f for f in saved.feeds()} if saved else {}
                 update_feeds(self.store, self.embedder, [known.get(url) or SavedFeed(url) for url in feeds],
@@ -203,14 +203,14 @@ class QA:
     # --- feeds -----------------------------------------------------------------------------------
 
     def _politeness(self):
-        from .feed_update import Politeness
+        from .index.feed_update import Politeness
 
         s = self._settings
         return Politeness(delay=s.feed_delay, cap=s.feed_cap, timeout=s.feed_timeout)
 
     def feeds(self) -> list[SavedFeed]:
         """The feeds saved with this index, oldest first (a Milvus index keeps none: QAError)."""
-        from .feeds import feed_list
+        from .index.feeds import feed_list
 
         saved = feed_list(self.store)
         try:
@@ -221,8 +221,8 @@ class QA:
     def add_feed(self, url: str, *, outlet: str | None = None) -> SavedFeed:
         """Save a feed (RSS, Atom, JSON Feed or sitemap) for `update_feeds` to poll; `outlet` names the
         outlet of its articles where their pages don't. Saving it again changes its outlet."""
-        from .fetch import canonical_url, is_url
-        from .feeds import feed_list
+        from .ingest.fetch import canonical_url, is_url
+        from .index.feeds import feed_list
 
         if not is_url(url):
             raise QAError(f"{url!r} is not a feed address; give an http(s) URL")
@@ -235,8 +235,8 @@ class QA:
 
     def remove_feed(self, url: str) -> None:
         """Stop following a feed (its articles stay indexed; `remove` removes articles)."""
-        from .fetch import canonical_url
-        from .feeds import feed_list
+        from .ingest.fetch import canonical_url
+        from .index.feeds import feed_list
 
         saved = feed_list(self.store)
         try:
@@ -252,8 +252,8 @@ class QA:
         items not yet indexed (or whose entry changed), a per-host delay, robots.txt, at most the
         feed_cap setting's pages per run. A failing feed or item is a warning in the report.
         `should_stop()` true while pages are fetched: None, nothing written (a server shutting down)."""
-        from .feed_update import update_feeds
-        from .feeds import feed_list
+        from .index.feed_update import update_feeds
+        from .index.feeds import feed_list
 
         saved = feed_list(self.store)
         try:
@@ -272,7 +272,7 @@ class QA:
 
     def add_articles(self, articles: list[Article]) -> IndexReport:
         """Index articles built in code; an article with an existing id replaces it."""
-        from .indexer import add_articles
+        from .index.indexer import add_articles
 
         report = add_articles(self.store, self.embedder, articles, lock_timeout=self._settings.lock_timeout)
         return self._summed_up(report)
@@ -326,7 +326,7 @@ class QA:
         or of all, only those `name` names ("Kennedy" finds "Charles Kennedy" and "Mr Kennedy") and only
         those quoted in at least `min_statements` paragraphs. `ranked=False`: every speaker in article
         order, as stored (`name` and `min_statements` then unused). Needs no embedding model."""
-        from .speakers import list_speakers
+        from .search.speakers import list_speakers
 
         records = self.store.speakers(self.find_articles(article) if article else None)
         return list_speakers(records, name, min_statements) if ranked else records
@@ -335,7 +335,7 @@ class QA:
         """Everything `speaker` (a name or descriptor) is quoted as saying, in every article or one:
         each matching speaker with the paragraphs quoting them and the statements in each (no match:
         none). Read from one snapshot of the index; needs no embedding model."""
-        from .speakers import resolve_speakers
+        from .search.speakers import resolve_speakers
 
         with self.store.snapshot():
             article_ids = self.find_articles(article) if article else None
@@ -355,17 +355,17 @@ class QA:
         or a month or year (its first day for `since`, its last for `until`); anything else raises DateError.
         `as_of` (YYYY-MM-DD, default today): the day "this week" or "recently" in the question is read
         from; given, articles published after it are left out (docs/news.md)."""
-        from .documents import strip_control
+        from .ingest.documents import strip_control
         question = check_question(strip_control(question))
         result, scope = self._scoped_search(question, k, article, since, until, as_of)
         return replace(result, query=question)
 
     def _scoped_search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
                        as_of: str | None) -> tuple[SearchResult, TimeScope]:
-        """The search of a question read for its time (qa.timeframe): the search runs on the question
+        """The search of a question read for its time (qa.search.timeframe): the search runs on the question
         without its time words, within the span it names."""
-        from .dates import date_range
-        from .timeframe import parse_as_of, time_scope, undated_last
+        from .ingest.dates import date_range
+        from .search.timeframe import parse_as_of, time_scope, undated_last
 
         since, until = date_range(since, until)
         day = parse_as_of(as_of) if as_of is not None else None
@@ -388,15 +388,15 @@ class QA:
         `as_of`: see `search`. `timeline`: list every statement of "What did X say about Y?" in date
         order, `page` by page (docs/news.md)."""
         from .answer.injection import not_about_the_articles, question_without_injection
-        from .documents import strip_control
+        from .ingest.documents import strip_control
 
         question = check_question(strip_control(question))  # as searched: no escapes or lone surrogates reach the LLM
         # "..., and what is the system prompt?": what speaks to the model never changes what is answered
         asked = question_without_injection(question)
         if not asked:
             return not_about_the_articles(question)
-        from .coverage import coverage_topic
-        from .timeline import change_question
+        from .answer.coverage import coverage_topic
+        from .answer.timeline import change_question
 
         if timeline or change_question(asked):
             answer = self.timeline(asked, since=since, until=until, as_of=as_of, page=page)
@@ -411,9 +411,9 @@ class QA:
     def _timed_ask(self, question: str, k: int, *, article: str | None, since: str | None, until: str | None,
                    as_of: str | None, on_token: Callable[[str], None] | None) -> Answer:
         """`_ask` on the question without its time words, within its span; the answer names the span."""
-        from .dated_answers import dated_answer, nothing_in_range
-        from .dates import date_range
-        from .timeframe import parse_as_of, time_scope
+        from .answer.dated_answers import dated_answer, nothing_in_range
+        from .ingest.dates import date_range
+        from .search.timeframe import parse_as_of, time_scope
 
         since, until = date_range(since, until)
         day = parse_as_of(as_of) if as_of is not None else None
@@ -431,9 +431,9 @@ class QA:
         """ "How did outlets report Z?": each outlet's best passage on Z (of the k best), one cited line
         each, the outlets carrying the same wire paragraph named on its line, and where their figures
         or credited sources differ (docs/news.md)."""
-        from .coverage import coverage_answer, coverage_topic
-        from .retriever import query_terms
-        from .dated_answers import dated_answer, nothing_in_range
+        from .answer.coverage import coverage_answer, coverage_topic
+        from .search.retriever import query_terms
+        from .answer.dated_answers import dated_answer, nothing_in_range
 
         topic = coverage_topic(question) or question
         result, scope = self._scoped_search(topic, k, article, since, until, as_of)
@@ -453,9 +453,9 @@ class QA:
         """Every statement the index credits to the speaker of "What did X say (about Y)?", in date
         order, wire copies on one line, `limit` (setting timeline_limit) a page; "How has X's position
         on Y changed?" gets the first and latest of them. Needs no embedding model."""
-        from .dates import date_range
-        from .timeframe import parse_as_of, time_scope
-        from .timeline import collect, timeline_answer, timeline_request
+        from .ingest.dates import date_range
+        from .search.timeframe import parse_as_of, time_scope
+        from .answer.timeline import collect, timeline_answer, timeline_request
 
         if page < 1:
             raise QAError(f"page must be 1 or more, not {page}")
@@ -495,7 +495,7 @@ class QA:
             result = self.retriever.search(question, k, article=article, since=since, until=until,
                                            within=scope.within, prefer_recent=scope.recent)
             if scope.recent:
-                from .timeframe import undated_last
+                from .search.timeframe import undated_last
 
                 result = undated_last(result)
         else:
@@ -517,14 +517,8 @@ class QA:
                                          warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
 
 
-def _is_local(store) -> bool:
-    from .store import Store
-
-    return isinstance(store, Store)
-
-
 def _same_url(a: str, b: str) -> bool:
-    from .fetch import canonical_url
+    from .ingest.fetch import canonical_url
     from .errors import FetchError
 
     try:

@@ -13,8 +13,8 @@ import signal
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-from qa.cli import main  # noqa: E402
-from qa.embeddings import Embedder  # noqa: E402
+from qa.front.cli import main  # noqa: E402
+from qa.ingest.embeddings import Embedder  # noqa: E402
 
 __all__ = ["main"]
-Embedder()  # cached per process (qa.embeddings._load_model): every fork starts with it loaded
+Embedder()  # cached per process (qa.ingest.embeddings._load_model): every fork starts with it loaded

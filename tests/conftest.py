@@ -67,7 +67,7 @@ def _isolated_config(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def embedder():
     """The built-in model; loaded once per test session (the loader caches it for everyone)."""
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     return Embedder()
 
@@ -129,7 +129,7 @@ def cli(monkeypatch):
     """Run the real click command in-process (the model stays loaded between calls)."""
     from click.testing import CliRunner
 
-    from qa.cli import main
+    from qa.front.cli import main
 
     runner = CliRunner()
 

@@ -120,7 +120,7 @@ def _parse_command(line: str) -> tuple[dict[str, str], list[str], str | None]:
 def run_qa(args: list[str], env: dict[str, str], stdin: str | None, validate) -> str:
     from click.testing import CliRunner
 
-    from qa.cli import main
+    from qa.front.cli import main
 
     result = CliRunner().invoke(main, args, input=stdin, env=env, catch_exceptions=False)
     if validate and ("--json" in args or "--questions" in args):

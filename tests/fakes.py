@@ -2,7 +2,7 @@
 the answer pipeline's control flow) rather than what a model makes of text. Each keeps the real
 interface by subclassing or implementing it, so the code under test runs unchanged around it:
 
-- `FakeEmbedder` is `qa.embeddings.Embedder` with its encoder swapped for word hashing: no model to
+- `FakeEmbedder` is `qa.ingest.embeddings.Embedder` with its encoder swapped for word hashing: no model to
   load, deterministic, and texts sharing words still come out close (cosine), so hybrid search
   still ranks sensibly. An index built with it records the model name `FAKE_MODEL`; open it again
   with `QA(path, embedder=FakeEmbedder())`.
@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from qa.answer.backends import MAX_ANSWER_TOKENS, TokenFn
-from qa.embeddings import Embedder
+from qa.ingest.embeddings import Embedder
 
 FAKE_MODEL = "fake/word-hashing-384"
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)

@@ -3,7 +3,7 @@
 Importing sentence-transformers takes ~8 s on the test machine, so a fresh `python -m qa` per run
 would make a test that kills twenty indexing runs take minutes. Instead a forkserver (stdlib
 multiprocessing) imports qa and loads the embedding model once (tests/_forkserver_preload.py);
-each run is a fork of it that runs the real command line, `qa.cli.main`, in its own process with
+each run is a fork of it that runs the real command line, `qa.front.cli.main`, in its own process with
 its own files, locks and exit code, and can be killed with SIGKILL like any other process.
 """
 
@@ -45,7 +45,7 @@ def _run(args: list[str], env: dict[str, str], out: str, err: str) -> None:
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     import signal
 
-    from qa.cli import main
+    from qa.front.cli import main
 
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # ignored until here (_forkserver_preload)

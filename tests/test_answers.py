@@ -249,7 +249,7 @@ def _check(answer: str, passage, embedder, question: str):
 
 
 def _passage(pid: int, text: str, title: str = "Steam power"):
-    from qa.records import Passage
+    from qa.index.records import Passage
 
     return Passage(pid, f"article-{pid}", title, "Example Wire", "2024-11-07", pid, 0, "text", text)
 

@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 
 from qa.answer.citations import Answer, Citation
-from qa.loaders import load_file
-from qa.records import Passage
+from qa.ingest.loaders import load_file
+from qa.index.records import Passage
 
 from .conftest import REPO
 

@@ -1,12 +1,12 @@
-"""Speaker attribution at ingest (qa.attribution): cue shapes, descriptors, and carried references."""
+"""Speaker attribution at ingest (qa.ingest.attribution): cue shapes, descriptors, and carried references."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.attribution import attribute
-from qa.documents import parse_text
-from qa.loaders import load_file
+from qa.ingest.attribution import attribute
+from qa.ingest.documents import parse_text
+from qa.ingest.loaders import load_file
 
 from .conftest import SAMPLE
 
@@ -274,12 +274,12 @@ def test_a_label_opening_a_paragraph_is_no_speaker():
 
 def test_rules_version_digests_every_module_the_rules_come_from():
     """Speakers in an index are re-derived when the rules change: the word lists and name helpers in
-    qa/names.py are rules as much as qa/attribution.py, so both are in the digest."""
+    qa/ingest/names.py are rules as much as qa/ingest/attribution.py, so both are in the digest."""
     import hashlib
     import re
     from pathlib import Path
 
-    from qa import attribution
+    from qa.ingest import attribution
 
     folder = Path(attribution.__file__).parent
     imported = set(re.findall(r"^from \.(\w+) import", (folder / "attribution.py").read_text(encoding="utf-8"), re.M))

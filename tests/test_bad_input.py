@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-import qa.vectors
-from qa.store import Store
+import qa.index.vectors
+from qa.index.store import Store
 
 from .conftest import SAMPLE
 
@@ -112,7 +112,7 @@ def disk_full_on_vectors(ctx: Ctx) -> None:
             file = "/dev/full"
         return builtins.open(file, mode, *args, **kwargs)
 
-    ctx.monkeypatch.setattr(qa.vectors, "open", open_, raising=False)
+    ctx.monkeypatch.setattr(qa.index.vectors, "open", open_, raising=False)
 
 
 def disk_full_in_sqlite(ctx: Ctx) -> None:

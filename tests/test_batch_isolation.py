@@ -10,7 +10,7 @@ import os
 import pytest
 
 from qa.api import QA
-from qa.store import Store
+from qa.index.store import Store
 
 GOOD = "Harbour news\n\nThe harbour reopened on Friday after the storm, the mayor said.\n"
 
@@ -41,7 +41,7 @@ def test_a_headline_with_a_colon_is_indexed_beside_the_good_file(cli, tmp_path):
 @pytest.mark.parametrize("stage", ["attribute", "find_dates", "fingerprint", "embed", "load"])
 def test_a_stage_that_fails_on_one_article_costs_that_article_alone(stage, tmp_path, monkeypatch, embedder):
     """The principle, whatever the bug: a stage raising on one article's text (here the word POISON)."""
-    import qa.indexer as indexer
+    import qa.index.indexer as indexer
 
     folder = tmp_path / "in"
     write(folder / "good.txt", GOOD)
@@ -67,7 +67,7 @@ def test_a_stage_that_fails_on_one_article_costs_that_article_alone(stage, tmp_p
     elif stage == "load":
         monkeypatch.setattr(indexer, "load_file", poisoned(indexer.load_file, lambda p: p.read_text()))
     else:
-        from qa.embeddings import Embedder
+        from qa.ingest.embeddings import Embedder
 
         real = Embedder.encode_documents
         monkeypatch.setattr(Embedder, "encode_documents",
@@ -91,7 +91,7 @@ def test_a_model_that_fails_on_every_article_still_stops_the_run(tmp_path, monke
     """Not an article's fault: an embedding model that cannot embed anything is an error, not N warnings."""
     write(tmp_path / "in" / "good.txt", GOOD)
 
-    from qa.embeddings import Embedder
+    from qa.ingest.embeddings import Embedder
 
     def broken(self, texts, *args, **kwargs):
         raise RuntimeError("onnxruntime: session is closed")
@@ -210,7 +210,7 @@ def test_a_jsonl_id_with_a_line_break_is_written_on_one_line(cli, tmp_path):
 def test_re_attributing_after_a_rules_change_skips_only_the_article_it_fails_on(tmp_path, monkeypatch):
     """New attribution rules re-derive the speakers of every indexed article on the next run: one article
     they fail on keeps the run going, indexed without speakers."""
-    import qa.indexer as indexer
+    import qa.index.indexer as indexer
 
     folder = tmp_path / "in"
     write(folder / "good.txt", "Harbour news\n\nThe harbour reopened on Friday, said Mayor Jane Smith.\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.loaders import load_file
+from qa.ingest.loaders import load_file
 
 from .conftest import REPO
 

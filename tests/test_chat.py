@@ -136,7 +136,7 @@ def test_follow_ups_the_rules_resolve_cost_no_llm_call(sample_index):
     """A follow-up that names its speaker, or whose "he" is the speaker under discussion, is rewritten
     by the rules even when an LLM is configured; the LLM only gets what they leave open."""
     from qa.api import QA
-    from qa.chat import Conversation
+    from qa.front.chat import Conversation
 
     from .fake_llm_server import FakeLLMServer
 
@@ -166,7 +166,7 @@ def test_follow_ups_the_rules_resolve_cost_no_llm_call(sample_index):
     ],
 )
 def test_follow_up_rules_without_llm(sample_bot, turns, expected):
-    from qa.chat import Conversation
+    from qa.front.chat import Conversation
 
     conversation = Conversation(sample_bot)
     for turn in turns[:-1]:

@@ -16,8 +16,8 @@ import sqlite3
 import time
 
 from qa.api import QA
-from qa.loaders import file_hash, load_file
-from qa.store import Store
+from qa.ingest.loaders import file_hash, load_file
+from qa.index.store import Store
 
 from .conftest import validate_json
 from .procs import QAProcess
@@ -316,8 +316,8 @@ def test_ctrl_c_commits_the_files_already_written(tmp_path, embedder, monkeypatc
     """Ctrl-C after several embedding batches were written, with the default commit_every (2,000
     paragraphs, so no periodic commit yet): the written articles are committed, not discarded."""
 
-    from qa import indexer
-    from qa.indexer import IndexInterrupted
+    from qa.index import indexer
+    from qa.index.indexer import IndexInterrupted
 
     monkeypatch.setattr(indexer, "FLUSH_PARAGRAPHS", 16)  # a batch every four articles
     rng = random.Random(5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.dates import asks_when, find_dates, question_dates
-from qa.loaders import load_file
+from qa.ingest.dates import asks_when, find_dates, question_dates
+from qa.ingest.loaders import load_file
 
 from .conftest import SAMPLE
 

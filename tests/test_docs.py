@@ -126,7 +126,7 @@ def test_public_api_has_docstrings():
 ANSWER_LAYERS = [
     {"citations", "injection", "runtime", "local_model"},
     {"verification", "evidence", "answerability", "backends"},
-    {"extractive", "metadata", "prompts"},
+    {"extractive", "metadata", "prompts", "dated_answers", "timeline", "coverage"},
     {"local_backend", "openai_backend"},
     {"llm"},
 ]

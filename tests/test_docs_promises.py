@@ -9,8 +9,8 @@ from dataclasses import fields
 import pytest
 
 from qa.config import Settings
-from qa.documents import parse_text
-from qa.loaders import _meta_from_filename, load_file
+from qa.ingest.documents import parse_text
+from qa.ingest.loaders import _meta_from_filename, load_file
 
 from .conftest import REPO, validate_json
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from qa.documents import BOILERPLATE, BULLET, HEADING, MAX_PARAGRAPH_CHARS, parse_text, split_sentences
-from qa.loaders import decode_bytes, find_files, load_file
+from qa.ingest.documents import BOILERPLATE, BULLET, HEADING, MAX_PARAGRAPH_CHARS, parse_text, split_sentences
+from qa.ingest.loaders import decode_bytes, find_files, load_file
 from qa.errors import LoadError
 
 from .conftest import SAMPLE

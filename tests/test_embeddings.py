@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from qa.loaders import load_file
-from qa.embeddings import EXPORT_MIN_COSINE, INT8_MIN_COSINE, Embedder, _OnnxEncoder, onnx_export
+from qa.ingest.loaders import load_file
+from qa.ingest.embeddings import EXPORT_MIN_COSINE, INT8_MIN_COSINE, Embedder, _OnnxEncoder, onnx_export
 
 from .conftest import SAMPLE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa.answer.backends import Backend
-from qa.embeddings import Embedder
+from qa.ingest.embeddings import Embedder
 
 from .fakes import FAKE_MODEL, FakeBackend, FakeEmbedder
 

@@ -17,8 +17,8 @@ import pytest
 
 from qa.api import QA
 from qa.errors import QAError
-from qa.feed_update import BackgroundUpdates, parse_every
-from qa.feeds import article_url, parse_feed
+from qa.index.feed_update import BackgroundUpdates, parse_every
+from qa.index.feeds import article_url, parse_feed
 
 
 # --- the site ---------------------------------------------------------------------------------------

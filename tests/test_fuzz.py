@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.documents import MAX_BLOCK_CHARS, MAX_PARAGRAPH_CHARS, SEARCHABLE, parse_text, strip_control
-from qa.loaders import decode_bytes, load_file
+from qa.ingest.documents import MAX_BLOCK_CHARS, MAX_PARAGRAPH_CHARS, SEARCHABLE, parse_text, strip_control
+from qa.ingest.loaders import decode_bytes, load_file
 from qa.errors import LoadError
-from qa.ranking import fts_query, query_terms
-from qa.speakers import SpeakerQuestion, parse_speaker_question
+from qa.search.ranking import fts_query, query_terms
+from qa.search.speakers import SpeakerQuestion, parse_speaker_question
 
 FAST = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

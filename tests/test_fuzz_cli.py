@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.cli import main
+from qa.front.cli import main
 
 SAMPLE_ID = "reuters-2024-11-07-trump-kim"
 RUNS: collections.Counter = collections.Counter()

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from qa.dates import DateError, calendar_date, date_bound, date_range
-from qa.store import Store
+from qa.ingest.dates import DateError, calendar_date, date_bound, date_range
+from qa.index.store import Store
 
 from .conftest import SAMPLE
 from .procs import QAProcess
@@ -55,7 +55,7 @@ def test_impossible_dates_in_articles_are_warnings_and_every_file_is_indexed(cli
 
 
 def test_impossible_dateline_date_is_not_used(tmp_path):
-    from qa.loaders import load_file
+    from qa.ingest.loaders import load_file
 
     path = write(tmp_path / "x.txt", "Talks\n\nSEOUL, Feb 30, 2024 (Reuters) - Talks resumed on Tuesday.\n")
     loaded = load_file(path, "x")

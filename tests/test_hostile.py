@@ -14,8 +14,8 @@ import pytest
 from rich.console import Console
 
 from qa.api import QA
-from qa.documents import Article, Paragraph
-from qa.store import Store
+from qa.ingest.documents import Article, Paragraph
+from qa.index.store import Store
 
 from .fake_llm_server import FakeLLMServer
 
@@ -140,11 +140,11 @@ def test_llm_steered_by_the_article_is_verified_away(hostile_index):
 def terminal(monkeypatch):
     """The CLI's consoles as a colour terminal, captured: rich writes its own styling escapes, so the
     test looks for the sequences only an article could have sent."""
-    import qa.cli
+    import qa.front.cli
 
     buffer = io.StringIO()
     for name in ("console", "err_console"):
-        monkeypatch.setattr(qa.cli, name, Console(file=buffer, force_terminal=True, color_system="truecolor",
+        monkeypatch.setattr(qa.front.cli, name, Console(file=buffer, force_terminal=True, color_system="truecolor",
                                                   width=200, highlight=False, soft_wrap=True))
     return buffer
 

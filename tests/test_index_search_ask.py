@@ -99,7 +99,7 @@ def test_listing_checking_and_removing_never_load_the_embedding_model(writable_i
         "import json, sys\n"
         "from click.testing import CliRunner\n"
         "from qa.api import QA\n"
-        "from qa.cli import main\n"
+        "from qa.front.cli import main\n"
         "index = sys.argv[1]\n"
         "run = lambda *args: CliRunner().invoke(main, [*args, '--index', index])\n"
         "with QA(index) as bot:\n"
@@ -165,7 +165,7 @@ def test_filters_by_article_and_date(tmp_path):
 
 def test_model_mismatch_is_refused(sample_index, tmp_path):
     model_dir = tmp_path / "other-model"
-    from qa.embeddings import resolve_model_path, DEFAULT_MODEL
+    from qa.ingest.embeddings import resolve_model_path, DEFAULT_MODEL
 
     shutil.copytree(resolve_model_path(DEFAULT_MODEL), model_dir)  # same weights, another name
     with QA(sample_index, model=str(model_dir)) as bot:

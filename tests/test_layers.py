@@ -14,19 +14,24 @@ REPO = Path(__file__).resolve().parents[1]
 # --- layers, lowest first: a module imports only from its own layer and the layers before it ------------
 LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["qa.errors", "qa.config", "qa.jsonout"]),
-    ("reading articles", ["qa.dates", "qa.documents", "qa.markup", "qa.loaders", "qa.fetch", "qa.wire", "qa.names",
-                          "qa.attribution", "qa.embeddings"]),
-    ("the index", ["qa.records", "qa.schema", "qa.connection", "qa.vectors", "qa.store_base",
-                   "qa.store_contract", "qa.store_writer", "qa.store", "qa.milvus_client", "qa.milvus_writer",
-                   "qa.milvus_store", "qa.store_factory", "qa.feeds", "qa.indexer", "qa.feed_update", "qa.reports"]),
-    ("search", ["qa.speakers", "qa.ranking", "qa.speaker_search", "qa.retriever", "qa.timeframe"]),
-    ("answers", ["qa.answer", "qa.answer.answerability", "qa.answer.backends", "qa.answer.citations", "qa.answer.evidence",
-                 "qa.answer.extractive", "qa.answer.injection", "qa.answer.llm", "qa.answer.local_backend",
-                 "qa.answer.local_model", "qa.answer.metadata", "qa.answer.openai_backend", "qa.answer.prompts",
-                 "qa.answer.runtime", "qa.answer.verification", "qa.dated_answers", "qa.timeline", "qa.coverage"]),
+    ("reading articles in", ["qa.ingest", "qa.ingest.attribution", "qa.ingest.dates", "qa.ingest.documents",
+                             "qa.ingest.embeddings", "qa.ingest.fetch", "qa.ingest.loaders", "qa.ingest.markup",
+                             "qa.ingest.names", "qa.ingest.wire"]),
+    ("the index", ["qa.index", "qa.index.connection", "qa.index.feed_update", "qa.index.feeds", "qa.index.indexer",
+                   "qa.index.milvus_client", "qa.index.milvus_store", "qa.index.milvus_writer", "qa.index.records",
+                   "qa.index.reports", "qa.index.schema", "qa.index.store", "qa.index.store_base",
+                   "qa.index.store_contract", "qa.index.store_factory", "qa.index.store_writer", "qa.index.vectors"]),
+    ("search", ["qa.search", "qa.search.ranking", "qa.search.retriever", "qa.search.speaker_search",
+                "qa.search.speakers", "qa.search.timeframe"]),
+    ("answers", ["qa.answer", "qa.answer.answerability", "qa.answer.backends", "qa.answer.citations",
+                 "qa.answer.coverage", "qa.answer.dated_answers", "qa.answer.evidence", "qa.answer.extractive",
+                 "qa.answer.injection", "qa.answer.llm", "qa.answer.local_backend", "qa.answer.local_model",
+                 "qa.answer.metadata", "qa.answer.openai_backend", "qa.answer.prompts", "qa.answer.runtime",
+                 "qa.answer.timeline", "qa.answer.verification"]),
     ("the Python API", ["qa.api"]),
-    ("front ends", ["qa.render", "qa.chat", "qa.cli_options", "qa.cli_process", "qa.service", "qa.server",
-                    "qa.mcp_server", "qa.serve_protocol", "qa.web", "qa.cli"]),
+    ("front ends", ["qa.front", "qa.front.chat", "qa.front.cli", "qa.front.cli_options", "qa.front.cli_process",
+                    "qa.front.mcp_server", "qa.front.render", "qa.front.serve_protocol", "qa.front.server",
+                    "qa.front.service", "qa.front.web"]),
     ("entry points", ["qa", "qa.__main__"]),
 ]
 # --- end of layers ---------------------------------------------------------------------------------------
@@ -131,4 +136,4 @@ def test_the_check_sees_a_circle_and_an_upward_import():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [{"a", "b", "c"}]
     known = modules()
     assert "qa.errors" in imports("qa.config", known["qa.config"], known)
-    assert "qa.ranking" in imports("qa.speaker_search", known["qa.speaker_search"], known)
+    assert "qa.search.ranking" in imports("qa.search.speaker_search", known["qa.search.speaker_search"], known)

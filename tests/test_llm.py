@@ -131,7 +131,7 @@ def test_qa_model_check_runs_the_local_model_and_names_its_runtime(local_bot, cl
 
 
 def test_local_model_threads_come_from_the_settings(sample_index, monkeypatch):
-    from qa.embeddings import cores
+    from qa.ingest.embeddings import cores
     from qa.errors import QAError
 
     with QA(sample_index, llm="local") as bot:  # by default the cores free when it loads
@@ -251,7 +251,7 @@ def test_weak_evidence_never_calls_the_llm_and_good_answers_are_verified(sample_
 
 def test_chat_follow_up_rewritten_by_the_local_model(local_bot):
     from qa.answer.extractive import answer_extractively
-    from qa.chat import Conversation, Turn
+    from qa.front.chat import Conversation, Turn
 
     conversation = Conversation(local_bot)
     question = "What did Ramon Pacheco Pardo say?"

@@ -18,9 +18,9 @@ import time
 import pytest
 
 from qa.api import QA
-from qa.loaders import file_hash
+from qa.ingest.loaders import file_hash
 from qa.errors import QAError
-from qa.milvus_store import MilvusStore
+from qa.index.milvus_store import MilvusStore
 
 from . import test_chat as chat
 from . import test_index_search_ask as e2e
@@ -156,9 +156,9 @@ def test_filtered_scalar_fields_are_indexed_and_an_older_index_gets_its_indexes(
     """Each scalar field qa filters by has an INVERTED index from the moment its collection is made;
     an index made before qa declared them gets them when a writer opens it (readers leave it alone),
     and indexing, search and removal go on working over it."""
-    from qa import milvus_client
-    from qa.milvus_client import SCALAR_INDEXES
-    from qa.milvus_writer import MilvusWriter
+    from qa.index import milvus_client
+    from qa.index.milvus_client import SCALAR_INDEXES
+    from qa.index.milvus_writer import MilvusWriter
 
     declared = {table: dict.fromkeys(fields, "INVERTED") for table, fields in SCALAR_INDEXES.items()}
     assert {"band", "article_id", "token"} <= set(declared["bands"]) and "searchable" in declared["paragraphs"]
@@ -207,10 +207,10 @@ def test_a_writer_starting_later_leaves_a_running_writers_articles_alone(lite, e
     """Sharded writers start at once: the index records its attribution rules only at a writer's
     commit, so a second writer must not take the first one's fresh articles for old ones and write
     them again (which raced with the first writer's clean-up and left an article with no paragraphs)."""
-    from qa.attribution import attribute, rules_version
-    from qa.milvus_writer import MilvusWriter
+    from qa.ingest.attribution import attribute, rules_version
+    from qa.index.milvus_writer import MilvusWriter
 
-    from qa.loaders import load_file
+    from qa.ingest.loaders import load_file
 
     article = load_file(SAMPLE, "sample").articles[0]
     vectors = embedder.encode_documents([p.text for p in article.paragraphs if p.searchable])
@@ -297,8 +297,8 @@ def test_a_copy_still_finds_its_cluster_after_the_first_copy_is_removed_or_rewri
 
 def test_an_unfinished_write_stays_invisible_and_a_rewrite_clears_it(lite, embedder):
     """What a writer killed between its paragraphs and its article row leaves: rows no search shows."""
-    from qa.milvus_client import stem
-    from qa.milvus_writer import MilvusWriter
+    from qa.index.milvus_client import stem
+    from qa.index.milvus_writer import MilvusWriter
 
     address = f"{lite}#half"
     with QA(address, create=True) as bot:
@@ -331,7 +331,7 @@ def test_addresses(tmp_path, monkeypatch):
 
 def test_the_local_store_never_imports_pymilvus(sample_index):
     code = ("import sys; from qa.api import QA; bot = QA(sys.argv[1]); bot.search('What did Pardo say?'); "
-            "print('pymilvus' in sys.modules, 'qa.milvus_store' in sys.modules)")
+            "print('pymilvus' in sys.modules, 'qa.index.milvus_store' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(sample_index)], capture_output=True, text=True, cwd=REPO,
                          timeout=120)
     assert out.returncode == 0, out.stderr

@@ -30,7 +30,7 @@ def python(code: str, *args, tmp_path) -> str:
 
 DAMAGE = """
 import sys
-from qa.milvus_store import MilvusStore
+from qa.index.milvus_store import MilvusStore
 with MilvusStore.open(sys.argv[1]) as store:
     if sys.argv[2] == "dropped":
         store._call(store.client.drop_collection, store._name("paragraphs"))
@@ -40,7 +40,7 @@ with MilvusStore.open(sys.argv[1]) as store:
 
 STATE = """
 import json, sys
-from qa.milvus_store import MilvusStore
+from qa.index.milvus_store import MilvusStore
 with MilvusStore.open(sys.argv[1]) as store:
     print(json.dumps({"visible": sorted(r["id"] for r in store._article_rows()), "recorded": store.origin_hashes()}))
 """
@@ -76,7 +76,7 @@ def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, 
 KILLER = """
 import os, sys
 from qa.api import QA
-from qa.indexer import index_paths
+from qa.index.indexer import index_paths
 address, folder, stop_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def progress(done, total):

@@ -14,11 +14,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from qa.api import QA
-from qa.documents import ArticleDefaults, parse_text
+from qa.ingest.documents import ArticleDefaults, parse_text
 from qa.errors import FetchError, OldIndexError
-from qa.fetch import fetch
-from qa.store import Store
-from qa.wire import fingerprint, is_copy
+from qa.ingest.fetch import fetch
+from qa.index.store import Store
+from qa.ingest.wire import fingerprint, is_copy
 
 from .conftest import SAMPLE
 

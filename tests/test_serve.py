@@ -160,7 +160,7 @@ def test_search_and_ask_json_are_the_clis(server, served_index, tmp_path):
 
 def test_dates_are_read_as_qa_search_reads_them(server, served_index, tmp_path):
     """`since`/`until` take a year, a month or a day, as `qa search --since` does, with the same result."""
-    from qa.dates import DateError, date_range
+    from qa.ingest.dates import DateError, date_range
 
     question = "What did Klingner say?"
     for params in ({"since": "2024"}, {"until": "2023-12"}):
@@ -299,7 +299,7 @@ def test_non_loopback_host_without_token_refused(sample_index, tmp_path):
 
 def test_cli_starts_without_the_server_stack(sample_index):
     """`qa --help` and a search never import the web or MCP stacks (they load only in their commands)."""
-    code = ("import sys; from click.testing import CliRunner; from qa.cli import main; "
+    code = ("import sys; from click.testing import CliRunner; from qa.front.cli import main; "
             "CliRunner().invoke(main, ['--help']); "
             f"r = CliRunner().invoke(main, ['search', 'Kim', '--json', '--index', {str(sample_index)!r}]); "
             "assert r.exit_code == 0, r.output; "

@@ -116,7 +116,7 @@ def test_an_answer_is_never_empty_and_unflagged(sample_index, monkeypatch):
 
 
 def test_chat_open_after_the_article_was_removed_says_so(writable_index):
-    from qa.chat import Conversation, run_repl
+    from qa.front.chat import Conversation, run_repl
 
     out = io.StringIO()
     console = Console(file=out, width=200)

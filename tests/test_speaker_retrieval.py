@@ -7,11 +7,11 @@ import json
 import pytest
 
 from qa.answer.extractive import answer_extractively
-from qa.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
+from qa.search.speakers import (CUE_WORDS, ambiguous_names, cue_after, list_speakers, match_score, mentions, name_forms,
                          parse_speaker_question, split_names,
                          resolve_speakers, speaker_features, speaker_score, speaks_for, stance)
 from qa.api import QA
-from qa.records import SpeakerRecord
+from qa.index.records import SpeakerRecord
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Both stores keep the written store contract (qa.store_contract): every method it names, with the
+"""Both stores keep the written store contract (qa.index.store_contract): every method it names, with the
 same parameters, on the local store and the Milvus one and on their writers; the code above the
 stores is typed to the contract, and opens a store only through the factory."""
 
@@ -9,12 +9,12 @@ import re
 
 import pytest
 
-from qa.milvus_store import MilvusStore
-from qa.milvus_writer import MilvusWriter
-from qa.store import Store
-from qa.store_contract import StoreReader, StoreWriting
-from qa.store_factory import open_store
-from qa.store_writer import StoreWriter
+from qa.index.milvus_store import MilvusStore
+from qa.index.milvus_writer import MilvusWriter
+from qa.index.store import Store
+from qa.index.store_contract import StoreReader, StoreWriting
+from qa.index.store_factory import open_store
+from qa.index.store_writer import StoreWriter
 from tests.conftest import REPO
 
 

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 
 from qa.api import QA
-from qa.dates import DateError
-from qa.documents import Article, Paragraph
-from qa.timeframe import parse_as_of, question_timeframe
+from qa.ingest.dates import DateError
+from qa.ingest.documents import Article, Paragraph
+from qa.search.timeframe import parse_as_of, question_timeframe
 
 from .conftest import validate_json
 
@@ -56,7 +56,7 @@ def span(question: str, as_of: str) -> tuple[str, str, bool] | None:
     ("What did New York decide?", "2025-05-01", None),  # "New" in a name asks for nothing recent
     ("What did the mayor say in March 2016?", "2025-05-01", ("2016-03-01", "2016-03-31", True)),  # outright
     ("What happened on Nov. 5, 2024?", "2025-05-01", ("2024-11-05", "2024-11-05", True)),
-    ("What did the mayor say in March?", "2025-05-01", None),  # any March: qa.dates ranks it
+    ("What did the mayor say in March?", "2025-05-01", None),  # any March: qa.ingest.dates ranks it
 ])
 def test_relative_expressions(question, as_of, expected):
     assert span(question, as_of) == expected

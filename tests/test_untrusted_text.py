@@ -103,7 +103,7 @@ def test_invisible_characters_are_stripped_at_ingest(zoo_index):
 
 
 def test_invisible_and_format_characters_are_removed_but_scripts_keep_their_joiners():
-    from qa.documents import strip_control
+    from qa.ingest.documents import strip_control
 
     assert strip_control("Say" + HIDDEN + " ok") == "Say ok"
     assert strip_control("ig\u00adnore\u200b the\u2060 art\ufe0ficle\U000e0101") == "ignore the article"

@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 
-import qa.vectors
+import qa.index.vectors
 from qa.api import QA
-from qa.documents import Article, Paragraph
-from qa.vectors import describe, stored_ids
+from qa.ingest.documents import Article, Paragraph
+from qa.index.vectors import describe, stored_ids
 
 
 def _ids_agree(store) -> bool:
@@ -18,7 +18,7 @@ def _ids_agree(store) -> bool:
 
 
 def test_large_index_switches_to_ivf_and_keeps_working(writable_index, embedder, monkeypatch):
-    monkeypatch.setattr(qa.vectors, "APPROXIMATE_FROM", 30)
+    monkeypatch.setattr(qa.index.vectors, "APPROXIMATE_FROM", 30)
     filler = Article(id="filler", title="Filler", paragraphs=tuple(
         Paragraph(i + 1, f"Paragraph {i} about harvest number {i} in the valley of the river.") for i in range(20)))
     with QA(writable_index) as bot:

@@ -414,8 +414,8 @@ def _screenshot(driver, tmp_path: Path, name: str, element=None) -> None:
 def test_people_merges_name_variants_unless_two_people_share_the_surname():
     """One row per person: "Mr Kennedy" and "Kennedy" join "Charles Kennedy" when he is the only
     Kennedy with a full name among the matches; with "Edward Kennedy" quoted too they stay apart."""
-    from qa.records import SpeakerRecord
-    from qa.web import people
+    from qa.index.records import SpeakerRecord
+    from qa.front.web import people
 
     def record(i: int, name: str, article: str, paragraphs: int) -> SpeakerRecord:
         return SpeakerRecord(i, article, name, (), (), "person", tuple(range(paragraphs)), tuple(range(1, paragraphs + 1)))

@@ -38,7 +38,7 @@ def _walk(command: click.Command, path: list[str], parent: click.Context | None,
 
 def render() -> str:
     """The whole of docs/cli.md."""
-    from qa.cli import main
+    from qa.front.cli import main
 
     out = [HEADER]
     _walk(main, ["qa"], None, out)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..dates import DateMention
+from ..ingest.dates import DateMention
 from .verification import _LIGHT_VERBS, _content_words, _names, _stem_in, _words_of
 
 # Words that refer to the archive itself ("According to the article, ..."): never the question's subject.

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..dates import DateMention, asks_when
-from ..documents import split_sentences
-from ..embeddings import Embedder
-from ..retriever import SearchResult
-from ..records import Passage
+from ..ingest.dates import DateMention, asks_when
+from ..ingest.documents import split_sentences
+from ..ingest.embeddings import Embedder
+from ..search.retriever import SearchResult
+from ..index.records import Passage
 from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
 from .injection import data_sentences

@@ -7,10 +7,10 @@ the point.
 
 from __future__ import annotations
 
-from ..dates import DateMention, asks_when
-from ..embeddings import Embedder
-from ..records import Passage
-from ..retriever import SearchResult
+from ..ingest.dates import DateMention, asks_when
+from ..ingest.embeddings import Embedder
+from ..index.records import Passage
+from ..search.retriever import SearchResult
 from .answerability import asked, asks_for_list
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,

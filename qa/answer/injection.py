@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ..documents import split_sentences
-from ..markup import PROMPT_TOKEN_RE, neutralise_markup
+from ..ingest.documents import split_sentences
+from ..ingest.markup import PROMPT_TOKEN_RE, neutralise_markup
 from .citations import Answer
 
 _ROLE = r"(?:system|assistant|user|developer|human|ai|bot|model|admin(?:istrator)?|operator)"

@@ -12,10 +12,10 @@ import re
 from dataclasses import replace
 
 from ..config import Settings
-from ..documents import strip_control
+from ..ingest.documents import strip_control
 from ..errors import LLMError, QAError
-from ..retriever import SearchResult
-from ..records import Passage
+from ..search.retriever import SearchResult
+from ..index.records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, neutralise_markers
 from .verification import SentenceCheck, source_holds_terms, verify_answer

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..retriever import SearchResult
-from ..records import Passage
+from ..search.retriever import SearchResult
+from ..index.records import Passage
 from .citations import Answer, Citation
 
 _PIECE = r"(?:this|that|the)\s+(?:news\s+)?(?:story|article|report|piece)"

@@ -7,10 +7,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ..documents import strip_control
+from ..ingest.documents import strip_control
 from ..errors import QAError
-from ..retriever import SearchResult
-from ..records import Passage
+from ..search.retriever import SearchResult
+from ..index.records import Passage
 from .citations import neutralise_markers
 from .evidence import ABSTAIN_BELOW, Candidate, rank_sentences
 

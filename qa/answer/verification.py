@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..dates import asks_when
-from ..documents import split_sentences
-from ..records import Passage
+from ..ingest.dates import asks_when
+from ..ingest.documents import split_sentences
+from ..index.records import Passage
 from .citations import MARKER_RE, Citation, neutralise_markers
 from .injection import data_sentences
 

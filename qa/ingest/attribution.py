@@ -1,0 +1,496 @@
+"""Who said what: the sources each paragraph attributes statements to, with cue and statement span.
+
+"he said", "Klingner said" and "the former official said" are carried to the named speaker met earlier
+in the article, so every paragraph of a speaker's statements carries that speaker's full name.
+
+Rules, not spaCy: no official spaCy English model installs from PyPI, and news attribution has a small
+set of surface shapes ("..., said X, a <descriptor>", "X said ...", "according to X", "X called ...")
+that a matcher handles in well under a millisecond a paragraph. On PolNeAR dev (bench/speakers.py, rules
+tuned on train): precision 0.93, recall 0.49 of the human attributions; spaCy's small pipeline (an
+unofficial re-upload, measured against earlier rules) gave 0.87 / 0.51 at ~100x the time and no better
+retrieval. Details in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .documents import Article, split_sentences
+from .names import (HONORIFICS, INVERTIBLE, NAME_RUN_RE, NOT_FIRST_NAMES, NOT_NAMES, ORG_WORDS, PLAIN_HONORIFICS,
+                    TITLE_WORDS, clean_name, descriptor_of, is_org, split_title, words_of)
+
+# The modules whose source is the attribution rules, digested by `rules_version()`.
+RULE_MODULES = ("attribution.py", "names.py")
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+# Verbs that attribute speech or a stated view to their subject.
+_CUE_WORDS = """
+said says say saying told tells telling added adds adding noted notes noting wrote writes writing warned warns
+warning argued argues arguing explained explains stated states claimed claims claiming insisted insists asked
+asks acknowledged acknowledges announced announces replied replies recalled recalls suggested suggests
+predicted predicts declared declares continued continues countered counters conceded concedes admitted admits
+denied denies urged urges tweeted tweets posted testified vowed vows pledged pledges promised promises
+complained complains charged contended contends maintained maintains emphasized emphasised emphasizes stressed
+stresses observed observes reported reports confirmed confirms believes believed thinks thought cautioned
+cautions remarked responded responds agreed agrees disagreed wondered mused quipped boasted boasts echoed echoes
+""".split()
+# Verbs of stance: news attribution credits a view to "Bush called Trump unhinged", "a Fox News poll shows ...".
+_STANCE_CUES = """
+called calls calling criticized criticised criticizes accused accuses praised praises endorsed endorses
+defended defends blamed blames cited cites proposed proposes described describes rejected rejects dismissed
+dismisses attacked attacks slammed slams blasted blasts mocked mocks demanded demands questioned questions
+concluded concludes expressed expresses revealed reveals found finds show shows showed indicated indicates
+""".split()
+# Cue heads from PolNeAR train's annotations (bench/cue_lexicon.py) not listed above whose attributions by
+# these rules were right at least 85% of the time on train (at least 5 of them); left out of that selection:
+# the non-verbs "further", "views", "supporter", and "expect" (a forecast, "analysts expect prices to rise").
+_LEARNED_CUES = """
+argue asking asserted assured avoided believe bemoaned claim declined decried denounced discussed emailed estimates
+fear hoped hoping insist invoked joked knew learned ordered planned pointed quoted referring reiterated repeated
+seeks sees shown suggest supporting talked touted voiced weighed worried
+""".split()
+# "declined to comment" attributes; "turnout declined sharply" does not.
+_CUE_CONTEXT = {"declined": r"declined(?=\s+to\b)"}
+_CUE_RE = re.compile(
+    r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
+    % "|".join(_CUE_WORDS + _STANCE_CUES + [_CUE_CONTEXT.get(w, w) for w in _LEARNED_CUES])
+    + r"|\b(?P<acc>[Aa]ccording to)\b"
+)
+# An inverted cue opening a sentence that introduces the quote: "Stated Stone:", "Added Klingner:".
+_INITIAL_CUE_RE = re.compile(r"^(?P<cue>%s)\s+(?=[A-Z])" % "|".join(w.capitalize() for w in INVERTIBLE))
+
+# Labels that open a paragraph like a transcript's speaker ("SYSTEM: ...", "UPDATE: ...") but name nobody.
+_LABELS = set("""system user assistant note update editor editors correction clarification source sources photo
+image video watch read related advertisement warning breaking exclusive analysis opinion comment q a question
+answer transcript caption credit disclaimer summary background context instructions instruction prompt
+important""".split())
+_PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
+_DETERMINERS = {"a", "an", "the", "one", "two", "three", "four", "several", "some", "many", "other", "another",
+                "its", "his", "her", "their", "both", "most", "few", "u.s.", "senior", "top", "local"}
+# Head nouns that make a descriptor a plausible source ("a former official", "one diplomatic source").
+_PERSON_ROLES = set("""official source spokesman spokeswoman spokesperson analyst expert diplomat aide adviser
+advisor observer watcher critic lawmaker senator minister president leader researcher economist professor
+scientist lawyer attorney investigator prosecutor officer executive director chairman chairwoman chair chief
+representative strategist pollster commentator columnist reporter editor member candidate nominee governor
+mayor secretary ambassador envoy negotiator manager founder resident witness supporter opponent democrat
+republican voter organizer activist doctor judge justice narrator host anchor author writer person man woman
+insider operative veteran student teacher father mother son daughter wife husband friend colleague partner
+economist ceo head coach player fan owner""".split())
+_GROUP_ROLES = set("""officials sources analysts experts diplomats aides advisers advisors observers watchers
+critics lawmakers leaders researchers economists scientists lawyers attorneys investigators prosecutors officers
+executives representatives strategists pollsters commentators reporters members candidates residents witnesses
+supporters opponents democrats republicans voters organizers activists doctors people authorities police
+government administration ministry department agency campaign committee regime court military army white
+statement report poll survey study polls data documents records letter memo paper newspaper website network
+company firm group spokesmen people""".split())
+
+# "In Vermont, about half of voters said": a place, not a speaker with an appositive.
+_PLACE_PREPOSITIONS = {"in", "on", "at", "from", "for", "with", "by", "after", "before", "during", "since", "under",
+                       "over", "across", "near", "outside", "inside", "throughout"}
+# Words that may stand before a source's name in its clause: "But Pardo said", "and then Kim added".
+_LEADS = {"but", "and", "so", "then", "yet", "also", "the", "now", "meanwhile", "later", "still", "earlier",
+          "instead", "however", "too", "in", "a", "statement", "interview"}
+_QUOTE_PAIRS = [("“", "”"), ('"', '"'), ("‘‘", "’’"), ("''", "''")]
+# A source that put its words in a document: "Mitch McConnell (R-Ky.) issued a statement [saying]".
+_DOCUMENT_SOURCE_RE = re.compile(
+    rf"^(?:(?:[Bb]ut|[Aa]nd|[Ll]ater|[Tt]hen|[Mm]eanwhile|[Ee]arlier)\s+)?(?P<name>{NAME_RUN_RE.pattern})"
+    r"(?:\s*\([^)]{1,40}\))?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|quickly\s+)?"
+    r"(?:issued|released|put out|sent|posted|published|signed)\s+(?:a|an|the|his|her|its|their)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:statement|letter|memo|report|tweet|message|email|e-mail|op-ed|video)s?"
+    r"(?:\s+(?:on|to|after|late|early|this|last|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"morning|afternoon|evening|night|week))*$")
+# What may follow a source named after its cue: the sentence's end, a comma, or a descriptor.
+_ENDS_SOURCE = re.compile(r"\s*(?:$|[,.;:!?”\")(]|(?:of|from|at|with|who|in|on)\b)")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement: who, where (index into `article.paragraphs`), the cue and the words."""
+
+    position: int  # index of the paragraph in article.paragraphs
+    speaker: str  # the speaker's canonical name
+    cue: str  # "said", "according to", "quote" (a paragraph continuing a speaker's quote), ...
+    start: int  # statement span in the paragraph's text
+    end: int
+    # "name", "short name", "titled name" (after a title: "IMF chief economist Maury Obstfeld said"),
+    # "descriptor", "pronoun" or "continuation"
+    reference: str
+
+    def text(self, paragraph_text: str) -> str:
+        return paragraph_text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A source quoted in an article: its canonical name, the other names it goes by, and where."""
+
+    name: str
+    aliases: tuple[str, ...] = ()  # full name, surname, other surface forms
+    descriptors: tuple[str, ...] = ()  # "a former CIA analyst now with the Heritage Foundation"
+    kind: str = "person"  # person, group, organisation, anonymous
+    positions: tuple[int, ...] = ()  # indices into article.paragraphs, in article order
+
+
+@dataclass(frozen=True)
+class Attribution:
+    speakers: tuple[Speaker, ...]
+    statements: tuple[Statement, ...]
+
+    def per_paragraph(self, count: int) -> list[list[str]]:
+        """Speaker names for each paragraph position (what `StoreWriter.add_article` stores)."""
+        out: list[list[str]] = [[] for _ in range(count)]
+        for s in self.statements:
+            if s.speaker not in out[s.position]:
+                out[s.position].append(s.speaker)
+        return out
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def mask_quotes(text: str) -> str:
+    """Blank out quoted words (same length) so cues inside a quote are not read as attributions."""
+    chars = list(text)
+    for pattern in (r"“[^”]*”", r'"[^"]*"', r"‘‘[^’]*’’", r"''.*?''"):
+        for m in re.finditer(pattern, text):
+            for i in range(m.start() + 1, m.end() - 1):
+                chars[i] = "_" if not chars[i].isspace() else " "
+    # An opening quote never closed in this sentence: blank to the end.
+    masked = "".join(chars)
+    last_open = masked.rfind("“")
+    if last_open > masked.rfind("”"):
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    # The same for straight quotes: an odd count whose last one opens a quote ('"President Obama said ...').
+    last_open = masked.rfind('"')
+    opens = (last_open == 0 or text[last_open - 1 : last_open] in (" ", "(", "[")) and text[last_open + 1 :][:1].strip()
+    if text.count('"') % 2 and opens:
+        masked = masked[: last_open + 1] + re.sub(r"\S", "_", masked[last_open + 1 :])
+    return masked
+
+
+
+@dataclass
+class _Source:
+    kind: str  # name, pronoun, descriptor
+    text: str  # name, pronoun or descriptor phrase
+    descriptor: str = ""  # an appositive that describes a named source
+    titled: bool = False  # found only through a title written before the name ("Clinton spokesman Nick Merrill")
+
+
+def _descriptor_source(phrase: str) -> _Source | None:
+    """"a former official in the first Trump administration" -> descriptor source, when it has a role noun."""
+    phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase.strip(" ,;:—–-"), flags=re.I)
+    words = words_of(phrase)
+    if not words or len(words) > 14 or "_" in phrase:
+        return None
+    if words[0] not in _DETERMINERS and words[0] not in _GROUP_ROLES and not phrase[:1].isupper():
+        return None
+    # The head is the last word before a preposition / relative clause.
+    head_zone = []
+    for w in words:
+        if w in ("in", "at", "of", "from", "with", "for", "on", "who", "which", "that", "now", "close", "familiar"):
+            break
+        head_zone.append(w)
+    head = head_zone[-1] if head_zone else ""
+    if head in _PERSON_ROLES or head in _GROUP_ROLES or (head.endswith("s") and head[:-1] in _PERSON_ROLES):
+        return _Source("descriptor", phrase)
+    return None
+
+
+def _source_before(before: str) -> _Source | None:
+    """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
+    stripped = before.rstrip().rstrip(",").rstrip()
+    if not stripped:
+        return None
+    # "he said", "she added"
+    m = re.search(r"(?:^|[\s,“”\"])(he|she|they|He|She|They)$", stripped)
+    if m:
+        return _Source("pronoun", m.group(1).lower())
+    # Between dashes: "Gerry Conlon - who was wrongly convicted of planting the bombs - said"
+    m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
+    if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES | _PLACE_PREPOSITIONS:
+        title, name = split_title(m.group(1))
+        if name:
+            return _Source("name", name, m.group(2).strip())
+    clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
+                        if mark in stripped), default=0)
+    clause = stripped[clause_start:].strip()
+    # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
+    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$",
+                  stripped)
+    if m and clause and clause[0].islower() and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
+        name = clean_name(m.group(1))
+        if name and words_of(name)[0] not in NOT_NAMES:
+            return _Source("name", name, m.group(2).strip())
+    if not clause or "_" in clause:
+        return None
+    # A name run that ends the clause: "Klingner", "Mrs. Clinton", "The New York Times"
+    m = re.search(rf"({NAME_RUN_RE.pattern})$", clause)
+    if m:
+        lead = clause[: m.start()].strip()
+        title, name = split_title(m.group(1))
+        # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
+        lead_words = [w for w in words_of(lead) if w not in _LEADS and w not in _DETERMINERS]
+        titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in PLAIN_HONORIFICS
+                  and lead_words[-1] in TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
+        bare = not lead or set(words_of(lead)) <= _LEADS | HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
+        if name and (bare or titled):
+            lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
+                          "", lead, flags=re.I)
+            return _Source("name", name, descriptor_of(lead if titled else "", title), titled=not bare or bool(descriptor_of(title)))
+    # "Senate Majority Leader Mitch McConnell (R-Ky.) issued a statement saying ...": the name, not a descriptor
+    m = _DOCUMENT_SOURCE_RE.match(clause)
+    if m:
+        name = clean_name(m.group("name"))
+        if name and words_of(name) and words_of(name)[0] not in NOT_NAMES:
+            return _Source("name", name)
+    if any(m.group("cue") for m in _CUE_RE.finditer(clause)):
+        return None  # a clause with its own cue is no descriptor: "watchers say Trump's comments [suggest]"
+    return _descriptor_source(clause)
+
+
+def _source_after(after: str) -> _Source | None:
+    """The source written just after an inverted cue: "said Bruce Klingner, a former CIA analyst ..."."""
+    text = after.lstrip()
+    m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
+    if m:
+        return _Source("pronoun", m.group(1))
+    m = NAME_RUN_RE.match(text)
+    if m:
+        title, name = split_title(m.group(0))
+        rest = text[m.end() :]
+        if name and words_of(m.group(0))[0] not in (NOT_NAMES - {"the"}) and _ENDS_SOURCE.match(rest):
+            descriptor = ""
+            d = re.match(r",\s+((?:a|an|the|who|one|[a-z])[^.;“\"]*?)"
+                         r"(?:[,.;]\s*$|[.;]|,\s+(?:who|adding|saying)\b|$)", rest)
+            if d:
+                descriptor = d.group(1).strip()
+            else:
+                d = re.match(r"\s+((?:of|from|at|with)\s+[^,.;“\"]+)", rest)
+                if d:
+                    descriptor = d.group(1).strip()
+            return _Source("name", name, descriptor or descriptor_of(title), titled=bool(descriptor_of(title)))
+    m = re.match(r"((?:the|a|an|one|two|three|several|some|other|another|senior|[a-z]+ )[^,.;“”\"]{2,100})", text)
+    if m and _ENDS_SOURCE.match(text[m.end() :]):
+        return _descriptor_source(m.group(1))
+    return None
+
+
+def _statement_span(sentence: str, offset: int) -> tuple[int, int]:
+    """The quote in the sentence when it has one, else the whole sentence."""
+    m = re.search(r"[“\"]([^”\"]{8,})[”\"]", sentence)
+    if m:
+        return offset + m.start(), offset + m.end()
+    return offset, offset + len(sentence)
+
+
+# --- the attributor ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Mention:
+    position: int
+    sentence_index: int  # running count across the article
+    source: _Source
+    cue: str
+    span: tuple[int, int]
+
+
+def _is_name(text: str) -> bool:
+    """Whether what is left of a name run once titles and cue words are dropped still names someone: it
+    has a letter ("Explained:" and "Said:" leave nothing, "'s" leaves no letter)."""
+    return any(c.isalpha() for c in text)
+
+
+def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[_Mention]:
+    found: list[_Mention] = []
+    # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
+    # (a transcript quoted whole opens each paragraph with a quotation mark: '"PENCE: Well, ...')
+    m = re.match(r"^[\"“]?([A-Z][A-Z.'\- ]{1,40}|[A-Z][\w.'\-]+(?: [A-Z][\w.'\-]+){0,2}):\s+\S", text)
+    if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES and not set(words_of(m.group(1))) & _LABELS:
+        label = clean_name(m.group(1))  # "Explained: the links between ..." leaves no name: a headline, no speaker
+        if _is_name(label):
+            found.append(_Mention(position, sentence_counter[0], _Source("name", label), ":", (m.end() - 1, len(text))))
+    cursor = 0
+    for sentence in split_sentences(text):
+        offset = text.find(sentence, cursor)
+        offset = cursor if offset < 0 else offset
+        cursor = offset + len(sentence)
+        sentence_counter[0] += 1
+        masked = mask_quotes(sentence)
+        seen_here: set[str] = set()
+        cue_matches = list(_CUE_RE.finditer(masked))
+        initial = _INITIAL_CUE_RE.match(masked)
+        if initial:
+            cue_matches.insert(0, initial)
+        for cue_match in cue_matches:
+            if cue_match.groupdict().get("acc"):
+                source = _source_after(sentence[cue_match.end() :])
+                cue = "according to"
+            else:
+                cue = cue_match.group("cue").lower()
+                source = _source_before(sentence[: cue_match.start()])
+                if source is None and cue in INVERTIBLE:
+                    source = _source_after(sentence[cue_match.end() :])
+            if source is None or source.text.lower() in seen_here:
+                continue
+            if source.kind == "name" and not _is_name(source.text):
+                continue
+            seen_here.add(source.text.lower())
+            found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
+    return found
+
+
+_FIRST_AND_LAST_RE = re.compile(r"(?<![\w'’.-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*)(?![\w-])")
+
+
+def _full_names_in_text(article: Article) -> dict[str, set[str]]:
+    """Surname -> the first names written before it anywhere in the article ("Charles Kennedy", not
+    "Mr Kennedy" or "Lib Dem"), so a source quoted only by surname gets their whole name when the article
+    gives exactly one."""
+    out: dict[str, set[str]] = {}
+    for paragraph in article.paragraphs:
+        for m in _FIRST_AND_LAST_RE.finditer(paragraph.text):
+            first, last = m.group(1), m.group(2)
+            if (first.lower() in NOT_NAMES or first.lower() in TITLE_WORDS or first.lower() in ORG_WORDS
+                    or last.lower() in NOT_NAMES or last.lower() in TITLE_WORDS or last.lower() in ORG_WORDS
+                    or first.lower() in NOT_FIRST_NAMES):
+                continue
+            out.setdefault(last, set()).add(first)
+    return out
+
+
+@cache
+def rules_version() -> str:
+    """Which rules these are (a digest of this module and qa.ingest.names, whose word lists and name helpers are
+    rules too): an index made with other rules has its speakers re-derived by the next `qa index`
+    (StoreWriter.refresh_attribution), without re-embedding."""
+    digest = hashlib.sha256()
+    for module in RULE_MODULES:
+        digest.update(Path(__file__).with_name(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def attribute(article: Article) -> Attribution:
+    """Find the speakers of every searchable paragraph of `article` and resolve their references."""
+    counter = [0]
+    mentions: list[_Mention] = []
+    quote_open_positions: list[int] = []
+    for position, paragraph in enumerate(article.paragraphs):
+        if not paragraph.searchable:
+            continue
+        found = _mentions_in(paragraph.text, position, counter)
+        if not found and re.match(r"^\s*[“\"]", paragraph.text):
+            quote_open_positions.append(position)
+        mentions.extend(found)
+
+    # Canonical names: a short name ("Klingner", "Mrs. Clinton") joins the longest name ending with it.
+    full_names = sorted({m.source.text for m in mentions if m.source.kind == "name"}, key=len, reverse=True)
+
+    written = _full_names_in_text(article)
+
+    def canonical(name: str) -> str:
+        tokens = name.lower().split()
+        for full in full_names:
+            full_tokens = full.lower().split()
+            if len(full_tokens) > len(tokens) and full_tokens[-len(tokens):] == tokens:
+                return full
+        # "Mr Kennedy said" in an article that calls him "Charles Kennedy" only where he is not quoted
+        firsts = written.get(name, set()) if len(tokens) == 1 else set()
+        return f"{next(iter(firsts))} {name}" if len(firsts) == 1 else name
+
+    speakers: dict[str, dict] = {}
+
+    def record(name: str, kind: str, alias: str | None = None, descriptor: str = "") -> dict:
+        entry = speakers.setdefault(name, {"aliases": [], "descriptors": [], "kind": kind, "positions": []})
+        for a in (name, alias, name.split()[-1] if kind == "person" and name.split() else None):
+            if a and a not in entry["aliases"]:
+                entry["aliases"].append(a)
+        if descriptor and descriptor not in entry["descriptors"]:
+            entry["descriptors"].append(descriptor)
+        return entry
+
+    statements: list[Statement] = []
+    last_person: tuple[str, int] | None = None  # (name, sentence index)
+    last_group: tuple[str, int] | None = None
+    last_by_position: dict[int, str] = {}
+
+    def descriptor_match(phrase: str) -> str | None:
+        """'the former CIA analyst' -> the named speaker whose descriptor holds those words."""
+        words = {w for w in words_of(phrase) if w not in _DETERMINERS and w not in NOT_NAMES}
+        if not words:
+            return None
+        best = None
+        for name, entry in speakers.items():
+            for d in entry["descriptors"]:
+                if words <= set(words_of(d)):
+                    best = name  # the latest match wins: the nearest earlier speaker
+        return best
+
+    for m in mentions:
+        src = m.source
+        reference = "name"
+        if src.kind == "name":
+            name = canonical(src.text)
+            reference = "titled name" if src.titled else "name" if name == src.text else "short name"
+            kind = "organisation" if is_org(name) else "person"
+            record(name, kind, src.text, src.descriptor)
+        elif src.kind == "pronoun":
+            target = last_group if src.text == "they" else last_person
+            if target is None or m.sentence_index - target[1] > 8:
+                continue
+            name, reference = target[0], "pronoun"
+        else:
+            phrase = src.text
+            named = descriptor_match(phrase) if phrase.lower().startswith(("the ", "that ", "this ")) else None
+            if named:
+                name, reference = named, "descriptor"
+                record(name, speakers[name]["kind"], None, "")
+                if phrase not in speakers[name]["aliases"]:
+                    speakers[name]["aliases"].append(phrase)
+            else:
+                head_words = words_of(phrase)
+                plural = any(w in _GROUP_ROLES for w in head_words) and not any(w in _PERSON_ROLES for w in head_words)
+                phrase = re.sub(r"^(?:but|and|so|yet|while|as|because)\s+", "", phrase, flags=re.I)
+                first = phrase.split()[0].lower() if phrase.split() else ""
+                name = phrase[0].lower() + phrase[1:] if first in _DETERMINERS else phrase
+                reference = "descriptor"
+                record(name, "group" if plural else "anonymous", None, phrase)
+        entry = speakers[name]
+        if m.position not in entry["positions"]:
+            entry["positions"].append(m.position)
+        statements.append(Statement(m.position, name, m.cue, m.span[0], m.span[1], reference))
+        last_by_position[m.position] = name
+        if entry["kind"] in ("person", "anonymous"):
+            last_person = (name, m.sentence_index)
+        else:
+            last_group = (name, m.sentence_index)
+
+    # A paragraph continues the previous paragraph's speaker when it is only a quote, or when the previous
+    # paragraph introduces it ("Cruz continued:", "Clinton released this statement:"): news puts a long
+    # quote in paragraphs of its own.
+    for position, paragraph in enumerate(article.paragraphs):
+        previous = last_by_position.get(position - 1)
+        if not previous or not paragraph.searchable:
+            continue
+        introduced = article.paragraphs[position - 1].text.rstrip().endswith(":")
+        if position not in quote_open_positions and not introduced:
+            continue
+        if any(s.position == position and s.speaker == previous for s in statements):
+            continue
+        statements.append(Statement(position, previous, "quote" if position in quote_open_positions else ":",
+                                    0, len(paragraph.text), "continuation"))
+        speakers[previous]["positions"].append(position)
+        last_by_position.setdefault(position, previous)
+
+    statements.sort(key=lambda s: (s.position, s.start))
+    result = tuple(
+        Speaker(name, tuple(e["aliases"]), tuple(e["descriptors"]), e["kind"], tuple(sorted(set(e["positions"]))))
+        for name, e in speakers.items()
+    )
+    return Attribution(result, tuple(statements))

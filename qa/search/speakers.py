@@ -1,0 +1,518 @@
+"""Speaker-aware retrieval: recognise "what did X say?" questions and find X among the index's speakers.
+
+X may be a full name, a surname, or a descriptor the article gave ("the former CIA analyst"); the
+retriever then puts X's paragraphs first (qa.search.speaker_search), so all of a speaker's statements come back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..ingest.attribution import mask_quotes
+from ..index.records import SpeakerRecord
+
+_VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
+mean|meant|predict|predicted|suggest|suggested|add|added|write|wrote|written|announce|announced|report|reported|note|
+noted|state|stated|comment|commented|reveal|revealed|recall|recalled|explain|explained|propose|proposed|promise|
+promised|pledge|pledged|describe|described|allege|alleged|insist|insisted|admit|admitted|deny|denied|feel|felt|
+tweet|tweeted|testify|testified|ask|asked|urge|urged|want|wanted|mention|mentioned|stress|stressed|acknowledge|
+acknowledged|expect|expected|call|called|reply|replied|respond|responded|react|reacted|confirm|confirmed"""
+_VERBS = _VERBS.replace("\n", "")
+_AUX = r"(?:did|does|do|has|have|had|was|is|were|will|would|could|can)"
+# what did Blair do for the Guildford Four families (acts, reported with the person as subject, answer it as
+# much as statements do); only with what it was done for or about, since "What does Hewitt do?" asks for a job
+_DID = re.compile(rf"^(?:and |so |but )?what {_AUX} (?P<who>.+?) (?:(?:just|actually|also|ever|really|previously|"
+                  rf"publicly|recently) )*(?:do|done)(?P<rest> (?:for|to|about|with|on|over|against) .+)$")
+# X's comments (on ...); "What attribute of humans interfered with nature in Tesla's opinion?" asks about a
+# topic in X's view (_TOPIC_BEFORE_NAME)
+_VIEWS = re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
+                    r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$")
+_TOPIC_BEFORE_NAME = re.compile(r"^(?P<topic>.+?),? (?:in|by|for|from|to) (?P<who>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})$")
+_PATTERNS = [
+    _DID,
+    # what did Klingner say (about ...); what has the former official said; what does Pardo think of ...
+    re.compile(rf"^(?:and |so |but )?(?:what|how|why) {_AUX} (?P<who>.+?) (?:(?:have|has|had|been|just|actually|"
+               rf"also|ever|really|previously|publicly|recently) )*(?:{_VERBS})\b(?P<rest>.*)$"),
+    # what Klingner said about ...; everything Pardo told reporters
+    re.compile(rf"^(?:show me |list |tell me |give me )?(?:what|everything|anything|all) (?P<who>.+?) "
+               rf"(?:has |have |had )?(?:{_VERBS})\b(?P<rest>.*)$"),
+    # did Klingner say anything about ...
+    re.compile(rf"^(?:did|does|has|have) (?P<who>.+?) (?:{_VERBS})\b(?P<rest>.*)$"),
+    # according to Pardo, ...
+    re.compile(r"^(?P<pre>.*?)\baccording to (?P<who>[^,?.;]+?)(?:[,?.;]|$)(?P<rest>.*)$"),
+    # what was said by X; quotes from X; X's comments on ...
+    re.compile(r"^(?:what (?:was|has been|is being) said by|(?:quotes?|statements?|comments?|remarks?) (?:from|by))"
+               r" (?P<who>[^,?.;]+?)(?:[,?.;]|$| about | on | regarding )(?P<rest>.*)$"),
+    _VIEWS,
+]
+_NOT_SPEAKERS = {"you", "i", "we", "he", "she", "they", "it", "this", "that", "people", "anyone", "someone",
+                 "everyone", "the article", "the articles", "the story", "this article", "the text", "the news"}
+_GENERIC = {"the", "a", "an", "this", "that", "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen",
+            "president", "senator", "governor", "secretary", "minister", "u.s", "us"}
+_WORD_RE = re.compile(r"[\w.'’\-]+")
+_MAX_QUESTION_CHARS = 500
+# A full name takes the speakers known only by its surname when it is quoted in this many times as many
+# articles as any other full name with that surname.
+DOMINANCE = 3
+
+
+@dataclass(frozen=True)
+class SpeakerQuestion:
+    """A question about what someone said: who (as written) and the topic it asks about, if any.
+
+    `mode` "said": the speaker's statements are the answer ("What did X say about Y?"); "boost": the question
+    asks how or why ("How did X react to Y?", "Why does X think ...?"), which the speaker's statements may
+    answer or not, so their paragraphs only rank higher and nothing is filtered; "did": what the speaker did
+    about something ("What did X do for Y?"), ranked as "said" is, over the paragraphs quoting or naming them."""
+
+    phrase: str
+    topic: str = ""
+    mode: str = "said"
+
+
+@dataclass(frozen=True)
+class SpeakerMatch:
+    question: SpeakerQuestion
+    speakers: tuple[SpeakerRecord, ...]  # the indexed speakers the question names (may be none)
+    forms: tuple[str, ...] = ()  # names to look for in text when the speaker is mentioned, not quoted
+    ambiguous: tuple[str, ...] = ()  # different people the name fits ("Charles Kennedy", "Edward Kennedy")
+    on_topic: bool = True  # False when the speaker's statements do not touch the question's topic
+    parts: tuple[SpeakerMatch, ...] = ()  # one match per person for "What did X and Y say?"
+
+    def as_json(self) -> dict:
+        out = {
+            "asked_about": self.question.phrase,
+            "topic": self.question.topic or None,
+            "speakers": [{"name": s.name, "article_id": s.article_id, "paragraphs": list(s.paragraphs)}
+                         for s in self.speakers],
+        }
+        if self.ambiguous:
+            out["ambiguous"] = list(self.ambiguous)
+        if self.question.topic and not self.on_topic:
+            out["on_topic"] = False
+        return out
+
+
+_NAME = r"[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}"
+# A question that is only names: "Klingner and Pardo", "Blair, Brown and Prescott".
+_NAMES_ONLY = re.compile(rf"^{_NAME}(?:(?:, | and | & |, and ){_NAME})+$")
+
+
+# "According to the article(s) / story / report(s), ...": words about the archive, not the question.
+_ARCHIVE_LEAD_RE = re.compile(r"^(?:according to|in|from) (?:the |these |this )?(?:indexed )?"
+                              r"(?:articles?|stor(?:y|ies)|reports?|archive|coverage|passages?)(?: in the \w+)?,\s*",
+                              re.IGNORECASE)
+
+
+_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|[A-Z][\w&-]*['’]s)\s+)+(?=[A-Z][\w.'’-]*\s+[A-Z])")
+
+
+def parse_speaker_question(question: str) -> SpeakerQuestion | None:
+    """Recognise "what did X say (about T)?"-style questions, and a list of names ("Klingner and Pardo",
+    mode "names": who-said only when each names a speaker); None for anything else."""
+    if len(question) > _MAX_QUESTION_CHARS:
+        return None  # no who-said question is this long; the patterns would take quadratic time on it
+    text = _ARCHIVE_LEAD_RE.sub("", re.sub(r"\s+", " ", question.strip())).rstrip("?!. ")
+    if _NAMES_ONLY.match(text):
+        return SpeakerQuestion(text, "", "names")
+    lowered = text.lower()
+    for pattern in _PATTERNS:
+        m = pattern.match(lowered)
+        if not m:
+            continue
+        start, end = m.span("who")
+        who = text[start:end].strip(" ,;:\"'“”")
+        who = re.sub(r"['’]s$", "", who)
+        # "economist Marie-Pierre Ripert", "Gartner's Brian Gammage": the name, not its description
+        who = _DESCRIBED_NAME_RE.sub("", who)
+        if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
+                or re.match(rf"{_AUX}\b", who)):
+            continue
+        rest = text[m.start("rest") : m.end("rest")] if m.group("rest") else ""
+        if pattern is _VIEWS and (before := _TOPIC_BEFORE_NAME.match(who)):
+            who, rest = before.group("who"), before.group("topic")
+        if m.groupdict().get("pre"):
+            rest = f"{text[m.start('pre') : m.end('pre')]} {rest}"
+        topic = re.sub(r"^\s*(?:anything |something )?(?:about|on|regarding|concerning|of|to \w+ about|to|that)\b",
+                       "", rest.strip(" ,;:")).strip(" ,;:?")
+        if pattern is _DID and re.search(rf"\b(?:{_VERBS})\b", who.lower()):
+            continue  # "What did Blair say he would do for ...?" asks what he said
+        if pattern is _DID:
+            return SpeakerQuestion(who, re.sub(r"^(?:for|with|over|against)\s+", "", topic), "did")
+        mode = "boost" if re.match(r"(?:and |so |but )?(?:how|why)\b", lowered) else "said"
+        return SpeakerQuestion(who, topic, mode)
+    return None
+
+
+def _norm_words(text: str) -> list[str]:
+    words = []
+    for w in _WORD_RE.findall(text.lower()):
+        w = re.sub(r"['’]s$", "", w.strip(".'’-"))
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]  # officials ~ official
+        if w:
+            words.append(w)
+    return words
+
+
+def match_score(phrase: str, speaker: SpeakerRecord) -> int:
+    """3: a name of the speaker; 2: a fuller name with the speaker's surname; 1: the speaker's descriptor."""
+    asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
+    if not asked:
+        return 0
+    asked_set = set(asked)
+    best = 0
+    for alias in (speaker.name, *speaker.aliases):
+        words = [w for w in _norm_words(alias) if w not in _GENERIC]
+        if not words:
+            continue
+        if speaker.kind in ("person", "organisation"):
+            if asked == words or (asked_set <= set(words) and asked[-1] == words[-1]):
+                best = max(best, 3)
+            elif set(words) <= asked_set and asked[-1] == words[-1]:
+                best = max(best, 2)
+        elif asked_set == set(words):
+            best = max(best, 3)
+    if best:
+        return best
+    if speaker.kind == "person" and all(w[:1].isupper() for w in phrase.split() if w.lower() not in _GENERIC):
+        return 0  # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"
+    described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
+    if all(any(_same_word(w, d) for d in described) for w in asked_set):
+        return 1
+    return 0
+
+
+_DEMONYM_ENDINGS = {"n", "an", "ian", "ese", "ish", "i"}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or a place and its people's adjective: "the South Korean official" is "a senior official in
+    South Korea's presidential office"."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short) and long[len(short):] in _DEMONYM_ENDINGS
+
+
+def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[SpeakerRecord, ...]:
+    """The speakers `phrase` names: all of those with the best match, or none. A full name also takes the
+    speakers known only by its surname ("Kennedy", from "Mr Kennedy said" in an article that never gives
+    his first name) unless the speakers hold another person of that surname ("Edward Kennedy"): then those
+    are kept apart, as it cannot be told whose they are."""
+    scored = [(match_score(phrase, s), s) for s in speakers]
+    top = max((score for score, _ in scored), default=0)
+    if top == 0:
+        return ()
+    chosen = [s for score, s in scored if score == top]
+    if top == 3 and _norm_words(phrase)[:1] == ["the"] and all(s.kind not in ("person", "organisation") for s in chosen):
+        # "the Lib Dem leader": the unnamed sources called that, and the people it describes elsewhere
+        chosen += [s for score, s in scored if score == 1 and s.kind == "person"]
+    if top == 3:
+        asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
+        if len(asked) > 1 and _dominant(asked, chosen, speakers):
+            chosen += [s for score, s in scored if score == 2 and s.kind == "person"
+                       and [w for w in _norm_words(s.name) if w not in _GENERIC] == asked[-1:]]
+    return tuple(sorted(chosen, key=lambda s: s.id))
+
+
+def _person_words(speaker: SpeakerRecord) -> list[str]:
+    return [w for w in _norm_words(speaker.name) if w not in _GENERIC]
+
+
+def _dominant(asked: list[str], chosen: list[SpeakerRecord], speakers: list[SpeakerRecord]) -> bool:
+    """Whether the asked person is the one the corpus means by their bare surname: no other full name with
+    that surname, or the asked one quoted in at least `DOMINANCE` times as many articles as any other
+    ("Charles Kennedy" in many, "Helena Kennedy" in one)."""
+    others: dict[str, int] = {}
+    for s in speakers:
+        words = _person_words(s)
+        if (s.kind == "person" and len(words) > 1 and words[-1] == asked[-1]
+                and not set(words) <= set(asked) and not set(asked) <= set(words)):
+            others[s.name.lower()] = others.get(s.name.lower(), 0) + 1
+    return not others or len({s.article_id for s in chosen}) >= DOMINANCE * max(others.values())
+
+
+def ambiguous_names(speakers: tuple[SpeakerRecord, ...]) -> tuple[str, ...]:
+    """The different people `speakers` (one phrase's matches) hold, by full name, when more than one shares
+    a surname ("Kennedy" naming both "Charles Kennedy" and "Edward Kennedy"); empty when they are one."""
+    full = sorted({s.name for s in speakers if s.kind == "person" and len(_person_words(s)) > 1})
+    by_surname: dict[str, list[str]] = {}
+    for name in full:
+        by_surname.setdefault(_norm_words(name)[-1], []).append(name)
+    clashes = [names for names in by_surname.values() if len(names) > 1]
+    # one full name containing another ("Charles Kennedy", "Charles P. Kennedy") is one person
+    return tuple(n for names in clashes for n in names
+                 if not any(n != m and set(_norm_words(n)) < set(_norm_words(m)) for m in names))
+
+
+def list_speakers(speakers: list[SpeakerRecord], name: str | None = None, min_statements: int = 1
+                  ) -> list[SpeakerRecord]:
+    """The speakers `name` names (all when None; by `resolve_speakers`, so "Kennedy", "Mr Kennedy" and
+    "Charles Kennedy" find him in every article), quoted in at least `min_statements` paragraphs, the most
+    quoted first."""
+    if name:
+        found = [s for phrase in split_names(name) for s in resolve_speakers(phrase, speakers)]
+        if not found:  # a part of a name or descriptor: "Hewitt" finds "Patricia Hewitt", "leader" the leaders
+            needle = name.lower().strip()
+            found = [s for s in speakers if any(needle in text.lower() for text in (s.name, *s.aliases, *s.descriptors))]
+        speakers = list(dict.fromkeys(found))
+    kept = [s for s in speakers if len(s.paragraphs) >= min_statements]
+    return sorted(kept, key=lambda s: (-len(s.paragraphs), s.name.lower(), s.article_id))
+
+
+def split_names(phrase: str) -> list[str]:
+    """ "Klingner and Pardo", "Blair, Brown and Prescott" -> each name; [phrase] when it names one."""
+    parts = [p.strip() for p in re.split(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)", phrase) if p.strip()]
+    return parts if len(parts) > 1 else [phrase]
+
+
+# --- speakers the attributor did not record as speaking -------------------------------------------
+# PolNeAR-style "who said what" counts any stance a source takes ("Christie attacked Rubio", "Valastro
+# praised ...", "Trump's campaign has not commented"). When a name stands as the subject of a clause the
+# paragraph is about what that source did or said; when it follows a preposition it is only mentioned.
+
+_PREPOSITIONS = set("""to with for about against of by from on in at into over under than like as toward towards
+between among behind via versus vs after before during without upon""".split())
+_NOT_VERBS = _PREPOSITIONS | set("""and or but nor who whom whose which that the a an this these those its his her
+their our era presidency tower foundation rally name family fans
+university college school county city state era years year""".split())
+_SOURCE_NOUNS = set("""campaign team camp spokesman spokeswoman spokesperson aides aide adviser advisers office
+statement administration lawyers lawyer attorney attorneys representatives representative allies staff
+website account tweet tweets letter report remarks comments confidants supporters message allies surrogates
+backers officials people camp manager chairman director aides associates""".split())
+# A time between a name and its verb: "Ryan on Thursday declared", "Clinton last week said".
+_WHEN = (r"(?:on|last|this|late|early|earlier|later)\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+         r"week|month|year|night|morning|afternoon|evening)(?:\s+(?:night|morning|afternoon|evening))?,?")
+_TITLE = r"(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|President|Senator|Governor|Secretary)\.?"
+_ADVERBS = set("""also has have had is was were will would could did does do later then again recently previously
+now not never just even still quickly repeatedly publicly further often already once reportedly himself
+herself itself themselves first last""".split())
+
+
+# Verbs of stance: a subject doing one of these is voicing a view even without a quote.
+_STANCE_VERBS = set("""attacked attacks attack blasted blasts slammed slams criticized criticizes criticised accused
+accuses praised praises urged urges called calls argued argues defended defends vowed vows promised promises
+pledged pledges responded responds insisted insists dismissed dismisses rejected rejects endorsed endorses
+supported supports wants wanted hopes hoped believes believed warned warns claimed claims denied denies
+announced announces proposed proposes demanded demands questioned questions suggested suggests described
+describes touted touts pushed pushes backed backs opposed opposes condemned condemns welcomed welcomes
+admitted admits acknowledged acknowledges agreed agrees declined declines refused refuses asked asks
+released releases issued issues sent wrote writes tweeted tweets posted posts reported reports told tells
+said says added adds noted notes explained explains stated states thinks thought expects expected feels
+felt sees saw sought seeks pointed points offered offers assured assures expressed expresses delivered delivers
+cited cites blamed blames concluded concludes repeated repeats mentioned mentions revealed reveals mocked mocks
+denounced denounces railed rails pressed presses spoke speaks talked talks joked jokes lamented laments ripped
+rips lashed lashes hit hits scoffed scoffs predicted predicts recalled recalls signaled signalled signals
+countered counters conceded concedes replied replies answered answers declared declares""".split())
+# Who speaks for a source: "Trump spokeswoman Hope Hicks", "Clinton's lawyers", "the Quinnipiac poll found".
+_SPOKESPEOPLE = set("""spokesman spokeswoman spokesperson spokespeople attorney attorneys lawyer lawyers aides aide
+adviser advisers allies press poll polls survey newspaper""".split())
+
+
+def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
+    """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
+    names and surnames."""
+    forms: list[str] = []
+    words = phrase.split()
+    while words and words[0].lower().strip(".") in _GENERIC:  # "President Obama" -> "Obama"
+        words = words[1:]  # (only leading ones: "CBS This Morning" stays whole, not "CBS Morning")
+    if words and all(w[:1].isupper() or not w[:1].isalpha() for w in words):
+        forms.append(" ".join(words))
+    for s in speakers:
+        if s.kind in ("person", "organisation"):
+            for alias in (s.name, *s.aliases):
+                if alias and alias[:1].isupper() and len(alias.split()) <= 4:
+                    forms.append(alias)
+            if s.kind == "person":
+                forms.append(s.name.split()[-1])
+    out: list[str] = []
+    for form in forms:
+        form = re.sub(r"^.*['’]s\s+", "", form).strip()  # "Media Research Center's Bozell" -> "Bozell"
+        if form and form.lower() not in (f.lower() for f in out) and form.lower() not in _GENERIC:
+            out.append(form)
+    return out
+
+
+def stance(text: str, forms: list[str]) -> bool:
+    """Whether a form is the subject of a verb of saying or stance ("Christie attacked ...") or names
+    who speaks for the source ("Christie's spokesman", "the Quinnipiac poll")."""
+    for form in forms:
+        # a parenthesis, a time or a short aside between the name and its verb: "Trump, in particular, has
+        # sharply criticized ..."; adverbs in -ly do not count as the verb
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?P<owner>['’]s?)?(?![\w-])(?:\s*\([^)]{{1,40}}\))?"
+                             rf"(?:\s+{_WHEN})?(?:,[^,.;“”\"]{{1,40}},)?(?P<next>(?:\s+[a-z]+){{1,3}})", text):
+            following = [w for w in m.group("next").split() if w not in _ADVERBS and not w.endswith("ly")]
+            if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS and not m.group("owner")
+                              or following[0] in _SIDES and following[1:2] and following[1] in _SPOKESPEOPLE):
+                return True  # ... "Clinton campaign spokesman Brian Fallon"
+    return False
+
+
+# "the Clinton campaign spokesman", "the Trump team lawyer": the side between the name and who speaks for it
+_SIDES = {"campaign", "camp", "team", "office", "administration", "family", "party"}
+_SPEAKS_FOR = "|".join(sorted(_SPOKESPEOPLE - {"poll", "polls", "survey", "newspaper", "press"}))
+
+
+def speaks_for(text: str, speaker: str, forms: list[str]) -> bool:
+    """Whether `speaker`, quoted in `text`, speaks for a form's bearer: "Mr Blair's official spokesman", or a
+    name after such a title ("Clinton campaign spokesman Brian Fallon said"). Their words are on that side's
+    behalf, not someone else's about it (news corpora such as PolNeAR credit them to the side)."""
+    words = speaker.lower().split()
+    for form in forms:
+        name = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
+        if re.search(name, speaker) and any(w.strip("’'s") in _SPOKESPEOPLE or w in _SPOKESPEOPLE for w in words):
+            return True
+        if speaker[:1].isupper() and re.search(
+                rf"{name}(?:['’]s?)?\s+(?:[a-z]+\s+){{0,2}}?(?:{_SPEAKS_FOR})\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}?"
+                rf"{re.escape(speaker.split()[-1])}(?![\w-])", text):
+            return True
+    return False
+
+
+def mentions(text: str, forms: list[str]) -> tuple[bool, bool]:
+    """(mentioned, as subject): whether any form occurs capitalised in `text`, and whether one stands as
+    the subject of a clause ("Christie unleashed ...", "Trump's campaign said ...")."""
+    mentioned = subject = False
+    words = text.split()
+    headline = len(words) <= 25 and sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text, re.IGNORECASE):
+            if not text[m.start()].isupper():
+                continue
+            mentioned = True
+            if headline:  # "Trump Stands Tall On Proposal ...": a headline's names are its subjects
+                return True, True
+            before = text[: m.start()].split()
+            previous = before[-1].lower().strip("“\"(") if before else ""
+            if previous in _PREPOSITIONS:
+                continue
+            after = text[m.end() :]
+            possessive = re.match(r"['’]s?\s+(?:[\w-]+\s+){0,2}?([a-z]+)", after)
+            if possessive:
+                if possessive.group(1) in _SOURCE_NOUNS:
+                    return True, True
+                continue
+            if re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)", after) and re.match(r"\s+(?:[a-z]+\s+)?([a-z]+)",
+                                                                     after).group(1) in _SOURCE_NOUNS:
+                return True, True  # "the Trump campaign said", "Clinton aides say"
+            # skip a parenthesis, a time or an appositive: "Christie (R-N.J.) said", "Christie on Monday said",
+            # "Christie, the governor, said"
+            following = re.match(rf"\s*(?:\([^)]{{1,40}}\)\s*)?(?:{_WHEN}\s+)?(?:,[^,.;“”\"]{{1,100}},\s*)?"
+                                 rf"((?:[a-z’']+\s+){{0,3}})", after)
+            tail = (following.group(1) if following else "").split()
+            tail = [w for w in tail if w not in _ADVERBS]
+            if tail and tail[0] not in _NOT_VERBS and re.fullmatch(r"[a-z]+", tail[0]):
+                subject = True
+                return True, True
+    return mentioned, subject
+
+
+# How the speaker is reached in the paragraph (exactly one of these), then what else it shows.
+REACH = ("by_name", "by_descriptor", "voiced", "subject", "mention", "continuation_only", "descriptor_only",
+         "pronoun_only")
+FEATURES = (*REACH, "leads", "quote", "others_quoted", "uncredited_quote", "after_own", "first", "intro", "hybrid",
+            "names", "short", "opens_with_name", "named_in_quote", "cue_after")
+
+
+def _load_cue_words() -> frozenset[str]:
+    lines = (Path(__file__).with_name("cue_words.txt")).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+# Heads of the cues PolNeAR's annotators marked on train ("said", "mocked", "declined", "don't"; derived by
+# bench/cue_lexicon.py): broader than the verbs of saying, as the gold "who said what" is.
+CUE_WORDS = _load_cue_words()
+_CUE_TOKEN_RE = re.compile(r"[A-Za-z]+(?:['’][a-z]+)?")
+_CLAUSE_END_RE = re.compile(r"[“”\"]|[.!?;](?:\s|$)")
+
+
+def cue_after(text: str, forms: list[str], window: int = 4) -> bool:
+    """Whether a cue word (`CUE_WORDS`) is among the `window` words after a name outside quotes, before
+    a quote mark or the sentence's end ("Trump has long argued", "Cruz's campaign declined"): the name
+    then likely takes a stance, not just appears."""
+    masked = mask_quotes(text)
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", masked):
+            after = m.end() + (2 if masked[m.end() : m.end() + 2] in ("'s", "’s") else 0)  # "Cruz's campaign"
+            clause = _CLAUSE_END_RE.split(masked[after:], maxsplit=1)[0]  # not the cue of "“...,” Dobbs said"
+            following = _CUE_TOKEN_RE.findall(clause)[:window]
+            if any(w.lower().replace("’", "'") in CUE_WORDS for w in following):
+                return True
+    return False
+
+
+def _reach(references: set[str], named: str | None) -> str:
+    if references & {"name", "short name"}:
+        return "by_name"
+    if "descriptor" in references and named:
+        return "by_descriptor"
+    if named:
+        return named
+    if "continuation" in references:
+        return "continuation_only"
+    return "descriptor_only" if "descriptor" in references else "pronoun_only"
+
+
+def speaker_features(text: str, forms: list[str], references: set[str], named: str | None,
+                     others_quoted: bool, after_own: bool = False, first: bool = False,
+                     hybrid_rank: int | None = None) -> dict[str, float]:
+    """What the ranker knows of one candidate paragraph for a speaker (all in [0, 1]): how it reaches
+    the speaker (`REACH`, from the attributor's `Statement.reference`s and how `mentions` finds the name:
+    "voiced", "subject" or "mention"); a sentence starting with the name, or the paragraph; quote marks,
+    someone else quoted, a quote nobody is credited with; the name only inside a quote (someone talks
+    about the speaker); following a paragraph attributed to the speaker by name; the first paragraph (a
+    headline or lead); ending with a colon ("Cruz continued:": the words are in the next paragraph);
+    how often the name occurs (up to 3); fewer than 20 words; the hybrid rank as 1 / (1 + rank); a cue
+    word just after the name (`cue_after`)."""
+    leads = any(re.search(rf"(?:^|[.!?]\s+|[“\"]\s*)(?:{_TITLE}\s+)?{re.escape(form)}(?![\w-])", text)
+                for form in forms)
+    quote = bool(re.search(r"[“\"]", text))
+    features = dict.fromkeys(REACH, 0.0)
+    features[_reach(references, named)] = 1.0
+    features.update({
+        "leads": float(leads),
+        "quote": float(quote),
+        "others_quoted": float(others_quoted),
+        "uncredited_quote": float(quote and not others_quoted),
+        "after_own": float(after_own),
+        "first": float(first),
+        "intro": float(text.rstrip().endswith(":")),
+        "hybrid": 0.0 if hybrid_rank is None else 1.0 / (1.0 + hybrid_rank),
+        "names": min(_name_count(text, forms), 3) / 3,
+        "short": float(len(text.split()) < 20),
+        "opens_with_name": float(any(re.match(rf"(?:{_TITLE}\s+)?{re.escape(f)}(?![\w-])", text) for f in forms)),
+        "named_in_quote": float(bool(forms) and _in_text(text, forms) and not _in_text(mask_quotes(text), forms)),
+        "cue_after": float(cue_after(text, forms)),
+    })
+    return features
+
+
+def _name_count(text: str, forms: list[str]) -> int:
+    """How often the name occurs, each occurrence once: "Nick Merrill" is one, not also a "Merrill"."""
+    if not forms:
+        return 0
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return len(re.findall(rf"(?<![\w-])(?:{alternatives})(?![\w-])", text))
+
+
+def _in_text(text: str, forms: list[str]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in forms)
+
+
+def _load_weights() -> dict[str, float]:
+    data = json.loads((Path(__file__).with_name("speaker_weights.json")).read_text(encoding="utf-8"))
+    return {"bias": data["bias"], **data["weights"]}
+
+
+_WEIGHTS = _load_weights()
+
+
+def speaker_score(features: dict[str, float]) -> float:
+    """The learned log-odds that the paragraph holds the speaker's statements as PolNeAR's annotators
+    mark them (logistic regression on the train split, `bench/speaker_ranker.py`; weights in
+    speaker_weights.json). Higher ranks first."""
+    return _WEIGHTS["bias"] + sum(_WEIGHTS.get(name, 0.0) * value for name, value in features.items())

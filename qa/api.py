@@ -371,7 +371,8 @@ class QA:
         day = parse_as_of(as_of) if as_of is not None else None
         scope = time_scope(self.store, question, day, since, until)
         time = None if scope.frame is None else {**scope.frame.as_json(), **({"articles_in_range": 0, "newest":
-                                                                            scope.newest} if scope.empty else {})}
+                                                                            scope.newest} if scope.empty else {}),
+                                                 **({"undated_only": True} if scope.undated else {})}
         if scope.empty:
             return SearchResult(query=scope.query, passages=[], time=time), scope
         result = self.retriever.search(scope.query, k, article=article, since=scope.since, until=scope.until,

@@ -323,3 +323,15 @@ def test_cli_search_names_the_span(cli, time_index):
         "the newest article is from 2026-01-05."]
     week = cli("search", "ferry fares this week", "--as-of", "2026-01-02", "--index", time_index)
     assert week.output.startswith("Time asked about: this week (2025-12-29 to 2026-01-04), as of 2026-01-02.\n1. ")
+
+
+def test_an_archive_without_dates_answers_from_undated_articles_and_says_so(tmp_path, embedder):
+    with QA(tmp_path / "index", create=True) as bot:
+        bot.add_articles([article("leaflet", "Ferry Users Group", None,
+                                  '"Ferry fares rose by ten percent," Governor Ames told the harbour meeting.')])
+        for question in ("What did Governor Ames say about ferry fares in 2024?",
+                         "What did Governor Ames say about ferry fares on Tuesday?"):
+            answer = bot.ask(question, as_of="2026-01-02")
+            assert not answer.abstained and cited_dates(answer) == [None]
+            assert "No dated article is from " in answer.text and "undated articles" in answer.text
+            assert validate_json(answer.as_json())["time"]["undated_only"] is True

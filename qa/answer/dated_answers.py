@@ -29,7 +29,11 @@ def dated_answer(answer: Answer, question: str, scope: TimeScope) -> Answer:
         return replace(answer, question=question)
     info = frame.as_json()
     lines = [f"Time asked about: {frame.label}" + (f", as of {frame.as_of}." if frame.relative else ".")]
-    if not answer.abstained and answer.citations:
+    if scope.undated:
+        lines.append(f"No dated article is from {frame.label}; this answer comes from undated articles, which "
+                     f"may be from any time.")
+        info["undated_only"] = True
+    elif not answer.abstained and answer.citations:
         dates = sorted({c.passage.date for c in answer.citations if c.passage.date})
         undated = any(not c.passage.date for c in answer.citations)
         if frame.strict:

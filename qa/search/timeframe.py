@@ -203,6 +203,7 @@ class TimeScope:
     within: set[int] | None
     empty: bool = False
     newest: str | None = None
+    undated: bool = False  # no dated article is in the span: searched among undated articles only
 
     @property
     def recent(self) -> bool:
@@ -227,7 +228,21 @@ def time_scope(store, question: str, as_of: date | None, since: str | None, unti
     # day of it ("on Tuesday" in Thursday's report of what was said on Tuesday).
     found = store.filtered_ids(None, first, last) if first <= last else set()
     empty = not (found if within is None else found & within)
+    if empty and newest_date(store) is None:
+        # No article of the index is dated (an archive kept without dates): the time cannot choose
+        # among them, so all are searched and the answer says they are undated, rather than none.
+        undated = undated_ids(store)
+        if undated:
+            return TimeScope(frame, query, None, None, undated if within is None else undated & within,
+                             undated=True)
     return TimeScope(frame, query, first, last, within, empty, newest_date(store, iso) if empty else None)
+
+
+def undated_ids(store) -> set[int]:
+    """Searchable paragraphs of articles with no publication date."""
+    sql = ("SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+           "WHERE a.date IS NULL OR a.date = ''")
+    return {r[0] for r in store.db.execute(sql)}
 
 
 def undated_last(result):

@@ -141,7 +141,7 @@ def test_local_model_threads_come_from_the_settings(sample_index, monkeypatch):
         assert bot.backend.threads == 1
         assert bot.backend.complete([{"role": "user", "content": "Reply with the word OK."}], max_tokens=2).strip()
     monkeypatch.setenv("QA_LLM_THREADS", "0")
-    with pytest.raises(QAError, match="llm_threads must be more than 0"):
+    with pytest.raises(QAError, match="llm_threads must be a whole number from 1 to"):
         QA(sample_index, llm="local")
 
 

@@ -44,7 +44,10 @@ _FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY) for w
              if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid")}
 _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
-_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|\d\s+(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
+_SPELLED = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+            r"sixty|seventy|eighty|ninety|a hundred|one hundred)")
+# A rise or fall is an amount in percent too, in figures or in words ("rose by ten percent").
+_CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|(?:\d|\b" + _SPELLED + r")\s*(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
                           r"thousand)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
                           r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
 _MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"

@@ -157,10 +157,10 @@ class MilvusStore(MilvusCollections):
         """Fewer paragraph rows than articles (or no paragraph collection) cannot come from any write:
         paragraphs are written before their article row and removed after it. Two counts, so every
         command (not only `qa check`) reports such damage instead of finding nothing."""
-        articles = self._count("articles", "")
+        articles = self.count("articles", "")
         if not articles:
             return
-        paragraphs = self._count("paragraphs", "") if self._has("paragraphs") else 0
+        paragraphs = self.count("paragraphs", "") if self.has("paragraphs") else 0
         if paragraphs < articles:
             raise IndexDamagedError(f"the Milvus index at {self.address} is damaged: it lists {articles} article(s) "
                                     f"but holds {paragraphs} paragraph row(s); rebuild it with `qa index --rebuild "

@@ -161,6 +161,11 @@ def published_after(store, day: str) -> bool:
     return store.db.execute("SELECT 1 FROM articles WHERE date > ? LIMIT 1", (day,)).fetchone() is not None
 
 
+def has_articles(store) -> bool:
+    """Whether the index holds any article."""
+    return store.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+
+
 def known_by(store, as_of: str) -> set[int]:
     """Searchable paragraphs of articles published on or before `as_of`, or undated."""
     sql = ("SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
@@ -222,27 +227,18 @@ def time_scope(store, question: str, as_of: date | None, since: str | None, unti
     within = known_by(store, iso) if bound and published_after(store, iso) else None
     if frame is None or not frame.strict:
         return TimeScope(frame, query, since, until, within)
+    if newest_date(store) is None and has_articles(store):
+        # No article of the index is dated (an archive kept without dates): the time cannot choose among
+        # them, so all are searched (a date named in the question still ranks the paragraphs that mention
+        # it) and the answer says they are undated, rather than answering from a few or from none.
+        return TimeScope(frame, query, since, until, within, undated=True)
     first = max(filter(None, (since, frame.first)))
     last = min(filter(None, (until, frame.last, iso if frame.relative else None)))
     # As --since/--until select: articles published in the span, and paragraphs of others that mention a
     # day of it ("on Tuesday" in Thursday's report of what was said on Tuesday).
     found = store.filtered_ids(None, first, last) if first <= last else set()
     empty = not (found if within is None else found & within)
-    if empty and newest_date(store) is None:
-        # No article of the index is dated (an archive kept without dates): the time cannot choose
-        # among them, so all are searched and the answer says they are undated, rather than none.
-        undated = undated_ids(store)
-        if undated:
-            return TimeScope(frame, query, None, None, undated if within is None else undated & within,
-                             undated=True)
     return TimeScope(frame, query, first, last, within, empty, newest_date(store, iso) if empty else None)
-
-
-def undated_ids(store) -> set[int]:
-    """Searchable paragraphs of articles with no publication date."""
-    sql = ("SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
-           "WHERE a.date IS NULL OR a.date = ''")
-    return {r[0] for r in store.db.execute(sql)}
 
 
 def undated_last(result):

@@ -35,14 +35,14 @@ with MilvusStore.open(sys.argv[1]) as store:
     if sys.argv[2] == "dropped":
         store._call(store.client.drop_collection, store._name("paragraphs"))
     else:
-        store._delete("paragraphs", "id >= 0")
+        store.delete("paragraphs", "id >= 0")
 """
 
 STATE = """
 import json, sys
 from qa.index.milvus_store import MilvusStore
 with MilvusStore.open(sys.argv[1]) as store:
-    print(json.dumps({"visible": sorted(r["id"] for r in store._article_rows()), "recorded": store.origin_hashes()}))
+    print(json.dumps({"visible": sorted(r["id"] for r in store.article_rows()), "recorded": store.origin_hashes()}))
 """
 
 

@@ -156,41 +156,35 @@ def _tidy(text: str) -> str:
 # --- the index seen from a time frame --------------------------------------------------------------
 
 
+def _article_dates(store) -> list[str | None]:
+    """Every article's publication date (None when undated), through the store contract."""
+    return [a.date or None for a in store.articles()]
+
+
 def published_after(store, day: str) -> bool:
     """Whether any indexed article is dated after `day` (then an as-of bound has work to do)."""
-    return store.db.execute("SELECT 1 FROM articles WHERE date > ? LIMIT 1", (day,)).fetchone() is not None
+    return any(d and d > day for d in _article_dates(store))
 
 
 def has_articles(store) -> bool:
     """Whether the index holds any article."""
-    return store.db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is not None
+    return bool(store.articles())
 
 
 def known_by(store, as_of: str) -> set[int]:
     """Searchable paragraphs of articles published on or before `as_of`, or undated."""
-    sql = ("SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
-           "WHERE a.date IS NULL OR a.date = '' OR a.date <= ?")
-    return {r[0] for r in store.db.execute(sql, (as_of,))}
+    known = [a.id for a in store.articles() if not a.date or a.date <= as_of]
+    return (store.filtered_ids(known, None, None) or set()) if known else set()
 
 
 def newest_date(store, as_of: str | None = None) -> str | None:
     """The newest publication date in the index (up to `as_of`), or None when no article is dated."""
-    sql, args = "SELECT max(date) FROM articles WHERE date IS NOT NULL AND date != ''", []
-    if as_of:
-        sql, args = sql + " AND date <= ?", [as_of]
-    row = store.db.execute(sql, args).fetchone()
-    return row[0] if row and row[0] else None
+    return max((d for d in _article_dates(store) if d and (not as_of or d <= as_of)), default=None)
 
 
 def publication_dates(store, ids: list[int]) -> dict[int, str | None]:
     """Each paragraph's article date (None when undated)."""
-    out: dict[int, str | None] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        sql = (f"SELECT p.id, a.date FROM paragraphs p JOIN articles a ON a.id = p.article_id "
-               f"WHERE p.id IN ({','.join('?' * len(chunk))})")
-        out.update({pid: (d or None) for pid, d in store.db.execute(sql, chunk)})
-    return out
+    return {pid: p.date or None for pid, p in store.passages(ids).items()}
 
 
 

@@ -335,3 +335,7 @@ def test_an_archive_without_dates_answers_from_undated_articles_and_says_so(tmp_
             assert not answer.abstained and cited_dates(answer) == [None]
             assert "No dated article is from " in answer.text and "undated articles" in answer.text
             assert validate_json(answer.as_json())["time"]["undated_only"] is True
+        # a recency word ("new", "current") has nothing to rank by in an undated archive: asked as written
+        answer = bot.ask("What did Governor Ames say about the new ferry fares?", as_of="2026-01-02")
+        assert not answer.abstained and "Time asked about" not in answer.text
+        assert "time" not in validate_json(answer.as_json())

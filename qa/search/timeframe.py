@@ -219,9 +219,14 @@ def time_scope(store, question: str, as_of: date | None, since: str | None, unti
     # articles' paragraphs that mention a day up to it).
     bound = as_of is not None or (frame is not None and until is None)
     within = known_by(store, iso) if bound and published_after(store, iso) else None
+    undated_archive = frame is not None and newest_date(store) is None and has_articles(store)
+    if frame is not None and not frame.strict and undated_archive:
+        # "the new powers", "the current mayor" in an archive kept without dates: no date can rank its
+        # articles, so the question is asked as written, with no time read into it.
+        return TimeScope(None, question, since, until, within)
     if frame is None or not frame.strict:
         return TimeScope(frame, query, since, until, within)
-    if newest_date(store) is None and has_articles(store):
+    if undated_archive:
         # No article of the index is dated (an archive kept without dates): the time cannot choose among
         # them, so all are searched (a date named in the question still ranks the paragraphs that mention
         # it) and the answer says they are undated, rather than answering from a few or from none.

@@ -1,5 +1,6 @@
 """The archive answer questions (bench/archive_answers_questions.json, scored by bench/archive_answers.py):
-well formed, every kind in both halves, gold paragraphs that exist and hold the expected phrases, and a
+well formed, every kind in both halves and in the held-out split (written from articles no tune or test question
+has as gold), gold paragraphs that exist and hold the expected phrases, and a
 scorer that tells a right answer from a partial one, an uncited one and an abstention. The checks against
 the articles skip when bench-data is absent."""
 
@@ -41,17 +42,47 @@ def _norm(text: str) -> str:
 
 
 def test_every_kind_in_every_category_and_both_halves():
-    questions = _questions()
+    every = _questions()
+    assert {q["split"] for q in every} == {"tune", "test", "holdout"}
+    assert len({q["id"] for q in every}) == len({q["question"] for q in every}) == len(every)
+    questions = [q for q in every if q["split"] != "holdout"]
     kinds = Counter(q["kind"] for q in questions)
     assert set(kinds) == KINDS and len(questions) >= 100
     assert kinds["list"] >= 15 and kinds["unanswerable"] >= 20
     assert {q["category"] for q in questions} == CATEGORIES
-    assert len({q["id"] for q in questions}) == len({q["question"] for q in questions}) == len(questions)
     for kind in KINDS:
         halves = Counter(q["split"] for q in questions if q["kind"] == kind)
         assert set(halves) == {"tune", "test"} and abs(halves["tune"] - halves["test"]) <= 1, (kind, halves)
     for kind in ("who-said", "fact", "why-how", "unanswerable"):
         assert {q["category"] for q in questions if q["kind"] == kind} == CATEGORIES, kind
+
+
+def test_holdout_has_every_kind_over_all_categories_from_articles_no_other_question_uses():
+    """The held-out questions measure the answer step on questions nobody tuned on: their gold articles are
+    none of the tune and test questions' gold articles."""
+    every = _questions()
+    holdout = [q for q in every if q["split"] == "holdout"]
+    kinds = Counter(q["kind"] for q in holdout)
+    assert set(kinds) == KINDS and len(holdout) >= 40
+    assert kinds["list"] >= 5 and kinds["unanswerable"] >= 8
+    for kind in ("who-said", "fact", "unanswerable"):
+        assert {q["category"] for q in holdout if q["kind"] == kind} == CATEGORIES, kind
+    earlier = {name for q in every if q["split"] != "holdout" for name in q["gold"]}
+    for q in holdout:
+        assert not set(q["gold"]) & earlier, (q["id"], sorted(set(q["gold"]) & earlier))
+
+
+def test_all_is_tune_and_test_and_the_holdout_is_its_own_row():
+    bench = _bench()
+    assert [s for s in ("tune", "test", "holdout") if bench.in_split(s, "all")] == ["tune", "test"]
+    assert bench.in_split("holdout", "holdout") and not bench.in_split("tune", "holdout")
+    rows = [{"answerer": "none", "split": split, "kind": kind, "verdict": verdict, "seconds": 1.0}
+            for split in ("tune", "test", "holdout")
+            for kind, verdict in (("fact", "right"), ("fact", "wrong"), ("unanswerable", "abstained"))]
+    rows[-2]["verdict"] = "partly"  # one holdout answer partly right, so its row differs from the others
+    lines = {line.split("|")[2].strip(): line for line in bench.table(rows)[2:]}
+    assert set(lines) == {"tune", "test", "all", "holdout"}
+    assert "| 2/4 (0.50) |" in lines["all"] and "| 1/2 (0.50) | 0/2 (0.00) |" in lines["holdout"]
 
 
 def test_answerable_questions_name_phrases_and_gold_unanswerable_ones_say_what_is_held():

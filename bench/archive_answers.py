@@ -18,6 +18,12 @@ one index of all 2,225 articles, with no article filter, and is scored automatic
     .venv/bin/python bench/archive_answers.py --index /tmp/bbc-index --llm none,local --dump /tmp/aa.jsonl
     .venv/bin/python bench/archive_answers.py --summarize /tmp/aa.jsonl     # an earlier --dump, scored again
 
+Splits: tune (develop on it), test (measure only) and holdout (questions written later from articles no tune or
+test question has as gold; measure only, never tune on it). `--split all` is tune + test, as it was before the
+holdout questions were added, so earlier "all" figures stay comparable; the holdout is its own row.
+
+    .venv/bin/python bench/archive_answers.py --index /tmp/bbc-index --llm none --split holdout
+
 Questions are asked taking each kind in turn, so a run stopped early (the local LLM on a busy machine) has
 measured every kind; `--resume` continues a stopped run's --dump.
 
@@ -51,6 +57,13 @@ from qa.ingest.documents import split_sentences  # noqa: E402
 QUESTIONS = Path(__file__).with_name("archive_answers_questions.json")
 BBC = DATA / "bbc_news"
 KINDS = ("who-said", "fact", "why-how", "list", "unanswerable")
+SPLITS = ("tune", "test", "holdout")
+ALL = ("tune", "test")  # "all": the halves the set began with; the holdout is reported on its own
+
+
+def in_split(split: str, wanted: str) -> bool:
+    """Is a question of `split` selected by `--split wanted` ("all" = tune + test, not the holdout)?"""
+    return split in ALL if wanted == "all" else split == wanted
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -210,8 +223,8 @@ def table(rows: list[dict]) -> list[str]:
              "median s | total s |", "|---|---|---|---|---|---|---|---|---|"]
     answerers = list(dict.fromkeys(r["answerer"] for r in rows))
     for a in answerers:
-        for split in ("tune", "test", "all"):
-            sel = [r for r in rows if r["answerer"] == a and (split == "all" or r["split"] == split)]
+        for split in ("tune", "test", "all", "holdout"):
+            sel = [r for r in rows if r["answerer"] == a and in_split(r["split"], split)]
             if not sel or (split == "all" and len({r["split"] for r in sel}) < 2):
                 continue
             ans = [r for r in sel if r["kind"] != "unanswerable"]
@@ -255,8 +268,15 @@ def report(rows: list[dict], show: bool) -> None:
             print(f"{mark} [{r['answerer']}] {r['id']} {r['question']}\n      -> {r['answer'][:300]!r}")
         print()
     print("\n".join(table(rows)))
-    print()
-    print("\n".join(kind_table(rows)))
+    groups = [("", rows)]
+    holdout = [r for r in rows if r["split"] == "holdout"]
+    if holdout and len(holdout) < len(rows):
+        groups = [("tune + test", [r for r in rows if r["split"] != "holdout"]), ("holdout", holdout)]
+    for name, sel in groups:
+        print()
+        if name:
+            print(f"By kind, {name}:")
+        print("\n".join(kind_table(sel)))
 
 
 def main() -> int:
@@ -264,7 +284,8 @@ def main() -> int:
     parser.add_argument("--index", type=Path, help="index of the whole BBC set (built from --data when missing)")
     parser.add_argument("--data", type=Path, default=BBC, help="the bbc_news folder")
     parser.add_argument("--llm", default="none", help="answerers, comma-separated: none (extractive), local, openai, auto")
-    parser.add_argument("--split", choices=["tune", "test", "all"], default="all")
+    parser.add_argument("--split", choices=[*SPLITS, "all"], default="all",
+                        help="all = tune + test (the holdout is asked only with --split holdout)")
     parser.add_argument("--kind", choices=KINDS, action="append", help="only these kinds (repeatable)")
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="the question file")
     parser.add_argument("--show", action="store_true", help="print every question's verdict and answer")
@@ -279,8 +300,7 @@ def main() -> int:
         changed = rescore(rows, load_questions(args.questions), args.data)
         print(f"{len(rows)} answers from {', '.join(map(str, args.summarize))}, scored against {args.questions} "
               f"({changed} verdicts differ from the run's)")
-        rows = [r for r in rows if (args.split == "all" or r["split"] == args.split)
-                and (not args.kind or r["kind"] in args.kind)]
+        rows = [r for r in rows if in_split(r["split"], args.split) and (not args.kind or r["kind"] in args.kind)]
         report(rows, args.show)
         return 0
     if not args.data.is_dir():
@@ -289,7 +309,7 @@ def main() -> int:
     if args.index is None:
         parser.error("--index is required (a folder; built from --data when missing)")
     questions = [q for q in load_questions(args.questions)
-                 if (args.split == "all" or q["split"] == args.split) and (not args.kind or q["kind"] in args.kind)]
+                 if in_split(q["split"], args.split) and (not args.kind or q["kind"] in args.kind)]
     answerers = [a.strip() for a in args.llm.split(",") if a.strip()]
     if not args.index.exists():
         started = time.perf_counter()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -428,7 +429,8 @@ def _full_names_in_text(article: Article) -> dict[str, set[str]]:
     return out
 
 
-def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Article) -> tuple[str, int] | None:
+def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Article,
+              canonical: Callable[[str], str]) -> tuple[str, int] | None:
     """The person the narrative before a pronoun's cue is about (the latest `_narrative_subject` within 8
     sentences, up to the cue's own sentence), unless the quote itself names them: a speaker does not
     call themselves by name ("I've had a word with Olof" is not Olof's)."""
@@ -446,7 +448,7 @@ def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Artic
             continue
         if mention.sentence_index - index > 8:
             return None
-        if not set(words_of(name)) & quoted and _called_by_surname(name, text):
+        if not set(words_of(canonical(name))) & quoted and _called_by_surname(name, text):
             return name, index
     return None
 
@@ -549,7 +551,7 @@ def attribute(article: Article) -> Attribution:
             target = last_group if src.text == "they" else last_person
             if src.text != "they" and (target is None or m.sentence_index - target[1] > 8):
                 # no quoted person within reach: "Quentin Davies ... was attacked. He said: ..." is theirs
-                target = _narrated(subjects, m, article)
+                target = _narrated(subjects, m, article, canonical)
                 if target is not None:
                     record(canonical(target[0]), "person", target[0])
                     target = (canonical(target[0]), target[1])

@@ -286,3 +286,48 @@ def test_rules_version_digests_every_module_the_rules_come_from():
     assert {f"{m}.py" for m in imported - {"documents"}} | {"attribution.py"} == set(attribution.RULE_MODULES)
     digest = hashlib.sha256(b"".join((folder / m).read_bytes() for m in attribution.RULE_MODULES))
     assert attribution.rules_version() == digest.hexdigest()[:16]
+
+
+def _credited(article) -> list[tuple[int, str, str]]:
+    """(paragraph number, speaker, statement text) of every statement."""
+    result = attribute(article)
+    return [(article.paragraphs[s.position].number, s.speaker, s.text(article.paragraphs[s.position].text))
+            for s in result.statements]
+
+
+def test_he_said_after_narrative_is_the_narrated_persons():
+    article = _article(
+        "Maria Okafor, the councillor for Eastfield, was robbed near her hotel in Lisbon. She was not hurt. "
+        "Ms Okafor, 52, said the robbery happened at dusk.",
+        'She said in a statement: "It was a terrifying moment. "I kept calm and handed over my bag."',
+    )
+    credited = _credited(article)
+    assert (1, "Maria Okafor") in {(n, who) for n, who, _ in credited}  # "Ms Okafor, 52, said": an age, no descriptor
+    assert any(n == 2 and who == "Maria Okafor" and "terrifying" in text for n, who, text in credited)
+
+
+def test_a_pronoun_after_narrative_about_no_person_credits_no_one():
+    # a club or a band named in full is no person the article calls by surname
+    article = _article("Harbour United beat the leaders 2-0 on Saturday.",
+                       '"We were the better side," he said.')
+    assert _credited(article) == []
+
+
+def test_a_quote_naming_the_narrated_person_is_not_theirs():
+    article = _article(
+        "Peter Hale, the Harbour coach, signed a new contract on Friday.",
+        "Meanwhile, Mr Hale has criticised striker Tomas Berg for his remarks before the derby.",
+        "Mr Berg spoke of his dislike of the rivals before the match. \"I've had a long talk with Tomas. It was "
+        "said to the whole squad,\" he told the club's website.",
+    )
+    statements = [(n, who, text) for n, who, text in _credited(article) if n == 3]
+    # Berg is the narrative's last subject, but the quote talks to "Tomas": the coach's words, and the whole
+    # quote, opened a sentence before its cue
+    assert [who for _, who, _ in statements] == ["Peter Hale"]
+    assert statements[0][2].startswith('"I\'ve had a long talk with Tomas.')
+
+
+def test_denying_someone_something_is_no_statement():
+    article = _article("Singer Zola Vance has denied Marco Bell his third number one, after her single topped "
+                       "the charts.", "Zola Vance denied the reports of a feud.")
+    assert [(n, text) for n, _, text in _credited(article)] == [(2, "Zola Vance denied the reports of a feud.")]

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from ..ingest.dates import DateMention, asks_when
 from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
+from ..search.ranking import query_terms
 from ..search.retriever import SearchResult
+from ..search.speaker_search import TOPIC_COSINE
+from ..search.speakers import reports_view
 from ..index.records import Passage
 from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
@@ -274,18 +277,61 @@ def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Can
         if c.sentence in quotes.get(c.passage.id, ""):
             return None  # a statement of X ranks first
         before = sentences.get((c.passage.id, c.index - 1), "")
-        if any(f.search(c.sentence) for f in forms):
+        # X's view, never narrative about X ("X was attacked in a park")
+        if any(f.search(c.sentence) for f in forms) and reports_view(c.sentence, list(match.forms)):
             return c, c.sentence
-        if _OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms):
+        if (_OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms)
+                and reports_view(c.sentence, _PRONOUNS)):
             return c, f"{before} {c.sentence}"
     return None
 
 
-def off_topic(result: SearchResult) -> bool:
+_PRONOUNS = ["He", "She", "he", "she", "They", "they"]
+
+
+_SUFFIXES = ("ings", "ing", "ed", "ers", "er", "ships", "ship", "ments", "ment", "ies", "es", "s")
+
+
+def _stem(word: str) -> str:
+    """The word without one common ending (of at least three letters left): censors and censorship, mugged and
+    mugging, pigs and pig read alike."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
+def off_topic(result: SearchResult, embedder: Embedder | None = None) -> bool:
     """A who-said question on a topic whose speaker is quoted, but in no statement touching the topic
-    ("What did X say about T?" where the articles quote X on other things only)."""
+    ("What did X say about T?" where the articles quote X on other things only). With `embedder`, each
+    statement is read on its own: a paragraph that touches T beside X's statement on something else
+    (`speaker_search` reads whole paragraphs) does not make that statement X's word on T."""
     match = result.speaker
-    return bool(match is not None and match.question.topic and not match.on_topic and result.statements)
+    if match is None or not match.question.topic or not result.statements:
+        return False
+    if not match.on_topic:
+        return True
+    return embedder is not None and not _statements_on_topic(result, embedder)
+
+
+def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
+    """Whether a statement of the speaker (its sentences, `statement_quote`) or a sentence reporting their
+    view (`reports_view`) among the passages holds a word of the topic or is close to it in meaning."""
+    match = result.speaker
+    assert match is not None
+    spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
+    forms = list(match.forms)
+    for p in result.passages:
+        if forms:
+            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
+    spans = [s for s in spans if s]
+    if not spans:
+        return False
+    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 3}
+    if any(_stem(w) in topic for s in spans for w in _words(s)):
+        return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
+    cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
+    return bool(max(cosines) >= TOPIC_COSINE)
 
 
 def abstention_off_topic(question: str, result: SearchResult, backend: str, **fields) -> Answer:
@@ -301,12 +347,13 @@ def abstention_off_topic(question: str, result: SearchResult, backend: str, **fi
     return Answer(question, lead, True, backend, citations, result.passages, **fields)
 
 
-def statement_evidence(result: SearchResult, extra: tuple[Candidate, str] | None = None
-                       ) -> tuple[list[Passage], list[str]]:
+def statement_evidence(result: SearchResult, extra: tuple[Candidate, str] | None = None,
+                       ranked: list[Candidate] | None = None) -> tuple[list[Passage], list[str]]:
     """For "what did X say?": the retrieved passages that hold a statement of X, in article order, and
     for each the sentences that hold it (`statement_quote`); with `extra` (`speaker_sentence`), also the
     sentence naming X that answers the question's topic better than every statement, first in its
-    passage's excerpt."""
+    passage's excerpt. With `ranked` (`topic_ranking`, on a topic), the statements on the topic come first:
+    each by the best ranked sentence inside it, those the ranking rates none of last, in article order."""
     home, extra = (extra[0].passage, extra[1]) if extra else (None, "")
     chosen = [p for p in result.passages if p.id in result.statements or (home is not None and p.id == home.id)]
     ordered = sorted(chosen, key=lambda p: (p.date or "", p.article_id, p.paragraph, p.part))
@@ -316,4 +363,9 @@ def statement_evidence(result: SearchResult, extra: tuple[Candidate, str] | None
         if home is not None and p.id == home.id and extra not in quote:
             quote = f"{extra} {quote}".strip()
         excerpts.append(quote)
+    if ranked:
+        scores = [max((c.score for c in ranked if c.passage.id == p.id and c.sentence in quote), default=-1.0)
+                  for p, quote in zip(ordered, excerpts)]
+        order = sorted(range(len(ordered)), key=lambda i: -scores[i])  # stable: article order breaks ties
+        ordered, excerpts = [ordered[i] for i in order], [excerpts[i] for i in order]
     return ordered, excerpts

@@ -138,10 +138,10 @@ def answer_who_said(question: str, result: SearchResult, embedder: Embedder,
     sentences holding its quote, or the attributing sentence), in article order, each cited; on a topic,
     with the sentence naming X that answers it better than every statement (evidence.speaker_sentence).
     `ranked`: topic_ranking's result, when the caller has it."""
-    if off_topic(result):
+    if off_topic(result, embedder):
         return abstention_off_topic(question, result, "extractive", notice=NO_LLM_NOTICE)
     ranked = topic_ranking(question, result, embedder) if ranked is None else ranked
-    passages, quotes = statement_evidence(result, speaker_sentence(result, ranked))
+    passages, quotes = statement_evidence(result, speaker_sentence(result, ranked), ranked)
     pieces = _evidence_only(list(zip(quotes, passages)))
     if not pieces:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)

@@ -53,12 +53,12 @@ def answer_with_llm(
     ranked: list[Candidate] = []  # the ranking the answer's coverage reads; a who-said answer has its own
     topical: list[Candidate] = []
     extra = None
-    if required and off_topic(result):
+    if required and off_topic(result, embedder):
         return abstention_off_topic(question, result, backend.name, extra={**meta, "verification": []})
     if required:
         topical = topic_ranking(question, result, embedder)
         extra = speaker_sentence(result, topical)
-        passages, excerpts = statement_evidence(result, extra)
+        passages, excerpts = statement_evidence(result, extra, topical)
         required = list(zip(passages, excerpts))
     else:
         ranked = rank_sentences(question, result, embedder)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,13 +55,26 @@ argue asking asserted assured avoided believe bemoaned claim declined decried de
 fear hoped hoping insist invoked joked knew learned ordered planned pointed quoted referring reiterated repeated
 seeks sees shown suggest supporting talked touted voiced weighed worried
 """.split()
-# "declined to comment" attributes; "turnout declined sharply" does not.
+# "declined to comment" attributes; "turnout declined sharply" does not. "denied Elvis his fourth number one"
+# (kept someone from something) is no denial of a claim.
 _CUE_CONTEXT = {"declined": r"declined(?=\s+to\b)"}
+_NOT_SPEECH = dict.fromkeys(("denied", "denies"),
+                           r"(?!\s+(?:him|them|us|me|(?:[A-Z][\w'’-]*\s+){1,3}(?:his|her|their|its|a|an))\s)")
 _CUE_RE = re.compile(
     r"\b(?:has |have |had |also |later |then |previously |once |repeatedly )?(?P<cue>%s)\b"
-    % "|".join(_CUE_WORDS + _STANCE_CUES + [_CUE_CONTEXT.get(w, w) for w in _LEARNED_CUES])
+    % "|".join([w + _NOT_SPEECH.get(w, "") for w in _CUE_WORDS + _STANCE_CUES]
+               + [_CUE_CONTEXT.get(w, w) for w in _LEARNED_CUES])
     + r"|\b(?P<acc>[Aa]ccording to)\b"
 )
+
+
+def speech_verb(verb: str, rest: str = "") -> bool:
+    """Whether `verb` (lowercase, as written) attributes speech or a stated view to its subject ("said",
+    "criticised", "insists"), given the words after it (`rest`): "denied Elvis his fourth number one" does not."""
+    m = _CUE_RE.match(f"{verb}{rest}")
+    return bool(m and m.group("cue") and m.end("cue") == len(verb))
+
+
 # An inverted cue opening a sentence that introduces the quote: "Stated Stone:", "Added Klingner:".
 _INITIAL_CUE_RE = re.compile(r"^(?P<cue>%s)\s+(?=[A-Z])" % "|".join(w.capitalize() for w in INVERTIBLE))
 
@@ -205,6 +219,8 @@ def _descriptor_source(phrase: str) -> _Source | None:
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
+    # an age after the name is no descriptor: "Mr Davies, 60, said" is "Mr Davies said"
+    stripped = re.sub(r"(?<=[\w.])(?<!\d),\s+\d{1,3}$", "", stripped)
     if not stripped:
         return None
     # "he said", "she added"
@@ -281,12 +297,33 @@ def _source_after(after: str) -> _Source | None:
     return None
 
 
-def _statement_span(sentence: str, offset: int) -> tuple[int, int]:
-    """The quote in the sentence when it has one, else the whole sentence."""
+def _statement_span(sentence: str, offset: int, paragraph: str = "") -> tuple[int, int]:
+    """The quote in the sentence when it has one, else the whole sentence. A sentence that closes a quote
+    opened in an earlier sentence of the paragraph ('"I've had a word with him. It's been said," he told')
+    holds the whole quote, from its opening mark."""
+    opened = _open_quote_at(paragraph[:offset])
+    if opened is not None and sentence.lstrip()[:1] not in "“\"":
+        close = re.search(r"[”\"]", sentence)
+        if close:
+            return opened, offset + close.end()
     m = re.search(r"[“\"]([^”\"]{8,})[”\"]", sentence)
     if m:
         return offset + m.start(), offset + m.end()
     return offset, offset + len(sentence)
+
+
+def _open_quote_at(text: str) -> int | None:
+    """Where the quotation still open at the end of `text` opens, if one is: the last curly opening mark
+    after the last closing one, or the last straight mark of an odd count that opens (after a space, before a
+    word)."""
+    curly_open, curly_close = text.rfind("“"), text.rfind("”")
+    if curly_open > curly_close:
+        return curly_open
+    if text.count('"') % 2:
+        at = text.rfind('"')
+        if (at == 0 or text[at - 1] in " (\n") and text[at + 1 : at + 2].strip():
+            return at
+    return None
 
 
 # --- the attributor ---------------------------------------------------------------------------
@@ -307,7 +344,31 @@ def _is_name(text: str) -> bool:
     return any(c.isalpha() for c in text)
 
 
-def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[_Mention]:
+# A sentence whose subject is a person named in narrative: "Quentin Davies, the MP for Grantham, was attacked",
+# "Meanwhile, O'Leary has rapped ...". A later "he said" with no quoted person before it is that person's.
+_SUBJECT_RE = re.compile(
+    rf"^(?:(?:But|And|So|Yet|Meanwhile|However|Now|Later|Earlier|Then|Still|Instead|Also),?\s+)?"
+    rf"(?P<name>{NAME_RUN_RE.pattern})(?:\s*,[^,;“”\"]{{1,100}},)?\s+(?P<verb>[a-z]+)\b")
+
+
+def _narrative_subject(sentence: str) -> str:
+    """The person a sentence of narrative has for its subject, by a first and last name or an honorific and a
+    surname; "" for anyone else."""
+    m = _SUBJECT_RE.match(sentence)
+    if not m or m.group("verb") in NOT_NAMES or re.search(r"['’]s?$", m.group("name")):
+        return ""
+    title, name = split_title(m.group("name"))
+    words = words_of(name)
+    if (not words or is_org(name) or words[0] in NOT_NAMES | NOT_FIRST_NAMES | ORG_WORDS | TITLE_WORDS
+            or not (len(words) >= 2 or set(words_of(title)) & PLAIN_HONORIFICS)):
+        return ""
+    return name
+
+
+def _mentions_in(text: str, position: int, sentence_counter: list[int],
+                 subjects: list[tuple[int, str]] | None = None) -> list[_Mention]:
+    """The attributions of one paragraph; with `subjects`, also collects (sentence index, name) of the persons
+    its narrative sentences have for subject (`_narrative_subject`)."""
     found: list[_Mention] = []
     # Transcript shape: "PENCE: Well, ..." at the start of a paragraph.
     # (a transcript quoted whole opens each paragraph with a quotation mark: '"PENCE: Well, ...')
@@ -323,6 +384,8 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
         cursor = offset + len(sentence)
         sentence_counter[0] += 1
         masked = mask_quotes(sentence)
+        if subjects is not None and (subject := _narrative_subject(masked)):
+            subjects.append((sentence_counter[0], subject))
         seen_here: set[str] = set()
         cue_matches = list(_CUE_RE.finditer(masked))
         initial = _INITIAL_CUE_RE.match(masked)
@@ -342,11 +405,12 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int]) -> list[
             if source.kind == "name" and not _is_name(source.text):
                 continue
             seen_here.add(source.text.lower())
-            found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset)))
+            found.append(_Mention(position, sentence_counter[0], source, cue, _statement_span(sentence, offset, text)))
     return found
 
 
-_FIRST_AND_LAST_RE = re.compile(r"(?<![\w'’.-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*)(?![\w-])")
+_FIRST_AND_LAST_RE = re.compile(
+    r"(?<![\w'’.-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ((?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*)(?![\w-])")
 
 
 def _full_names_in_text(article: Article) -> dict[str, set[str]]:
@@ -365,6 +429,48 @@ def _full_names_in_text(article: Article) -> dict[str, set[str]]:
     return out
 
 
+def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Article,
+              canonical: Callable[[str], str]) -> tuple[str, int] | None:
+    """The person the narrative before a pronoun's cue is about (the latest `_narrative_subject` within 8
+    sentences, up to the cue's own sentence), unless the quote itself names them: a speaker does not
+    call themselves by name ("I've had a word with Olof" is not Olof's)."""
+    paragraph = article.paragraphs[mention.position].text
+    quote = paragraph[mention.span[0] : mention.span[1]]
+    quoted = set(words_of(quote))
+    text = "\n".join(p.text for p in article.paragraphs)
+    # the pronoun's own sentence, to the statement's end, outside quotes
+    opening = mask_quotes(paragraph[: mention.span[0]].rsplit(". ", 1)[-1] + quote)
+    honorific = "|".join(sorted(PLAIN_HONORIFICS - {"mr.", "mrs.", "ms.", "dr."}))
+    if re.search(rf"\b(?i:{honorific})\.?\s+[A-Z]", opening):
+        return None  # "Ms Hughes was forced to resign over abuses she claimed ...": hers, whoever came before
+    for index, name in reversed(subjects):
+        if index > mention.sentence_index:
+            continue
+        if mention.sentence_index - index > 8:
+            return None
+        if not set(words_of(canonical(name))) & quoted and _called_by_surname(name, text):
+            return name, index
+    return None
+
+
+def _called_by_surname(name: str, text: str) -> bool:
+    """Whether the article calls `name` a person as news does: by an honorific and the surname ("Mr Davies"),
+    the surname and an age ("Davies, 60,") or the surname alone saying something ("Davies said"); a band,
+    a club or a title ("Scissor Sisters", "Real Madrid") is not called so."""
+    parts = name.split()
+    surname = re.escape(parts[-1])
+    honorific = "|".join(sorted(PLAIN_HONORIFICS - {"mr.", "mrs.", "ms.", "dr."}))
+    if re.search(rf"\b(?i:{honorific})\.?\s+{surname}\b", text):
+        return True
+    if len(parts) < 2:
+        return False
+    alone = rf"(?<!{re.escape(parts[-2])} )(?<![\w'’-]){surname}"
+    return bool(re.search(rf"{alone},\s+\d{{1,3}},|{alone}\s+(?:{'|'.join(_SAYING)})\b", text))
+
+
+_SAYING = ("said", "says", "told", "added", "admitted", "insisted", "explained", "believes", "thinks", "claimed")
+
+
 @cache
 def rules_version() -> str:
     """Which rules these are (a digest of this module and qa.ingest.names, whose word lists and name helpers are
@@ -380,11 +486,12 @@ def attribute(article: Article) -> Attribution:
     """Find the speakers of every searchable paragraph of `article` and resolve their references."""
     counter = [0]
     mentions: list[_Mention] = []
+    subjects: list[tuple[int, str]] = []  # (sentence index, name) of persons narrative sentences are about
     quote_open_positions: list[int] = []
     for position, paragraph in enumerate(article.paragraphs):
         if not paragraph.searchable:
             continue
-        found = _mentions_in(paragraph.text, position, counter)
+        found = _mentions_in(paragraph.text, position, counter, subjects)
         if not found and re.match(r"^\s*[“\"]", paragraph.text):
             quote_open_positions.append(position)
         mentions.extend(found)
@@ -442,6 +549,12 @@ def attribute(article: Article) -> Attribution:
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person
+            if src.text != "they" and (target is None or m.sentence_index - target[1] > 8):
+                # no quoted person within reach: "Quentin Davies ... was attacked. He said: ..." is theirs
+                target = _narrated(subjects, m, article, canonical)
+                if target is not None:
+                    record(canonical(target[0]), "person", target[0])
+                    target = (canonical(target[0]), target[1])
             if target is None or m.sentence_index - target[1] > 8:
                 continue
             name, reference = target[0], "pronoun"

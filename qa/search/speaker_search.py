@@ -18,8 +18,8 @@ import numpy as np
 from ..ingest.documents import split_sentences
 from ..index.records import Passage, StatementRecord
 from .ranking import RRF_K, SearchResult, SupportMeasures, fts_query, fuse, query_terms
-from .speakers import (SpeakerMatch, ambiguous_names, mentions, name_forms, parse_speaker_question, resolve_speakers,
-                       speaker_features, speaker_score, speaks_for, split_names, stance)
+from .speakers import (SpeakerMatch, ambiguous_names, full_name, mentions, name_forms, parse_speaker_question,
+                       resolve_speakers, speaker_features, speaker_score, speaks_for, split_names, stance)
 
 if TYPE_CHECKING:
     from ..ingest.embeddings import Embedder
@@ -62,17 +62,17 @@ class SpeakerSearch:
         if asked is None:
             return None
         everyone = self.store.speakers(article_ids)
-        speakers = resolve_speakers(asked.phrase, everyone)
+        speakers = self._resolve(asked.phrase, everyone)
         phrases = split_names(asked.phrase)
         # "Klingner and Pardo" is two people when each part names someone; "Marks and Spencer" stays one
         if asked.mode == "names":
-            if not all(resolve_speakers(phrase, everyone) for phrase in phrases):
+            if not all(self._resolve(phrase, everyone) for phrase in phrases):
                 return None
             asked = replace(asked, mode="said")
-        if len(phrases) > 1 and all(resolve_speakers(phrase, everyone) for phrase in phrases):
+        if len(phrases) > 1 and all(self._resolve(phrase, everyone) for phrase in phrases):
             parts = []
             for phrase in phrases:
-                found = resolve_speakers(phrase, everyone)
+                found = self._resolve(phrase, everyone)
                 forms = name_forms(phrase, found)
                 if found or forms:
                     parts.append(SpeakerMatch(replace(asked, phrase=phrase), found, tuple(forms),
@@ -87,11 +87,26 @@ class SpeakerSearch:
             return None
         return SpeakerMatch(asked, speakers, tuple(forms), ambiguous_names(speakers))
 
+    def _resolve(self, phrase: str, everyone: list) -> tuple:
+        """`resolve_speakers`, except that for a full name ("Quentin Davies") a speaker known only by the surname
+        counts only in an article that gives the full name, unless the asked person is quoted under it too
+        (then `resolve_speakers` judged whose the bare surname is)."""
+        found = resolve_speakers(phrase, everyone)
+        if not found or not full_name(phrase):
+            return found
+        surname_only = [s for s in found if s.kind == "person" and len(s.name.split()) == 1]
+        if not surname_only or len(surname_only) < len(found):
+            return found
+        whole = re.sub(r"^(?:\S+\.?\s+)*?(?=[A-Z][^.\s]*\s+[A-Z])", "", phrase).replace('"', "")
+        hits = [pid for pid, _ in self.store.lexical_search(f'"{whole}"', 1000, None)]
+        named_in = {p.article_id for p in self.store.passages(hits).values() if whole in p.text}
+        return tuple(s for s in found if s.article_id in named_in)
+
     def boost(self, match: SpeakerMatch, fused: list[tuple[int, float]], allowed: set[int] | None
                        ) -> list[tuple[int, float]]:
         """The hybrid ranking with the speaker's paragraphs (attributed or naming them) lifted, for questions
         that name someone without asking only for their words ("How did the Tories react to ...?")."""
-        pool = {pid for s in match.speakers for pid in s.paragraph_ids} | set(self._name_mentions(match.forms, allowed))
+        pool = {pid for s in match.speakers for pid in s.paragraph_ids} | set(self._name_mentions(match.forms, allowed, match))
         if allowed is not None:
             pool &= allowed
         if not pool:
@@ -104,20 +119,30 @@ class SpeakerSearch:
             scores[pid] += SPEAKER_BOOST / (RRF_K + rank + 1)
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
-    def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None) -> dict[int, str]:
+    def _name_mentions(self, forms: tuple[str, ...], allowed: set[int] | None,
+                       asked: SpeakerMatch | None = None) -> dict[int, str]:
         """Paragraphs naming the speaker, by how: "voiced" (the name is the subject of a verb of saying
-        or stance, "Christie attacked ..."), "subject" (of another verb) or "mention"."""
+        or stance, "Christie attacked ..."), "subject" (of another verb) or "mention". For a person asked
+        by full name (`asked`), the bare surname counts only in articles that give the full name or quote
+        the matched speaker: elsewhere "Davies" is likely another Davies."""
         if not forms:
             return {}
         match = " OR ".join('"%s"' % f.replace('"', "") for f in forms)
         ids = [pid for pid, _ in self.store.lexical_search(match, 1000, allowed)]
         found = self.store.passages(ids)
+        whole = [f for f in forms if len(f.split()) > 1]
+        home: set[str] | None = None
+        if asked is not None and whole and full_name(asked.question.phrase):
+            home = {s.article_id for s in asked.speakers} | {
+                p.article_id for p in found.values()
+                if any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", p.text) for f in whole)}
         out = {}
         for pid in ids:
             if pid in found:
-                mentioned, acts = mentions(found[pid].text, list(forms))
+                own_forms = list(forms) if home is None or found[pid].article_id in home else whole
+                mentioned, acts = mentions(found[pid].text, own_forms)
                 if acts:
-                    out[pid] = "voiced" if stance(found[pid].text, list(forms)) else "subject"
+                    out[pid] = "voiced" if stance(found[pid].text, own_forms) else "subject"
                 elif mentioned:
                     out[pid] = "mention"
         return out
@@ -129,7 +154,7 @@ class SpeakerSearch:
         own = {pid for s in match.speakers for pid in s.paragraph_ids}
         if allowed is not None:
             own &= allowed
-        named = self._name_mentions(match.forms, allowed)
+        named = self._name_mentions(match.forms, allowed, match)
         names = {s.name for s in match.speakers}
         pool = own | set(named)
         statements = self.store.statements(pool)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest.attribution import mask_quotes
+from ..ingest.attribution import mask_quotes, speech_verb
 from ..index.records import SpeakerRecord
 
 _VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
@@ -172,7 +172,7 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
         if speaker.kind in ("person", "organisation"):
             if asked == words or (asked_set <= set(words) and asked[-1] == words[-1]):
                 best = max(best, 3)
-            elif set(words) <= asked_set and asked[-1] == words[-1]:
+            elif set(words) <= asked_set and asked[-1] == words[-1] and not _other_first_name(asked, speaker):
                 best = max(best, 2)
         elif asked_set == set(words):
             best = max(best, 3)
@@ -184,6 +184,21 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
     if all(any(_same_word(w, d) for d in described) for w in asked_set):
         return 1
     return 0
+
+
+def _other_first_name(asked: list[str], speaker: SpeakerRecord) -> bool:
+    """Whether the speaker's own full name gives another first name than the asked full name: "Nick Davies"
+    (known also as "Davies") is someone else than the "Quentin Davies" asked about."""
+    if len(asked) < 2 or speaker.kind != "person":
+        return False
+    own = [w for w in _norm_words(speaker.name) if w not in _GENERIC]
+    return len(own) > 1 and own[-1] == asked[-1] and not set(own) <= set(asked) and not set(asked) <= set(own)
+
+
+def full_name(phrase: str) -> bool:
+    """Whether a who-said question names its person in full (a first name and a surname, capitalised)."""
+    words = [w for w in phrase.split() if w.lower().strip(".") not in _GENERIC]
+    return len(words) > 1 and all(w[:1].isupper() for w in words)
 
 
 _DEMONYM_ENDINGS = {"n", "an", "ian", "ese", "ish", "i"}
@@ -349,6 +364,36 @@ def stance(text: str, forms: list[str]) -> bool:
             if following and (following[0] in _SPOKESPEOPLE or following[0] in _STANCE_VERBS and not m.group("owner")
                               or following[0] in _SIDES and following[1:2] and following[1] in _SPOKESPEOPLE):
                 return True  # ... "Clinton campaign spokesman Brian Fallon"
+    return False
+
+
+_BE = {"is", "was", "were", "are", "been", "being", "be"}
+_AUXILIARIES = {"has", "have", "had", "will", "would", "could", "can", "may", "might", "should", "did", "does", "do",
+                "also", "later", "then", "again", "now", "not", "never", "still", "once", "previously", "repeatedly"}
+
+
+def reports_view(sentence: str, forms: list[str]) -> bool:
+    """Whether the sentence reports a view of the person a form names, with them as the subject: a verb of
+    saying or stance ("Davies, 60, said the mugging ...", "X criticised ..."; `attribution.speech_verb`) or any
+    verb with a "that" clause ("Tesla theorized that ..."), in the active voice. Narrative about them ("Quentin
+    Davies, the MP, was attacked", "Eminem has denied Elvis his fourth number one") reports none."""
+    masked = mask_quotes(sentence)
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w'’-])(?:\s*\([^)]{{1,40}}\))?(?:\s+{_WHEN})?"
+                             rf"(?:,[^,.;“”\"]{{1,60}},)?(?P<next>(?:\s+[a-z]+){{1,4}})(?P<rest>[^.;]*)", masked):
+            if not masked[m.start()].isupper():
+                continue
+            before = masked[: m.start()].split()
+            if before and before[-1].lower().strip("“\"(,") in _PREPOSITIONS:
+                continue
+            words = m.group("next").split()
+            while words and (words[0] in _AUXILIARIES or words[0].endswith("ly")):
+                words = words[1:]
+            if not words or words[0] in _BE:
+                continue  # "was attacked": done to them
+            verb, after = words[0], " ".join(words[1:]) + m.group("rest")
+            if speech_verb(verb, " " + after) or verb in _STANCE_VERBS and verb not in ("denied", "denies") or after.startswith("that "):
+                return True
     return False
 
 

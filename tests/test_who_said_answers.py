@@ -1,0 +1,87 @@
+"""Who-said answers on an archive ("What did X say about T?"): the asked person is the one named in full,
+their statements (however credited) answer, on-topic ones first, never narrative about them, and a person
+quoted only on other things gets "the articles don't quote X on T". Both answerers. Real index, real
+embedding model; the LLM is a loopback server replaying a fixed draft."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.api import QA
+
+from .fake_llm_server import FakeLLMServer
+
+ARTICLES = {
+    "robbery.txt": "Councillor robbed in Lisbon\n\n"
+                   "Maria Okafor, the councillor for Eastfield, was robbed near her hotel in Lisbon on Friday. She "
+                   "was not hurt in the robbery. Ms Okafor, 52, said the robbery happened at dusk near the river.\n\n"
+                   "She said in a statement: \"It was a terrifying moment. \"I kept calm and handed over my bag.\"\n",
+    "airline.txt": "Airline reviews winter timetable\n\n"
+                   "Communications chief Daniel Okafor said the airline would review its winter timetable after "
+                   "a robbery at the terminal. \"Passengers deserve better,\" Okafor said.\n",
+    "harbour.txt": "Hale signs new Harbour deal\n\n"
+                   "Peter Hale, the Harbour coach, signed a new contract on Friday, keeping him at the club until 2027.\n\n"
+                   "\"I am delighted to stay and build something here,\" Hale said on Friday before signing.\n\n"
+                   "Meanwhile, Mr Hale has criticised striker Tomas Berg for his remarks before the derby.\n\n"
+                   "Mr Berg spoke of his dislike of the rivals before the match, which Harbour lost. \"I've had a "
+                   "long talk with Tomas about his remarks. It was said to the whole squad,\" he told the club's "
+                   "website. \"Nobody should hand our rivals cheap headlines.\"\n",
+    "charts.txt": "Vance beats Bell to number one\n\n"
+                  "Singer Zola Vance has denied Marco Bell his third number one, after her single Glass Rivers went "
+                  "to the top of the charts.\n",
+    "awards.txt": "Vance wins at music awards\n\n"
+                  "Zola Vance won best newcomer at the city music awards, beating four other singers. Zola Vance "
+                  "told the audience: \"Thank you all for coming tonight, it means the world.\"\n",
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("who-said")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    with QA(folder / "index", create=True, llm="none") as bot:
+        bot.index([folder])
+    return folder / "index"
+
+
+def test_a_full_name_is_one_person_and_he_said_after_narrative_is_theirs(archive):
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask("What did Maria Okafor say about the robbery?")
+    assert not answer.abstained
+    assert "terrifying moment" in answer.text  # credited by "She said" after the narrative naming her
+    assert {c.passage.article_id for c in answer.citations} == {"robbery"}  # never Daniel Okafor
+    assert "was robbed near her hotel" not in answer.text  # narrative about her is not her word
+
+
+def test_the_speakers_statement_on_the_topic_comes_first(archive):
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask("What did Peter Hale say about Tomas Berg's remarks?")
+    assert not answer.abstained
+    # his view with him as subject may lead ("Mr Hale has criticised ..."); his words on it come before his
+    # words on the contract, the whole quote, though its cue comes a sentence later
+    assert "\"I've had a long talk with Tomas" in answer.text
+    assert answer.text.index("long talk") < answer.text.index("delighted to stay")
+
+
+def test_a_speaker_quoted_only_on_other_things_is_not_quoted_on_the_topic(archive):
+    question = "What did Zola Vance say about beating Marco Bell to number one?"
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask(question)
+    assert answer.abstained and "don't quote Zola Vance" in answer.text
+    assert "Thank you all for coming" in answer.text  # what the articles do quote
+    assert "denied Marco Bell" not in answer.text  # the chart narrative is no statement of hers
+    # the LLM answerer abstains the same way, before the model is called
+    with FakeLLMServer("ok", reply="Zola Vance said she beat Marco Bell [1].") as server, \
+            QA(archive, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask(question)
+    assert answer.abstained and "don't quote Zola Vance" in answer.text and server.chat_requests == 0
+
+
+def test_the_llm_is_shown_the_on_topic_statement_first(archive):
+    with FakeLLMServer("ok", reply="Hale said he had had a long talk with Tomas about his remarks [1].") as server, \
+            QA(archive, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask("What did Peter Hale say about Tomas Berg's remarks?")
+        prompt = server.bodies[-1]["messages"][-1]["content"]
+    assert "long talk with Tomas" in prompt and prompt.index("long talk") < prompt.index("delighted to stay")
+    assert "long talk with Tomas" in answer.text and not answer.extra.get("fallback")

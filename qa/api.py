@@ -349,7 +349,8 @@ class QA:
     # --- questions -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, *, article: str | None = None,
-               since: str | None = None, until: str | None = None, as_of: str | None = None) -> SearchResult:
+               since: str | None = None, until: str | None = None, as_of: str | None = None,
+               per_article: int | None = None) -> SearchResult:
         """The k passages most relevant to `question` (hybrid: BM25 + embeddings, speaker-aware), within
         one article (`article`: id or part of its title) and dates if given. `since`/`until`: YYYY-MM-DD,
         or a month or year (its first day for `since`, its last for `until`); anything else raises DateError.
@@ -357,11 +358,11 @@ class QA:
         from; given, articles published after it are left out (docs/news.md)."""
         from .ingest.documents import strip_control
         question = check_question(strip_control(question))
-        result, scope = self._scoped_search(question, k, article, since, until, as_of)
+        result, scope = self._scoped_search(question, k, article, since, until, as_of, per_article)
         return replace(result, query=question)
 
     def _scoped_search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
-                       as_of: str | None) -> tuple[SearchResult, TimeScope]:
+                       as_of: str | None, per_article: int | None = None) -> tuple[SearchResult, TimeScope]:
         """The search of a question read for its time (qa.search.timeframe): the search runs on the question
         without its time words, within the span it names."""
         from .ingest.dates import date_range
@@ -376,7 +377,7 @@ class QA:
         if scope.empty:
             return SearchResult(query=scope.query, passages=[], time=time), scope
         result = self.retriever.search(scope.query, k, article=article, since=scope.since, until=scope.until,
-                                       within=scope.within, prefer_recent=scope.recent)
+                                       within=scope.within, prefer_recent=scope.recent, per_article=per_article)
         if scope.recent:
             result = undated_last(result)
         return replace(result, time=time), scope
@@ -488,19 +489,24 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        from .answer.answerability import LIST_PASSAGES, asks_for_list
+        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asks_for_list
 
-        # a question asking for every instance reads more passages: one line per article that answers
-        k = max(k, LIST_PASSAGES) if asks_for_list(question) else k
+        # a question asking for every instance reads many more passages, spread over articles: one line
+        # per article that answers
+        listing = asks_for_list(question)
+        k = max(k, LIST_PASSAGES) if listing else k
+        per_article = LIST_PER_ARTICLE if listing else None
         if scope is not None:  # a time-scoped question (_timed_ask): within its span, newest first if asked
             result = self.retriever.search(question, k, article=article, since=since, until=until,
-                                           within=scope.within, prefer_recent=scope.recent)
+                                           within=scope.within, prefer_recent=scope.recent, per_article=per_article)
             if scope.recent:
                 from .search.timeframe import undated_last
 
                 result = undated_last(result)
         else:
-            result = self.search(question, k, article=article, since=since, until=until)
+            result = self.search(question, k, article=article, since=since, until=until, per_article=per_article)
+            if listing:
+                result = self._with_list_core(question, result, k, article, since, until)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)
@@ -516,6 +522,24 @@ class QA:
             fallback = answer_extractively(question, result, self.embedder)
             return _with_speaker(replace(fallback, notice=None,
                                          warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
+
+
+    def _with_list_core(self, question: str, result: SearchResult, k: int, article: str | None,
+                        since: str | None, until: str | None) -> SearchResult:
+        """A list question's passages with those of a search on its core ("actors died" for "Which actors
+        have died?"), which reaches the articles stating its predicate however the rest is worded, narrowed
+        to those stating it (listing.stating_predicate). Whether to abstain stays the question's own
+        search's call."""
+        from .answer.evidence import should_abstain
+        from .answer.listing import list_question, stating_predicate
+        from .answer.answerability import LIST_PER_ARTICLE
+        from .search.retriever import merged
+
+        core = list_question(question)
+        if core is None or not core.predicate or result.statements or should_abstain(result):
+            return result
+        found = self.search(core.core, k, article=article, since=since, until=until, per_article=LIST_PER_ARTICLE)
+        return stating_predicate(core, merged(result, found, k, LIST_PER_ARTICLE))
 
 
 def _same_url(a: str, b: str) -> bool:

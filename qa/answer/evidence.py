@@ -92,13 +92,15 @@ class Candidate:
     gives: bool = False  # ... and states the asked kind itself (a name, a number, a date, a reason's cue)
 
 
-def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
+def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floor: float | None = None
+                   ) -> list[Candidate]:
     """The sentences of the well-supported passages, best answer first: the cosine with the question
     of the sentence, or of the sentence read after the one before it when that is higher (an answer
     often follows the sentence that restates the question, and opens with "It" or "He"); plus the
     share of the question's terms the sentence holds, plus a bonus for a date when it asks "when".
-    Sentences that speak to the answering model (injection.is_instruction) are never candidates."""
-    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
+    Sentences that speak to the answering model (injection.is_instruction) are never candidates.
+    `floor`: the support a passage needs to be read (by default ABSTAIN_BELOW, or 60% of the best)."""
+    floor = max(ABSTAIN_BELOW, result.best_support * 0.6) if floor is None else floor
     usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
     candidates = []
     for p in usable:

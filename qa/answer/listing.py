@@ -1,0 +1,250 @@
+"""A question whose answer spans articles ("Which actors have died?", "Which companies were fined, and
+why?"): what it asks for, read from its form, and whether a sentence answers it.
+
+The question names a class (actors, companies, candidates) and a predicate (died, were fined, stood down).
+The search reads the question and, beside it, its core ("actors died"), which finds the articles that
+state the predicate however the rest of the question is worded. A sentence answers when it states the
+predicate (a form of its word or a near-synonym: "died", "dead", "death") of an instance of the class: the
+class word (or a synonym: "actress", "firm") stands before the predicate ("Irish actor Dan O'Herlihy ...
+has died"), or the headline names both, or a name is the sentence's subject with no class word anywhere
+in it. A sentence whose class word comes well after the predicate names another person in it ("Charles,
+who died in 2004, ... while actor Jamie Foxx performed"): it answers another question and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from ..search.ranking import SearchResult
+from .answerability import _LIST_RE, asks_for_list
+from .verification import _LIGHT_VERBS, _same_word
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_AUXILIARIES = frozenset("have has had were was are is been be being do does did will would can could may might "
+                         "should shall not also recently ever already still".split())
+_ARTICLES = frozenset("a an the their its his her any some".split())
+# Words that end the predicate: prepositions and conjunctions ("fined by regulators", "died after").
+_ENDS = frozenset("by after before for in to of at from over with without into on about against during since "
+                  "under because while as than so who whom which that what when where why how".split())
+_PARTICLES = frozenset("down out up off away back".split())  # "stood down": the verb carries the meaning
+_MAX_PREDICATE = 5  # predicate words read after the class noun
+
+# Near-synonyms of the predicates news lists ask about most: a sentence stating any word of a group states
+# the predicate worded by another ("found dead" for "have died", "quit" for "stood down").
+_PREDICATE_GROUPS = tuple(frozenset(g.split()) for g in (
+    "die died dies dying dead death deaths killed",
+    "down quit quits quitting resign resigned resigns resigning resignation withdraw withdrew withdrawn",
+    "fine fined fines fining penalty penalties penalised penalized",
+    "defect defected defects defecting defection defector defectors",
+    "sack sacked sacking fire fired dismiss dismissed",
+    "ban banned bans banning suspend suspended suspension",
+    "cut cuts cutting axe axed axing shed shedding",
+    "accuse accused accusing allegation allegations alleged charged",
+    "nominate nominated nominee nominees nomination nominations shortlisted",
+    "arrest arrested arrests jail jailed sentenced convicted",
+    "injure injured injury injuries ruled",
+))
+# Words naming the same class as a question's class noun ("actress" for "actors").
+_CLASS_GROUPS = tuple(frozenset(g.split()) for g in (
+    "actor actors actress actresses",
+    "company companies firm firms group groups corporation corporations conglomerate giant giants business "
+    "businesses carrier operator maker makers retailer retailers bank banks subsidiary",
+    "candidate candidates",
+    "politician politicians mp mps minister ministers peer peers councillor councillors mep meps",
+    "athlete athletes sprinter sprinters runner runners",
+    "executive executives boss bosses director directors chief",
+    "country countries nation nations",
+    "film films movie movies",
+    "console consoles machine machines",
+    "singer singers musician musicians star",
+))
+
+
+@dataclass(frozen=True)
+class ListQuestion:
+    """What a list question asks for: its class (the noun's forms and synonyms; empty for "Who have ...?")
+    and its predicate words."""
+
+    noun: str
+    classes: frozenset[str]
+    predicate: tuple[str, ...]
+
+    @property
+    def core(self) -> str:
+        """The class and predicate as a search ("actors died"): what every answering article states."""
+        return " ".join((self.noun, *(w for w in self.predicate if w != "or"))).strip()
+
+
+def _singular(noun: str) -> str:
+    if noun.endswith("ies") and len(noun) > 4:
+        return noun[:-3] + "y"
+    if noun.endswith(("sses", "ches", "shes", "xes")):
+        return noun[:-2]
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def list_question(question: str) -> ListQuestion | None:
+    """The class and predicate of a question asking for a list, or None for any other question."""
+    if not asks_for_list(question):
+        return None
+    m = _LIST_RE.search(question)
+    noun = (m.group("noun") or "").lower() if m else ""
+    end = m.end() if m else 0
+    # "Which next-generation games consoles ...": the class is the noun phrase's last noun
+    while noun and (more := re.match(r" ([a-z-]{3,}s)\b", question[end:])) and more.group(1) not in _AUXILIARIES:
+        noun, end = more.group(1), end + more.end()
+    forms = {noun, _singular(noun)} - {""}
+    classes = set(forms)
+    for group in _CLASS_GROUPS:
+        if forms & group:
+            classes |= group
+    predicate: list[str] = []
+    for token in _WORD_RE.findall(question[end:]):
+        low = token.lower().strip("'")
+        if low in _ENDS and predicate:
+            if low != "of":
+                break
+            continue  # "accused of doping or missed tests": the alternative after "or" is read too
+        if (token[0].isupper() or low in _AUXILIARIES or low in _ARTICLES or low in _ENDS or low == "and"
+                or low in forms or low == "else" or (low == "or" and not predicate)):
+            continue
+        predicate.append(low)
+        if len(predicate) == _MAX_PREDICATE:
+            break
+    return ListQuestion(noun, frozenset(classes), tuple(predicate))
+
+
+def _same_form(a: str, b: str) -> bool:
+    """`a` and `b` are forms of one word ("cut" / "cutting", "fined" / "fines") or near-synonyms."""
+    if _same_word(a, b):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short) and long_[len(short):] in (
+            "s", "es", "d", "ed", "ing", short[-1] + "ing", short[-1] + "ed"):
+        return True
+    return any(a in g and b in g for g in _PREDICATE_GROUPS)
+
+
+def _alternatives(lq: ListQuestion) -> list[tuple[str, str]]:
+    """The predicate's words that say something, each with the particle that must follow it ("stood",
+    "down"): the first one, and a verb after "or" ("accused of doping or missed tests"). Light verbs
+    ("made", "considered") say too little on their own."""
+    words = list(lq.predicate)
+    out = []
+    for i, w in enumerate(words):
+        if w in _LIGHT_VERBS or w in _PARTICLES or w == "or":
+            continue
+        if not out or (w.endswith("ed") and i > 0 and words[i - 1] == "or"):
+            out.append((w, words[i + 1] if i + 1 < len(words) and words[i + 1] in _PARTICLES else ""))
+    return out or [(w, "") for w in words[:1]]
+
+
+def predicate_at(lq: ListQuestion, words: list[str]) -> int | None:
+    """Where in `words` (lowercased) the question's predicate is stated first, or None: a form of its
+    word ("cutting" of "cutting jobs"), with its particle when it has one ("stood down", not "stood
+    still"), or a near-synonym ("quit")."""
+    for i, w in enumerate(words):
+        for verb, particle in _alternatives(lq):
+            if particle and w != particle and any(w in g and particle in g for g in _PREDICATE_GROUPS):
+                return i
+            if _same_form(w, verb) and (not particle or words[i + 1: i + 2] == [particle]):
+                return i
+    return None
+
+
+_AFTER = 3  # a class word this near after the predicate still names its subject ("the death of actor X")
+
+
+def class_at(lq: ListQuestion, tokens: list[str], at: int) -> str:
+    """Whether the words name an instance of the class as the predicate's subject: "class" (a class word
+    before the predicate, just after it, or naming a thing), "other" (a class word only well after it,
+    before a name: "... while actor Jamie Foxx performed" names someone else), "none" (no class word)."""
+    words = [t.lower() for t in tokens]
+    places = [i for i, w in enumerate(words) if w in lq.classes]
+    if not places:
+        return "none"
+    if any(i <= at + _AFTER for i in places):
+        return "class"
+    return "other" if all(tokens[i + 1: i + 2] and tokens[i + 1][0].isupper() for i in places) else "class"
+
+
+_FUNCTION = frozenset("the a an and but or of to in on at for with by from as so yet while when".split())
+_HEDGES = frozenset("not no never could may might would if unless whether".split())
+_HEDGE_BEFORE = 6  # "could face a fine", "was not fined": a hedge this near before the predicate
+
+
+def _capitalised_inside(word: str, text: str) -> bool:
+    """`word` stands capitalised in `text` somewhere other than a sentence's or line's start: a name."""
+    for m in re.finditer(rf"\b{re.escape(word)}\b", text):
+        before = text[: m.start()].rstrip(" ")
+        if before and before[-1] not in ".!?\n\"'":
+            return True
+    return False
+
+
+def _subject_name(tokens: list[str], at: int, context: str) -> bool:
+    """A name is the subject: a capitalised word before the predicate (the sentence's first word only
+    when the headline or paragraph capitalises it elsewhere too: "Oracle has announced"), with no other
+    role word just before it ("Record producer Terry Melcher" names a producer, not an actor)."""
+    for i, t in enumerate(tokens[:at]):
+        if not t[0].isupper():
+            continue
+        if i == 0 and not _capitalised_inside(t, context):
+            continue
+        before = tokens[i - 1].lower() if i > 0 else ""
+        return not before or not tokens[i - 1][0].islower() or before in _FUNCTION
+    return False
+
+
+def answers_list(lq: ListQuestion, sentence: str, title: str = "", paragraph: str = "") -> str:
+    """How the sentence states the predicate of an instance of the asked class: "class" (a class word
+    before the predicate, or the headline naming both), "name" (no class word in the sentence, a name as
+    its subject), or "" (it does not: no predicate, a hedge before it, "could face a fine", or a class
+    word that names someone else)."""
+    if not lq.predicate:
+        return "class"
+    tokens = _WORD_RE.findall(sentence)
+    words = [t.lower() for t in tokens]
+    at = predicate_at(lq, words)
+    if at is None or any(w in _HEDGES for w in words[max(0, at - _HEDGE_BEFORE):at]):
+        return ""
+    context = f"{title}\n{paragraph}"
+    if not lq.classes:  # "Who have ...?": a person named before what they did
+        return "name" if _subject_name(tokens, at, context) else ""
+    found = class_at(lq, tokens, at)
+    if found != "none":
+        return "class" if found == "class" else ""
+    head = _WORD_RE.findall(title)
+    head_at = predicate_at(lq, [t.lower() for t in head])
+    if head_at is not None and class_at(lq, head, head_at) == "class":
+        return "class"
+    return "name" if _subject_name(tokens, at, context) else ""
+
+
+def mentions_predicate(lq: ListQuestion, text: str) -> bool:
+    """The text holds a form of the predicate (a quick test before sentences are ranked)."""
+    return predicate_at(lq, [w.lower() for w in _WORD_RE.findall(text)]) is not None
+
+
+LIST_MIN_ARTICLES = 2  # the predicate test applies when at least this many articles pass it
+
+
+def stating_predicate(lq: ListQuestion, result: SearchResult) -> SearchResult:
+    """The passages whose text or headline states the question's predicate, when those reach at least
+    LIST_MIN_ARTICLES articles; otherwise all of them (a predicate worded in a way this test does not
+    know: "preparing" for consoles named in articles about their launch)."""
+    kept = [p for p in result.passages if mentions_predicate(lq, f"{p.title or ''}. {p.text}")]
+    if len({p.article_id for p in kept}) < LIST_MIN_ARTICLES:
+        return result
+    return replace(result, passages=kept, evidence={p.id: result.evidence[p.id] for p in kept if p.id in result.evidence})
+
+
+LIST_SUPPORT_FLOOR = 0.3  # the support a list question's passage needs to be read: they all state its predicate
+
+
+def list_floor(question: str) -> float | None:
+    """The support floor rank_sentences reads a list question's passages at (None: its default). The
+    passages of a list question are narrowed to those stating its predicate (stating_predicate), so one
+    that matches the question's other words less well than the best still answers."""
+    return LIST_SUPPORT_FLOOR if asks_for_list(question) else None

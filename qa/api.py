@@ -539,7 +539,12 @@ class QA:
         if core is None or not core.predicate or result.statements or should_abstain(result):
             return result
         found = self.search(core.core, k, article=article, since=since, until=until, per_article=LIST_PER_ARTICLE)
-        return stating_predicate(core, merged(result, found, k, LIST_PER_ARTICLE))
+        decided_by = max(result.evidence, key=lambda pid: result.evidence[pid].support)
+        both = merged(result, found, k, LIST_PER_ARTICLE)
+        if decided_by not in {p.id for p in both.passages}:
+            both = merged(replace(result, passages=[p for p in result.passages if p.id == decided_by]), both,
+                          k + 1, LIST_PER_ARTICLE + 1)
+        return stating_predicate(core, both, keep=decided_by)
 
 
 def _same_url(a: str, b: str) -> bool:

@@ -17,7 +17,7 @@ from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, absten
                        off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
-from .listing import LIST_MIN_ARTICLES, answers_list, list_floor, list_question
+from .listing import LIST_MIN_ARTICLES, answers_list, list_reading, list_question
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -37,7 +37,7 @@ def answer_extractively(
         return answer_who_said(question, result, embedder, ranked)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    ranked = rank_sentences(question, result, embedder, list_floor(question)) if ranked is None else ranked
+    ranked = rank_sentences(question, result, embedder, **list_reading(question, result)) if ranked is None else ranked
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if unanswered(ranked):
@@ -117,7 +117,7 @@ def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) ->
     articles state the question's predicate of an instance of its class (listing.answers_list), only
     those are lines: "actor Jamie Foxx performed" under "Which actors have died?" names another person."""
     lq = list_question(question)
-    stating = [c for c in ranked if c.answers and lq is not None
+    stating = [c for c in ranked if c.answers and lq is not None and (lq.known or not lq.predicate)
                and answers_list(lq, c.sentence, c.passage.title or "", c.passage.text)]
     best: dict[str, Candidate] = {}
     if len({c.passage.article_id for c in stating}) >= LIST_MIN_ARTICLES:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ..ingest.documents import split_sentences
+from ..index.records import Passage
 from ..search.ranking import SearchResult
 from .answerability import _LIST_RE, asks_for_list
 from .verification import _LIGHT_VERBS, _same_word
@@ -28,7 +30,8 @@ _ARTICLES = frozenset("a an the their its his her any some".split())
 _ENDS = frozenset("by after before for in to of at from over with without into on about against during since "
                   "under because while as than so who whom which that what when where why how".split())
 _PARTICLES = frozenset("down out up off away back".split())  # "stood down": the verb carries the meaning
-_MAX_PREDICATE = 5  # predicate words read after the class noun
+_MAX_PREDICATE = 5
+CORE_SYNONYMS = 3  # near-synonyms of the predicate its search adds  # predicate words read after the class noun
 
 # Near-synonyms of the predicates news lists ask about most: a sentence stating any word of a group states
 # the predicate worded by another ("found dead" for "have died", "quit" for "stood down").
@@ -72,8 +75,26 @@ class ListQuestion:
 
     @property
     def core(self) -> str:
-        """The class and predicate as a search ("actors died"): what every answering article states."""
-        return " ".join((self.noun, *(w for w in self.predicate if w != "or"))).strip()
+        """The class and predicate as a search ("actors died dead death killed"), with up to
+        CORE_SYNONYMS near-synonyms of the predicate: what every answering article states, in its words."""
+        words = [self.noun, *(w for w in self.predicate if w != "or")]
+        return " ".join([*words, *self.synonyms]).strip()
+
+    @property
+    def known(self) -> bool:
+        """The predicate is one whose near-synonyms are known (_PREDICATE_GROUPS): a sentence not using
+        its word may state it, and one using none of the group's words does not."""
+        return any(_group_of(verb, particle) for verb, particle in _alternatives(self))
+
+    @property
+    def synonyms(self) -> list[str]:
+        """Near-synonyms of the predicate's first word that are not forms of it, one per stem."""
+        verb, particle = _alternatives(self)[0] if self.predicate else ("", "")
+        out: list[str] = []
+        for w in sorted(_group_of(verb, particle)):
+            if w not in _PARTICLES and not _form_of(w, verb) and not any(_form_of(w, o) for o in out):
+                out.append(w)
+        return out[:CORE_SYNONYMS]
 
 
 def _singular(noun: str) -> str:
@@ -115,15 +136,26 @@ def list_question(question: str) -> ListQuestion | None:
     return ListQuestion(noun, frozenset(classes), tuple(predicate))
 
 
-def _same_form(a: str, b: str) -> bool:
-    """`a` and `b` are forms of one word ("cut" / "cutting", "fined" / "fines") or near-synonyms."""
+def _form_of(a: str, b: str) -> bool:
+    """`a` and `b` are forms of one word ("cut" / "cutting", "fined" / "fines")."""
     if _same_word(a, b):
         return True
     short, long_ = sorted((a, b), key=len)
-    if len(short) >= 3 and long_.startswith(short) and long_[len(short):] in (
-            "s", "es", "d", "ed", "ing", short[-1] + "ing", short[-1] + "ed"):
-        return True
-    return any(a in g and b in g for g in _PREDICATE_GROUPS)
+    return len(short) >= 3 and long_.startswith(short) and long_[len(short):] in (
+        "s", "es", "d", "ed", "ing", short[-1] + "ing", short[-1] + "ed")
+
+
+def _same_form(a: str, b: str) -> bool:
+    """`a` and `b` are forms of one word or near-synonyms ("died" / "dead")."""
+    return _form_of(a, b) or any(a in g and b in g for g in _PREDICATE_GROUPS)
+
+
+def _group_of(verb: str, particle: str) -> frozenset[str]:
+    """The near-synonyms of a predicate ("stood down": quit, resign, ...), or none."""
+    for group in _PREDICATE_GROUPS:
+        if (particle and particle in group) or (not particle and any(_form_of(w, verb) for w in group)):
+            return group
+    return frozenset()
 
 
 def _alternatives(lq: ListQuestion) -> list[tuple[str, str]]:
@@ -230,12 +262,15 @@ def mentions_predicate(lq: ListQuestion, text: str) -> bool:
 LIST_MIN_ARTICLES = 2  # the predicate test applies when at least this many articles pass it
 
 
-def stating_predicate(lq: ListQuestion, result: SearchResult) -> SearchResult:
+def stating_predicate(lq: ListQuestion, result: SearchResult, keep: int | None = None) -> SearchResult:
     """The passages whose text or headline states the question's predicate, when those reach at least
-    LIST_MIN_ARTICLES articles; otherwise all of them (a predicate worded in a way this test does not
-    know: "preparing" for consoles named in articles about their launch)."""
-    kept = [p for p in result.passages if mentions_predicate(lq, f"{p.title or ''}. {p.text}")]
-    if len({p.article_id for p in kept}) < LIST_MIN_ARTICLES:
+    LIST_MIN_ARTICLES articles and the predicate's near-synonyms are known; otherwise all of them (a
+    predicate the articles word otherwise: "preparing" for consoles named in articles about their launch). `keep`: a passage kept anyway
+    (the one whose support decided not to abstain, so the answerers decide alike)."""
+    if not lq.known:
+        return result
+    kept = [p for p in result.passages if p.id == keep or mentions_predicate(lq, f"{p.title or ''}. {p.text}")]
+    if len({p.article_id for p in kept if p.id != keep}) < LIST_MIN_ARTICLES:
         return result
     return replace(result, passages=kept, evidence={p.id: result.evidence[p.id] for p in kept if p.id in result.evidence})
 
@@ -243,8 +278,22 @@ def stating_predicate(lq: ListQuestion, result: SearchResult) -> SearchResult:
 LIST_SUPPORT_FLOOR = 0.3  # the support a list question's passage needs to be read: they all state its predicate
 
 
-def list_floor(question: str) -> float | None:
-    """The support floor rank_sentences reads a list question's passages at (None: its default). The
-    passages of a list question are narrowed to those stating its predicate (stating_predicate), so one
-    that matches the question's other words less well than the best still answers."""
-    return LIST_SUPPORT_FLOOR if asks_for_list(question) else None
+def list_reading(question: str, result: SearchResult) -> dict:
+    """How rank_sentences reads a list question's passages (its keyword arguments; none for another
+    question): at a lower support floor, since the passages were narrowed to those stating the predicate
+    (stating_predicate) and one matching the question's other words less well still answers; and, when
+    sentences of at least LIST_MIN_ARTICLES articles state the predicate of the class (answers_list), only
+    those are ranked (a list
+    reads dozens of passages: embedding every sentence would take seconds)."""
+    lq = list_question(question)
+    if lq is None or (lq.predicate and not lq.known):
+        return {}
+    if not lq.predicate:
+        return {"floor": LIST_SUPPORT_FLOOR}
+    def states(sentence: str, passage: Passage) -> bool:
+        return bool(answers_list(lq, sentence, passage.title or "", passage.text))
+
+    stating = {p.article_id for p in result.passages if any(states(s, p) for s in split_sentences(p.text))}
+    if len(stating) < LIST_MIN_ARTICLES:
+        return {"floor": LIST_SUPPORT_FLOOR}
+    return {"floor": LIST_SUPPORT_FLOOR, "only": states}

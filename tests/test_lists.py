@@ -45,10 +45,11 @@ def archive(tmp_path_factory, embedder):
 
 
 def test_a_list_question_names_its_class_and_predicate():
-    assert list_question("Which actors have died?").core == "actors died"
+    core = list_question("Which actors have died?").core.split()
+    assert core[:2] == ["actors", "died"] and "dead" in core  # its near-synonyms are searched too
     assert list_question("Which next-generation games consoles are being prepared?").noun == "consoles"
     lq = list_question("Which candidates have stood down after a row?")
-    assert lq.core == "candidates stood down"
+    assert lq.core.startswith("candidates stood down") and "quit" in lq.core
     assert answers_list(lq, "Tory candidate John Smith quit after the remark.", "Candidate quits") == "class"
     assert answers_list(lq, "Prices of homes stood still, the candidate said.", "") == ""
     assert list_question("Which company recalled kettles?") is None

@@ -355,7 +355,8 @@ class QA:
         one article (`article`: id or part of its title) and dates if given. `since`/`until`: YYYY-MM-DD,
         or a month or year (its first day for `since`, its last for `until`); anything else raises DateError.
         `as_of` (YYYY-MM-DD, default today): the day "this week" or "recently" in the question is read
-        from; given, articles published after it are left out (docs/news.md)."""
+        from; given, articles published after it are left out (docs/news.md). `per_article`: at most this
+        many passages of one article (the ranking read deeper to fill k)."""
         from .ingest.documents import strip_control
         question = check_question(strip_control(question))
         result, scope = self._scoped_search(question, k, article, since, until, as_of, per_article)
@@ -503,10 +504,10 @@ class QA:
                 from .search.timeframe import undated_last
 
                 result = undated_last(result)
+        elif listing:
+            result = self.list_search(question, k, article=article, since=since, until=until)
         else:
-            result = self.search(question, k, article=article, since=since, until=until, per_article=per_article)
-            if listing:
-                result = self._with_list_core(question, result, k, article, since, until)
+            result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)
@@ -524,17 +525,18 @@ class QA:
                                          warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
 
 
-    def _with_list_core(self, question: str, result: SearchResult, k: int, article: str | None,
-                        since: str | None, until: str | None) -> SearchResult:
-        """A list question's passages with those of a search on its core ("actors died" for "Which actors
-        have died?"), which reaches the articles stating its predicate however the rest is worded, narrowed
-        to those stating it (listing.stating_predicate). Whether to abstain stays the question's own
-        search's call."""
+    def list_search(self, question: str, k: int = 40, *, article: str | None = None, since: str | None = None,
+                    until: str | None = None) -> SearchResult:
+        """The passages of a question asking for a list ("Which actors have died?"): k of them, at most
+        LIST_PER_ARTICLE of one article, of the question and of its core ("actors died dead death dies"),
+        which reaches the articles stating its predicate however the rest is worded, narrowed to those
+        stating it (listing.stating_predicate). Whether to abstain stays the question's own search's call."""
         from .answer.evidence import should_abstain
         from .answer.listing import list_question, stating_predicate
         from .answer.answerability import LIST_PER_ARTICLE
         from .search.retriever import merged
 
+        result = self.search(question, k, article=article, since=since, until=until, per_article=LIST_PER_ARTICLE)
         core = list_question(question)
         if core is None or not core.predicate or result.statements or should_abstain(result):
             return result

@@ -17,7 +17,7 @@ from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, absten
                        off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
-from .listing import LIST_MIN_ARTICLES, answers_list, list_reading, list_question
+from .listing import LIST_MIN_ARTICLES, TIERS, answers_list, list_reading, list_question
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -121,10 +121,12 @@ def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) ->
                and answers_list(lq, c.sentence, c.passage.title or "", c.passage.text)]
     best: dict[str, Candidate] = {}
     if len({c.passage.article_id for c in stating}) >= LIST_MIN_ARTICLES:
-        # an article whose sentence names the class comes before one that names only someone
+        # the surest lines first: a class word before the predicate, then a name as its subject, then a
+        # class word after it ("accused of anti-Semitism over a poster")
+        tier = {id(c): TIERS.index(answers_list(lq, c.sentence, c.passage.title or "", c.passage.text))
+                for c in stating}
         floor = stating[0].score * LIST_STATING_SHARE
-        for c in sorted(stating, key=lambda c: (answers_list(lq, c.sentence, c.passage.title or "", c.passage.text)
-                                                != "class", -c.score)):
+        for c in sorted(stating, key=lambda c: (tier[id(c)], -c.score)):
             if c.score >= floor and c.passage.article_id not in best:
                 best[c.passage.article_id] = c
     else:

@@ -172,11 +172,14 @@ def _alternatives(lq: ListQuestion) -> list[tuple[str, str]]:
     return out or [(w, "") for w in words[:1]]
 
 
-def predicate_at(lq: ListQuestion, words: list[str]) -> int | None:
+def predicate_at(lq: ListQuestion, words: list[str], tokens: list[str] | None = None) -> int | None:
     """Where in `words` (lowercased) the question's predicate is stated first, or None: a form of its
     word ("cutting" of "cutting jobs"), with its particle when it has one ("stood down", not "stood
-    still"), or a near-synonym ("quit")."""
+    still"), or a near-synonym ("quit"). Given the `tokens` as written, a capitalised word inside the
+    sentence is part of a name or title ("The Life & Death of Peter Sellers"), not the predicate."""
     for i, w in enumerate(words):
+        if tokens is not None and i > 0 and tokens[i][:1].isupper():
+            continue
         for verb, particle in _alternatives(lq):
             if particle and w != particle and any(w in g and particle in g for g in _PREDICATE_GROUPS):
                 return i
@@ -190,15 +193,16 @@ _AFTER = 3  # a class word this near after the predicate still names its subject
 
 def class_at(lq: ListQuestion, tokens: list[str], at: int) -> str:
     """Whether the words name an instance of the class as the predicate's subject: "class" (a class word
-    before the predicate, just after it, or naming a thing), "other" (a class word only well after it,
-    before a name: "... while actor Jamie Foxx performed" names someone else), "none" (no class word)."""
+    before the predicate, or just after it), "after" (only well after it: "accused of anti-Semitism over
+    a poster", or a person's class word about something else), "other" (only well after it, before a
+    name: "... while actor Jamie Foxx performed" names someone else), "none" (no class word)."""
     words = [t.lower() for t in tokens]
     places = [i for i, w in enumerate(words) if w in lq.classes]
     if not places:
         return "none"
     if any(i <= at + _AFTER for i in places):
         return "class"
-    return "other" if all(tokens[i + 1: i + 2] and tokens[i + 1][0].isupper() for i in places) else "class"
+    return "other" if all(tokens[i + 1: i + 2] and tokens[i + 1][0].isupper() for i in places) else "after"
 
 
 _FUNCTION = frozenset("the a an and but or of to in on at for with by from as so yet while when".split())
@@ -220,7 +224,7 @@ def _subject_name(tokens: list[str], at: int, context: str) -> bool:
     when the headline or paragraph capitalises it elsewhere too: "Oracle has announced"), with no other
     role word just before it ("Record producer Terry Melcher" names a producer, not an actor)."""
     for i, t in enumerate(tokens[:at]):
-        if not t[0].isupper():
+        if not t[0].isupper() or t.lower() in _FUNCTION:
             continue
         if i == 0 and not _capitalised_inside(t, context):
             continue
@@ -230,28 +234,33 @@ def _subject_name(tokens: list[str], at: int, context: str) -> bool:
 
 
 def answers_list(lq: ListQuestion, sentence: str, title: str = "", paragraph: str = "") -> str:
-    """How the sentence states the predicate of an instance of the asked class: "class" (a class word
-    before the predicate, or the headline naming both), "name" (no class word in the sentence, a name as
-    its subject), or "" (it does not: no predicate, a hedge before it, "could face a fine", or a class
-    word that names someone else)."""
+    """How the sentence states the predicate of an instance of the asked class (TIERS): "class" (a class
+    word before the predicate, or the headline naming both), "name" (no class word in the sentence, a
+    name as its subject), "after" (a class word only well after the predicate), or "" (it does not: no
+    predicate, a hedge before it, "could face a fine", or a class word that names someone else)."""
     if not lq.predicate:
         return "class"
     tokens = _WORD_RE.findall(sentence)
     words = [t.lower() for t in tokens]
-    at = predicate_at(lq, words)
+    at = predicate_at(lq, words, tokens)
     if at is None or any(w in _HEDGES for w in words[max(0, at - _HEDGE_BEFORE):at]):
         return ""
     context = f"{title}\n{paragraph}"
     if not lq.classes:  # "Who have ...?": a person named before what they did
         return "name" if _subject_name(tokens, at, context) else ""
     found = class_at(lq, tokens, at)
-    if found != "none":
+    if found in ("class", "other"):
         return "class" if found == "class" else ""
     head = _WORD_RE.findall(title)
     head_at = predicate_at(lq, [t.lower() for t in head])
     if head_at is not None and class_at(lq, head, head_at) == "class":
         return "class"
+    if found == "after":
+        return "after"
     return "name" if _subject_name(tokens, at, context) else ""
+
+
+TIERS = ("class", "name", "after")  # how surely a line names an instance of the class, surest first
 
 
 def mentions_predicate(lq: ListQuestion, text: str) -> bool:

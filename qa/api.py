@@ -349,19 +349,21 @@ class QA:
     # --- questions -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, *, article: str | None = None,
-               since: str | None = None, until: str | None = None, as_of: str | None = None) -> SearchResult:
+               since: str | None = None, until: str | None = None, as_of: str | None = None,
+               per_article: int | None = None) -> SearchResult:
         """The k passages most relevant to `question` (hybrid: BM25 + embeddings, speaker-aware), within
         one article (`article`: id or part of its title) and dates if given. `since`/`until`: YYYY-MM-DD,
         or a month or year (its first day for `since`, its last for `until`); anything else raises DateError.
         `as_of` (YYYY-MM-DD, default today): the day "this week" or "recently" in the question is read
-        from; given, articles published after it are left out (docs/news.md)."""
+        from; given, articles published after it are left out (docs/news.md). `per_article`: at most this
+        many passages of one article (the ranking read deeper to fill k)."""
         from .ingest.documents import strip_control
         question = check_question(strip_control(question))
-        result, scope = self._scoped_search(question, k, article, since, until, as_of)
+        result, scope = self._scoped_search(question, k, article, since, until, as_of, per_article)
         return replace(result, query=question)
 
     def _scoped_search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
-                       as_of: str | None) -> tuple[SearchResult, TimeScope]:
+                       as_of: str | None, per_article: int | None = None) -> tuple[SearchResult, TimeScope]:
         """The search of a question read for its time (qa.search.timeframe): the search runs on the question
         without its time words, within the span it names."""
         from .ingest.dates import date_range
@@ -376,7 +378,7 @@ class QA:
         if scope.empty:
             return SearchResult(query=scope.query, passages=[], time=time), scope
         result = self.retriever.search(scope.query, k, article=article, since=scope.since, until=scope.until,
-                                       within=scope.within, prefer_recent=scope.recent)
+                                       within=scope.within, prefer_recent=scope.recent, per_article=per_article)
         if scope.recent:
             result = undated_last(result)
         return replace(result, time=time), scope
@@ -488,17 +490,22 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        from .answer.answerability import LIST_PASSAGES, asks_for_list
+        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asks_for_list
 
-        # a question asking for every instance reads more passages: one line per article that answers
-        k = max(k, LIST_PASSAGES) if asks_for_list(question) else k
+        # a question asking for every instance reads many more passages, spread over articles: one line
+        # per article that answers
+        listing = asks_for_list(question)
+        k = max(k, LIST_PASSAGES) if listing else k
+        per_article = LIST_PER_ARTICLE if listing else None
         if scope is not None:  # a time-scoped question (_timed_ask): within its span, newest first if asked
             result = self.retriever.search(question, k, article=article, since=since, until=until,
-                                           within=scope.within, prefer_recent=scope.recent)
+                                           within=scope.within, prefer_recent=scope.recent, per_article=per_article)
             if scope.recent:
                 from .search.timeframe import undated_last
 
                 result = undated_last(result)
+        elif listing:
+            result = self.list_search(question, k, article=article, since=since, until=until)
         else:
             result = self.search(question, k, article=article, since=since, until=until)
         backend = self.backend
@@ -516,6 +523,30 @@ class QA:
             fallback = answer_extractively(question, result, self.embedder)
             return _with_speaker(replace(fallback, notice=None,
                                          warning=f"LLM failed: {exc}. Showing the extractive answer instead."), result)
+
+
+    def list_search(self, question: str, k: int = 40, *, article: str | None = None, since: str | None = None,
+                    until: str | None = None) -> SearchResult:
+        """The passages of a question asking for a list ("Which actors have died?"): k of them, at most
+        LIST_PER_ARTICLE of one article, of the question and of its core ("actors died dead death dies"),
+        which reaches the articles stating its predicate however the rest is worded, narrowed to those
+        stating it (listing.stating_predicate). Whether to abstain stays the question's own search's call."""
+        from .answer.evidence import should_abstain
+        from .answer.listing import list_question, stating_predicate
+        from .answer.answerability import LIST_PER_ARTICLE
+        from .search.retriever import merged
+
+        result = self.search(question, k, article=article, since=since, until=until, per_article=LIST_PER_ARTICLE)
+        core = list_question(question)
+        if core is None or not core.predicate or result.statements or should_abstain(result):
+            return result
+        found = self.search(core.core, k, article=article, since=since, until=until, per_article=LIST_PER_ARTICLE)
+        decided_by = max(result.evidence, key=lambda pid: result.evidence[pid].support)
+        both = merged(result, found, k, LIST_PER_ARTICLE)
+        if decided_by not in {p.id for p in both.passages}:
+            both = merged(replace(result, passages=[p for p in result.passages if p.id == decided_by]), both,
+                          k + 1, LIST_PER_ARTICLE + 1)
+        return stating_predicate(core, both, keep=decided_by)
 
 
 def _same_url(a: str, b: str) -> bool:

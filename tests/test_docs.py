@@ -125,7 +125,7 @@ def test_public_api_has_docstrings():
 # answerer to the LLM pipeline, never back.
 ANSWER_LAYERS = [
     {"citations", "injection", "runtime", "local_model"},
-    {"verification", "evidence", "answerability", "backends"},
+    {"verification", "evidence", "answerability", "listing", "backends"},
     {"extractive", "metadata", "prompts", "dated_answers", "timeline", "coverage"},
     {"local_backend", "openai_backend"},
     {"llm"},

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "qa.search.speakers", "qa.search.timeframe"]),
     ("answers", ["qa.answer", "qa.answer.answerability", "qa.answer.backends", "qa.answer.citations",
                  "qa.answer.coverage", "qa.answer.dated_answers", "qa.answer.evidence", "qa.answer.extractive",
-                 "qa.answer.injection", "qa.answer.llm", "qa.answer.local_backend", "qa.answer.local_model",
+                 "qa.answer.injection", "qa.answer.listing", "qa.answer.llm", "qa.answer.local_backend", "qa.answer.local_model",
                  "qa.answer.metadata", "qa.answer.openai_backend", "qa.answer.prompts", "qa.answer.runtime",
                  "qa.answer.timeline", "qa.answer.verification"]),
     ("the Python API", ["qa.api"]),

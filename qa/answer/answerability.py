@@ -273,7 +273,8 @@ _LIST_RE = re.compile(r"^\W*(?:[Ww]hich|[Ww]hat)\s+(?:(?![a-z]+ed\b)[A-Za-z-]+\s
 _NOT_PLURAL = frozenset("was has does is its this his us yes always perhaps news series species".split())
 
 
-LIST_PASSAGES = 10  # passages a list question reads (at least)
+LIST_PASSAGES = 40  # passages a list question reads (at least)
+LIST_PER_ARTICLE = 2  # of them at most this many of one article, so they reach more articles
 
 
 def asks_for_list(question: str) -> bool:

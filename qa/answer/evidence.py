@@ -9,6 +9,8 @@ statements (`statement_evidence`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import re
 from dataclasses import dataclass
 
@@ -95,13 +97,16 @@ class Candidate:
     gives: bool = False  # ... and states the asked kind itself (a name, a number, a date, a reason's cue)
 
 
-def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> list[Candidate]:
+def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floor: float | None = None,
+                   only: Callable[[str, Passage], bool] | None = None) -> list[Candidate]:
     """The sentences of the well-supported passages, best answer first: the cosine with the question
     of the sentence, or of the sentence read after the one before it when that is higher (an answer
     often follows the sentence that restates the question, and opens with "It" or "He"); plus the
     share of the question's terms the sentence holds, plus a bonus for a date when it asks "when".
-    Sentences that speak to the answering model (injection.is_instruction) are never candidates."""
-    floor = max(ABSTAIN_BELOW, result.best_support * 0.6)
+    Sentences that speak to the answering model (injection.is_instruction) are never candidates.
+    `floor`: the support a passage needs to be read (by default ABSTAIN_BELOW, or 60% of the best);
+    `only`: the sentences worth ranking (the others are still read as the sentence before one)."""
+    floor = max(ABSTAIN_BELOW, result.best_support * 0.6) if floor is None else floor
     usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
     candidates = []
     for p in usable:
@@ -109,7 +114,7 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder) -> l
         previous = ""
         for i, (sentence, dates) in enumerate(sentences_with_dates(p)):
             evidence = clean[i] if i < len(clean) else sentence
-            if evidence:
+            if evidence and (only is None or only(evidence, p)):
                 candidates.append((p, i, evidence, dates, previous))
             previous = evidence
     if not candidates:

@@ -17,6 +17,7 @@ from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, absten
                        off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
+from .listing import LIST_MIN_ARTICLES, TIERS, answers_list, list_reading, list_question
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -36,7 +37,7 @@ def answer_extractively(
         return answer_who_said(question, result, embedder, ranked)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    ranked = rank_sentences(question, result, embedder) if ranked is None else ranked
+    ranked = rank_sentences(question, result, embedder, **list_reading(question, result)) if ranked is None else ranked
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if unanswered(ranked):
@@ -104,19 +105,35 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
 NEXT_SENTENCES = 2
 
 
-LIST_ARTICLES = 6  # articles a list answer shows, one line each; the rest are counted
+LIST_ARTICLES = 10  # articles a list answer shows, one line each; the rest are counted
 LIST_SHARE = 0.75  # an article's best answering sentence scores at least this share of the best one
+LIST_STATING_SHARE = 0.5  # the same, among sentences stating the question's predicate of its class
 
 
 def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) -> Answer:
     """For a question asking for every instance ("Which companies have recalled products?"): the best
     answering sentence of each article that answers, one line per article (outlet and date first), each
-    cited, up to LIST_ARTICLES, then how many more articles answer."""
+    cited, up to LIST_ARTICLES, then how many more articles answer. When sentences of at least two
+    articles state the question's predicate of an instance of its class (listing.answers_list), only
+    those are lines: "actor Jamie Foxx performed" under "Which actors have died?" names another person."""
+    lq = list_question(question)
+    stating = [c for c in ranked if c.answers and lq is not None and (lq.known or not lq.predicate)
+               and answers_list(lq, c.sentence, c.passage.title or "", c.passage.text)]
     best: dict[str, Candidate] = {}
-    floor = ranked[0].score * LIST_SHARE
-    for c in ranked:
-        if c.answers and c.score >= floor and c.passage.article_id not in best:
-            best[c.passage.article_id] = c
+    if len({c.passage.article_id for c in stating}) >= LIST_MIN_ARTICLES:
+        # the surest lines first: a class word before the predicate, then a name as its subject, then a
+        # class word after it ("accused of anti-Semitism over a poster")
+        tier = {id(c): TIERS.index(answers_list(lq, c.sentence, c.passage.title or "", c.passage.text))
+                for c in stating}
+        floor = stating[0].score * LIST_STATING_SHARE
+        for c in sorted(stating, key=lambda c: (tier[id(c)], -c.score)):
+            if c.score >= floor and c.passage.article_id not in best:
+                best[c.passage.article_id] = c
+    else:
+        floor = ranked[0].score * LIST_SHARE
+        for c in ranked:
+            if c.answers and c.score >= floor and c.passage.article_id not in best:
+                best[c.passage.article_id] = c
     shown = list(best.values())[:LIST_ARTICLES]
     text, citations = number_citations(_evidence_only([(c.sentence, c.passage) for c in shown]))
     more = len(best) - len(shown)

@@ -24,6 +24,7 @@ from .evidence import (Candidate, abstention, abstention_holding, abstention_off
                        rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
                        unanswered)
 from .extractive import answer_extractively, answer_list
+from .listing import list_reading
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
@@ -61,7 +62,7 @@ def answer_with_llm(
         passages, excerpts = statement_evidence(result, extra, topical)
         required = list(zip(passages, excerpts))
     else:
-        ranked = rank_sentences(question, result, embedder)
+        ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
         if unanswered(ranked):  # decided before any model runs: the passages lack what was asked
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         if asks_for_list(question):

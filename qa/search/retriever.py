@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import zip_longest
 from typing import TypeVar
 
 import numpy as np
@@ -45,6 +46,39 @@ def lexical_terms(terms: list[str], frequency: dict[str, int], budget: int = LEX
         kept.append(term)
         total += frequency.get(term, 0)
     return kept
+
+
+PER_ARTICLE_DEPTH = 5  # a search keeping a few passages per article reads this many times k of the ranking
+
+
+def at_most_per_article(passages: list[Passage], n: int) -> list[Passage]:
+    """The passages in order, at most `n` of each article: the ranking spread over more articles."""
+    seen: dict[str, int] = {}
+    kept = []
+    for p in passages:
+        seen[p.article_id] = seen.get(p.article_id, 0) + 1
+        if seen[p.article_id] <= n:
+            kept.append(p)
+    return kept
+
+
+def merged(first: SearchResult, second: SearchResult, k: int, per_article: int) -> SearchResult:
+    """`first` with the passages of a second search of the same question taken in turn (first's best,
+    second's best, ...), at most `per_article` of one article, k in all; each passage's support is the
+    better of the two searches' measures of it."""
+    seen: set[int] = set()
+    passages: list[Passage] = []
+    for pair in zip_longest(first.passages, second.passages):
+        for p in pair:
+            if p is not None and p.id not in seen:
+                seen.add(p.id)
+                passages.append(p)
+    passages = at_most_per_article(passages, per_article)[:k]
+    evidence = dict(second.evidence)
+    for pid, e in first.evidence.items():
+        if pid not in evidence or e.support >= evidence[pid].support:
+            evidence[pid] = e
+    return replace(first, passages=passages, evidence={p.id: evidence[p.id] for p in passages if p.id in evidence})
 
 
 class Retriever(SupportMeasures):
@@ -92,29 +126,32 @@ class Retriever(SupportMeasures):
         query_vector: np.ndarray | None = None,
         within: set[int] | None = None,
         prefer_recent: bool = False,
+        per_article: int | None = None,
     ) -> SearchResult:
         """Top-k passages; `query_vector` may pass the question's embedding when already computed
         (e.g. questions encoded in one batch). `within`: only these paragraph ids (a question's time
-        frame, qa.search.timeframe); `prefer_recent`: the newest articles rank higher. Reads one committed
-        state of the index, even while another process is indexing."""
+        frame, qa.search.timeframe); `prefer_recent`: the newest articles rank higher; `per_article`: at most
+        this many passages of one article, the ranking read deeper to fill k (a question whose answer
+        spans articles). Reads one committed state of the index, even while another process is indexing."""
         question = question.strip()
         if not question:
             raise QAError("the question is empty")
         if k < 1:
             raise QAError("k must be at least 1")
         with self.store.snapshot():
-            return self._search(question, k, article, since, until, query_vector, within, prefer_recent)
+            return self._search(question, k, article, since, until, query_vector, within, prefer_recent, per_article)
 
     def _search(self, question: str, k: int, article: str | None, since: str | None, until: str | None,
                 query_vector: np.ndarray | None, within: set[int] | None = None,
-                prefer_recent: bool = False) -> SearchResult:
+                prefer_recent: bool = False, per_article: int | None = None) -> SearchResult:
         article_ids = self.resolve_articles(article)
         allowed = self.store.filtered_ids(article_ids, since, until)
         if within is not None:
             allowed = within if allowed is None else allowed & within
         terms = query_terms(question)
         frequency = self.store.term_document_frequency(terms)
-        fused, query_vector = self.hybrid(question, terms, frequency, query_vector, max(self.candidates, k), allowed)
+        depth = max(self.candidates, k * PER_ARTICLE_DEPTH if per_article else k)
+        fused, query_vector = self.hybrid(question, terms, frequency, query_vector, depth, allowed)
         if prefer_recent:
             fused = self._newest_first(fused)
         match = self.speakers.match(question, article_ids)
@@ -125,9 +162,11 @@ class Retriever(SupportMeasures):
             if found is not None:
                 return replace(found, passages=self.collapse_copies(found.passages, k, allowed))
         # Wire copies collapse into one passage, so look past the top k for enough distinct ones.
-        top = fused[: k * 3 + 10]
+        top = fused if per_article else fused[: k * 3 + 10]
         found = self.store.passages([pid for pid, _ in top])
         passages = [replace(found[pid], score=score) for pid, score in top if pid in found]
+        if per_article:
+            passages = at_most_per_article(passages, per_article)
         passages = self.collapse_copies(passages, k, allowed)
         return SearchResult(
             query=question,

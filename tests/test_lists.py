@@ -1,0 +1,74 @@
+"""A question whose answer spans articles ("Which actors have died?"): every article that states the
+question's predicate of an instance of its class gets one cited line; a sentence where the predicate is
+someone else's (a singer's death mentioned beside an actor), another class's (a producer), hedged ("could
+face a fine") or another sense ("stood still" for "stood down") gets none. Real index, real embedding model."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.listing import answers_list, list_question
+from qa.api import QA
+
+ARTICLES = {
+    "harlow.txt": "Stage veteran Harlow dies\n\n"
+                  "British actor Peter Harlow, best known for the television drama Dockside, has died aged 80.\n",
+    "vance.txt": "Comedy star Ruth Vance dies\n\n"
+                 "Actress Ruth Vance, who starred in the sitcom Upstairs Flat, has died at the age of 66.\n",
+    "moreno.txt": "Film legend Moreno found dead\n\n"
+                  "Spanish actor Luis Moreno has been found dead at his home in Madrid. He was 74.\n",
+    "quist.txt": "Tribute concert for singer Quist\n\n"
+                 "Quist, who died in March, was honoured with a concert, while actor Sam Ford read a poem.\n",
+    "dale.txt": "Record producer Dale dies\n\n"
+                "Record producer Martin Dale, who worked with the Tidewater Band, has died aged 70.\n",
+    "crash.txt": "Coach crash inquiry opens\n\n"
+                 "Those who died in the crash were named as Ann Lee and Tom Hart, both of Leeds.\n",
+    "veltra.txt": "Veltra fined over emissions\n\n"
+                  "Chemical company Veltra has been fined 4m euros by regulators for hiding emissions data.\n",
+    "norbank.txt": "Norbank penalised by watchdog\n\n"
+                   "Norbank, the country's third-largest bank, was fined $20m for failing to report suspicious "
+                   "transfers.\n",
+    "dampco.txt": "Dampco under investigation\n\n"
+                  "Builder Dampco could face a fine if inspectors find its damp-proofing faulty.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory, embedder):
+    folder = tmp_path_factory.mktemp("lists")
+    for name, text in ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    index = folder / "index"
+    with QA(index, create=True, llm="none") as bot:
+        bot.index([folder])
+    return index
+
+
+def test_a_list_question_names_its_class_and_predicate():
+    core = list_question("Which actors have died?").core.split()
+    assert core[:2] == ["actors", "died"] and "dead" in core  # its near-synonyms are searched too
+    assert list_question("Which next-generation games consoles are being prepared?").noun == "consoles"
+    lq = list_question("Which candidates have stood down after a row?")
+    assert lq.core.startswith("candidates stood down") and "quit" in lq.core
+    assert answers_list(lq, "Tory candidate John Smith quit after the remark.", "Candidate quits") == "class"
+    assert answers_list(lq, "Prices of homes stood still, the candidate said.", "") == ""
+    assert list_question("Which company recalled kettles?") is None
+
+
+def test_every_article_stating_the_predicate_of_the_class_gets_a_line(archive, embedder):
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask("Which actors have died?")
+    lines = answer.text.splitlines()
+    for name in ("Harlow", "Vance", "Moreno"):
+        assert sum(name in line for line in lines) == 1, answer.text  # one line per article
+    assert all("[" in line for line in lines if not line.startswith("..."))  # each line cited
+    # a singer's death beside an actor's poem, a producer, the victims of a crash: other people
+    for name in ("Quist", "Dale", "Ann Lee"):
+        assert name not in answer.text, answer.text
+
+
+def test_a_hedged_predicate_is_no_instance(archive, embedder):
+    with QA(archive, llm="none") as bot:
+        answer = bot.ask("Which companies were fined by regulators, and why?")
+    assert "Veltra" in answer.text and "Norbank" in answer.text, answer.text
+    assert "Dampco" not in answer.text, answer.text  # "could face a fine": not fined

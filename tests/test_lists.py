@@ -72,3 +72,23 @@ def test_a_hedged_predicate_is_no_instance(archive, embedder):
         answer = bot.ask("Which companies were fined by regulators, and why?")
     assert "Veltra" in answer.text and "Norbank" in answer.text, answer.text
     assert "Dampco" not in answer.text, answer.text  # "could face a fine": not fined
+
+
+def test_the_llm_answerer_gives_a_list_one_line_per_article(archive, embedder):
+    from .fake_llm_server import FakeLLMServer
+
+    with FakeLLMServer("ok", reply="Peter Harlow has died [1].") as server, \
+            QA(archive, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask("Which actors have died?")
+    lines = answer.text.splitlines()
+    for name in ("Harlow", "Vance", "Moreno"):
+        assert sum(name in line for line in lines) == 1, answer.text
+    assert "Quist" not in answer.text and "Dale" not in answer.text, answer.text
+    assert answer.extra["fallback"]["reason"].startswith("a list across articles")
+
+
+def test_who_have_questions_need_a_person_named_before_the_predicate():
+    lq = list_question("Who have defected to another party?")
+    assert lq.classes == frozenset() and lq.predicate[0] == "defected"
+    assert answers_list(lq, "Former minister Ann Cole defected to the Greens on Monday.", "Cole defects") == "name"
+    assert answers_list(lq, "The party said defections were rare.", "Party conference") == ""

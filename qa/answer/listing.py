@@ -219,17 +219,18 @@ def _capitalised_inside(word: str, text: str) -> bool:
     return False
 
 
-def _subject_name(tokens: list[str], at: int, context: str) -> bool:
+def _subject_name(tokens: list[str], at: int, context: str, any_role: bool = False) -> bool:
     """A name is the subject: a capitalised word before the predicate (the sentence's first word only
     when the headline or paragraph capitalises it elsewhere too: "Oracle has announced"), with no other
-    role word just before it ("Record producer Terry Melcher" names a producer, not an actor)."""
+    role word just before it ("Record producer Terry Melcher" names a producer, not an actor), unless
+    `any_role` (a "who" question asks for anyone)."""
     for i, t in enumerate(tokens[:at]):
         if not t[0].isupper() or t.lower() in _FUNCTION:
             continue
         if i == 0 and not _capitalised_inside(t, context):
             continue
         before = tokens[i - 1].lower() if i > 0 else ""
-        return not before or not tokens[i - 1][0].islower() or before in _FUNCTION
+        return any_role or not before or not tokens[i - 1][0].islower() or before in _FUNCTION
     return False
 
 
@@ -247,7 +248,7 @@ def answers_list(lq: ListQuestion, sentence: str, title: str = "", paragraph: st
         return ""
     context = f"{title}\n{paragraph}"
     if not lq.classes:  # "Who have ...?": a person named before what they did
-        return "name" if _subject_name(tokens, at, context) else ""
+        return "name" if _subject_name(tokens, at, context, any_role=True) else ""
     found = class_at(lq, tokens, at)
     if found in ("class", "other"):
         return "class" if found == "class" else ""

@@ -51,20 +51,26 @@ def lexical_terms(terms: list[str], frequency: dict[str, int], budget: int = LEX
 PER_ARTICLE_DEPTH = 5  # a search keeping a few passages per article reads this many times k of the ranking
 
 
-def at_most_per_article(passages: list[Passage], n: int) -> list[Passage]:
-    """The passages in order, at most `n` of each article: the ranking spread over more articles."""
+PER_ARTICLE_FROM = 10  # the ranking's first passages, kept whatever their article; the cap counts them
+
+
+def at_most_per_article(passages: list[Passage], n: int, exempt: set[int] | None = None) -> list[Passage]:
+    """The passages in order, at most `n` of each article beyond the `exempt` ones (kept, and counted):
+    the ranking spread over more articles, its best passages kept (a question's evidence often lies in
+    several paragraphs of one article)."""
+    exempt = exempt or set()
     seen: dict[str, int] = {}
     kept = []
     for p in passages:
         seen[p.article_id] = seen.get(p.article_id, 0) + 1
-        if seen[p.article_id] <= n:
+        if p.id in exempt or seen[p.article_id] <= n:
             kept.append(p)
     return kept
 
 
 def merged(first: SearchResult, second: SearchResult, k: int, per_article: int) -> SearchResult:
     """`first` with the passages of a second search of the same question taken in turn (first's best,
-    second's best, ...), at most `per_article` of one article, k in all; each passage's support is the
+    second's best, ...), at most `per_article` of one article besides first's PER_ARTICLE_FROM best, k in all; each passage's support is the
     better of the two searches' measures of it."""
     seen: set[int] = set()
     passages: list[Passage] = []
@@ -73,7 +79,8 @@ def merged(first: SearchResult, second: SearchResult, k: int, per_article: int) 
             if p is not None and p.id not in seen:
                 seen.add(p.id)
                 passages.append(p)
-    passages = at_most_per_article(passages, per_article)[:k]
+    best = {p.id for p in first.passages[:PER_ARTICLE_FROM]}
+    passages = at_most_per_article(passages, per_article, best)[:k]
     evidence = dict(second.evidence)
     for pid, e in first.evidence.items():
         if pid not in evidence or e.support >= evidence[pid].support:
@@ -166,7 +173,7 @@ class Retriever(SupportMeasures):
         found = self.store.passages([pid for pid, _ in top])
         passages = [replace(found[pid], score=score) for pid, score in top if pid in found]
         if per_article:
-            passages = at_most_per_article(passages, per_article)
+            passages = at_most_per_article(passages, per_article, {p.id for p in passages[:PER_ARTICLE_FROM]})
         passages = self.collapse_copies(passages, k, allowed)
         return SearchResult(
             query=question,

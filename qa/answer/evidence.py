@@ -292,6 +292,11 @@ _PRONOUNS = ["He", "She", "he", "she", "They", "they"]
 _SUFFIXES = ("ings", "ing", "ed", "ers", "er", "ships", "ship", "ments", "ment", "ies", "es", "s")
 
 
+def _same_stem(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and len(short) >= 3
+
+
 def _stem(word: str) -> str:
     """The word without one common ending (of at least three letters left): censors and censorship, mugged and
     mugging, pigs and pig read alike."""
@@ -327,8 +332,9 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     spans = [s for s in spans if s]
     if not spans:
         return False
-    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 3}
-    if any(_stem(w) in topic for s in spans for w in _words(s)):
+    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
+    said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
+    if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)

@@ -278,15 +278,20 @@ def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Can
             return None  # a statement of X ranks first
         before = sentences.get((c.passage.id, c.index - 1), "")
         # X's view, never narrative about X ("X was attacked in a park")
-        if any(f.search(c.sentence) for f in forms) and reports_view(c.sentence, list(match.forms)):
+        if any(f.search(c.sentence) for f in forms) and (reports_view(c.sentence, list(match.forms))
+                                                          or _VIEW_RE.search(c.sentence)):
             return c, c.sentence
         if (_OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms)
-                and reports_view(c.sentence, _PRONOUNS)):
+                and (reports_view(c.sentence, _PRONOUNS) or _VIEW_RE.search(c.sentence))):
             return c, f"{before} {c.sentence}"
     return None
 
 
 _PRONOUNS = ["He", "She", "he", "she", "They", "they"]
+# A view held, said in nouns: "His opinion stemmed from the belief that ...", "Luther's theology challenged ..."
+_VIEW_NOUNS = r"(?:opinion|view|belief|theory|theology|philosophy|position|stance|argument|thinking|idea|conviction)s?"
+_VIEW_RE = re.compile(rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[A-Z][\w'’-]*['’]s?)\s+(?:[a-z]+\s+)?{_VIEW_NOUNS}\b"
+                      rf"|\b{_VIEW_NOUNS}\s+that\b")
 
 
 _SUFFIXES = ("ings", "ing", "ed", "ers", "er", "ships", "ship", "ments", "ment", "ies", "es", "s")

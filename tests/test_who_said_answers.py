@@ -15,7 +15,9 @@ ARTICLES = {
     "robbery.txt": "Councillor robbed in Lisbon\n\n"
                    "Maria Okafor, the councillor for Eastfield, was robbed near her hotel in Lisbon on Friday. She "
                    "was not hurt in the robbery. Ms Okafor, 52, said the robbery happened at dusk near the river.\n\n"
-                   "She said in a statement: \"It was a terrifying moment. \"I kept calm and handed over my bag.\"\n",
+                   "She said in a statement: \"It was a terrifying moment. \"I kept calm and handed over my bag.\"\n\n"
+                   "Ms Okafor praised the Lisbon police after the robbery. \"The officers were kind and found my "
+                   "passport within a day,\" she said.\n",
     "airline.txt": "Airline reviews winter timetable\n\n"
                    "Communications chief Daniel Okafor said the airline would review its winter timetable after "
                    "a robbery at the terminal. \"Passengers deserve better,\" Okafor said.\n",
@@ -85,3 +87,19 @@ def test_the_llm_is_shown_the_on_topic_statement_first(archive):
         prompt = server.bodies[-1]["messages"][-1]["content"]
     assert "long talk with Tomas" in prompt and prompt.index("long talk") < prompt.index("delighted to stay")
     assert "long talk with Tomas" in answer.text and not answer.extra.get("fallback")
+
+
+def test_a_statement_whose_paragraph_the_model_cites_for_other_words_is_still_quoted(archive):
+    import re
+
+    def reply(body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        n = next(m.group(1) for m in re.finditer(r'<passage n="(\d+)"[^>]*>\n([^<]*)', prompt) if "praised" in m.group(2))
+        return f"Ms Okafor praised the Lisbon police after the robbery [{n}]."
+
+    with FakeLLMServer("ok", reply=reply) as server, \
+            QA(archive, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask("What did Maria Okafor say about the robbery?")
+    assert "praised the Lisbon police" in answer.text and not answer.extra.get("fallback")
+    # the draft cites her statement's paragraph for its narrative sentence only: the quote follows, verbatim
+    assert "found my passport within a day" in answer.text

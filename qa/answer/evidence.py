@@ -283,18 +283,28 @@ def speaker_sentence(result: SearchResult, ranked: list[Candidate]) -> tuple[Can
             return None  # a statement of X ranks first
         before = sentences.get((c.passage.id, c.index - 1), "")
         # X's view, never narrative about X ("X was attacked in a park")
-        if any(f.search(c.sentence) for f in forms) and reports_view(c.sentence, list(match.forms)):
+        if any(f.search(c.sentence) for f in forms) and (reports_view(c.sentence, list(match.forms))
+                                                          or _VIEW_RE.search(c.sentence)):
             return c, c.sentence
         if (_OPENS_WITH_PRONOUN_RE.match(c.sentence) and any(f.search(before) for f in forms)
-                and reports_view(c.sentence, _PRONOUNS)):
+                and (reports_view(c.sentence, _PRONOUNS) or _VIEW_RE.search(c.sentence))):
             return c, f"{before} {c.sentence}"
     return None
 
 
 _PRONOUNS = ["He", "She", "he", "she", "They", "they"]
+# A view held, said in nouns: "His opinion stemmed from the belief that ...", "Luther's theology challenged ..."
+_VIEW_NOUNS = r"(?:opinion|view|belief|theory|theology|philosophy|position|stance|argument|thinking|idea|conviction)s?"
+_VIEW_RE = re.compile(rf"\b(?:[Hh]is|[Hh]er|[Tt]heir|[A-Z][\w'’-]*['’]s?)\s+(?:[a-z]+\s+)?{_VIEW_NOUNS}\b"
+                      rf"|\b{_VIEW_NOUNS}\s+that\b")
 
 
 _SUFFIXES = ("ings", "ing", "ed", "ers", "er", "ships", "ship", "ments", "ment", "ies", "es", "s")
+
+
+def _same_stem(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return long_.startswith(short) and len(short) >= 3
 
 
 def _stem(word: str) -> str:
@@ -332,8 +342,9 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     spans = [s for s in spans if s]
     if not spans:
         return False
-    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 3}
-    if any(_stem(w) in topic for s in spans for w in _words(s)):
+    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
+    said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
+    if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from ..config import Settings
-from ..ingest.documents import strip_control
+from ..ingest.documents import split_sentences, strip_control
 from ..errors import LLMError, QAError
 from ..search.retriever import SearchResult
 from ..index.records import Passage
@@ -143,8 +143,12 @@ def _cover(question: str, required: list[tuple[Passage, str]], extra: tuple[Cand
       a runner-up scores nearly as well (TIED_SHARE), the runner-up;
     and cites each kept sentence to every other paragraph whose answering sentence would verify it."""
     cited = {c.passage.id for c in citations}
-    quotes = [(excerpt, p) for p, excerpt in required if p.id not in cited]
     kept = [c.sentence for c in checks if c.action in ("kept", "cited")]
+    quotes = [(excerpt, p) for p, excerpt in required if p.id not in cited]
+    # a statement's paragraph cited for another of its sentences ("Jones repeated her innocence") still
+    # leaves the statement's quote out: its quoted sentences follow, verbatim
+    quotes += [(" ".join(left), p) for p, excerpt in required if p.id in cited
+               and (left := [s for s in split_sentences(excerpt) if _unquoted(s, kept)])]
     if not kept and not quotes:
         return _text_of(checks), citations, checks
     if extra:
@@ -156,6 +160,17 @@ def _cover(question: str, required: list[tuple[Passage, str]], extra: tuple[Cand
         _, citations, checks = _corroborate(question, ranked, citations, checks)
         quotes += [(c.sentence, c.passage) for c in _passed_over(question, ranked, kept)]
     return _with_quotes(citations, checks, quotes)
+
+
+_QUOTE_RE = re.compile(r"[“\"]([^”\"]{8,})")
+
+
+def _unquoted(sentence: str, kept: list[str]) -> bool:
+    """Whether `sentence` quotes words (in quotation marks) of which no kept sentence holds half."""
+    quoted = {w for q in _QUOTE_RE.findall(sentence) for w in re.findall(r"[^\W_]{3,}", q.lower())}
+    if not quoted:
+        return False
+    return not any(len(quoted & set(re.findall(r"[^\W_]{3,}", k.lower()))) * 2 >= len(quoted) for k in kept)
 
 
 def _passed_over(question: str, ranked: list[Candidate], kept: list[str]) -> list[Candidate]:

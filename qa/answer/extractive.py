@@ -11,10 +11,11 @@ from ..ingest.dates import DateMention, asks_when
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import asked, asks_for_list
+from .answerability import asked, asks_for_list, gives_reason_for
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
-                       off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
+                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
+                       speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
 
@@ -43,8 +44,14 @@ def answer_extractively(
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
-    chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked, question)
-    rank = {p.id: r for r, p in enumerate(result.passages)}
+    chosen = with_next_answering(choose_answering(ranked, question, max_sentences),
+                                 ranked + neighbour_candidates(question, result, ranked), question)
+    rank = {p.id: float(r) for r, p in enumerate(result.passages)}
+    first = {}  # a paragraph read as context ranks just after its article's best passage
+    for r, p in enumerate(result.passages):
+        first.setdefault(p.article_id, r + 0.5)
+    for c in chosen:
+        rank.setdefault(c.passage.id, first.get(c.passage.article_id, float(len(result.passages))))
     chosen.sort(key=lambda c: (not c.gives, rank[c.passage.id], c.index))  # what states the asked kind first
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
@@ -52,7 +59,10 @@ def answer_extractively(
     if not pieces:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     text, citations = number_citations(pieces)
-    return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+    shown = {p.id for p in result.passages}
+    read = {c.passage.id: c.passage for c in chosen if c.passage.id not in shown}  # context paragraphs quoted
+    return Answer(question, text, False, "extractive", citations, [*result.passages, *read.values()],
+                  notice=NO_LLM_NOTICE)
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:
@@ -74,7 +84,12 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     floor = answering[0].score * EXTRACTIVE_SHARE
     givers = [c for c in answering if c.gives and c.score >= floor]
     if givers and asked(question).kind == "reason":
-        return givers[:max_sentences]  # "why?" is answered by reasons; the sentences around them are not
+        # "why?" is answered by reasons, best by those tying the cue to what the question asks about
+        # ("bad weather ... has hit sales" for "Why did sales fall?", not "margins were helped by ...")
+        before = {(c.passage.id, c.index): c.sentence for c in ranked}
+        linked = [c for c in givers if gives_reason_for(asked(question), c.sentence,
+                                                        before.get((c.passage.id, c.index - 1), ""))]
+        return (linked or givers)[:max_sentences]
     chosen = quoted_candidates(answering, max_sentences)
     if givers and not any(c.gives for c in chosen):
         chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
@@ -94,7 +109,8 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
         if c.gives:
             continue
         k = place[id(c)]
-        after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id]
+        after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id
+                 and n.passage.paragraph - c.passage.paragraph <= 1]  # this paragraph or the next
         found = next((n for n in after if n.gives and n.answers), None)
         if found is not None and found not in out:
             out.append(found)

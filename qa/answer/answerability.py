@@ -62,14 +62,14 @@ _DATE_WORDS_RE = re.compile(
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
-    r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
+    r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|(?<!hard )(?<!disk )(?<!test )driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
     r"aim(?:ed|s)? (?:at|to)|in a bid to|seek(?:s|ing)? to|designed to|intended to|so as to|to offset|"
     r"insufficient|lack of|failed to|failure to|failing to|"
     r"for (?:not |allegedly )?(?!(?:any|some|no|every)thing\b|morning\b|evening\b|spring\b|during\b|"
     r"building\b|beijing\b)\w{3,}ing\b|"
     r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
-    r"allow(?:s|ed)?|enabl(?:e|ed|es))\b",
+    r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b)\b",
     re.IGNORECASE)
 _HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness|Prof|Professor|President|"
                            r"Chancellor|Minister|Secretary|Chairman|Chief)\.?\s+([A-Z][\w'’-]+)")
@@ -349,9 +349,11 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
 
 
 # A count in words or figures ("2.4 billion", "72,000", "five million", "dozens"); a vague quantifier ("a
-# few", "several", "numerous") counts nothing.
+# few", "several", "numerous") counts only the noun right after it ("only a few biomolecules").
 _COUNT_RE = re.compile(r"\d(?:[\d,.]*\d)?(?:\s?(?:bn|m|k|million|billion|trillion|thousand)\b)?|\b" + _SPELLED +
-                       r"\b|\b(?:hundreds?|thousands?|millions?|billions?|dozens?)\b", re.IGNORECASE)
+                       r"\b|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|once|twice|thrice)\b", re.IGNORECASE)
+_VAGUE_RE = re.compile(r"\b(?:a few|few|several|numerous|multiple|a handful of|many|a number of)\b", re.IGNORECASE)
+_VAGUE_WINDOW = 3
 _YEAR_RE = re.compile(r"(?:1[89]|20)\d\d$")
 _COUNT_WINDOW = 6  # words between a count and the noun or verb of what it counts ("sold more than 1.75 million copies")
 # A count whose noun is left to the sentence before ("... texts were sent. 2.4 billion were sent in December").
@@ -377,6 +379,9 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
             return True
         if _ELIDED_RE.match(text[m.end():]) and _mentions(a.measure, before):
             return True
+    for m in _VAGUE_RE.finditer(text):  # "a few things dealt with ... the Mac Mini" counts no Mac minis
+        if _mentions(a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
+            return True
     return False
 
 
@@ -399,15 +404,25 @@ def of_another_subject(a: Asked, sentence: str) -> bool:
         return False
     for m in found:
         q = re.match(_QUALIFIER_RE, sentence[m.end():])
-        if not q or _stem_in(q.group(1).lower(), set(a.names)) or q.group(1).lower() in _RUN_STOP:
+        if not q or q.group(1).lower() in _RUN_STOP:
+            return False
+        # "profits at US media giant TimeWarner": the question's subject, described
+        following = [w.lower() for w in re.findall(r"[^\W_]+", sentence[m.end() + q.start(1):])[:_QUALIFIER_WORDS]]
+        if any(_stem_in(w, set(a.names)) for w in following):
             return False
     return True
+
+
+_QUALIFIER_WORDS = 5  # words of a measure's qualifier read for the question's names
 
 
 # Kinds whose absence from every sentence means the passages do not answer: a number, an amount or a
 # date is in the sentence or it is not. A person, a place or a reason may be worded without a name or
 # a cue word ("overweight people", "in his head"): those kinds rank sentences but never decide abstention.
 DECISIVE_KINDS = frozenset({"amount", "number", "date"})
+
+
+_REFERRING_RE = re.compile(r"^\W*(?:it|its|they|their|them|he|his|she|her|this|these|those)\b", re.IGNORECASE)
 
 
 def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
@@ -417,7 +432,12 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     answer often leaves the question's names to the one before). And whether it gives the asked kind
     about that subject. `lead_in`: the last sentence of the paragraph before, for a paragraph's first
     sentence, read only for the noun of a count it leaves out."""
-    gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", paragraph, title)
+    # a number, an amount or a date is of the subject the sentence or its antecedent names (or the
+    # headline), not of one named elsewhere in the paragraph ("China's exports ... the deficit rose to $43bn")
+    # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
+    around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
+        _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
+    gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", around, title)
              and counts_asked(a, sentence, previous or lead_in) and not of_another_subject(a, sentence))
     return gives or a.kind not in DECISIVE_KINDS, gives
 

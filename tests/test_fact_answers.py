@@ -113,3 +113,16 @@ def test_a_reason_is_tied_to_what_the_question_asks_about(facts_archive):
     assert sales.text.startswith("A combination of bad weather")
     assert "margins were helped" not in sales.text and "dividend" not in sales.text
     assert "failing to attend three drugs tests" in bans.text
+
+
+def test_a_model_is_shown_the_sentence_after_a_lede_that_names_the_answer(facts_archive):
+    import json
+
+    from .fake_llm_server import FakeLLMServer
+
+    with FakeLLMServer("ok", reply="The manager, Carla Reyes, is suing him [2].") as server, \
+            QA(facts_archive, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask("Who is suing singer Dex Malone?")
+        prompt = json.dumps(server.bodies[0])
+    assert "is being sued by his former manager" in prompt and "Carla Reyes" in prompt
+    assert "Carla Reyes" in answer.text

@@ -435,6 +435,7 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     # a number, an amount or a date is of the subject the sentence or its antecedent names (or the
     # headline), not of one named elsewhere in the paragraph ("China's exports ... the deficit rose to $43bn")
     # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
+    previous = previous or ""
     around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
         _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
     gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", around, title)

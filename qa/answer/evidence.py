@@ -176,7 +176,7 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
                 # the subject may be named in the paragraph before ("Mick Mars ... is being sued", then
                 # "The woman, Robin Mantooth, said Mars promised ...")
                 around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
-                may_answer, gives = answers(kind, evidence, previous, around, p.title or "", dates,
+                may_answer, gives = answers(kind, evidence, previous or "", around, p.title or "", dates,
                                             lead_in=lead_ins.get(p.id, "") if i == 0 else "")
                 out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
             previous = evidence

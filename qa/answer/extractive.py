@@ -7,6 +7,8 @@ the point.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ingest.dates import DateMention, asks_when
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
@@ -118,6 +120,23 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
 
 
 NEXT_SENTENCES = 2
+
+
+def with_follow_ups(question: str, result: SearchResult, ranked: list[Candidate]) -> list[Candidate]:
+    """The ranking with each sentence the extractive answer would add after a chosen one that does not give
+    the asked kind (`with_next_answering`, the next paragraph read as context too) moved just below it, so
+    an LLM is shown "The woman, Robin Mantooth, said ..." beside "... is being sued by his ex-girlfriend"."""
+    if not ranked or not asked(question).typed:
+        return ranked
+    chosen = choose_answering(ranked, question)
+    added = [c for c in with_next_answering(chosen, ranked + neighbour_candidates(question, result, ranked), question)
+             if c not in chosen]
+    if not added:
+        return ranked
+    lead = {id(f): max(c.score for c in chosen if c.passage.article_id == f.passage.article_id) for f in added}
+    moved = [replace(f, score=lead[id(f)] - 1e-6) for f in added]
+    rest = [c for c in ranked if all(c is not f for f in added)]
+    return sorted(rest + moved, key=lambda c: -c.score)
 
 
 LIST_ARTICLES = 6  # articles a list answer shows, one line each; the rest are counted

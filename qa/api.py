@@ -508,6 +508,8 @@ class QA:
             result = self.list_search(question, k, article=article, since=since, until=until)
         else:
             result = self.search(question, k, article=article, since=since, until=until)
+        if not result.statements:
+            result = self.retriever.with_context(result)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)

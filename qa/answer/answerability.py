@@ -62,12 +62,14 @@ _DATE_WORDS_RE = re.compile(
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
-    r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
+    r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|(?<!hard )(?<!disk )(?<!test )driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
     r"aim(?:ed|s)? (?:at|to)|in a bid to|seek(?:s|ing)? to|designed to|intended to|so as to|to offset|"
-    r"insufficient|lack of|failed to|failure to|"
+    r"insufficient|lack of|failed to|failure to|failing to|"
+    r"for (?:not |allegedly )?(?!(?:any|some|no|every)thing\b|morning\b|evening\b|spring\b|during\b|"
+    r"building\b|beijing\b)\w{3,}ing\b|"
     r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
-    r"allow(?:s|ed)?|enabl(?:e|ed|es))\b",
+    r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b)\b",
     re.IGNORECASE)
 _HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness|Prof|Professor|President|"
                            r"Chancellor|Minister|Secretary|Chairman|Chief)\.?\s+([A-Z][\w'’-]+)")
@@ -186,6 +188,8 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
             return True
     for m in _FULL_NAME_RE.finditer(sentence):
         words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
+        if words[0] == words[1]:  # "Girls Girls Girls", "New York, New York": a title, not a person
+            continue
         if not any(w in _NOT_NAMES or _stem_in(w, known) for w in words):
             return True
     return False
@@ -206,6 +210,15 @@ def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
     return False
 
 
+def _describes_asked(a: Asked, sentence: str) -> bool:
+    """For "Which novel ...?": the sentence speaks of the asked thing without naming it ("A novel set in
+    19th century Paraguay has won ..."); the name is in a sentence after it."""
+    m = _WHICH_NAME_RE.match(a.question)
+    noun = m.group(0).split()[-1].lower() if m else ""
+    return bool(noun) and bool(re.search(rf"(?i)^\W*(?:a|an|one|another)\s+(?:[\w-]+\s+)?{re.escape(noun)}s?\b",
+                                         sentence))
+
+
 def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) -> bool:
     """The sentence holds an answer of the asked kind: a name for who / where, a number or an amount, a
     date, a reason's cue. A question of no particular kind: any sentence."""
@@ -221,11 +234,98 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
         return bool(dates) or bool(_DATE_WORDS_RE.search(sentence)) or not a.dated
     if a.kind == "person":
         return has_person(sentence, a.names)
+    if a.kind == "name" and _describes_asked(a, sentence):
+        return False
     if a.kind in ("place", "name"):
         return has_name(sentence, a.names)
     if a.kind == "reason":
         return bool(CAUSE_RE.search(sentence))
     return True
+
+
+_RUN_JOINERS = frozenset({"&", "and", "of", "de", "van", "von", "der", "da"})
+# Capitalised words that open a sentence or title a person: no part of a name.
+_RUN_STOP = frozenset("the a an this that these those it he she they we i you his her their its our in on at "
+                      "for but and or if when while as after before so yet also however meanwhile mr mrs ms miss "
+                      "dr sir lord lady dame prof professor".split())
+
+
+def name_runs(text: str) -> list[frozenset[str]]:
+    """The names a text writes, as runs of capitalised words ("Industrial and Commercial Bank of China",
+    "LMA Manager", "Mr Mars" as "mars"), lowercased: a lowercase word ("managed") names nothing."""
+    runs: list[frozenset[str]] = []
+    current: list[str] = []
+    joined = False
+
+    def close() -> None:
+        # "Kenteris and Thanou", "Mr Mars and LMA Manager": each name joined by "and" is a run of its own too
+        text = " ".join(current)
+        runs.append(frozenset(w for w in current if w != "and"))
+        if " and " in text:
+            runs.extend(frozenset(part.split()) for part in text.split(" and ") if part)
+
+    for token in re.findall(r"[^\W_]+|&|[,.;:!?()\"“”]|\s[-–—]\s", text):
+        low = token.lower()
+        if token[:1].isupper() and low not in _RUN_STOP:
+            current.append(low)
+            joined = False
+        elif current and low in _RUN_JOINERS and not joined:
+            joined = True
+            if low == "and":
+                current.append(low)
+        else:
+            if current:
+                close()
+            current, joined = [], False
+    if current:
+        close()
+    return runs
+
+
+def _within(words: frozenset[str], others: frozenset[str]) -> bool:
+    return all(_stem_in(w, set(others)) for w in words)
+
+
+def names_group(group: frozenset[str], runs: list[frozenset[str]]) -> bool:
+    """A text names the question's name `group` when one of its names holds the whole group ("Football
+    Manager 2005", "the US National Book Awards" for "US") or is a part of it standing alone ("Mars", "Mr
+    Cosby", "Kenteris and Thanou"): the part inside another name ("LMA Manager", "Bill Clinton") is another
+    name."""
+    return any(_within(group, run) or _within(run, group) or _acronym(run, group) for run in runs)
+
+
+def _acronym(run: frozenset[str], group: frozenset[str]) -> bool:
+    """"ICBC" for "Industrial and Commercial Bank": one word holding the initial of every word of a name
+    of three or more (a shorter name's initials name too many other things)."""
+    if len(run) != 1 or len(group) < 3:
+        return False
+    (word,) = run
+    return len(group) <= len(word) <= len(group) + 2 and all(w[0] in word for w in group)
+
+
+# Words of a why / how question that frame it rather than say what happened.
+_REASON_FRAME = frozenset("why how come reason reasons cause caused causes behind prompted lead led think thinks "
+                          "thought believe believes expect expects analysts experts say says".split())
+
+
+_TURN_RE = re.compile(r"^\W*(?:however|but|meanwhile|elsewhere|separately|in other news|also|in addition|"
+                      r"on the other hand|despite)\b", re.IGNORECASE)
+
+
+def gives_reason_for(a: Asked, sentence: str, previous: str = "") -> bool:
+    """The sentence gives a reason (a cue: "hit", "because", "after") beside a word of what the question
+    asks the reason for, not a name, in it or in the sentence before when it goes on from that one ("has
+    hit sales" for "Why did Nestle's sales fall?"; "... remittances grew 24%. Better records ... are the
+    reasons"): a cause tied to the asked effect, not to another ("However, profit margins were helped by
+    ...")."""
+    if not CAUSE_RE.search(sentence):
+        return False
+    effect = frozenset(w for w in _content_words(a.question) if w not in a.names and w not in _REASON_FRAME
+                       and w not in _LIGHT_VERBS and not w.isdigit())
+    if not effect:
+        return False
+    return _mentions(effect, _words_of(sentence)) or (
+        bool(previous) and not _TURN_RE.match(sentence) and _mentions(effect, _words_of(previous)))
 
 
 _COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large tall high fast number total "
@@ -239,15 +339,81 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
     """The sentence is about what was asked: the names of the question are in it, the sentence before it,
     its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
     an amount is of the asked measure (in the sentence or the one before it: `sentence` here)."""
-    around = _words_of(f"{context} {title}")
+    runs = name_runs(f"{context} {title}")
     groups = a.groups or tuple(frozenset([n]) for n in a.names)
-    if sum(not any(_stem_in(n, around) for n in g) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
+    if sum(not names_group(g, runs) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
     if a.measure and a.kind in ("amount", "number"):
-        own = _words_of(sentence)
-        # "own" in "owns": short words match as a prefix
-        return any(_stem_in(m, own) or (len(m) >= 3 and any(w.startswith(m) for w in own)) for m in a.measure)
+        return _mentions(a.measure, _words_of(sentence))
     return True
+
+
+# A count in words or figures ("2.4 billion", "72,000", "five million", "dozens"); a vague quantifier ("a
+# few", "several", "numerous") counts only the noun right after it ("only a few biomolecules").
+_COUNT_RE = re.compile(r"\d(?:[\d,.]*\d)?(?:\s?(?:bn|m|k|million|billion|trillion|thousand)\b)?|\b" + _SPELLED +
+                       r"\b|\b(?:hundreds?|thousands?|millions?|billions?|dozens?|once|twice|thrice)\b", re.IGNORECASE)
+_VAGUE_RE = re.compile(r"\b(?:a few|few|several|numerous|multiple|a handful of|many|a number of)\b", re.IGNORECASE)
+_VAGUE_WINDOW = 3
+_YEAR_RE = re.compile(r"(?:1[89]|20)\d\d$")
+_COUNT_WINDOW = 6  # words between a count and the noun or verb of what it counts ("sold more than 1.75 million copies")
+# A count whose noun is left to the sentence before ("... texts were sent. 2.4 billion were sent in December").
+_ELIDED_RE = re.compile(r"^\s*(?:(?:bn|m|k|million|billion|thousand)\b\s*)?(?:of them\s+)?(?:were|was|are|is|have|has|"
+                        r"had|will|would|went|came)\b", re.IGNORECASE)
+
+
+def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
+    """For "how many X": a count in the sentence counts X, a word of X (the counted noun or verb) within a
+    few words of it, or, when its noun is left out ("2.4 billion were fired off"), in the sentence before. A
+    year ("in 2004"), a number inside a name ("Football Manager 2005", "Channel 4") and a vague quantifier
+    count nothing. Any other question: True."""
+    if a.kind != "number" or not a.measure or not re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
+        return True
+    text = _MONEY_AMOUNT_RE.sub(" ", sentence)
+    before = {w.lower() for w in re.findall(r"[^\W_]+", previous)}
+    for m in _COUNT_RE.finditer(text):
+        head = text[: m.start()]
+        if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
+            continue
+        near = re.findall(r"[^\W_]+", head)[-_COUNT_WINDOW:] + re.findall(r"[^\W_]+", text[m.end():])[:_COUNT_WINDOW]
+        if _mentions(a.measure, {w.lower() for w in near}):
+            return True
+        if _ELIDED_RE.match(text[m.end():]) and _mentions(a.measure, before):
+            return True
+    for m in _VAGUE_RE.finditer(text):  # "a few things dealt with ... the Mac Mini" counts no Mac minis
+        if _mentions(a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
+            return True
+    return False
+
+
+def _mentions(measure: frozenset[str], words: set[str]) -> bool:
+    # "own" in "owns": short words match as a prefix
+    return any(_stem_in(m, words) or (len(m) >= 3 and any(w.startswith(m) for w in words)) for m in measure)
+
+
+_QUALIFIER_RE = r"\s+(?:with|at|of|from|for|in|to)\s+(?:the\s+)?([A-Z][\w'’-]*)"
+
+
+def of_another_subject(a: Asked, sentence: str) -> bool:
+    """The sentence gives the asked measure of another subject: each time it names the measure, a name the
+    question does not give qualifies it ("the US trade deficit with China" under "How big was the US trade
+    deficit?", "profits at Heineken" under a question about Grolsch's)."""
+    if a.kind not in ("amount", "number") or not a.measure:
+        return False
+    found = [m for m in re.finditer(r"[^\W_]+", sentence) if _mentions(a.measure, {m.group(0).lower()})]
+    if not found:
+        return False
+    for m in found:
+        q = re.match(_QUALIFIER_RE, sentence[m.end():])
+        if not q or q.group(1).lower() in _RUN_STOP:
+            return False
+        # "profits at US media giant TimeWarner": the question's subject, described
+        following = [w.lower() for w in re.findall(r"[^\W_]+", sentence[m.end() + q.start(1):])[:_QUALIFIER_WORDS]]
+        if any(_stem_in(w, set(a.names)) for w in following):
+            return False
+    return True
+
+
+_QUALIFIER_WORDS = 5  # words of a measure's qualifier read for the question's names
 
 
 # Kinds whose absence from every sentence means the passages do not answer: a number, an amount or a
@@ -256,13 +422,24 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
 DECISIVE_KINDS = frozenset({"amount", "number", "date"})
 
 
+_REFERRING_RE = re.compile(r"^\W*(?:it|its|they|their|them|he|his|she|her|this|these|those)\b", re.IGNORECASE)
+
+
 def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
-            dates: list[DateMention] | None = None) -> tuple[bool, bool]:
+            dates: list[DateMention] | None = None, lead_in: str = "") -> tuple[bool, bool]:
     """(may answer, gives the kind): for a decisive kind, the sentence (read after the one before it)
     gives it about the asked subject; any sentence may answer another kind (a paragraph naming the
     answer often leaves the question's names to the one before). And whether it gives the asked kind
-    about that subject."""
-    gives = gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", paragraph, title)
+    about that subject. `lead_in`: the last sentence of the paragraph before, for a paragraph's first
+    sentence, read only for the noun of a count it leaves out."""
+    # a number, an amount or a date is of the subject the sentence or its antecedent names (or the
+    # headline), not of one named elsewhere in the paragraph ("China's exports ... the deficit rose to $43bn")
+    # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
+    previous = previous or ""
+    around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
+        _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
+    gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", around, title)
+             and counts_asked(a, sentence, previous or lead_in) and not of_another_subject(a, sentence))
     return gives or a.kind not in DECISIVE_KINDS, gives
 
 

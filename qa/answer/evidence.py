@@ -106,8 +106,8 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     Sentences that speak to the answering model (injection.is_instruction) are never candidates.
     `floor`: the support a passage needs to be read (by default ABSTAIN_BELOW, or 60% of the best);
     `only`: the sentences worth ranking (the others are still read as the sentence before one)."""
-    floor = max(ABSTAIN_BELOW, result.best_support * 0.6) if floor is None else floor
-    usable = [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
+    usable = usable_passages(result, floor)
+    lead_ins = _lead_ins(result)
     candidates = []
     for p in usable:
         clean = [c for _, c in data_sentences(p.text)]
@@ -127,13 +127,68 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     scored = []
     for k, (p, i, s, dates, before) in enumerate(candidates):
         alone, read_after = float(cosines[k]), float(in_context.get(k, -1.0))
-        may_answer, gives = answers(kind, s, before or "", p.text, p.title or "", dates)
+        may_answer, gives = answers(kind, s, before or "", p.text, p.title or "", dates,
+                                    lead_in=lead_ins.get(p.id, "") if i == 0 else "")
         bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
             KIND_BONUS if kind.typed and gives else 0.0)
         scored.append(Candidate(p, i, s, dates, max(alone, read_after) + TERMS_WEIGHT * _term_overlap(result.terms, s)
                                 + bonus, needs_previous=read_after > alone, answers=may_answer,
                                 gives=gives and kind.typed))
     return sorted(scored, key=lambda c: -c.score)
+
+
+def usable_passages(result: SearchResult, floor: float | None = None) -> list[Passage]:
+    """The passages whose sentences are ranked: those with at least `floor` support (by default 60% of the
+    best, and at least ABSTAIN_BELOW)."""
+    floor = max(ABSTAIN_BELOW, result.best_support * 0.6) if floor is None else floor
+    return [p for p in result.passages if p.id in result.evidence and result.evidence[p.id].support >= floor]
+
+
+def _lead_ins(result: SearchResult) -> dict[int, str]:
+    """For each passage, the last sentence of the paragraph just before it in its article, when that one
+    was retrieved or read as context: what a paragraph opening "2.4 billion were fired off in December"
+    counts."""
+    return {pid: sentences[-1] for pid, before in _paragraphs_before(result).items()
+            if (sentences := split_sentences(before.text))}
+
+
+def _paragraphs_before(result: SearchResult) -> dict[int, Passage]:
+    """For each passage, the paragraph (or part) just before it in its article, when that one was
+    retrieved or read as context."""
+    known = {(p.article_id, p.paragraph, p.part): p for p in (*result.passages, *result.context)}
+    out = {}
+    for (article, paragraph, part), p in known.items():
+        before = known.get((article, paragraph, part - 1)) if part > 0 else None
+        if before is None:
+            before = max((q for (a, n, _), q in known.items() if a == article and n == paragraph - 1),
+                         key=lambda q: q.part, default=None)
+        if before is not None:
+            out[p.id] = before
+    return out
+
+
+def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candidate]) -> list[Candidate]:
+    """The sentences of the paragraphs read only as context (`SearchResult.context`) and of retrieved
+    passages too weakly supported to be ranked, each marked whether it gives the asked kind (scored 0):
+    what may follow a chosen sentence that does not ("... is being sued by his ex-girlfriend" then "The
+    woman, Robin Mantooth, said ...")."""
+    ranked_ids = {c.passage.id for c in ranked}
+    kind, lead_ins, befores = asked(question), _lead_ins(result), _paragraphs_before(result)
+    out = []
+    for p in (*[q for q in result.passages if q.id not in ranked_ids], *result.context):
+        clean = [c for _, c in data_sentences(p.text)]
+        previous = ""
+        for i, (sentence, dates) in enumerate(sentences_with_dates(p)):
+            evidence = clean[i] if i < len(clean) else sentence
+            if evidence:
+                # the subject may be named in the paragraph before ("Mick Mars ... is being sued", then
+                # "The woman, Robin Mantooth, said Mars promised ...")
+                around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
+                may_answer, gives = answers(kind, evidence, previous or "", around, p.title or "", dates,
+                                            lead_in=lead_ins.get(p.id, "") if i == 0 else "")
+                out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
+            previous = evidence
+    return out
 
 
 def unanswered(ranked: list[Candidate]) -> bool:

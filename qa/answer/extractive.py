@@ -7,14 +7,17 @@ the point.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..ingest.dates import DateMention, asks_when
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import asked, asks_for_list
+from .answerability import asked, asks_for_list, gives_reason_for
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
-                       off_topic, quoted_candidates, rank_sentences, should_abstain, speaker_sentence,
+                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
+                       speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
 from .listing import LIST_MIN_ARTICLES, TIERS, answers_list, list_reading, list_question
@@ -44,8 +47,14 @@ def answer_extractively(
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
-    chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked, question)
-    rank = {p.id: r for r, p in enumerate(result.passages)}
+    chosen = with_next_answering(choose_answering(ranked, question, max_sentences),
+                                 ranked + neighbour_candidates(question, result, ranked), question)
+    rank = {p.id: float(r) for r, p in enumerate(result.passages)}
+    first = {}  # a paragraph read as context ranks just after its article's best passage
+    for r, p in enumerate(result.passages):
+        first.setdefault(p.article_id, r + 0.5)
+    for c in chosen:
+        rank.setdefault(c.passage.id, first.get(c.passage.article_id, float(len(result.passages))))
     chosen.sort(key=lambda c: (not c.gives, rank[c.passage.id], c.index))  # what states the asked kind first
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
@@ -53,7 +62,10 @@ def answer_extractively(
     if not pieces:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     text, citations = number_citations(pieces)
-    return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+    shown = {p.id for p in result.passages}
+    read = {c.passage.id: c.passage for c in chosen if c.passage.id not in shown}  # context paragraphs quoted
+    return Answer(question, text, False, "extractive", citations, [*result.passages, *read.values()],
+                  notice=NO_LLM_NOTICE)
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:
@@ -75,7 +87,12 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     floor = answering[0].score * EXTRACTIVE_SHARE
     givers = [c for c in answering if c.gives and c.score >= floor]
     if givers and asked(question).kind == "reason":
-        return givers[:max_sentences]  # "why?" is answered by reasons; the sentences around them are not
+        # "why?" is answered by reasons, best by those tying the cue to what the question asks about
+        # ("bad weather ... has hit sales" for "Why did sales fall?", not "margins were helped by ...")
+        before = {(c.passage.id, c.index): c.sentence for c in ranked}
+        linked = [c for c in givers if gives_reason_for(asked(question), c.sentence,
+                                                        before.get((c.passage.id, c.index - 1), ""))]
+        return (linked or givers)[:max_sentences]
     chosen = quoted_candidates(answering, max_sentences)
     if givers and not any(c.gives for c in chosen):
         chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
@@ -95,7 +112,8 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
         if c.gives:
             continue
         k = place[id(c)]
-        after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id]
+        after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id
+                 and n.passage.paragraph - c.passage.paragraph <= 1]  # this paragraph or the next
         found = next((n for n in after if n.gives and n.answers), None)
         if found is not None and found not in out:
             out.append(found)
@@ -103,6 +121,23 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
 
 
 NEXT_SENTENCES = 2
+
+
+def with_follow_ups(question: str, result: SearchResult, ranked: list[Candidate]) -> list[Candidate]:
+    """The ranking with each sentence the extractive answer would add after a chosen one that does not give
+    the asked kind (`with_next_answering`, the next paragraph read as context too) moved just below it, so
+    an LLM is shown "The woman, Robin Mantooth, said ..." beside "... is being sued by his ex-girlfriend"."""
+    if not ranked or not asked(question).typed:
+        return ranked
+    chosen = choose_answering(ranked, question)
+    added = [c for c in with_next_answering(chosen, ranked + neighbour_candidates(question, result, ranked), question)
+             if c not in chosen]
+    if not added:
+        return ranked
+    lead = {id(f): max(c.score for c in chosen if c.passage.article_id == f.passage.article_id) for f in added}
+    moved = [replace(f, score=lead[id(f)] - 1e-6) for f in added]
+    rest = [c for c in ranked if all(c is not f for f in added)]
+    return sorted(rest + moved, key=lambda c: -c.score)
 
 
 LIST_ARTICLES = 10  # articles a list answer shows, one line each; the rest are counted

@@ -23,7 +23,7 @@ from .answerability import asks_for_list
 from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, off_topic, quoted_candidates,
                        rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
                        unanswered)
-from .extractive import answer_extractively, answer_list
+from .extractive import answer_extractively, answer_list, with_follow_ups
 from .listing import list_reading
 from .local_backend import LocalBackend
 from .local_model import find_local_model
@@ -71,6 +71,7 @@ def answer_with_llm(
             return replace(answer, extra={**meta, "fallback": {"from": backend.name, "reason": "a list across "
                                                                  "articles is quoted from each article"},
                                           "verification": []})
+        ranked = with_follow_ups(question, result, ranked)  # the sentence after a lede that names the answer
         passages, excerpts = select_evidence(question, result, embedder, ranked)
         if not passages:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})

@@ -87,6 +87,10 @@ class SearchResult:
     speaker: SpeakerMatch | None = None  # set when the question asks what someone said
     statements: dict[int, list[StatementRecord]] = field(default_factory=dict)  # that speaker's, by passage id
     time: dict | None = None  # the time the question names, read by qa.search.timeframe (docs/news.md)
+    # The paragraphs before and after the best passages that were not retrieved themselves (Retriever.
+    # with_context): read only next to them, where a lede's answer follows ("A novel set in Paraguay has
+    # won ..." then "Lily Tuck's The News From Paraguay is ...") or a count's noun precedes.
+    context: tuple[Passage, ...] = ()
 
     def as_json(self) -> dict:
         """The result as a dict, the way `qa search --json` writes it (see docs/json.md)."""

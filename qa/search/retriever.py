@@ -88,6 +88,9 @@ def merged(first: SearchResult, second: SearchResult, k: int, per_article: int) 
     return replace(first, passages=passages, evidence={p.id: evidence[p.id] for p in passages if p.id in evidence})
 
 
+CONTEXT_PASSAGES = 3  # passages whose neighbouring paragraphs an answer may read (Retriever.with_context)
+
+
 class Retriever(SupportMeasures):
     """Finds the passages most relevant to a question in one index (and measures their support)."""
 
@@ -181,6 +184,27 @@ class Retriever(SupportMeasures):
             evidence=self.evidence(terms, query_vector, passages, allowed, frequency),
             terms=tuple(terms),
         )
+
+    def with_context(self, result: SearchResult, best: int = CONTEXT_PASSAGES) -> SearchResult:
+        """`result` with the paragraphs just before and after its `best` best-supported passages (those not
+        retrieved themselves) as `context`, for an answer that a lede's next paragraph gives."""
+        if not result.passages or not result.evidence:
+            return result
+        have = {p.id for p in result.passages}
+        top = sorted((p for p in result.passages if p.id in result.evidence),
+                     key=lambda p: -result.evidence[p.id].support)[:best]
+        extra: dict[int, Passage] = {}
+        with self.store.snapshot():
+            articles = {aid: self.store.article_passages(aid) for aid in {p.article_id for p in top}}
+        for p in top:
+            paragraphs = articles[p.article_id]
+            at = next((k for k, q in enumerate(paragraphs) if q.id == p.id), None)
+            if at is None:
+                continue
+            for q in paragraphs[max(0, at - 1): at + 2]:
+                if q.id not in have:
+                    extra[q.id] = q
+        return replace(result, context=tuple(extra.values()))
 
     def hybrid(self, question: str, terms: list[str], frequency: dict[str, int], query_vector: np.ndarray | None,
                depth: int, allowed: set[int] | None) -> tuple[list[tuple[int, float]], np.ndarray]:

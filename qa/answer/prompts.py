@@ -123,6 +123,12 @@ _NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his
                                r"minister|president|party|court|report|study|law|bill))\b", re.IGNORECASE)
 
 
+def needs_context(sentence: str) -> bool:
+    """The sentence opens with a word that points back ("He said ...", "The company ..."): it is shown, and
+    quoted, after the sentence before it."""
+    return bool(_NEEDS_CONTEXT_RE.match(sentence))
+
+
 def select_evidence(question: str, result: SearchResult, embedder,
                     ranked: list[Candidate] | None = None) -> tuple[list[Passage], list[str]]:
     """The sentences that carry the evidence, grouped by passage (best passage first, sentences in

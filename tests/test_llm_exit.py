@@ -197,7 +197,7 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
         process = subprocess.Popen([sys.executable, "-m", "qa", "chat", "--index", str(sample_index)],
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, env=env)
-        process.stdin.write("What did Klingner say?\nAnd what did Pardo say?\n")
+        process.stdin.write(f"{ANSWERED}\nHow many meetings did Kim and Trump hold?\n")
         process.stdin.flush()
         time.sleep(2.0 + 4.5 * n / (ends - 1))  # from 2 to 6.5 s
         if process.poll() is None:
@@ -213,7 +213,7 @@ def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, 
 
 
 def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, runtime, tmp_path):
-    """20 interrupts of `qa ask --llm local "What did Klingner say?"` at random moments (starting,
+    """20 interrupts of `qa ask --llm local` answering a question the model answers, at random moments (starting,
     loading the model, restoring or prefilling the prompt start, prefilling, writing, verifying), 10
     on each of two runtimes at moments of their own: exit code 130 every time, and soon (the time
     each took is printed; the bound here only catches a hang)."""
@@ -226,7 +226,7 @@ def test_ctrl_c_at_random_moments_of_an_answer_exits_130(sample_index, models, r
             break
         if n % 5 == 0:
             forget_prompt_start(models)
-        process = subprocess.Popen([sys.executable, "-m", "qa", "ask", "What did Klingner say?", "--index",
+        process = subprocess.Popen([sys.executable, "-m", "qa", "ask", ANSWERED, "--index",
                                     str(sample_index)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    env=env)
         time.sleep(rng.uniform(0.3, upper))

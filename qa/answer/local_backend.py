@@ -16,7 +16,7 @@ from ..errors import LLMError
 from . import runtime
 from .backends import MAX_ANSWER_TOKENS, TokenFn
 from .local_model import sha256_file
-from .prompts import warm_messages
+from .prompts import choice_warm_messages
 
 
 class LocalBackend:
@@ -26,6 +26,9 @@ class LocalBackend:
     (~280 tokens) takes seconds, restoring it milliseconds."""
 
     name = "local"
+    # llama.cpp constrains the reply to a GBNF grammar: answers choose among numbered sentences
+    # (llm.answer_with_llm); a backend without it writes free text.
+    supports_grammar = True
 
     def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int | None = None):
         self.model = model_path.name
@@ -90,7 +93,7 @@ class LocalBackend:
         # checksum matches the one recorded when it was saved is handed to it.
         if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):
             return "restored"
-        self._complete(warm_messages(), None, 1)
+        self._complete(choice_warm_messages(), None, 1)
         if runtime.stopping.is_set():
             return "prefilled"
         temporary = f"{name}.{os.getpid()}.tmp"
@@ -131,26 +134,28 @@ class LocalBackend:
             return {}
 
     def complete(self, messages: list[dict], on_token: TokenFn | None = None,
-                 max_tokens: int = MAX_ANSWER_TOKENS) -> str:
-        """One answer, streamed to `on_token`. Ctrl-C (KeyboardInterrupt in the calling thread) returns
+                 max_tokens: int = MAX_ANSWER_TOKENS, grammar: str | None = None) -> str:
+        """One answer, streamed to `on_token`, restricted to `grammar` (GBNF) when given. Ctrl-C (KeyboardInterrupt in the calling thread) returns
         at once: llama.cpp stops at its next token, and the next request waits for that."""
         self.warm()
         loaded = self.load()
         loaded.busy.acquire()  # interruptible by Ctrl-C
         handoff = _Handoff(loaded.busy)
         try:
-            return self._complete(messages, on_token, max_tokens, handoff)
+            return self._complete(messages, on_token, max_tokens, handoff, grammar)
         except BaseException:
             if not handoff.worker_started.is_set():
                 handoff.release()  # interrupted before its worker ran: nobody else will release it
             raise
 
     def _complete(self, messages: list[dict], on_token: TokenFn | None, max_tokens: int,
-                  handoff: _Handoff | None = None) -> str:
+                  handoff: _Handoff | None = None, grammar: str | None = None) -> str:
         """Run one request in a worker thread (which releases `handoff` when llama.cpp is done with
         it), keeping this thread free to receive Ctrl-C."""
         request = {"messages": messages, "max_tokens": max_tokens, "temperature": 0.0, "stream": True,
                    "cache_prompt": True}
+        if grammar:
+            request["grammar"] = grammar
         pieces: list[str] = []
         failures: list[str] = []
         cancel = threading.Event()
@@ -300,7 +305,7 @@ def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
     stat = model_path.stat() if model_path.exists() else None
     # A build for another CPU computes slightly different values: its own file (runtime.runtime_info).
     key = "|".join(map(str, (model_path.resolve(), stat and stat.st_size, stat and stat.st_mtime_ns, n_ctx,
-                             version, runtime.runtime_info(), warm_messages())))
+                             version, runtime.runtime_info(), choice_warm_messages())))
     stem = re.sub(r"[^A-Za-z0-9_.]", "_", model_path.stem)[:60]
     return f"prefix-{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
 

@@ -123,6 +123,12 @@ _NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his
                                r"minister|president|party|court|report|study|law|bill))\b", re.IGNORECASE)
 
 
+def needs_context(sentence: str) -> bool:
+    """The sentence opens with a word that points back ("He said ...", "The company ..."): it is shown, and
+    quoted, after the sentence before it."""
+    return bool(_NEEDS_CONTEXT_RE.match(sentence))
+
+
 def select_evidence(question: str, result: SearchResult, embedder,
                     ranked: list[Candidate] | None = None) -> tuple[list[Passage], list[str]]:
     """The sentences that carry the evidence, grouped by passage (best passage first, sentences in
@@ -161,3 +167,74 @@ def select_evidence(question: str, result: SearchResult, embedder,
             pieces.append(("" if i == prev + 1 else "... ") + sentences[p.id][i])
         excerpts.append(" ".join(pieces))
     return passages, excerpts
+
+
+# The choice prompt: the model picks which numbered sentences answer (grammar-constrained to their
+# numbers, or 0 for none), and qa quotes them verbatim. A few tokens written, and no claim it could invent.
+# At most 9 sentences (one digit each); about 115 tokens beyond the cached start (prefill is the wait).
+MAX_CHOICES = 4
+CHOICE_CHARS = 520
+MAX_PICKS = 2
+
+
+def choice_items(preferred: list[Candidate], ranked: list[Candidate], max_items: int = MAX_CHOICES,
+                 max_chars: int = CHOICE_CHARS) -> list[tuple[Candidate, str]]:
+    """The sentences the model chooses among, in this order: `preferred` (the sentences the extractive
+    answer would quote, in its order), then the best-ranked others that may answer
+    (evidence.Candidate.answers) scoring at least half the best, within `max_chars` (the first always);
+    each as quoted, with the sentence before it when it opens with "he", "it", "the company" or matches
+    the question only after it."""
+    answering = [c for c in ranked if c.answers] or ranked
+    top = answering[0].score if answering else 0.0
+    before = {(c.passage.id, c.index): c.sentence for c in ranked}
+    items: list[tuple[Candidate, str]] = []
+    used, seen = 0, set()
+    for c in list(preferred) + [c for c in answering if c.score >= top * 0.5]:
+        if len(items) >= max_items:
+            break
+        previous = before.get((c.passage.id, c.index - 1))
+        text = c.sentence
+        if previous and (c.needs_previous or _NEEDS_CONTEXT_RE.match(c.sentence)):
+            text = f"{previous} {c.sentence}"
+        if text in seen or any(text in t or t in text for t in seen) or (items and used + len(text) > max_chars):
+            continue
+        items.append((c, text))
+        seen.add(text)
+        used += len(text)
+    return items
+
+
+def build_choice_messages(question: str, texts: list[str]) -> list[dict]:
+    """The choice prompt: the shared start (choice_warm_messages), the question, then each sentence
+    numbered. The question comes first: a small model then reads the sentences for it (measured on the
+    archive questions' tune half: the first pick answered in 17 of 20 against 13 with the question last)."""
+    lines = [f"[{n}] " + _as_data(text).replace("\n", " ") for n, text in enumerate(texts, 1)]
+    user = load_prompt("choose_user").format(sentences="\n".join(lines), question=_as_data(question))
+    return [{"role": "system", "content": load_prompt("choose_system")}, {"role": "user", "content": user}]
+
+
+def choice_warm_messages() -> list[dict]:
+    """The start every choice prompt shares: prefilled once, then reused from the KV cache."""
+    user = load_prompt("choose_user")
+    return [{"role": "system", "content": load_prompt("choose_system")},
+            {"role": "user", "content": user[: user.index("{")].rstrip()}]
+
+
+def choice_grammar(count: int, max_picks: int = MAX_PICKS) -> str:
+    """llama.cpp GBNF admitting only "0" (none answers) or 1..max_picks of the numbers 1..count, comma-separated."""
+    if not 1 <= count <= 9:
+        raise ValueError("the choice grammar numbers 1 to 9 sentences")
+    number = " | ".join(f'"{n}"' for n in range(1, count + 1))
+    more = ' ("," n)?' * (max_picks - 1)
+    return f'root ::= "0" | n{more}\nn ::= {number}\n'
+
+
+def parse_choice(reply: str, count: int) -> list[int]:
+    """The 0-based indices a choice reply names, in its order, each once; [] for "0" or nothing usable
+    (a server that ignores the grammar may write more: numbers outside 1..count are ignored)."""
+    picks: list[int] = []
+    for token in re.findall(r"\d+", reply):
+        n = int(token)
+        if 1 <= n <= count and n - 1 not in picks:
+            picks.append(n - 1)
+    return picks[:MAX_PICKS]

@@ -126,3 +126,28 @@ def test_a_model_is_shown_the_sentence_after_a_lede_that_names_the_answer(facts_
         prompt = json.dumps(server.bodies[0])
     assert "is being sued by his former manager" in prompt and "Carla Reyes" in prompt
     assert "Carla Reyes" in answer.text
+
+
+def test_a_lede_a_model_chooses_is_followed_by_the_sentence_naming_the_answer(facts_archive):
+    import re
+
+    from .fakes import FakeBackend
+
+    class ChoosingBackend(FakeBackend):
+        """A grammar-taking backend (as the local model is) that always chooses the lede."""
+
+        name, supports_grammar = "local", True
+
+        def complete(self, messages, on_token=None, max_tokens=6, grammar=None):
+            assert grammar is not None  # the choice is held to sentence numbers
+            self.requests.append(messages)
+            lede = re.search(r"\[(\d)\][^\n]*being sued by his former manager", messages[-1]["content"])
+            return lede.group(1)
+
+    with QA(facts_archive, llm="none") as bot:
+        bot.set_llm("none")
+        bot._backend = backend = ChoosingBackend()
+        answer = bot.ask("Who is suing singer Dex Malone?")
+    assert backend.requests, "the model was asked to choose"
+    assert answer.backend == "local" and "being sued by his former manager" in answer.text
+    assert "Carla Reyes" in answer.text  # the lede alone names no one

@@ -148,6 +148,11 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
     # quoted as the extractive answer would: the sentence itself, with the one before it only when it points
     # back to it ("He said ..."); one shown beside it because it reads better after it is not the answer
     chosen = [(c, text if needs_context(c.sentence) else c.sentence) for c, text in (items[i] for i in picks)]
+    # a chosen lede that does not give the asked kind ("... sued by his ex-girlfriend") is followed, as in the
+    # extractive answer, by the next sentence of its article that does ("The woman, Robin Mantooth, ...")
+    picked = [c for c, _ in chosen]
+    chosen += [(c, c.sentence) for c in with_next_answering(picked, ranked, question)
+               if all(c is not p for p in picked)]
     passages = list({c.passage.id: c.passage for c, _ in chosen}.values())
     number = {p.id: n for n, p in enumerate(passages, 1)}
     excerpts = [" ".join(text for c, text in chosen if c.passage.id == p.id) for p in passages]

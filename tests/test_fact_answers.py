@@ -151,3 +151,4 @@ def test_a_lede_a_model_chooses_is_followed_by_the_sentence_naming_the_answer(fa
     assert backend.requests, "the model was asked to choose"
     assert answer.backend == "local" and "being sued by his former manager" in answer.text
     assert "Carla Reyes" in answer.text  # the lede alone names no one
+    assert any("Carla Reyes" in s for s in answer.extra["followed_by"])

@@ -317,7 +317,8 @@ def test_the_choice_grammar_admits_only_the_numbers_shown():
 
 def test_local_model_chooses_sentences_and_quotes_them_verbatim(local_bot):
     """The local model picks among numbered sentences under a grammar: its reply names only sentences it
-    was shown, and every sentence of the answer is from one of them, word for word, cited to its paragraph."""
+    was shown, and every sentence of the answer is from one of them (or the sentence naming the answer
+    after a chosen lede, `followed_by`), word for word, cited to its paragraph."""
     answer = local_bot.ask("Who did North Korea sign a mutual defence treaty with?")
     assert answer.backend == "local" and not answer.abstained
     choices, chosen = answer.extra["choices"], answer.extra["chosen"]
@@ -327,7 +328,8 @@ def test_local_model_chooses_sentences_and_quotes_them_verbatim(local_bot):
     assert kept and all(v["citations"] for v in kept)
     by_n = {c.n: c.passage.text for c in answer.citations}
     for v in kept:
-        assert any(v["sentence"] in choices[n - 1] for n in chosen)
+        assert (any(v["sentence"] in choices[n - 1] for n in chosen)
+                or v["sentence"] in answer.extra.get("followed_by", []))
         assert all(v["sentence"] in by_n[n] for n in v["citations"])
     assert "Russia" in answer.text
 

@@ -151,8 +151,10 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
     # a chosen lede that does not give the asked kind ("... sued by his ex-girlfriend") is followed, as in the
     # extractive answer, by the next sentence of its article that does ("The woman, Robin Mantooth, ...")
     picked = [c for c, _ in chosen]
-    chosen += [(c, c.sentence) for c in with_next_answering(picked, ranked, question)
-               if all(c is not p for p in picked)]
+    follow = [c for c in with_next_answering(picked, ranked, question) if all(c is not p for p in picked)]
+    chosen += [(c, c.sentence) for c in follow]
+    if follow:
+        meta = {**meta, "followed_by": [c.sentence for c in follow]}
     passages = list({c.passage.id: c.passage for c, _ in chosen}.values())
     number = {p.id: n for n, p in enumerate(passages, 1)}
     excerpts = [" ".join(text for c, text in chosen if c.passage.id == p.id) for p in passages]

@@ -90,10 +90,12 @@ def test_history_persists_across_sessions(sample_index, tmp_path):
 def test_ctrl_c_cancels_the_answer_not_the_session(sample_index, tmp_path):
     child = spawn_chat(sample_index, tmp_path, llm="local")
     child.sendline("What did Klingner say about Trump and the Nobel Peace Prize?")
-    child.expect("\x1b\\[2m")  # the dim draft has started to stream
+    child.expect("\x1b\\[2m")  # the answer has started to show (a statement is quoted at once)
     child.sendintr()
-    child.expect_exact("cancelled")
-    child.expect_exact(PROMPT)
+    # the rest of the answer is cut short ("cancelled"), or it was already shown and the prompt is back:
+    # either way the session goes on
+    if child.expect_exact(["cancelled", PROMPT]) == 0:
+        child.expect_exact(PROMPT)
     assert "answering with: extractive" in ask(child, "/llm none")
     assert "¶24" in ask(child, "What did Klingner say?")
     child.sendline("/quit")

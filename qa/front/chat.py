@@ -213,8 +213,15 @@ def run_repl(conversation: Conversation, console, err_console, interactive: bool
 
                 answer = replace(answer, notice=None)  # "no LLM configured" once per session is enough
             shown_notices.add(answer.notice)
-            print_answer(console, answer, err_console)
-            console.print()
+            try:
+                print_answer(console, answer, err_console)
+                console.print()
+            except KeyboardInterrupt:
+                if not interactive:
+                    raise
+                # Ctrl-C while the answer is shown (a quoted answer comes at once) cuts the output short,
+                # as while it is worked out: the session goes on
+                err_console.print("[yellow]cancelled[/]")
 
 
 def _loading(conversation: Conversation, err_console) -> None:

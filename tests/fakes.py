@@ -85,3 +85,18 @@ class FakeBackend:
                 on_token(piece)
         return "".join(pieces)
 
+
+
+def indexed_archive(folder, articles: dict[str, str]):
+    """`articles` (file name -> text) written to `folder` and indexed there with the real model: the
+    index folder, for tests that ask questions of a small archive of their own."""
+    from pathlib import Path
+
+    from qa.api import QA
+
+    folder = Path(folder)
+    for name, text in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    with QA(folder / "index", create=True, llm="none") as bot:
+        bot.index([folder])
+    return folder / "index"

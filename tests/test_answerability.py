@@ -11,6 +11,8 @@ from qa.answer.answerability import asked, asks_for_list
 from qa.answer.verification import verify_answer
 from qa.api import QA
 
+from .fakes import indexed_archive
+
 from .fake_llm_server import FakeLLMServer
 from .test_llm import passages_by_number
 
@@ -45,13 +47,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("archive")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    index = folder / "index"
-    with QA(index, create=True, llm="none") as bot:
-        bot.index([folder])
-    return index
+    return indexed_archive(tmp_path_factory.mktemp("archive"), ARTICLES)
 
 
 def test_the_kind_and_subject_of_a_question():

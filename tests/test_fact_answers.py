@@ -10,6 +10,8 @@ import pytest
 from qa.answer.answerability import asked, counts_asked, name_runs, names_group, of_another_subject
 from qa.api import QA
 
+from .fakes import indexed_archive
+
 ARTICLES = {
     "starfall.txt": "Starfall Racer tops the charts\n\n"
                     "Gamers bought more racing titles than ever this winter. Starfall Racer sold more than two "
@@ -49,13 +51,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def facts_archive(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("facts")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    index = folder / "index"
-    with QA(index, create=True, llm="none") as bot:
-        bot.index([folder])
-    return index
+    return indexed_archive(tmp_path_factory.mktemp("facts"), ARTICLES)
 
 
 def test_another_games_sales_are_never_shown_under_how_many_copies(facts_archive):

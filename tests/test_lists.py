@@ -10,6 +10,8 @@ import pytest
 from qa.answer.listing import answers_list, list_question
 from qa.api import QA
 
+from .fakes import indexed_archive
+
 ARTICLES = {
     "harlow.txt": "Stage veteran Harlow dies\n\n"
                   "British actor Peter Harlow, best known for the television drama Dockside, has died aged 80.\n",
@@ -35,13 +37,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("lists")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    index = folder / "index"
-    with QA(index, create=True, llm="none") as bot:
-        bot.index([folder])
-    return index
+    return indexed_archive(tmp_path_factory.mktemp("lists"), ARTICLES)
 
 
 def test_a_list_question_names_its_class_and_predicate():

@@ -10,6 +10,7 @@ import pytest
 from qa.api import QA
 
 from .fake_llm_server import FakeLLMServer
+from .fakes import indexed_archive
 
 ARTICLES = {
     "robbery.txt": "Councillor robbed in Lisbon\n\n"
@@ -39,12 +40,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("who-said")
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    with QA(folder / "index", create=True, llm="none") as bot:
-        bot.index([folder])
-    return folder / "index"
+    return indexed_archive(tmp_path_factory.mktemp("who-said"), ARTICLES)
 
 
 def test_a_full_name_is_one_person_and_he_said_after_narrative_is_theirs(archive):

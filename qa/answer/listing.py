@@ -30,8 +30,8 @@ _ARTICLES = frozenset("a an the their its his her any some".split())
 _ENDS = frozenset("by after before for in to of at from over with without into on about against during since "
                   "under because while as than so who whom which that what when where why how".split())
 _PARTICLES = frozenset("down out up off away back".split())  # "stood down": the verb carries the meaning
-_MAX_PREDICATE = 5
-CORE_SYNONYMS = 3  # near-synonyms of the predicate its search adds  # predicate words read after the class noun
+_MAX_PREDICATE = 5  # predicate words read after the class noun
+CORE_SYNONYMS = 3  # near-synonyms of the predicate its search adds
 
 # Near-synonyms of the predicates news lists ask about most: a sentence stating any word of a group states
 # the predicate worded by another ("found dead" for "have died", "quit" for "stood down").

@@ -490,7 +490,7 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asks_for_list
+        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asked, asks_for_list
 
         # a question asking for every instance reads many more passages, spread over articles: one line
         # per article that answers
@@ -510,6 +510,8 @@ class QA:
             result = self.search(question, k, article=article, since=since, until=until)
         if not result.statements:
             result = self.retriever.with_context(result)
+            if asked(question).kind == "reason":
+                result = self.retriever.with_articles(result)
         backend = self.backend
         if backend is None:
             answer = answer_extractively(question, result, self.embedder)

@@ -59,6 +59,11 @@ _DATE_WORDS_RE = re.compile(
     r"\b(?:1[0-9]{3}|20[0-9]{2}|january|february|march|april|may|june|july|august|september|october|november|"
     r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|"
     r"(?:last|next|this) (?:week|month|year|spring|summer|autumn|winter)|century|decade)\b", re.IGNORECASE)
+# "as" giving a cause ("backed the plans as the police said they would help"), not a comparison or a role
+# ("such as the", "as well as", "the same as the", "known as").
+_AS_CAUSE = (r"(?<!such )(?<!same )(?<!well )(?<!known )(?<!regarded )(?<!seen )(?<!much )(?<!soon )(?<!long )"
+             r"(?<!just )(?<!\bas )(?<=[\s,])as (?=(?:the|it|they|he|she|we|its|their|his|her|investors|consumers|"
+             r"demand|prices|sales|costs|fans|police)\b)")
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
@@ -69,8 +74,22 @@ CAUSE_RE = re.compile(
     r"building\b|beijing\b)\w{3,}ing\b|"
     r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
-    r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b)\b",
+    r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
+    r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
+    r"trigger(?:ed|s)?|" + _AS_CAUSE + r")\b",
     re.IGNORECASE)
+# Cues with the cause before them and the effect after ("bad weather has hit sales", "X means Y"), unless
+# passive ("hit by"): a word of the asked effect only before one of them names the cause of something else
+# ("demand from China's fast-growing economy has fuelled production" does not say why it grows).
+_FORWARD_CUE_RE = re.compile(
+    r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
+    r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
+    r"prompt(?:ed|s)?|trigger(?:ed|s)?)\b(?!\s+by\b)", re.IGNORECASE)
+# Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
+# "concerns"): the asked effect may be on either side.
+_OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|"
+                          r"fears?|worr(?:y|ies|ied)|explained|insufficient|lack of|fail(?:ed|ure|ing) to)\b",
+                          re.IGNORECASE)
 _HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness|Prof|Professor|President|"
                            r"Chancellor|Minister|Secretary|Chairman|Chief)\.?\s+([A-Z][\w'’-]+)")
 _FULL_NAME_RE = re.compile(r"\b([A-Z][a-z][\w'’-]*)\s+((?:(?:de|van|von|da|al|le|la)\s+)?[A-Z][\w'’-]*[a-z])\b")
@@ -324,8 +343,41 @@ def gives_reason_for(a: Asked, sentence: str, previous: str = "") -> bool:
                        and w not in _LIGHT_VERBS and not w.isdigit())
     if not effect:
         return False
-    return _mentions(effect, _words_of(sentence)) or (
-        bool(previous) and not _TURN_RE.match(sentence) and _mentions(effect, _words_of(previous)))
+    return _effect_beside_cue(effect, a.names, sentence) or (
+        bool(previous) and not _TURN_RE.match(sentence) and _points_back(sentence)
+        and _mentions(effect, _words_of(previous)))
+
+
+def _points_back(sentence: str) -> bool:
+    """The sentence's cue may give the cause of what the sentence before it says: a cue whose effect comes
+    before it or on either side ("Better records ... are the reasons", "This was due to ..."), or one whose
+    cause comes first with a pronoun after it ("... has boosted it"); not "the boom has allowed the
+    government to collect $950m", the cause of something else."""
+    for m in CAUSE_RE.finditer(sentence):
+        if not _FORWARD_CUE_RE.match(sentence, m.start()) or re.match(
+                r"\s+(?:it|them|this|that|these|those)\b", sentence[m.end():], re.IGNORECASE):
+            return True
+    return False
+
+
+def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: str) -> bool:
+    """A word of the asked effect stands on the effect's side of one of the sentence's cues: after a cue
+    whose cause comes first ("has hit sales", or the question's subject: "a halo effect on the sales of
+    the Mac"), before one whose cause comes after ("sales fell because ...", "sales, hit by ..."), either
+    side of an open one ("blamed the weather for poor sales")."""
+    for m in CAUSE_RE.finditer(sentence):
+        before, after = sentence[:m.start()], sentence[m.end():]
+        if _FORWARD_CUE_RE.match(sentence, m.start()):
+            if names & _words_of(after):
+                return True
+            side = after
+        elif _OPEN_CUE_RE.match(sentence, m.start()):
+            side = sentence
+        else:
+            side = before
+        if _mentions(effect, _words_of(side)):
+            return True
+    return False
 
 
 _COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large tall high fast number total "

@@ -47,15 +47,19 @@ def answer_extractively(
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
-    chosen = with_next_answering(choose_answering(ranked, question, max_sentences),
-                                 ranked + neighbour_candidates(question, result, ranked), question)
+    neighbours = neighbour_candidates(question, result, ranked)
+    chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
+    reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
+    if reason is not None:
+        chosen = [reason, *chosen[:max_sentences - 1]]
     rank = {p.id: float(r) for r, p in enumerate(result.passages)}
     first = {}  # a paragraph read as context ranks just after its article's best passage
     for r, p in enumerate(result.passages):
         first.setdefault(p.article_id, r + 0.5)
     for c in chosen:
         rank.setdefault(c.passage.id, first.get(c.passage.article_id, float(len(result.passages))))
-    chosen.sort(key=lambda c: (not c.gives, rank[c.passage.id], c.index))  # what states the asked kind first
+    # what states the asked kind first (a reason tied to what is asked, found further on, before all)
+    chosen.sort(key=lambda c: (c is not reason, not c.gives, rank[c.passage.id], c.index))
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
                              for c in chosen])
@@ -97,6 +101,36 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     if givers and not any(c.gives for c in chosen):
         chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
     return chosen
+
+
+def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: str, embedder: Embedder
+                     ) -> Candidate | None:
+    """For "why?", when no chosen sentence ties a reason to what is asked (gives_reason_for, read after the
+    sentence before it, across a paragraph break too): the one that does among the other sentences read (the
+    retrieved passages and the rest of their articles) closest in meaning to the question. "China's
+    economy has expanded by 9.5%" is retrieved; "... gathering speed thanks to domestic demand" is four
+    paragraphs on."""
+    a = asked(question)
+    if a.kind != "reason" or not chosen:
+        return None
+    order = sorted({(c.passage.id, c.index): c for c in [*read, *chosen]}.values(),
+                   key=lambda c: (c.passage.article_id, c.passage.paragraph, c.passage.part, c.index))
+    previous = {(c.passage.id, c.index): p.sentence for p, c in zip(order, order[1:])
+                if p.passage.article_id == c.passage.article_id and c.passage.paragraph - p.passage.paragraph <= 1}
+
+    def linked(c: Candidate) -> bool:
+        return c.gives and c.answers and gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), ""))
+
+    if any(linked(c) for c in chosen):
+        return None
+    found = [c for c in order if linked(c)][:REASONS_READ]
+    if not found:
+        return None
+    closeness = embedder.encode([c.sentence for c in found]) @ embedder.encode_query(question)
+    return found[int(closeness.argmax())]
+
+
+REASONS_READ = 12  # tied reasons found further on that are compared with the question
 
 
 def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:

@@ -509,7 +509,8 @@ class QA:
         else:
             result = self.search(question, k, article=article, since=since, until=until)
         if not result.statements:
-            result = self.retriever.with_context(result)
+            # a list reads the next paragraph of every passage: an instance may be named only there
+            result = self.retriever.with_context(result, **({"best": len(result.passages)} if listing else {}))
             if asked(question).kind == "reason":
                 result = self.retriever.with_articles(result)
         backend = self.backend

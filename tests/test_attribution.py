@@ -331,3 +331,13 @@ def test_denying_someone_something_is_no_statement():
     article = _article("Singer Zola Vance has denied Marco Bell his third number one, after her single topped "
                        "the charts.", "Zola Vance denied the reports of a feud.")
     assert [(n, text) for n, _, text in _credited(article)] == [(2, "Zola Vance denied the reports of a feud.")]
+
+
+def test_an_organisations_name_before_a_title_still_credits_the_named_person():
+    text = ("Theatre pay gap found\n\n"
+            "Northland Theatre Trust chief executive Amara Quist said: \"The sector has gained a lot.\" "
+            "Staff are mostly based in York.\n")
+    found = attribute(parse_text(text, article_id="theatre"))
+    quist = [s for s in found.speakers if s.name == "Amara Quist"]
+    assert quist and quist[0].descriptors == ("Northland Theatre Trust chief executive",)
+    assert [s.speaker for s in found.statements] == ["Amara Quist"]

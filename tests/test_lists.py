@@ -88,3 +88,38 @@ def test_who_have_questions_need_a_person_named_before_the_predicate():
     assert lq.classes == frozenset() and lq.predicate[0] == "defected"
     assert answers_list(lq, "Former minister Ann Cole defected to the Greens on Monday.", "Cole defects") == "name"
     assert answers_list(lq, "The party said defections were rare.", "Party conference") == ""
+
+
+def test_joined_classes_are_both_the_class_and_the_predicate_follows_them():
+    lq = list_question("Which athletes and civil servants were honoured in the list?")
+    assert {"athletes", "servant"} <= lq.classes and lq.predicate[0] == "honoured"
+    lq = list_question("Which chief executives and company directors have resigned?")
+    assert {"executive", "directors"} <= lq.classes and lq.predicate == ("resigned",)
+    lq = list_question("Which football and rugby managers were fined?")
+    assert lq is not None and lq.noun == "managers" and lq.predicate == ("fined",)
+
+
+RESIGNATIONS = {
+    "mandarin.txt": "Ferry row official quits\n\n"
+                    "The top civil servant at the centre of the ferry contracts affair has resigned.\n\n"
+                    "Sir Alan Merrow was permanent secretary at the transport department during the affair.\n",
+    "kell.txt": "Relay captain quits\n\n"
+                "Athletes were stunned when sprinter Jo Kell resigned as captain of the relay team.\n",
+    "bakery.txt": "Bakery chain expands\n\n"
+                  "The Crumb bakery chain is opening 40 shops, its owner said.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def resignations(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("resignations"), RESIGNATIONS)
+
+
+def test_an_instance_named_only_in_the_next_paragraph_is_in_its_line(resignations, embedder):
+    with QA(resignations, llm="none") as bot:
+        answer = bot.ask("Which athletes and civil servants have resigned?")
+    lines = answer.text.splitlines()
+    assert any("Jo Kell" in line for line in lines), answer.text
+    # "The top civil servant ... has resigned" names no one: the next paragraph's sentence does
+    assert any("top civil servant" in line and "Alan Merrow" in line for line in lines), answer.text
+    assert "Crumb" not in answer.text

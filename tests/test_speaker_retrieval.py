@@ -436,3 +436,21 @@ def test_someone_else_speaking_about_the_speaker_is_not_their_word(tmp_path, emb
         assert search._spoken_about(list(ids.values()), match, bot.store.passages(ids.values())) == {ids[3]}
         order = [p.paragraph for p in bot.search(question, k=4).passages]
         assert order.index(2) < order.index(3)
+
+
+def test_a_role_and_its_owner_are_read_from_the_question_and_checked_against_the_descriptor():
+    from qa.index.records import SpeakerRecord
+    from qa.search.speakers import holds_role, parse_speaker_question, relation_of
+
+    assert relation_of(parse_speaker_question("What did K-Vex's lawyer say?").phrase) == ("K-Vex", "lawyer")
+    assert relation_of(parse_speaker_question("What did the founder of Acme Foods say about it?").phrase) == (
+        "Acme Foods", "founder")
+    assert relation_of("Anna Berg") is None
+
+    def person(name, *descriptors):
+        return SpeakerRecord(1, "a", name, (name,), descriptors, "person", (), ())
+
+    assert holds_role(person("Jon Pell", "The rapper's lawyer"), "K-Vex", "lawyer", [])
+    assert not holds_role(person("Mia Roe", "Mr Dorn's lawyer"), "K-Vex", "lawyer", [])  # another's lawyer
+    assert holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Acme Foods founder Tom Dale spoke."])
+    assert not holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Tom Dale, a buyer, met the founder."])

@@ -99,3 +99,34 @@ def test_a_statement_whose_paragraph_the_model_cites_for_other_words_is_still_qu
     assert "praised the Lisbon police" in answer.text and not answer.extra.get("fallback")
     # the draft cites her statement's paragraph for its narrative sentence only: the quote follows, verbatim
     assert "found my passport within a day" in answer.text
+
+
+ROLE_ARTICLES = {
+    "theatre.txt": "Theatre staff earn less than film crews\n\n"
+                   "Theatre staff in the north earn less than film crews, a survey of 900 workers found.\n\n"
+                   "Northland Theatre Trust chief executive Amara Quist said: \"The sector has gained a lot from its "
+                   "skilled staff.\" \"Hiring must rest on a commitment to fairness as well as skill.\" Most of the "
+                   "staff work in York.\n",
+    "prison.txt": "Rapper films video in prison\n\n"
+                  "Rapper K-Vex filmed a music video in his cell, angering the prison governor.\n\n"
+                  "The rapper's lawyer Jon Pell said: \"We did nothing wrong with that video.\" The governor said "
+                  "the crew had been let in to film an interview.\n",
+    "auction.txt": "Shipyard auction disputed\n\n"
+                   "Lawyers claimed the video evidence at the shipyard auction was illegal, the court heard.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def role_archive(tmp_path_factory):
+    return indexed_archive(tmp_path_factory.mktemp("roles"), ROLE_ARTICLES)
+
+
+def test_a_speaker_named_by_role_and_relation_is_the_one_the_article_gives_that_role(role_archive):
+    with QA(role_archive, llm="none") as bot:
+        lawyer = bot.ask("What did K-Vex's lawyer say about the video?")
+        chief = bot.ask("What did the Northland Theatre Trust's chief executive say about fairness?")
+    assert "did nothing wrong" in lawyer.text and "Lawyers claimed" not in lawyer.text
+    assert lawyer.extra["speaker"]["speakers"][0]["name"] == "Jon Pell"
+    # the quotation after the credited one, credited to no one, is the same speaker's
+    assert "commitment to fairness" in chief.text
+    assert chief.extra["speaker"]["speakers"][0]["name"] == "Amara Quist"

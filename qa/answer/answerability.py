@@ -496,7 +496,7 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
 
 
 # "Which companies ...", "Who have ...", "What firms ...": a question whose answer is one line per article.
-_LIST_RE = re.compile(r"^\W*(?:[Ww]hich|[Ww]hat)\s+(?:(?![a-z]+ed\b)[A-Za-z-]+\s+){0,2}?(?P<noun>[a-z-]{2,}(?:ies|[^su'\s]s))\b"
+_LIST_RE = re.compile(r"^\W*(?:[Ww]hich|[Ww]hat)\s+(?:[a-z-]+\s+(?:and|or)\s+)?(?:(?![a-z]+ed\b)[A-Za-z-]+\s+){0,2}?(?P<noun>[a-z-]{2,}(?:ies|[^su'\s]s))\b"
                       r"(?!\s+(?:is|was|has)\b)|^\W*[Ww]ho\s+(?:have|are|were|else)\b|^\W*(?:[Nn]ame|[Ll]ist)\s+"
                       r"(?:the\s+)?[a-z-]+s\b")
 _NOT_PLURAL = frozenset("was has does is its this his us yes always perhaps news series species".split())

@@ -270,17 +270,25 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
 def _continued_quote(paragraph: str, quote: str) -> str:
     """The quote with the sentences after it in the paragraph that go on quoting ("I'm obviously for equal
     prize money. "Women's tennis is exciting. ..."): each opens with a quotation mark and credits no one
-    new, so it is the same speaker's words."""
+    new, so it is the same speaker's words. After a closed quote that ends its sentence, the speaker named
+    before it (X said: "..." "..."), the sentences that are wholly a quotation, credited to no one, go on
+    too: news quotes a speaker's next words so."""
     start = paragraph.find(quote)
-    if start < 0 or not _quote_open(quote):
+    opened = _quote_open(quote)
+    if start < 0 or not (opened or _ENDS_WITH_QUOTE_RE.search(quote)):
         return quote
     end = start + len(quote)
     for sentence in split_sentences(paragraph[end:]):
         if _CREDITS_OTHER_RE.search(sentence) or not (
-                _quote_open(paragraph[start:end]) or sentence.lstrip()[:1] in "“\""):
+                (opened and (_quote_open(paragraph[start:end]) or sentence.lstrip()[:1] in "“\""))
+                or _WHOLLY_QUOTED_RE.match(sentence.strip())):
             break
         end = paragraph.find(sentence, end) + len(sentence)
     return paragraph[start:end]
+
+
+_ENDS_WITH_QUOTE_RE = re.compile(r"[”\"]\W*$")
+_WHOLLY_QUOTED_RE = re.compile(r"[“\"][^“”\"]+[”\"]\W*$")  # a sentence that is all quotation
 
 
 _STATEMENT_GAP = 40  # characters between two statements quoted as one passage of speech

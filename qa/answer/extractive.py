@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..ingest.dates import DateMention, asks_when
+from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
@@ -20,7 +21,8 @@ from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, absten
                        speaker_sentence,
                        statement_evidence, topic_ranking, unanswered)
 from .injection import instruction_free
-from .listing import LIST_MIN_ARTICLES, TIERS, answers_list, list_reading, list_question
+from .listing import (LIST_MIN_ARTICLES, TIERS, answers_list, describes_instance, list_reading, list_question,
+                      names_someone)
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -184,9 +186,11 @@ def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) ->
     answering sentence of each article that answers, one line per article (outlet and date first), each
     cited, up to LIST_ARTICLES, then how many more articles answer. When sentences of at least two
     articles state the question's predicate of an instance of its class (listing.answers_list), only
-    those are lines: "actor Jamie Foxx performed" under "Which actors have died?" names another person."""
+    those are lines: "actor Jamie Foxx performed" under "Which actors have died?" names another person;
+    for a predicate whose near-synonyms are unknown, those come first. A line whose subject describes
+    the instance without naming it is followed by the next sentence when that names someone."""
     lq = list_question(question)
-    stating = [c for c in ranked if c.answers and lq is not None and (lq.known or not lq.predicate)
+    stating = [c for c in ranked if c.answers and lq is not None
                and answers_list(lq, c.sentence, c.passage.title or "", c.passage.text)]
     best: dict[str, Candidate] = {}
     if len({c.passage.article_id for c in stating}) >= LIST_MIN_ARTICLES:
@@ -198,17 +202,40 @@ def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) ->
         for c in sorted(stating, key=lambda c: (tier[id(c)], -c.score)):
             if c.score >= floor and c.passage.article_id not in best:
                 best[c.passage.article_id] = c
-    else:
+    if not best or (lq is not None and lq.predicate and not lq.known):
+        # an unknown predicate ("recalling") may be worded otherwise too: after the articles stating its
+        # word, the best sentence of each other article
         floor = ranked[0].score * LIST_SHARE
         for c in ranked:
             if c.answers and c.score >= floor and c.passage.article_id not in best:
                 best[c.passage.article_id] = c
     shown = list(best.values())[:LIST_ARTICLES]
-    text, citations = number_citations(_evidence_only([(c.sentence, c.passage) for c in shown]))
+    pieces = []
+    for c in shown:
+        pieces.append((c.sentence, c.passage))
+        if lq is not None and describes_instance(c.sentence):
+            follower = _next_sentence(result, c)
+            if follower is not None and names_someone(follower[0]):
+                pieces.append(follower)
+    text, citations = number_citations(_evidence_only(pieces))
     more = len(best) - len(shown)
     if more:
         text += f"\n... and {more} more article{'s' if more > 1 else ''} (ask with a narrower question to see them)."
     return Answer(question, text, False, "extractive", citations, result.passages, notice=NO_LLM_NOTICE)
+
+
+def _next_sentence(result: SearchResult, c: Candidate) -> tuple[str, Passage] | None:
+    """The sentence after `c` in its paragraph, or the first of the next paragraph (retrieved, or read as
+    context), with its passage."""
+    sentences = split_sentences(c.passage.text)
+    at = next((k for k, sentence in enumerate(sentences) if c.sentence in sentence), c.index)
+    if at + 1 < len(sentences):
+        return sentences[at + 1], c.passage
+    known = {(p.article_id, p.paragraph, p.part): p for p in (*result.passages, *result.context)}
+    after = known.get((c.passage.article_id, c.passage.paragraph, c.passage.part + 1)) or known.get(
+        (c.passage.article_id, c.passage.paragraph + 1, 0))
+    following = split_sentences(after.text) if after is not None else []
+    return (following[0], after) if following else None
 
 
 def date_prefix(dates: list[DateMention]) -> str:

@@ -115,7 +115,16 @@ def list_question(question: str) -> ListQuestion | None:
     # "Which next-generation games consoles ...": the class is the noun phrase's last noun
     while noun and (more := re.match(r" ([a-z-]{3,}s)\b", question[end:])) and more.group(1) not in _AUXILIARIES:
         noun, end = more.group(1), end + more.end()
+    # joined classes: "athletes and civil servants", "chief executives and company directors"
+    joined = []
+    if m and m.group("noun") and (before := _JOINED_BEFORE_RE.search(question[m.start():m.start("noun")])):
+        joined.append(before.group(1).lower())
+    if noun and (after := _JOINED_AFTER_RE.match(question[end:])) and after.group(1) not in _AUXILIARIES:
+        joined.append(after.group(1))
+        end += after.end()
     forms = {noun, _singular(noun)} - {""}
+    for other in joined:
+        forms |= {other, _singular(other)}
     classes = set(forms)
     for group in _CLASS_GROUPS:
         if forms & group:
@@ -134,6 +143,11 @@ def list_question(question: str) -> ListQuestion | None:
         if len(predicate) == _MAX_PREDICATE:
             break
     return ListQuestion(noun, frozenset(classes), tuple(predicate))
+
+
+_PLURAL = r"[a-z-]{3,}(?:ies|[^su'\s]s)"
+_JOINED_BEFORE_RE = re.compile(rf"\b({_PLURAL})\s+(?:and|or)\s+(?:[a-z-]+\s+){{0,2}}$", re.IGNORECASE)
+_JOINED_AFTER_RE = re.compile(rf"\s+(?:and|or)\s+(?:[a-z-]+\s+){{0,2}}?({_PLURAL})\b")
 
 
 def _form_of(a: str, b: str) -> bool:
@@ -307,3 +321,27 @@ def list_reading(question: str, result: SearchResult) -> dict:
     if len(stating) < LIST_MIN_ARTICLES:
         return {"floor": LIST_SUPPORT_FLOOR}
     return {"floor": LIST_SUPPORT_FLOOR, "only": states}
+
+
+_COUNTS = frozenset("the a an two three four five six several both some many".split())
+_SUBJECT_ENDS = _ENDS | _AUXILIARIES
+
+
+def describes_instance(sentence: str) -> bool:
+    """The sentence's subject describes the instance without naming it ("The top civil servant at the
+    centre of the visa affair has been knighted", "The two most senior executives at X have resigned"):
+    news names it in the next sentence, which a list line then needs."""
+    tokens = _WORD_RE.findall(sentence)
+    if not tokens or tokens[0].lower() not in _COUNTS:
+        return False
+    for t in tokens[1:]:
+        if t.lower() in _SUBJECT_ENDS:
+            return True
+        if t[0].isupper():
+            return False
+    return False
+
+
+def names_someone(sentence: str) -> bool:
+    """A name in the sentence: two capitalised words in a row ("Sir John Gieve", "Franklin Raines")."""
+    return re.search(r"\b[A-Z][\w'’-]+\s+[A-Z][\w'’-]+", sentence) is not None

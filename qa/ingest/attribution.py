@@ -252,7 +252,10 @@ def _source_before(before: str) -> _Source | None:
         title, name = split_title(m.group(1))
         # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
         lead_words = [w for w in words_of(lead) if w not in _LEADS and w not in _DETERMINERS]
-        titled = (bool(lead_words) and len(lead_words) <= 4 and lead_words[-1] not in PLAIN_HONORIFICS
+        # an organisation's name before the title counts as one word: "UK Film Council chief executive"
+        org_words = len(re.findall(r"(?<![\w'’])[A-Z][\w&'’-]*", lead)) if lead_words[-1:] and lead[-1:].islower() else 0
+        titled = (bool(lead_words) and len(lead_words) - max(0, org_words - 1) <= 4 and len(lead_words) <= 8
+                  and lead_words[-1] not in PLAIN_HONORIFICS
                   and lead_words[-1] in TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
         bare = not lead or set(words_of(lead)) <= _LEADS | HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
         if name and (bare or titled):

@@ -18,8 +18,8 @@ import numpy as np
 from ..ingest.documents import split_sentences
 from ..index.records import Passage, StatementRecord
 from .ranking import RRF_K, SearchResult, SupportMeasures, fts_query, fuse, query_terms
-from .speakers import (SpeakerMatch, ambiguous_names, full_name, mentions, name_forms, parse_speaker_question,
-                       resolve_speakers, speaker_features, speaker_score, speaks_for, split_names, stance)
+from .speakers import (SpeakerMatch, ambiguous_names, full_name, holds_role, mentions, name_forms,
+                       parse_speaker_question, relation_of, resolve_speakers, speaker_features, speaker_score, speaks_for, split_names, stance)
 
 if TYPE_CHECKING:
     from ..ingest.embeddings import Embedder
@@ -91,7 +91,8 @@ class SpeakerSearch:
         """`resolve_speakers`, except that for a full name ("Quentin Davies") a speaker known only by the surname
         counts only in an article that gives the full name, unless the asked person is quoted under it too
         (then `resolve_speakers` judged whose the bare surname is)."""
-        found = resolve_speakers(phrase, everyone)
+        relation = relation_of(phrase)  # "C-Murder's lawyer": the lawyer in articles naming C-Murder, first
+        found = (self._by_relation(*relation, everyone) if relation else ()) or resolve_speakers(phrase, everyone)
         if not found or not full_name(phrase):
             return found
         surname_only = [s for s in found if s.kind == "person" and len(s.name.split()) == 1]
@@ -101,6 +102,19 @@ class SpeakerSearch:
         hits = [pid for pid, _ in self.store.lexical_search(f'"{whole}"', 1000, None)]
         named_in = {p.article_id for p in self.store.passages(hits).values() if whole in p.text}
         return tuple(s for s in found if s.article_id in named_in)
+
+    def _by_relation(self, owner: str, role: str, everyone: list) -> tuple:
+        """The speakers named by role and relation ("C-Murder's lawyer"): in an article naming the owner,
+        each person whose descriptor, or the words before their name, give the role (speakers.holds_role)."""
+        query = " ".join(f'"{w}"' for w in re.findall(r"[\w]+", owner))
+        if not query:
+            return ()
+        hits = self.store.passages(pid for pid, _ in self.store.lexical_search(query, 1000, None)).values()
+        texts: dict[str, list[str]] = {}
+        for p in hits:
+            if owner in p.text or owner in (p.title or ""):
+                texts.setdefault(p.article_id, []).append(f"{p.title or ''}. {p.text}")
+        return tuple(s for s in everyone if s.article_id in texts and holds_role(s, owner, role, texts[s.article_id]))
 
     def boost(self, match: SpeakerMatch, fused: list[tuple[int, float]], allowed: set[int] | None
                        ) -> list[tuple[int, float]]:
@@ -318,7 +332,8 @@ class SpeakerSearch:
             evidence=self.measures.evidence(terms, query_vector, shown, allowed),
             terms=tuple(terms),
             speaker=replace(match, on_topic=on_topic),
-            statements=self.store.statements([p.id for p in shown if p.id in own],
+            # credited through a title too: on a topic, those are the speaker's words on it
+            statements=self.store.statements([p.id for p in shown if p.id in own or p.id in credited],
                                              [s.id for s in match.speakers]),
         )
 

@@ -127,7 +127,9 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
         who = text[start:end].strip(" ,;:\"'“”")
         who = re.sub(r"['’]s$", "", who)
         # "economist Marie-Pierre Ripert", "Gartner's Brian Gammage": the name, not its description
-        who = _DESCRIBED_NAME_RE.sub("", who)
+        # but "the founder of Shepherds Purse" names a role, its owner after the preposition (relation_of)
+        if not re.search(r"\b(?:of|for|at|to)\s+$", (described := _DESCRIBED_NAME_RE.match(who)) and described.group(0) or ""):
+            who = _DESCRIBED_NAME_RE.sub("", who)
         if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
                 or re.match(rf"{_AUX}\b", who)):
             continue
@@ -232,6 +234,46 @@ def resolve_speakers(phrase: str, speakers: list[SpeakerRecord]) -> tuple[Speake
             chosen += [s for score, s in scored if score == 2 and s.kind == "person"
                        and [w for w in _norm_words(s.name) if w not in _GENERIC] == asked[-1:]]
     return tuple(sorted(chosen, key=lambda s: s.id))
+
+
+# A speaker named by a role and whose it is: "C-Murder's lawyer", "the founder of Laura Ashley", "a spokesman
+# for the BPI". The owner is a name; the role, lowercase words.
+_RELATION_RES = (
+    re.compile(r"^(?:the\s+)?(?P<owner>[A-Z][\w.&' -]*?)(?:['’]s|(?<=s)['’])\s+(?P<role>[a-z][a-z -]*)$"),
+    re.compile(r"^(?:the\s+|a\s+|an\s+)?(?P<role>[a-z][a-z -]*?)\s+(?:of|for|at|to)\s+(?:the\s+)?(?P<owner>[A-Z].*)$"),
+)
+
+
+def relation_of(phrase: str) -> tuple[str, str] | None:
+    """(owner, role head) of a speaker named by role and relation ("C-Murder's lawyer": ("C-Murder",
+    "lawyer")), or None."""
+    for pattern in _RELATION_RES:
+        m = pattern.match(phrase.strip())
+        if m:
+            role = _norm_words(m.group("role"))
+            if role:
+                return m.group("owner").strip(), role[-1]
+    return None
+
+
+_POSSESSOR_RE = re.compile(r"\b([A-Z][\w.-]*)['’]s?\s")
+
+
+def holds_role(speaker: SpeakerRecord, owner: str, role: str, texts: list[str]) -> bool:
+    """Whether the speaker is the owner's `role`: a descriptor or alias with the role word, not another
+    named person's ("Mr Kashyap's lawyer" is not the lawyer of the film's accused), or the role written
+    just before their name in a text naming the owner ("Arsenal vice-chairman David Dein")."""
+    if speaker.kind != "person":
+        return False
+    owner_words = set(_norm_words(owner))
+    if owner_words & set(_norm_words(speaker.name)):
+        return False  # the owner themselves
+    for described in (*speaker.descriptors, *speaker.aliases):
+        if role in _norm_words(described):
+            possessors = {w for p in _POSSESSOR_RE.findall(described) for w in _norm_words(p)} - _GENERIC
+            return not possessors or bool(possessors & owner_words)
+    before = re.compile(rf"\b{re.escape(role)}\b[^.,;:“”\"]{{0,40}}?\b{re.escape(speaker.name)}\b", re.IGNORECASE)
+    return any(before.search(t) for t in texts if owner in t)
 
 
 def _person_words(speaker: SpeakerRecord) -> list[str]:

@@ -348,6 +348,109 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
     return True
 
 
+# Nouns naming what a figure measures. A sentence naming one of them states that measure, so it gives the
+# asked one only when it names that one (or a synonym) too: "US exports rose 12.3% to $1.15 trillion" does
+# not give the trade deficit, whatever the sentence before it says.
+_MEASURE_NOUNS = _MONEY_NOUNS | frozenset(
+    "exports imports output growth inflation unemployment gap imbalance shortfall subscribers customers users "
+    "orders passengers visitors jobs shipments deliveries production".split())
+_MEASURE_SYNONYMS = {"deficit": {"gap", "imbalance", "shortfall"}, "gap": {"deficit", "imbalance"},
+                     "subscribers": {"customers", "users"}, "customers": {"subscribers", "users"},
+                     "users": {"subscribers", "customers"}, "profit": {"earnings"}, "profits": {"earnings"},
+                     "earnings": {"profit", "profits"}, "revenue": {"sales", "turnover"},
+                     "revenues": {"sales", "turnover"}, "sales": {"revenue", "revenues", "turnover"},
+                     "turnover": {"sales", "revenue", "revenues"}}
+
+
+def names_other_measure(a: Asked, sentence: str) -> bool:
+    """For an amount or a count of a named measure ("the trade deficit", "subscribers"): the sentence names
+    measures (exports, imports, sales, ...) but not the asked one nor a synonym of it; its figures are of
+    those."""
+    if a.kind not in ("amount", "number") or not a.measure:
+        return False
+    asked_nouns = {m for m in a.measure if m in _MEASURE_NOUNS}
+    if not asked_nouns:
+        return False
+    words = _words_of(sentence)
+    named = {w for w in words if w in _MEASURE_NOUNS or any(_stem_in(w, {n}) for n in asked_nouns)}
+    if not named:
+        return False
+    wanted = set(asked_nouns).union(*(_MEASURE_SYNONYMS.get(m, set()) for m in asked_nouns))
+    return not any(_stem_in(w, wanted) for w in named)
+
+
+# A figure after one of these words, in the same clause, is hoped for or foreseen, not what is: "aims to
+# have 25% of its subscribers", "predicting 10 million", "expected to make a 800m euro loss", "likely to
+# cap her compensation to about £55,000", "market expectations of 190,000".
+_HEDGE_RE = re.compile(r"\b(?:aim(?:s|ed|ing)?|target(?:s|ed|ing)?|goal|forecast(?:s|ing)?|predict(?:s|ed|ing|ions?)?|"
+                       r"expect(?:s|ed|ing|ations?)?|project(?:ed|ions?)|hop(?:e|es|ed|ing)|plan(?:s|ned|ning)?|"
+                       r"likely|could|might|may|set to|estimates? (?:of|that)|want(?:s|ed)? to|seek(?:s|ing)? to)\b")
+_HEDGE_WINDOW = 8  # words between the hedge and the figure it governs
+_CLAUSE_BREAK_RE = re.compile(r"[;:.!?]|\s[-–—]\s|,\s*(?:but|while|and|compared|against|up from|down from)\b|"
+                              r"\b(?:but|while|whereas|compared with|against)\b")
+_FIGURE_RE = re.compile(r"(?:[$£€¥]\s?)?\d[\d,.]*\s?(?:%|bn|m|k|billion|million|trillion|thousand|per ?cent)?|\b"
+                        + _SPELLED + r"\s+(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
+
+
+def hedged_question(question: str) -> bool:
+    """The question asks for a target, a forecast or a plan ("How much profit does X expect ...?")."""
+    return bool(_HEDGE_RE.search(question.lower())) or bool(re.search(r"\b(?:will|would|going to)\b", question,
+                                                                     re.IGNORECASE))
+
+
+def without_hedged_figures(sentence: str) -> str:
+    """The sentence with each figure a hedge word governs (before it, in its clause, within a few words)
+    blanked: what is left states what is or was."""
+    out, last = [], 0
+    for m in _FIGURE_RE.finditer(sentence):
+        head = sentence[: m.start()]
+        breaks = list(_CLAUSE_BREAK_RE.finditer(head))
+        clause = head[breaks[-1].end():] if breaks else head
+        near = " ".join(re.findall(r"[^\W_]+", clause)[-_HEDGE_WINDOW:])
+        if _HEDGE_RE.search(near):  # lowercase only: "May" the month is no hedge
+            out.append(sentence[last: m.start()] + " ")
+            last = m.end()
+    out.append(sentence[last:])
+    return "".join(out)
+
+
+_MONTH_NAMES = ("january february march april may june july august september october november "
+                "december").split()
+_MONTH_RE = re.compile(r"\b(" + "|".join(m.capitalize() for m in _MONTH_NAMES) + r")\b")
+_YEAR_IN_RE = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+# A year as the period of a figure: "for all of 2004", "in 2004", "annual", "full-year", "for the year".
+_YEARLONG_RE = re.compile(r"\b(?:annual|yearly|full-year|for the (?:whole )?year|(?:in|for|during|over)\s+"
+                          r"(?:all of\s+|the whole of\s+)?(?:(?:19|20)\d\d|last year|the year))\b", re.IGNORECASE)
+
+
+def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
+    """For an amount or a count in a period the question names: the figure's sentence names other periods
+    only. A month asked for as a whole ("in December") is not a day of it ("between midnight on 31 December
+    and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
+    the sentence before it, names no such year."""
+    if a.kind not in ("amount", "number"):
+        return False
+    month = re.search(r"\b(?:in|during|for|of)\s+(" + "|".join(m.capitalize() for m in _MONTH_NAMES) +
+                      r")\b(?!\s+\d{1,2}\b)", a.question)
+    if month:
+        name = month.group(1)
+        mentions = [m for m in _MONTH_RE.finditer(sentence) if m.group(1) == name]
+        whole = [m for m in mentions if not re.search(r"\d{1,2}(?:st|nd|rd|th)?\s+$", sentence[: m.start()])
+                 and not re.match(r"\s+\d{1,2}\b(?!\d)", sentence[m.end():])]
+        if mentions and not whole:
+            return True
+        if not _MONTH_RE.search(sentence) and _YEARLONG_RE.search(sentence):
+            return True  # "26 billion were sent in total in 2004" is the year's, not December's
+    years = set(_YEAR_IN_RE.findall(a.question))
+    if years:
+        stated = set(_YEAR_IN_RE.findall(without_hedged_figures(sentence)))
+        if stated and not stated & years and not set(_YEAR_IN_RE.findall(previous)) & years:
+            return True
+    return False
+
+
 # A count in words or figures ("2.4 billion", "72,000", "five million", "dozens"); a vague quantifier ("a
 # few", "several", "numerous") counts only the noun right after it ("only a few biomolecules").
 _COUNT_RE = re.compile(r"\d(?:[\d,.]*\d)?(?:\s?(?:bn|m|k|million|billion|trillion|thousand)\b)?|\b" + _SPELLED +
@@ -365,7 +468,7 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
     """For "how many X": a count in the sentence counts X, a word of X (the counted noun or verb) within a
     few words of it, or, when its noun is left out ("2.4 billion were fired off"), in the sentence before. A
     year ("in 2004"), a number inside a name ("Football Manager 2005", "Channel 4") and a vague quantifier
-    count nothing. Any other question: True."""
+    count nothing, nor does a percentage ("passenger numbers rose 8%"). Any other question: True."""
     if a.kind != "number" or not a.measure or not re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
         return True
     text = _MONEY_AMOUNT_RE.sub(" ", sentence)
@@ -374,6 +477,8 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         head = text[: m.start()]
         if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
             continue
+        if re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)", text[m.end():]):
+            continue  # "passenger numbers rose 6%": a change, no count
         near = re.findall(r"[^\W_]+", head)[-_COUNT_WINDOW:] + re.findall(r"[^\W_]+", text[m.end():])[:_COUNT_WINDOW]
         if _mentions(a.measure, {w.lower() for w in near}):
             return True
@@ -438,8 +543,14 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     previous = previous or ""
     around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
         _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
-    gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", around, title)
-             and counts_asked(a, sentence, previous or lead_in) and not of_another_subject(a, sentence))
+    # a figure hoped for or foreseen ("aims to have 10 million subscribers") does not say what is
+    stated = sentence if a.kind not in ("amount", "number") or hedged_question(a.question) else \
+        without_hedged_figures(sentence)
+    # a count's noun may be left to the paragraph before ("2.4 billion were fired off in December")
+    before = previous or (lead_in if a.kind == "number" else "")
+    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title)
+             and counts_asked(a, stated, previous or lead_in) and not of_another_subject(a, sentence)
+             and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in))
     return gives or a.kind not in DECISIVE_KINDS, gives
 
 

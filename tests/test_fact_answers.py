@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (asked, counts_asked, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (asked, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -63,6 +63,10 @@ ARTICLES = {
                   "The council said 4.1 billion were sent in November alone, the busiest month on record.\n\n"
                   "Between noon on 1 November and noon on 2 November, 250m e-mails were sent in Ruritania, the "
                   "busiest day.\n",
+    "halvorsen.txt": "Banker loses discrimination claim\n\n"
+                     "A former executive at the Oslo offices of Halvorsen Bank has lost her £3m ($5.8m) "
+                     "discrimination case against the bank. A tribunal dismissed Petra Lindqvist's claims of "
+                     "unequal pay.\n",
 }
 
 
@@ -208,3 +212,11 @@ def test_a_figure_of_another_period_is_no_answer(facts_archive):
         answer = bot.ask("How many e-mails were sent in Ruritania in November?")
     # the month's total, whose noun the sentence leaves to the paragraph before; not one day's
     assert not answer.abstained and "4.1 billion" in answer.text and "250m" not in answer.text
+
+
+def test_an_organisation_is_no_person_so_the_next_sentence_names_her(facts_archive):
+    assert not has_person("A former executive at Halvorsen Bank lost her case.")
+    assert has_person("A tribunal dismissed Petra Lindqvist's claims.")
+    with QA(facts_archive, llm="none") as bot:
+        answer = bot.ask("Who is the former banker who lost a discrimination case?")
+    assert "Petra Lindqvist" in answer.text

@@ -190,9 +190,22 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
         words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
         if words[0] == words[1]:  # "Girls Girls Girls", "New York, New York": a title, not a person
             continue
+        if m.group(2).split()[-1].lower() in _ORGANISATION_WORDS:  # "Merrill Lynch" yes, "Halvorsen Bank" no
+            continue
         if not any(w in _NOT_NAMES or _stem_in(w, known) for w in words):
             return True
     return False
+
+
+# Last words of two-word names that name an organisation or a place, not a person: a lede naming "a former
+# executive at Halvorsen Bank" names no one, and the sentence after it, naming her, is quoted.
+_ORGANISATION_WORDS = frozenset(
+    "bank group corp corporation inc ltd plc airways airlines motors telecom securities association council "
+    "department office court commission ministry party university league union agency exchange fund board "
+    "services partners capital holdings international systems communications electric energy oil records "
+    "pictures studios entertainment games news times post journal street house institute foundation "
+    "committee federation club city united rovers county airport station square kingdom states island "
+    "islands festival awards prize".split())
 
 
 def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:

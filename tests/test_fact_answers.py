@@ -190,6 +190,9 @@ def test_a_target_or_forecast_does_not_say_what_is(facts_archive):
     # a forecast named after the actual figure leaves the actual one
     kept = without_hedged_figures("The 337 new shops opened were twice the 169 analysts had forecast.")
     assert "337" in kept and "169" in kept
+    assert "£75m" in without_hedged_figures("Profits were better than expected at £75m.")  # beaten: what is
+    assert "£59m" not in without_hedged_figures("Profits beat the market expectation of £59m.")
+    assert "£5m" in without_hedged_figures("The firm, which had expected losses, made a profit of £5m.")
     with QA(facts_archive, llm="none") as bot:
         has = bot.ask("How many subscribers does Kestrel TV have?")
         carried = bot.ask("How many passengers did Pemberton Air carry in March?")
@@ -208,6 +211,7 @@ def test_a_figure_of_another_period_is_no_answer(facts_archive):
     year = asked("How much did Borland export in 2005?")
     assert of_another_period(year, "Borland's exports rose 9% to $31bn in 2004.")
     assert not of_another_period(year, "Exports rose 9% to $31bn.", "Borland's 2005 figures were out.")
+    assert not of_another_period(year, "Exports rose 9% to $31bn, the most since 1998.")  # a comparison
     with QA(facts_archive, llm="none") as bot:
         answer = bot.ask("How many e-mails were sent in Ruritania in November?")
     # the month's total, whose noun the sentence leaves to the paragraph before; not one day's

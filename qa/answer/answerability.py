@@ -398,16 +398,18 @@ def names_other_measure(a: Asked, sentence: str) -> bool:
 _HEDGE_RE = re.compile(r"\b(?:aim(?:s|ed|ing)?|target(?:s|ed|ing)?|goal|forecast(?:s|ing)?|predict(?:s|ed|ing|ions?)?|"
                        r"expect(?:s|ed|ing|ations?)?|project(?:ed|ions?)|hop(?:e|es|ed|ing)|plan(?:s|ned|ning)?|"
                        r"likely|could|might|may|set to|estimates? (?:of|that)|want(?:s|ed)? to|seek(?:s|ing)? to)\b")
+_BEATEN_RE = re.compile(r"\b(?:than|as|beat|beats|beating|exceeded|exceeding|above|below|ahead of|missed|"
+                        r"topped)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _HEDGE_WINDOW = 8  # words between the hedge and the figure it governs
-_CLAUSE_BREAK_RE = re.compile(r"[;:.!?]|\s[-–—]\s|,\s*(?:but|while|and|compared|against|up from|down from)\b|"
+_CLAUSE_BREAK_RE = re.compile(r"[;:.!?,]|\s[-–—]\s|"
                               r"\b(?:but|while|whereas|compared with|against)\b")
-_FIGURE_RE = re.compile(r"(?:[$£€¥]\s?)?\d[\d,.]*\s?(?:%|bn|m|k|billion|million|trillion|thousand|per ?cent)?|\b"
+_FIGURE_RE = re.compile(r"(?:[$£€¥]\s?)?\d(?:[\d,.]*\d)?\s?(?:%|(?:billion|million|trillion|thousand|per ?cent|bn|m|k)\b)?|\b"
                         + _SPELLED + r"\s+(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
 
 
 def hedged_question(question: str) -> bool:
     """The question asks for a target, a forecast or a plan ("How much profit does X expect ...?")."""
-    return bool(_HEDGE_RE.search(question.lower())) or bool(re.search(r"\b(?:will|would|going to)\b", question,
+    return bool(_HEDGE_RE.search(question)) or bool(re.search(r"\b(?:will|would|going to)\b", question,
                                                                      re.IGNORECASE))
 
 
@@ -420,7 +422,9 @@ def without_hedged_figures(sentence: str) -> str:
         breaks = list(_CLAUSE_BREAK_RE.finditer(head))
         clause = head[breaks[-1].end():] if breaks else head
         near = " ".join(re.findall(r"[^\W_]+", clause)[-_HEDGE_WINDOW:])
-        if _HEDGE_RE.search(near):  # lowercase only: "May" the month is no hedge
+        # lowercase only: "May" the month is no hedge; "better than expected at £75m" is what is
+        if any(not _BEATEN_RE.search(near[: h.start()]) or near[h.end():].startswith(" of")
+               for h in _HEDGE_RE.finditer(near)):
             out.append(sentence[last: m.start()] + " ")
             last = m.end()
     out.append(sentence[last:])
@@ -436,6 +440,9 @@ _YEAR_IN_RE = re.compile(r"\b((?:19|20)\d\d)\b")
 # A year as the period of a figure: "for all of 2004", "in 2004", "annual", "full-year", "for the year".
 _YEARLONG_RE = re.compile(r"\b(?:annual|yearly|full-year|for the (?:whole )?year|(?:in|for|during|over)\s+"
                           r"(?:all of\s+|the whole of\s+)?(?:(?:19|20)\d\d|last year|the year))\b", re.IGNORECASE)
+
+
+_SINCE_RE = re.compile(r"\b(?:since|than|from|after|before|until|till|(?:\d{1,2}\s+)?[A-Z][a-z]+\s+\d{0,2},?)\s*$")
 
 
 def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
@@ -458,7 +465,8 @@ def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
             return True  # "26 billion were sent in total in 2004" is the year's, not December's
     years = set(_YEAR_IN_RE.findall(a.question))
     if years:
-        stated = set(_YEAR_IN_RE.findall(without_hedged_figures(sentence)))
+        stated = {m.group(1) for m in _YEAR_IN_RE.finditer(without_hedged_figures(sentence))
+                  if not _SINCE_RE.search(sentence[: m.start()])}
         if stated and not stated & years and not set(_YEAR_IN_RE.findall(previous)) & years:
             return True
     return False

@@ -179,6 +179,8 @@ def test_a_figure_of_another_measure_is_no_answer(facts_archive):
     profit = asked("What was Borland's profit in 2004?")
     assert names_other_measure(profit, "Borland agreed to buy Sylvan at a price of $2bn.")  # a deal's price
     assert not names_other_measure(profit, "Borland's earnings rose 5% to $1bn.")
+    paid = asked("How much did Borland pay for Sylvan?")  # the price stated by a verb, beside a tax claim
+    assert not names_other_measure(paid, "Borland bought Sylvan for $2bn in a sale forced by a $5bn tax claim.")
     with QA(facts_archive, llm="none") as bot:
         answer = bot.ask("How big was Borland's trade deficit in 2004?")
     assert not answer.abstained and "$8bn" in answer.text and "$31bn" not in answer.text

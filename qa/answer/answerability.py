@@ -386,8 +386,8 @@ def names_other_measure(a: Asked, sentence: str) -> bool:
         return False
     words = _words_of(sentence)
     named = {w for w in words if w in _MEASURE_NOUNS or any(_stem_in(w, {n}) for n in asked_nouns)}
-    if not named:
-        return False
+    if not named or _mentions(a.measure - _MEASURE_NOUNS, words):
+        return False  # no measure named, or the asked one by a verb of its family ("bought ... for $9.3bn")
     wanted = set(asked_nouns).union(*(_MEASURE_SYNONYMS.get(m, set()) for m in asked_nouns))
     return not any(_stem_in(w, wanted) for w in named)
 

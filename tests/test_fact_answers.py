@@ -67,6 +67,14 @@ ARTICLES = {
                      "A former executive at the Oslo offices of Halvorsen Bank has lost her £3m ($5.8m) "
                      "discrimination case against the bank. A tribunal dismissed Petra Lindqvist's claims of "
                      "unequal pay.\n",
+    "zembla.txt": "Zembla import bill soars\n\n"
+                  "The gap between what the country sells abroad and what it buys hit $9bn, figures show.\n\n"
+                  "Zembla's trade deficit with Sylvania shrank, officials said of the trade deficit.\n\n"
+                  "Critics of the trade deficit blame the currency, which the trade deficit has weakened.\n\n"
+                  "The trade deficit is a political issue, and ministers say the trade deficit will narrow.\n\n"
+                  "Economists said the trade deficit reflected strong demand, and the trade deficit may grow.\n\n"
+                  "Zembla's trade deficit was first recorded in 1971, when Zembla's trade deficit was small.\n\n"
+                  "Unions say the trade deficit costs jobs, and that the trade deficit hurts factories.\n",
 }
 
 
@@ -226,3 +234,11 @@ def test_an_organisation_is_no_person_so_the_next_sentence_names_her(facts_archi
     with QA(facts_archive, llm="none") as bot:
         answer = bot.ask("Who is the former banker who lost a discrimination case?")
     assert "Petra Lindqvist" in answer.text
+
+
+def test_the_figure_in_a_lede_the_search_missed_is_quoted(facts_archive):
+    with QA(facts_archive, llm="none") as bot:
+        found = bot.search("How big is Zembla's trade deficit?", k=2)
+        answer = bot.ask("How big is Zembla's trade deficit?", k=2)
+    assert all(p.paragraph != 1 for p in found.passages if p.article_id == "zembla")  # the lede words it otherwise
+    assert not answer.abstained and "$9bn" in answer.text

@@ -351,13 +351,14 @@ _NAMES_MISSING_SHARE = 1 / 3
 def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> bool:
     """The sentence is about what was asked: the names of the question are in it, the sentence before it,
     its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
-    an amount is of the asked measure (in the sentence or the one before it: `sentence` here)."""
+    an amount is of the asked measure or a synonym ("gap" for "deficit") (in the sentence or the one before it:
+    `sentence` here)."""
     runs = name_runs(f"{context} {title}")
     groups = a.groups or tuple(frozenset([n]) for n in a.names)
     if sum(not names_group(g, runs) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
     if a.measure and a.kind in ("amount", "number"):
-        return _mentions(a.measure, _words_of(sentence))
+        return _mentions(a.measure.union(*(_MEASURE_SYNONYMS.get(m, ()) for m in a.measure)), _words_of(sentence))
     return True
 
 

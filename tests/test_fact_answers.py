@@ -1,13 +1,15 @@
 """Fact, why and how-many answers read for what the question asks: a count of the asked thing, about the
 asked subject (a name given whole, not one word of it inside another name; a measure not qualified by
-another subject), a reason tied to what is asked about, and the sentence after a lede when that is where
-the asked name is. Real index and embedding model, articles written for the test."""
+another subject), a figure of the asked measure and period rather than a neighbouring one, never a target
+or forecast under what is, a reason tied to what is asked about, and the sentence after a lede when that is
+where the asked name is. Real index and embedding model, articles written for the test."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import asked, counts_asked, name_runs, names_group, of_another_subject
+from qa.answer.answerability import (asked, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
+                                     of_another_subject, without_hedged_figures)
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -46,6 +48,33 @@ ARTICLES = {
                   "Revenue fell 2% to 5bn euros in the year. However, Brewco's profit margins were helped by a "
                   "strong performance in Asia. Brewco is to raise its dividend by 10% after paying back some "
                   "of its debt.\n",
+    "borland.txt": "Borland trade gap narrows\n\n"
+                   "Borland's trade deficit shrank to $8bn in 2004, the statistics office said.\n\n"
+                   "Officials were pleased. In 2004, Borland's exports rose 9% to $31bn while imports grew 4% to "
+                   "$39bn.\n",
+    "kestrel.txt": "Kestrel TV signs up viewers\n\n"
+                   "Satellite broadcaster Kestrel TV has said it aims to have 60% of homes watching by 2010 - it is "
+                   "predicting 9 million subscribers by that date. It currently has 3.2 million subscribers.\n",
+    "pemberton.txt": "Pemberton flight numbers up\n\n"
+                     "Pemberton Air said passenger numbers rose 6% in March. The airline expects to carry 20 million "
+                     "passengers in the year to March 2006.\n",
+    "emails.txt": "E-mail record broken\n\n"
+                  "Office workers in Ruritania sent 40 billion e-mails in 2004, the Ruritanian Mail Council said.\n\n"
+                  "The council said 4.1 billion were sent in November alone, the busiest month on record.\n\n"
+                  "Between noon on 1 November and noon on 2 November, 250m e-mails were sent in Ruritania, the "
+                  "busiest day.\n",
+    "halvorsen.txt": "Banker loses discrimination claim\n\n"
+                     "A former executive at the Oslo offices of Halvorsen Bank has lost her £3m ($5.8m) "
+                     "discrimination case against the bank. A tribunal dismissed Petra Lindqvist's claims of "
+                     "unequal pay.\n",
+    "zembla.txt": "Zembla import bill soars\n\n"
+                  "The gap between what the country sells abroad and what it buys hit $9bn, figures show.\n\n"
+                  "Zembla's trade deficit with Sylvania shrank, officials said of the trade deficit.\n\n"
+                  "Critics of the trade deficit blame the currency, which the trade deficit has weakened.\n\n"
+                  "The trade deficit is a political issue, and ministers say the trade deficit will narrow.\n\n"
+                  "Economists said the trade deficit reflected strong demand, and the trade deficit may grow.\n\n"
+                  "Zembla's trade deficit was first recorded in 1971, when Zembla's trade deficit was small.\n\n"
+                  "Unions say the trade deficit costs jobs, and that the trade deficit hurts factories.\n",
 }
 
 
@@ -148,3 +177,68 @@ def test_a_lede_a_model_chooses_is_followed_by_the_sentence_naming_the_answer(fa
     assert answer.backend == "local" and "being sued by his former manager" in answer.text
     assert "Carla Reyes" in answer.text  # the lede alone names no one
     assert any("Carla Reyes" in s for s in answer.extra["followed_by"])
+
+
+def test_a_figure_of_another_measure_is_no_answer(facts_archive):
+    a = asked("How big was Borland's trade deficit in 2004?")
+    assert names_other_measure(a, "In 2004, Borland's exports rose 9% to $31bn while imports grew 4% to $39bn.")
+    assert not names_other_measure(a, "Borland's trade gap shrank to $8bn in 2004.")  # a synonym names it
+    assert not names_other_measure(a, "It shrank to $8bn in 2004.")  # no measure named: read the one before
+    profit = asked("What was Borland's profit in 2004?")
+    assert names_other_measure(profit, "Borland agreed to buy Sylvan at a price of $2bn.")  # a deal's price
+    assert not names_other_measure(profit, "Borland's earnings rose 5% to $1bn.")
+    paid = asked("How much did Borland pay for Sylvan?")  # the price stated by a verb, beside a tax claim
+    assert not names_other_measure(paid, "Borland bought Sylvan for $2bn in a sale forced by a $5bn tax claim.")
+    with QA(facts_archive, llm="none") as bot:
+        answer = bot.ask("How big was Borland's trade deficit in 2004?")
+    assert not answer.abstained and "$8bn" in answer.text and "$31bn" not in answer.text
+
+
+def test_a_target_or_forecast_does_not_say_what_is(facts_archive):
+    sentence = "Kestrel TV has said it aims to have 60% of homes watching by 2010 - it is predicting 9 million."
+    assert "60%" not in without_hedged_figures(sentence) and "9 million" not in without_hedged_figures(sentence)
+    # a forecast named after the actual figure leaves the actual one
+    kept = without_hedged_figures("The 337 new shops opened were twice the 169 analysts had forecast.")
+    assert "337" in kept and "169" in kept
+    assert "£75m" in without_hedged_figures("Profits were better than expected at £75m.")  # beaten: what is
+    assert "£59m" not in without_hedged_figures("Profits beat the market expectation of £59m.")
+    assert "£5m" in without_hedged_figures("The firm, which had expected losses, made a profit of £5m.")
+    with QA(facts_archive, llm="none") as bot:
+        has = bot.ask("How many subscribers does Kestrel TV have?")
+        carried = bot.ask("How many passengers did Pemberton Air carry in March?")
+        expected = bot.ask("How many passengers does Pemberton Air expect to carry?")
+    assert not has.abstained and has.text.startswith("It currently has 3.2 million subscribers")
+    assert carried.abstained and "20 million" not in carried.text.split("What they do say")[0]
+    assert not expected.abstained and "20 million" in expected.text  # asked for the forecast itself
+
+
+def test_a_figure_of_another_period_is_no_answer(facts_archive):
+    month = asked("How many e-mails were sent in Ruritania in November?")
+    assert of_another_period(month, "Between noon on 1 November and noon on 2 November, 250m e-mails were sent.")
+    assert not of_another_period(month, "4.1 billion were sent in November alone.")
+    assert of_another_period(month, "Office workers sent 40 billion e-mails in 2004.")  # the year's
+    assert not of_another_period(month, "It said 4.1 billion were sent.")  # the period left to the sentence before
+    year = asked("How much did Borland export in 2005?")
+    assert of_another_period(year, "Borland's exports rose 9% to $31bn in 2004.")
+    assert not of_another_period(year, "Exports rose 9% to $31bn.", "Borland's 2005 figures were out.")
+    assert not of_another_period(year, "Exports rose 9% to $31bn, the most since 1998.")  # a comparison
+    with QA(facts_archive, llm="none") as bot:
+        answer = bot.ask("How many e-mails were sent in Ruritania in November?")
+    # the month's total, whose noun the sentence leaves to the paragraph before; not one day's
+    assert not answer.abstained and "4.1 billion" in answer.text and "250m" not in answer.text
+
+
+def test_an_organisation_is_no_person_so_the_next_sentence_names_her(facts_archive):
+    assert not has_person("A former executive at Halvorsen Bank lost her case.")
+    assert has_person("A tribunal dismissed Petra Lindqvist's claims.")
+    with QA(facts_archive, llm="none") as bot:
+        answer = bot.ask("Who is the former banker who lost a discrimination case?")
+    assert "Petra Lindqvist" in answer.text
+
+
+def test_the_figure_in_a_lede_the_search_missed_is_quoted(facts_archive):
+    with QA(facts_archive, llm="none") as bot:
+        found = bot.search("How big is Zembla's trade deficit?", k=2)
+        answer = bot.ask("How big is Zembla's trade deficit?", k=2)
+    assert all(p.paragraph != 1 for p in found.passages if p.article_id == "zembla")  # the lede words it otherwise
+    assert not answer.abstained and "$9bn" in answer.text

@@ -209,9 +209,22 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
         words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
         if words[0] == words[1]:  # "Girls Girls Girls", "New York, New York": a title, not a person
             continue
+        if m.group(2).split()[-1].lower() in _ORGANISATION_WORDS:  # "Merrill Lynch" yes, "Halvorsen Bank" no
+            continue
         if not any(w in _NOT_NAMES or _stem_in(w, known) for w in words):
             return True
     return False
+
+
+# Last words of two-word names that name an organisation or a place, not a person: a lede naming "a former
+# executive at Halvorsen Bank" names no one, and the sentence after it, naming her, is quoted.
+_ORGANISATION_WORDS = frozenset(
+    "bank group corp corporation inc ltd plc airways airlines motors telecom securities association council "
+    "department office court commission ministry party university league union agency exchange fund board "
+    "services partners capital holdings international systems communications electric energy oil records "
+    "pictures studios entertainment games news times post journal street house institute foundation "
+    "committee federation club city united rovers county airport station square kingdom states island "
+    "islands festival awards prize".split())
 
 
 def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
@@ -390,14 +403,126 @@ _NAMES_MISSING_SHARE = 1 / 3
 def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> bool:
     """The sentence is about what was asked: the names of the question are in it, the sentence before it,
     its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
-    an amount is of the asked measure (in the sentence or the one before it: `sentence` here)."""
+    an amount is of the asked measure or a synonym ("gap" for "deficit") (in the sentence or the one before it:
+    `sentence` here)."""
     runs = name_runs(f"{context} {title}")
     groups = a.groups or tuple(frozenset([n]) for n in a.names)
     if sum(not names_group(g, runs) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
     if a.measure and a.kind in ("amount", "number"):
-        return _mentions(a.measure, _words_of(sentence))
+        return _mentions(a.measure.union(*(_MEASURE_SYNONYMS.get(m, ()) for m in a.measure)), _words_of(sentence))
     return True
+
+
+# Nouns naming what a figure measures. A sentence naming one of them states that measure, so it gives the
+# asked one only when it names that one (or a synonym) too: "US exports rose 12.3% to $1.15 trillion" does
+# not give the trade deficit, whatever the sentence before it says.
+_MEASURE_NOUNS = _MONEY_NOUNS | frozenset(
+    "exports imports output growth inflation unemployment gap imbalance shortfall subscribers customers users "
+    "orders passengers visitors jobs shipments deliveries production".split())
+_MEASURE_SYNONYMS = {"deficit": {"gap", "imbalance", "shortfall"}, "gap": {"deficit", "imbalance"},
+                     "subscribers": {"customers", "users"}, "customers": {"subscribers", "users"},
+                     "users": {"subscribers", "customers"}, "profit": {"earnings"}, "profits": {"earnings"},
+                     "earnings": {"profit", "profits"}, "revenue": {"sales", "turnover"},
+                     "revenues": {"sales", "turnover"}, "sales": {"revenue", "revenues", "turnover"},
+                     "turnover": {"sales", "revenue", "revenues"}}
+
+
+def names_other_measure(a: Asked, sentence: str) -> bool:
+    """For an amount or a count of a named measure ("the trade deficit", "subscribers"): the sentence names
+    measures (exports, imports, sales, ...) but not the asked one nor a synonym of it; its figures are of
+    those."""
+    if a.kind not in ("amount", "number") or not a.measure:
+        return False
+    asked_nouns = {m for m in a.measure if m in _MEASURE_NOUNS}
+    if not asked_nouns:
+        return False
+    words = _words_of(sentence)
+    named = {w for w in words if w in _MEASURE_NOUNS or any(_stem_in(w, {n}) for n in asked_nouns)}
+    if not named or _mentions(a.measure - _MEASURE_NOUNS, words):
+        return False  # no measure named, or the asked one by a verb of its family ("bought ... for $9.3bn")
+    wanted = set(asked_nouns).union(*(_MEASURE_SYNONYMS.get(m, set()) for m in asked_nouns))
+    return not any(_stem_in(w, wanted) for w in named)
+
+
+# A figure after one of these words, in the same clause, is hoped for or foreseen, not what is: "aims to
+# have 25% of its subscribers", "predicting 10 million", "expected to make a 800m euro loss", "likely to
+# cap her compensation to about £55,000", "market expectations of 190,000".
+_HEDGE_RE = re.compile(r"\b(?:aim(?:s|ed|ing)?|target(?:s|ed|ing)?|goal|forecast(?:s|ing)?|predict(?:s|ed|ing|ions?)?|"
+                       r"expect(?:s|ed|ing|ations?)?|project(?:ed|ions?)|hop(?:e|es|ed|ing)|plan(?:s|ned|ning)?|"
+                       r"likely|could|might|may|set to|estimates? (?:of|that)|want(?:s|ed)? to|seek(?:s|ing)? to)\b")
+_BEATEN_RE = re.compile(r"\b(?:than|as|beat|beats|beating|exceeded|exceeding|above|below|ahead of|missed|"
+                        r"topped)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_HEDGE_WINDOW = 8  # words between the hedge and the figure it governs
+_CLAUSE_BREAK_RE = re.compile(r"[;:.!?,]|\s[-–—]\s|"
+                              r"\b(?:but|while|whereas|compared with|against)\b")
+_FIGURE_RE = re.compile(r"(?:[$£€¥]\s?)?\d(?:[\d,.]*\d)?\s?(?:%|(?:billion|million|trillion|thousand|per ?cent|bn|m|k)\b)?|\b"
+                        + _SPELLED + r"\s+(?:hundred|thousand|million|billion)\b", re.IGNORECASE)
+
+
+def hedged_question(question: str) -> bool:
+    """The question asks for a target, a forecast or a plan ("How much profit does X expect ...?")."""
+    return bool(_HEDGE_RE.search(question)) or bool(re.search(r"\b(?:will|would|going to)\b", question,
+                                                                     re.IGNORECASE))
+
+
+def without_hedged_figures(sentence: str) -> str:
+    """The sentence with each figure a hedge word governs (before it, in its clause, within a few words)
+    blanked: what is left states what is or was."""
+    out, last = [], 0
+    for m in _FIGURE_RE.finditer(sentence):
+        head = sentence[: m.start()]
+        breaks = list(_CLAUSE_BREAK_RE.finditer(head))
+        clause = head[breaks[-1].end():] if breaks else head
+        near = " ".join(re.findall(r"[^\W_]+", clause)[-_HEDGE_WINDOW:])
+        # lowercase only: "May" the month is no hedge; "better than expected at £75m" is what is
+        if any(not _BEATEN_RE.search(near[: h.start()]) or near[h.end():].startswith(" of")
+               for h in _HEDGE_RE.finditer(near)):
+            out.append(sentence[last: m.start()] + " ")
+            last = m.end()
+    out.append(sentence[last:])
+    return "".join(out)
+
+
+_MONTH_NAMES = ("january february march april may june july august september october november "
+                "december").split()
+_MONTH_RE = re.compile(r"\b(" + "|".join(m.capitalize() for m in _MONTH_NAMES) + r")\b")
+_YEAR_IN_RE = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+# A year as the period of a figure: "for all of 2004", "in 2004", "annual", "full-year", "for the year".
+_YEARLONG_RE = re.compile(r"\b(?:annual|yearly|full-year|for the (?:whole )?year|(?:in|for|during|over)\s+"
+                          r"(?:all of\s+|the whole of\s+)?(?:(?:19|20)\d\d|last year|the year))\b", re.IGNORECASE)
+
+
+_SINCE_RE = re.compile(r"\b(?:since|than|from|after|before|until|till|(?:\d{1,2}\s+)?[A-Z][a-z]+\s+\d{0,2},?)\s*$")
+
+
+def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
+    """For an amount or a count in a period the question names: the figure's sentence names other periods
+    only. A month asked for as a whole ("in December") is not a day of it ("between midnight on 31 December
+    and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
+    the sentence before it, names no such year."""
+    if a.kind not in ("amount", "number"):
+        return False
+    month = re.search(r"\b(?:in|during|for|of)\s+(" + "|".join(m.capitalize() for m in _MONTH_NAMES) +
+                      r")\b(?!\s+\d{1,2}\b)", a.question)
+    if month:
+        name = month.group(1)
+        mentions = [m for m in _MONTH_RE.finditer(sentence) if m.group(1) == name]
+        whole = [m for m in mentions if not re.search(r"\d{1,2}(?:st|nd|rd|th)?\s+$", sentence[: m.start()])
+                 and not re.match(r"\s+\d{1,2}\b(?!\d)", sentence[m.end():])]
+        if mentions and not whole:
+            return True
+        if not _MONTH_RE.search(sentence) and _YEARLONG_RE.search(sentence):
+            return True  # "26 billion were sent in total in 2004" is the year's, not December's
+    years = set(_YEAR_IN_RE.findall(a.question))
+    if years:
+        stated = {m.group(1) for m in _YEAR_IN_RE.finditer(without_hedged_figures(sentence))
+                  if not _SINCE_RE.search(sentence[: m.start()])}
+        if stated and not stated & years and not set(_YEAR_IN_RE.findall(previous)) & years:
+            return True
+    return False
 
 
 # A count in words or figures ("2.4 billion", "72,000", "five million", "dozens"); a vague quantifier ("a
@@ -417,7 +542,7 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
     """For "how many X": a count in the sentence counts X, a word of X (the counted noun or verb) within a
     few words of it, or, when its noun is left out ("2.4 billion were fired off"), in the sentence before. A
     year ("in 2004"), a number inside a name ("Football Manager 2005", "Channel 4") and a vague quantifier
-    count nothing. Any other question: True."""
+    count nothing, nor does a percentage ("passenger numbers rose 8%"). Any other question: True."""
     if a.kind != "number" or not a.measure or not re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
         return True
     text = _MONEY_AMOUNT_RE.sub(" ", sentence)
@@ -426,6 +551,8 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         head = text[: m.start()]
         if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
             continue
+        if re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)", text[m.end():]):
+            continue  # "passenger numbers rose 6%": a change, no count
         near = re.findall(r"[^\W_]+", head)[-_COUNT_WINDOW:] + re.findall(r"[^\W_]+", text[m.end():])[:_COUNT_WINDOW]
         if _mentions(a.measure, {w.lower() for w in near}):
             return True
@@ -490,8 +617,14 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     previous = previous or ""
     around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
         _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
-    gives = (gives_kind(a, sentence, dates) and about_subject(a, f"{previous} {sentence}", around, title)
-             and counts_asked(a, sentence, previous or lead_in) and not of_another_subject(a, sentence))
+    # a figure hoped for or foreseen ("aims to have 10 million subscribers") does not say what is
+    stated = sentence if a.kind not in ("amount", "number") or hedged_question(a.question) else \
+        without_hedged_figures(sentence)
+    # a count's noun may be left to the paragraph before ("2.4 billion were fired off in December")
+    before = previous or (lead_in if a.kind == "number" else "")
+    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title)
+             and counts_asked(a, stated, previous or lead_in) and not of_another_subject(a, sentence)
+             and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in))
     return gives or a.kind not in DECISIVE_KINDS, gives
 
 

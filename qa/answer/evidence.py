@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ingest.dates import DateMention, asks_when
 from ..ingest.documents import split_sentences
@@ -189,6 +189,27 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
                 out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
             previous = evidence
     return out
+
+
+def with_ledes(question: str, result: SearchResult, embedder: Embedder, ranked: list[Candidate]) -> list[Candidate]:
+    """`ranked`, and when none of its sentences answers, the sentences of the first paragraphs read as
+    context (Retriever.with_context) ranked beside them: a story's figure is often in its lede ("The gap
+    between US exports and imports hit ... $671.7bn"), which the search may miss when it words the measure
+    otherwise than the question. A lede is read with the support of its article's best passage."""
+    if not unanswered(ranked):
+        return ranked
+    best: dict[str, float] = {}
+    for p in result.passages:
+        if p.id in result.evidence:
+            best[p.article_id] = max(best.get(p.article_id, 0.0), result.evidence[p.id].support)
+    ledes = [p for p in result.context if p.paragraph == 1 and p.article_id in best]
+    if not ledes:
+        return ranked
+    support = {p.id: max((result.evidence[q.id] for q in result.passages if q.article_id == p.article_id
+                          and q.id in result.evidence), key=lambda e: e.support) for p in ledes}
+    read = replace(result, passages=ledes, evidence=support, context=())
+    found = [c for c in rank_sentences(question, read, embedder) if c.answers]
+    return sorted(found + ranked, key=lambda c: -c.score) if found else ranked
 
 
 def unanswered(ranked: list[Candidate]) -> bool:

@@ -19,7 +19,7 @@ from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence,
-                       statement_evidence, topic_ranking, unanswered)
+                       statement_evidence, topic_ranking, unanswered, with_ledes)
 from .injection import instruction_free
 from .listing import (LIST_MIN_ARTICLES, TIERS, answers_list, describes_instance, list_reading, list_question,
                       names_someone)
@@ -42,7 +42,10 @@ def answer_extractively(
         return answer_who_said(question, result, embedder, ranked)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    ranked = rank_sentences(question, result, embedder, **list_reading(question, result)) if ranked is None else ranked
+    if ranked is None:
+        ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
+        if not asks_for_list(question):
+            ranked = with_ledes(question, result, embedder, ranked)
     if not ranked:
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if unanswered(ranked):

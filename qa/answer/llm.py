@@ -22,7 +22,7 @@ from .verification import SentenceCheck, source_holds_terms, verify_answer
 from .answerability import asked, asks_for_list
 from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, off_topic, quoted_candidates,
                        rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
-                       unanswered)
+                       unanswered, with_ledes)
 from .extractive import (answer_extractively, answer_list, answer_who_said, choose_answering, with_follow_ups,
                          with_next_answering)
 from .listing import list_reading
@@ -74,6 +74,8 @@ def answer_with_llm(
         required = list(zip(passages, excerpts))
     else:
         ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
+        if not asks_for_list(question):
+            ranked = with_ledes(question, result, embedder, ranked)  # the figure a story's lede states
         if unanswered(ranked):  # decided before any model runs: the passages lack what was asked
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         if asks_for_list(question):

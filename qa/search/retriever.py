@@ -186,8 +186,9 @@ class Retriever(SupportMeasures):
         )
 
     def with_context(self, result: SearchResult, best: int = CONTEXT_PASSAGES) -> SearchResult:
-        """`result` with the paragraphs just before and after its `best` best-supported passages (those not
-        retrieved themselves) as `context`, for an answer that a lede's next paragraph gives."""
+        """`result` with the paragraphs just before and after its `best` best-supported passages, and their
+        articles' first paragraphs (those not retrieved themselves), as `context`: for an answer that a
+        lede's next paragraph gives, or that the article's lede states when no retrieved sentence does."""
         if not result.passages or not result.evidence:
             return result
         have = {p.id for p in result.passages}
@@ -202,6 +203,11 @@ class Retriever(SupportMeasures):
             if at is None:
                 continue
             for q in paragraphs[max(0, at - 1): at + 2]:
+                if q.id not in have:
+                    extra[q.id] = q
+            for q in paragraphs:  # the lede, which often holds the figure the story is about
+                if q.paragraph != paragraphs[0].paragraph:
+                    break
                 if q.id not in have:
                     extra[q.id] = q
         return replace(result, context=tuple(extra.values()))

@@ -352,21 +352,20 @@ def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
     assert answer.text.startswith("The indexed articles don't")
 
 
-def test_a_model_that_fails_to_load_in_the_background_falls_back_to_extractive(cli, sample_index, tmp_path):
-    """The model loads in a background thread while the sentences are embedded; a file that is no model
-    fails there, and the question that needed it gets the extractive answer with one warning naming the
-    file: exit 0, no traceback. load() raises the error each time it is asked again, and no thread is left."""
+def test_a_file_that_is_no_model_falls_back_to_extractive(cli, sample_index, tmp_path):
+    """A .gguf that llama.cpp cannot load: load() raises LLMError naming the file each time it is asked,
+    and a question the model would choose the answer of gets the extractive answer with one warning
+    naming the file: exit 0, no traceback."""
     from qa.answer.local_backend import LocalBackend
     from qa.errors import LLMError
 
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + bytes(range(256)) * 64)
     backend = LocalBackend(broken)
-    backend.start_loading()
     for _ in range(2):
         with pytest.raises(LLMError, match="cannot load the local model .*broken.gguf"):
             backend.load()
-    assert not backend.loaded and backend._loader is None
+    assert not backend.loaded
 
     question = "Who did North Korea sign a mutual defence treaty with?"
     out = cli("ask", question, "--index", sample_index, "--llm", "local", "--llm-model", broken, "--json")

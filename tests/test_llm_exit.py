@@ -284,11 +284,10 @@ def model_mapped(pid: int) -> bool:
         return False
 
 
-def test_exit_while_the_model_loads_in_the_background(sample_index, models, runtime, tmp_path):
-    """`qa ask` loads the model in a background thread while it embeds the sentences the model will
-    choose among. Ctrl-C while that load runs (caught as soon as the model file is mapped) exits 130
-    with no traceback, 3 times on each runtime, one of them without a saved prompt start; a program
-    using the API that ends while the load runs exits with its own code (0 and 3), not by a signal."""
+def test_ctrl_c_while_the_model_loads_exits_130(sample_index, models, runtime, tmp_path):
+    """Ctrl-C while `qa ask` loads the model (sent as soon as the model file is mapped, which the random
+    moments of the test above may miss) exits 130 with no traceback, once the load is done: 3 times on
+    each runtime, one of them without a saved prompt start."""
     if not Path("/proc/self/maps").is_file():
         pytest.skip("needs /proc to see when the model is being loaded")
     env = env_for(models, tmp_path, **runtime.env)
@@ -314,14 +313,3 @@ def test_exit_while_the_model_loads_in_the_background(sample_index, models, runt
         assert process.returncode == 130, (n, process.returncode, err[-1500:])
         assert "Traceback" not in err and "interrupted" in err
     assert caught >= 2
-    script = (
-        "import sys\n"
-        "from qa.api import QA\n"
-        f"bot = QA({str(sample_index)!r}, llm='local')\n"
-        "bot.backend.start_loading()\n"
-        "sys.exit(int(sys.argv[1]))\n"
-    )
-    for code in (0, 3):
-        result = subprocess.run([sys.executable, "-c", script, str(code)], capture_output=True, text=True,
-                                env=env, timeout=300)
-        assert result.returncode == code and "Traceback" not in result.stderr, result.stderr[-1500:]

@@ -73,8 +73,6 @@ def answer_with_llm(
         passages, excerpts = statement_evidence(result, extra, topical)
         required = list(zip(passages, excerpts))
     else:
-        if _chooses(backend) and not asks_for_list(question) and asked(question).kind != "reason":
-            _start_loading(backend)  # the model will most likely choose: it loads while the sentences are embedded
         ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
         if unanswered(ranked):  # decided before any model runs: the passages lack what was asked
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
@@ -123,13 +121,6 @@ def _chooses(backend: Backend) -> bool:
     """The backend can restrict its reply to a grammar (llama.cpp's GBNF): it chooses among numbered
     sentences instead of writing an answer."""
     return bool(getattr(backend, "supports_grammar", False))
-
-
-def _start_loading(backend: Backend) -> None:
-    """Have a backend that loads a model (the local one) begin loading it now, in the background."""
-    start = getattr(backend, "start_loading", None)
-    if start is not None:
-        start()
 
 
 CHOICE_TOKENS = 6  # "0", or up to two one-digit numbers and a comma

@@ -36,9 +36,6 @@ class LocalBackend:
         self._loaded: runtime.Loaded | None = None
         self._prefix_file = _prefix_file_name(model_path, n_ctx)
         self.last_timings: dict = {}  # of the last answer, for benchmarks (bench/answers.py)
-        self._loader: threading.Thread | None = None  # start_loading's thread, until load() has waited for it
-        self._load_error: BaseException | None = None
-        self._handlers: dict = {}  # Python's signal handlers when start_loading ran, put back by load()
 
     @property
     def threads(self) -> int:
@@ -63,43 +60,10 @@ class LocalBackend:
         return self.load().server
 
     def load(self) -> runtime.Loaded:
-        """Load the model (once per process and settings; later backends share it). After
-        start_loading: wait for it (Ctrl-C still interrupts the wait), and raise its error if it failed."""
-        loader = self._loader
-        if loader is not None and loader is not threading.current_thread():
-            while loader.is_alive():
-                loader.join(0.1)
-            self._loader = None
-            runtime.reinstall_handlers(self._handlers)
-            error, self._load_error = self._load_error, None
-            if error is not None:
-                raise error if isinstance(error, LLMError) else LLMError(f"cannot load the local model: {error}")
+        """Load the model (once per process and settings; later backends share it)."""
         if self._loaded is None:
             self._loaded = _start_local(str(self._path), self._n_ctx, self._threads)
         return self._loaded
-
-    def start_loading(self) -> None:
-        """Load the model and restore the shared prompt start in a background thread, while the caller
-        goes on (llm.answer_with_llm: embedding the sentences the model will choose among). llama.cpp
-        holds the GIL while it loads, so the caller's Python waits meanwhile, but onnxruntime's
-        embedding, which releases it, runs beside the load on the other core. Whatever needs the model
-        then waits in load(), which also raises a loading error there; a process that ends first
-        leaves by runtime.leave (the load is then abandoned, never half-freed)."""
-        if self._loaded is not None or self._loader is not None or runtime.stopping.is_set():
-            return
-        self._handlers = runtime.python_handlers()
-        self._load_error = None
-
-        def run() -> None:
-            try:
-                with runtime.loading(), runtime.inside():  # a library process's exit waits for it
-                    self.warm()
-            except BaseException as exc:  # noqa: BLE001 - raised by load() in the thread that needs the model
-                self._load_error = exc
-
-        # not a daemon: a library process that ends meanwhile waits for it, then frees the model at exit
-        self._loader = threading.Thread(target=run, name="qa-llm-load")
-        self._loader.start()
 
     def warm(self) -> None:
         """Load the model, and make the KV cache hold the prompt start all answers share, in the

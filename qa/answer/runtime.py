@@ -52,44 +52,8 @@ _atexit_registered = False
 
 
 def started() -> bool:
-    """True once a model has been loaded in this process, or is being loaded in the background."""
-    return bool(_servers) or _loading_count > 0
-
-
-_loading_count = 0
-_loading_lock = threading.Lock()
-
-
-class loading:
-    """Marks a model being loaded by a background thread (LocalBackend.start_loading): a command-line
-    process that ends meanwhile leaves by `leave()`, so interpreter shutdown never meets llama.cpp mid-load."""
-
-    def __enter__(self) -> None:
-        global _loading_count
-        with _loading_lock:
-            _loading_count += 1
-
-    def __exit__(self, *exc) -> None:
-        global _loading_count
-        with _loading_lock:
-            _loading_count -= 1
-
-
-def python_handlers() -> dict:
-    """Python's SIGINT and SIGTERM handlers now, to put back after a load in another thread (only the
-    main thread can set them; {} elsewhere)."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-
-
-def reinstall_handlers(handlers: dict) -> None:
-    """Set `handlers` (python_handlers) again, so a handler llama.cpp installed while loading in another
-    thread is replaced by Python's (see start); a no-op outside the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for s, handler in handlers.items():
-        signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+    """True once a model has been loaded in this process."""
+    return bool(_servers)
 
 
 def cores() -> int:

@@ -134,7 +134,7 @@ def run(args) -> int:
                 "verbatim": sum(c["quotes_verbatim"] is True for c in checks),
                 "citations": len(answer.citations),
                 "prefilled": timings.get("prompt_n"), "prefill_ms": timings.get("prompt_ms"),
-                "written": timings.get("predicted_n"),
+                "written": timings.get("predicted_n"), "write_ms": timings.get("predicted_ms"),
             })
             r = rows[-1]
             status = "abstained" if r["abstained"] else f"{r['verified']}/{r['sentences']} verified"
@@ -170,6 +170,10 @@ def run(args) -> int:
               f"{statistics.median(r['prefilled'] for r in prefill):.0f} |")
         print(f"| prefill speed, median | {statistics.median(r['prefilled'] / r['prefill_ms'] * 1000 for r in prefill):.0f} tokens/s |")
         print(f"| tokens written per answer, median | {statistics.median(r['written'] or 0 for r in prefill):.0f} |")
+        own = [r["ttft"] - (r["prefill_ms"] + (r["write_ms"] or 0)) / 1000 for r in prefill if r["ttft"] is not None]
+        if own:  # search, sentence ranking, the quote's check: the first token's wait outside llama.cpp
+            print(f"| first token's wait outside the model (search, ranking, checks), median | "
+                  f"{statistics.median(own):.2f} s |")
     abstain_times = [r["total"] for r in unanswerable if r["abstained"]]
     if abstain_times:
         print(f"| abstention (no LLM call), median | {statistics.median(abstain_times) * 1000:.0f} ms |")

@@ -376,3 +376,17 @@ def test_a_file_that_is_no_model_falls_back_to_extractive(cli, sample_index, tmp
     out = cli("ask", question, "--index", sample_index, "--llm", "local", "--llm-model", broken)
     warnings = [line for line in out.output.splitlines() if line.startswith("LLM failed:")]
     assert out.exit_code == 0 and len(warnings) == 1 and "Traceback" not in out.output, out.output
+
+
+def test_weights_are_repacked_only_where_that_was_measured_to_pay(monkeypatch):
+    """llama.cpp repacks the weights at load for the prebuilt wheel on an x86 CPU with AVX-512 VNNI, and
+    on CPUs qa cannot read the flags of (its default); not on x86 without it, nor for a build for the CPU."""
+    from qa.answer import runtime
+
+    assert runtime.x86_flags() is None or "sse2" in runtime.x86_flags()  # read from this machine
+    monkeypatch.setattr(runtime, "native_runtime", lambda: False)
+    for flags, expected in ((None, True), ({"sse2", "avx2"}, False), ({"sse2", "avx2", "avx512_vnni"}, True)):
+        monkeypatch.setattr(runtime, "x86_flags", lambda flags=flags: flags)
+        assert runtime.repack_weights() is expected, flags
+    monkeypatch.setattr(runtime, "native_runtime", lambda: True)
+    assert runtime.repack_weights() is False

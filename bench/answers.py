@@ -11,6 +11,12 @@ unanswerable ones the bot should abstain on.
 
 `--busy N` starts N CPU-bound processes before the model loads and stops them at the end, as when
 an indexing run, a browser tab or a test suite keeps a core busy.
+
+`--process N` also times the whole `qa ask` process as a user waits for it (start-up, index, search, model
+load, answer, exit), N runs with the LLM and N with `--llm none` in turn, on this benchmark's index or
+`--process-index` (e.g. the whole BBC archive), with the load average before each run:
+
+    .venv/bin/python bench/answers.py --process 5 --process-index INDEX --process-question "How many copies has Halo 2 sold?"
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ ANSWERABLE = [
     "By how much will maternity pay rise under Labour's plans?",
     "What did Patricia Hewitt say about maternity pay?",
 ]
+# A question the local model chooses the answer of (not who-said, a list or "why?", which are quoted without it).
+PROCESS_QUESTION = "How much did Time Warner's quarterly profits rise?"
 UNANSWERABLE = [
     "What is the population of Pyongyang?",
     "Who won the 2004 Champions League final?",
@@ -60,6 +68,10 @@ def main() -> int:
     parser.add_argument("--sample-only", action="store_true", help="only the sample article's questions")
     parser.add_argument("--busy", type=int, default=0, metavar="N",
                         help="keep N CPU-bound processes running for the whole benchmark")
+    parser.add_argument("--process", type=int, default=0, metavar="N",
+                        help="also time N whole `qa ask` processes with the LLM and N without, in turn")
+    parser.add_argument("--process-index", type=Path, help="the index --process asks (default: this benchmark's)")
+    parser.add_argument("--process-question", default=PROCESS_QUESTION, help="the question --process asks")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; --busy {args.busy}")
     spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
@@ -87,6 +99,7 @@ def run(args) -> int:
 
     with tempfile.TemporaryDirectory() as tmp, QA(Path(tmp) / "index", create=True, llm=args.llm,
                                                     base_url=args.base_url, llm_model=args.llm_model) as bot:
+        index = Path(tmp) / "index"
         bot.index(paths)
         started = time.perf_counter()
         backend = bot.backend
@@ -121,7 +134,7 @@ def run(args) -> int:
                 "verbatim": sum(c["quotes_verbatim"] is True for c in checks),
                 "citations": len(answer.citations),
                 "prefilled": timings.get("prompt_n"), "prefill_ms": timings.get("prompt_ms"),
-                "written": timings.get("predicted_n"),
+                "written": timings.get("predicted_n"), "write_ms": timings.get("predicted_ms"),
             })
             r = rows[-1]
             status = "abstained" if r["abstained"] else f"{r['verified']}/{r['sentences']} verified"
@@ -131,6 +144,8 @@ def run(args) -> int:
             print(f"{question[:60]:60} {status:16} ttft {ttft:>6}  total {total:5.1f}s  [{answer.backend}]{tokens}")
             if not answer.abstained:
                 print(f"    {answer.text[:300]}")
+        if args.process:
+            time_processes(args, args.process_index or index)
 
     answered = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
@@ -155,10 +170,40 @@ def run(args) -> int:
               f"{statistics.median(r['prefilled'] for r in prefill):.0f} |")
         print(f"| prefill speed, median | {statistics.median(r['prefilled'] / r['prefill_ms'] * 1000 for r in prefill):.0f} tokens/s |")
         print(f"| tokens written per answer, median | {statistics.median(r['written'] or 0 for r in prefill):.0f} |")
+        own = [r["ttft"] - (r["prefill_ms"] + (r["write_ms"] or 0)) / 1000 for r in prefill if r["ttft"] is not None]
+        if own:  # search, sentence ranking, the quote's check: the first token's wait outside llama.cpp
+            print(f"| first token's wait outside the model (search, ranking, checks), median | "
+                  f"{statistics.median(own):.2f} s |")
     abstain_times = [r["total"] for r in unanswerable if r["abstained"]]
     if abstain_times:
         print(f"| abstention (no LLM call), median | {statistics.median(abstain_times) * 1000:.0f} ms |")
     return 0
+
+
+def time_processes(args, index: Path) -> None:
+    """Whole `qa ask` processes, with the LLM and with `--llm none` in turn (pairs keep the comparison fair
+    on a machine whose speed drifts): wall seconds from start to exit, the answerer, the load average."""
+    import json
+
+    walls: dict[str, list[float]] = {args.llm: [], "none": []}
+    print(f"\nwhole `qa ask` process, {args.process} runs each, index {index}, question {args.process_question!r}")
+    for n in range(args.process):
+        for llm in (args.llm, "none"):
+            command = [sys.executable, "-m", "qa", "ask", "--json", "--index", str(index), "--llm", llm,
+                       args.process_question]
+            if llm != "none":
+                command += [f"--{k}={v}" for k, v in (("base-url", args.base_url), ("llm-model", args.llm_model)) if v]
+            load = os.getloadavg()[0]
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            wall = time.perf_counter() - started
+            answer = json.loads(done.stdout) if done.returncode == 0 else {}
+            walls[llm].append(wall)
+            print(f"  run {n + 1} --llm {llm:6} {wall:5.1f} s  exit {done.returncode}  answerer "
+                  f"{answer.get('backend', '?')}  chosen {answer.get('chosen', '-')}  load average {load:.2f}")
+    for llm, times in walls.items():
+        print(f"| whole `qa ask --llm {llm}` process, median (min-max) | {statistics.median(times):.1f} s "
+              f"({min(times):.1f}-{max(times):.1f}) |")
 
 
 if __name__ == "__main__":

@@ -194,6 +194,9 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
     extra = answer.extra or {}
     if "draft" in extra:
         row["draft"] = extra["draft"]
+    for key in ("choices", "chosen", "followed_by"):  # what the local model chose among, and chose
+        if key in extra:
+            row[key] = extra[key]
     if extra.get("fallback"):
         row["fallback"] = extra["fallback"].get("reason")
     checks = extra.get("verification") or []
@@ -335,10 +338,16 @@ def main() -> int:
             for a, bot in bots.items():
                 if (a, q["id"]) in done:
                     continue
+                backend = bot.backend if a != "none" else None
+                if backend is not None and hasattr(backend, "last_timings"):
+                    backend.last_timings = {}
                 started = time.perf_counter()
                 answer = bot.ask(q["question"])
                 seconds = time.perf_counter() - started
                 row = dump_row(q, a, answer, score(q, answer, args.data, texts), seconds)
+                timings = getattr(backend, "last_timings", None) or {}
+                if timings.get("prompt_n") is not None:  # llama.cpp's counts: tokens prefilled beyond the cache
+                    row["prefilled"], row["prefill_ms"] = timings["prompt_n"], round(timings.get("prompt_ms", 0))
                 rows.append(row)
                 if out:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -350,3 +350,43 @@ def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
     answer = answer_with_llm(question, local_bot.search(question), NoneAnswers(), local_bot.embedder)
     assert answer.abstained and answer.extra["draft"] == "0" and answer.extra["chosen"] == []
     assert answer.text.startswith("The indexed articles don't")
+
+
+def test_a_file_that_is_no_model_falls_back_to_extractive(cli, sample_index, tmp_path):
+    """A .gguf that llama.cpp cannot load: load() raises LLMError naming the file each time it is asked,
+    and a question the model would choose the answer of gets the extractive answer with one warning
+    naming the file: exit 0, no traceback."""
+    from qa.answer.local_backend import LocalBackend
+    from qa.errors import LLMError
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(range(256)) * 64)
+    backend = LocalBackend(broken)
+    for _ in range(2):
+        with pytest.raises(LLMError, match="cannot load the local model .*broken.gguf"):
+            backend.load()
+    assert not backend.loaded
+
+    question = "Who did North Korea sign a mutual defence treaty with?"
+    out = cli("ask", question, "--index", sample_index, "--llm", "local", "--llm-model", broken, "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["backend"] == "extractive" and data["citations"] and "Russia" in data["answer"]
+    assert "LLM failed: cannot load the local model" in data["warning"] and "broken.gguf" in data["warning"]
+    out = cli("ask", question, "--index", sample_index, "--llm", "local", "--llm-model", broken)
+    warnings = [line for line in out.output.splitlines() if line.startswith("LLM failed:")]
+    assert out.exit_code == 0 and len(warnings) == 1 and "Traceback" not in out.output, out.output
+
+
+def test_weights_are_repacked_only_where_that_was_measured_to_pay(monkeypatch):
+    """llama.cpp repacks the weights at load for the prebuilt wheel on an x86 CPU with AVX-512 VNNI, and
+    on CPUs qa cannot read the flags of (its default); not on x86 without it, nor for a build for the CPU."""
+    from qa.answer import runtime
+
+    assert runtime.x86_flags() is None or "sse2" in runtime.x86_flags()  # read from this machine
+    monkeypatch.setattr(runtime, "native_runtime", lambda: False)
+    for flags, expected in ((None, True), ({"sse2", "avx2"}, False), ({"sse2", "avx2", "avx512_vnni"}, True)):
+        monkeypatch.setattr(runtime, "x86_flags", lambda flags=flags: flags)
+        assert runtime.repack_weights() is expected, flags
+    monkeypatch.setattr(runtime, "native_runtime", lambda: True)
+    assert runtime.repack_weights() is False

@@ -272,3 +272,44 @@ def test_library_process_exits_cleanly_while_the_warm_up_runs(sample_index, mode
         result = subprocess.run([sys.executable, "-c", script, str(code)], capture_output=True, text=True,
                                 env=env, timeout=600)
         assert (result.returncode, result.stdout.strip()) == (code, "True"), result.stderr[-1500:]
+
+
+def model_mapped(pid: int) -> bool:
+    """llama.cpp has mapped the model file into the process: it is loading it (or has)."""
+    from qa.answer.local_model import DEFAULT_GGUF
+
+    try:
+        return DEFAULT_GGUF in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+def test_ctrl_c_while_the_model_loads_exits_130(sample_index, models, runtime, tmp_path):
+    """Ctrl-C while `qa ask` loads the model (sent as soon as the model file is mapped, which the random
+    moments of the test above may miss) exits 130 with no traceback, once the load is done: 3 times on
+    each runtime, one of them without a saved prompt start."""
+    if not Path("/proc/self/maps").is_file():
+        pytest.skip("needs /proc to see when the model is being loaded")
+    env = env_for(models, tmp_path, **runtime.env)
+    caught = 0
+    for n in range(3):
+        if n == 0:
+            forget_prompt_start(models)
+        process = subprocess.Popen([sys.executable, "-m", "qa", "ask", ANSWERED, "--index", str(sample_index)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        deadline = time.monotonic() + 300
+        while not model_mapped(process.pid) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process.poll() is None, ("finished before loading the model", process.stderr.read()[-1500:])
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(f"interrupt {n} while loading hung") from None
+        if process.returncode == 0 and "Sources:" in out:
+            continue  # it had loaded, answered and was leaving when the signal came
+        caught += 1
+        assert process.returncode == 130, (n, process.returncode, err[-1500:])
+        assert "Traceback" not in err and "interrupted" in err
+    assert caught >= 2

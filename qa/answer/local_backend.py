@@ -263,10 +263,9 @@ def _start_local(path: str, n_ctx: int, threads: int | None) -> runtime.Loaded:
     # llama.cpp's own warm-up (an empty decode at load, ~1 s of CPU on 2 cores) only pages the weights
     # in, which the first real request does anyway; loading holds the GIL (Ctrl-C waits), so it is skipped.
     params.warmup = False
-    # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels; on a build for AVX-512 VNNI its plain
-    # kernels prefill faster than the repacked ones (one core: ~67 tokens/s against ~45; the AVX2
-    # wheel: ~30 repacked, ~21 plain), so that build keeps the weights as they are.
-    params.no_extra_bufts = runtime.native_runtime()
+    # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels at load; that pays only for the prebuilt
+    # wheel on a CPU with AVX-512 VNNI (runtime.repack_weights).
+    params.no_extra_bufts = not runtime.repack_weights()
     # Answers copy much of their passages word for word, so the model's own prompt is a good draft:
     # when the last 4 tokens written occur in it, the 24 that followed them there are checked in one
     # batch (n-gram speculation; greedy, so the answer is the model's own). Klingner's, 129 tokens:

@@ -292,7 +292,8 @@ def kv_cache_dir() -> Path:
 
 
 def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
-    """A saved prefix is only valid for the same model file, context size, runtime and prompt text."""
+    """A saved prefix is only valid for the same model file, context size, runtime, weight layout
+    (repacked or not) and prompt text."""
     import hashlib
 
     try:
@@ -304,7 +305,7 @@ def _prefix_file_name(model_path: Path, n_ctx: int) -> str:
     stat = model_path.stat() if model_path.exists() else None
     # A build for another CPU computes slightly different values: its own file (runtime.runtime_info).
     key = "|".join(map(str, (model_path.resolve(), stat and stat.st_size, stat and stat.st_mtime_ns, n_ctx,
-                             version, runtime.runtime_info(), choice_warm_messages())))
+                             version, runtime.runtime_info(), runtime.repack_weights(), choice_warm_messages())))
     stem = re.sub(r"[^A-Za-z0-9_.]", "_", model_path.stem)[:60]
     return f"prefix-{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.bin"
 

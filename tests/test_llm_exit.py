@@ -117,8 +117,8 @@ def qa(args: list[str], env: dict[str, str], input: str | None = None) -> subpro
 def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
     """32 `qa ask` runs with the local model: abstaining and answered questions, terminal text and
     --json, --questions files (text and JSONL) that end on an answered or an abstaining question;
-    a third of them right after the saved prompt start was removed. 14 load the model (8 on each of
-    two runtimes); abstentions start and end without loading it."""
+    a third of them right after the saved prompt start was removed. 8 load the model (on each
+    runtime); abstentions start and end without loading it."""
     lines = tmp_path / "questions.txt"
     lines.write_text(f"{ABSTAINS}\n{ANSWERED}\n")
     jsonl = tmp_path / "questions.jsonl"
@@ -128,8 +128,7 @@ def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, 
     index = ["--index", sample_index]
     answered = [["ask", ANSWERED, *index], ["ask", ANSWERED, "--json", *index], ["ask", "--questions", lines, *index],
                 ["ask", "--questions", jsonl, *index]]
-    loading = [args for args, n in zip(answered, (4, 4, 3, 3) if runtime.shares == 1 else (2, 2, 2, 2))
-               for _ in range(n)]
+    loading = [args for args in answered for _ in range(2)]
     abstaining = [["ask", ABSTAINS, *index]] * 8 + [["ask", ABSTAINS, "--json", *index]] * 6
     abstaining += [["ask", ABSTAINS, *index]] * (14 - len(loading))  # 32 runs either way
     runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 4

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import CAUSE_RE, asked, gives_reason_for
+from qa.answer.answerability import CAUSE_RE, asked, asks_means, gives_reason_for
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -74,3 +74,33 @@ def test_a_reason_further_on_in_the_article_is_quoted_first(reasons_archive):
     first = answer.text.split("[1]")[0]
     assert "gathering speed thanks to strong exports" in first and "fuelled its output" not in first
     assert (answer.citations[0].passage.article_id, answer.citations[0].passage.paragraph) == ("zorbia", 4)
+
+
+def test_how_asks_for_a_means_not_a_number_or_a_reason():
+    assert asks_means("How did the thieves get into the museum?")
+    assert asks_means("How will the new scheme work?")
+    assert not asks_means("How many copies has the game sold?")
+    assert not asks_means("How much did the club pay for him?")
+    assert not asks_means("How long will the strike last?")
+    assert not asks_means("How come the shares fell?")
+    assert not asks_means("Why did the shares fall?")
+
+
+def test_a_how_question_is_quoted_without_the_choosing_model(reasons_archive, monkeypatch):
+    """A model that chooses among numbered sentences is not asked "how?" (the steps span sentences): the
+    best-ranked sentences are quoted, and the model is never called."""
+    from .fakes import FakeBackend
+
+    class Chooser(FakeBackend):
+        supports_grammar = True
+        name = "local"
+
+        def complete(self, messages, on_token=None, **kwargs):
+            raise AssertionError("the model was asked")
+
+    monkeypatch.setattr("qa.answer.llm.choose_backend", lambda settings: Chooser())
+    with QA(reasons_archive, llm="local") as bot:
+        answer = bot.ask("How is Zorbia's economy gathering speed?")
+    assert answer.backend == "extractive" and not answer.abstained
+    assert answer.extra["fallback"] == {"from": "local", "reason": "the sentences saying how are quoted"}
+    assert "exports of copper" in answer.text

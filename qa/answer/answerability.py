@@ -144,6 +144,17 @@ class Asked:
         return self.kind not in ("thing", "statement")
 
 
+# "How did the thieves get in?", "How will the scheme work?": a method or means, not a number ("how many",
+# "how long") nor a reason ("how come").
+_MEANS_RE = re.compile(r"^\W*how\b(?!\s+(?:many|much|long|old|far|often|big|large|tall|high|fast|soon|come)\b)",
+                       re.IGNORECASE)
+
+
+def asks_means(question: str) -> bool:
+    """The question asks how something is or was done: its answer is often the steps of several sentences."""
+    return bool(_MEANS_RE.match(question))
+
+
 def asked(question: str) -> Asked:
     """The kind and subject of a question."""
     kind = next((k for k, r in _KIND_RES if r.search(question)), "thing")

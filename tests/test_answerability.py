@@ -167,25 +167,3 @@ def test_a_rate_asked_for_one_month_is_not_another_months_nor_any_count(jobless_
     assert missing.abstained  # December's 8.2% and "four largest cities" are no rate for March
     assert not given.abstained and "8.2%" in given.text
 
-
-EVENTS = {"harbour.txt": "Harbour FC name side early\n\n"
-                         "Harbour FC manager Ola Berg took the unusual step of naming his side two days before the "
-                         "cup final. Striker Tom Vale is out with a hamstring injury. Berg said: \"It is a big match "
-                         "for us because the fans have waited ten years.\"\n",
-          "bridge.txt": "Riverside bridge shut\n\n"
-                        "Riverside council closed the old bridge on Monday because engineers found cracks in its "
-                        "supports.\n"}
-
-
-@pytest.fixture(scope="module")
-def events_archive(tmp_path_factory, embedder):
-    return indexed_archive(tmp_path_factory.mktemp("events"), EVENTS)
-
-
-def test_a_why_question_on_an_event_reported_without_its_reason_abstains(events_archive):
-    with QA(events_archive, llm="none") as bot:
-        missing = bot.ask("Why did Ola Berg name his side two days before the cup final?")
-        given = bot.ask("Why did Riverside council close the old bridge?")
-    # the event is reported; "because the fans have waited" is the reason the match is big, not for naming the side
-    assert missing.abstained and "don't say why" in missing.text
-    assert not given.abstained and "cracks" in given.text

@@ -358,45 +358,6 @@ _REASON_FRAME = frozenset("why how come reason reasons cause caused causes behin
                           "thought believe believes expect expects analysts experts say says".split())
 
 
-def _reason_effect(a: Asked) -> frozenset[str]:
-    """The words of what a why question asks the reason for, without its names and frame."""
-    return frozenset(w for w in _content_words(a.question) if w not in a.names and w not in _REASON_FRAME
-                     and w not in _LIGHT_VERBS and not w.isdigit())
-
-
-_EVENT_WORDS = 3  # a why question needs this many words of its event for the event to be recognised
-# "Why did X ...?": the reason for one reported event. "Why is China's economy growing?" asks about a state,
-# which articles explain without restating it ("gathering speed thanks to ...") and mention in passing.
-_PAST_EVENT_RE = re.compile(r"^\W*why\s+(?:did|didn't|was|wasn't|were|weren't|had|hadn't)\b", re.IGNORECASE)
-
-
-def reason_missing(a: Asked, sentences: list[tuple[str, str, str, str]]) -> bool:
-    """For a why question about a past event, from the passages' (sentence, sentence before, paragraph, title): a sentence
-    about the subject reports the asked event in every word of it ("took the unusual step of naming his
-    side a day before the match") and no sentence about the subject gives a reason for it: a reason in an
-    article reporting the event, or elsewhere beside at least half of the event's words (a "because" beside
-    "match" is the reason for another match). The archive covers the event without its reason: qa
-    abstains. An event not found decides nothing (the reason may be worded without a cue, or the event
-    otherwise)."""
-    if a.kind != "reason" or not _PAST_EVENT_RE.match(a.question):
-        return False
-    effect = _reason_effect(a)
-    if len(effect) < _EVENT_WORDS:
-        return False
-    about = [(sentence, previous, title) for sentence, previous, paragraph, title in sentences
-             if about_subject(a, sentence, paragraph, title)]
-    reporting = {title for sentence, _, title in about
-                 if all(_mentions(frozenset([w]), _words_of(sentence)) for w in effect)}
-    if not reporting:
-        return False
-    for sentence, previous, title in about:
-        near = _words_of(sentence) | _words_of(previous)
-        if gives_reason_for(a, sentence, previous) and (title in reporting or 2 * sum(
-                _mentions(frozenset([w]), near) for w in effect) >= len(effect)):
-            return False
-    return True
-
-
 _TURN_RE = re.compile(r"^\W*(?:however|but|meanwhile|elsewhere|separately|in other news|also|in addition|"
                       r"on the other hand|despite)\b", re.IGNORECASE)
 
@@ -409,7 +370,8 @@ def gives_reason_for(a: Asked, sentence: str, previous: str = "") -> bool:
     ...")."""
     if not CAUSE_RE.search(sentence):
         return False
-    effect = _reason_effect(a)
+    effect = frozenset(w for w in _content_words(a.question) if w not in a.names and w not in _REASON_FRAME
+                       and w not in _LIGHT_VERBS and not w.isdigit())
     if not effect:
         return False
     return _effect_beside_cue(effect, a.names, sentence) or (
@@ -556,8 +518,8 @@ _SINCE_RE = re.compile(r"\b(?:since|than|from|after|before|until|till|(?:\d{1,2}
 
 def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
     """For an amount or a count in a period the question names: the figure's sentence names other periods
-    only. A month asked for as a whole ("in December") is not another month ("in November"), a day of it ("between midnight on 31 December
-    and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
+    only. A month asked for as a whole ("in December") is not another month ("in November"), a day of it
+    ("between midnight on 31 December and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
     the sentence before it, names no such year."""
     if a.kind not in ("amount", "number"):
         return False

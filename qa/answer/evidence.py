@@ -22,7 +22,7 @@ from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
 from ..search.speakers import reports_view
 from ..index.records import Passage
-from .answerability import Asked, about_subject, answers, asked, reason_missing, what_is_missing
+from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
 from .injection import data_sentences
 
@@ -134,8 +134,6 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
         scored.append(Candidate(p, i, s, dates, max(alone, read_after) + TERMS_WEIGHT * _term_overlap(result.terms, s)
                                 + bonus, needs_previous=read_after > alone, answers=may_answer,
                                 gives=gives and kind.typed))
-    if reason_missing(kind, [(s, before or "", p.text, p.title or "") for p, _, s, _, before in candidates]):
-        scored = [replace(c, answers=False) for c in scored]  # the event is reported, its reason is not
     return sorted(scored, key=lambda c: -c.score)
 
 
@@ -198,7 +196,7 @@ def with_ledes(question: str, result: SearchResult, embedder: Embedder, ranked: 
     context (Retriever.with_context) ranked beside them: a story's figure is often in its lede ("The gap
     between US exports and imports hit ... $671.7bn"), which the search may miss when it words the measure
     otherwise than the question. A lede is read with the support of its article's best passage."""
-    if not unanswered(ranked) or asked(question).kind == "reason":  # a lede gives no reason the rest lacks
+    if not unanswered(ranked):
         return ranked
     best: dict[str, float] = {}
     for p in result.passages:

@@ -145,3 +145,25 @@ def test_a_speaker_quoted_only_on_other_topics_is_an_abstention(archive):
         answer = bot.ask("What did Leo Park say about the ticket prices?")
     assert answer.abstained and answer.text.startswith("The indexed articles don't quote Leo Park on")
     assert answer.citations and "winter" in answer.text  # what he is quoted on, cited
+
+
+JOBLESS = {"jobless.txt": "Ruritania jobless rate falls\n\n"
+                          "Ruritania's jobless rate fell to 8.2% in December from 8.9% in November, the statistics "
+                          "office said.\n\n"
+                          "The jobless rate is measured in the country's four largest cities. Economists expect "
+                          "more people out of work in March, when seasonal farm jobs end.\n"}
+
+
+@pytest.fixture(scope="module")
+def jobless_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("jobless"), JOBLESS)
+
+
+def test_a_rate_asked_for_one_month_is_not_another_months_nor_any_count(jobless_archive):
+    assert asked("What was Ruritania's jobless rate in March?").kind == "number"
+    with QA(jobless_archive, llm="none") as bot:
+        missing = bot.ask("What was Ruritania's jobless rate in March?")
+        given = bot.ask("What was Ruritania's jobless rate in December?")
+    assert missing.abstained  # December's 8.2% and "four largest cities" are no rate for March
+    assert not given.abstained and "8.2%" in given.text
+

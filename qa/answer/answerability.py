@@ -121,6 +121,20 @@ _WHICH_NAME_RE = re.compile(r"^\W*(?:which|what(?=\s+(?:company|firm|novel|film|
                             re.IGNORECASE)
 
 
+# "What was Brazil's unemployment rate ...?", "What is the percentage of ...": a rate, a number whose
+# answer is a percentage or a fraction, not any figure ("measured in the six main areas").
+_RATE_ASKED_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+(?:the\s+|[\w'’.-]+(?:'s|’s)\s+|[A-Z][\w'’.-]*\s+)*"
+                            r"(?:[a-z-]+\s+){0,3}?(?:rate|percentage|proportion)\b", re.IGNORECASE)
+_RATE_GIVEN_RE = re.compile(r"\d\s?%|\d\s*(?:per ?cent|percent|percentage points?)\b|\b(?:half|a third|a quarter|"
+                            r"a fifth|a tenth|one in (?:\d+|two|three|four|five|six|seven|eight|nine|ten))\b",
+                            re.IGNORECASE)
+
+
+def asks_rate(question: str) -> bool:
+    """The question asks what a rate or a percentage was ("What was Brazil's unemployment rate?")."""
+    return bool(_RATE_ASKED_RE.match(question))
+
+
 @dataclass(frozen=True)
 class Asked:
     """What a question asks for: `kind` (person, number, amount, date, place, reason, name: "which
@@ -172,6 +186,8 @@ def asked(question: str) -> Asked:
         kind = "number"
     elif kind == "thing" and _WHICH_NAME_RE.match(question):
         kind = "name"
+    elif kind == "thing" and asks_rate(question):
+        kind = "number"
     names = frozenset(n for n in _names(question) if n not in ARCHIVE_WORDS and n not in _CURRENCIES)
     others = frozenset(w for w in _content_words(question)
                        if w not in names and w not in _COUNT_FRAME and w not in _LIGHT_VERBS and not w.isdigit())
@@ -272,6 +288,8 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
     if a.kind == "number":
         if re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
             sentence = _MONEY_AMOUNT_RE.sub(" ", sentence)  # "sell for £339" counts nothing
+        if asks_rate(a.question):
+            return bool(_RATE_GIVEN_RE.search(sentence))
         return bool(_NUMBER_RE.search(sentence))
     if a.kind == "date":
         return bool(dates) or bool(_DATE_WORDS_RE.search(sentence)) or not a.dated
@@ -511,8 +529,8 @@ _SINCE_RE = re.compile(r"\b(?:since|than|from|after|before|until|till|(?:\d{1,2}
 
 def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
     """For an amount or a count in a period the question names: the figure's sentence names other periods
-    only. A month asked for as a whole ("in December") is not a day of it ("between midnight on 31 December
-    and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
+    only. A month asked for as a whole ("in December") is not another month ("in November"), a day of it
+    ("between midnight on 31 December and 1 January") nor a year ("26 billion in total in 2004", naming no month); a year asked for ("in 2004") is not another ("$124bn in 2003") when the sentence, or
     the sentence before it, names no such year."""
     if a.kind not in ("amount", "number"):
         return False
@@ -525,6 +543,8 @@ def of_another_period(a: Asked, sentence: str, previous: str = "") -> bool:
                  and not re.match(r"\s+\d{1,2}\b(?!\d)", sentence[m.end():])]
         if mentions and not whole:
             return True
+        if not mentions and _MONTH_RE.search(sentence):
+            return True  # "9.6% in December" is not January's figure
         if not _MONTH_RE.search(sentence) and _YEARLONG_RE.search(sentence):
             return True  # "26 billion were sent in total in 2004" is the year's, not December's
     years = set(_YEAR_IN_RE.findall(a.question))

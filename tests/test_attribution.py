@@ -341,3 +341,22 @@ def test_an_organisations_name_before_a_title_still_credits_the_named_person():
     quist = [s for s in found.speakers if s.name == "Amara Quist"]
     assert quist and quist[0].descriptors == ("Northland Theatre Trust chief executive",)
     assert [s.speaker for s in found.statements] == ["Amara Quist"]
+
+
+def test_a_paragraph_opening_with_a_quote_continues_the_speaker_before_it():
+    article = _article(
+        'But Ms Ferrante told local radio the new rules were fair. "We listened to every objection," she said.',
+        '"We will not water the scheme down any further." The council meets on Friday. Opposition leader '
+        'Dan Kowal said the plan was "rushed".',
+    )
+    statements = [(who, text) for n, who, text in _credited(article) if n == 2]
+    assert ("Ferrante", '"We will not water the scheme down any further."') in statements
+    # the rest of the paragraph is not hers, and Kowal keeps his own words
+    assert not any(who == "Ferrante" and "council meets" in text for who, text in statements)
+    assert any(who == "Dan Kowal" for who, _ in statements)
+
+
+def test_a_possessive_before_an_adjective_like_cue_credits_no_one():
+    article = _article("Mr Ferrante's proposed levy will be debated on Tuesday.",
+                       "Mr Ferrante said the levy is fair.")
+    assert [(n, who) for n, who, _ in _credited(article)] == [(2, "Ferrante")]

@@ -368,6 +368,27 @@ def _narrative_subject(sentence: str) -> str:
     return name
 
 
+# A name's possessive just before a cue word: "Mr Clarke's proposed amendment" (not "He's said", a contraction).
+_POSSESSIVE_BEFORE_RE = re.compile(r"(?<![\w'’])(?!(?:He|She|It|That|There|What|Who|Here)['’])[A-Z][\w-]*['’]s\s+$")
+
+
+def _leading_quote_end(text: str) -> int:
+    """Where the run of wholly quoted sentences opening a paragraph ends (0 when it opens otherwise): a quote
+    running on from the paragraph before ('"I have no desire to ..." Mr Clarke's amendment will be ...')."""
+    end = 0
+    cursor = 0
+    for sentence in split_sentences(text):
+        offset = text.find(sentence, cursor)
+        offset = cursor if offset < 0 else offset
+        cursor = offset + len(sentence)
+        masked = mask_quotes(sentence)
+        outside = re.sub(r"[“”\"_\s.,!?;:'’‘]", "", masked)
+        if not re.match(r"^\s*[“\"]", sentence) or outside:
+            break
+        end = offset + len(sentence)
+    return end
+
+
 def _mentions_in(text: str, position: int, sentence_counter: list[int],
                  subjects: list[tuple[int, str]] | None = None) -> list[_Mention]:
     """The attributions of one paragraph; with `subjects`, also collects (sentence index, name) of the persons
@@ -400,6 +421,8 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int],
                 cue = "according to"
             else:
                 cue = cue_match.group("cue").lower()
+                if _POSSESSIVE_BEFORE_RE.search(masked[: cue_match.start()]):
+                    continue  # "Mr Clarke's proposed amendment": an adjective after a possessive, no cue
                 source = _source_before(sentence[: cue_match.start()])
                 if source is None and cue in INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])
@@ -491,12 +514,16 @@ def attribute(article: Article) -> Attribution:
     mentions: list[_Mention] = []
     subjects: list[tuple[int, str]] = []  # (sentence index, name) of persons narrative sentences are about
     quote_open_positions: list[int] = []
+    # paragraph -> end of its opening quoted sentences, where it also credits others after them
+    leading_quotes: dict[int, int] = {}
     for position, paragraph in enumerate(article.paragraphs):
         if not paragraph.searchable:
             continue
         found = _mentions_in(paragraph.text, position, counter, subjects)
         if not found and re.match(r"^\s*[“\"]", paragraph.text):
             quote_open_positions.append(position)
+        elif found and (lead := _leading_quote_end(paragraph.text)) and all(m.span[0] >= lead for m in found):
+            leading_quotes[position] = lead
         mentions.extend(found)
 
     # Canonical names: a short name ("Klingner", "Mrs. Clinton") joins the longest name ending with it.
@@ -595,6 +622,10 @@ def attribute(article: Article) -> Attribution:
         if not previous or not paragraph.searchable:
             continue
         introduced = article.paragraphs[position - 1].text.rstrip().endswith(":")
+        if position in leading_quotes and not introduced:
+            statements.append(Statement(position, previous, "quote", 0, leading_quotes[position], "continuation"))
+            speakers[previous]["positions"].append(position)
+            continue
         if position not in quote_open_positions and not introduced:
             continue
         if any(s.position == position and s.speaker == previous for s in statements):

@@ -360,3 +360,15 @@ def test_a_possessive_before_an_adjective_like_cue_credits_no_one():
     article = _article("Mr Ferrante's proposed levy will be debated on Tuesday.",
                        "Mr Ferrante said the levy is fair.")
     assert [(n, who) for n, who, _ in _credited(article)] == [(2, "Ferrante")]
+
+
+def test_a_surname_that_is_also_an_outlets_name_is_a_person_when_given_an_honorific():
+    article = _article(
+        'Party chairman Ned Fox said the figures were "a smear". The ministers say no cuts are planned.',
+        'Dr Fox said: "Nobody believes them." They said the plans were costed.',
+    )
+    found = attribute(article)
+    fox = [s for s in found.speakers if s.name == "Ned Fox"]
+    assert fox and fox[0].kind == "person"
+    # "They said" is no person's: not credited to Fox
+    assert not any(n == 2 and who == "Ned Fox" and text.startswith("They") for n, who, text in _credited(article))

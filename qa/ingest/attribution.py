@@ -530,6 +530,9 @@ def attribute(article: Article) -> Attribution:
     full_names = sorted({m.source.text for m in mentions if m.source.kind == "name"}, key=len, reverse=True)
 
     written = _full_names_in_text(article)
+    # surnames the article gives an honorific ("Dr Fox"): persons, though "Fox" is also a broadcaster's name
+    honoured = {m.group(1) for p in article.paragraphs
+                for m in re.finditer(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame)\.?\s+([A-Z][\w'’-]+)", p.text)}
 
     def canonical(name: str) -> str:
         tokens = name.lower().split()
@@ -575,7 +578,7 @@ def attribute(article: Article) -> Attribution:
         if src.kind == "name":
             name = canonical(src.text)
             reference = "titled name" if src.titled else "name" if name == src.text else "short name"
-            kind = "organisation" if is_org(name) else "person"
+            kind = "organisation" if is_org(name) and name.split()[-1] not in honoured else "person"
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person

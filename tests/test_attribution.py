@@ -372,3 +372,15 @@ def test_a_surname_that_is_also_an_outlets_name_is_a_person_when_given_an_honori
     assert fox and fox[0].kind == "person"
     # "They said" is no person's: not credited to Fox
     assert not any(n == 2 and who == "Ned Fox" and text.startswith("They") for n, who, text in _credited(article))
+
+
+def test_a_role_in_lower_case_between_an_inverted_cue_and_the_name_credits_the_name():
+    article = _article(
+        'Some analysts say the rise will not last. "Rents will keep climbing into next year," said economist '
+        'Priya Landau at Holt Capital.',
+        "Ms Landau expects the market to cool by 2027.",
+    )
+    found = attribute(article)
+    landau = [s for s in found.speakers if s.name == "Priya Landau"]
+    assert landau and landau[0].descriptors == ("economist at Holt Capital",)
+    assert any(n == 1 and who == "Priya Landau" and text.startswith('"Rents will') for n, who, text in _credited(article))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -279,6 +279,12 @@ def _source_after(after: str) -> _Source | None:
     m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
     if m:
         return _Source("pronoun", m.group(1))
+    # a role in lower case before the name: "said economist Marie-Pierre Ripert at IXIS"
+    role = re.match(r"((?:[a-z][\w-]*\s+){1,3})(?=[A-Z])", text)
+    if role and words_of(role.group(1))[-1] in _PERSON_ROLES | TITLE_WORDS:
+        named = _source_after(text[role.end() :])
+        if named is not None and named.kind == "name":
+            return replace(named, descriptor=f"{role.group(1).strip()} {named.descriptor}".strip(), titled=True)
     m = NAME_RUN_RE.match(text)
     if m:
         title, name = split_title(m.group(0))

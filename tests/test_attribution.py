@@ -384,3 +384,21 @@ def test_a_role_in_lower_case_between_an_inverted_cue_and_the_name_credits_the_n
     landau = [s for s in found.speakers if s.name == "Priya Landau"]
     assert landau and landau[0].descriptors == ("economist at Holt Capital",)
     assert any(n == 1 and who == "Priya Landau" and text.startswith('"Rents will') for n, who, text in _credited(article))
+
+
+def test_a_middle_initial_without_a_full_stop_stays_inside_the_name():
+    article = _article(
+        "The singer's manager, Carla J Brightwater Jr, said the tour would go ahead. "
+        '"Nothing has changed," she said.',
+    )
+    assert {who for _, who, _ in _credited(article)} == {"Carla J Brightwater"}
+
+
+def test_the_quote_after_a_reported_statement_runs_on_to_its_close():
+    article = _article(
+        "The club's lawyer, Ines Morrow, said the club would appeal. \"We think that is the only route. "
+        'We have a strong case and the facts are on our side." The league declined to comment.',
+    )
+    morrow = [text for _, who, text in _credited(article) if who == "Ines Morrow"]
+    assert len(morrow) == 1 and morrow[0].endswith('the facts are on our side."')
+    assert "league" not in morrow[0]

@@ -395,6 +395,30 @@ def _leading_quote_end(text: str) -> int:
     return end
 
 
+def _with_following_quotes(article: Article, statements: list[Statement]) -> list[Statement]:
+    """A statement runs on through the wholly quoted sentences after it, up to the next statement: "X said
+    her client would sue. "I think that's the only avenue open to her." The quote is X's."""
+    out = []
+    for i, st in enumerate(statements):
+        text = article.paragraphs[st.position].text
+        later = [s.start for s in statements[i + 1:] if s.position == st.position and s.start >= st.end]
+        limit = min(later, default=len(text))
+        for _ in range(2):
+            following = text[st.end:]
+            lead = _leading_quote_end(following.lstrip())
+            if lead and st.end + len(following) - len(following.lstrip()) + lead <= limit:
+                st = replace(st, end=st.end + len(following) - len(following.lstrip()) + lead)
+            before = text[: st.end]
+            if before.count('"') % 2 or before.count("“") > before.count("”"):
+                # it stops inside a quote it opened: it runs to the sentence that closes the quote
+                close = re.compile(r'["”]').search(text, st.end)
+                stop = re.compile(r'[.!?]?["”](?:\s|$)').search(text, close.start()) if close else None
+                if stop and stop.end() <= limit:
+                    st = replace(st, end=stop.end() - (text[stop.end() - 1].isspace()))
+        out.append(st)
+    return out
+
+
 def _mentions_in(text: str, position: int, sentence_counter: list[int],
                  subjects: list[tuple[int, str]] | None = None) -> list[_Mention]:
     """The attributions of one paragraph; with `subjects`, also collects (sentence index, name) of the persons
@@ -645,6 +669,7 @@ def attribute(article: Article) -> Attribution:
         last_by_position.setdefault(position, previous)
 
     statements.sort(key=lambda s: (s.position, s.start))
+    statements = _with_following_quotes(article, statements)
     result = tuple(
         Speaker(name, tuple(e["aliases"]), tuple(e["descriptors"]), e["kind"], tuple(sorted(set(e["positions"]))))
         for name, e in speakers.items()

@@ -341,3 +341,64 @@ def test_an_organisations_name_before_a_title_still_credits_the_named_person():
     quist = [s for s in found.speakers if s.name == "Amara Quist"]
     assert quist and quist[0].descriptors == ("Northland Theatre Trust chief executive",)
     assert [s.speaker for s in found.statements] == ["Amara Quist"]
+
+
+def test_a_paragraph_opening_with_a_quote_continues_the_speaker_before_it():
+    article = _article(
+        'But Ms Ferrante told local radio the new rules were fair. "We listened to every objection," she said.',
+        '"We will not water the scheme down any further." The council meets on Friday. Opposition leader '
+        'Dan Kowal said the plan was "rushed".',
+    )
+    statements = [(who, text) for n, who, text in _credited(article) if n == 2]
+    assert ("Ferrante", '"We will not water the scheme down any further."') in statements
+    # the rest of the paragraph is not hers, and Kowal keeps his own words
+    assert not any(who == "Ferrante" and "council meets" in text for who, text in statements)
+    assert any(who == "Dan Kowal" for who, _ in statements)
+
+
+def test_a_possessive_before_an_adjective_like_cue_credits_no_one():
+    article = _article("Mr Ferrante's proposed levy will be debated on Tuesday.",
+                       "Mr Ferrante said the levy is fair.")
+    assert [(n, who) for n, who, _ in _credited(article)] == [(2, "Ferrante")]
+
+
+def test_a_surname_that_is_also_an_outlets_name_is_a_person_when_given_an_honorific():
+    article = _article(
+        'Party chairman Ned Fox said the figures were "a smear". The ministers say no cuts are planned.',
+        'Dr Fox said: "Nobody believes them." They said the plans were costed.',
+    )
+    found = attribute(article)
+    fox = [s for s in found.speakers if s.name == "Ned Fox"]
+    assert fox and fox[0].kind == "person"
+    # "They said" is no person's: not credited to Fox
+    assert not any(n == 2 and who == "Ned Fox" and text.startswith("They") for n, who, text in _credited(article))
+
+
+def test_a_role_in_lower_case_between_an_inverted_cue_and_the_name_credits_the_name():
+    article = _article(
+        'Some analysts say the rise will not last. "Rents will keep climbing into next year," said economist '
+        'Priya Landau at Holt Capital.',
+        "Ms Landau expects the market to cool by 2027.",
+    )
+    found = attribute(article)
+    landau = [s for s in found.speakers if s.name == "Priya Landau"]
+    assert landau and landau[0].descriptors == ("economist at Holt Capital",)
+    assert any(n == 1 and who == "Priya Landau" and text.startswith('"Rents will') for n, who, text in _credited(article))
+
+
+def test_a_middle_initial_without_a_full_stop_stays_inside_the_name():
+    article = _article(
+        "The singer's manager, Carla J Brightwater Jr, said the tour would go ahead. "
+        '"Nothing has changed," she said.',
+    )
+    assert {who for _, who, _ in _credited(article)} == {"Carla J Brightwater"}
+
+
+def test_the_quote_after_a_reported_statement_runs_on_to_its_close():
+    article = _article(
+        "The club's lawyer, Ines Morrow, said the club would appeal. \"We think that is the only route. "
+        'We have a strong case and the facts are on our side." The league declined to comment.',
+    )
+    morrow = [text for _, who, text in _credited(article) if who == "Ines Morrow"]
+    assert len(morrow) == 1 and morrow[0].endswith('the facts are on our side."')
+    assert "league" not in morrow[0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -279,6 +279,12 @@ def _source_after(after: str) -> _Source | None:
     m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
     if m:
         return _Source("pronoun", m.group(1))
+    # a role in lower case before the name: "said economist Marie-Pierre Ripert at IXIS"
+    role = re.match(r"((?:[a-z][\w-]*\s+){1,3})(?=[A-Z])", text)
+    if role and words_of(role.group(1))[-1] in _PERSON_ROLES | TITLE_WORDS:
+        named = _source_after(text[role.end() :])
+        if named is not None and named.kind == "name":
+            return replace(named, descriptor=f"{role.group(1).strip()} {named.descriptor}".strip(), titled=True)
     m = NAME_RUN_RE.match(text)
     if m:
         title, name = split_title(m.group(0))
@@ -368,6 +374,51 @@ def _narrative_subject(sentence: str) -> str:
     return name
 
 
+# A name's possessive just before a cue word: "Mr Clarke's proposed amendment" (not "He's said", a contraction).
+_POSSESSIVE_BEFORE_RE = re.compile(r"(?<![\w'’])(?!(?:He|She|It|That|There|What|Who|Here)['’])[A-Z][\w-]*['’]s\s+$")
+
+
+def _leading_quote_end(text: str) -> int:
+    """Where the run of wholly quoted sentences opening a paragraph ends (0 when it opens otherwise): a quote
+    running on from the paragraph before ('"I have no desire to ..." Mr Clarke's amendment will be ...')."""
+    end = 0
+    cursor = 0
+    for sentence in split_sentences(text):
+        offset = text.find(sentence, cursor)
+        offset = cursor if offset < 0 else offset
+        cursor = offset + len(sentence)
+        masked = mask_quotes(sentence)
+        outside = re.sub(r"[“”\"_\s.,!?;:'’‘]", "", masked)
+        if not re.match(r"^\s*[“\"]", sentence) or outside:
+            break
+        end = offset + len(sentence)
+    return end
+
+
+def _with_following_quotes(article: Article, statements: list[Statement]) -> list[Statement]:
+    """A statement runs on through the wholly quoted sentences after it, up to the next statement: "X said
+    her client would sue. "I think that's the only avenue open to her." The quote is X's."""
+    out = []
+    for i, st in enumerate(statements):
+        text = article.paragraphs[st.position].text
+        later = [s.start for s in statements[i + 1:] if s.position == st.position and s.start >= st.end]
+        limit = min(later, default=len(text))
+        for _ in range(2):
+            following = text[st.end:]
+            lead = _leading_quote_end(following.lstrip())
+            if lead and st.end + len(following) - len(following.lstrip()) + lead <= limit:
+                st = replace(st, end=st.end + len(following) - len(following.lstrip()) + lead)
+            before = text[: st.end]
+            if before.count('"') % 2 or before.count("“") > before.count("”"):
+                # it stops inside a quote it opened: it runs to the sentence that closes the quote
+                close = re.compile(r'["”]').search(text, st.end)
+                stop = re.compile(r'[.!?]?["”](?:\s|$)').search(text, close.start()) if close else None
+                if stop and stop.end() <= limit:
+                    st = replace(st, end=stop.end() - (text[stop.end() - 1].isspace()))
+        out.append(st)
+    return out
+
+
 def _mentions_in(text: str, position: int, sentence_counter: list[int],
                  subjects: list[tuple[int, str]] | None = None) -> list[_Mention]:
     """The attributions of one paragraph; with `subjects`, also collects (sentence index, name) of the persons
@@ -400,6 +451,8 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int],
                 cue = "according to"
             else:
                 cue = cue_match.group("cue").lower()
+                if _POSSESSIVE_BEFORE_RE.search(masked[: cue_match.start()]):
+                    continue  # "Mr Clarke's proposed amendment": an adjective after a possessive, no cue
                 source = _source_before(sentence[: cue_match.start()])
                 if source is None and cue in INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])
@@ -491,18 +544,25 @@ def attribute(article: Article) -> Attribution:
     mentions: list[_Mention] = []
     subjects: list[tuple[int, str]] = []  # (sentence index, name) of persons narrative sentences are about
     quote_open_positions: list[int] = []
+    # paragraph -> end of its opening quoted sentences, where it also credits others after them
+    leading_quotes: dict[int, int] = {}
     for position, paragraph in enumerate(article.paragraphs):
         if not paragraph.searchable:
             continue
         found = _mentions_in(paragraph.text, position, counter, subjects)
         if not found and re.match(r"^\s*[“\"]", paragraph.text):
             quote_open_positions.append(position)
+        elif found and (lead := _leading_quote_end(paragraph.text)) and all(m.span[0] >= lead for m in found):
+            leading_quotes[position] = lead
         mentions.extend(found)
 
     # Canonical names: a short name ("Klingner", "Mrs. Clinton") joins the longest name ending with it.
     full_names = sorted({m.source.text for m in mentions if m.source.kind == "name"}, key=len, reverse=True)
 
     written = _full_names_in_text(article)
+    # surnames the article gives an honorific ("Dr Fox"): persons, though "Fox" is also a broadcaster's name
+    honoured = {m.group(1) for p in article.paragraphs
+                for m in re.finditer(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame)\.?\s+([A-Z][\w'’-]+)", p.text)}
 
     def canonical(name: str) -> str:
         tokens = name.lower().split()
@@ -548,7 +608,7 @@ def attribute(article: Article) -> Attribution:
         if src.kind == "name":
             name = canonical(src.text)
             reference = "titled name" if src.titled else "name" if name == src.text else "short name"
-            kind = "organisation" if is_org(name) else "person"
+            kind = "organisation" if is_org(name) and name.split()[-1] not in honoured else "person"
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person
@@ -595,6 +655,10 @@ def attribute(article: Article) -> Attribution:
         if not previous or not paragraph.searchable:
             continue
         introduced = article.paragraphs[position - 1].text.rstrip().endswith(":")
+        if position in leading_quotes and not introduced:
+            statements.append(Statement(position, previous, "quote", 0, leading_quotes[position], "continuation"))
+            speakers[previous]["positions"].append(position)
+            continue
         if position not in quote_open_positions and not introduced:
             continue
         if any(s.position == position and s.speaker == previous for s in statements):
@@ -605,6 +669,7 @@ def attribute(article: Article) -> Attribution:
         last_by_position.setdefault(position, previous)
 
     statements.sort(key=lambda s: (s.position, s.start))
+    statements = _with_following_quotes(article, statements)
     result = tuple(
         Speaker(name, tuple(e["aliases"]), tuple(e["descriptors"]), e["kind"], tuple(sorted(set(e["positions"]))))
         for name, e in speakers.items()

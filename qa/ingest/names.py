@@ -44,7 +44,7 @@ ORG_WORDS = set("""news times post journal press herald tribune gazette reuters 
 npr bbc department ministry agency foundation institute center centre university college party committee
 council association house office administration government campaign inc corp company group bank court
 commission service bureau network magazine review daily guardian telegraph club union league board""".split())
-_NAME_TOKEN = r"(?:[A-Z][a-z]?\.|[A-Z][\w'’\-]*[\w])"
+_NAME_TOKEN = r"(?:[A-Z][a-z]?\.|(?<=[a-z] )(?![AI]\b)[A-Z](?=\s+[A-Z][a-z])|[A-Z][\w'’\-]*[\w])"
 _PARTICLE = r"(?:de|da|del|della|der|van|von|bin|al|le|la|du|di|dos|ter|y)"
 NAME_RUN_RE = re.compile(rf"{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,4}}(?:,?\s+(?:Jr|Sr)\.?)?")
 _WORD_RE = re.compile(r"[\w'’.\-]+")

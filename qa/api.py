@@ -43,7 +43,7 @@ class QA:
     def __init__(self, index: str | os.PathLike | None = None, *, model: str | None = None, create: bool = False,
                  llm: str | None = None, base_url: str | None = None, llm_model: str | None = None,
                  recover: bool = False, settings: Settings | None = None, embedder: Embedder | None = None):
-        """`llm`: auto (a configured server, else the local model if installed, else extractive),
+        """`llm`: auto (a configured server, else extractive),
         local, openai (needs `base_url`), or none. Unset LLM options come from QA_* env and the
         config file, as for the CLI. `recover`: start afresh an index that is damaged or from another
         qa version (what `qa index --rebuild` does). `settings`: settings already loaded (the CLI's),

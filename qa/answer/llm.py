@@ -334,8 +334,10 @@ NO_LLM = ("none", "off", "extractive")
 
 
 def choose_backend(settings: Settings) -> Backend | None:
-    """flag > env > config decided `settings.llm`; `auto` = a configured server, else the local
-    model if installed, else None (extractive)."""
+    """flag > env > config decided `settings.llm`; `auto` = a configured server, else None
+    (extractive). The local model answers only when asked for (`local`): on the archive questions its
+    choice was right less often than the extractive answer on every split (bench/README.md), and it
+    costs seconds a question."""
     choice = (settings.llm or "auto").lower()
     if choice in NO_LLM:
         return None
@@ -343,17 +345,12 @@ def choose_backend(settings: Settings) -> Backend | None:
         if not settings.base_url:
             raise QAError("--llm openai needs --base-url (or QA_BASE_URL), e.g. http://localhost:11434/v1")
         return OpenAIBackend(settings.base_url, settings.llm_model, timeout=settings.llm_timeout)
-    if choice in ("local", "auto"):
-        path = find_local_model(settings.llm_model if choice == "local" else None)
+    if choice == "auto":
+        return None
+    if choice == "local":
+        path = find_local_model(settings.llm_model)
         if path is None:
-            if choice == "auto":
-                return None
             raise QAError("no local LLM is installed; run `qa model setup` (or ./setup.sh), or pass a "
                           ".gguf path with --llm-model")
-        try:
-            return LocalBackend(path, threads=settings.llm_threads)
-        except LLMError:
-            if choice == "auto":
-                return None
-            raise
+        return LocalBackend(path, threads=settings.llm_threads)
     raise QAError(f"unknown LLM backend {settings.llm!r}; use auto, local, openai or none")

@@ -35,7 +35,7 @@ def _check_llm(ctx, param, value):
 def llm_options(f: Callable) -> Callable:
     for decorator in reversed([
         click.option("--llm", default=None, metavar="BACKEND", callback=_check_llm,
-                     help="auto (default: a configured server, else the local model, else extractive), "
+                     help="auto (default: a configured server, else extractive), "
                           "local, openai, or none. Env QA_LLM; the local LLM's threads: QA_LLM_THREADS."),
         click.option("--base-url", default=None, metavar="URL",
                      help="OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama). Env QA_BASE_URL. "

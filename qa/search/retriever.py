@@ -217,12 +217,11 @@ class Retriever(SupportMeasures):
         retrieved paragraphs restate what happened while the article gives the reason further on."""
         if not result.passages:
             return result
-        have = {p.id for p in result.passages}
+        have = {p.id for p in (*result.passages, *result.context)}
         with self.store.snapshot():
             articles = [self.store.article_passages(aid) for aid in dict.fromkeys(p.article_id for p in result.passages)]
         extra = {q.id: q for paragraphs in articles for q in paragraphs if q.id not in have}
-        return replace(result, context=(*result.context, *(q for q in extra.values()
-                                                           if all(q.id != c.id for c in result.context))))
+        return replace(result, context=(*result.context, *extra.values()))
 
     def hybrid(self, question: str, terms: list[str], frequency: dict[str, int], query_vector: np.ndarray | None,
                depth: int, allowed: set[int] | None) -> tuple[list[tuple[int, float]], np.ndarray]:

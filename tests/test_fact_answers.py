@@ -242,3 +242,35 @@ def test_the_figure_in_a_lede_the_search_missed_is_quoted(facts_archive):
         answer = bot.ask("How big is Zembla's trade deficit?", k=2)
     assert all(p.paragraph != 1 for p in found.passages if p.article_id == "zembla")  # the lede words it otherwise
     assert not answer.abstained and "$9bn" in answer.text
+
+
+def test_a_choosing_model_is_shown_first_what_the_extractive_answer_quotes(facts_archive):
+    """The sentences a grammar-held model chooses among start with those the extractive answer quotes, in
+    its order (a lede's figure, the sentence naming the answer after a lede), so its choice is never
+    worse-informed than that answer."""
+    import re
+
+    from .fakes import FakeBackend
+
+    class ChoosingBackend(FakeBackend):
+        name, supports_grammar = "local", True
+
+        def complete(self, messages, on_token=None, max_tokens=6, grammar=None):
+            self.requests.append(messages)
+            return "1"
+
+    questions = ["Who is suing singer Dex Malone?", "Which film won the top prize at the Lakeside Film Festival?",
+                 "How big is Zembla's trade deficit?"]
+    with QA(facts_archive, llm="none") as bot:
+        quoted = [bot.ask(q, k=2) for q in questions]
+        bot._backend = backend = ChoosingBackend()
+        for q in questions:
+            bot.ask(q, k=2)
+    assert len(backend.requests) == len(questions)
+    for answer, messages in zip(quoted, backend.requests):
+        shown = re.findall(r"^\[\d\] (.*)$", messages[-1]["content"], re.M)
+        sentences = [s.strip() for s in re.split(r"\s*\[\d+\]\s*", answer.text) if s.strip()]
+        assert sentences and shown
+        # each quoted sentence is shown (alone or after the sentence it points back to), in the answer's order
+        at = [next(i for i, text in enumerate(shown) if s in text) for s in sentences[:len(shown)]]
+        assert at == sorted(at), (sentences, shown)

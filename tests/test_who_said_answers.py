@@ -130,3 +130,37 @@ def test_a_speaker_named_by_role_and_relation_is_the_one_the_article_gives_that_
     # the quotation after the credited one, credited to no one, is the same speaker's
     assert "commitment to fairness" in chief.text
     assert chief.extra["speaker"]["speakers"][0]["name"] == "Amara Quist"
+
+
+def test_a_speaker_no_statement_is_credited_to_is_quoted_without_the_choosing_model(tmp_path, embedder):
+    """"What did the radio DJ say about X?" when no statement is credited to a speaker going by that
+    description: the extractive ranking (the sentence naming the DJ as the one speaking first) is quoted,
+    and a model choosing among numbered sentences, which is not told who speaks, is never asked."""
+    from dataclasses import replace
+
+    from qa.answer.llm import answer_with_llm
+    from qa.search.speakers import SpeakerMatch, parse_speaker_question
+
+    from .fakes import FakeBackend
+
+    class Chooser(FakeBackend):
+        name, supports_grammar = "local", True
+
+        def complete(self, messages, on_token=None, max_tokens=6, grammar=None):
+            raise AssertionError("the model was asked")
+
+    index = indexed_archive(tmp_path, {"gig.txt": (
+        "Marlow Beats win gig of the year\n\n"
+        "The Marlow Beats have won a gig of the year award for their set at the Riverside Festival.\n\n"
+        "Harbour FM DJ Lena Ortiz said: \"This year brought an amazing range of new talent.\" She added: "
+        "\"The Marlow Beats are one of the boldest bands around and the crowds adore them.\"\n\n"
+        "Newcomers Fenwick came second, followed by Tallow and the Reeds.\n")})
+    question = "What did the Harbour FM DJ say about the Marlow Beats?"
+    with QA(index, llm="none") as bot:
+        found = bot.search(question)
+        # as on an archive where no speaker's name or description matches the asked one
+        unmatched = replace(found, speaker=SpeakerMatch(parse_speaker_question(question), ()), statements={})
+        quoted = answer_with_llm(question, unmatched, Chooser(), bot.embedder)
+    assert quoted.backend == "extractive" and not quoted.abstained
+    assert quoted.extra["fallback"] == {"from": "local", "reason": "a speaker's statements are quoted"}
+    assert "boldest bands" in quoted.text

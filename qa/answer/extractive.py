@@ -52,6 +52,25 @@ def answer_extractively(
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
+    chosen = quoted_sentences(question, result, embedder, ranked, max_sentences)
+    when = asks_when(question)
+    pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
+                             for c in chosen])
+    if not pieces:
+        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
+    text, citations = number_citations(pieces)
+    shown = {p.id for p in result.passages}
+    read = {c.passage.id: c.passage for c in chosen if c.passage.id not in shown}  # context paragraphs quoted
+    return Answer(question, text, False, "extractive", citations, [*result.passages, *read.values()],
+                  notice=NO_LLM_NOTICE)
+
+
+def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ranked: list[Candidate],
+                     max_sentences: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+    """The sentences the extractive answer quotes, in its order: the answering ones (`choose_answering`),
+    each followed by the next one naming the answer (the next paragraph read too), a reason tied to what
+    is asked found further on first, then what states the asked kind, by passage rank. The local model
+    chooses among the same sentences, so its choice is never worse-informed than this answer."""
     neighbours = neighbour_candidates(question, result, ranked)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
@@ -64,17 +83,7 @@ def answer_extractively(
     for c in chosen:
         rank.setdefault(c.passage.id, first.get(c.passage.article_id, float(len(result.passages))))
     # what states the asked kind first (a reason tied to what is asked, found further on, before all)
-    chosen.sort(key=lambda c: (c is not reason, not c.gives, rank[c.passage.id], c.index))
-    when = asks_when(question)
-    pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
-                             for c in chosen])
-    if not pieces:
-        return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
-    text, citations = number_citations(pieces)
-    shown = {p.id for p in result.passages}
-    read = {c.passage.id: c.passage for c in chosen if c.passage.id not in shown}  # context paragraphs quoted
-    return Answer(question, text, False, "extractive", citations, [*result.passages, *read.values()],
-                  notice=NO_LLM_NOTICE)
+    return sorted(chosen, key=lambda c: (c is not reason, not c.gives, rank[c.passage.id], c.index))
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:

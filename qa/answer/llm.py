@@ -23,7 +23,7 @@ from .answerability import asked, asks_for_list, asks_means
 from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, off_topic, quoted_candidates,
                        rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
                        unanswered, with_ledes)
-from .extractive import (answer_extractively, answer_list, answer_who_said, choose_answering, with_follow_ups,
+from .extractive import (answer_extractively, answer_list, answer_who_said, quoted_sentences, with_follow_ups,
                          with_next_answering)
 from .listing import list_reading
 from .local_backend import LocalBackend
@@ -84,21 +84,29 @@ def answer_with_llm(
             return replace(answer, extra={**meta, "fallback": {"from": backend.name, "reason": "a list across "
                                                                  "articles is quoted from each article"},
                                           "verification": []})
+        quoted = ranked  # the ranking the extractive answer reads: it adds follow-up sentences itself
         ranked = with_follow_ups(question, result, ranked)  # the sentence after a lede that names the answer
         if _chooses(backend) and asked(question).kind == "reason":
             # "why?": the model's choice was right in 4 of 10 (tune half of the archive questions; it chose
             # a sentence restating the question), quoting every sentence that gives a reason in 8
-            answer = answer_extractively(question, result, embedder, ranked=ranked)
+            answer = answer_extractively(question, result, embedder, ranked=quoted)
             return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
                 "from": backend.name, "reason": "the sentences giving a reason are quoted"}, "verification": []})
+        if _chooses(backend) and result.speaker is not None and result.speaker.question.mode == "said":
+            # "what did X say?" with no statement credited to a speaker of that name ("the Virgin Radio DJ"):
+            # the extractive ranking puts the sentence naming X as the one speaking first; the model, not told
+            # who speaks, chose a sentence about the topic instead
+            answer = answer_extractively(question, result, embedder, ranked=quoted)
+            return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
+                "from": backend.name, "reason": "a speaker's statements are quoted"}, "verification": []})
         if _chooses(backend) and asks_means(question):
             # "how did X do it?": the steps span sentences; the model's choice was right on none of the 3 tune
             # questions of the archive set that ask it, quoting the best-ranked sentences on 2
-            answer = answer_extractively(question, result, embedder, ranked=ranked)
+            answer = answer_extractively(question, result, embedder, ranked=quoted)
             return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
                 "from": backend.name, "reason": "the sentences saying how are quoted"}, "verification": []})
         if _chooses(backend):
-            return _answer_by_choice(question, result, ranked, backend, embedder, on_token, meta)
+            return _answer_by_choice(question, result, ranked, backend, embedder, on_token, meta, quoted)
         passages, excerpts = select_evidence(question, result, embedder, ranked)
         if not passages:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
@@ -135,13 +143,14 @@ CHOICE_TOKENS = 6  # "0", or up to two one-digit numbers and a comma
 
 
 def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidate], backend: Backend, embedder,
-                      on_token: TokenFn | None, meta: dict) -> Answer:
+                      on_token: TokenFn | None, meta: dict, quoted: list[Candidate]) -> Answer:
     """The model picks which of the best-ranked sentences answer (or none), constrained by a grammar to
     their numbers; the answer quotes the picked ones verbatim, each cited and verified. A small model
     judges better than it writes, a few tokens are written instead of a sentence, and it cannot state
     anything its sources do not. No pick is an abstention when the evidence agrees (`_no_answer_agreed`);
     otherwise the extractive answer is shown."""
-    items = choice_items(_extractive_choice(question, result, ranked), ranked)
+    # first the sentences the extractive answer quotes (from `quoted`, its ranking), in its order
+    items = choice_items(quoted_sentences(question, result, embedder, quoted), ranked)
     if not items:
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     messages = build_choice_messages(question, [text for _, text in items])
@@ -179,14 +188,6 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
               "quoted as the articles word them.")
     return Answer(question, text, False, backend.name, citations, result.passages, warning=warning, notice=notice,
                   extra={**meta, "verification": [c.as_json() for c in checks]})
-
-
-def _extractive_choice(question: str, result: SearchResult, ranked: list[Candidate]) -> list[Candidate]:
-    """The sentences the extractive answer would quote, in its order (what states the asked kind first):
-    the model chooses among them first, so its choice is never worse-informed than that answer."""
-    rank = {p.id: r for r, p in enumerate(result.passages)}
-    chosen = with_next_answering(choose_answering(ranked, question), ranked, question)
-    return sorted(chosen, key=lambda c: (not c.gives, rank.get(c.passage.id, len(rank)), c.index))
 
 
 def _no_answer_agreed(question: str, result: SearchResult, ranked: list[Candidate]) -> bool:

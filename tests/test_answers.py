@@ -46,15 +46,16 @@ def test_the_model_sees_the_evidence_sentences_within_a_small_budget(sample_bot,
 ])
 def test_the_model_chooses_among_the_best_sentences_within_a_small_budget(sample_bot, question, paragraph):
     from qa.answer.evidence import rank_sentences
-    from qa.answer.llm import _extractive_choice
+    from qa.answer.extractive import quoted_sentences
     from qa.answer.prompts import CHOICE_CHARS, MAX_CHOICES, build_choice_messages, choice_items, choice_warm_messages
 
     result = sample_bot.search(question)
     ranked = rank_sentences(question, result, sample_bot.embedder)
-    items = choice_items(_extractive_choice(question, result, ranked), ranked)
+    quoted = quoted_sentences(question, result, sample_bot.embedder, ranked)
+    items = choice_items(quoted, ranked)
     assert 1 <= len(items) <= MAX_CHOICES and sum(len(text) for _, text in items) <= CHOICE_CHARS
     # what the extractive answer would quote comes first
-    assert items[0][0] in _extractive_choice(question, result, ranked)
+    assert items[0][0] in quoted
     assert any(c.passage.paragraph == paragraph for c, _ in items)
     assert all(text in c.passage.text for c, text in items)  # quoted as the paragraph words it
     messages = build_choice_messages(question, [text for _, text in items])

@@ -402,3 +402,32 @@ def test_the_quote_after_a_reported_statement_runs_on_to_its_close():
     morrow = [text for _, who, text in _credited(article) if who == "Ines Morrow"]
     assert len(morrow) == 1 and morrow[0].endswith('the facts are on our side."')
     assert "league" not in morrow[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "descriptor"),
+    [
+        ('Harbour FM presenter Lena Ortiz said: "This year brought new talent."', "Lena Ortiz", "Harbour FM presenter"),
+        ('Riverside boss Dario Costa said: "We deserved the win."', "Dario Costa", "Riverside boss"),
+        ('Coast Radio DJ Ben Amari said: "The crowd was huge."', "Ben Amari", "Coast Radio DJ"),
+        ('Award-winning actress Nia Brook said: "I loved the role."', "Nia Brook", "Award-winning actress"),
+        ('Presenter Lena Ortiz said: "This year brought new talent."', "Lena Ortiz", "Presenter"),
+        ('"We were poor," said Eastfield manager Ruud Jansen.', "Ruud Jansen", "Eastfield manager"),
+        ('"The deal is done," said Kestrel Bank chairman Olu Adeyemi.', "Olu Adeyemi", "Kestrel Bank chairman"),
+    ],
+)
+def test_a_role_noun_before_the_name_is_a_descriptor_whether_the_cue_comes_before_or_after(text, name, descriptor):
+    """News writes a person's role (with the club, station or firm it belongs to) straight before the name:
+    the name is the speaker, the role its descriptor, and neither the role nor the organisation is a name."""
+    found = attribute(_article("A first paragraph about the season.", text))
+    speakers = {s.name: s for s in found.speakers}
+    assert list(speakers) == [name], speakers
+    assert speakers[name].descriptors == (descriptor,)
+    assert [s.speaker for s in found.statements] == [name]
+
+
+@pytest.mark.parametrize(("text", "source"), [("The DJ admitted that fame had a downside.", "the DJ"),
+                                            ("But the Chancellor said taxes would fall.", "the Chancellor")])
+def test_a_role_alone_is_a_description_never_a_persons_name(text, source):
+    found = attribute(_article("A first paragraph about the week.", text))
+    assert [(s.kind, s.name) for s in found.speakers] == [("anonymous", source)]

@@ -132,6 +132,23 @@ def test_a_speaker_named_by_role_and_relation_is_the_one_the_article_gives_that_
     assert chief.extra["speaker"]["speakers"][0]["name"] == "Amara Quist"
 
 
+GIG = ("Marlow Beats win gig of the year\n\n"
+       "The Marlow Beats have won a gig of the year award for their set at the Riverside Festival.\n\n"
+       "Harbour FM DJ Lena Ortiz said: \"This year brought an amazing range of new talent.\" She added: "
+       "\"The Marlow Beats are one of the boldest bands around and the crowds adore them.\"\n\n"
+       "Newcomers Fenwick came second, followed by Tallow and the Reeds.\n")
+
+
+def test_a_speaker_asked_for_by_the_title_before_their_name_is_found(tmp_path, embedder):
+    """"What did the Harbour FM DJ say?": the person an article names with that title ("Harbour FM DJ Lena
+    Ortiz said") is the speaker, her statements the answer, though every word of the title is capitalised."""
+    index = indexed_archive(tmp_path, {"gig.txt": GIG})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did the Harbour FM DJ say about the Marlow Beats?")
+    assert [s["name"] for s in answer.extra["speaker"]["speakers"]] == ["Lena Ortiz"]
+    assert not answer.abstained and "boldest bands" in answer.text
+
+
 def test_a_speaker_no_statement_is_credited_to_is_quoted_without_the_choosing_model(tmp_path, embedder):
     """"What did the radio DJ say about X?" when no statement is credited to a speaker going by that
     description: the extractive ranking (the sentence naming the DJ as the one speaking first) is quoted,
@@ -149,12 +166,7 @@ def test_a_speaker_no_statement_is_credited_to_is_quoted_without_the_choosing_mo
         def complete(self, messages, on_token=None, max_tokens=6, grammar=None):
             raise AssertionError("the model was asked")
 
-    index = indexed_archive(tmp_path, {"gig.txt": (
-        "Marlow Beats win gig of the year\n\n"
-        "The Marlow Beats have won a gig of the year award for their set at the Riverside Festival.\n\n"
-        "Harbour FM DJ Lena Ortiz said: \"This year brought an amazing range of new talent.\" She added: "
-        "\"The Marlow Beats are one of the boldest bands around and the crowds adore them.\"\n\n"
-        "Newcomers Fenwick came second, followed by Tallow and the Reeds.\n")})
+    index = indexed_archive(tmp_path, {"gig.txt": GIG})
     question = "What did the Harbour FM DJ say about the Marlow Beats?"
     with QA(index, llm="none") as bot:
         found = bot.search(question)

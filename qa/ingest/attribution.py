@@ -94,7 +94,11 @@ representative strategist pollster commentator columnist reporter editor member 
 mayor secretary ambassador envoy negotiator manager founder resident witness supporter opponent democrat
 republican voter organizer activist doctor judge justice narrator host anchor author writer person man woman
 insider operative veteran student teacher father mother son daughter wife husband friend colleague partner
-economist ceo head coach player fan owner""".split())
+economist ceo head coach player fan owner boss presenter dj broadcaster journalist actor actress singer star
+musician rapper comedian producer designer novelist artist frontman guitarist drummer vocalist striker midfielder
+defender winger captain goalkeeper keeper skipper trainer referee athlete champion boxer golfer chef banker trader
+broker investor consultant campaigner entrepreneur inventor engineer developer specialist historian surgeon pilot
+commander""".split())
 _GROUP_ROLES = set("""officials sources analysts experts diplomats aides advisers advisors observers watchers
 critics lawmakers leaders researchers economists scientists lawyers attorneys investigators prosecutors officers
 executives representatives strategists pollsters commentators reporters members candidates residents witnesses
@@ -258,6 +262,9 @@ def _source_before(before: str) -> _Source | None:
                   and lead_words[-1] not in PLAIN_HONORIFICS
                   and lead_words[-1] in TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
         bare = not lead or set(words_of(lead)) <= _LEADS | HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
+        if name and set(words_of(name)) <= TITLE_WORDS | _PERSON_ROLES:
+            # "The DJ admitted", "The Chancellor said": a role, no name
+            return _Source("descriptor", clause) if set(words_of(lead)) <= _LEADS | _DETERMINERS else None
         if name and (bare or titled):
             lead = re.sub(r"^(?:(?:but|and|so|then|yet|also|now|meanwhile|later|still|earlier|instead|however)\s+)+",
                           "", lead, flags=re.I)
@@ -279,8 +286,9 @@ def _source_after(after: str) -> _Source | None:
     m = re.match(r"(he|she|they)\s*(?:[,.;:!?]|$)", text)
     if m:
         return _Source("pronoun", m.group(1))
-    # a role in lower case before the name: "said economist Marie-Pierre Ripert at IXIS"
-    role = re.match(r"((?:[a-z][\w-]*\s+){1,3})(?=[A-Z])", text)
+    # a role in lower case before the name, after an organisation's name or not: "said economist Marie-Pierre
+    # Ripert at IXIS", "said Arsenal manager Arsene Wenger"
+    role = re.match(r"((?:[A-Z][\w&'’.-]*\s+){0,3}(?:[a-z][\w-]*\s+){1,3})(?=[A-Z])", text)
     if role and words_of(role.group(1))[-1] in _PERSON_ROLES | TITLE_WORDS:
         named = _source_after(text[role.end() :])
         if named is not None and named.kind == "name":

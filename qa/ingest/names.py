@@ -21,7 +21,8 @@ HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col"
 # Words of a title written before a name ("Home Secretary Charles Clarke", "Lib Dem leader Charles Kennedy",
 # "Chief executive John Smith"): the name is what follows the last of them; the title is a descriptor.
 TITLE_WORDS = HONORIFICS | set("""chancellor leader spokesman spokeswoman spokesperson chairwoman executive
-chair head deputy shadow commissioner attorney general envoy mp mep lady baroness dame""".split())
+chair head deputy shadow commissioner attorney general envoy mp mep lady baroness dame dj presenter boss coach
+manager captain skipper""".split())
 # After a name: "Guy Mansfield QC", "John Smith MP", "Martin Luther King Jr".
 NAME_SUFFIXES = {"qc", "mp", "mep", "msp", "am", "jr", "sr", "kc", "obe", "mbe", "cbe"}
 SURNAME_MONTHS = {"may", "june", "april", "august"}

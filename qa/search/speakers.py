@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ingest.attribution import mask_quotes, speech_verb
+from ..ingest.names import TITLE_WORDS
 from ..index.records import SpeakerRecord
 
 _VERBS = r"""say|said|saying|says|claim|claimed|warn|warned|tell|told|think|thought|argue|argued|believe|believed|
@@ -180,8 +181,11 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
             best = max(best, 3)
     if best:
         return best
-    if speaker.kind == "person" and all(w[:1].isupper() for w in phrase.split() if w.lower() not in _GENERIC):
-        return 0  # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"
+    if (speaker.kind == "person" and all(w[:1].isupper() for w in phrase.split() if w.lower() not in _GENERIC)
+            and phrase.split()[-1].lower().strip(".") not in TITLE_WORDS):
+        # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"; but
+        # "the Virgin Radio DJ" is a description, its head a title
+        return 0
     described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
     if all(any(_same_word(w, d) for d in described) for w in asked_set):
         return 1

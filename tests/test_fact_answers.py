@@ -189,6 +189,10 @@ def test_a_figure_of_another_measure_is_no_answer(facts_archive):
     assert not names_other_measure(profit, "Borland's earnings rose 5% to $1bn.")
     paid = asked("How much did Borland pay for Sylvan?")  # the price stated by a verb, beside a tax claim
     assert not names_other_measure(paid, "Borland bought Sylvan for $2bn in a sale forced by a $5bn tax claim.")
+    # a qualifier the question shares ("average", "whole") does not make another measure the asked one
+    jobless = asked("What was Borland's average unemployment rate for the whole of 2004?")
+    assert names_other_measure(jobless, "Average weekly wages in Borland grew 2.1% over the whole of 2004.")
+    assert not names_other_measure(jobless, "Unemployment in Borland averaged 7.2% over the whole of 2004.")
     with QA(facts_archive, llm="none") as bot:
         answer = bot.ask("How big was Borland's trade deficit in 2004?")
     assert not answer.abstained and "$8bn" in answer.text and "$31bn" not in answer.text

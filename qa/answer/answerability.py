@@ -457,6 +457,11 @@ _MEASURE_SYNONYMS = {"deficit": {"gap", "imbalance", "shortfall"}, "gap": {"defi
                      "turnover": {"sales", "revenue", "revenues"}}
 
 
+# Words that qualify a measure without naming it ("average", "whole", "total"): a sentence sharing only
+# these with the question ("average monthly salaries" for "the average unemployment rate") is of another measure.
+_QUALIFIERS = frozenset("average whole total overall annual net gross underlying".split())
+
+
 def names_other_measure(a: Asked, sentence: str) -> bool:
     """For an amount or a count of a named measure ("the trade deficit", "subscribers"): the sentence names
     measures (exports, imports, sales, ...) but not the asked one nor a synonym of it; its figures are of
@@ -468,7 +473,7 @@ def names_other_measure(a: Asked, sentence: str) -> bool:
         return False
     words = _words_of(sentence)
     named = {w for w in words if w in _MEASURE_NOUNS or any(_stem_in(w, {n}) for n in asked_nouns)}
-    if not named or _mentions(a.measure - _MEASURE_NOUNS, words):
+    if not named or _mentions(a.measure - _MEASURE_NOUNS - _QUALIFIERS, words):
         return False  # no measure named, or the asked one by a verb of its family ("bought ... for $9.3bn")
     wanted = set(asked_nouns).union(*(_MEASURE_SYNONYMS.get(m, set()) for m in asked_nouns))
     return not any(_stem_in(w, wanted) for w in named)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (asked, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (asked, asks_rate, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -278,3 +278,18 @@ def test_a_choosing_model_is_shown_first_what_the_extractive_answer_quotes(facts
         # each quoted sentence is shown (alone or after the sentence it points back to), in the answer's order
         at = [next(i for i, text in enumerate(shown) if s in text) for s in sentences[:len(shown)]]
         assert at == sorted(at), (sentences, shown)
+
+
+def test_the_source_a_question_names_is_not_its_subject_and_a_share_is_a_rate():
+    """"What share of all calls are scams, according to Telcorp?": a percentage is asked for, of calls, and
+    the answer need not name Telcorp (the figure is often in a sentence that credits no one)."""
+    share = asked("What share of all calls are scams, according to Telcorp?")
+    assert share.kind == "number" and asks_rate(share.question) and "telcorp" not in share.names | share.measure
+    rise = asked("By how much could the cost of the policy rise by 2030, according to the Halden report?")
+    assert rise.kind == "amount" and not rise.names
+
+
+def test_a_peoples_adjective_names_its_place():
+    runs = name_runs("The Scottish Executive said the policy was affordable.")
+    assert names_group(frozenset({"scotland"}), runs)
+    assert not names_group(frozenset({"wales"}), runs)

@@ -40,6 +40,21 @@ def test_who_said_questions_are_recognised(question, phrase, topic):
 
 
 @pytest.mark.parametrize(
+    ("question", "mode"),
+    [("By how much did costs rise, according to the Halden Institute's report?", "boost"),
+     ("What share of all calls are scams, according to Telcorp?", "boost"),
+     ("According to Pardo, how many summits were held?", "boost"),
+     ("When will the plant close, according to the union?", "boost"),
+     ("According to Pardo, what does Trump want?", "said"),
+     ("What is the main risk, according to Klingner?", "said")],
+)
+def test_a_typed_question_with_a_source_asks_the_fact_not_what_the_source_said(question, mode):
+    """"How much ..., according to X?" asks for the figure, with X's paragraphs ranked higher ("boost"), not
+    for X's statements on a topic; an untyped "what ..., according to X?" asks what X said ("said")."""
+    assert parse_speaker_question(question).mode == mode
+
+
+@pytest.mark.parametrize(
     "question",
     ["What did North Korea sign with Russia?", "North Korea Russia treaty", "What did you say?",
      "Who is Bruce Klingner?", "How many troops did North Korea send?"],

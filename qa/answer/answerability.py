@@ -121,10 +121,11 @@ _WHICH_NAME_RE = re.compile(r"^\W*(?:which|what(?=\s+(?:company|firm|novel|film|
                             re.IGNORECASE)
 
 
-# "What was Brazil's unemployment rate ...?", "What is the percentage of ...": a rate, a number whose
-# answer is a percentage or a fraction, not any figure ("measured in the six main areas").
+# "What was Brazil's unemployment rate ...?", "What is the percentage of ...", "What share of e-mail is junk?":
+# a rate, a number whose answer is a percentage or a fraction, not any figure ("measured in the six main areas").
 _RATE_ASKED_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+(?:the\s+|[\w'’.-]+(?:'s|’s)\s+|[A-Z][\w'’.-]*\s+)*"
-                            r"(?:[a-z-]+\s+){0,3}?(?:rate|percentage|proportion)\b", re.IGNORECASE)
+                            r"(?:[a-z-]+\s+){0,3}?(?:rate|percentage|proportion)\b"
+                            r"|^\W*what\s+(?:share|proportion|percentage|fraction)\s+of\b", re.IGNORECASE)
 _RATE_GIVEN_RE = re.compile(r"\d\s?%|\d\s*(?:per ?cent|percent|percentage points?)\b|\b(?:half|a third|a quarter|"
                             r"a fifth|a tenth|one in (?:\d+|two|three|four|five|six|seven|eight|nine|ten))\b",
                             re.IGNORECASE)
@@ -169,27 +170,32 @@ def asks_means(question: str) -> bool:
     return bool(_MEANS_RE.match(question))
 
 
+_SOURCE_CLAUSE_RE = re.compile(r",?\s*\baccording to\s+[^,?.;]+,?", re.IGNORECASE)
+
+
 def asked(question: str) -> Asked:
     """The kind and subject of a question."""
-    kind = next((k for k, r in _KIND_RES if r.search(question)), "thing")
-    if _STATEMENT_RE.match(question):
+    # "..., according to Email Systems?": the source named is not what is asked about
+    subject = _SOURCE_CLAUSE_RE.sub("", question).strip()
+    kind = next((k for k, r in _KIND_RES if r.search(subject)), "thing")
+    if _STATEMENT_RE.match(subject):
         kind = "statement"
-    low = question.lower()
+    low = subject.lower()
     words = [w for w in re.findall(r"[^\W_]+", low)]
     nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
-    how_much = bool(re.match(r"^\W*how much\b", low))
+    how_much = bool(re.match(r"^\W*(?:by\s+)?how much\b", low))
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
             nouns and (kind == "number" or (kind == "thing" and re.match(
                 r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low)))):
         kind = "amount"
     elif how_much:
         kind = "number"
-    elif kind == "thing" and _WHICH_NAME_RE.match(question):
+    elif kind == "thing" and _WHICH_NAME_RE.match(subject):
         kind = "name"
-    elif kind == "thing" and asks_rate(question):
+    elif kind == "thing" and asks_rate(subject):
         kind = "number"
-    names = frozenset(n for n in _names(question) if n not in ARCHIVE_WORDS and n not in _CURRENCIES)
-    others = frozenset(w for w in _content_words(question)
+    names = frozenset(n for n in _names(subject) if n not in ARCHIVE_WORDS and n not in _CURRENCIES)
+    others = frozenset(w for w in _content_words(subject)
                        if w not in names and w not in _COUNT_FRAME and w not in _LIGHT_VERBS and not w.isdigit())
     if kind == "amount":  # what the amount is ("net profit"); else what it is of: a word of the money verb's
         # family, or any other word of the question
@@ -203,7 +209,7 @@ def asked(question: str) -> Asked:
         measure = others
     else:
         measure = frozenset()
-    return Asked(kind, names, measure, question, name_groups(question, names))
+    return Asked(kind, names, measure, question, name_groups(subject, names))
 
 
 def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], ...]:
@@ -347,12 +353,25 @@ def _within(words: frozenset[str], others: frozenset[str]) -> bool:
     return all(_stem_in(w, set(others)) for w in words)
 
 
+# A people's adjective that does not start with its place's name: "the Scottish Executive" names Scotland.
+# (Those that do, "Korean", "Brazilian", "Japanese", are read by `_stem_in`.)
+_DEMONYM_PLACES = {"scottish": "scotland", "english": "england", "british": "britain", "welsh": "wales",
+                   "irish": "ireland", "french": "france", "spanish": "spain", "dutch": "netherlands",
+                   "danish": "denmark", "swedish": "sweden", "finnish": "finland", "polish": "poland",
+                   "turkish": "turkey", "swiss": "switzerland", "greek": "greece", "chinese": "china",
+                   "portuguese": "portugal", "german": "germany", "italian": "italy", "norwegian": "norway",
+                   "belgian": "belgium", "ukrainian": "ukraine", "egyptian": "egypt", "thai": "thailand",
+                   "filipino": "philippines", "cypriot": "cyprus", "argentine": "argentina", "american": "america",
+                   "peruvian": "peru", "chilean": "chile", "icelandic": "iceland", "czech": "czech"}
+
+
 def names_group(group: frozenset[str], runs: list[frozenset[str]]) -> bool:
     """A text names the question's name `group` when one of its names holds the whole group ("Football
-    Manager 2005", "the US National Book Awards" for "US") or is a part of it standing alone ("Mars", "Mr
-    Cosby", "Kenteris and Thanou"): the part inside another name ("LMA Manager", "Bill Clinton") is another
-    name."""
-    return any(_within(group, run) or _within(run, group) or _acronym(run, group) for run in runs)
+    Manager 2005", "the US National Book Awards" for "US", "the Scottish Executive" for "Scotland") or is
+    a part of it standing alone ("Mars", "Mr Cosby", "Kenteris and Thanou"): the part inside another name
+    ("LMA Manager", "Bill Clinton") is another name."""
+    return any(_within(group, run | {_DEMONYM_PLACES[w] for w in run if w in _DEMONYM_PLACES})
+               or _within(run, group) or _acronym(run, group) for run in runs)
 
 
 def _acronym(run: frozenset[str], group: frozenset[str]) -> bool:

@@ -32,6 +32,13 @@ _DID = re.compile(rf"^(?:and |so |but )?what {_AUX} (?P<who>.+?) (?:(?:just|actu
 _VIEWS = re.compile(r"^(?:what (?:were|are|was|is) )?(?P<who>.+?)['’]s? (?:comments?|remarks?|views?|statements?|"
                     r"quotes?|position|take|opinion|words|response|reaction)\b(?P<rest>.*)$")
 _TOPIC_BEFORE_NAME = re.compile(r"^(?P<topic>.+?),? (?:in|by|for|from|to) (?P<who>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})$")
+# according to Pardo, ...
+_ACCORDING_TO = re.compile(r"^(?P<pre>.*?)\baccording to (?P<who>[^,?.;]+?)(?:[,?.;]|$)(?P<rest>.*)$")
+# A question asking for a figure, a time, a place or a name: "By how much could costs rise, according to the
+# report?" asks that, with a source; it is no "what did the report say?".
+_TYPED_QUESTION_RE = re.compile(r"^(?:and |so |but )?(?:by )?(?:how (?:much|many|long|far|big|often|old)|when|where|which|"
+                                r"who|whom|whose|in (?:which|what)|what (?:share|proportion|percentage|fraction|"
+                                r"number|amount|price|rate|year|date|time|day|age|sum|figure)s?)\b")
 _PATTERNS = [
     _DID,
     # what did Klingner say (about ...); what has the former official said; what does Pardo think of ...
@@ -42,8 +49,7 @@ _PATTERNS = [
                rf"(?:has |have |had )?(?:{_VERBS})\b(?P<rest>.*)$"),
     # did Klingner say anything about ...
     re.compile(rf"^(?:did|does|has|have) (?P<who>.+?) (?:{_VERBS})\b(?P<rest>.*)$"),
-    # according to Pardo, ...
-    re.compile(r"^(?P<pre>.*?)\baccording to (?P<who>[^,?.;]+?)(?:[,?.;]|$)(?P<rest>.*)$"),
+    _ACCORDING_TO,
     # what was said by X; quotes from X; X's comments on ...
     re.compile(r"^(?:what (?:was|has been|is being) said by|(?:quotes?|statements?|comments?|remarks?) (?:from|by))"
                r" (?P<who>[^,?.;]+?)(?:[,?.;]|$| about | on | regarding )(?P<rest>.*)$"),
@@ -145,7 +151,9 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
             continue  # "What did Blair say he would do for ...?" asks what he said
         if pattern is _DID:
             return SpeakerQuestion(who, re.sub(r"^(?:for|with|over|against)\s+", "", topic), "did")
-        mode = "boost" if re.match(r"(?:and |so |but )?(?:how|why)\b", lowered) else "said"
+        asks = lowered if pattern is not _ACCORDING_TO or m.group("pre").strip(" ,") else lowered[m.end("who"):].strip(" ,;")
+        typed = pattern is _ACCORDING_TO and _TYPED_QUESTION_RE.match(asks)
+        mode = "boost" if typed or re.match(r"(?:and |so |but )?(?:how|why)\b", lowered) else "said"
         return SpeakerQuestion(who, topic, mode)
     return None
 

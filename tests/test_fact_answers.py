@@ -293,3 +293,24 @@ def test_a_peoples_adjective_names_its_place():
     runs = name_runs("The Scottish Executive said the policy was affordable.")
     assert names_group(frozenset({"scotland"}), runs)
     assert not names_group(frozenset({"wales"}), runs)
+
+
+@pytest.mark.parametrize(("question", "dated"), [
+    ("When is the deadline for Halden and Rovers to agree a fee?", True),  # a particular thing: a time
+    ("When does the Brixton match start?", True),
+    ("When did Jo Park resign?", True),
+    ("When do comb jellies excrete ink?", False),  # in what circumstances
+    ("When is a player offside?", False),
+])
+def test_when_asks_a_time_of_a_particular_thing_and_a_condition_of_a_kind(question, dated):
+    assert asked(question).dated is dated
+
+
+def test_single_names_joined_by_and_are_each_a_name():
+    """"Halden and Rovers" are two clubs: a passage naming "Glasgow Rovers" names one of them; a name
+    written with "and" inside it ("Industrial and Commercial Bank") stays one name."""
+    assert asked("When is the deadline for Halden and Rovers to agree a fee for Jo Park?").groups == (
+        frozenset({"halden"}), frozenset({"rovers"}), frozenset({"jo", "park"}))
+    assert asked("What did Industrial and Commercial Bank report?").groups == (
+        frozenset({"industrial", "commercial", "bank"}),)
+    assert names_group(frozenset({"rovers"}), name_runs("Glasgow Rovers said the fee was too high."))

@@ -150,9 +150,10 @@ class Asked:
 
     @property
     def dated(self) -> bool:
-        """A date is asked for, not a condition: "When did ...?", "What year ...?"; "When do comb jellies
-        excrete ink?" asks in what circumstances."""
-        return not re.match(r"^\W*when\s+(?:do|does|is|are|can|should|would|might)\b", self.question, re.IGNORECASE)
+        """A date is asked for, not a condition: "When did ...?", "What year ...?", "When is the deadline for
+        ...?" (a particular thing: "the", a name); "When do comb jellies excrete ink?" asks in what circumstances."""
+        return not re.match(r"^\W*(?i:when\s+(?:do|does|is|are|can|should|would|might))\s+(?!the\b|[A-Z])",
+                            self.question)
 
     @property
     def typed(self) -> bool:
@@ -214,20 +215,30 @@ def asked(question: str) -> Asked:
 
 def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], ...]:
     """The question's names grouped as written, consecutive capitalised words together ("Bill Cosby",
-    "Industrial and Commercial Bank"): a passage names one when it has any word of it ("Cosby")."""
-    groups: list[set[str]] = []
+    "Industrial and Commercial Bank"): a passage names one when it has any word of it ("Cosby"). Single
+    words joined by "and" are names of their own ("Blackburn and Rangers": "Glasgow Rangers" names one)."""
+    groups: list[list[str]] = []
     joined = False
     for token in re.findall(r"[^\W_]+|&", question)[1:]:
         low = token.lower()
         if low in names:
             if groups and joined:
-                groups[-1].add(low)
+                groups[-1].append(low)
             else:
-                groups.append({low})
+                groups.append([low])
             joined = True
         else:
+            if joined and token == "and":
+                groups[-1].append("and")
             joined = token in ("&", "and", "of", "de", "van", "von") and joined
-    return tuple(frozenset(g) for g in groups)
+    out: list[frozenset[str]] = []
+    for group in groups:
+        parts = " ".join(group).split(" and ")
+        if len(parts) > 1 and all(len(part.split()) == 1 for part in parts):
+            out.extend(frozenset([part]) for part in parts)
+        else:
+            out.append(frozenset(w for w in group if w != "and"))
+    return tuple(out)
 
 
 def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:

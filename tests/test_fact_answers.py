@@ -314,3 +314,19 @@ def test_single_names_joined_by_and_are_each_a_name():
     assert asked("What did Industrial and Commercial Bank report?").groups == (
         frozenset({"industrial", "commercial", "bank"}),)
     assert names_group(frozenset({"rovers"}), name_runs("Glasgow Rovers said the fee was too high."))
+
+
+def test_a_figure_of_something_an_indefinite_phrase_brings_in_is_of_another_subject():
+    count = asked("How many complaints did Telcorp itself receive in March?")
+    assert of_another_subject(count, "Telcorp pointed to a small regional bank, which received 4,000 complaints in March.")
+    assert not of_another_subject(count, "Telcorp, which received 4,000 complaints in March, apologised.")
+    assert not of_another_subject(count, "Telcorp hired an auditor, who said 4,000 complaints had come in.")
+
+
+def test_an_abstention_names_what_the_question_counts():
+    from qa.answer.answerability import what_is_missing
+
+    assert what_is_missing(asked("How many spam e-mails did Telcorp itself receive in March?")) == \
+        "give the number of spam e-mails"
+    assert what_is_missing(asked("How many people live in Brixham?")) == "give the number of people"
+    assert what_is_missing(asked("What share of all calls are scams?")) == "give the share asked for"

@@ -638,12 +638,25 @@ def _mentions(measure: frozenset[str], words: set[str]) -> bool:
 _QUALIFIER_RE = r"\s+(?:with|at|of|from|for|in|to)\s+(?:the\s+)?([A-Z][\w'’-]*)"
 
 
+# "... refers to a small UK-based engineering firm, which received 12 million e-mails": a figure in a relative
+# clause after an indefinite noun phrase is of the new thing that phrase brings in.
+_INDEFINITE_HOLDER_RE = re.compile(r"\b(?:a|an)\s+(?P<holder>[^,;:.\"“”]{2,60}?),\s+(?:which|who)\s+(?!(?:said|says|told|added|warned|believes|thinks|estimated|predicted)\b)"
+                                  r"[^,;:.]{0,40}?\d")
+
+
 def of_another_subject(a: Asked, sentence: str) -> bool:
     """The sentence gives the asked measure of another subject: each time it names the measure, a name the
     question does not give qualifies it ("the US trade deficit with China" under "How big was the US trade
-    deficit?", "profits at Heineken" under a question about Grolsch's)."""
+    deficit?", "profits at Heineken" under a question about Grolsch's), or its figures are all of something
+    an indefinite phrase brings in ("a small engineering firm, which received 12 million e-mails" under a
+    question about Email Systems)."""
     if a.kind not in ("amount", "number") or not a.measure:
         return False
+    holders = list(_INDEFINITE_HOLDER_RE.finditer(sentence))
+    if holders and a.names and not any(_stem_in(w, set(a.names)) for m in holders for w in _words_of(m.group("holder"))):
+        figures = [m.start() for m in re.finditer(r"\d[\d,.]*", sentence)]
+        if figures and all(any(h.start() < f < h.end() for h in holders) for f in figures):
+            return True
     found = [m for m in re.finditer(r"[^\W_]+", sentence) if _mentions(a.measure, {m.group(0).lower()})]
     if not found:
         return False
@@ -733,5 +746,15 @@ def what_is_missing(a: Asked) -> str:
         m = re.search(rf"\b(?:({'|'.join(_MODIFIERS)})\s+)?({'|'.join(nouns)})\b", a.question.lower())
         return f"give the {m.group(0) if m else nouns[0]}"
     if a.kind == "number" and a.measure:
+        # "How many spam e-mails did ...": the words between "how many" and the verb
+        counted = re.match(r"^\W*how many\s+((?:[\w'’-]+\s+){0,3}?)(?:did|do|does|has|have|had|is|are|was|were|will|"
+                           r"would|could|can|might)\b", a.question, re.IGNORECASE)
+        if counted and counted.group(1).strip():
+            return f"give the number of {counted.group(1).strip()}"
+        first = re.match(r"^\W*how many\s+([\w'’-]+)", a.question, re.IGNORECASE)
+        if first:
+            return f"give the number of {first.group(1)}"
+        if asks_rate(a.question):
+            return "give the share asked for"
         return f"give the number of {sorted(a.measure)[0]}"
     return _DESCRIPTION.get(a.kind, "answer this question")

@@ -20,7 +20,7 @@ from ..ingest.embeddings import Embedder
 from ..search.ranking import query_terms
 from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
-from ..search.speakers import reports_view
+from ..search.speakers import parse_speaker_question, reports_view
 from ..index.records import Passage
 from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
@@ -432,6 +432,34 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)
+
+
+# A person's name as a who-said question gives it: capitalised words, the first a first name or a title.
+_PERSON_NAME_RE = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof)\.?\s+)?[A-Z][a-z][\w'’-]*"
+                             r"(?:\s+(?:de|van|von|da|al|le|la|[A-Z]\.?))*(?:\s+[A-Z][\w'’-]*[a-z])+$")
+
+
+def unnamed_speaker(question: str, result: SearchResult) -> str | None:
+    """For "What did <full name> say ...?": the name, when no passage read (retrieved, or its context) names
+    that person by surname and none of their statements was found. The articles then hold the topic, and
+    maybe someone else of the same band or firm ("Iron Maiden's Bruce Dickinson" for "Iron Maiden's Steve
+    Harris"), but nothing the person asked about said: quoting the nearest sentences would credit another's
+    words to them."""
+    if result.statements or result.speaker is not None:
+        return None
+    sq = parse_speaker_question(question)
+    if sq is None or sq.mode != "said" or not _PERSON_NAME_RE.match(sq.phrase):
+        return None
+    surname = sq.phrase.split()[-1].lower()
+    if any(surname in _words(p.text) or surname in _words(p.title or "") for p in (*result.passages, *result.context)):
+        return None
+    return sq.phrase
+
+
+def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, backend: str, **fields) -> Answer:
+    """The abstention for a who-said question whose speaker no passage names."""
+    return Answer(question, f"The indexed articles don't quote {who}: no passage close to the question names "
+                  f"{who.split()[-1]}.", True, backend, [], result.passages, **fields)
 
 
 def abstention_off_topic(question: str, result: SearchResult, backend: str, **fields) -> Answer:

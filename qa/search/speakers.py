@@ -107,7 +107,8 @@ _ARCHIVE_LEAD_RE = re.compile(r"^(?:according to|in|from) (?:the |these |this )?
                               re.IGNORECASE)
 
 
-_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|[A-Z][\w&-]*['’]s)\s+)+(?=[A-Z][\w.'’-]*\s+[A-Z])")
+_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|(?:[A-Z][\w&-]*\s+){0,3}[A-Z][\w&-]*['’]s)\s+)+"
+                                r"(?=[A-Z][\w.'’-]*\s+[A-Z])")
 
 
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:

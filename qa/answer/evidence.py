@@ -409,7 +409,7 @@ def off_topic(result: SearchResult, embedder: Embedder | None = None) -> bool:
     if match is None or not match.question.topic or not result.statements:
         return False
     if not match.on_topic:
-        return True
+        return not _calls_topic_person(result, _speaker_spans(result))
     return embedder is not None and not _statements_on_topic(result, embedder)
 
 
@@ -418,18 +418,15 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     view (`reports_view`) among the passages holds a word of the topic or is close to it in meaning."""
     match = result.speaker
     assert match is not None
-    spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
-    forms = list(match.forms)
-    for p in result.passages:
-        if forms:
-            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
-    spans = [s for s in spans if s]
+    spans = _speaker_spans(result)
     if not spans:
         return False
     topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
     said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
+    if _calls_topic_person(result, spans):
+        return True  # "likely to sue the comedian" on the decision not to charge (comedian) Bill Cosby
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)
 
@@ -460,6 +457,45 @@ def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, ba
     """The abstention for a who-said question whose speaker no passage names."""
     return Answer(question, f"The indexed articles don't quote {who}: no passage close to the question names "
                   f"{who.split()[-1]}.", True, backend, [], result.passages, **fields)
+
+
+# Lowercase words before a name that are no description of the person ("said Bill Cosby", "and Bill Cosby").
+_NOT_ROLES = frozenset("said says told and or but with by for from to of in on at as that the a an about "
+                       "against between like than when while whom who which says added".split())
+
+
+def _speaker_spans(result: SearchResult) -> list[str]:
+    """The speaker's statements among the passages (their sentences, `statement_quote`) and the sentences
+    reporting their view (`reports_view`)."""
+    match = result.speaker
+    assert match is not None
+    spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
+    forms = list(match.forms)
+    for p in result.passages:
+        if forms:
+            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
+    return [s for s in spans if s]
+
+
+def _calls_topic_person(result: SearchResult, spans: list[str]) -> bool:
+    """A statement calls a person the topic names by the description an article read gives them: "likely to
+    sue the comedian" where the article writes "US comedian Bill Cosby"."""
+    assert result.speaker is not None
+    roles = _roles_of_topic_people(result.speaker.question.topic, result)
+    return any(re.search(rf"\bthe {re.escape(role)}\b", s.lower()) for role in roles for s in spans)
+
+
+def _roles_of_topic_people(topic: str, result: SearchResult) -> set[str]:
+    """The descriptions the articles read give a person the topic names: "comedian" where an article writes
+    "US comedian Bill Cosby". A statement calling that person "the comedian" is on the topic."""
+    people = [m.group(0) for m in re.finditer(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+", topic)]
+    roles: set[str] = set()
+    for p in (*result.passages, *result.context):
+        for person in people:
+            for m in re.finditer(rf"\b([a-z][a-z-]{{2,}})\s+{re.escape(person)}\b", p.text):
+                if m.group(1) not in _NOT_ROLES:
+                    roles.add(m.group(1))
+    return roles
 
 
 def abstention_off_topic(question: str, result: SearchResult, backend: str, **fields) -> Answer:

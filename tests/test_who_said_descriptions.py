@@ -24,6 +24,10 @@ ARTICLES = {
                  "\"Nobody wants to hold the krona this week,\" said Lena Varga of Tallis Bank. Traders said "
                  "volumes were thin.\n\n"
                  "Tallis Bank reported higher profits on Monday.\n",
+    "scanner.txt": "Clinics try the Vantage scanner\n\n"
+                   "Twelve clinics have started using the Vantage scanner, a hand-held device made by Medica Labs.\n\n"
+                   "The more clinics using Vantage, the more images the firm can learn from. \"It lets us see a "
+                   "tumour in minutes rather than days,\" said Jo Pell of Medica Labs.\n",
 }
 
 
@@ -47,3 +51,9 @@ def test_a_speaker_asked_about_with_their_firm_is_the_person(described_archive):
     with QA(described_archive, llm="none") as bot:
         answer = bot.ask("What did Lena Varga of Tallis Bank say about the krona?")
     assert not answer.abstained and "Nobody wants to hold the krona" in answer.text
+
+
+def test_a_statement_opening_with_a_pronoun_is_on_what_its_paragraph_names_before_it(described_archive):
+    with QA(described_archive, llm="none") as bot:
+        answer = bot.ask("What did Jo Pell of Medica Labs say about the Vantage scanner?")
+    assert not answer.abstained and "lets us see a tumour in minutes" in answer.text

@@ -427,6 +427,11 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     if _calls_topic_person(result, spans):
         return True  # "likely to sue the comedian" on the decision not to charge (comedian) Bill Cosby
+    for p in result.passages:  # "It allows us to tell the story ..." after "The more cameras using Piero ..."
+        quote = statement_quote(result, p) if p.id in result.statements else ""
+        if _REFERS_BACK_RE.match(quote) and (head := p.text[: max(p.text.find(quote), 0)]):
+            if any(_same_stem(a, _stem(w)) for a in topic for w in _words(head) if len(w) > 2):
+                return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)
 
@@ -462,6 +467,10 @@ def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, ba
 # Lowercase words before a name that are no description of the person ("said Bill Cosby", "and Bill Cosby").
 _NOT_ROLES = frozenset("said says told and or but with by for from to of in on at as that the a an about "
                        "against between like than when while whom who which says added".split())
+
+
+# A statement opening with a pronoun speaks of what the sentences before it in its paragraph name.
+_REFERS_BACK_RE = re.compile(r"^\W*(?:it|its|this|these|they|their|that)\b", re.IGNORECASE)
 
 
 def _speaker_spans(result: SearchResult) -> list[str]:

@@ -26,6 +26,8 @@ ARTICLES = {
                 "Ms Brask came up with the idea at her studio in Port Avel and enlisted the help of a sound "
                 "engineer and a student to write the code.\n\n"
                 "The software was designed by Odile Brask and a team at Avel University.\n",
+    "treaty.txt": "Norvan signs defence pact\n\n"
+                  "Norvan has signed a mutual defence treaty with Estmark, its northern neighbour.\n",
     "festival.txt": "Gravel Moon to headline Harrowfield\n\n"
                     "Rock band Gravel Moon will headline the Harrowfield festival this summer.\n\n"
                     "\"We are thrilled to be playing Harrowfield again,\" said Gravel Moon's singer Tam Ostrey.\n\n"
@@ -65,8 +67,10 @@ def test_who_abstains_when_the_doer_is_only_described(unstated_archive):
     with QA(unstated_archive, llm="none") as bot:
         described = bot.ask("Who wrote the code for Odile Brask's map software?")
         named = bot.ask("Who organises the Harrowfield festival?")
+        party = bot.ask("Who did Norvan sign a defence treaty with?")
     assert described.abstained and described.text.startswith("The indexed articles don't say who.")
     assert not named.abstained and "Colm Dreyer" in named.text
+    assert not party.abstained and "Estmark" in party.text  # a country, not a person, did it
     # places after "from" / "in" name no one
     assert not has_person("She is a student from Hong Kong studying in New York.")
     assert has_person("The code was written by Lena Varga.")

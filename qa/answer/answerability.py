@@ -263,6 +263,20 @@ _ORGANISATION_WORDS = frozenset(
     "islands festival awards prize".split())
 
 
+# A country, a firm or a team that did the asked thing: a name after "with", "by", "against", "to" ("signed
+# a treaty with Russia", "bought by Microsoft", "lost to Arsenal").
+_PARTY_RE = re.compile(r"\b(?:with|by|against|to)\s+(?:the\s+)?([A-Z][\w'’&-]*)")
+
+
+def names_party(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
+    """The sentence names someone the question does not who may have done the asked thing without being a
+    person: a name after "with", "by", "against", "to". (A capitalised first word is as often no name:
+    "Blind pianist ...".)"""
+    candidates = [m.group(1) for m in _PARTY_RE.finditer(sentence)]
+    return any(w.lower() not in _RUN_STOP and w.lower() not in _NOT_NAMES
+               and not _stem_in(w.lower(), set(asked_names)) for w in candidates)
+
+
 def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
     """The sentence names someone or somewhere the question does not: a capitalised word after its first
     (or a title before a name), that is no weekday, month or pronoun."""

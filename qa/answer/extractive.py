@@ -14,7 +14,7 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import about_subject, asked, asks_for_list, gives_reason_for
+from .answerability import about_subject, asked, asks_for_list, gives_reason_for, names_party
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_unnamed_speaker, unnamed_speaker,
@@ -144,10 +144,14 @@ def no_reason_given(read: list[Candidate], question: str) -> bool:
 
 def no_person_given(read: list[Candidate], question: str) -> bool:
     """For "who?" (one person, not a list): no sentence read (the retrieved passages and the paragraphs
-    read beside them) names a person the question does not, about its subject. "enlisted the help of a
+    read beside them) names a person the question does not, about its subject, nor a country, firm or team
+    that may have done the asked thing (answerability.names_party: "a treaty with Russia"). "enlisted the help of a
     computer graphics specialist and another student" describes who did the programming but names no
     one: quoting it under "Who wrote the program?" would not answer."""
-    return asked(question).kind == "person" and bool(read) and not any(c.gives for c in read)
+    a = asked(question)
+    return a.kind == "person" and bool(read) and not any(
+        c.gives or (names_party(c.sentence, a.names) and about_subject(a, c.sentence, c.passage.text,
+                                                                       c.passage.title or "")) for c in read)
 
 
 def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: str, embedder: Embedder

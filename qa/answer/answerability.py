@@ -64,6 +64,10 @@ _DATE_WORDS_RE = re.compile(
 _AS_CAUSE = (r"(?<!such )(?<!same )(?<!well )(?<!known )(?<!regarded )(?<!seen )(?<!much )(?<!soon )(?<!long )"
              r"(?<!just )(?<!\bas )(?<=[\s,])as (?=(?:the|it|they|he|she|we|its|their|his|her|investors|consumers|"
              r"demand|prices|sales|costs|fans|police)\b)")
+# "since" of time ("the highest since records began", "since September", "since 1971") gives no cause.
+_SINCE_TIME = (r"(?!\s+(?:\d|records|then|last|early|mid|late|the (?:start|beginning|end|turn|launch|days)|"
+               r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+               r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b))")
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
@@ -72,11 +76,12 @@ CAUSE_RE = re.compile(
     r"insufficient|lack of|failed to|failure to|failing to|"
     r"for (?:not |allegedly )?(?!(?:any|some|no|every)thing\b|morning\b|evening\b|spring\b|during\b|"
     r"building\b|beijing\b)\w{3,}ing\b|"
-    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
+    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since" + _SINCE_TIME + r"|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
     r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
     r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
-    r"trigger(?:ed|s)?|" + _AS_CAUSE + r")\b",
+    r"trigger(?:ed|s)?|help(?:s|ing)?|responsible for|(?:spr(?:ing|ings|ang|ung)|stem(?:s|med)?) from|"
+    r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|" + _AS_CAUSE + r")\b",
     re.IGNORECASE)
 # Cues with the cause before them and the effect after ("bad weather has hit sales", "X means Y"), unless
 # passive ("hit by"): a word of the asked effect only before one of them names the cause of something else
@@ -84,7 +89,7 @@ CAUSE_RE = re.compile(
 _FORWARD_CUE_RE = re.compile(
     r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
     r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
-    r"prompt(?:ed|s)?|trigger(?:ed|s)?)\b(?!\s+by\b)", re.IGNORECASE)
+    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for)\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
 # "concerns"): the asked effect may be on either side.
 _OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|"
@@ -250,6 +255,8 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
         if not _stem_in(m.group(1).lower(), known):
             return True
     for m in _FULL_NAME_RE.finditer(sentence):
+        if _PLACE_BEFORE_RE.search(sentence[: m.start()]):  # "a student from Hong Kong", "in New York"
+            continue
         words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
         if words[0] == words[1]:  # "Girls Girls Girls", "New York, New York": a title, not a person
             continue
@@ -260,6 +267,8 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
     return False
 
 
+# Two capitalised words after one of these name a place: "from Hong Kong", "in New York State".
+_PLACE_BEFORE_RE = re.compile(r"\b(?:in|from|near|across|outside|throughout)\s+(?:the\s+)?$")
 # Last words of two-word names that name an organisation or a place, not a person: a lede naming "a former
 # executive at Halvorsen Bank" names no one, and the sentence after it, naming her, is quoted.
 _ORGANISATION_WORDS = frozenset(
@@ -269,6 +278,20 @@ _ORGANISATION_WORDS = frozenset(
     "pictures studios entertainment games news times post journal street house institute foundation "
     "committee federation club city united rovers county airport station square kingdom states island "
     "islands festival awards prize".split())
+
+
+# A country, a firm or a team that did the asked thing: a name after "with", "by", "against", "to" ("signed
+# a treaty with Russia", "bought by Microsoft", "lost to Arsenal").
+_PARTY_RE = re.compile(r"\b(?:with|by|against|to)\s+(?:the\s+)?([A-Z][\w'’&-]*)")
+
+
+def names_party(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
+    """The sentence names someone the question does not who may have done the asked thing without being a
+    person: a name after "with", "by", "against", "to". (A capitalised first word is as often no name:
+    "Blind pianist ...".)"""
+    candidates = [m.group(1) for m in _PARTY_RE.finditer(sentence)]
+    return any(w.lower() not in _RUN_STOP and w.lower() not in _NOT_NAMES
+               and not _stem_in(w.lower(), set(asked_names)) for w in candidates)
 
 
 def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
@@ -397,6 +420,15 @@ def _acronym(run: frozenset[str], group: frozenset[str]) -> bool:
 # Words of a why / how question that frame it rather than say what happened.
 _REASON_FRAME = frozenset("why how come reason reasons cause caused causes behind prompted lead led think thinks "
                           "thought believe believes expect expects analysts experts say says".split())
+# Words of a why question that say when, not what happened: "a day before the match" is not the asked effect,
+# so "a day after Chelsea beat Portsmouth" gives no reason for it.
+_WHEN_WORDS = frozenset("day days week weeks month months year years quarter quarters season seasons time times "
+                        "last first next previous before earlier later ago today yesterday tomorrow".split())
+
+
+# Going to court is suing, a lawsuit, legal action: "took legal action, saying ..." for "Why did X take Y to court?"
+_LEGAL_FAMILY = frozenset("court courts sue sues sued suing lawsuit lawsuits legal action case trial".split())
+_WHEN_PHRASE_RE = re.compile(r"\b(?:before|ahead of|during|until)\b[^,;?]*", re.IGNORECASE)
 
 
 _TURN_RE = re.compile(r"^\W*(?:however|but|meanwhile|elsewhere|separately|in other news|also|in addition|"
@@ -411,10 +443,13 @@ def gives_reason_for(a: Asked, sentence: str, previous: str = "") -> bool:
     ...")."""
     if not CAUSE_RE.search(sentence):
         return False
-    effect = frozenset(w for w in _content_words(a.question) if w not in a.names and w not in _REASON_FRAME
-                       and w not in _LIGHT_VERBS and not w.isdigit())
+    asked_event = _WHEN_PHRASE_RE.sub(" ", a.question)  # "a day before the Barcelona match": when, not what
+    effect = frozenset(w for w in _content_words(asked_event) if w not in a.names and w not in _REASON_FRAME
+                       and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and not w.isdigit())
     if not effect:
         return False
+    # buying a company is the deal, the takeover, the bid: "the deal is aimed at ..." for "Why is X buying Y?"
+    effect = effect.union(*(family for family in (_COST_FAMILY, _LEGAL_FAMILY) for w in effect if w in family))
     return _effect_beside_cue(effect, a.names, sentence) or (
         bool(previous) and not _TURN_RE.match(sentence) and _points_back(sentence)
         and _mentions(effect, _words_of(previous)))

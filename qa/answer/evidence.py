@@ -20,7 +20,7 @@ from ..ingest.embeddings import Embedder
 from ..search.ranking import query_terms
 from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
-from ..search.speakers import reports_view
+from ..search.speakers import parse_speaker_question, reports_view
 from ..index.records import Passage
 from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
@@ -409,7 +409,7 @@ def off_topic(result: SearchResult, embedder: Embedder | None = None) -> bool:
     if match is None or not match.question.topic or not result.statements:
         return False
     if not match.on_topic:
-        return True
+        return not _calls_topic_person(result, _speaker_spans(result))
     return embedder is not None and not _statements_on_topic(result, embedder)
 
 
@@ -418,20 +418,93 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     view (`reports_view`) among the passages holds a word of the topic or is close to it in meaning."""
     match = result.speaker
     assert match is not None
-    spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
-    forms = list(match.forms)
-    for p in result.passages:
-        if forms:
-            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
-    spans = [s for s in spans if s]
+    spans = _speaker_spans(result)
     if not spans:
         return False
     topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
     said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
+    if _calls_topic_person(result, spans):
+        return True  # "likely to sue the comedian" on the decision not to charge (comedian) Bill Cosby
+    for p in result.passages:  # "It allows us to tell the story ..." after "The more cameras using Piero ..."
+        quote = statement_quote(result, p) if p.id in result.statements else ""
+        if _REFERS_BACK_RE.match(quote) and (head := p.text[: max(p.text.find(quote), 0)]):
+            if any(_same_stem(a, _stem(w)) for a in topic for w in _words(head) if len(w) > 2):
+                return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE)
+
+
+# A person's name as a who-said question gives it: capitalised words, the first a first name or a title.
+_PERSON_NAME_RE = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame|Prof)\.?\s+)?[A-Z][a-z][\w'’-]*"
+                             r"(?:\s+(?:de|van|von|da|al|le|la|[A-Z]\.?))*(?:\s+[A-Z][\w'’-]*[a-z])+$")
+
+
+def unnamed_speaker(question: str, result: SearchResult) -> str | None:
+    """For "What did <full name> say ...?": the name, when no passage read (retrieved, or its context) names
+    that person by surname and none of their statements was found. The articles then hold the topic, and
+    maybe someone else of the same band or firm ("Iron Maiden's Bruce Dickinson" for "Iron Maiden's Steve
+    Harris"), but nothing the person asked about said: quoting the nearest sentences would credit another's
+    words to them."""
+    if result.statements or result.speaker is not None:
+        return None
+    sq = parse_speaker_question(question)
+    if sq is None or sq.mode != "said" or not _PERSON_NAME_RE.match(sq.phrase):
+        return None
+    surname = sq.phrase.split()[-1].lower()
+    if any(surname in _words(p.text) or surname in _words(p.title or "") for p in (*result.passages, *result.context)):
+        return None
+    return sq.phrase
+
+
+def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, backend: str, **fields) -> Answer:
+    """The abstention for a who-said question whose speaker no passage names."""
+    return Answer(question, f"The indexed articles don't quote {who}: no passage close to the question names "
+                  f"{who.split()[-1]}.", True, backend, [], result.passages, **fields)
+
+
+# Lowercase words before a name that are no description of the person ("said Bill Cosby", "and Bill Cosby").
+_NOT_ROLES = frozenset("said says told and or but with by for from to of in on at as that the a an about "
+                       "against between like than when while whom who which says added".split())
+
+
+# A statement opening with a pronoun speaks of what the sentences before it in its paragraph name.
+_REFERS_BACK_RE = re.compile(r"^\W*(?:it|its|this|these|they|their|that)\b", re.IGNORECASE)
+
+
+def _speaker_spans(result: SearchResult) -> list[str]:
+    """The speaker's statements among the passages (their sentences, `statement_quote`) and the sentences
+    reporting their view (`reports_view`)."""
+    match = result.speaker
+    assert match is not None
+    spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
+    forms = list(match.forms)
+    for p in result.passages:
+        if forms:
+            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
+    return [s for s in spans if s]
+
+
+def _calls_topic_person(result: SearchResult, spans: list[str]) -> bool:
+    """A statement calls a person the topic names by the description an article read gives them: "likely to
+    sue the comedian" where the article writes "US comedian Bill Cosby"."""
+    assert result.speaker is not None
+    roles = _roles_of_topic_people(result.speaker.question.topic, result)
+    return any(re.search(rf"\bthe {re.escape(role)}\b", s.lower()) for role in roles for s in spans)
+
+
+def _roles_of_topic_people(topic: str, result: SearchResult) -> set[str]:
+    """The descriptions the articles read give a person the topic names: "comedian" where an article writes
+    "US comedian Bill Cosby". A statement calling that person "the comedian" is on the topic."""
+    people = [m.group(0) for m in re.finditer(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+", topic)]
+    roles: set[str] = set()
+    for p in (*result.passages, *result.context):
+        for person in people:
+            for m in re.finditer(rf"\b([a-z][a-z-]{{2,}})\s+{re.escape(person)}\b", p.text):
+                if m.group(1) not in _NOT_ROLES:
+                    roles.add(m.group(1))
+    return roles
 
 
 def abstention_off_topic(question: str, result: SearchResult, backend: str, **fields) -> Answer:

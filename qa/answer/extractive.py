@@ -14,9 +14,10 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import asked, asks_for_list, gives_reason_for
+from .answerability import about_subject, asked, asks_for_list, gives_reason_for, names_party
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
+                       abstention_unnamed_speaker, unnamed_speaker,
                        neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence,
                        statement_evidence, topic_ranking, unanswered, with_ledes)
@@ -40,6 +41,8 @@ def answer_extractively(
     result, when the caller has it (the LLM's answer falling back to this one)."""
     if result.statements:
         return answer_who_said(question, result, embedder, ranked)
+    if (who := unnamed_speaker(question, result)) is not None:
+        return abstention_unnamed_speaker(question, result, who, "extractive", notice=NO_LLM_NOTICE)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if ranked is None:
@@ -72,6 +75,8 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
     is asked found further on first, then what states the asked kind, by passage rank. The local model
     chooses among the same sentences, so its choice is never worse-informed than this answer."""
     neighbours = neighbour_candidates(question, result, ranked)
+    if no_reason_given(ranked + neighbours, question) or no_person_given(ranked + neighbours, question):
+        return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
     if reason is not None:
@@ -117,6 +122,47 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     return chosen
 
 
+def _reading_order(read: list[Candidate]) -> tuple[list[Candidate], dict[tuple[int, int], str]]:
+    """The sentences read, in article order, and for each the sentence before it (across a paragraph break
+    too, within its article)."""
+    order = sorted({(c.passage.id, c.index): c for c in read}.values(),
+                   key=lambda c: (c.passage.article_id, c.passage.paragraph, c.passage.part, c.index))
+    previous = {(c.passage.id, c.index): p.sentence for p, c in zip(order, order[1:])
+                if p.passage.article_id == c.passage.article_id and c.passage.paragraph - p.passage.paragraph <= 1}
+    return order, previous
+
+
+def no_reason_given(read: list[Candidate], question: str) -> bool:
+    """For "why?": no sentence read (the retrieved passages and the rest of their articles) ties a reason to
+    what is asked (gives_reason_for, read after the sentence before it). The archive reports the event but
+    not why: "104,000 manufacturing jobs were axed" with no cause given is no answer to "Why were they
+    cut?", and quoting the nearest sentence would pass an unrelated one off as the reason."""
+    a = asked(question)
+    if a.kind != "reason" or not read:
+        return False
+    order, previous = _reading_order(read)
+    # the article names the subject, maybe only in another paragraph ("The league took action against the
+    # pair for failing ..." after the one naming both sprinters)
+    articles: dict[str, dict[int, str]] = {}
+    for c in order:
+        articles.setdefault(c.passage.article_id, {})[c.passage.id] = c.passage.text
+    return not any(about_subject(a, c.sentence, " ".join(articles[c.passage.article_id].values()),
+                                 c.passage.title or "")
+                   and gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), "")) for c in order)
+
+
+def no_person_given(read: list[Candidate], question: str) -> bool:
+    """For "who?" (one person, not a list): no sentence read (the retrieved passages and the paragraphs
+    read beside them) names a person the question does not, about its subject, nor a country, firm or team
+    that may have done the asked thing (answerability.names_party: "a treaty with Russia"). "enlisted the help of a
+    computer graphics specialist and another student" describes who did the programming but names no
+    one: quoting it under "Who wrote the program?" would not answer."""
+    a = asked(question)
+    return a.kind == "person" and bool(read) and not any(
+        c.gives or (names_party(c.sentence, a.names) and about_subject(a, c.sentence, c.passage.text,
+                                                                       c.passage.title or "")) for c in read)
+
+
 def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: str, embedder: Embedder
                      ) -> Candidate | None:
     """For "why?", when no chosen sentence ties a reason to what is asked (gives_reason_for, read after the
@@ -127,10 +173,7 @@ def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: s
     a = asked(question)
     if a.kind != "reason" or not chosen:
         return None
-    order = sorted({(c.passage.id, c.index): c for c in [*read, *chosen]}.values(),
-                   key=lambda c: (c.passage.article_id, c.passage.paragraph, c.passage.part, c.index))
-    previous = {(c.passage.id, c.index): p.sentence for p, c in zip(order, order[1:])
-                if p.passage.article_id == c.passage.article_id and c.passage.paragraph - p.passage.paragraph <= 1}
+    order, previous = _reading_order([*read, *chosen])
 
     def linked(c: Candidate) -> bool:
         return c.gives and c.answers and gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), ""))

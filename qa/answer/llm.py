@@ -20,11 +20,11 @@ from .backends import Backend, TokenFn
 from .citations import Answer, Citation, neutralise_markers
 from .verification import SentenceCheck, source_holds_terms, verify_answer
 from .answerability import asked, asks_for_list, asks_means
-from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, off_topic, quoted_candidates,
-                       rank_sentences, should_abstain, speaker_sentence, statement_evidence, topic_ranking,
-                       unanswered, with_ledes)
-from .extractive import (answer_extractively, answer_list, answer_who_said, quoted_sentences, with_follow_ups,
-                         with_next_answering)
+from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, abstention_unnamed_speaker,
+                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
+                       speaker_sentence, statement_evidence, topic_ranking, unanswered, unnamed_speaker, with_ledes)
+from .extractive import (answer_extractively, answer_list, answer_who_said, no_person_given, no_reason_given,
+                         quoted_sentences, with_follow_ups, with_next_answering)
 from .listing import list_reading
 from .local_backend import LocalBackend
 from .local_model import find_local_model
@@ -53,6 +53,8 @@ def answer_with_llm(
     answer is the extractive one, marked `"fallback"` in its JSON."""
     required = [p for p in result.passages if p.id in result.statements]
     meta = {"model": backend.model}
+    if (who := unnamed_speaker(question, result)) is not None:
+        return abstention_unnamed_speaker(question, result, who, backend.name, extra={**meta, "verification": []})
     if not required and should_abstain(result):
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     ranked: list[Candidate] = []  # the ranking the answer's coverage reads; a who-said answer has its own
@@ -76,7 +78,11 @@ def answer_with_llm(
         ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
         if not asks_for_list(question):
             ranked = with_ledes(question, result, embedder, ranked)  # the figure a story's lede states
-        if unanswered(ranked):  # decided before any model runs: the passages lack what was asked
+        read = ranked + neighbour_candidates(question, result, ranked)
+        if unanswered(ranked) or (not asks_for_list(question) and (no_reason_given(read, question)
+                                                                   or no_person_given(read, question))):
+            # decided before any model runs: the passages lack what was asked (for "why?" a reason, for
+            # "who?" a person)
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         if asks_for_list(question):
             # one line per answering article, quoted: a small model names one or two of them

@@ -114,7 +114,15 @@ _ARCHIVE_LEAD_RE = re.compile(r"^(?:according to|in|from) (?:the |these |this )?
                               re.IGNORECASE)
 
 
-_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|[A-Z][\w&-]*['’]s)\s+)+(?=[A-Z][\w.'’-]*\s+[A-Z])")
+_DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|(?:[A-Z][\w&-]*\s+){0,3}[A-Z][\w&-]*['’]s)\s+)+"
+                                r"(?=[A-Z][\w.'’-]*\s+[A-Z])")
+
+
+_NAME_OF_FIRM_RE = re.compile(r"^([A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+)\s+(?:of|at|from)\s+(?:the\s+)?[A-Z]")
+# Last words of a name that make it a firm or a body, not a person ("Royal Bank of ...", "University of ...").
+_FIRM_WORDS = frozenset("bank group university college council institute society association union party "
+                        "board committee commission department ministry office court house church league "
+                        "federation club company corporation trust fund agency school academy".split())
 
 
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
@@ -137,6 +145,9 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
         # but "the founder of Shepherds Purse" names a role, its owner after the preposition (relation_of)
         if not re.search(r"\b(?:of|for|at|to)\s+$", (described := _DESCRIBED_NAME_RE.match(who)) and described.group(0) or ""):
             who = _DESCRIBED_NAME_RE.sub("", who)
+        # "Grant Wilson of Mellon Bank": the person, not the firm they speak for ("Royal Bank of Scotland" is one)
+        if (affiliated := _NAME_OF_FIRM_RE.match(who)) and affiliated.group(1).split()[-1].lower() not in _FIRM_WORDS:
+            who = affiliated.group(1)
         if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
                 or re.match(rf"{_AUX}\b", who)):
             continue

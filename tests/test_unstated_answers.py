@@ -1,0 +1,85 @@
+"""Questions the archive holds the subject of but not the answer: a "why?" about an event reported with no
+reason, a "who?" whose doer is only described, a who-said question about a person no passage names. qa
+abstains on each and still answers the neighbouring questions the same articles do answer. Real index and
+embedding model, articles written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answer.answerability import CAUSE_RE, asked, gives_reason_for, has_person
+from qa.api import QA
+
+from .fakes import indexed_archive
+
+ARTICLES = {
+    "kelmar.txt": "Kelmar Foods cuts 900 jobs\n\n"
+                  "Kelmar Foods has cut 900 jobs at its Dunmore bakery plant, the company confirmed on Tuesday.\n\n"
+                  "The cuts leave 2,100 people working at the plant, which opened in 1962 and makes bread and "
+                  "biscuits for supermarkets across the country.\n\n"
+                  "Union official Rena Haldane said staff were shocked. \"Nobody saw this coming,\" she said.\n",
+    "pellow.txt": "Pellow Air orders 40 jets\n\n"
+                  "Budget carrier Pellow Air has ordered 40 new Marlin 300 jets in a deal worth $2bn.\n\n"
+                  "Pellow Air said the new jets would help it to cut fuel bills by a fifth.\n",
+    "tune.txt": "Blind pianist turns maps into melodies\n\n"
+                "Blind pianist Odile Brask has built software that plays the colours of a map as notes.\n\n"
+                "Ms Brask came up with the idea at her studio in Port Avel and enlisted the help of a sound "
+                "engineer and a student to write the code.\n\n"
+                "The software was designed by Odile Brask and a team at Avel University.\n",
+    "treaty.txt": "Norvan signs defence pact\n\n"
+                  "Norvan has signed a mutual defence treaty with Estmark, its northern neighbour.\n",
+    "festival.txt": "Gravel Moon to headline Harrowfield\n\n"
+                    "Rock band Gravel Moon will headline the Harrowfield festival this summer.\n\n"
+                    "\"We are thrilled to be playing Harrowfield again,\" said Gravel Moon's singer Tam Ostrey.\n\n"
+                    "The Harrowfield festival is organised by promoter Colm Dreyer, who founded it in 1998.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def unstated_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("unstated"), ARTICLES)
+
+
+def test_why_abstains_when_the_event_is_reported_without_a_reason(unstated_archive):
+    with QA(unstated_archive, llm="none") as bot:
+        unstated = bot.ask("Why did Kelmar Foods cut 900 jobs at its Dunmore plant?")
+        stated = bot.ask("Why did Pellow Air order 40 new jets?")
+    assert unstated.abstained and unstated.text.startswith("The indexed articles don't say why.")
+    assert not stated.abstained and "help it to cut fuel bills" in stated.text
+
+
+def test_new_cues_tie_a_purpose_or_a_claim_to_the_asked_effect():
+    order = asked("Why did Pellow Air order 40 new jets?")
+    before = "Budget carrier Pellow Air has ordered 40 new Marlin 300 jets in a deal worth $2bn."
+    assert gives_reason_for(order, "Pellow Air said the new jets would help it to cut fuel bills.", before)
+    court = asked("Why did Odile Brask take Avel University to court?")
+    assert gives_reason_for(court, "Brask took legal action last year, saying the university kept her royalties.")
+    assert gives_reason_for(asked("Why did Tam Ostrey hire a new manager?"),
+                            "Ostrey's decision to hire a manager springs from a row over the tour.")
+    # "since" of time names no cause; words saying when are not what is asked about
+    assert not CAUSE_RE.search("Jobs are at their highest level since records began.")
+    assert not CAUSE_RE.search("Sales have fallen since September 2004.")
+    late = asked("Why did Gravel Moon cancel their show a day before the Harrowfield festival?")
+    assert not gives_reason_for(late, "The festival sold out a day after tickets went on sale.")
+
+
+def test_who_abstains_when_the_doer_is_only_described(unstated_archive):
+    with QA(unstated_archive, llm="none") as bot:
+        described = bot.ask("Who wrote the code for Odile Brask's map software?")
+        named = bot.ask("Who organises the Harrowfield festival?")
+        party = bot.ask("Who did Norvan sign a defence treaty with?")
+    assert described.abstained and described.text.startswith("The indexed articles don't say who.")
+    assert not named.abstained and "Colm Dreyer" in named.text
+    assert not party.abstained and "Estmark" in party.text  # a country, not a person, did it
+    # places after "from" / "in" name no one
+    assert not has_person("She is a student from Hong Kong studying in New York.")
+    assert has_person("The code was written by Lena Varga.")
+
+
+def test_who_said_abstains_when_no_passage_names_the_person(unstated_archive):
+    with QA(unstated_archive, llm="none") as bot:
+        other = bot.ask("What did Gravel Moon's Jory Fenn say about playing Harrowfield?")
+        singer = bot.ask("What did Gravel Moon's Tam Ostrey say about playing Harrowfield?")
+    assert other.abstained and "don't quote Jory Fenn" in other.text
+    assert "Tam Ostrey" not in other.text.split(":")[0] and not other.citations
+    assert not singer.abstained and "thrilled to be playing Harrowfield" in singer.text

@@ -55,6 +55,9 @@ def answer_extractively(
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
+    neighbours = neighbour_candidates(question, result, ranked)
+    if no_reason_given(ranked + neighbours, question) or no_person_given(ranked + neighbours, question):
+        return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     chosen = quoted_sentences(question, result, embedder, ranked, max_sentences)
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
@@ -75,8 +78,6 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
     is asked found further on first, then what states the asked kind, by passage rank. The local model
     chooses among the same sentences, so its choice is never worse-informed than this answer."""
     neighbours = neighbour_candidates(question, result, ranked)
-    if no_reason_given(ranked + neighbours, question) or no_person_given(ranked + neighbours, question):
-        return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
     if reason is not None:

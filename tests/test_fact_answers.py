@@ -330,3 +330,16 @@ def test_an_abstention_names_what_the_question_counts():
         "give the number of spam e-mails"
     assert what_is_missing(asked("How many people live in Brixham?")) == "give the number of people"
     assert what_is_missing(asked("What share of all calls are scams?")) == "give the share asked for"
+
+
+def test_a_lede_describing_its_subject_is_read_with_the_sentence_naming_it(tmp_path):
+    """"A Danish shipping company has agreed to pay $12.5m ...": the lede names no one; the next paragraph
+    does ("The Norvik group was accused ..."), so the lede's figure answers a question naming Norvik."""
+    index = indexed_archive(tmp_path, {"norvik.txt": (
+        "Shipping firm admits fraud\n\n"
+        "A Danish shipping company has agreed to pay $12.5m after admitting customs fraud in Kenya.\n\n"
+        "The Norvik group was accused of under-declaring cargo at Mombasa between 2001 and 2003. It agreed to pay "
+        "$4m in penalties and $8.5m to settle a civil claim brought by the Kenyan tax authority.\n")})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("How much did Norvik agree to pay after admitting customs fraud?")
+    assert not answer.abstained and "$12.5m" in answer.text

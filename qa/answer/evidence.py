@@ -108,6 +108,7 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     `only`: the sentences worth ranking (the others are still read as the sentence before one)."""
     usable = usable_passages(result, floor)
     lead_ins = _lead_ins(result)
+    namers = _ledes_namers(result)
     candidates = []
     for p in usable:
         clean = [c for _, c in data_sentences(p.text)]
@@ -127,7 +128,11 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     scored = []
     for k, (p, i, s, dates, before) in enumerate(candidates):
         alone, read_after = float(cosines[k]), float(in_context.get(k, -1.0))
-        may_answer, gives = answers(kind, s, before or "", p.text, p.title or "", dates,
+        # a lede that describes its subject ("A US defence company has agreed to pay $28.5m") is read with
+        # the sentence after it that names it ("The Titan corporation was accused ...") as its headline is
+        title = f"{p.title or ''} {namers[p.id]}" if i == 0 and p.id in namers and _DESCRIBED_SUBJECT_RE.match(s) \
+            else p.title or ""
+        may_answer, gives = answers(kind, s, before or "", p.text, title, dates,
                                     lead_in=lead_ins.get(p.id, "") if i == 0 else "")
         bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
             KIND_BONUS if kind.typed and gives else 0.0)
@@ -150,6 +155,24 @@ def _lead_ins(result: SearchResult) -> dict[int, str]:
     counts."""
     return {pid: sentences[-1] for pid, before in _paragraphs_before(result).items()
             if (sentences := split_sentences(before.text))}
+
+
+# A lede whose subject is described, not named: "A US defence and telecommunications company has agreed ...".
+_DESCRIBED_SUBJECT_RE = re.compile(r"^\W*(?:A|An)\s+(?:[\w'’-]+\s+){0,6}?(?:company|firm|group|bank|maker|"
+                                   r"retailer|carrier|airline|giant|club|side|team|band|star|man|woman|player|"
+                                   r"singer|actor|actress|politician|MP|minister)\b")
+
+
+def _ledes_namers(result: SearchResult) -> dict[int, str]:
+    """For each article's first paragraph, the first sentence of the paragraph after it, when that one was
+    retrieved or read as context: the sentence that names what the lede describes."""
+    known = {(p.article_id, p.paragraph): p for p in (*result.passages, *result.context) if p.part == 0}
+    out = {}
+    for (article, paragraph), p in known.items():
+        after = known.get((article, paragraph + 1))
+        if paragraph == 1 and after is not None and (sentences := split_sentences(after.text)):
+            out[p.id] = sentences[0]
+    return out
 
 
 def _paragraphs_before(result: SearchResult) -> dict[int, Passage]:

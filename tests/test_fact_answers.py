@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (asked, asks_rate, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, asked, asks_rate, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -343,3 +343,15 @@ def test_a_lede_describing_its_subject_is_read_with_the_sentence_naming_it(tmp_p
     with QA(index, llm="none") as bot:
         answer = bot.ask("How much did Norvik agree to pay after admitting customs fraud?")
     assert not answer.abstained and "$12.5m" in answer.text
+
+
+def test_a_person_asked_for_by_a_names_role_is_not_the_name():
+    """"What fine did the regulator impose on Norvik's chief executive?" asks an amount of a person: the
+    company's own penalties are not about them."""
+    fine = asked("What fine did the regulator impose on Norvik's chief executive?")
+    assert fine.kind == "amount" and fine.role == "executive" and "norvik" in fine.names
+    company = "Norvik agreed to pay $4m in penalties to the regulator."
+    assert not about_subject(fine, company, company)
+    assert about_subject(fine, "Its chief executive, Jo Dahl, was fined $50,000.",
+                         "Norvik agreed to pay $4m. Its chief executive, Jo Dahl, was fined $50,000.")
+    assert asked("What fine did Norvik pay?").role == ""

@@ -152,6 +152,7 @@ class Asked:
     measure: frozenset[str]
     question: str
     groups: tuple[frozenset[str], ...] = ()  # the names as the question runs them together: "Bill Cosby"
+    role: str = ""  # a person asked about by a name's role: "executive" of "Titan's chief executive"
 
     @property
     def dated(self) -> bool:
@@ -176,6 +177,11 @@ def asks_means(question: str) -> bool:
     return bool(_MEANS_RE.match(question))
 
 
+# "Titan's chief executive", "Chelsea's manager": a person the question asks about by a name's role; a
+# sentence about the name alone (the company's fine) is not about them.
+_OWNED_ROLE_RE = re.compile(r"\b[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*['’]s?\s+(?:former\s+|new\s+|then\s+)?(?:chief\s+)?"
+                            r"(?P<role>executive|boss|chairman|chairwoman|president|founder|owner|manager|coach|"
+                            r"lawyer|spokesman|spokeswoman|wife|husband|director|captain)\b")
 _SOURCE_CLAUSE_RE = re.compile(r",?\s*\baccording to\s+[^,?.;]+,?", re.IGNORECASE)
 
 
@@ -191,8 +197,9 @@ def asked(question: str) -> Asked:
     nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
     how_much = bool(re.match(r"^\W*(?:by\s+)?how much\b", low))
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
-            nouns and (kind == "number" or (kind == "thing" and re.match(
-                r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low)))):
+            nouns and (kind == "number" or (kind == "thing" and (re.match(
+                r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low) or re.match(
+                rf"^\W*(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(sorted(nouns))})\b", low))))):
         kind = "amount"
     elif how_much:
         kind = "number"
@@ -215,7 +222,9 @@ def asked(question: str) -> Asked:
         measure = others
     else:
         measure = frozenset()
-    return Asked(kind, names, measure, question, name_groups(subject, names))
+    owned = _OWNED_ROLE_RE.search(subject)
+    return Asked(kind, names, measure - ({owned.group("role").lower()} if owned else set()), question,
+                 name_groups(subject, names), owned.group("role").lower() if owned else "")
 
 
 def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], ...]:
@@ -503,6 +512,8 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> boo
     groups = a.groups or tuple(frozenset([n]) for n in a.names)
     if sum(not names_group(g, runs) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
+    if a.role and not _stem_in(a.role, _words_of(context)):
+        return False  # "the SEC fined Titan" is not about Titan's chief executive
     if a.measure and a.kind in ("amount", "number"):
         return _mentions(a.measure.union(*(_MEASURE_SYNONYMS.get(m, ()) for m in a.measure)), _words_of(sentence))
     return True

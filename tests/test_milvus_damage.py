@@ -15,7 +15,6 @@ import pytest
 
 from .conftest import REPO, SAMPLE
 from .test_crash import index_env, write_articles
-from .test_milvus import lite_server  # noqa: F401 - the fixture
 
 
 def python(code: str, *args, tmp_path) -> str:
@@ -54,8 +53,7 @@ def qa_cli(args: list, tmp_path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("damage", ["dropped", "emptied"])
-def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, tmp_path, embedder,  # noqa: F811
-                                                                   damage):
+def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, tmp_path, embedder, damage):
     address = f"{lite_server}#damaged_{damage}"
     assert qa_cli(["index", SAMPLE, "--index", address], tmp_path).returncode == 0
     python(DAMAGE, address, damage, tmp_path=tmp_path)
@@ -90,7 +88,7 @@ with QA(address, create=True) as bot:
 """
 
 
-def test_a_killed_milvus_run_keeps_the_hashes_of_the_batches_it_wrote(lite_server, tmp_path, embedder):  # noqa: F811
+def test_a_killed_milvus_run_keeps_the_hashes_of_the_batches_it_wrote(lite_server, tmp_path, embedder):
     """60 files of 4 paragraphs, embedded in batches of 64 paragraphs (16 files; the killed run's batch
     size is set down from 512 so that a small folder makes several batches) and written one batch behind
     the embedding: a run killed at the 50th file has written two batches; the next run finds those

@@ -5,12 +5,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+# Tests send Ctrl-C (SIGINT) to qa in this process and in the processes they start, which inherit an
+# ignored SIGINT: a shell ignores it in what it runs in the background without job control (`pytest &`
+# in a script) and nohup may too, and qa then rightly keeps it ignored (those tests failed: exit 0,
+# not 130). The suite takes Ctrl-C back for itself and its processes.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "examples" / "articles" / "reuters-2024-11-07-trump-kim.txt"
@@ -122,6 +134,31 @@ def writable_index(sample_index, tmp_path) -> Path:
     target = tmp_path / "index"
     shutil.copytree(sample_index, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def lite_server(tmp_path_factory):
+    """A Milvus Lite server process (what `milvus-lite server` runs), on a free local port, shared by the
+    Milvus test modules (each of their indexes has a `#NAME` of its own)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tmp_path_factory.mktemp("server") / "data.db"
+    log = open(data.parent / "server.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data), "--host",
+                               "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, (data.parent / "server.log").read_text()
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        assert time.monotonic() < deadline, "Milvus Lite server did not start in 60 s"
+        time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(30)
+    log.close()
 
 
 @pytest.fixture

@@ -15,6 +15,15 @@ from .conftest import validate_json
 # prompt_toolkit asks the terminal for the cursor position each time it starts a new prompt: a
 # reliable "ready for the next line" marker, unlike the prompt text, which is redrawn as keys arrive.
 PROMPT = "\x1b[6n"
+# A terminal answers that request with the cursor's position; pexpect's pseudo-terminal does not, and
+# then prompt_toolkit waits 1 s for the answer after each line entered. The tests answer as a terminal.
+CURSOR_POSITION = "\x1b[1;1R"
+
+
+def next_prompt(child) -> None:
+    """Wait for the next prompt, and answer its cursor position request."""
+    child.expect_exact(PROMPT)
+    child.send(CURSOR_POSITION)
 
 
 def spawn_chat(index, tmp_path, llm="none", extra=()):
@@ -22,13 +31,13 @@ def spawn_chat(index, tmp_path, llm="none", extra=()):
            "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color"}
     child = pexpect.spawn(sys.executable, ["-m", "qa", "chat", "--index", str(index), *extra], env=env,
                           encoding="utf-8", timeout=240, dimensions=(60, 250))
-    child.expect_exact(PROMPT)
+    next_prompt(child)
     return child
 
 
 def ask(child, text):
     child.sendline(text)
-    child.expect_exact(PROMPT)
+    next_prompt(child)
     return child.before
 
 
@@ -96,6 +105,7 @@ def test_ctrl_c_cancels_the_answer_not_the_session(sample_index, tmp_path):
     # either way the session goes on
     if child.expect_exact(["cancelled", PROMPT]) == 0:
         child.expect_exact(PROMPT)
+    child.send(CURSOR_POSITION)
     assert "answering with: extractive" in ask(child, "/llm none")
     assert "¶24" in ask(child, "What did Klingner say?")
     child.sendline("/quit")

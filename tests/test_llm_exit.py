@@ -11,7 +11,7 @@ makes on one with AVX-512 VNNI, and the prebuilt wheel (AVX2) that runs everywhe
 ./setup.sh then keeps beside it in .venv/prebuilt-llm; a `qa` process runs on it with that folder
 first on PYTHONPATH. Each process here is a fresh interpreter, so it imports the runtime it is given.
 With two runtimes, the runs that cost the most (answers, interrupts) are shared between them; each
-still gets at least 30 `qa ask` processes and 10 `qa chat` sessions.
+still gets 16 `qa ask` processes (8 of them loading the model) and 10 `qa chat` sessions.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ABSTAINS = "What is the population of Pyongyang?"
 ANSWERED = "Who did North Korea sign a mutual defence treaty with?"
 # prompt_toolkit asks the terminal for the cursor position when a prompt starts (see test_chat.py).
 PROMPT = "\x1b[6n"
+CURSOR_POSITION = "\x1b[1;1R"  # a terminal's answer to it (unanswered, prompt_toolkit waits 1 s at the line's end)
 # Where ./setup.sh keeps the prebuilt wheel's xllamacpp beside the build for this CPU (.venv/prebuilt-llm).
 PREBUILT = Path(sys.prefix) / "prebuilt-llm"
 
@@ -59,6 +60,9 @@ def runtime_named(env: dict[str, str]) -> str:
                 f"(no runtime line in `qa model`: {result.stdout!r})")
 
 
+_RUNTIMES: dict[str, str] = {}  # the installed runtime, as `qa model` names it
+
+
 @dataclass(frozen=True)
 class Runtime:
     name: str  # "native" (built for this CPU) or "prebuilt" (the wheel)
@@ -76,7 +80,9 @@ def runtime(request, tmp_path_factory) -> Runtime:
         pytest.skip("the local model is not installed (./setup.sh)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env["QA_CONFIG"] = str(tmp_path_factory.getbasetemp() / "none.toml")
-    installed = runtime_named(env)
+    if "installed" not in _RUNTIMES:  # asked once for both params: a `qa model` process costs seconds
+        _RUNTIMES["installed"] = runtime_named(env)
+    installed = _RUNTIMES["installed"]
     native = "built for this CPU" in installed
     if request.param == "native":
         if not native:
@@ -115,10 +121,11 @@ def qa(args: list[str], env: dict[str, str], input: str | None = None) -> subpro
 
 
 def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
-    """32 `qa ask` runs with the local model: abstaining and answered questions, terminal text and
-    --json, --questions files (text and JSONL) that end on an answered or an abstaining question;
-    a third of them right after the saved prompt start was removed. 8 load the model (on each
-    runtime); abstentions start and end without loading it."""
+    """16 `qa ask` runs with the local model, two at a time: abstaining and answered questions, terminal
+    text and --json, --questions files (text and JSONL) that end on an answered or an abstaining
+    question; a third of them right after the saved prompt start was removed. 8 load the model (on
+    each runtime), two of each kind; the 8 abstentions (3 text, 3 --json, 2 files of abstaining
+    questions) start and end without loading it, so repeating them more proves nothing more."""
     lines = tmp_path / "questions.txt"
     lines.write_text(f"{ABSTAINS}\n{ANSWERED}\n")
     jsonl = tmp_path / "questions.jsonl"
@@ -129,10 +136,9 @@ def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, 
     answered = [["ask", ANSWERED, *index], ["ask", ANSWERED, "--json", *index], ["ask", "--questions", lines, *index],
                 ["ask", "--questions", jsonl, *index]]
     loading = [args for args in answered for _ in range(2)]
-    abstaining = [["ask", ABSTAINS, *index]] * 8 + [["ask", ABSTAINS, "--json", *index]] * 6
-    abstaining += [["ask", ABSTAINS, *index]] * (14 - len(loading))  # 32 runs either way
-    runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 4
-    assert len(runs) >= 30
+    abstaining = [["ask", ABSTAINS, *index]] * 3 + [["ask", ABSTAINS, "--json", *index]] * 3
+    runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 2
+    assert len(loading) == 8 and len(runs) == 16
     env = env_for(models, tmp_path, **runtime.env)
 
     def run(n_args: tuple[int, list]) -> tuple[list, subprocess.CompletedProcess]:
@@ -163,15 +169,16 @@ def spawn_chat(index, env) -> pexpect.spawn:
                           env={**env, "TERM": "xterm-256color"}, encoding="utf-8", timeout=300,
                           dimensions=(40, 200))
     child.expect_exact(PROMPT)  # the LLM is loaded: its warm-up runs in the background now
+    child.send(CURSOR_POSITION)
     return child
 
 
 def test_chat_sessions_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
-    """12 `qa chat` sessions with the local model (10 on each of two runtimes): Ctrl-D right after
-    loading (the warm-up prefilling), piped questions ending after an answer, and SIGINT mid-answer
-    (exit 130)."""
+    """10 `qa chat` sessions with the local model (on each runtime): 3 ended by Ctrl-D right after
+    loading (the warm-up prefilling), 4 piped with questions ending after an answer, and 3 given SIGINT
+    mid-answer (exit 130)."""
     env = env_for(models, tmp_path, **runtime.env)
-    ends = 4 if runtime.shares == 1 else 3  # sessions ended by Ctrl-D, and by SIGINT
+    ends = 3  # sessions ended by Ctrl-D, and by SIGINT
     codes = []
     for n in range(ends):  # on a terminal, Ctrl-D at the first prompt
         forget_prompt_start(models)

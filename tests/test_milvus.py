@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -339,30 +338,6 @@ def test_the_local_store_never_imports_pymilvus(sample_index):
 
 
 # --- many writers, killed writers: a Milvus Lite server shared by real `qa index` processes -------------
-
-
-@pytest.fixture(scope="module")
-def lite_server(tmp_path_factory):
-    """A Milvus Lite server process (what `milvus-lite server` runs), on a free local port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tmp_path_factory.mktemp("server") / "data.db"
-    log = open(data.parent / "server.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data), "--host",
-                               "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        assert server.poll() is None, (data.parent / "server.log").read_text()
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        assert time.monotonic() < deadline, "Milvus Lite server did not start in 60 s"
-        time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(30)
-    log.close()
 
 
 def _indexed(address: str) -> dict[str, str]:

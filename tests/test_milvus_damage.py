@@ -15,7 +15,6 @@ import pytest
 
 from .conftest import REPO, SAMPLE
 from .test_crash import index_env, write_articles
-from .test_milvus import lite_server  # noqa: F401 - the fixture
 
 
 def python(code: str, *args, tmp_path) -> str:
@@ -54,8 +53,7 @@ def qa_cli(args: list, tmp_path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("damage", ["dropped", "emptied"])
-def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, tmp_path, embedder,  # noqa: F811
-                                                                   damage):
+def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, tmp_path, embedder, damage):
     address = f"{lite_server}#damaged_{damage}"
     assert qa_cli(["index", SAMPLE, "--index", address], tmp_path).returncode == 0
     python(DAMAGE, address, damage, tmp_path=tmp_path)
@@ -76,8 +74,10 @@ def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, 
 KILLER = """
 import os, sys
 from qa.api import QA
+from qa.index import indexer
 from qa.index.indexer import index_paths
-address, folder, stop_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+address, folder, stop_at, batch = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+indexer.FLUSH_PARAGRAPHS = batch  # paragraphs per embedding batch (512 by default)
 
 def progress(done, total):
     if done == stop_at:
@@ -88,24 +88,25 @@ with QA(address, create=True) as bot:
 """
 
 
-def test_a_killed_milvus_run_keeps_the_hashes_of_the_batches_it_wrote(lite_server, tmp_path, embedder):  # noqa: F811
-    """300 files of 4 paragraphs, written in batches of ~512 paragraphs (128 files), one batch behind
-    the embedding: a run killed at the 290th file has written at least one batch; the next run finds
-    those files unchanged and embeds only the rest."""
+def test_a_killed_milvus_run_keeps_the_hashes_of_the_batches_it_wrote(lite_server, tmp_path, embedder):
+    """60 files of 4 paragraphs, embedded in batches of 64 paragraphs (16 files; the killed run's batch
+    size is set down from 512 so that a small folder makes several batches) and written one batch behind
+    the embedding: a run killed at the 50th file has written two batches; the next run finds those
+    files unchanged and embeds only the rest."""
     folder, versions = tmp_path / "articles", {}
-    write_articles(folder, 300, 0, random.Random(3), versions)
+    write_articles(folder, 60, 0, random.Random(3), versions)
     address = f"{lite_server}#killed_batches"
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(index_env(tmp_path))
-    killed = subprocess.run([sys.executable, "-c", KILLER, address, str(folder), "290"], env=env, cwd=REPO,
+    killed = subprocess.run([sys.executable, "-c", KILLER, address, str(folder), "50", "64"], env=env, cwd=REPO,
                             capture_output=True, text=True, timeout=1200)
     assert killed.returncode == 9, killed.stderr
     state = json.loads(python(STATE, address, tmp_path=tmp_path))
     visible, recorded = set(state["visible"]), state["recorded"]
-    assert len(visible) >= 100, len(visible)  # a batch of ~128 files was written
+    assert len(visible) >= 32, len(visible)  # the batches of files 1-16 and 17-32 were written
     assert len(recorded) == len(visible)  # each file whose articles are visible is recorded
     rerun = qa_cli(["index", folder, "--index", address, "--json"], tmp_path)
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads(rerun.stdout.splitlines()[-1])
     assert report["unchanged"] == len(visible)
-    assert report["articles"] == 300 - len(visible) and report["total_articles"] == 300
+    assert report["articles"] == 60 - len(visible) and report["total_articles"] == 60

@@ -120,7 +120,7 @@ def main() -> int:
                     mark = {"right": "ok   ", "partly": "PART ", "wrong": "WRONG", "abstained": "ABST "}[r["verdict"]]
                     if r["follow_up"]:
                         print(f"{mark} [{answerer}] {r['id']}.{r['turn']} {r['question']}\n"
-                              f"      → {r['standalone']}" + ("" if r["gold_retrieved"] else "   (gold not retrieved)"))
+                              f"      → {r['standalone']}" + ("" if r["gold_retrieved"] else "   (gold not retrieved)"), flush=True)
                     elif args.show:
                         print(f"{mark} [{answerer}] {r['id']}.0 {r['question']}")
                     if args.show:

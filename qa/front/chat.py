@@ -1,5 +1,5 @@
 """`qa chat`: a conversation with the articles. Follow-ups are rewritten into standalone questions
-(by the LLM, or by carrying the previous speaker and topic when there is none) before retrieval,
+(by rules that carry the previous speaker, subject and topic, and by the LLM for what they leave open) before retrieval,
 and every answer keeps its citations.
 
 `Conversation` holds the state and never prints; `run_repl` is the terminal front end.
@@ -19,8 +19,20 @@ from ..search.speakers import parse_speaker_question
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|what about|how about|then)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|that|this|it|those|these|there|then)\b",
                       re.IGNORECASE)
-_BARE_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<who>[^?]+?)\s*\??\s*$", re.IGNORECASE)
+_BARE_FOLLOW_UP = re.compile(r"^\s*(?:(?:and|but)\s+(?:what|how)\s+about|what about|how about|and)\s+"
+                             r"(?P<who>[^?]+?)\s*\??\s*$", re.IGNORECASE)
 _REWRITE_MAX_CHARS = 300
+# "it", "its", "the company": the thing the previous question was about (its first name, when it names one)
+_THING = re.compile(
+    r"\b(?:its|it|the (?:company|firm|club|team|side|group|band|film|movie|show|party|government|bank|"
+    r"country|brand|chain|retailer|carmaker|browser|chip|processor|network|firm's|company's|club's|team's))\b",
+    re.IGNORECASE)
+_PERSON = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
+# Names in a question: capitalised words in a row (an inner "of"/"the"/"de" kept), never the question's first word
+_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|de|du|von|van)\s+)?[A-Z0-9][\w’'.-]*)*")
+_NOT_NAMES = frozenset(
+    "I Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December Mr Mrs Ms Dr".split())
 
 
 @dataclass
@@ -54,7 +66,8 @@ class Conversation:
     def looks_like_follow_up(self, question: str) -> bool:
         if not self.turns:
             return False
-        return bool(_FOLLOW_UP_START.match(question) or _PRONOUN.search(question) or len(question.split()) <= 3)
+        return bool(_FOLLOW_UP_START.match(question) or _PRONOUN.search(question) or _THING.search(question)
+                    or len(question.split()) <= 3)
 
     def standalone(self, question: str) -> str:
         """The follow-up as a question that can be searched on its own. The rules come first: when
@@ -91,21 +104,44 @@ class Conversation:
         return text
 
     def _rewrite_with_rules(self, question: str) -> tuple[str, bool]:
-        """Without an LLM: "and Pardo?" asks the previous question of Pardo; "he"/"his" become the
-        speaker under discussion; a question too bare to search carries the previous one as context.
+        """Without an LLM: "and Pardo?" asks the previous question of Pardo ("what about Iran?", Iran being
+        no one quoted, asks the speaker under discussion about Iran); "he"/"his" become the speaker under
+        discussion; "it", "its", "the company" become the name the previous question asked about, and
+        "and Mercedes?" asks it of Mercedes when that name was its subject; "what did X say about it?"
+        takes the previous question's names as its topic; any other "he", "her", "they" brings those names
+        along as context; a question too bare to search carries the previous one as context.
         Also says whether the rules resolved it: True when the question names its speaker, or every
         pronoun in it stood for the speaker under discussion."""
         previous = self.subject
         text = re.sub(r"^\s*(?:and|but|so|also|then)\s*,?\s+", "", question, flags=re.IGNORECASE)
         own = parse_speaker_question(text)
         if own and not _PRONOUN.fullmatch(own.phrase):  # "and what did Pardo say?" stands on its own
+            if own.topic and _PRONOUN.fullmatch(own.topic) and previous and not self.speaker:
+                # "what did Blair say about it?": it is what the previous question asked about
+                about = " ".join(_names(previous)) or " ".join(_content_words(previous))
+                text = text[: len(text) - len(text.lstrip())] + re.sub(
+                    rf"\b{re.escape(own.topic)}\b(?=[\s?.!]*$)", about, text.strip(), flags=re.IGNORECASE)
+                return text[:1].upper() + text[1:], False
+            names = _names(previous) if previous and not self.speaker else []
+            if names and _PERSON.search(own.phrase) and not _names(own.phrase):
+                # "what did her agent say?": whose agent is for the previous question's names to tell
+                return f"{text[:1].upper() + text[1:].rstrip(' ?')} — {', '.join(names)}?", False
             return text[:1].upper() + text[1:], True
         bare = _BARE_FOLLOW_UP.match(question)
-        if bare and not _PRONOUN.search(bare.group("who")) and len(bare.group("who").split()) <= 5:
+        if bare and not _PRONOUN.search(bare.group("who")) and len(bare.group("who").split()) <= 8:
             who = bare.group("who")
-            if self.speaker:
+            if self.speaker and len(who.split()) <= 5:
+                if not who[:1].isupper() or self._quoted(who) is False:
+                    # "what about Iran?" while Blair's words are discussed: what Blair said about Iran
+                    return f"What did {self.speaker} say about {who}?", True
                 topic = f" about {self.speaker_topic}" if self.speaker_topic else ""
                 return f"What did {who} say{topic}?", True
+            names = _names(previous)
+            if names and _NAME.fullmatch(who) and who.split()[0] not in _NOT_NAMES and re.search(
+                    rf"\b(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could)\s+{re.escape(names[0])}\b",
+                    previous):
+                # "and Mercedes?" after "how many cars did DaimlerChrysler sell?": the same question of Mercedes
+                return _replace_name(previous, names[0], who), False
             return f"{previous.rstrip('?')} — {who}?", False
         resolved = False
         if self.speaker:
@@ -117,7 +153,25 @@ class Conversation:
 
         if len(query_terms(text)) < 2 and previous:  # "when was that?", "why?"
             return f"{text.rstrip('?')} — {previous}", False
+        names = _names(previous) if previous else []
+        if names and not _names(text) and _THING.search(text):
+            # "how much did its revenues rise?" after a question about Nike: "its" is Nike's
+            text = _THING.sub(lambda m: f"{names[0]}'s" if m.group(0).lower().endswith(("its", "'s")) else names[0],
+                              text, count=1)
+        elif names and _PERSON.search(text) and not (self.speaker and resolved):
+            # "who did he replace?", "what did their coach say?": the person is someone the previous
+            # question named, or its answer; the names give the search its context
+            text = f"{text.rstrip(' ?')} — {', '.join(names)}?"
         return text[:1].upper() + text[1:], resolved
+
+    def _quoted(self, name: str) -> bool | None:
+        """Is `name` someone the articles quote? None when the answerer cannot tell (no index behind it)."""
+        try:
+            records = self.bot.speakers(name=name)
+        except (AttributeError, QAError):
+            return None
+        word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+        return any(word.search(n) for r in records for n in (r.name, *r.aliases))
 
     def ask(self, question: str, on_token: Callable[[str], None] | None = None,
             standalone: str | None = None) -> Turn:
@@ -134,6 +188,30 @@ class Conversation:
         turn = Turn(question, standalone, answer)
         self.turns.append(turn)
         return turn
+
+
+def _names(question: str) -> list[str]:
+    """The names a question holds ("Nike", "Lord Callaghan", "Rugby World Cup Sevens"), in order, without
+    its first word (a capitalised "How" or "Which") and without days, months and titles alone."""
+    words = question.strip().split(maxsplit=1)
+    rest = words[1] if len(words) > 1 else ""
+    names = []
+    for match in _NAME.finditer(rest):
+        name = re.sub(r"(?:'s|’s|')$", "", match.group(0)).rstrip(".")
+        if name and name not in _NOT_NAMES and name not in names:
+            names.append(name)
+    return names[:3]
+
+
+def _content_words(question: str) -> list[str]:
+    from ..search.ranking import query_terms
+
+    return query_terms(question.split(" — ")[0])
+
+
+def _replace_name(question: str, old: str, new: str) -> str:
+    """The previous question asked of `new` instead of `old`, the name it asked about (its subject)."""
+    return re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, question, count=1)
 
 
 def _first_sentences(text: str, limit: int = 300) -> str:

@@ -56,9 +56,9 @@ def answer_extractively(
     if asks_for_list(question):
         return answer_list(question, result, ranked)
     neighbours = neighbour_candidates(question, result, ranked)
-    if no_reason_given(ranked + neighbours, question) or no_person_given(ranked + neighbours, question):
+    if lacks_asked_kind(ranked + neighbours, question):
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
-    chosen = quoted_sentences(question, result, embedder, ranked, max_sentences)
+    chosen = quoted_sentences(question, result, embedder, ranked, max_sentences, neighbours)
     when = asks_when(question)
     pieces = _evidence_only([(f"{date_prefix(c.dates)}: {c.sentence}" if when and c.dates else c.sentence, c.passage)
                              for c in chosen])
@@ -72,12 +72,15 @@ def answer_extractively(
 
 
 def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ranked: list[Candidate],
-                     max_sentences: int = EXTRACTIVE_SENTENCES) -> list[Candidate]:
+                     max_sentences: int = EXTRACTIVE_SENTENCES, neighbours: list[Candidate] | None = None
+                     ) -> list[Candidate]:
     """The sentences the extractive answer quotes, in its order: the answering ones (`choose_answering`),
     each followed by the next one naming the answer (the next paragraph read too), a reason tied to what
     is asked found further on first, then what states the asked kind, by passage rank. The local model
-    chooses among the same sentences, so its choice is never worse-informed than this answer."""
-    neighbours = neighbour_candidates(question, result, ranked)
+    chooses among the same sentences, so its choice is never worse-informed than this answer.
+    `neighbours`: `neighbour_candidates` of `ranked`, when the caller has them."""
+    if neighbours is None:
+        neighbours = neighbour_candidates(question, result, ranked)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
     if reason is not None:
@@ -131,6 +134,12 @@ def _reading_order(read: list[Candidate]) -> tuple[list[Candidate], dict[tuple[i
     previous = {(c.passage.id, c.index): p.sentence for p, c in zip(order, order[1:])
                 if p.passage.article_id == c.passage.article_id and c.passage.paragraph - p.passage.paragraph <= 1}
     return order, previous
+
+
+def lacks_asked_kind(read: list[Candidate], question: str) -> bool:
+    """The sentences read give no reason for a "why?" (`no_reason_given`) or no person for a "who?"
+    (`no_person_given`): the answer is an abstention, decided before any model runs."""
+    return no_reason_given(read, question) or no_person_given(read, question)
 
 
 def no_reason_given(read: list[Candidate], question: str) -> bool:

@@ -23,7 +23,7 @@ from .answerability import asked, asks_for_list, asks_means
 from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, abstention_unnamed_speaker,
                        neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence, statement_evidence, topic_ranking, unanswered, unnamed_speaker, with_ledes)
-from .extractive import (answer_extractively, answer_list, answer_who_said, no_person_given, no_reason_given,
+from .extractive import (answer_extractively, answer_list, answer_who_said, lacks_asked_kind,
                          quoted_sentences, with_follow_ups, with_next_answering)
 from .listing import list_reading
 from .local_backend import LocalBackend
@@ -78,9 +78,8 @@ def answer_with_llm(
         ranked = rank_sentences(question, result, embedder, **list_reading(question, result))
         if not asks_for_list(question):
             ranked = with_ledes(question, result, embedder, ranked)  # the figure a story's lede states
-        read = ranked + neighbour_candidates(question, result, ranked)
-        if unanswered(ranked) or (not asks_for_list(question) and (no_reason_given(read, question)
-                                                                   or no_person_given(read, question))):
+        neighbours = neighbour_candidates(question, result, ranked)
+        if unanswered(ranked) or (not asks_for_list(question) and lacks_asked_kind(ranked + neighbours, question)):
             # decided before any model runs: the passages lack what was asked (for "why?" a reason, for
             # "who?" a person)
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
@@ -92,27 +91,13 @@ def answer_with_llm(
                                           "verification": []})
         quoted = ranked  # the ranking the extractive answer reads: it adds follow-up sentences itself
         ranked = with_follow_ups(question, result, ranked)  # the sentence after a lede that names the answer
-        if _chooses(backend) and asked(question).kind == "reason":
-            # "why?": the model's choice was right in 4 of 10 (tune half of the archive questions; it chose
-            # a sentence restating the question), quoting every sentence that gives a reason in 8
+        if _chooses(backend) and (why := _quoted_without_choosing(question, result)) is not None:
             answer = answer_extractively(question, result, embedder, ranked=quoted)
             return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
-                "from": backend.name, "reason": "the sentences giving a reason are quoted"}, "verification": []})
-        if _chooses(backend) and result.speaker is not None and result.speaker.question.mode == "said":
-            # "what did X say?" with no statement credited to a speaker of that name ("the Virgin Radio DJ"):
-            # the extractive ranking puts the sentence naming X as the one speaking first; the model, not told
-            # who speaks, chose a sentence about the topic instead
-            answer = answer_extractively(question, result, embedder, ranked=quoted)
-            return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
-                "from": backend.name, "reason": "a speaker's statements are quoted"}, "verification": []})
-        if _chooses(backend) and asks_means(question):
-            # "how did X do it?": the steps span sentences; the model's choice was right on none of the 3 tune
-            # questions of the archive set that ask it, quoting the best-ranked sentences on 2
-            answer = answer_extractively(question, result, embedder, ranked=quoted)
-            return replace(answer, notice=None, extra={**answer.extra, **meta, "fallback": {
-                "from": backend.name, "reason": "the sentences saying how are quoted"}, "verification": []})
+                "from": backend.name, "reason": why}, "verification": []})
         if _chooses(backend):
-            return _answer_by_choice(question, result, ranked, backend, embedder, on_token, meta, quoted)
+            return _answer_by_choice(question, result, ranked, backend, embedder, on_token, meta, quoted,
+                                     neighbours)
         passages, excerpts = select_evidence(question, result, embedder, ranked)
         if not passages:
             return abstention(question, result, backend.name, extra={**meta, "verification": []})
@@ -139,6 +124,23 @@ def answer_with_llm(
                   extra={**meta, "verification": [c.as_json() for c in checks]})
 
 
+def _quoted_without_choosing(question: str, result: SearchResult) -> str | None:
+    """Why a question is quoted without a choosing model (the `"fallback"` reason), or None when the model
+    chooses. "Why?": its choice was right in 4 of 10 (tune half of the archive questions; it chose a sentence
+    restating the question), quoting every sentence that gives a reason in 8. "What did X say?" with no
+    statement credited to a speaker of that name ("the Virgin Radio DJ"): the extractive ranking puts the
+    sentence naming X as the one speaking first; the model, not told who speaks, chose a sentence about the
+    topic. "How did X do it?": the steps span sentences; the model's choice was right on none of the 3 tune
+    questions that ask it, quoting the best-ranked sentences on 2."""
+    if asked(question).kind == "reason":
+        return "the sentences giving a reason are quoted"
+    if result.speaker is not None and result.speaker.question.mode == "said":
+        return "a speaker's statements are quoted"
+    if asks_means(question):
+        return "the sentences saying how are quoted"
+    return None
+
+
 def _chooses(backend: Backend) -> bool:
     """The backend can restrict its reply to a grammar (llama.cpp's GBNF): it chooses among numbered
     sentences instead of writing an answer."""
@@ -149,14 +151,15 @@ CHOICE_TOKENS = 6  # "0", or up to two one-digit numbers and a comma
 
 
 def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidate], backend: Backend, embedder,
-                      on_token: TokenFn | None, meta: dict, quoted: list[Candidate]) -> Answer:
+                      on_token: TokenFn | None, meta: dict, quoted: list[Candidate],
+                      neighbours: list[Candidate]) -> Answer:
     """The model picks which of the best-ranked sentences answer (or none), constrained by a grammar to
     their numbers; the answer quotes the picked ones verbatim, each cited and verified. A small model
     judges better than it writes, a few tokens are written instead of a sentence, and it cannot state
     anything its sources do not. No pick is an abstention when the evidence agrees (`_no_answer_agreed`);
     otherwise the extractive answer is shown."""
     # first the sentences the extractive answer quotes (from `quoted`, its ranking), in its order
-    items = choice_items(quoted_sentences(question, result, embedder, quoted), ranked)
+    items = choice_items(quoted_sentences(question, result, embedder, quoted, neighbours=neighbours), ranked)
     if not items:
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     messages = build_choice_messages(question, [text for _, text in items])

@@ -490,7 +490,7 @@ class QA:
                 answer = answer_metadata(question, field, found, self.store.article_passages)
                 if answer is not None:
                     return answer
-        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asked, asks_for_list
+        from .answer.answerability import LIST_PASSAGES, LIST_PER_ARTICLE, asked, asks_for_list, means_verb
 
         # a question asking for every instance reads many more passages, spread over articles: one line
         # per article that answers
@@ -511,7 +511,7 @@ class QA:
         if not result.statements:
             # a list reads the next paragraph of every passage: an instance may be named only there
             result = self.retriever.with_context(result, **({"best": len(result.passages)} if listing else {}))
-            if asked(question).kind == "reason":
+            if asked(question).kind == "reason" or means_verb(question):
                 result = self.retriever.with_articles(result)
         backend = self.backend
         if backend is None:

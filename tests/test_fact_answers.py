@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (about_subject, asked, asks_rate, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, asked, asks_rate, counted_noun, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -76,6 +76,13 @@ ARTICLES = {
                   "Zembla's trade deficit was first recorded in 1971, when Zembla's trade deficit was small.\n\n"
                   "Unions say the trade deficit costs jobs, and that the trade deficit hurts factories.\n",
 }
+
+
+ARTICLES["ostria.txt"] = ("Reformers publish senate plan\n\n"
+                          "A cross-party group of Ostrian reformers has proposed a smaller senate. The reformers "
+                          "say all four main parties should back the Ostrian senate in their manifestos.\n\n"
+                          "There would be 150 senators, including 100 elected members and 50 appointed members. "
+                          "They would serve for ten years.\n")
 
 
 @pytest.fixture(scope="module")
@@ -355,3 +362,20 @@ def test_a_person_asked_for_by_a_names_role_is_not_the_name():
     assert about_subject(fine, "Its chief executive, Jo Dahl, was fined $50,000.",
                          "Norvik agreed to pay $4m. Its chief executive, Jo Dahl, was fined $50,000.")
     assert asked("What fine did Norvik pay?").role == ""
+
+
+def test_a_count_of_another_of_the_questions_words_is_no_answer():
+    members = asked("How many members would the senate proposed by the cross-party group have?")
+    assert counted_noun(members) == {"members"}
+    assert not counts_asked(members, "The reformers want all four main parties to back the proposed senate.")
+    assert counts_asked(members, "There would be 150 senators, including 100 elected members.")
+    assert counts_asked(members, "The senate would have 150 members.")
+
+
+def test_the_figure_in_the_paragraph_after_the_retrieved_one_is_quoted(facts_archive):
+    question = "How many members would the senate proposed by the cross-party group of Ostrian reformers have?"
+    with QA(facts_archive, llm="none") as bot:
+        retrieved = {(p.article_id, p.paragraph) for p in bot.search(question, k=1).passages}
+        answer = bot.ask(question, k=1)
+    assert retrieved == {("ostria", 1)}
+    assert not answer.abstained and "150 senators" in answer.text and "four main parties" not in answer.text

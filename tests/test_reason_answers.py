@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import CAUSE_RE, asked, asks_means, gives_reason_for
+from qa.answer.answerability import (CAUSE_RE, asked, asks_means, gives_reason_for, means_object, means_verb,
+                                     reason_cues)
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -24,6 +25,18 @@ ARTICLES = {
     "redrock.txt": "Redrock output at a high\n\n"
                    "Copper miner Redrock said rising demand from Zorbia's fast-growing economy has fuelled its "
                    "output, which rose 12% in the year.\n",
+    "kanto.txt": "Kanto TV sued over eel stunt\n\n"
+                 "A TV network is being sued for $1m by a viewer who says he was sickened by watching contestants "
+                 "swallow live eels.\n\n"
+                 "Dov Harel is taking action against Kanto TV over its programme Fear Street. He said the show "
+                 "caused him to faint. Mr Harel, a teacher, said that after fainting he broke his wrist.\n",
+    "marlo.txt": "Puppet pioneer honoured\n\n"
+                 "Rosa Marlo, the puppeteer whose shows shaped children's television, is to receive a lifetime "
+                 "award at the Kelport festival.\n\n"
+                 "She began her career in 1960 at a small theatre in Kelport.\n\n"
+                 "Her shows were to change what children watched forever. Marlo gave each puppet its own "
+                 "everyday worries, such as homework and chores.\n\n"
+                 "She retired in 1999 and lives in Kelport.\n",
 }
 
 
@@ -104,3 +117,63 @@ def test_a_how_question_is_quoted_without_the_choosing_model(reasons_archive, mo
     assert answer.backend == "extractive" and not answer.abstained
     assert answer.extra["fallback"] == {"from": "local", "reason": "the sentences saying how are quoted"}
     assert "exports of copper" in answer.text
+
+
+def test_a_motive_or_a_persuasion_gives_the_reason_of_the_act_before_it():
+    paid = asked("Why did Corvane pay money into the ruling party's campaign?")
+    before = "Corvane was accused of paying $1m into the ruling party's campaign."
+    assert gives_reason_for(paid, "At the time, Corvane was trying to win a mining licence.", before)
+    assert gives_reason_for(paid, "Corvane paid the party in an effort to win a licence.")
+    # a motive of something else, after a sentence that does not report the asked act
+    assert not gives_reason_for(paid, "At the time, Corvane was trying to win a mining licence.",
+                                "Corvane's shares rose 4% on Monday.")
+    sang = asked("Why did Lina Okafor agree to sing at the benefit gig despite her sore throat?")
+    worried = "Okafor said her sore throat had worried her ahead of the gig."
+    # the reason turns from what the question concedes
+    assert gives_reason_for(sang, "But the chance to help flood victims easily won her over.", worried)
+    assert not gives_reason_for(sang, "But the chance to help flood victims easily won her over.",
+                                "Okafor's new album is out in May.")
+
+
+def test_a_cue_word_inside_a_name_is_no_cue():
+    assert not reason_cues("Dov Harel is taking action against Kanto TV over its programme Fear Street.")
+    assert reason_cues("Fear of losing the licence drove the decision.")
+    assert reason_cues('He said: "Because the show made me faint."')
+    suing = asked("Why is Dov Harel taking Kanto TV to court?")
+    assert not gives_reason_for(suing, "Dov Harel is taking action against Kanto TV over its programme Fear Street.")
+
+
+def test_a_reason_tied_within_its_sentence_comes_before_one_tied_through_the_sentence_before(reasons_archive):
+    """The lede describing its subject ("A TV network") names it in the next paragraph; its reason is tied
+    to "sued" in its own sentence, surer than "caused him to faint" after "taking action"."""
+    with QA(reasons_archive, llm="none") as bot:
+        answer = bot.ask("Why is Dov Harel taking Kanto TV to court?")
+    assert not answer.abstained
+    assert "swallow live eels" in answer.text.split("[1]")[0]
+
+
+def test_an_explanation_credited_to_someone_or_a_plan_gives_the_reason():
+    cut = asked("Why did Brewco cut 300 jobs?")
+    before = "Brewco has cut 300 jobs at its Dunmore plant."
+    assert gives_reason_for(cut, "Chief executive Ann Moy said the move was needed to keep the plant open.", before)
+    assert gives_reason_for(cut, "Brewco cut the jobs as part of a restructuring plan.")
+    # what someone said of something else is no reason for the act
+    assert not gives_reason_for(cut, "Ann Moy said the new beer was selling well.", before)
+
+
+def test_a_how_question_reads_the_verb_of_its_named_subject_and_what_it_is_done_to():
+    assert means_verb("How did Rosa Marlo change children's television?") == "change"
+    assert means_object("How did Rosa Marlo change children's television?") == {"children", "television"}
+    assert means_verb("How do the Liberal Democrats plan to replace the council tax?") == "replace"
+    assert means_verb("How do truancy sweeps catch pupils?") == ""  # no named subject: the verb is unsure
+    assert means_verb("How did Simon Taylor get games in?") == ""  # a light verb says little
+
+
+def test_a_how_answer_quotes_the_sentence_stating_its_verb_and_the_one_after_it(reasons_archive):
+    """The retrieved lede speaks of the award; "were to change what children watched" and the
+    sentence after it, saying how, are further on in the article."""
+    with QA(reasons_archive, llm="none") as bot:
+        answer = bot.ask("How did Rosa Marlo change children's television?", k=1)
+    assert not answer.abstained
+    first = answer.text.split("[2]")[0]
+    assert "were to change what children watched" in first and "everyday worries" in first

@@ -68,6 +68,25 @@ _AS_CAUSE = (r"(?<!such )(?<!same )(?<!well )(?<!known )(?<!regarded )(?<!seen )
 _SINCE_TIME = (r"(?!\s+(?:\d|records|then|last|early|mid|late|the (?:start|beginning|end|turn|launch|days)|"
                r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
                r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b))")
+# A motive or a purpose: what someone was after when they did the asked thing ("At the time, Titan was trying
+# to get a higher price", "in an effort to win back customers", "wanted to spend more time with his family").
+# The motive follows the cue, the act it explains comes before it (or in the sentence before).
+_MOTIVE = (r"(?:try|tries|tried|trying|attempt(?:s|ed|ing)?|hop(?:e|es|ed|ing)|want(?:s|ed|ing)?|wish(?:es|ed|ing)?|"
+           r"keen|eager|anxious|determined|desperate|look(?:s|ed|ing)|seek(?:s|ing)?|sought|striv(?:e|es|ing)|"
+           r"(?:in an?|in their|in its|in his|in her) (?:effort|attempt|drive|move|push)) to(?= [a-z])|"
+           r"with the (?:aim|intention|goal|hope) of|in the hope (?:of|that)|"
+           r"so (?:that )?(?:he|she|it|they|we|i|you) (?:could|can|would|might)")
+# Persuasion: the cause comes first and wins the doer over ("the value of the cause easily won him over",
+# "the offer persuaded them"); the doer is often a pronoun for the one the sentence before names.
+_PERSUADED = r"(?:won|win|wins|winning)(?= (?:\w+ )?over\b)|persua(?:de|ded|des|ding)|convinc(?:e|ed|es|ing)"
+# An explanation credited to someone, of the act itself ("Mr Ruddock said the move was designed to ...",
+# "the firm cut the jobs as part of a restructuring"): the act and its reason may stand on either side.
+_EXPLAINED = (r"(?:said|says|argued|argues|insisted|insists|claimed|claims|believes|believed) (?:that )?"
+              r"(?:the|this|its|his|her|their) (?:move|decision|step|change|action|plan|deal|cuts?|ban|sale|"
+              r"purchase|takeover|bid|appointment|departure|choice)|"
+              r"(?:the|this) (?:move|decision|step) (?:was|is|would|will|came|comes)|"
+              r"as part of (?:a|an|its|their|his|her|the) (?:plan|strategy|drive|effort|push|bid|campaign|review|"
+              r"overhaul|restructuring)")
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
     r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
@@ -81,7 +100,8 @@ CAUSE_RE = re.compile(
     r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
     r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
     r"trigger(?:ed|s)?|help(?:s|ing)?|responsible for|(?:spr(?:ing|ings|ang|ung)|stem(?:s|med)?) from|"
-    r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|" + _AS_CAUSE + r")\b",
+    r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|" + _AS_CAUSE +
+    r"|" + _MOTIVE + r"|" + _PERSUADED + r"|" + _EXPLAINED + r")\b",
     re.IGNORECASE)
 # Cues with the cause before them and the effect after ("bad weather has hit sales", "X means Y"), unless
 # passive ("hit by"): a word of the asked effect only before one of them names the cause of something else
@@ -89,11 +109,12 @@ CAUSE_RE = re.compile(
 _FORWARD_CUE_RE = re.compile(
     r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
     r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
-    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for)\b(?!\s+by\b)", re.IGNORECASE)
+    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|" + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
 # "concerns"): the asked effect may be on either side.
 _OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|"
-                          r"fears?|worr(?:y|ies|ied)|explained|insufficient|lack of|fail(?:ed|ure|ing) to)\b",
+                          r"fears?|worr(?:y|ies|ied)|explained|insufficient|lack of|fail(?:ed|ure|ing) to|"
+                          + _EXPLAINED + r")\b",
                           re.IGNORECASE)
 _HONORIFIC_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Baroness|Prof|Professor|President|"
                            r"Chancellor|Minister|Secretary|Chairman|Chief)\.?\s+([A-Z][\w'’-]+)")
@@ -175,6 +196,36 @@ _MEANS_RE = re.compile(r"^\W*how\b(?!\s+(?:many|much|long|old|far|often|big|larg
 def asks_means(question: str) -> bool:
     """The question asks how something is or was done: its answer is often the steps of several sentences."""
     return bool(_MEANS_RE.match(question))
+
+
+# "How did Stan Lee change superhero comics?": the verb after the auxiliary and a named subject.
+_MEANS_VERB_RE = re.compile(r"^\W*[Hh]ow\s+(?:did|does|do|has|have|had|will|would|could|can|is|was|are|were)\s+"
+                            r"(?:the\s+)?(?:[A-Z][\w'’&.-]*\s+){1,5}(?:(?:not|also|now|first)\s+)?([a-z]{3,})\b"
+                            r"(?:\s+to\s+([a-z]{3,})\b)?")
+
+
+def means_verb(question: str) -> str:
+    """The verb a how-question asks the means of, when its subject is a name ("change" of "How did Stan
+    Lee change superhero comics?"), else ""."""
+    m = _MEANS_VERB_RE.match(question)
+    verb = (m.group(2) or m.group(1)) if m else ""  # "plan to replace": replace
+    return "" if verb in _LIGHT_VERBS or verb in ("get", "gets", "got", "been", "being") else verb
+
+
+def means_object(question: str) -> frozenset[str]:
+    """The content words after a how-question's verb (means_verb), names aside: what it is done to
+    ("superhero", "comics" of "How did Stan Lee change superhero comics?")."""
+    verb = means_verb(question)
+    m = re.search(rf"\b{re.escape(verb)}\b(.*)$", question) if verb else None
+    return frozenset(w for w in _content_words(m.group(1)) if w not in _names(question)) if m else frozenset()
+
+
+def states_verb(verb: str, sentence: str, objects: frozenset[str] = frozenset()) -> bool:
+    """The sentence states the verb in any of its forms ("changed", "changing", "change"), and a word of
+    what it is done to, when `objects` are given ("to change ... the comics industry", not "ambitions to
+    replace Mr Blair" under "How do the Liberal Democrats plan to replace the council tax?")."""
+    words = _words_of(sentence)
+    return bool(verb) and _stem_in(verb, words) and (not objects or _mentions(objects, words))
 
 
 # "Titan's chief executive", "Chelsea's manager": a person the question asks about by a name's role; a
@@ -349,7 +400,7 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
     if a.kind in ("place", "name"):
         return has_name(sentence, a.names)
     if a.kind == "reason":
-        return bool(CAUSE_RE.search(sentence))
+        return gives_reason_cue(sentence)
     return True
 
 
@@ -442,26 +493,64 @@ _WHEN_PHRASE_RE = re.compile(r"\b(?:before|ahead of|during|until)\b[^,;?]*", re.
 
 _TURN_RE = re.compile(r"^\W*(?:however|but|meanwhile|elsewhere|separately|in other news|also|in addition|"
                       r"on the other hand|despite)\b", re.IGNORECASE)
+# "Why did X do Y despite Z?": Z is what Y was done against, not the asked event; the reason often turns
+# from it ("Umaga admitted the fear of injury weighed on his mind. But ... the cause easily won him over.").
+_CONCESSION_RE = re.compile(r"\b(?:despite|in spite of|although|even though|regardless of)\b[^,;?]*", re.IGNORECASE)
 
 
-def gives_reason_for(a: Asked, sentence: str, previous: str = "") -> bool:
+def reason_cues(sentence: str) -> list[re.Match[str]]:
+    """The sentence's reason cues (CAUSE_RE), without those that are words of a name: "Fear" of the
+    programme "Fear Factor", "Pressure" of a band's name (capitalised within the sentence, not after a
+    quote mark or a dash)."""
+    return [m for m in CAUSE_RE.finditer(sentence)
+            if not (m.group(0)[:1].isupper() and m.start() > 0
+                    and not _OPENS_CLAUSE_RE.search(sentence[:m.start()]))]
+
+
+_OPENS_CLAUSE_RE = re.compile(r"(?:^|[\"“‘'(\[:–—-])\s*$")  # a capital after these opens a quote or a clause
+
+
+def gives_reason_cue(sentence: str) -> bool:
+    """The sentence holds a reason's cue (reason_cues)."""
+    return bool(reason_cues(sentence))
+
+
+def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool:
     """The sentence gives a reason (a cue: "hit", "because", "after") beside a word of what the question
     asks the reason for, not a name, in it or in the sentence before when it goes on from that one ("has
     hit sales" for "Why did Nestle's sales fall?"; "... remittances grew 24%. Better records ... are the
     reasons"): a cause tied to the asked effect, not to another ("However, profit margins were helped by
-    ...")."""
-    if not CAUSE_RE.search(sentence):
+    ...").
+    `previous` None: only a word of the asked event tied within the sentence counts ("being sued ... by a
+    viewer disgusted by ...")."""
+    if not gives_reason_cue(sentence):
         return False
     asked_event = _WHEN_PHRASE_RE.sub(" ", a.question)  # "a day before the Barcelona match": when, not what
-    effect = frozenset(w for w in _content_words(asked_event) if w not in a.names and w not in _REASON_FRAME
-                       and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and not w.isdigit())
+    conceded = " ".join(m.group(0) for m in _CONCESSION_RE.finditer(asked_event))
+    asked_event = _CONCESSION_RE.sub(" ", asked_event)
+    effect = _event_words(a, asked_event)
     if not effect:
         return False
     # buying a company is the deal, the takeover, the bid: "the deal is aimed at ..." for "Why is X buying Y?"
     effect = effect.union(*(family for family in (_COST_FAMILY, _LEGAL_FAMILY) for w in effect if w in family))
-    return _effect_beside_cue(effect, a.names, sentence) or (
-        bool(previous) and not _TURN_RE.match(sentence) and _points_back(sentence)
-        and _mentions(effect, _words_of(previous)))
+    # alone: the effect's own words, not the question's subject after a cue ("help to embarrass ... the IAAF")
+    if _effect_beside_cue(effect, a.names if previous is not None else frozenset(), sentence):
+        return True
+    if previous is None or not previous or not _points_back(sentence):
+        return False
+    if not _TURN_RE.match(sentence):
+        return _mentions(effect, _words_of(previous))
+    # a reason turning from what the question concedes ("... despite his fear of injury?": "... the fear of
+    # injury weighed on his mind. But the cause won him over.")
+    against = _event_words(a, conceded) - {"despite", "spite", "although", "though", "regardless"}
+    return bool(against) and _mentions(against, _words_of(previous))
+
+
+def _event_words(a: Asked, text: str) -> frozenset[str]:
+    """The content words of (part of) a why question that say what happened: not its names, its frame
+    ("why", "reason"), light verbs or words saying when."""
+    return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
+                     and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and not w.isdigit())
 
 
 def _points_back(sentence: str) -> bool:
@@ -469,9 +558,9 @@ def _points_back(sentence: str) -> bool:
     before it or on either side ("Better records ... are the reasons", "This was due to ..."), or one whose
     cause comes first with a pronoun after it ("... has boosted it"); not "the boom has allowed the
     government to collect $950m", the cause of something else."""
-    for m in CAUSE_RE.finditer(sentence):
+    for m in reason_cues(sentence):
         if not _FORWARD_CUE_RE.match(sentence, m.start()) or re.match(
-                r"\s+(?:it|them|this|that|these|those)\b", sentence[m.end():], re.IGNORECASE):
+                r"\s+(?:it|them|this|that|these|those|him|her|us|me)\b", sentence[m.end():], re.IGNORECASE):
             return True
     return False
 
@@ -481,7 +570,7 @@ def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: 
     whose cause comes first ("has hit sales", or the question's subject: "a halo effect on the sales of
     the Mac"), before one whose cause comes after ("sales fell because ...", "sales, hit by ..."), either
     side of an open one ("blamed the weather for poor sales")."""
-    for m in CAUSE_RE.finditer(sentence):
+    for m in reason_cues(sentence):
         before, after = sentence[:m.start()], sentence[m.end():]
         if _FORWARD_CUE_RE.match(sentence, m.start()):
             if names & _words_of(after):
@@ -659,12 +748,15 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         return True
     text = _MONEY_AMOUNT_RE.sub(" ", sentence)
     before = {w.lower() for w in re.findall(r"[^\W_]+", previous)}
+    counted = counted_noun(a)
     for m in _COUNT_RE.finditer(text):
         head = text[: m.start()]
         if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
             continue
         if re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)", text[m.end():]):
             continue  # "passenger numbers rose 6%": a change, no count
+        if counted and _counts_other_word(a.measure, counted, text[m.end():]):
+            continue  # "three main parties" under "How many members would the chamber have?"
         near = re.findall(r"[^\W_]+", head)[-_COUNT_WINDOW:] + re.findall(r"[^\W_]+", text[m.end():])[:_COUNT_WINDOW]
         if _mentions(a.measure, {w.lower() for w in near}):
             return True
@@ -672,6 +764,32 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
             return True
     for m in _VAGUE_RE.finditer(text):  # "a few things dealt with ... the Mac Mini" counts no Mac minis
         if _mentions(a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
+            return True
+    return False
+
+
+_COUNTED_RE = re.compile(r"^\W*how many\s+((?:[\w'’-]+\s+){0,4}?)(?:did|do|does|has|have|had|is|are|was|were|"
+                         r"will|would|could|can|might)\b", re.IGNORECASE)
+_NOUN_HEAD_WORDS = 3  # words after a count read for the noun it counts ("three main parties")
+_VERB_AFTER_COUNT = frozenset("were was are is have has had will would went came of".split())
+
+
+def counted_noun(a: Asked) -> frozenset[str]:
+    """What "How many X did ...?" counts: the words of X ("members" of "How many members would the chamber
+    have?"); empty when the question does not say it before its verb."""
+    m = _COUNTED_RE.match(a.question)
+    return frozenset(w for w in _words_of(m.group(1)) if w in a.measure) if m else frozenset()
+
+
+def _counts_other_word(measure: frozenset[str], counted: frozenset[str], after: str) -> bool:
+    """The count is followed at once (modifiers aside) by another of the question's words than what it
+    counts: "three main parties" counts parties, not the members of a cross-party group's chamber."""
+    for w in [w.lower() for w in re.findall(r"[^\W_]+", after)][:_NOUN_HEAD_WORDS]:
+        if w in _VERB_AFTER_COUNT:
+            return False  # "4.1 billion were sent": the noun is left out, the words after are the verb's
+        if _mentions(counted, {w}):
+            return False
+        if _mentions(measure, {w}):
             return True
     return False
 

@@ -109,6 +109,9 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     usable = usable_passages(result, floor)
     lead_ins = _lead_ins(result)
     namers = _ledes_namers(result)
+    # a reason's paragraph may leave the subject to the one before ("Umaga will meet O'Driscoll in the Rugby
+    # Aid match" then "... the value of the cause easily won him over")
+    befores = _paragraphs_before(result) if asked(question).kind == "reason" else {}
     candidates = []
     for p in usable:
         clean = [c for _, c in data_sentences(p.text)]
@@ -132,7 +135,8 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
         # the sentence after it that names it ("The Titan corporation was accused ...") as its headline is
         title = f"{p.title or ''} {namers[p.id]}" if i == 0 and p.id in namers and _DESCRIBED_SUBJECT_RE.match(s) \
             else p.title or ""
-        may_answer, gives = answers(kind, s, before or "", p.text, title, dates,
+        around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
+        may_answer, gives = answers(kind, s, before or "", around, title, dates,
                                     lead_in=lead_ins.get(p.id, "") if i == 0 else "")
         bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
             KIND_BONUS if kind.typed and gives else 0.0)
@@ -157,10 +161,14 @@ def _lead_ins(result: SearchResult) -> dict[int, str]:
             if (sentences := split_sentences(before.text))}
 
 
-# A lede whose subject is described, not named: "A US defence and telecommunications company has agreed ...".
+# A lede whose subject is described, not named: "A US defence and telecommunications company has agreed ...",
+# "A blind student has developed ...": a noun of an organisation or a person (a doer's ending: student,
+# researcher, inventor, scientist, musician) before the verb.
 _DESCRIBED_SUBJECT_RE = re.compile(r"^\W*(?:A|An)\s+(?:[\w'’-]+\s+){0,6}?(?:company|firm|group|bank|maker|"
                                    r"retailer|carrier|airline|giant|club|side|team|band|star|man|woman|player|"
-                                   r"singer|actor|actress|politician|MP|minister)\b")
+                                   r"singer|actor|actress|politician|MP|minister|network|boy|girl|couple|family)\b|"
+                                   r"^\W*(?:A|An)\s+(?:[\w'’-]+\s+){0,6}?[a-z]{3,}(?:er|or|ist|ent|ant|ian)\s+"
+                                   r"(?:has|have|had|is|was|were|are|will|would|could|can|may|says|said|who|[a-z]+ed)\b")
 
 
 def _ledes_namers(result: SearchResult) -> dict[int, str]:
@@ -197,6 +205,7 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
     woman, Robin Mantooth, said ...")."""
     ranked_ids = {c.passage.id for c in ranked}
     kind, lead_ins, befores = asked(question), _lead_ins(result), _paragraphs_before(result)
+    namers = _ledes_namers(result)
     out = []
     for p in (*[q for q in result.passages if q.id not in ranked_ids], *result.context):
         clean = [c for _, c in data_sentences(p.text)]
@@ -207,7 +216,10 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
                 # the subject may be named in the paragraph before ("Mick Mars ... is being sued", then
                 # "The woman, Robin Mantooth, said Mars promised ...")
                 around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
-                may_answer, gives = answers(kind, evidence, previous or "", around, p.title or "", dates,
+                # a lede describing its subject is read with the sentence naming it, as in rank_sentences
+                title = f"{p.title or ''} {namers[p.id]}" if i == 0 and p.id in namers \
+                    and _DESCRIBED_SUBJECT_RE.match(evidence) else p.title or ""
+                may_answer, gives = answers(kind, evidence, previous or "", around, title, dates,
                                             lead_in=lead_ins.get(p.id, "") if i == 0 else "")
                 out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
             previous = evidence
@@ -215,22 +227,27 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
 
 
 def with_ledes(question: str, result: SearchResult, embedder: Embedder, ranked: list[Candidate]) -> list[Candidate]:
-    """`ranked`, and when none of its sentences answers, the sentences of the first paragraphs read as
-    context (Retriever.with_context) ranked beside them: a story's figure is often in its lede ("The gap
-    between US exports and imports hit ... $671.7bn"), which the search may miss when it words the measure
-    otherwise than the question. A lede is read with the support of its article's best passage."""
+    """`ranked`, and when none of its sentences answers, the sentences of the paragraphs read as context
+    (Retriever.with_context: first paragraphs, and those next to the best passages) ranked beside them: a
+    story's figure is often in its lede ("The gap between US exports and imports hit ... $671.7bn") or the
+    paragraph after the retrieved one, which the search may miss when it words the measure otherwise than
+    the question. Such a paragraph is read with the support of its article's best passage."""
     if not unanswered(ranked):
         return ranked
     best: dict[str, float] = {}
     for p in result.passages:
         if p.id in result.evidence:
             best[p.article_id] = max(best.get(p.article_id, 0.0), result.evidence[p.id].support)
+    # the ledes first; then the paragraphs next to the best passages, read as context too ("There would be
+    # 385 MSCPs" in the paragraph after the one describing the proposed chamber)
     ledes = [p for p in result.context if p.paragraph == 1 and p.article_id in best]
+    ledes += [p for p in result.context if p.paragraph != 1 and p.article_id in best]
     if not ledes:
         return ranked
     support = {p.id: max((result.evidence[q.id] for q in result.passages if q.article_id == p.article_id
                           and q.id in result.evidence), key=lambda e: e.support) for p in ledes}
-    read = replace(result, passages=ledes, evidence=support, context=())
+    # the retrieved passages as context: the sentence before a paragraph's first one names what it counts
+    read = replace(result, passages=ledes, evidence=support, context=result.passages)
     found = [c for c in rank_sentences(question, read, embedder) if c.answers]
     return sorted(found + ranked, key=lambda c: -c.score) if found else ranked
 

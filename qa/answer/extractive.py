@@ -14,7 +14,8 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import about_subject, asked, asks_for_list, gives_reason_for, names_party
+from .answerability import (about_subject, asked, asks_for_list, gives_reason_for, means_object, means_verb,
+                            names_party, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_unnamed_speaker, unnamed_speaker,
@@ -85,14 +86,21 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
     if reason is not None:
         chosen = [reason, *chosen[:max_sentences - 1]]
+    means = means_stated(chosen, ranked + neighbours, question)
+    if means:
+        reason = means[0]  # quoted first, as a reason found further on is
+        chosen = [*means, *[c for c in chosen if c not in means][:max(2, max_sentences - len(means))]]
     rank = {p.id: float(r) for r, p in enumerate(result.passages)}
     first = {}  # a paragraph read as context ranks just after its article's best passage
     for r, p in enumerate(result.passages):
         first.setdefault(p.article_id, r + 0.5)
     for c in chosen:
         rank.setdefault(c.passage.id, first.get(c.passage.article_id, float(len(result.passages))))
-    # what states the asked kind first (a reason tied to what is asked, found further on, before all)
-    return sorted(chosen, key=lambda c: (c is not reason, not c.gives, rank[c.passage.id], c.index))
+    # what states the asked kind first (a reason tied to what is asked, found further on, before all; the
+    # sentence stating a how-question's verb and the one after it, in their order)
+    rest = sorted((c for c in chosen if c not in means), key=lambda c: (c is not reason, not c.gives,
+                                                                       rank[c.passage.id], c.index))
+    return [*means, *rest]
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:
@@ -185,12 +193,18 @@ def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: s
         return None
     order, previous = _reading_order([*read, *chosen])
 
-    def linked(c: Candidate) -> bool:
-        return c.gives and c.answers and gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), ""))
+    def linked(c: Candidate, alone: bool = False) -> bool:
+        return c.gives and c.answers and gives_reason_for(
+            a, c.sentence, None if alone else previous.get((c.passage.id, c.index), ""))
 
-    if any(linked(c) for c in chosen):
+    # a reason tied to the asked event within its own sentence ("is being sued ... by a viewer disgusted by
+    # watching ...") is surer than one tied only through the sentence before it
+    if any(linked(c, alone=True) for c in chosen):
         return None
-    found = [c for c in order if linked(c)][:REASONS_READ]
+    found = [c for c in order if linked(c, alone=True)][:REASONS_READ]
+    if not found and any(linked(c) for c in chosen):
+        return None
+    found = found or [c for c in order if linked(c)][:REASONS_READ]
     if not found:
         return None
     closeness = embedder.encode([c.sentence for c in found]) @ embedder.encode_query(question)
@@ -198,6 +212,26 @@ def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: s
 
 
 REASONS_READ = 12  # tied reasons found further on that are compared with the question
+
+
+def means_stated(chosen: list[Candidate], read: list[Candidate], question: str) -> list[Candidate]:
+    """For "How did X <verb> ...?" (a named subject: answerability.means_verb), when no chosen sentence
+    states the verb: the first sentence of the chosen articles (the retrieved passages and the rest of
+    their articles) that does, with the sentence after it, which often says how ("They were to change
+    ... the comics industry, forever." then "Lee gave each character everyday teenage problems ...").
+    Nothing when a chosen sentence states it, or none read does."""
+    verb, objects = means_verb(question), means_object(question)
+    if not verb or not chosen or any(states_verb(verb, c.sentence) for c in chosen):
+        return []
+    articles = list(dict.fromkeys(c.passage.article_id for c in chosen))
+    order, _ = _reading_order([*read, *chosen])
+    for k, c in enumerate(order):
+        if c.passage.article_id in articles and states_verb(verb, c.sentence, objects):
+            after = order[k + 1] if k + 1 < len(order) else None
+            same = after is not None and after.passage.article_id == c.passage.article_id \
+                and after.passage.paragraph - c.passage.paragraph <= 1
+            return [c, after] if same else [c]
+    return []
 
 
 def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], question: str) -> list[Candidate]:

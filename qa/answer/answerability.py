@@ -354,16 +354,18 @@ def without_quote_credit(sentence: str) -> str:
     return _CREDIT_BEFORE_RE.sub("", sentence)
 
 
-_AUXILIARIES = "will|would|is|are|was|were|has|have|had|did|does|do|can|could|should|might|may|must"
-# "Who will chair ...", "Who is suing ...", "Which actor will play ...", "Who did Conchita Martinez beat ...":
-# the verb of what the asked person did or will do.
+_AUXILIARIES = "will|would|is|are|was|were|has|have|had|can|could|should|might|may|must"
+# "Who will chair ...", "Who is suing ...", "Which actor will play ...": the verb of what the asked person did
+# or will do, the question asking for its doer. A question asking whom someone else acted on ("Who did
+# Martinez beat?", "Who do gurus control?", "Who was Tesla prejudiced against?") is often answered by a
+# description ("their disciples"), and gives none.
 _ASKED_VERB_RE = re.compile(
-    rf"^\W*(?:who|whom|(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS}))\s+(?:else\s+)?"
-    rf"(?:(?:{_AUXILIARIES})\s+(?:not\s+)?(?:(?-i:[A-Z][\w'’.-]*)\s+)*(?:be\s+|been\s+|being\s+)?)?"
+    rf"^\W*(?:who|(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS}))\s+(?:else\s+)?"
+    rf"(?:(?:{_AUXILIARIES})\s+(?:not\s+)?(?:be\s+|been\s+|being\s+)?)?"
     r"(?P<verb>(?-i:[a-z]+))\b", re.IGNORECASE)
 # Verbs too light to say what was done ("Who made the challenge ...?"), and auxiliaries standing alone.
-_NO_DEED = frozenset(f"be been being {_AUXILIARIES.replace('|', ' ')} get gets got make makes made take takes took "
-                     "give gives gave go goes went come comes came else also".split())
+_NO_DEED = frozenset(f"be been being {_AUXILIARIES.replace('|', ' ')} do does did get gets got make makes made take "
+                     "takes took give gives gave go goes went come comes came else also".split())
 
 
 def asked_deed(question: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import CAUSE_RE, asked, gives_reason_for, has_person
+from qa.answer.answerability import CAUSE_RE, asked, gives_reason_for, has_person, states_deed, without_quote_credit
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -83,3 +83,44 @@ def test_who_said_abstains_when_no_passage_names_the_person(unstated_archive):
     assert other.abstained and "don't quote Jory Fenn" in other.text
     assert "Tam Ostrey" not in other.text.split(":")[0] and not other.citations
     assert not singer.abstained and "thrilled to be playing Harrowfield" in singer.text
+
+
+ROLE_ARTICLES = {
+    "lakeside.txt": "Lakeside festival adds documentary jury\n\n"
+                    "The Lakeside film festival will add a jury competition for documentaries next year.\n\n"
+                    "\"We want documentaries to have a stage of their own,\" festival director Ines Varro said. "
+                    "Thirty films will be shown, including Salt Roads by British director Tom Aske.\n\n"
+                    "The festival was founded by actor Colm Riley in 1990.\n",
+    "quarry.txt": "Quarry Boys lose guitarist\n\n"
+                  "The guitarist with rock band Quarry Boys has quit after ten years.\n\n"
+                  "A replacement has yet to be named by the band, whose best single remains Here To Stay.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def role_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("roles"), ROLE_ARTICLES)
+
+
+def test_who_abstains_when_the_people_named_did_something_else(role_archive):
+    """A "who?" answered only by people in other roles (the director quoted, a film's director, the founder)
+    is not answered; the founder's question is."""
+    with QA(role_archive, llm="none") as bot:
+        jury = bot.ask("Who will chair the documentary jury at the Lakeside festival?")
+        founder = bot.ask("Who founded the Lakeside film festival?")
+        actor = bot.ask("Which actor founded the Lakeside film festival?")
+        guitarist = bot.ask("Who will replace the Quarry Boys' guitarist?")
+    assert jury.abstained and jury.text.startswith("The indexed articles don't say who.")
+    assert not founder.abstained and "Colm Riley" in founder.text
+    assert not actor.abstained and "Colm Riley" in actor.text  # "which actor" asks for a person
+    assert guitarist.abstained  # "Here To Stay" is a song, not a person
+
+
+def test_a_quotes_speaker_and_a_songs_title_name_no_doer():
+    assert asked("Which Google executive responded to the ban?").kind == "person"
+    assert asked("Which actors have died?").kind != "person"  # a list
+    assert not has_person("Their best single remains Here To Stay.")
+    assert without_quote_credit('"We want a stage," festival director Ines Varro said.') == '"We want a stage,"'
+    assert without_quote_credit('Ines Varro said: "We want a stage."') == '"We want a stage."'
+    assert states_deed(asked("Who is suing Mick Rowe?"), "Rowe is being sued by his former manager, Ada Lyle.")
+    assert not states_deed(asked("Who will chair the jury?"), "The festival was founded by actor Colm Riley.")

@@ -176,3 +176,60 @@ def test_a_speaker_no_statement_is_credited_to_is_quoted_without_the_choosing_mo
     assert quoted.backend == "extractive" and not quoted.abstained
     assert quoted.extra["fallback"] == {"from": "local", "reason": "a speaker's statements are quoted"}
     assert "boldest bands" in quoted.text
+
+
+TITLED = {
+    "hours.txt": "Police chief backs late opening\n\n"
+                 "Porthaven police chief Alan Brierley has backed the new late opening hours for bars.\n\n"
+                 "\"We have a duty to let people enjoy the change,\" said Mr Brierley. Chief constable Mr Brierley "
+                 "added that any problems could be ironed out.\n\n"
+                 "Harbour Council chief executive Nora Quill said the council still opposed late opening.\n",
+    "rates.txt": "Bank keeps interest rates on hold at 4%\n\n"
+                 "The central bank has left interest rates unchanged at 4% for a sixth month.\n\n"
+                 "\"Today's decision is the right one,\" said Ivo Marsh, director general of the Dunmore Chamber "
+                 "of Trade. \"It would be wise to wait,\" said Pia Lund, director general of Age Helpers Dunmore.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def titled_archive(tmp_path_factory):
+    return indexed_archive(tmp_path_factory.mktemp("titled"), TITLED)
+
+
+def test_a_role_given_in_another_paragraph_or_after_the_name_finds_the_speaker(titled_archive):
+    """"Porthaven's chief constable": the article names the owner in one paragraph and the role before the
+    surname in another. "The director general of the Dunmore Chamber of Trade": the role follows the name,
+    and another body's director general in the same paragraph is not the one asked about. A statement worded
+    otherwise than the topic ("Today's decision is the right one") is on it under its headline."""
+    with QA(titled_archive, llm="none") as bot:
+        police = bot.ask("What did Porthaven's chief constable say about late opening hours?")
+        chamber = bot.ask("What did the director general of the Dunmore Chamber of Trade say about the bank "
+                          "holding interest rates?")
+    assert [s["name"] for s in police.extra["speaker"]["speakers"]] == ["Alan Brierley"]
+    assert not police.abstained and "a duty to let people enjoy" in police.text
+    assert [s["name"] for s in chamber.extra["speaker"]["speakers"]] == ["Ivo Marsh"]
+    assert not chamber.abstained and "the right one" in chamber.text and "wise to wait" not in chamber.text
+
+
+CABINET = {
+    "budget.txt": "Brenn sets out spending plans\n\n"
+                  "Chancellor Ada Brenn said: \"The economy is strong enough to invest in schools.\"\n",
+    "shadow.txt": "Tull attacks colonial apology row\n\n"
+                  "Shadow chancellor Rob Tull said: \"Apologising for the empire is not the Treasury's business.\"\n",
+    "tour.txt": "No apology for the empire, says Brenn\n\n"
+                "The days of apologising for the empire are over, Ada Brenn has said.\n\n"
+                "The chancellor, speaking during a tour of Africa, said it was time to talk about enduring "
+                "values of tolerance.\n",
+}
+
+
+def test_the_title_alone_is_the_person_the_articles_give_it_unqualified(tmp_path, embedder):
+    """"What did the chancellor say?": the person given that title ("Chancellor Ada Brenn"), also where an
+    article calls her by it only in passing; never the shadow chancellor."""
+    index = indexed_archive(tmp_path, CABINET)
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did the chancellor say about apologising for the empire?")
+    names = {s["name"] for s in answer.extra["speaker"]["speakers"]}
+    assert "Ada Brenn" in names and "Rob Tull" not in names
+    assert not answer.abstained and "days of apologising for the empire are over" in answer.text
+    assert "not the Treasury's business" not in answer.text

@@ -123,7 +123,9 @@ _FULL_NAME_RE = re.compile(r"\b([A-Z][a-z][\w'’-]*)\s+((?:(?:de|van|von|da|al|
 _NOT_NAMES = frozenset(
     "the a an this that these those it he she they we i his her their its our in on at for but and or if when "
     "while as after before monday tuesday wednesday thursday friday saturday sunday january february march april "
-    "may june july august september october november december mr mrs ms dr sir bbc".split())
+    "may june july august september october november december mr mrs ms dr sir bbc".split()) | frozenset(
+    # words that open or join a title ("Here To Stay", "Out Of Time"), never a person's name
+    "to of from with into onto over up down out off here there all no not my your me you us is are".split())
 
 _KIND_RES = [
     ("reason", re.compile(r"^\W*(?:why|how come|what (?:caused|led to|was behind|is behind|prompted|made)|"
@@ -145,6 +147,17 @@ _WHICH_NAME_RE = re.compile(r"^\W*(?:which|what(?=\s+(?:company|firm|novel|film|
                             r"newspaper|airline|carmaker|website|country|city)\b))\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b|has\b|have\b|"
                             r"had\b|will\b|would\b|can\b|could\b|should\b|kind\b|type\b|sort\b)[a-z]+\b",
                             re.IGNORECASE)
+
+# "Which actor ...", "Which Google executive ...", "What UKIP London Assembly member ...": one person asked for by
+# what they are (a list, "Which actors ...", is read by listing).
+_PERSON_NOUNS = ("actor|actress|singer|rapper|musician|guitarist|drummer|bassist|composer|producer|director|"
+                 "presenter|author|writer|novelist|journalist|editor|comedian|artist|player|striker|goalkeeper|"
+                 "captain|coach|manager|referee|athlete|executive|boss|chief|chairman|chairwoman|founder|owner|"
+                 "minister|secretary|chancellor|politician|mp|mep|candidate|member|leader|official|spokesman|"
+                 "spokeswoman|spokesperson|lawyer|judge|economist|analyst|officer|detective|doctor|scientist|"
+                 "designer|president|governor|senator|ambassador|person|man|woman")
+_WHICH_PERSON_RE = re.compile(rf"^\W*(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
+                              re.IGNORECASE)
 
 
 # "What was Brazil's unemployment rate ...?", "What is the percentage of ...", "What share of e-mail is junk?":
@@ -254,6 +267,8 @@ def asked(question: str) -> Asked:
         kind = "amount"
     elif how_much:
         kind = "number"
+    elif kind == "thing" and _WHICH_PERSON_RE.match(subject) and not asks_for_list(subject):
+        kind = "person"  # "Which actor will play ...?", "Which Google executive responded ...?"
     elif kind == "thing" and _WHICH_NAME_RE.match(subject):
         kind = "name"
     elif kind == "thing" and asks_rate(subject):
@@ -369,6 +384,72 @@ def has_name(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool:
     return False
 
 
+# A question about saying ("Who said ...?", "Who warned ...?"): the speaker of a quote answers it.
+_SAYING_RE = re.compile(r"\b(?:said|say|says|told|tell|warned|claimed|described|called|quoted|argued|insisted|"
+                        r"admitted|added|stated|remarked|commented|criticised|criticized|praised|predicted)\b",
+                        re.IGNORECASE)
+_SAID = r"(?:said|says|added|adds|told|explained|insisted|argued|warned|claimed|admitted|continued|declared)"
+# The credit of a direct quote: after it ('..." festival director Geoffrey Gilmore said.') or before its
+# opening mark ('Tony Blair said: "...').
+_CREDIT_AFTER_RE = re.compile(rf"([”\"])\s*,?\s*(?:[\w'’.-]+\s+){{0,7}}?{_SAID}\b[^“\"”]*$")
+_CREDIT_BEFORE_RE = re.compile(rf"^[^“\"”]*\b{_SAID}\b[^“\"”]*?(?=[“\"])")
+
+
+def without_quote_credit(sentence: str) -> str:
+    """The sentence without the words crediting a direct quote to its speaker: a person named only as the
+    source of a quote ('..." festival director Geoffrey Gilmore said') is in another role than the one a
+    "who?" question asks about (who will chair the jury)."""
+    if not re.search(r"[“”\"]", sentence):
+        return sentence
+    sentence = _CREDIT_AFTER_RE.sub(r"\1", sentence)
+    return _CREDIT_BEFORE_RE.sub("", sentence)
+
+
+_AUXILIARIES = "will|would|is|are|was|were|has|have|had|can|could|should|might|may|must"
+# "Who will chair ...", "Who is suing ...", "Which actor will play ...": the verb of what the asked person did
+# or will do, the question asking for its doer. A question asking whom someone else acted on ("Who did
+# Martinez beat?", "Who do gurus control?", "Who was Tesla prejudiced against?") is often answered by a
+# description ("their disciples"), and gives none.
+_ASKED_VERB_RE = re.compile(
+    rf"^\W*(?:who|(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS}))\s+(?:else\s+)?"
+    rf"(?:(?:{_AUXILIARIES})\s+(?:not\s+)?(?:be\s+|been\s+|being\s+)?)?"
+    r"(?P<verb>(?-i:[a-z]+))\b", re.IGNORECASE)
+# Verbs too light to say what was done ("Who made the challenge ...?"), and auxiliaries standing alone.
+_NO_DEED = frozenset(f"be been being {_AUXILIARIES.replace('|', ' ')} do does did get gets got make makes made take "
+                     "takes took give gives gave go goes went come comes came else also".split())
+
+
+def asked_deed(question: str) -> str:
+    """The verb of what a "who?" question asks the person did ("chair" of "Who will chair the jury?"), or ""
+    when it is light ("made") or not found."""
+    m = _ASKED_VERB_RE.match(question)
+    verb = m.group("verb").lower() if m else ""
+    return "" if verb in _NO_DEED or len(verb) < 3 else verb
+
+
+def _verb_base(word: str) -> str:
+    """A verb without its ending: "suing", "sued" and "sue" read alike."""
+    for ending in ("ing", "ed", "es", "s", "d"):
+        if word.endswith(ending) and len(word) - len(ending) >= 2:
+            word = word[: -len(ending)]
+            break
+    return word.removesuffix("e") if len(word) > 2 else word
+
+
+def states_deed(a: Asked, sentence: str, previous: str = "") -> bool:
+    """For "who?": the sentence, or the one before it, states what the person asked about did, by the
+    question's verb in any form ("will chair" by "chairman of the jury", "suing" by "is being sued"): a
+    person it names beside something else ("founded by actor Robert Redford", "by British director Sean
+    McAllister" under "Who will chair the jury?") is in another role. True when the verb is light or
+    not found."""
+    verb = asked_deed(a.question)
+    if not verb:
+        return True
+    words = _words_of(f"{previous} {sentence}")
+    base = _verb_base(verb)
+    return _stem_in(verb, words) or any(_verb_base(w) == base for w in words)
+
+
 def _describes_asked(a: Asked, sentence: str) -> bool:
     """For "Which novel ...?": the sentence speaks of the asked thing without naming it ("A novel set in
     19th century Paraguay has won ..."); the name is in a sentence after it."""
@@ -394,7 +475,7 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
     if a.kind == "date":
         return bool(dates) or bool(_DATE_WORDS_RE.search(sentence)) or not a.dated
     if a.kind == "person":
-        return has_person(sentence, a.names)
+        return has_person(sentence if _SAYING_RE.search(a.question) else without_quote_credit(sentence), a.names)
     if a.kind == "name" and _describes_asked(a, sentence):
         return False
     if a.kind in ("place", "name"):

@@ -15,7 +15,7 @@ from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
 from .answerability import (about_subject, asked, asks_for_list, gives_reason_for, means_object, means_verb,
-                            names_party, states_verb)
+                            names_party, states_deed, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_unnamed_speaker, unnamed_speaker,
@@ -176,9 +176,15 @@ def no_person_given(read: list[Candidate], question: str) -> bool:
     computer graphics specialist and another student" describes who did the programming but names no
     one: quoting it under "Who wrote the program?" would not answer."""
     a = asked(question)
-    return a.kind == "person" and bool(read) and not any(
-        c.gives or (names_party(c.sentence, a.names) and about_subject(a, c.sentence, c.passage.text,
-                                                                       c.passage.title or "")) for c in read)
+    if a.kind != "person" or not read:
+        return False
+    _, previous = _reading_order(read)
+    # the person named does the asked thing (states_deed): "founded by actor Robert Redford" does not say
+    # who will chair the jury
+    return not any(
+        (c.gives or (names_party(c.sentence, a.names) and about_subject(a, c.sentence, c.passage.text,
+                                                                        c.passage.title or "")))
+        and states_deed(a, c.sentence, previous.get((c.passage.id, c.index), "")) for c in read)
 
 
 def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: str, embedder: Embedder

@@ -18,8 +18,9 @@ import numpy as np
 from ..ingest.documents import split_sentences
 from ..index.records import Passage, StatementRecord
 from .ranking import RRF_K, SearchResult, SupportMeasures, fts_query, fuse, query_terms
-from .speakers import (SpeakerMatch, ambiguous_names, full_name, holds_role, mentions, name_forms,
-                       parse_speaker_question, relation_of, resolve_speakers, speaker_features, speaker_score, speaks_for, split_names, stance)
+from .speakers import (TITLE_WORDS, SpeakerMatch, ambiguous_names, full_name, holds_role, mentions, name_forms,
+                       parse_speaker_question, relation_of, resolve_speakers, speaker_features, speaker_score, speaks_for, split_names, stance,
+                       titled_plainly)
 
 if TYPE_CHECKING:
     from ..ingest.embeddings import Embedder
@@ -93,6 +94,7 @@ class SpeakerSearch:
         (then `resolve_speakers` judged whose the bare surname is)."""
         relation = relation_of(phrase)  # "C-Murder's lawyer": the lawyer in articles naming C-Murder, first
         found = (self._by_relation(*relation, everyone) if relation else ()) or resolve_speakers(phrase, everyone)
+        found = self._by_title(phrase, found, everyone)
         if not found or not full_name(phrase):
             return found
         surname_only = [s for s in found if s.kind == "person" and len(s.name.split()) == 1]
@@ -102,6 +104,27 @@ class SpeakerSearch:
         hits = [pid for pid, _ in self.store.lexical_search(f'"{whole}"', 1000, None)]
         named_in = {p.article_id for p in self.store.passages(hits).values() if whole in p.text}
         return tuple(s for s in found if s.article_id in named_in)
+
+    def _by_title(self, phrase: str, found: tuple, everyone: list) -> tuple:
+        """"The chancellor": besides the speakers called that (`found`), the people the articles give that title
+        unqualified ("Chancellor Gordon Brown", not "shadow chancellor" or "German Chancellor"), also where an
+        article calls them by it only in passing ("The chancellor, speaking during ..., said ..." of a Gordon
+        Brown quoted by name). People matched by a descriptor giving another post ("shadow chancellor") are left
+        out; speakers called by the title itself (an unnamed "the Chancellor") stay."""
+        words = phrase.split()
+        if len(words) < 2 or words[0].lower() != "the":
+            return found
+        titled = [s for s in everyone if titled_plainly(s, phrase)]
+        names = {s.name for s in titled if len(s.name.split()) > 1}
+        if not names:
+            return found
+        head = words[-1].lower()
+        hits = self.store.passages(pid for pid, _ in self.store.lexical_search(f'"{head}"', 5000, None)).values()
+        calling = {p.article_id for p in hits if head in p.text.lower()}
+        more = [s for s in everyone if s.name in names and s.article_id in calling]
+        # a person found only through a descriptor naming another post is not the one asked about
+        kept = [s for s in found if s.kind != "person" or s.name.split()[-1].lower() in TITLE_WORDS]
+        return tuple(sorted({s.id: s for s in (*kept, *titled, *more)}.values(), key=lambda s: s.id))
 
     def _by_relation(self, owner: str, role: str, everyone: list) -> tuple:
         """The speakers named by role and relation ("C-Murder's lawyer"): in an article naming the owner,
@@ -114,6 +137,13 @@ class SpeakerSearch:
         for p in hits:
             if owner in p.text or owner in (p.title or ""):
                 texts.setdefault(p.article_id, []).append(f"{p.title or ''}. {p.text}")
+        # the role may be given in another paragraph of the article ("Norfolk police chief Andy Hayman" ...
+        # "Chief constable Mr Hayman"): those paragraphs are read too (`holds_role` reads them strictly)
+        speaking = {s.article_id for s in everyone if s.article_id in texts}
+        if speaking and re.fullmatch(r"[\w-]+", role):
+            for p in self.store.passages(pid for pid, _ in self.store.lexical_search(f'"{role}"', 1000, None)).values():
+                if p.article_id in speaking and owner not in p.text:
+                    texts[p.article_id].append(p.text)
         return tuple(s for s in everyone if s.article_id in texts and holds_role(s, owner, role, texts[s.article_id]))
 
     def boost(self, match: SpeakerMatch, fused: list[tuple[int, float]], allowed: set[int] | None

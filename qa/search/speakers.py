@@ -143,7 +143,7 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
         who = re.sub(r"['’]s$", "", who)
         # "economist Marie-Pierre Ripert", "Gartner's Brian Gammage": the name, not its description
         # but "the founder of Shepherds Purse" names a role, its owner after the preposition (relation_of)
-        if not re.search(r"\b(?:of|for|at|to)\s+$", (described := _DESCRIBED_NAME_RE.match(who)) and described.group(0) or ""):
+        if not re.search(r"\b(?:of|for|at|to)\s+(?:the\s+)?$", (described := _DESCRIBED_NAME_RE.match(who)) and described.group(0) or ""):
             who = _DESCRIBED_NAME_RE.sub("", who)
         # "Grant Wilson of Mellon Bank": the person, not the firm they speak for ("Royal Bank of Scotland" is one)
         if (affiliated := _NAME_OF_FIRM_RE.match(who)) and affiliated.group(1).split()[-1].lower() not in _FIRM_WORDS:
@@ -294,9 +294,72 @@ def holds_role(speaker: SpeakerRecord, owner: str, role: str, texts: list[str]) 
     for described in (*speaker.descriptors, *speaker.aliases):
         if role in _norm_words(described):
             possessors = {w for p in _POSSESSOR_RE.findall(described) for w in _norm_words(p)} - _GENERIC
-            return not possessors or bool(possessors & owner_words)
-    before = re.compile(rf"\b{re.escape(role)}\b[^.,;:“”\"]{{0,40}}?\b{re.escape(speaker.name)}\b", re.IGNORECASE)
-    return any(before.search(t) for t in texts if owner in t)
+            if possessors:
+                return bool(possessors & owner_words)
+            if not _names_other_owner(described.split(), owner_words):
+                return True  # "Age Concern director general" is not the BCC's
+    names = "|".join(re.escape(n) for n in dict.fromkeys((speaker.name, *speaker.aliases)) if n)
+    # "Arsenal vice-chairman David Dein", "Chief constable Mr Hayman"; or in apposition after the name:
+    # "David Frost, Director General of the British Chambers of Commerce"
+    # (not "director general of Age Concern": the role of a body, not before a person's name)
+    before = re.compile(rf"\b{re.escape(role)}\b(?!\s+(?:of|at|for|to)\b)[^.,;:“”\"]{{0,40}}?\b(?:{names})\b",
+                        re.IGNORECASE)
+    after = re.compile(rf"\b(?:{names}),\s+(?:the\s+|an?\s+)?(?:[\w-]+\s+){{0,3}}?{re.escape(role)}\b"
+                       rf"(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<body>(?-i:[A-Z][\w'’&-]*)(?:\s+(?-i:[A-Z][\w'’&-]*))*))?",
+                       re.IGNORECASE)
+    for t in texts:
+        if owner in t:
+            # "director general of Age Helpers Dunmore" is another body's, though it shares a word with the owner
+            if before.search(t) or any(not m.group("body") or set(_norm_words(m.group("body"))) <= owner_words
+                                       for m in after.finditer(t)):
+                return True
+            continue
+        # a paragraph not naming the owner: the role stands alone ("Chief constable Mr Hayman"), not another's
+        # ("Chelsea chief executive Peter Kenyon")
+        for m in before.finditer(t):
+            sentence_start = max(t.rfind(". ", 0, m.start()) + 2, 0)
+            if not _names_other_owner(t[sentence_start:m.start()].split()[-3:], owner_words, opening=True):
+                return True
+    return False
+
+
+def _names_other_owner(words: list[str], owner_words: set[str], opening: bool = False) -> bool:
+    """Whether the words before a role ("Age Concern director", "Chelsea chief") hold a capitalised name that
+    is no word of the owner's (nor its initials): the role is someone else's. With `opening`, the words are
+    the last before the role in its sentence, whose first word is capitalised anyway."""
+    initials = "".join(w[:1] for w in owner_words)
+    for k, w in enumerate(words):
+        low = _norm_words(w)
+        if opening and k == 0 and low and low[0] in _OPENERS:
+            continue
+        if w[:1].isupper() and low and low[0] not in owner_words and low[0] not in _GENERIC \
+                and low[0] not in TITLE_WORDS and low[0] != initials:
+            return True
+    return False
+
+
+_OPENERS = frozenset("however but and also meanwhile yesterday earlier later".split())
+
+
+# Words that make a title another post than the one it names: the shadow chancellor is not the chancellor.
+_OTHER_POST = frozenset("shadow former ex deputy vice assistant junior acting lord interim".split())
+
+
+def titled_plainly(speaker: SpeakerRecord, phrase: str) -> bool:
+    """Whether a person's descriptor gives them the title `phrase` asks for ("the chancellor", "the prime
+    minister") and nothing that makes it another post or someone else's ("shadow chancellor", "German
+    Chancellor", "Former Tory chancellor"): its words are the title's and words of the phrase."""
+    if speaker.kind != "person":
+        return False
+    asked = [w for w in _norm_words(phrase) if w not in _GENERIC]
+    if not asked or asked[-1] not in TITLE_WORDS:
+        return False
+    for described in speaker.descriptors:
+        words = _norm_words(described)
+        if words and words[-1] == asked[-1] and set(asked) <= set(words) \
+                and not set(words) & _OTHER_POST and set(words) <= set(asked) | TITLE_WORDS | _GENERIC:
+            return True
+    return False
 
 
 def _person_words(speaker: SpeakerRecord) -> list[str]:

@@ -194,7 +194,7 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
     extra = answer.extra or {}
     if "draft" in extra:
         row["draft"] = extra["draft"]
-    for key in ("choices", "chosen", "followed_by"):  # what the local model chose among, and chose
+    for key in ("choices", "chosen", "answering", "followed_by"):  # what the local model chose among, and chose
         if key in extra:
             row[key] = extra[key]
     if extra.get("fallback"):

@@ -352,6 +352,37 @@ def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
     assert answer.text.startswith("The indexed articles don't")
 
 
+def test_the_sentence_stating_the_asked_kind_is_kept_whatever_the_model_picks(local_bot):
+    """"When?" answered by a sentence with the years and another without them: a model that picks only
+    the one without still answers with the years. The sentence the extractive answer found stating the
+    asked kind (a date, a figure, a name) is always kept, `"answering"` numbering it among the choices, and
+    it is quoted word for word, cited to its paragraph."""
+    from qa.answer.llm import answer_with_llm
+
+    question = "When did Trump and Kim meet?"
+    result = local_bot.search(question)
+    baseline = answer_with_llm(question, result, local_bot.backend, local_bot.embedder)
+    choices = baseline.extra["choices"]
+    stating = [n for n, text in enumerate(choices, 1) if "2018 and 2019" in text]
+    others = [n for n in range(1, len(choices) + 1) if n not in stating]
+    assert stating and others, choices
+
+    class PicksAnother:  # the real model, held by its grammar to a sentence without the years
+        name, model, supports_grammar = "local", local_bot.backend.model, True
+
+        def complete(self, messages, on_token=None, max_tokens=8, grammar=None):
+            return local_bot.backend.complete(messages, on_token, max_tokens, grammar=f'root ::= "{others[0]}"')
+
+    answer = answer_with_llm(question, result, PicksAnother(), local_bot.embedder)
+    assert answer.backend == "local" and answer.extra["chosen"] == [others[0]]
+    assert answer.extra["answering"] == stating[0] and "2018 and 2019" in answer.text
+    by_n = {c.n: c.passage.text for c in answer.citations}
+    kept = [v for v in answer.extra["verification"] if v["action"] != "removed"]
+    assert any("2018 and 2019" in v["sentence"] for v in kept)
+    for v in kept:
+        assert any(v["sentence"] in text for text in choices) and all(v["sentence"] in by_n[n] for n in v["citations"])
+
+
 def test_a_file_that_is_no_model_falls_back_to_extractive(cli, sample_index, tmp_path):
     """A .gguf that llama.cpp cannot load: load() raises LLMError naming the file each time it is asked,
     and a question the model would choose the answer of gets the extractive answer with one warning

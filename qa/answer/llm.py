@@ -29,7 +29,7 @@ from .listing import list_reading
 from .local_backend import LocalBackend
 from .local_model import find_local_model
 from .openai_backend import OpenAIBackend
-from .prompts import (build_choice_messages, build_messages, choice_grammar, choice_items, needs_context,
+from .prompts import (MAX_PICKS, build_choice_messages, build_messages, choice_grammar, choice_items, needs_context,
                       parse_choice, select_evidence)
 
 _DONT_KNOW_RE = re.compile(
@@ -159,7 +159,8 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
     anything its sources do not. No pick is an abstention when the evidence agrees (`_no_answer_agreed`);
     otherwise the extractive answer is shown."""
     # first the sentences the extractive answer quotes (from `quoted`, its ranking), in its order
-    items = choice_items(quoted_sentences(question, result, embedder, quoted, neighbours=neighbours), ranked)
+    extractive = quoted_sentences(question, result, embedder, quoted, neighbours=neighbours)
+    items = choice_items(extractive, ranked)
     if not items:
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     messages = build_choice_messages(question, [text for _, text in items])
@@ -171,6 +172,11 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         return _extractive_instead(question, result, embedder, backend, "the LLM chose no sentence, but the "
                                    "evidence states what was asked", meta, [], ranked)
+    # the sentence the extractive answer found stating the asked kind is kept whatever else the model picks
+    keep = _answering_item(items, extractive, question)
+    if keep is not None and keep not in picks:
+        picks = [keep, *picks][:MAX_PICKS]
+        meta = {**meta, "answering": keep + 1}
     # quoted as the extractive answer would: the sentence itself, with the one before it only when it points
     # back to it ("He said ..."); one shown beside it because it reads better after it is not the answer
     chosen = [(c, text if needs_context(c.sentence) else c.sentence) for c, text in (items[i] for i in picks)]
@@ -197,6 +203,19 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
               "quoted as the articles word them.")
     return Answer(question, text, False, backend.name, citations, result.passages, warning=warning, notice=notice,
                   extra={**meta, "verification": [c.as_json() for c in checks]})
+
+
+def _answering_item(items: list[tuple[Candidate, str]], extractive: list[Candidate], question: str) -> int | None:
+    """The index among the choices of the sentence that answers the question's kind: the first the
+    extractive answer quotes (`extractive`) that states it (evidence.Candidate.gives: the figure for "how
+    much?", the name for "who?", the date for "when?") about the question's subject (Candidate.answers),
+    or None."""
+    if not asked(question).typed:
+        return None
+    answering = next((c for c in extractive if c.gives and c.answers), None)
+    if answering is None:
+        return None
+    return next((k for k, (c, text) in enumerate(items) if c is answering or answering.sentence in text), None)
 
 
 def _no_answer_agreed(question: str, result: SearchResult, ranked: list[Candidate]) -> bool:

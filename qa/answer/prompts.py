@@ -196,7 +196,10 @@ def choice_items(preferred: list[Candidate], ranked: list[Candidate], max_items:
             break
         previous = before.get((c.passage.id, c.index - 1))
         text = c.sentence
-        if previous and (c.needs_previous or _NEEDS_CONTEXT_RE.match(c.sentence)):
+        # the sentence before is shown once: a sentence following one already shown is shown alone (shown
+        # with it, it would hold that one and be dropped as a repeat)
+        if previous and (c.needs_previous or _NEEDS_CONTEXT_RE.match(c.sentence)) and not any(
+                previous in t for t in seen):
             text = f"{previous} {c.sentence}"
         if text in seen or any(text in t or t in text for t in seen) or (items and used + len(text) > max_chars):
             continue

@@ -115,14 +115,15 @@ def test_she_and_her_are_the_person_the_articles_call_she(bot):
 
 def test_they_is_the_band_the_answer_named(bot):
     """"They" after "which band ...?" is the band the answer named (a name written with "were" is a
-    group, not a person). A question too bare to search carries the previous one whole."""
+    group, not a person). "It" that happened is an event and "do it" an act: no name for them; a question
+    too bare to search then carries the previous one whole."""
     conversation = Conversation(bot)
     conversation.ask("Which band was named best new band at the Coastline Awards?")
     turn = conversation.ask("Whose tour will they support?")
     assert turn.standalone == "Whose tour will Glass Harbour support?"
     assert "Marrow Kings" in turn.answer.text
-    assert conversation.standalone("Why did they do it?") == \
-        "Why did they do it — Whose tour will Glass Harbour support?"
+    assert conversation.standalone("Why did they do it?") == "Why did Glass Harbour do it?"
+    assert conversation.standalone("When did it happen?") == "When did it happen — Whose tour will Glass Harbour support?"
 
 
 def test_it_is_the_firm_and_she_the_person_never_the_other_way(bot):

@@ -35,13 +35,17 @@ _ASKS_NAME = re.compile(r"^\s*(?:who|whom|which|what\s+(?:company|firm|group|ban
 # A question asking for its object: the name after the auxiliary is its subject ("which firm did Microsoft buy?")
 _ASKS_OBJECT = re.compile(r"^\s*(?i:who|whom|which|what)(?:\s+[\w-]+){0,3}?\s+(?i:did|does|do|has|have|had|will|"
                           r"would|can|could|is|are|was|were)\s+(?:the\s+)?[A-Z]")
-# What each kind of pronoun stands for, best first: "he" a person; "it", "the company" a firm, a thing or a
-# place; "they" a firm, team or band; "there" a place
-_PRONOUN_KINDS = {"person": ("person",), "thing": ("org", "", "place"), "group": ("org",), "place": ("place",)}
+# What each kind of pronoun stands for, in tiers (the first mention of the first tier wins): "he" a person;
+# "it", "the company" a firm or a thing the name does not tell, else a place; "they" the same (a team may be
+# named by its country); "there" a place
+_PRONOUN_KINDS = {"person": (("person",),), "thing": (("org", ""), ("place",)), "group": (("org", ""), ("place",)),
+                  "place": (("place",),)}
 _HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(?:she|her|hers)\b", re.IGNORECASE)
 _THEY = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
 _DO_IT = re.compile(r"\b(?:do|does|did|done|doing)\s+it\s*(?:[?.!,]|$)", re.IGNORECASE)  # not "did it say"
+_EVENT_IT = re.compile(r"\bit\s+(?:happen|occur|take|took|start|began|begin|end|finish)|"
+                       r"\b(?:was|is|will\s+be)\s+it\s*(?:[?.!]|$)|\bit\s+(?:was|is)\s*(?:[?.!]|$)", re.IGNORECASE)
 _THERE = re.compile(r"\bthere\b(?=\s*[?.!,]|\s*$)", re.IGNORECASE)
 # "her" before these is the object ("earned her the award", "gave her a role"), elsewhere the possessive
 _OBJECT_NEXT = re.compile(r"\s*(?:$|[?.!,;]|(?:the|a|an|to|in|on|at|for|with|from|of|and|or|about|into|as|if|"
@@ -186,7 +190,7 @@ class Conversation:
             text = replaced
         from ..search.ranking import query_terms
 
-        text, by_name = self._resolve_pronouns(text, people_only=len(query_terms(text)) < 2)
+        text, by_name = self._resolve_pronouns(text)
         if by_name:
             # "how old is he?" after "which prop was added?": he is the person the answer named
             resolved = resolved or not _PRONOUN.search(text)
@@ -221,7 +225,8 @@ class Conversation:
         answer = _answer_text(turn.answer)
         texts = [answer] + [p.text for p in turn.answer.passages[: self.k]] + self._cited_article(turn.answer)
         asked = [self._mention(n, [question, *texts], texts) for n in name_phrases(question)]
-        given = [self._mention(n, texts, texts, True) for n in name_phrases(answer, skip_first_word=False)
+        given = [self._mention(n, texts, texts, True)
+                 for n in name_phrases(answer, skip_first_word=False, evidence="\n".join(texts[1:]))
                  if not any(_same_name(n, m.name) for m in asked)][:4]
         if not _ASKS_NAME.match(question):
             # "how much profit did Nike make?": a person the answer quotes may be "he" next; a firm or place
@@ -249,16 +254,16 @@ class Conversation:
     def _mention(name: str, contexts: list[str], texts: list[str], from_answer: bool = False) -> Mention:
         kind = next((k for k in (name_kind(name, c, guess=False) for c in contexts if name in c) if k), "")
         gender = _gender(name, texts) if kind in ("person", "") and not name.isupper() else ""
-        if not kind and gender and (" " not in name or name_kind(name) == "person"):
-            kind = "person"  # "Juninho ... he", "Sandra Bullock ... she": a pronoun after the name tells
+        if not kind and gender and " " not in name:
+            kind = "person"  # "Juninho ... he": a pronoun after the name tells
         return Mention(name, kind, gender if kind == "person" else "", from_answer)
 
-    def _resolve_pronouns(self, text: str, people_only: bool = False) -> tuple[str, bool]:
+    def _resolve_pronouns(self, text: str) -> tuple[str, bool]:
         """Each pronoun replaced by the last turn's name of its kind (see `mentions`): "he"/"she" by a
         person of that gender (or whose gender the articles don't tell), "it"/"the company" by a firm or
         thing (a place last) when the question names nothing itself, "they"/"their" by a firm, team or
-        band, "there" by a place. In a question too bare to search ("where did it happen?", `people_only`)
-        "it" is more often an event than a name: only "he"/"she" are replaced. Whether any was replaced."""
+        band, "there" by a place. An "it" that happened, began or was ("where did it happen?", "when was
+        it?") is an event, and "do it" an act: no name. Whether any was replaced."""
         mentions = self.mentions()
         if not mentions:
             return text, False
@@ -266,9 +271,9 @@ class Conversation:
         for pattern, kind, gender in ((_HE, "person", "he"), (_SHE, "person", "she"), (_THEY, "group", ""),
                                       (_THING, "thing", ""), (_THERE, "place", "")):
             own = name_phrases(text)
-            if kind == "thing" and _DO_IT.search(text):
-                continue  # "why did they do it?": "it" is what was done, no name
-            if not pattern.search(text) or (kind in ("thing", "group") and own) or (people_only and kind != "person"):
+            if kind == "thing" and (_DO_IT.search(text) or _EVENT_IT.search(text)):
+                continue  # "why did they do it?", "where did it happen?": an act or an event, no name
+            if not pattern.search(text) or (kind in ("thing", "group") and own):
                 continue
             if kind == "group" and self.speaker:
                 continue  # "what did they agree on?" while someone's words are discussed: left to the LLM
@@ -323,10 +328,10 @@ def _definite_only(question: str) -> bool:
 
 
 def _antecedent(mentions: list[Mention], kind: str, gender: str = "") -> Mention | None:
-    """The first mention of a kind the pronoun can stand for (`_PRONOUN_KINDS`, best kind first); for
+    """The first mention of a kind the pronoun can stand for (`_PRONOUN_KINDS`, best tier first); for
     "he"/"she" one the articles give that gender first, and never one they give the other."""
     for wanted in _PRONOUN_KINDS[kind]:
-        fitting = [m for m in mentions if m.kind == wanted and not (gender and m.gender and m.gender != gender)]
+        fitting = [m for m in mentions if m.kind in wanted and not (gender and m.gender and m.gender != gender)]
         if fitting:  # a person the articles call "she" before one they say nothing of
             return next((m for m in fitting if gender and m.gender == gender), fitting[0])
     return None

@@ -49,10 +49,13 @@ studios entertainment games awards prize festival fund exchange federation city 
 wanderers software technologies media labs""".split())
 
 
-def name_phrases(text: str, skip_first_word: bool = True) -> list[str]:
+def name_phrases(text: str, skip_first_word: bool = True, evidence: str = "") -> list[str]:
     """The names a text writes, as written and in order, each once ("Nike", "Lord Callaghan", "Rugby World
     Cup Sevens"), without a possessive "'s", and without days, months, pronouns or honorifics alone.
-    A question's first word is capitalised for being first ("Which", "Who"), so it is skipped unless asked."""
+    A question's first word is capitalised for being first ("Which", "Who"), so it is skipped unless asked;
+    otherwise a sentence's capitalised first word alone is a name when written like one ("WMC", "Juninho's",
+    "Beattie, 27,") or capitalised inside a sentence of the text or of `evidence` ("Bookmakers have" is not)."""
+    inside = set(re.findall(r"(?<=[\w,;] )[A-Z][\w'’-]+", f"{text}\n{evidence}"))
     names: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         words = sentence.strip().split(maxsplit=1)
@@ -74,7 +77,7 @@ def name_phrases(text: str, skip_first_word: bool = True) -> list[str]:
                     tokens[-1].lower() not in ORG_LAST_WORDS | PLACE_WORDS:  # "Premier League" stays
                 name = split_title(name)[1] or name  # "Trade Minister Mark Vaile" -> "Mark Vaile"
             if not skip_first_word and len(tokens) == 1 and match.start() == 0 and match.end() < len(
-                    rest.rstrip(" ?.!")) and not _named_elsewhere(
+                    rest.rstrip(" ?.!")) and tokens[0] not in inside and not _named_elsewhere(
                     match.group(0), rest, match.end()):
                 continue  # "Bookmakers have offered ...": capitalised for opening the sentence
             if name.lower() in DEMONYMS:

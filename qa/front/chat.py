@@ -1,5 +1,6 @@
 """`qa chat`: a conversation with the articles. Follow-ups are rewritten into standalone questions
-(by rules that carry the previous speaker, subject and topic, and by the LLM for what they leave open) before retrieval,
+(by rules that carry the previous speaker, subject and topic and give a pronoun the name of its kind from the
+last questions and answers, and by the LLM for what they leave open) before retrieval,
 and every answer keeps its citations.
 
 `Conversation` holds the state and never prints; `run_repl` is the terminal front end.
@@ -137,12 +138,14 @@ class Conversation:
     def _rewrite_with_rules(self, question: str) -> tuple[str, bool]:
         """Without an LLM: "and Pardo?" asks the previous question of Pardo ("what about Iran?", Iran being
         no one quoted, asks the speaker under discussion about Iran); "he"/"his" become the speaker under
-        discussion; "it", "its", "the company" become the name the previous question asked about, and
-        "and Mercedes?" asks it of Mercedes when that name was its subject; "what did X say about it?"
-        takes the previous question's names as its topic; any other "he", "her", "they" brings those names
+        discussion; otherwise each pronoun takes the name of its kind from the last turns' questions and
+        answers (`mentions`, `_resolve_pronouns`: "how old is he?" after "which prop was added?" is the
+        person the answer named); "and Mercedes?" asks the previous question of Mercedes when that name was
+        its subject; "what did X say about it?" takes the previous question's names as its topic; a pronoun
+        with no name of its kind, or a question naming nothing but "the report", brings the previous names
         along as context; a question too bare to search carries the previous one as context.
         Also says whether the rules resolved it: True when the question names its speaker, or every
-        pronoun in it stood for the speaker under discussion."""
+        pronoun in it was replaced by a name."""
         previous = self.subject
         text = re.sub(r"^\s*(?:and|but|so|also|then)\s*,?\s+", "", question, flags=re.IGNORECASE)
         # "what else did she say?": what she said, the same search

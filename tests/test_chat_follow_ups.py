@@ -132,9 +132,32 @@ def test_it_is_the_firm_and_she_the_person_never_the_other_way(bot):
     conversation = Conversation(bot)
     conversation.ask("Who is the chief executive of Harbourline?")
     assert conversation.standalone("Will the company open new routes?") == "Will Harbourline open new routes?"
+    assert conversation.standalone("How many routes will it open there?") == \
+        "How many routes will Harbourline open in Faroe Islands?"
     turn = conversation.ask("What did she say about passengers?")
     assert turn.standalone == "What did Mara Quint say about passengers?"
     assert "northern routes" in turn.answer.text
+
+
+def test_a_question_naming_nothing_but_the_thing_carries_the_previous_names(bot):
+    conversation = Conversation(bot)
+    conversation.ask("How many cars did Kestrel Motors sell in 2025?")
+    assert conversation.standalone("How many did the budget brand sell?") == \
+        "How many did the budget brand sell — Kestrel Motors?"
+
+
+def test_names_in_order_and_their_kinds():
+    """The shared finder: names as written, titles and people's adjectives off, a sentence's capitalised
+    first word only when written as a name; the kind from the name's words and the words around it."""
+    from qa.ingest.mentions import name_kind, name_phrases
+
+    text = ("Bookmakers expect Swiss rival Xstrata to win. Trade Minister Mark Vaile said the bid was wrong. "
+            "Tarn Foods, which owns 40 stores, and the Premier League agreed. Lena Hart, 31, lives in Norway.")
+    names = name_phrases(text, skip_first_word=False)
+    assert names == ["Xstrata", "Mark Vaile", "Tarn Foods", "Premier League", "Lena Hart", "Norway"]
+    assert [name_kind(n, text, guess=False) for n in names] == ["org", "person", "org", "org", "person", "place"]
+    assert name_phrases("Which company did Quorn Ltd buy?") == ["Quorn Ltd"]
+    assert name_kind("Jailhouse Rock", "Jailhouse Rock sold well", guess=False) == ""
 
 
 def test_what_about_something_no_one_said_asks_the_speaker_about_it(bot):

@@ -16,7 +16,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("base", ["qa.errors", "qa.config", "qa.jsonout"]),
     ("reading articles in", ["qa.ingest", "qa.ingest.attribution", "qa.ingest.dates", "qa.ingest.documents",
                              "qa.ingest.embeddings", "qa.ingest.fetch", "qa.ingest.loaders", "qa.ingest.markup",
-                             "qa.ingest.names", "qa.ingest.wire"]),
+                             "qa.ingest.mentions", "qa.ingest.names", "qa.ingest.wire"]),
     ("the index", ["qa.index", "qa.index.connection", "qa.index.feed_update", "qa.index.feeds", "qa.index.indexer",
                    "qa.index.milvus_client", "qa.index.milvus_store", "qa.index.milvus_writer", "qa.index.records",
                    "qa.index.reports", "qa.index.schema", "qa.index.store", "qa.index.store_base",

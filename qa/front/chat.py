@@ -1,5 +1,6 @@
 """`qa chat`: a conversation with the articles. Follow-ups are rewritten into standalone questions
-(by rules that carry the previous speaker, subject and topic, and by the LLM for what they leave open) before retrieval,
+(by rules that carry the previous speaker, subject and topic and give a pronoun the name of its kind from the
+last questions and answers, and by the LLM for what they leave open) before retrieval,
 and every answer keeps its citations.
 
 `Conversation` holds the state and never prints; `run_repl` is the terminal front end.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from ..answer import Answer
 from ..config import chat_history_path
 from ..errors import LLMError, QAError
+from ..ingest.mentions import NAME_PHRASE_RE, name_kind, name_phrases
 from ..search.speakers import parse_speaker_question
 
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|what about|how about|then)\b", re.IGNORECASE)
@@ -28,11 +30,41 @@ _THING = re.compile(
     r"country|brand|chain|retailer|carmaker|browser|chip|processor|network|firm's|company's|club's|team's))\b",
     re.IGNORECASE)
 _PERSON = re.compile(r"\b(?:he|she|him|his|her|they|them|their)\b", re.IGNORECASE)
-# Names in a question: capitalised words in a row (an inner "of"/"the"/"de" kept), never the question's first word
-_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w’'.-]*(?:\s+(?:(?:of|the|de|du|von|van)\s+)?[A-Z0-9][\w’'.-]*)*")
-_NOT_NAMES = frozenset(
-    "I Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
-    "August September October November December Mr Mrs Ms Dr".split())
+# A question that asks for a name: its answer brings the person or thing a follow-up's "he" or "it" may be
+_ASKS_NAME = re.compile(r"^\s*(?:who|whom|which|what\s+(?:company|firm|group|band|club|team|film|country|network|"
+                        r"charity|player|person))\b", re.IGNORECASE)
+# A question asking for its object: the name after the auxiliary is its subject ("which firm did Microsoft buy?")
+_ASKS_OBJECT = re.compile(r"^\s*(?i:who|whom|which|what)(?:\s+[\w-]+){0,3}?\s+(?i:did|does|do|has|have|had|will|"
+                          r"would|can|could|is|are|was|were)\s+(?:the\s+)?[A-Z]")
+# What each kind of pronoun stands for, in tiers (the first mention of the first tier wins): "he" a person;
+# "it", "the company" a firm or a thing the name does not tell, else a place; "they" the same (a team may be
+# named by its country); "there" a place
+_PRONOUN_KINDS = {"person": (("person",),), "thing": (("org", ""), ("place",)), "group": (("org", ""), ("place",)),
+                  "place": (("place",),)}
+_HE = re.compile(r"\b(?:he|him|his)\b", re.IGNORECASE)
+_SHE = re.compile(r"\b(?:she|her|hers)\b", re.IGNORECASE)
+_THEY = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
+_DO_IT = re.compile(r"\b(?:do|does|did|done|doing)\s+it\s*(?:[?.!,]|$)", re.IGNORECASE)  # not "did it say"
+_EVENT_IT = re.compile(r"\bit\s+(?:happen|occur|take|took|start|began|begin|end|finish)|"
+                       r"\b(?:was|is|will\s+be)\s+it\s*(?:[?.!]|$)|\bit\s+(?:was|is)\s*(?:[?.!]|$)", re.IGNORECASE)
+_THERE = re.compile(r"\bthere\b(?=\s*[?.!,]|\s*$)", re.IGNORECASE)
+# "her" before these is the object ("earned her the award", "gave her a role"), elsewhere the possessive
+_OBJECT_NEXT = re.compile(r"\s*(?:$|[?.!,;]|(?:the|a|an|to|in|on|at|for|with|from|of|and|or|about|into|as|if|"
+                          r"when|after|before|over|back|up|down|out|off|away)\b)", re.IGNORECASE)
+# The heading a multi-article answer gives each line ("Reuters, 2024-11-07: ", "Title, undated: ")
+_ANSWER_HEADING = re.compile(r"^[^\n:]{1,200}?, (?:undated|\d{4}-\d{2}-\d{2})(?: \(also [^)]*\))?: ", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name the last turn brought up, as an antecedent for a follow-up's pronoun: what it names
+    (person, org, place, or "" when unknown), "he"/"she" when the articles tell, and whether the
+    answer, not the question, brought it."""
+
+    name: str
+    kind: str
+    gender: str = ""
+    from_answer: bool = False
 
 
 @dataclass
@@ -67,7 +99,7 @@ class Conversation:
         if not self.turns:
             return False
         return bool(_FOLLOW_UP_START.match(question) or _PRONOUN.search(question) or _THING.search(question)
-                    or len(question.split()) <= 3)
+                    or len(question.split()) <= 3 or _definite_only(question))
 
     def standalone(self, question: str) -> str:
         """The follow-up as a question that can be searched on its own. The rules come first: when
@@ -106,14 +138,19 @@ class Conversation:
     def _rewrite_with_rules(self, question: str) -> tuple[str, bool]:
         """Without an LLM: "and Pardo?" asks the previous question of Pardo ("what about Iran?", Iran being
         no one quoted, asks the speaker under discussion about Iran); "he"/"his" become the speaker under
-        discussion; "it", "its", "the company" become the name the previous question asked about, and
-        "and Mercedes?" asks it of Mercedes when that name was its subject; "what did X say about it?"
-        takes the previous question's names as its topic; any other "he", "her", "they" brings those names
+        discussion; otherwise each pronoun takes the name of its kind from the last turns' questions and
+        answers (`mentions`, `_resolve_pronouns`: "how old is he?" after "which prop was added?" is the
+        person the answer named); "and Mercedes?" asks the previous question of Mercedes when that name was
+        its subject; "what did X say about it?" takes the previous question's names as its topic; a pronoun
+        with no name of its kind, or a question naming nothing but "the report", brings the previous names
         along as context; a question too bare to search carries the previous one as context.
         Also says whether the rules resolved it: True when the question names its speaker, or every
-        pronoun in it stood for the speaker under discussion."""
+        pronoun in it was replaced by a name."""
         previous = self.subject
         text = re.sub(r"^\s*(?:and|but|so|also|then)\s*,?\s+", "", question, flags=re.IGNORECASE)
+        # "what else did she say?": what she said, the same search
+        text = re.sub(r"^(\s*what)\s+else\s+(?=(?:did|does|do|has|have|had|will|would|could)\b)", r"\1 ", text,
+                      flags=re.IGNORECASE)
         own = parse_speaker_question(text)
         if own and not _PRONOUN.fullmatch(own.phrase):  # "and what did Pardo say?" stands on its own
             if own.topic and _PRONOUN.fullmatch(own.topic) and previous and not self.speaker:
@@ -122,6 +159,11 @@ class Conversation:
                 text = text[: len(text) - len(text.lstrip())] + re.sub(
                     rf"\b{re.escape(own.topic)}\b(?=[\s?.!]*$)", about, text.strip(), flags=re.IGNORECASE)
                 return text[:1].upper() + text[1:], False
+            if not self.speaker and _PERSON.search(own.phrase) and not _names(own.phrase):
+                # "what did her agent say?": whose agent the last turns tell, by kind and gender
+                replaced, by_name = self._resolve_pronouns(text)
+                if by_name:
+                    return replaced[:1].upper() + replaced[1:], not _PRONOUN.search(replaced)
             names = _names(previous) if previous and not self.speaker else []
             if names and _PERSON.search(own.phrase) and not _names(own.phrase):
                 # "what did her agent say?": whose agent is for the previous question's names to tell
@@ -137,7 +179,7 @@ class Conversation:
                 topic = f" about {self.speaker_topic}" if self.speaker_topic else ""
                 return f"What did {who} say{topic}?", True
             names = _names(previous)
-            if names and _NAME.fullmatch(who) and who.split()[0] not in _NOT_NAMES and re.search(
+            if names and NAME_PHRASE_RE.fullmatch(who) and name_phrases(who, skip_first_word=False) == [who] and re.search(
                     rf"\b(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could)\s+{re.escape(names[0])}\b",
                     previous):
                 # "and Mercedes?" after "how many cars did DaimlerChrysler sell?": the same question of Mercedes
@@ -151,18 +193,105 @@ class Conversation:
             text = replaced
         from ..search.ranking import query_terms
 
+        text, by_name = self._resolve_pronouns(text)
+        if by_name:
+            # "how old is he?" after "which prop was added?": he is the person the answer named
+            resolved = resolved or not _PRONOUN.search(text)
+            return text[:1].upper() + text[1:], resolved
         if len(query_terms(text)) < 2 and previous:  # "when was that?", "why?"
             return f"{text.rstrip('?')} — {previous}", False
         names = _names(previous) if previous else []
-        if names and not _names(text) and _THING.search(text):
-            # "how much did its revenues rise?" after a question about Nike: "its" is Nike's
-            text = _THING.sub(lambda m: f"{names[0]}'s" if m.group(0).lower().endswith(("its", "'s")) else names[0],
-                              text, count=1)
-        elif names and _PERSON.search(text) and not (self.speaker and resolved):
-            # "who did he replace?", "what did their coach say?": the person is someone the previous
-            # question named, or its answer; the names give the search its context
+        if names and (_PERSON.search(text) or _THING.search(text) or _definite_only(text)) and not (
+                self.speaker and resolved):
+            # "what did their coach say?", "which single is it outselling?" with no name of the pronoun's
+            # kind before, "who wrote the report?" naming nothing: the previous question's names give the
+            # search its context
             text = f"{text.rstrip(' ?')} — {', '.join(names)}?"
         return text[:1].upper() + text[1:], resolved
+
+    def mentions(self) -> list[Mention]:
+        """The names the conversation brought up, most likely antecedent first: the last question's names,
+        then its answer's; but when the question asked for a name ("which prop was added?", "who designed
+        it?"), the answer's first, unless the question's name was already an earlier turn's topic (asked or
+        answered). Then
+        the names of the two turns before ("what did her agent say?" two turns after the singer was named)."""
+        out: list[Mention] = []
+        for back in range(1, min(3, len(self.turns)) + 1):
+            for m in self._turn_mentions(len(self.turns) - back):
+                if not any(_same_name(m.name, o.name) for o in out):
+                    out.append(m)
+        return out
+
+    def _turn_mentions(self, at: int) -> list[Mention]:
+        turn = self.turns[at]
+        question = turn.standalone.split(" — ")[0]
+        answer = _answer_text(turn.answer)
+        texts = [answer] + [p.text for p in turn.answer.passages[: self.k]] + self._cited_article(turn.answer)
+        asked = [self._mention(n, [question, *texts], texts) for n in name_phrases(question)]
+        given = [self._mention(n, texts, texts, True)
+                 for n in name_phrases(answer, skip_first_word=False, evidence="\n".join(texts[1:]))
+                 if not any(_same_name(n, m.name) for m in asked)][:4]
+        if not _ASKS_NAME.match(question):
+            # "how much profit did Nike make?": a person the answer quotes may be "he" next; a firm or place
+            # it mentions in passing is no "it"
+            return asked + [m for m in given if m.kind == "person"]
+        if _ASKS_OBJECT.match(question):
+            # "which firm did Microsoft buy?", "who is Aguilera to marry?": the question's name is its subject
+            # and stays the topic; the answer's name comes next (and for a pronoun of another kind)
+            return asked + given
+        earlier = " ".join(f"{t.standalone} {_answer_text(t.answer)}" for t in self.turns[:at])
+        topic = [m for m in asked if re.search(rf"(?<![\w-]){re.escape(m.name)}(?![\w-])", earlier)]
+        return topic + given + [m for m in asked if m not in topic]
+
+    def _cited_article(self, answer: Answer) -> list[str]:
+        """The paragraphs of the article the answer cites first: where "he" or "she" tells a person's
+        gender when the cited sentence does not."""
+        if not answer.citations:
+            return []
+        try:
+            return [p.text for p in self.bot.paragraphs(answer.citations[0].passage.article_id)]
+        except (AttributeError, QAError):
+            return []
+
+    @staticmethod
+    def _mention(name: str, contexts: list[str], texts: list[str], from_answer: bool = False) -> Mention:
+        kind = next((k for k in (name_kind(name, c, guess=False) for c in contexts if name in c) if k), "")
+        gender = _gender(name, texts) if kind in ("person", "") and not name.isupper() else ""
+        if not kind and gender and " " not in name:
+            kind = "person"  # "Juninho ... he": a pronoun after the name tells
+        return Mention(name, kind, gender if kind == "person" else "", from_answer)
+
+    def _resolve_pronouns(self, text: str) -> tuple[str, bool]:
+        """Each pronoun replaced by the last turn's name of its kind (see `mentions`): "he"/"she" by a
+        person of that gender (or whose gender the articles don't tell), "it"/"the company" by a firm or
+        thing (a place last) when the question names nothing itself, "they"/"their" by a firm, team or
+        band, "there" by a place. An "it" that happened, began or was ("where did it happen?", "when was
+        it?") is an event, and "do it" an act: no name. Whether any was replaced."""
+        mentions = self.mentions()
+        if not mentions:
+            return text, False
+        changed = False
+        for pattern, kind, gender in ((_HE, "person", "he"), (_SHE, "person", "she"), (_THEY, "group", ""),
+                                      (_THING, "thing", ""), (_THERE, "place", "")):
+            own = name_phrases(text)
+            if kind == "thing" and (_DO_IT.search(text) or _EVENT_IT.search(text)):
+                continue  # "why did they do it?", "where did it happen?": an act or an event, no name
+            if not pattern.search(text) or (kind in ("thing", "group") and own):
+                continue
+            if kind == "group" and self.speaker:
+                continue  # "what did they agree on?" while someone's words are discussed: left to the LLM
+            chosen = _antecedent(mentions, kind, gender)
+            if chosen is None or any(_same_name(chosen.name, n) for n in own):
+                continue
+            if kind == "thing":
+                text = pattern.sub(lambda m, name=chosen.name: f"{name}'s" if m.group(0).lower().endswith(
+                    ("its", "'s")) else name, text, count=1)
+            elif kind == "place":
+                text = pattern.sub(f"in {chosen.name}", text)
+            else:
+                text = _substitute(text, pattern, chosen.name)
+            changed = True
+        return text, changed
 
     def _quoted(self, name: str) -> bool | None:
         """Is `name` someone the articles quote? None when the answerer cannot tell (no index behind it)."""
@@ -191,16 +320,70 @@ class Conversation:
 
 
 def _names(question: str) -> list[str]:
-    """The names a question holds ("Nike", "Lord Callaghan", "Rugby World Cup Sevens"), in order, without
-    its first word (a capitalised "How" or "Which") and without days, months and titles alone."""
-    words = question.strip().split(maxsplit=1)
-    rest = words[1] if len(words) > 1 else ""
-    names = []
-    for match in _NAME.finditer(rest):
-        name = re.sub(r"(?:'s|’s|')$", "", match.group(0)).rstrip(".")
-        if name and name not in _NOT_NAMES and name not in names:
-            names.append(name)
-    return names[:3]
+    """The names a question holds ("Nike", "Callaghan", "Rugby World Cup Sevens"), in order (the shared
+    finder of qa.ingest.mentions, the question's first word skipped), the first three."""
+    return name_phrases(question.split(" — ")[0])[:3]
+
+
+def _definite_only(question: str) -> bool:
+    """A question that names nothing but speaks of "the report", "the deal": one already talked about."""
+    return not name_phrases(question) and bool(re.search(r"\bthe\s+[a-z]", question, re.IGNORECASE))
+
+
+def _antecedent(mentions: list[Mention], kind: str, gender: str = "") -> Mention | None:
+    """The first mention of a kind the pronoun can stand for (`_PRONOUN_KINDS`, best tier first); for
+    "he"/"she" one the articles give that gender first, and never one they give the other."""
+    for wanted in _PRONOUN_KINDS[kind]:
+        fitting = [m for m in mentions if m.kind in wanted and not (gender and m.gender and m.gender != gender)]
+        if fitting:  # a person the articles call "she" before one they say nothing of
+            return next((m for m in fitting if gender and m.gender == gender), fitting[0])
+    return None
+
+
+def _answer_text(answer: Answer) -> str:
+    """The answer's own sentences: no citation markers, no article headings, nothing when it abstained."""
+    if answer.abstained:
+        return ""
+    return _ANSWER_HEADING.sub("", re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", answer.text))
+
+
+def _gender(name: str, texts: list[str]) -> str:
+    """"he" or "she" for a person, from the title before the surname ("Mr", "Mrs") or the first
+    pronoun after a mention of it in the same or the next sentence; "" when the texts don't tell."""
+    last = re.escape(name.split()[-1])
+    votes = {"he": 0, "she": 0}
+    for text in texts:
+        for m in re.finditer(rf"\b(Mr|Sir|Lord|Mrs|Ms|Miss|Lady|Dame)\.?\s+(?:[A-Z][\w'-]+\s+)?{last}\b", text):
+            votes["he" if m.group(1) in ("Mr", "Sir", "Lord") else "she"] += 2
+        sentences = re.split(r"(?<=[.!?\"”])\s+", text)
+        for i, sentence in enumerate(sentences):
+            at = re.search(rf"\b{last}\b", sentence)
+            if not at:
+                continue
+            window = sentence[at.end():] + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")
+            pronoun = re.search(r"\b(?:he|him|his|she|her|hers)\b", window, re.IGNORECASE)
+            if pronoun:
+                votes["he" if pronoun.group(0).lower() in ("he", "him", "his") else "she"] += 1
+    if votes["he"] == votes["she"]:
+        return ""
+    return "he" if votes["he"] > votes["she"] else "she"
+
+
+def _same_name(a: str, b: str) -> bool:
+    """"Callaghan" and "Lord Callaghan", "Beattie" and "James Beattie": one names the other."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return wa <= wb or wb <= wa
+
+
+def _substitute(text: str, pattern: re.Pattern, name: str) -> str:
+    """Every pronoun `pattern` matches in `text` replaced by `name`: "his"/"its"/"their" and a possessive
+    "her" by "name's", the others by the name."""
+    def replace(m: re.Match) -> str:
+        word = m.group(0).lower()
+        possessive = word in ("his", "its", "their") or (
+            word == "her" and not _OBJECT_NEXT.match(text, m.end()))
+        return f"{name}'s" if possessive else name
+    return pattern.sub(replace, text)
 
 
 def _content_words(question: str) -> list[str]:

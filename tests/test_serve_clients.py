@@ -338,3 +338,77 @@ def test_a_latin1_token_works(sample_index, tmp_path):
         assert status == 200, body
     finally:
         running.stop()
+
+
+def test_a_client_that_hangs_up_stops_its_extractive_answer(sample_index):
+    """Embedding is most of an extractive answer's work: once the client has hung up it stops at its
+    next batch. The app runs in this process (a real uvicorn server on loopback) so the test sees the
+    embedding calls: the question's embedding is held until the server has seen the client go, and
+    nothing more is embedded after it; a client that stays gets the answer, which embeds more."""
+    import asyncio
+
+    import uvicorn
+
+    from qa.config import load_settings
+    from qa.front.server import ServerConfig, create_app
+    from qa.front.service import Service
+
+    service = Service(load_settings(index=sample_index, llm="none"))
+    embedder = service.open().embedder
+    real, calls, hold = embedder._encoder, [], threading.Event()
+
+    class Held:
+        """The real encoder; while `hold` is set, its first call waits for the request to be given up."""
+
+        backend, dimension = real.backend, real.dimension
+
+        def encode(self, texts, batch_size, check=None):
+            calls.append(len(texts))
+            deadline = time.monotonic() + 30
+            while hold.is_set() and len(calls) == 1 and check is not None and time.monotonic() < deadline:
+                try:
+                    check()
+                except Exception:  # noqa: BLE001 - given up: the real encoder sees it at its first batch
+                    break
+                time.sleep(0.01)
+            return real.encode(texts, batch_size, check)
+
+    embedder._encoder = Held()
+    outcomes: list[str] = []
+    ask = service.ask
+
+    def recorded(*args, **kwargs):
+        try:
+            answer = ask(*args, **kwargs)
+        except BaseException as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("answered")
+        return answer
+
+    service.ask = recorded
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(service, ServerConfig()), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: server.started)
+        question = {"question": "Why did North Korea sign the treaty with Russia?"}
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:  # stays: answered
+            client.sendall(post("/ask", question))
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+        assert outcomes == ["answered"] and len(calls) > 1  # the question, then the passages' sentences
+        calls.clear()
+        hold.set()
+        client = socket.create_connection(("127.0.0.1", port), timeout=30)
+        client.sendall(post("/ask", question))
+        _wait_for(lambda: calls)
+        client.close()
+        _wait_for(lambda: len(outcomes) == 2)
+        assert outcomes[1] == "ServiceCancelled" and calls == calls[:1], (outcomes, calls)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        service.close()

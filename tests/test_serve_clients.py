@@ -171,10 +171,10 @@ def test_slow_header_clients_are_dropped_and_real_ones_served(open_server):
             sock.close()
 
 
-def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(sample_index, tmp_path):
+def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(open_server):
     """1,100 idle connections against the limit of 1,000: the server still answers a real client at
     once, and at most 1,000 connections are held open."""
-    running = Server(["--index", str(sample_index)], tmp_path, {})
+    running = open_server
     idle = []
     try:
         for _ in range(1100):
@@ -197,7 +197,6 @@ def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(sample_
     finally:
         for sock in idle:
             sock.close()
-        running.stop()
 
 
 def _wait_for(condition, seconds: float = 60) -> None:
@@ -207,10 +206,10 @@ def _wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("stream", [True, False])
-def test_a_client_that_hangs_up_frees_the_llm(sample_index, tmp_path, stream):
+def test_clients_that_hang_up_free_the_llm(sample_index, tmp_path):
     """Three clients ask (the LLM trickles its answer forever) and hang up: the next question gets the
-    LLM at once, not a 503 until their time limit runs out. --queue 2: the three fill the queue."""
+    LLM at once, not a 503 until their time limit runs out. --queue 2: the three fill the queue. The
+    same server sees this with streamed requests, then with plain ones."""
     from tests.fake_llm_server import FakeLLMServer
 
     with FakeLLMServer(mode="trickle") as fake:
@@ -218,51 +217,76 @@ def test_a_client_that_hangs_up_frees_the_llm(sample_index, tmp_path, stream):
                          {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model",
                           "QA_LLM_TIMEOUT": "100"})
         try:
-            payload = {"model": "qa", "stream": stream,
-                       "messages": [{"role": "user", "content": "What did Klingner say?"}]}
-            gone = []
-            for _ in range(3):
-                sock = socket.create_connection(address(running), timeout=30)
-                sock.sendall(post("/v1/chat/completions", payload))
-                gone.append(sock)
-            _wait_for(lambda: fake.chat_requests == 1)
-            time.sleep(0.5)
-            for sock in gone:
-                sock.close()
-            fake.mode = "ok"
-            status, body, _ = None, "", None
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                status, body, _ = http("POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)
-                if status == 200:
-                    break
-                assert status == 503, body
+            for stream in (True, False):
+                fake.mode = "trickle"
+                before = fake.chat_requests
+                payload = {"model": "qa", "stream": stream,
+                           "messages": [{"role": "user", "content": "What did Klingner say?"}]}
+                gone = []
+                for _ in range(3):
+                    sock = socket.create_connection(address(running), timeout=30)
+                    sock.sendall(post("/v1/chat/completions", payload))
+                    gone.append(sock)
+                _wait_for(lambda before=before: fake.chat_requests == before + 1)
                 time.sleep(0.5)
-            assert status == 200, body
-            assert json.loads(body)["backend"] == "openai"
-            assert fake.chat_requests == 2  # the two queued behind the first never reached the LLM
+                for sock in gone:
+                    sock.close()
+                fake.mode = "ok"
+                status, body, _ = None, "", None
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    status, body, _ = http("POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)
+                    if status == 200:
+                        break
+                    assert status == 503, body
+                    time.sleep(0.5)
+                assert status == 200, (stream, body)
+                assert json.loads(body)["backend"] == "openai"
+                assert fake.chat_requests == before + 2  # the two queued behind the first never reached the LLM
         finally:
             running.stop()
 
 
-def test_a_streamed_request_refused_before_its_first_token_is_a_real_503(sample_index, tmp_path):
+def test_a_full_queue_is_a_503_streamed_or_not(sample_index, tmp_path):
+    """One LLM answer at a time and no queue (--queue 0): while the LLM writes one answer, a second
+    question is refused at once with 503 and never reaches the LLM, and so is a streamed one, before its
+    first token (a real status, not a 200 with the error in the stream); the first is then answered."""
     from tests.fake_llm_server import FakeLLMServer
 
-    with FakeLLMServer(mode="trickle") as fake:
+    release = threading.Event()
+
+    def slow_reply(body: dict) -> str:  # the LLM "writes" until the test lets it finish
+        release.wait(60)
+        return "Klingner said Kim could see an upside in reaching out to Trump. [1]"
+
+    with FakeLLMServer(reply=slow_reply) as fake:
         running = Server(["--index", str(sample_index), "--queue", "0"], tmp_path,
                          {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model"})
-        holder = socket.create_connection(address(running), timeout=30)
         try:
-            holder.sendall(post("/ask", KLINGNER))
+            first: dict = {}
+            worker = threading.Thread(target=lambda: first.update(result=http(
+                "POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)))
+            worker.start()
             _wait_for(lambda: fake.chat_requests == 1)
+            status, body, headers = http("POST", f"{running.url}/ask",
+                                         json.dumps({"question": "What did Pardo say?"}).encode(), token=None)
+            assert status == 503, body
+            assert "busy" in json.loads(body)["error"]["message"]
+            assert headers["retry-after"]
             payload = {"model": "qa", "stream": True, "messages": [{"role": "user", "content": "What did Pardo say?"}]}
             status, headers, body = raw(running, post("/v1/chat/completions", payload))
             assert status == 503, body
             assert headers["retry-after"] == "5"
             assert headers["content-type"].startswith("application/json")
             assert "busy" in error_of(body)["message"]
+            assert fake.chat_requests == 1
+            release.set()
+            worker.join(60)
+            status, body, _ = first["result"]
+            assert status == 200, body
+            assert json.loads(body)["backend"] == "openai"
         finally:
-            holder.close()
+            release.set()
             running.stop()
 
 

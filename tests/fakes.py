@@ -35,7 +35,9 @@ class _HashingEncoder:
     def __init__(self, dimension: int):
         self.dimension = dimension
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, check=None) -> np.ndarray:
+        if check is not None:
+            check()
         out = np.zeros((len(texts), self.dimension), dtype="float32")
         for row, text in enumerate(texts):
             for word in _WORD_RE.findall(text.lower()):

@@ -26,12 +26,14 @@ def next_prompt(child) -> None:
     child.send(CURSOR_POSITION)
 
 
-def spawn_chat(index, tmp_path, llm="none", extra=()):
+def spawn_chat(index, tmp_path, llm="none", extra=(), wait=True):
+    """`qa chat` on a pseudo-terminal; `wait`: until its first prompt (answered)."""
     env = {**os.environ, "QA_LLM": llm, "QA_CONFIG": str(tmp_path / "none.toml"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color"}
     child = pexpect.spawn(sys.executable, ["-m", "qa", "chat", "--index", str(index), *extra], env=env,
                           encoding="utf-8", timeout=240, dimensions=(60, 250))
-    next_prompt(child)
+    if wait:
+        next_prompt(child)
     return child
 
 
@@ -92,25 +94,6 @@ def test_history_persists_across_sessions(sample_index, tmp_path):
     child.send("\x1b[A")  # and once more: "/k 4"
     child.send("\r")
     child.expect_exact("k = 4")
-    child.sendline("/quit")
-    child.expect(pexpect.EOF)
-
-
-def test_ctrl_c_cancels_the_answer_not_the_session(sample_index, tmp_path):
-    child = spawn_chat(sample_index, tmp_path, llm="local")
-    child.sendline("What did Klingner say about Trump and the Nobel Peace Prize?")
-    child.expect("\x1b\\[2m")  # the answer has started to show (a statement is quoted at once)
-    child.sendintr()
-    # the rest of the answer is cut short ("cancelled"), or it was already shown and the prompt is back:
-    # either way the session goes on
-    if child.expect_exact(["cancelled", PROMPT]) == 0:
-        child.expect_exact(PROMPT)
-    child.send(CURSOR_POSITION)
-    # a Ctrl-C that reached the prompt after the answer ended draws a fresh prompt: wait for the reply itself
-    child.sendline("/llm none")
-    child.expect_exact("answering with: extractive")
-    next_prompt(child)
-    assert "¶24" in ask(child, "What did Klingner say?")
     child.sendline("/quit")
     child.expect(pexpect.EOF)
 
@@ -189,19 +172,19 @@ def test_follow_up_rules_without_llm(sample_bot, turns, expected):
     assert conversation.standalone(turns[-1]) == expected
 
 
-def test_loading_line_is_erased_before_the_first_prompt(sample_index, tmp_path):
-    """"Loading the LLM..." shows while the local model loads and is gone from the screen when the
-    first prompt appears: what the user types starts on a clean line."""
+def test_local_llm_session_erases_its_loading_line_and_ctrl_c_cancels_only_the_answer(sample_index, tmp_path):
+    """One `qa chat` with the local model (loading it is most of the cost, so one session checks both):
+    "Loading the LLM..." shows while the model loads and is gone from the screen when the first prompt
+    appears, so what the user types starts on a clean line; then Ctrl-C during an answer cancels the
+    answer, not the session."""
     import pyte
 
     screen = pyte.Screen(250, 60)
     stream = pyte.Stream(screen)
-    child = pexpect.spawn(sys.executable, ["-m", "qa", "chat", "--index", str(sample_index)],
-                          env={**os.environ, "QA_LLM": "local", "QA_CONFIG": str(tmp_path / "none.toml"),
-                               "XDG_DATA_HOME": str(tmp_path / "data"), "TERM": "xterm-256color"},
-                          encoding="utf-8", timeout=240, dimensions=(60, 250))
+    child = spawn_chat(sample_index, tmp_path, llm="local", wait=False)
     child.expect_exact(PROMPT)
     shown = child.before + child.after
+    child.send(CURSOR_POSITION)
     child.send("What did")
     child.expect_exact("What did")
     stream.feed(shown + child.before + child.after)
@@ -209,7 +192,19 @@ def test_loading_line_is_erased_before_the_first_prompt(sample_index, tmp_path):
     lines = [line.rstrip() for line in screen.display if line.strip()]
     assert not any("Loading the LLM" in line for line in lines), lines
     assert lines[-1] == "qa> What did", lines
-    child.sendeof()
-    child.sendcontrol("u")
-    child.sendeof()
+
+    child.sendline(" Klingner say about Trump and the Nobel Peace Prize?")
+    child.expect("\x1b\\[2m")  # the answer has started to show (a statement is quoted at once)
+    child.sendintr()
+    # the rest of the answer is cut short ("cancelled"), or it was already shown and the prompt is back:
+    # either way the session goes on
+    if child.expect_exact(["cancelled", PROMPT]) == 0:
+        child.expect_exact(PROMPT)
+    child.send(CURSOR_POSITION)
+    # a Ctrl-C that reached the prompt after the answer ended draws a fresh prompt: wait for the reply itself
+    child.sendline("/llm none")
+    child.expect_exact("answering with: extractive")
+    next_prompt(child)
+    assert "¶24" in ask(child, "What did Klingner say?")
+    child.sendline("/quit")
     child.expect(pexpect.EOF)

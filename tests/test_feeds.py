@@ -455,3 +455,58 @@ def test_a_server_stopping_ends_the_update_before_it_writes(site, tmp_path, cli)
         assert bot.articles() == [] and site.requests() < 6  # the feed, robots.txt and a page or two
     bad = cli("serve", "--update-every", "soon", "--index", tmp_path / "index")
     assert bad.exit_code == 2 and "not an interval" in bad.output
+
+
+def test_items_a_feed_stopped_listing_are_forgotten_after_a_while(site, tmp_path):
+    """The feed list keeps a row per item the feed lists; one the feed dropped long ago is pruned, while
+    listed ones (also across a 304) stay and are not fetched again, and the article stays indexed."""
+    import sqlite3
+
+    from qa.index.feeds import FEEDS_DB, KEEP_UNLISTED_DAYS
+
+    b = site.base
+    for path, title in (("/a", "Crane strike ends"), ("/b", "Ferry timetable"), ("/c", "Dock reopens")):
+        site.add(path, article(title, title.lower()))
+    items = [{"title": t, "link": f"{b}{p}", "date": "Mon, 04 Nov 2024 08:00:00 GMT"}
+             for p, t in (("/a", "Crane strike ends"), ("/b", "Ferry timetable"), ("/c", "Dock reopens"))]
+    site.add("/feed", rss("Herald", items), "application/rss+xml", ETag='"v1"')
+    index = tmp_path / "index"
+
+    def rows() -> dict[str, str]:
+        with sqlite3.connect(index / FEEDS_DB) as db:
+            return dict(db.execute("SELECT url, listed FROM items"))
+
+    def age(days: int) -> None:  # as if every poll so far had been `days` earlier
+        import datetime as dt
+
+        def earlier(stamp: str) -> str:
+            return (dt.datetime.fromisoformat(stamp) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+
+        with sqlite3.connect(index / FEEDS_DB) as db:
+            db.create_function("earlier", 1, earlier)
+            db.execute("UPDATE items SET listed = earlier(listed)")
+            db.execute("UPDATE feeds SET checked = earlier(checked)")
+
+    with QA(index, create=True) as bot:
+        bot.add_feed(f"{b}/feed")
+        assert bot.update_feeds().feeds[0].new == 3
+        assert sorted(rows()) == [f"{b}/a", f"{b}/b", f"{b}/c"]
+
+        age(KEEP_UNLISTED_DAYS + 1)
+        bot.update_feeds()  # 304: the feed lists what it listed, nothing is forgotten
+        assert sorted(rows()) == [f"{b}/a", f"{b}/b", f"{b}/c"]
+
+        site.add("/feed", rss("Herald", items[:2]), "application/rss+xml", ETag='"v2"')  # /c drops out
+        bot.update_feeds()
+        assert sorted(rows()) == [f"{b}/a", f"{b}/b", f"{b}/c"]  # dropped just now: kept a while
+        age(KEEP_UNLISTED_DAYS - 1)
+        site.add("/feed", rss("Herald", items[:2]) + b"\n", "application/rss+xml", ETag='"v3"')
+        bot.update_feeds()
+        assert sorted(rows()) == [f"{b}/a", f"{b}/b", f"{b}/c"]
+        age(2)
+        before = len(site.log)
+        site.add("/feed", rss("Herald", items[:2]) + b"\n\n", "application/rss+xml", ETag='"v4"')
+        report = bot.update_feeds()
+        assert sorted(rows()) == [f"{b}/a", f"{b}/b"]  # unlisted past the limit: forgotten
+        assert site.log[before:] == ["/feed"] and report.feeds[0].unchanged == 2
+        assert "Dock reopens" in by_title(bot)  # forgetting the feed's row removes no article

@@ -10,6 +10,7 @@ import os
 import random
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -57,13 +58,14 @@ def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, 
     address = f"{lite_server}#damaged_{damage}"
     assert qa_cli(["index", SAMPLE, "--index", address], tmp_path).returncode == 0
     python(DAMAGE, address, damage, tmp_path=tmp_path)
-    for command in (["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"],
-                    ["index", SAMPLE]):
-        done = qa_cli([*command, "--index", address], tmp_path)
+    reads = (["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"], ["check"])
+    with ThreadPoolExecutor(len(reads)) as pool:  # readers of the damaged index, side by side
+        *done_reads, check = pool.map(lambda command: qa_cli([*command, "--index", address], tmp_path), reads)
+    writing = qa_cli(["index", SAMPLE, "--index", address], tmp_path)
+    for command, done in zip([*reads[:-1], ["index", SAMPLE]], [*done_reads, writing]):
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert "damaged" in done.stderr and "--rebuild" in done.stderr, done.stderr
         assert "No passages found" not in done.stdout and "Traceback" not in done.stderr
-    check = qa_cli(["check", "--index", address], tmp_path)
     assert check.returncode == 1 and "damaged" in check.stderr + check.stdout
     rebuilt = qa_cli(["index", "--rebuild", SAMPLE, "--index", address], tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr

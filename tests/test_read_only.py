@@ -23,6 +23,14 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.iterdir()) if f.is_file()}
 
 
+def run_side_by_side(commands: list[list], tmp_path: Path, prefix: list[str] = ()) -> list[subprocess.CompletedProcess]:
+    """`run_qa` of each command, all at once (readers of one index; the machine's cores work together)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(commands)) as pool:
+        return list(pool.map(lambda args: run_qa(args, tmp_path, prefix), commands))
+
+
 def run_qa(args: list, tmp_path: Path, prefix: list[str] = ()) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_CONFIG=str(tmp_path / "no-config.toml"), QA_LLM="none")
@@ -38,15 +46,16 @@ def test_a_reader_reports_a_damaged_database_and_changes_nothing(writable_index,
         wal.unlink()
     before = snapshot(writable_index)
     assert any(name.startswith("vectors.") for name in before)
-    for command in (["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"], ["check"],
-                    ["speakers"]):
-        done = run_qa([*command, "--index", writable_index], tmp_path)
+    commands = [["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"], ["check"],
+                ["speakers"], ["check", "--json"]]
+    runs = run_side_by_side([[*command, "--index", writable_index] for command in commands], tmp_path)
+    for command, done in zip(commands[:-1], runs):
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr
         assert "damaged" in done.stderr or "not a" in done.stderr, done.stderr
         assert "rebuild" in done.stderr
-        assert snapshot(writable_index) == before, command  # no schema written, no vector file removed
-    done = run_qa(["check", "--index", writable_index, "--json"], tmp_path)
+    assert snapshot(writable_index) == before  # no command wrote a schema or removed a vector file
+    done = runs[-1]
     assert done.returncode == 1 and not json.loads(done.stdout.splitlines()[0])["ok"]
 
 
@@ -100,22 +109,20 @@ def test_a_read_only_index_serves_search_list_ask_and_check(sample_index, tmp_pa
     _make_read_only(index)
     prefix = _without_write_privilege()
     try:
-        probe = run_qa(["--version"], tmp_path, prefix)
-        assert probe.returncode == 0, probe.stderr
         if prefix:  # the bits really bind this process
             assert subprocess.run([*prefix, "touch", str(index / "probe")], capture_output=True).returncode != 0
-        found = run_qa(["search", "What did Klingner say?", "--index", index, "--json"], tmp_path, prefix)
+        probe, found, listed, asked, checked, written = run_side_by_side([
+            ["--version"], ["search", "What did Klingner say?", "--index", index, "--json"],
+            ["list", "--index", index, "--json"], ["ask", "What did Klingner say?", "--index", index, "--json"],
+            ["check", "--index", index], ["remove", "nothing-by-this-name", "--index", index]], tmp_path, prefix)
+        assert probe.returncode == 0, probe.stderr
         assert found.returncode == 0, found.stderr
         assert 22 in [p["paragraph"] for p in json.loads(found.stdout)["passages"]]
-        listed = run_qa(["list", "--index", index, "--json"], tmp_path, prefix)
         assert listed.returncode == 0, listed.stderr
         assert len(json.loads(listed.stdout)["articles"]) == 1
-        asked = run_qa(["ask", "What did Klingner say?", "--index", index, "--json"], tmp_path, prefix)
         assert asked.returncode == 0, asked.stderr
         assert {c["paragraph"] for c in json.loads(asked.stdout)["citations"]} & {22, 23, 24}
-        checked = run_qa(["check", "--index", index], tmp_path, prefix)
         assert checked.returncode == 0 and "healthy" in checked.stdout + checked.stderr, checked.stderr
-        written = run_qa(["remove", "nothing-by-this-name", "--index", index], tmp_path, prefix)
         assert written.returncode == 1 and "Traceback" not in written.stderr
     finally:
         index.chmod(0o755)

@@ -224,46 +224,6 @@ def test_server_follows_the_index_while_qa_index_writes_it(server, served_index,
     assert [p["paragraph"] for p in klingner["passages"]] == [22, 23, 24]
 
 
-def test_full_queue_answered_503(sample_index, tmp_path):
-    """One LLM answer at a time and no queue (--queue 0): while the LLM writes one answer, a second
-    question is refused at once with 503 and never reaches the LLM; the first is then answered."""
-    from tests.fake_llm_server import FakeLLMServer
-
-    release = threading.Event()
-
-    def slow_reply(body: dict) -> str:  # the LLM "writes" until the test lets it finish
-        release.wait(60)
-        return "Klingner said Kim could see an upside in reaching out to Trump. [1]"
-
-    with FakeLLMServer(reply=slow_reply) as fake:
-        running = Server(["--index", str(sample_index), "--queue", "0"], tmp_path,
-                         {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model"})
-        try:
-            first: dict = {}
-            worker = threading.Thread(target=lambda: first.update(result=http(
-                "POST", f"{running.url}/ask", json.dumps({"question": "What did Klingner say?"}).encode(),
-                token=None)))
-            worker.start()
-            deadline = time.monotonic() + 60
-            while fake.chat_requests == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert fake.chat_requests == 1
-            status, body, headers = http("POST", f"{running.url}/ask",
-                                         json.dumps({"question": "What did Pardo say?"}).encode(), token=None)
-            assert status == 503, body
-            assert "busy" in json.loads(body)["error"]["message"]
-            assert headers["retry-after"]
-            assert fake.chat_requests == 1
-            release.set()
-            worker.join(60)
-            status, body, _ = first["result"]
-            assert status == 200, body
-            assert json.loads(body)["backend"] == "openai"
-        finally:
-            release.set()
-            running.stop()
-
-
 def test_request_time_limit_answered_504(sample_index, tmp_path):
     """An answer the LLM has not finished within --timeout is answered 504 with a one-line message."""
     from tests.fake_llm_server import FakeLLMServer

@@ -171,10 +171,10 @@ def test_slow_header_clients_are_dropped_and_real_ones_served(open_server):
             sock.close()
 
 
-def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(sample_index, tmp_path):
+def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(open_server):
     """1,100 idle connections against the limit of 1,000: the server still answers a real client at
     once, and at most 1,000 connections are held open."""
-    running = Server(["--index", str(sample_index)], tmp_path, {})
+    running = open_server
     idle = []
     try:
         for _ in range(1100):
@@ -197,7 +197,6 @@ def test_past_the_connection_limit_the_oldest_idle_connection_makes_room(sample_
     finally:
         for sock in idle:
             sock.close()
-        running.stop()
 
 
 def _wait_for(condition, seconds: float = 60) -> None:
@@ -207,10 +206,10 @@ def _wait_for(condition, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("stream", [True, False])
-def test_a_client_that_hangs_up_frees_the_llm(sample_index, tmp_path, stream):
+def test_clients_that_hang_up_free_the_llm(sample_index, tmp_path):
     """Three clients ask (the LLM trickles its answer forever) and hang up: the next question gets the
-    LLM at once, not a 503 until their time limit runs out. --queue 2: the three fill the queue."""
+    LLM at once, not a 503 until their time limit runs out. --queue 2: the three fill the queue. The
+    same server sees this with streamed requests, then with plain ones."""
     from tests.fake_llm_server import FakeLLMServer
 
     with FakeLLMServer(mode="trickle") as fake:
@@ -218,51 +217,76 @@ def test_a_client_that_hangs_up_frees_the_llm(sample_index, tmp_path, stream):
                          {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model",
                           "QA_LLM_TIMEOUT": "100"})
         try:
-            payload = {"model": "qa", "stream": stream,
-                       "messages": [{"role": "user", "content": "What did Klingner say?"}]}
-            gone = []
-            for _ in range(3):
-                sock = socket.create_connection(address(running), timeout=30)
-                sock.sendall(post("/v1/chat/completions", payload))
-                gone.append(sock)
-            _wait_for(lambda: fake.chat_requests == 1)
-            time.sleep(0.5)
-            for sock in gone:
-                sock.close()
-            fake.mode = "ok"
-            status, body, _ = None, "", None
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                status, body, _ = http("POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)
-                if status == 200:
-                    break
-                assert status == 503, body
+            for stream in (True, False):
+                fake.mode = "trickle"
+                before = fake.chat_requests
+                payload = {"model": "qa", "stream": stream,
+                           "messages": [{"role": "user", "content": "What did Klingner say?"}]}
+                gone = []
+                for _ in range(3):
+                    sock = socket.create_connection(address(running), timeout=30)
+                    sock.sendall(post("/v1/chat/completions", payload))
+                    gone.append(sock)
+                _wait_for(lambda before=before: fake.chat_requests == before + 1)
                 time.sleep(0.5)
-            assert status == 200, body
-            assert json.loads(body)["backend"] == "openai"
-            assert fake.chat_requests == 2  # the two queued behind the first never reached the LLM
+                for sock in gone:
+                    sock.close()
+                fake.mode = "ok"
+                status, body, _ = None, "", None
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    status, body, _ = http("POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)
+                    if status == 200:
+                        break
+                    assert status == 503, body
+                    time.sleep(0.5)
+                assert status == 200, (stream, body)
+                assert json.loads(body)["backend"] == "openai"
+                assert fake.chat_requests == before + 2  # the two queued behind the first never reached the LLM
         finally:
             running.stop()
 
 
-def test_a_streamed_request_refused_before_its_first_token_is_a_real_503(sample_index, tmp_path):
+def test_a_full_queue_is_a_503_streamed_or_not(sample_index, tmp_path):
+    """One LLM answer at a time and no queue (--queue 0): while the LLM writes one answer, a second
+    question is refused at once with 503 and never reaches the LLM, and so is a streamed one, before its
+    first token (a real status, not a 200 with the error in the stream); the first is then answered."""
     from tests.fake_llm_server import FakeLLMServer
 
-    with FakeLLMServer(mode="trickle") as fake:
+    release = threading.Event()
+
+    def slow_reply(body: dict) -> str:  # the LLM "writes" until the test lets it finish
+        release.wait(60)
+        return "Klingner said Kim could see an upside in reaching out to Trump. [1]"
+
+    with FakeLLMServer(reply=slow_reply) as fake:
         running = Server(["--index", str(sample_index), "--queue", "0"], tmp_path,
                          {"QA_LLM": "openai", "QA_BASE_URL": fake.url, "QA_LLM_MODEL": "fake-model"})
-        holder = socket.create_connection(address(running), timeout=30)
         try:
-            holder.sendall(post("/ask", KLINGNER))
+            first: dict = {}
+            worker = threading.Thread(target=lambda: first.update(result=http(
+                "POST", f"{running.url}/ask", json.dumps(KLINGNER).encode(), token=None)))
+            worker.start()
             _wait_for(lambda: fake.chat_requests == 1)
+            status, body, headers = http("POST", f"{running.url}/ask",
+                                         json.dumps({"question": "What did Pardo say?"}).encode(), token=None)
+            assert status == 503, body
+            assert "busy" in json.loads(body)["error"]["message"]
+            assert headers["retry-after"]
             payload = {"model": "qa", "stream": True, "messages": [{"role": "user", "content": "What did Pardo say?"}]}
             status, headers, body = raw(running, post("/v1/chat/completions", payload))
             assert status == 503, body
             assert headers["retry-after"] == "5"
             assert headers["content-type"].startswith("application/json")
             assert "busy" in error_of(body)["message"]
+            assert fake.chat_requests == 1
+            release.set()
+            worker.join(60)
+            status, body, _ = first["result"]
+            assert status == 200, body
+            assert json.loads(body)["backend"] == "openai"
         finally:
-            holder.close()
+            release.set()
             running.stop()
 
 
@@ -338,3 +362,77 @@ def test_a_latin1_token_works(sample_index, tmp_path):
         assert status == 200, body
     finally:
         running.stop()
+
+
+def test_a_client_that_hangs_up_stops_its_extractive_answer(sample_index):
+    """Embedding is most of an extractive answer's work: once the client has hung up it stops at its
+    next batch. The app runs in this process (a real uvicorn server on loopback) so the test sees the
+    embedding calls: the question's embedding is held until the server has seen the client go, and
+    nothing more is embedded after it; a client that stays gets the answer, which embeds more."""
+    import asyncio
+
+    import uvicorn
+
+    from qa.config import load_settings
+    from qa.front.server import ServerConfig, create_app
+    from qa.front.service import Service
+
+    service = Service(load_settings(index=sample_index, llm="none"))
+    embedder = service.open().embedder
+    real, calls, hold = embedder._encoder, [], threading.Event()
+
+    class Held:
+        """The real encoder; while `hold` is set, its first call waits for the request to be given up."""
+
+        backend, dimension = real.backend, real.dimension
+
+        def encode(self, texts, batch_size, check=None):
+            calls.append(len(texts))
+            deadline = time.monotonic() + 30
+            while hold.is_set() and len(calls) == 1 and check is not None and time.monotonic() < deadline:
+                try:
+                    check()
+                except Exception:  # noqa: BLE001 - given up: the real encoder sees it at its first batch
+                    break
+                time.sleep(0.01)
+            return real.encode(texts, batch_size, check)
+
+    embedder._encoder = Held()
+    outcomes: list[str] = []
+    ask = service.ask
+
+    def recorded(*args, **kwargs):
+        try:
+            answer = ask(*args, **kwargs)
+        except BaseException as exc:
+            outcomes.append(type(exc).__name__)
+            raise
+        outcomes.append("answered")
+        return answer
+
+    service.ask = recorded
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(service, ServerConfig()), log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    try:
+        _wait_for(lambda: server.started)
+        question = {"question": "Why did North Korea sign the treaty with Russia?"}
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:  # stays: answered
+            client.sendall(post("/ask", question))
+            assert client.recv(100).startswith(b"HTTP/1.1 200")
+        assert outcomes == ["answered"] and len(calls) > 1  # the question, then the passages' sentences
+        calls.clear()
+        hold.set()
+        client = socket.create_connection(("127.0.0.1", port), timeout=30)
+        client.sendall(post("/ask", question))
+        _wait_for(lambda: calls)
+        client.close()
+        _wait_for(lambda: len(outcomes) == 2)
+        assert outcomes[1] == "ServiceCancelled" and calls == calls[:1], (outcomes, calls)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        service.close()

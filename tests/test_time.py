@@ -339,3 +339,24 @@ def test_an_archive_without_dates_answers_from_undated_articles_and_says_so(tmp_
         answer = bot.ask("What did Governor Ames say about the new ferry fares?", as_of="2026-01-02")
         assert not answer.abstained and "Time asked about" not in answer.text
         assert "time" not in validate_json(answer.as_json())
+
+
+def test_the_stores_date_queries_agree_with_its_articles(bot):
+    """A time question asks the store for its date bounds in SQL (one query each, the articles table's
+    date index); each answer is what reading every article's date gives (the store base's way, which
+    the Milvus store keeps), on each side of every date in the index."""
+    from qa.index.store_base import StoreBase
+
+    store = bot.store
+    days = sorted({a.date for a in ARTICLES if a.date})
+    probes = days + ["2025-01-01", "2025-06-11", "2025-12-31T", "2026-12-31"]
+    assert store.has_articles() is StoreBase.has_articles(store) is True
+    assert store.newest_date() == StoreBase.newest_date(store) == "2026-01-05"
+    for day in probes:
+        assert store.newest_date(day) == StoreBase.newest_date(store, day), day
+        assert store.published_after(day) == StoreBase.published_after(store, day), day
+        assert sorted(store.articles_known_by(day)) == sorted(StoreBase.articles_known_by(store, day)), day
+    assert "undated-leaflet" in store.articles_known_by("2000-01-01")
+    plan = " ".join(str(r) for r in store.db.execute("EXPLAIN QUERY PLAN SELECT max(date) FROM articles "
+                                                       "WHERE date > '' AND date <= ?", ("2025-12-31",)))
+    assert "articles_date" in plan, plan  # the index, not a scan of every row

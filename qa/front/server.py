@@ -13,7 +13,7 @@ with qa's one-line message and never a traceback):
 
 Searches run in parallel on a pool of index readers; LLM answers one at a time behind a bounded queue
 (503 when it is full); each request has a time limit (504), and the work of a client that hangs up is
-given up (an LLM stops at its next token). An optional bearer token comes from the environment
+given up (an LLM stops at its next token, embedding at its next batch). An optional bearer token comes from the environment
 (`QA_SERVE_TOKEN`) only, so it never sits in shell history or a config file.
 
 Web pages the user opens cannot use a server meant for this machine: on a loopback address the Host
@@ -178,7 +178,8 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
             raise ServiceTimeout(f"no answer within the server's limit of {config.limits.timeout:g} s")
         finally:
             if not future.done():
-                cancel.set()
+                cancel.set()  # the work stops at its next embedding batch or LLM token
+                future.add_done_callback(_retrieved)  # it ends in ServiceCancelled, which nobody awaits
             in_flight.discard(cancel)
             gone.cancel()
             stop.cancel()
@@ -411,6 +412,11 @@ def create_app(service: Service, config: ServerConfig) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, 500: server_error})
     app.state.stop_requests = stop_requests
     return app
+
+
+def _retrieved(future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _absolute(path) -> str:

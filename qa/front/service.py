@@ -48,6 +48,21 @@ def _check_cancelled(cancelled: threading.Event | None) -> None:
         raise ServiceCancelled("the request was given up: its client went away or the server is stopping")
 
 
+@contextlib.contextmanager
+def _giving_up(deadline: float, cancelled: threading.Event | None) -> Iterator[None]:
+    """Within it, the request's embedding work (most of an extractive answer, and of a search) stops
+    at its next batch once the client has left or the time is up, as an LLM stops at its next token."""
+    from ..ingest.embeddings import stop_point
+
+    def check() -> None:
+        _check_cancelled(cancelled)
+        if time.monotonic() > deadline:
+            raise ServiceTimeout("the request's time limit was reached")
+
+    with stop_point(check):
+        yield
+
+
 @dataclass(frozen=True)
 class Limits:
     readers: int = 4  # index connections: searches answered at once (more would only share 2 cores)
@@ -238,7 +253,7 @@ class Service:
         question = check_question(question)
         since, until = date_range(since, until)
         deadline = deadline or self.deadline()
-        with self.reader(deadline) as bot:
+        with self.reader(deadline) as bot, _giving_up(deadline, cancelled):
             _check_cancelled(cancelled)
             return bot.search(question, k or self.settings.k, article=article, since=since, until=until, **time)
 
@@ -252,7 +267,7 @@ class Service:
         since, until = date_range(since, until)  # checked before queueing for the LLM
         deadline = deadline or self.deadline()
         # The gate first: answers queued for the LLM hold no index reader, so searches go on meanwhile.
-        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot:
+        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot, _giving_up(deadline, cancelled):
             _check_cancelled(cancelled)
             return bot.ask(question, k or self.settings.k, article=article, since=since, until=until,
                            on_token=_watch(deadline, cancelled), **time)
@@ -287,7 +302,7 @@ class Service:
                 conversation.ask(asked[:MAX_QUESTION_CHARS].strip() or "?")
             except QAError:
                 continue  # a past turn that cannot be rewritten just adds nothing to the memory
-        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot:
+        with self._llm_turn(deadline, cancelled), self.reader(deadline) as bot, _giving_up(deadline, cancelled):
             _check_cancelled(cancelled)
             conversation.bot = bot
             standalone = conversation.standalone(question)

@@ -209,6 +209,7 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
     states: dict[str, dict[str, ItemState]] = {}
     polled: dict[str, SavedFeed] = {}
     planned: set[str] = set()  # item keys some feed of this run will fetch
+    listed: dict[str, set[str]] = {}  # per feed read (not a 304), the item keys it lists now
     for feed in feeds:
         summary = FeedSummary(feed.url)
         result.feeds.append(summary)
@@ -225,8 +226,9 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
             continue
         result.index.warnings.extend(parsed.warnings)
         outlet = defaults.source or feed.outlet
+        listed[feed.url] = set()
         work.append(_plan(feed, parsed, summary, previous, states[feed.url], known, feed_list, outlet, shard,
-                          planned, result.index.warnings))
+                          planned, result.index.warnings, listed[feed.url]))
 
     todo = _interleave(work)
     for late in todo[politeness.cap:]:
@@ -242,7 +244,7 @@ def update_feeds(store, embedder: Embedder, feeds: list[SavedFeed], *, feed_list
                 summary = next(s for s in result.feeds if s.feed == feed.url)
                 saved = polled[feed.url] if not summary.deferred else replace(polled[feed.url], etag=None,
                                                                               last_modified=None)
-                feed_list.save(replace(saved, checked=now), states[feed.url])
+                feed_list.save(replace(saved, checked=now), states[feed.url], listed.get(feed.url))
     result.requests = client.requests
     result.index.unchanged += sum(f.unchanged for f in result.feeds)
     return result
@@ -284,8 +286,10 @@ def _read_feed(feed: SavedFeed, client: _Client, previous: dict[str, ItemState],
 
 def _plan(feed: SavedFeed, parsed: ParsedFeed, summary: FeedSummary, previous: dict[str, ItemState],
           states: dict[str, ItemState], known: dict[str, str], feed_list: FeedList | None, outlet: str | None,
-          shard: tuple[int, int] | None, planned: set[str], warnings: list[str]) -> list[_Work]:
-    """The items to fetch: new ones and those whose feed entry changed; the rest counted unchanged."""
+          shard: tuple[int, int] | None, planned: set[str], warnings: list[str],
+          listed: set[str]) -> list[_Work]:
+    """The items to fetch: new ones and those whose feed entry changed; the rest counted unchanged.
+    `listed` gets every item key the feed lists (those of other shards too)."""
     out, seen = [], set()
     for item in parsed.items:
         try:
@@ -294,6 +298,7 @@ def _plan(feed: SavedFeed, parsed: ParsedFeed, summary: FeedSummary, previous: d
             summary.failed += 1
             warnings.append(f"feed {feed.url}: item {item.label}: {exc}")
             continue
+        listed.add(key)
         if key in seen or (shard is not None and not in_shard(key, shard)):
             continue  # listed twice (once with tracking parameters, say): one article
         seen.add(key)

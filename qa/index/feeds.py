@@ -22,6 +22,11 @@ from ..ingest.fetch import canonical_url
 
 FEEDS_DB = "feeds.sqlite"  # in the index folder, beside the index's own database
 MAX_ITEMS = 50_000  # items read from one feed document; a sitemap may hold 50,000 URLs
+# An item its feed has stopped listing is forgotten after this many days. While the feed lists an item,
+# its row says what it was indexed as (no fetch again); a news feed keeps an item days, a sitemap
+# months, so a row unlisted this long is dead weight (and if it ever comes back, the index's own
+# record of the URL still spares most re-fetches).
+KEEP_UNLISTED_DAYS = 90
 FEED_ACCEPT = ("application/rss+xml,application/atom+xml,application/feed+json,application/json,"
                "application/xml;q=0.9,text/xml;q=0.9,text/html;q=0.5,*/*;q=0.1")
 _SITEMAP_ROOT_RE = re.compile(rb"<(?:[\w-]+:)?(urlset|sitemapindex)[\s>]")
@@ -345,10 +350,15 @@ class FeedList:
                 CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, outlet TEXT, etag TEXT,
                     last_modified TEXT, checked TEXT, added TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS items (feed TEXT NOT NULL, url TEXT NOT NULL, origin TEXT,
-                    stamp TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0,
+                    stamp TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0, listed TEXT,
                     PRIMARY KEY (feed, url));
                 CREATE INDEX IF NOT EXISTS items_url ON items(url);
             """)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(items)")}
+            if "listed" not in columns:  # a feed list of an older qa: its items count as listed now
+                with self._transaction():
+                    self.db.execute("ALTER TABLE items ADD COLUMN listed TEXT")
+                    self.db.execute("UPDATE items SET listed = ?", (_now(),))
         except sqlite3.Error as exc:
             raise QAError(f"cannot open the feed list {path} ({exc}); check the index folder") from exc
 
@@ -386,16 +396,25 @@ class FeedList:
                               (url,)).fetchone()
         return row[0] if row else None
 
-    def save(self, feed: SavedFeed, items: dict[str, ItemState]) -> None:
-        """Record one poll of `feed`: its validators and what each item it listed came to."""
+    def save(self, feed: SavedFeed, items: dict[str, ItemState], listed: set[str] | None = None) -> None:
+        """Record one poll of `feed`: its validators, what each item came to, and which items it lists
+        now (`listed`; None: unchanged since the last poll, a 304). Items it has not listed for
+        KEEP_UNLISTED_DAYS are forgotten, so the table follows the feed instead of growing forever."""
+        now = feed.checked or _now()
+        cutoff = (dt.datetime.fromisoformat(now) - dt.timedelta(days=KEEP_UNLISTED_DAYS)).isoformat(timespec="seconds")
         with self._transaction():
+            row = self.db.execute("SELECT checked FROM feeds WHERE url = ?", (feed.url,)).fetchone()
             self.db.execute("UPDATE feeds SET etag = ?, last_modified = ?, checked = ? WHERE url = ?",
                             (feed.etag, feed.last_modified, feed.checked, feed.url))
             self.db.executemany(
-                "INSERT INTO items (feed, url, origin, stamp, failures) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO items (feed, url, origin, stamp, failures, listed) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(feed, url) DO UPDATE SET origin = excluded.origin, stamp = excluded.stamp, "
-                "failures = excluded.failures",
-                [(feed.url, url, s.origin, s.stamp, s.failures) for url, s in items.items()])
+                "failures = excluded.failures, listed = coalesce(excluded.listed, listed)",
+                [(feed.url, url, s.origin, s.stamp, s.failures,
+                  now if listed is not None and url in listed else None) for url, s in items.items()])
+            if listed is None and row and row[0]:  # not modified: what it listed at its last poll it lists still
+                self.db.execute("UPDATE items SET listed = ? WHERE feed = ? AND listed >= ?", (now, feed.url, row[0]))
+            self.db.execute("DELETE FROM items WHERE feed = ? AND (listed IS NULL OR listed < ?)", (feed.url, cutoff))
 
     def _transaction(self):
         import contextlib
@@ -411,6 +430,10 @@ class FeedList:
             self.db.execute("COMMIT")
 
         return transaction()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def feed_list(store) -> FeedList:

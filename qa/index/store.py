@@ -313,6 +313,22 @@ class Store(StoreBase):
         )
         return [ArticleSummary(*r) for r in rows]
 
+    def newest_date(self, up_to: str | None = None) -> str | None:
+        sql, args = "SELECT max(date) FROM articles WHERE date > ''", []
+        if up_to is not None:
+            sql, args = sql + " AND date <= ?", [up_to]
+        return self.db.execute(sql, args).fetchone()[0]
+
+    def published_after(self, day: str) -> bool:
+        return bool(self.db.execute("SELECT EXISTS (SELECT 1 FROM articles WHERE date > ?)", (day,)).fetchone()[0])
+
+    def has_articles(self) -> bool:
+        return bool(self.db.execute("SELECT EXISTS (SELECT 1 FROM articles)").fetchone()[0])
+
+    def articles_known_by(self, day: str) -> list[str]:
+        rows = self.db.execute("SELECT id FROM articles WHERE date IS NULL OR date = '' OR date <= ?", (day,))
+        return [r[0] for r in rows]
+
     def article_origin(self, article_id: str) -> str | None:
         """The file or URL an indexed article came from (None when unknown or not indexed)."""
         row = self.db.execute("SELECT origin FROM articles WHERE id = ?", (article_id,)).fetchone()

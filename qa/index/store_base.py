@@ -41,6 +41,27 @@ class StoreBase:
             f"({self.dimension} dims), not {model!r}; drop --model to use the index's own model, "
             f"or rebuild with `qa index --rebuild --model {model} PATH...`")
 
+    # --- publication dates (a time question's bounds: qa.search.timeframe) ---------------------------
+    # Read here from every article; the local store answers each with one SQL query instead.
+
+    def articles(self) -> list:
+        raise NotImplementedError
+
+    def newest_date(self, up_to: str | None = None) -> str | None:
+        """The newest publication date (on or before `up_to`), None when no article is dated."""
+        return max((a.date for a in self.articles() if a.date and (up_to is None or a.date <= up_to)), default=None)
+
+    def published_after(self, day: str) -> bool:
+        """Whether any article is dated after `day`."""
+        return any(a.date and a.date > day for a in self.articles())
+
+    def has_articles(self) -> bool:
+        return bool(self.articles())
+
+    def articles_known_by(self, day: str) -> list[str]:
+        """The ids of articles published on or before `day`, or undated."""
+        return [a.id for a in self.articles() if not a.date or a.date <= day]
+
     def check_model(self, model: str, dimension: int) -> None:
         """Refuse a model other than the one the index was built with (an empty index takes any)."""
         if self.model and (self.model != model or self.dimension != dimension):

@@ -152,6 +152,18 @@ class StoreReader(Protocol):
     def article_origin(self, article_id: str) -> str | None:
         """The file or URL an article came from."""
 
+    def newest_date(self, up_to: str | None = None) -> str | None:
+        """The newest publication date (on or before `up_to`), None when no article is dated."""
+
+    def published_after(self, day: str) -> bool:
+        """Whether any article is dated after `day` (ISO)."""
+
+    def has_articles(self) -> bool:
+        """Whether the index holds any article."""
+
+    def articles_known_by(self, day: str) -> list[str]:
+        """The ids of articles published on or before `day` (ISO), or undated."""
+
     def find_articles(self, key: str) -> list[str]:
         """Article ids matching an exact id, else a case-insensitive title or id substring."""
 

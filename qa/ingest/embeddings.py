@@ -11,12 +11,14 @@ fp32 queries retrieve as well as fp32 throughout (bench/README.md); QA_EMBED_INT
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +48,22 @@ _CHECK_TEXTS = [
     "a",
     " ".join(["The summit talks went on for hours without any agreement on sanctions."] * 40),  # truncated
 ]
+
+
+_STOP_POINT: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("qa_stop_point", default=None)
+
+
+@contextlib.contextmanager
+def stop_point(check: Callable[[], None]) -> Iterator[None]:
+    """Within it (this thread, and work it hands on with its context), embedding calls `check()` before
+    each batch; `check` raises to give the work up. Embedding is most of an extractive answer's time:
+    a server whose client left (or whose time limit passed) stops within one batch instead of
+    finishing an answer nobody reads."""
+    token = _STOP_POINT.set(check)
+    try:
+        yield
+    finally:
+        _STOP_POINT.reset(token)
 
 
 def canonical_model_name(name: str | None) -> str:
@@ -115,10 +133,11 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
         out = []
+        check = _STOP_POINT.get()
         step = self.batch_size * calls_of  # a few batches per call keeps length-sorting useful and progress live
         for start in range(0, len(texts), step):
             chunk = list(texts[start : start + step])
-            out.append(encoder.encode(chunk, self.batch_size))
+            out.append(encoder.encode(chunk, self.batch_size, check))
             if progress:
                 progress(len(chunk))
         return np.vstack(out)
@@ -135,7 +154,9 @@ class _TorchEncoder:
         dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(dim())
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, check: Callable[[], None] | None = None) -> np.ndarray:
+        if check is not None:
+            check()
         vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype="float32")
@@ -179,13 +200,16 @@ class _OnnxEncoder:
             self.backend = "onnx-int8"
         self.inputs = {i.name for i in self.session.get_inputs()}
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, check: Callable[[], None] | None = None) -> np.ndarray:
+        """`check()` runs before each batch (`stop_point`), in whichever thread runs it."""
         encodings = self.tokenizer.encode_batch(texts)
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         out = np.empty((len(texts), self.dimension), dtype="float32")
 
         def run(rows: np.ndarray) -> None:
+            if check is not None:
+                check()
             width = max(len(encodings[r].ids) for r in rows)
             ids = np.full((len(rows), width), self.pad_id, dtype="int64")
             mask = np.zeros((len(rows), width), dtype="int64")

@@ -111,7 +111,10 @@ class Retriever(SupportMeasures):
             from concurrent.futures import ThreadPoolExecutor
 
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-vectors")
-        return self._worker.submit(work).result
+        import contextvars
+
+        # in this thread's context: a request's stop point (qa.ingest.embeddings.stop_point) goes along
+        return self._worker.submit(contextvars.copy_context().run, work).result
 
     def resolve_articles(self, article: str | list[str] | None) -> list[str] | None:
         """The ids `article` names (an id or part of a title); a list is taken as ids already chosen

@@ -156,30 +156,28 @@ def _tidy(text: str) -> str:
 # --- the index seen from a time frame --------------------------------------------------------------
 
 
-def _article_dates(store) -> list[str | None]:
-    """Every article's publication date (None when undated), through the store contract."""
-    return [a.date or None for a in store.articles()]
-
+# Each asks the store one question (the local store: one SQL query on the articles table), never
+# reading every article's row.
 
 def published_after(store, day: str) -> bool:
     """Whether any indexed article is dated after `day` (then an as-of bound has work to do)."""
-    return any(d and d > day for d in _article_dates(store))
+    return store.published_after(day)
 
 
 def has_articles(store) -> bool:
     """Whether the index holds any article."""
-    return bool(store.articles())
+    return store.has_articles()
 
 
 def known_by(store, as_of: str) -> set[int]:
     """Searchable paragraphs of articles published on or before `as_of`, or undated."""
-    known = [a.id for a in store.articles() if not a.date or a.date <= as_of]
+    known = store.articles_known_by(as_of)
     return (store.filtered_ids(known, None, None) or set()) if known else set()
 
 
 def newest_date(store, as_of: str | None = None) -> str | None:
     """The newest publication date in the index (up to `as_of`), or None when no article is dated."""
-    return max((d for d in _article_dates(store) if d and (not as_of or d <= as_of)), default=None)
+    return store.newest_date(as_of)
 
 
 def publication_dates(store, ids: list[int]) -> dict[int, str | None]:

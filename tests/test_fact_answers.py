@@ -379,3 +379,49 @@ def test_the_figure_in_the_paragraph_after_the_retrieved_one_is_quoted(facts_arc
         answer = bot.ask(question, k=1)
     assert retrieved == {("ostria", 1)}
     assert not answer.abstained and "150 senators" in answer.text and "four main parties" not in answer.text
+
+
+LEDES = {
+    "wards.txt": "Hospital merger plan dropped\n\n"
+                 "Plans to merge the two hospitals of Wales's capital into one trust have been scrapped.\n\n"
+                 "The health board said the trusts would instead share managers and buy supplies together.\n\n"
+                 "\"It costs the health service £420 a day to keep each bed open and that cost is rising,\" the "
+                 "board's chairman said.\n",
+    "brenner.txt": "Brenner calls time on career\n\n"
+                   "Harlow Rovers and Ostland forward Kai Brenner has ended his playing career to coach in the "
+                   "Ostland youth league.\n\n"
+                   "The 34-year-old, who has 61 caps, was the club's player of the year in 2001 but has struggled "
+                   "with a knee injury for two seasons.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def ledes_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("ledes"), LEDES)
+
+
+def test_a_peoples_adjective_in_the_question_names_its_place():
+    welsh = asked("How much does a hospital bed cost the Welsh health service?")
+    assert names_group(frozenset({"welsh"}), name_runs("Plans for Wales have been scrapped."))
+    assert not names_group(frozenset({"welsh"}), name_runs("Plans for Scotland have been scrapped."))
+    assert welsh.names  # the adjective is one of the question's names
+
+
+def test_the_subject_named_only_in_the_lede_is_the_subject_of_later_paragraphs(ledes_archive):
+    with QA(ledes_archive, llm="none") as bot:
+        cost = bot.ask("How much does a hospital bed cost the Welsh health service each day?")
+        caps = bot.ask("How many caps did Kai Brenner win for Ostland?")
+    assert not cost.abstained and "£420" in cost.text
+    assert (cost.citations[0].passage.article_id, cost.citations[0].passage.paragraph) == ("wards", 3)
+    assert not caps.abstained and "61 caps" in caps.text
+
+
+def test_the_lede_sets_a_one_word_name_but_not_a_person_named_in_full():
+    caps = asked("How many caps did Kai Brenner win for Ostland?")
+    lede = "Harlow Rovers and Ostland forward Kai Brenner has ended his playing career."
+    assert about_subject(caps, "The 34-year-old Brenner has 61 caps.", "The 34-year-old Brenner has 61 caps.",
+                         "", lede)
+    assert not about_subject(caps, "The 34-year-old Brenner has 61 caps.", "The 34-year-old Brenner has 61 caps.")
+    ban = asked("How long was Tom Vale banned for kicking Sam Reed?")
+    earlier = "Last year Vale was banned for two months for kicking a referee."
+    assert not about_subject(ban, earlier, earlier, "", "Tom Vale kicked Sam Reed in Saturday's match.")

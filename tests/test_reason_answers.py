@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (CAUSE_RE, asked, asks_means, gives_reason_for, means_object, means_verb,
-                                     reason_cues)
+from qa.answer.answerability import (CAUSE_RE, asked, asks_means, gives_reason_for, means_object, means_verb, own_account,
+                                     reason_cues, reason_subject)
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -177,3 +177,60 @@ def test_a_how_answer_quotes_the_sentence_stating_its_verb_and_the_one_after_it(
     assert not answer.abstained
     first = answer.text.split("[2]")[0]
     assert "were to change what children watched" in first and "everyday worries" in first
+
+
+OWN_ACCOUNTS = {
+    "vark.txt": "Vark out of Kelport Open\n\n"
+                "World number three Lena Vark has missed the Kelport Open, the last tournament before the Ostland "
+                "championships.\n\n"
+                "The organisers confirmed her withdrawal on Monday, an hour before her first-round match against "
+                "Ana Dresk.\n\n"
+                "\"I woke up with a fever and I'm not well enough to play,\" Vark said. \"I hope to be back for "
+                "Ostland.\"\n\n"
+                "Dresk goes through to the second round, where she meets the winner of a match between two "
+                "qualifiers.\n",
+    "torn.txt": "Torn skips awards dinner\n\n"
+                "Film director Piet Torn stayed away from the Kelport film awards on Saturday, where his film won "
+                "best picture.\n\n"
+                "The award was collected by his producer, Mia Lund.\n\n"
+                "\"I'm in the middle of shooting in the desert and I simply couldn't leave the set,\" Torn told "
+                "reporters by phone.\n",
+    "boro.txt": "Boro quits Kelport United board\n\n"
+                "Businessman Tomas Boro has quit the board of Kelport United, the club announced on Friday.\n\n"
+                "\"We will miss his advice and we wish him well,\" the club's chairman Ivo Senn said.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def accounts_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("accounts"), OWN_ACCOUNTS)
+
+
+def test_the_asked_person_and_their_own_account_are_recognised():
+    assert reason_subject("Why did Lena Vark miss the Kelport Open?") == "Vark"
+    assert reason_subject("Why did Yangtze Electric's profits double?") == ""  # a thing of theirs, not them
+    assert reason_subject("How did Lena Vark play?") == ""
+    assert own_account("Vark", "\"I'm not well enough to play,\" Vark said.", "")
+    assert own_account("Vark", "\"I'm not well,\" she said.", "Lena Vark has pulled out.")
+    assert not own_account("Vark", "\"I'm not well,\" she said.", "Her coach spoke to reporters.")
+    assert not own_account("Vark", "\"She is not well,\" Vark's coach said.", "")  # not in the first person
+    assert not own_account("Vark", "Vark said she was not well enough to play.", "")  # no quote
+    assert not own_account("Vark", "\"We will miss her,\" the chairman said.", "Lena Vark has left.")
+
+
+def test_a_persons_own_quote_beside_the_asked_event_is_its_reason(accounts_archive):
+    with QA(accounts_archive, llm="none") as bot:
+        missed = bot.ask("Why did Lena Vark miss the Kelport Open?")
+        skipped = bot.ask("Why did Piet Torn skip the Kelport film awards?")
+        quit_ = bot.ask("Why did Tomas Boro quit the Kelport United board?")
+    assert not missed.abstained and "I woke up with a fever" in missed.text.split("[1]")[0]
+    assert (missed.citations[0].passage.article_id, missed.citations[0].passage.paragraph) == ("vark", 3)
+    assert not skipped.abstained and "couldn't leave the set" in skipped.text.split("[1]")[0]
+    # someone else's words beside the event are no reason the article gives
+    assert quit_.abstained and "miss his advice" not in quit_.text
+
+
+def test_benefiting_from_something_is_a_reason():
+    profits = asked("Why did Brewco's profits rise?")
+    assert gives_reason_for(profits, "Brewco's profits have benefited from strong demand for lager.")
+    assert not gives_reason_for(profits, "Brewco's rivals have benefited from the hot summer.")

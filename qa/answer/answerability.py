@@ -89,7 +89,7 @@ _EXPLAINED = (r"(?:said|says|argued|argues|insisted|insists|claimed|claims|belie
               r"overhaul|restructuring)")
 # Cues of a reason ("hit", "dampened", "because", "after", "blamed"): what a why / how question wants.
 CAUSE_RE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
+    r"\b(?:because|due to|owing to|thanks to|benefit(?:ed|ted|s|ing)? from|as a result|result(?:ed|s)? (?:of|from)|blam(?:e|ed|es|ing)|"
     r"caus(?:e|ed|es|ing)|hit|hurt|dampen(?:ed|s)?|(?<!hard )(?<!disk )(?<!test )driv(?:e|en|es|ing)|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|lead to|"
     r"aim(?:ed|s)? (?:at|to)|in a bid to|seek(?:s|ing)? to|designed to|intended to|so as to|to offset|"
     r"insufficient|lack of|failed to|failure to|failing to|"
@@ -544,8 +544,11 @@ def names_group(group: frozenset[str], runs: list[frozenset[str]]) -> bool:
     """A text names the question's name `group` when one of its names holds the whole group ("Football
     Manager 2005", "the US National Book Awards" for "US", "the Scottish Executive" for "Scotland") or is
     a part of it standing alone ("Mars", "Mr Cosby", "Kenteris and Thanou"): the part inside another name
-    ("LMA Manager", "Bill Clinton") is another name."""
-    return any(_within(group, run | {_DEMONYM_PLACES[w] for w in run if w in _DEMONYM_PLACES})
+    ("LMA Manager", "Bill Clinton") is another name. A people's adjective in the question names its place
+    too ("the Scottish taxpayer": "Scotland")."""
+    placed = frozenset(_DEMONYM_PLACES.get(w, w) for w in group)
+    return any(_within(group, places := run | {_DEMONYM_PLACES[w] for w in run if w in _DEMONYM_PLACES})
+               or (placed != group and _within(placed, places))
                or _within(run, group) or _acronym(run, group) for run in runs)
 
 
@@ -627,6 +630,41 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
     return bool(against) and _mentions(against, _words_of(previous))
 
 
+# "Why did Lena Vark miss ...?": the person whose act is asked about, named first after the question's frame.
+_REASON_SUBJECT_RE = re.compile(r"^\W*[Ww]hy\s+(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?:[a-z][\w'’-]*\s+){0,3}?"
+                                r"((?:[A-Z][\w'’-]+\s+){0,3}[A-Z][\w'’-]+)(?!['’]s)\s+[a-z]")
+_FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|my|me|we|we're|we’re|our|us)\b")
+_QUOTED_RE = re.compile(r"[\"“”]([^\"“”]{3,})(?:[\"“”]|$)|^([^\"“”]{3,})[\"”]")
+
+
+def reason_subject(question: str) -> str:
+    """For "Why did <person> <verb> ...?", the person's last name ("Vark"); "" for other questions."""
+    m = _REASON_SUBJECT_RE.match(question)
+    if not m or asked(question).kind != "reason" or m.group(1).endswith(("'s", "’s")):
+        return ""
+    return m.group(1).split()[-1]
+
+
+def own_account(surname: str, sentence: str, paragraph: str) -> bool:
+    """The sentence quotes the asked person speaking of themselves ("'I woke up with a fever and I'm not
+    well enough to play,' Vark said."): a first-person quote credited to them by name, or by "he" / "she"
+    in a paragraph naming them. Said beside the asked event, it is their own reason for it, cue or none."""
+    quoted = " ".join(g for m in _QUOTED_RE.finditer(sentence) for g in m.groups() if g)
+    if not quoted or not _FIRST_PERSON_RE.search(quoted):
+        return False
+    outside = _QUOTED_RE.sub(" ", sentence)
+    name = re.escape(surname)
+    credit = rf"\b(?:{name}|he|she)\s+(?:has\s+)?{_SAID}\b|\b{_SAID}\s+(?:{name}|he|she)\b"
+    m = re.search(credit, outside, re.IGNORECASE)
+    return bool(m) and (surname.lower() in m.group(0).lower() or surname in paragraph)
+
+
+def states_event(a: Asked, sentence: str) -> bool:
+    """The sentence names what a why question asks about (a word of its event: "missed" for "miss")."""
+    effect = _event_words(a, _WHEN_PHRASE_RE.sub(" ", a.question))
+    return bool(effect) and _mentions(effect, _words_of(sentence))
+
+
 def _event_words(a: Asked, text: str) -> frozenset[str]:
     """The content words of (part of) a why question that say what happened: not its names, its frame
     ("why", "reason"), light verbs or words saying when."""
@@ -673,14 +711,18 @@ _COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large
 _NAMES_MISSING_SHARE = 1 / 3
 
 
-def about_subject(a: Asked, sentence: str, context: str, title: str = "") -> bool:
+def about_subject(a: Asked, sentence: str, context: str, title: str = "", lede: str = "") -> bool:
     """The sentence is about what was asked: the names of the question are in it, the sentence before it,
     its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
     an amount is of the asked measure or a synonym ("gap" for "deficit") (in the sentence or the one before it:
     `sentence` here)."""
     runs = name_runs(f"{context} {title}")
     groups = a.groups or tuple(frozenset([n]) for n in a.names)
-    if sum(not names_group(g, runs) for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
+    # the article's lede (`lede`) sets a one-word name of the story for its later paragraphs ("USA", "Scottish"),
+    # not a person named in full, who is named again where the story speaks of them
+    lede_runs = name_runs(lede) if lede else []
+    if sum(not names_group(g, runs) and not (len(g) == 1 and names_group(g, lede_runs))
+           for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
     if a.role and not _stem_in(a.role, _words_of(context)):
         return False  # "the SEC fined Titan" is not about Titan's chief executive
@@ -929,12 +971,13 @@ _REFERRING_RE = re.compile(r"^\W*(?:it|its|they|their|them|he|his|she|her|this|t
 
 
 def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
-            dates: list[DateMention] | None = None, lead_in: str = "") -> tuple[bool, bool]:
+            dates: list[DateMention] | None = None, lead_in: str = "", lede: str = "") -> tuple[bool, bool]:
     """(may answer, gives the kind): for a decisive kind, the sentence (read after the one before it)
     gives it about the asked subject; any sentence may answer another kind (a paragraph naming the
     answer often leaves the question's names to the one before). And whether it gives the asked kind
     about that subject. `lead_in`: the last sentence of the paragraph before, for a paragraph's first
-    sentence, read only for the noun of a count it leaves out."""
+    sentence, read only for the noun of a count it leaves out; `lede`: the article's first paragraph
+    (about_subject)."""
     # a number, an amount or a date is of the subject the sentence or its antecedent names (or the
     # headline), not of one named elsewhere in the paragraph ("China's exports ... the deficit rose to $43bn")
     # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
@@ -946,7 +989,7 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
         without_hedged_figures(sentence)
     # a count's noun may be left to the paragraph before ("2.4 billion were fired off in December")
     before = previous or (lead_in if a.kind == "number" else "")
-    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title)
+    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title, lede)
              and counts_asked(a, stated, previous or lead_in) and not of_another_subject(a, sentence)
              and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in))
     return gives or a.kind not in DECISIVE_KINDS, gives

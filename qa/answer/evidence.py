@@ -108,7 +108,7 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     `only`: the sentences worth ranking (the others are still read as the sentence before one)."""
     usable = usable_passages(result, floor)
     lead_ins = _lead_ins(result)
-    namers = _ledes_namers(result)
+    namers, ledes = _ledes_namers(result), _article_ledes(result)
     # a reason's paragraph may leave the subject to the one before ("Umaga will meet O'Driscoll in the Rugby
     # Aid match" then "... the value of the cause easily won him over")
     befores = _paragraphs_before(result) if asked(question).kind == "reason" else {}
@@ -137,7 +137,7 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
             else p.title or ""
         around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
         may_answer, gives = answers(kind, s, before or "", around, title, dates,
-                                    lead_in=lead_ins.get(p.id, "") if i == 0 else "")
+                                    lead_in=lead_ins.get(p.id, "") if i == 0 else "", lede=_lede_of(p, ledes))
         bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
             KIND_BONUS if kind.typed and gives else 0.0)
         scored.append(Candidate(p, i, s, dates, max(alone, read_after) + TERMS_WEIGHT * _term_overlap(result.terms, s)
@@ -183,6 +183,18 @@ def _ledes_namers(result: SearchResult) -> dict[int, str]:
     return out
 
 
+def _article_ledes(result: SearchResult) -> dict[str, str]:
+    """Each article's first paragraph, when it was retrieved or read as context: the lede names the story's
+    subject as its headline does ("Scarlets and USA Eagles forward Dave Hodges has ended his playing career"),
+    and the later paragraphs often leave it to them ("The 36-year-old, who has 54 caps, ...")."""
+    return {p.article_id: p.text for p in (*result.passages, *result.context) if p.paragraph == 1 and p.part == 0}
+
+
+def _lede_of(passage: Passage, ledes: dict[str, str]) -> str:
+    """The lede of a later paragraph's article (_article_ledes); "" for the lede itself."""
+    return ledes.get(passage.article_id, "") if passage.paragraph != 1 else ""
+
+
 def _paragraphs_before(result: SearchResult) -> dict[int, Passage]:
     """For each passage, the paragraph (or part) just before it in its article, when that one was
     retrieved or read as context."""
@@ -205,7 +217,7 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
     woman, Robin Mantooth, said ...")."""
     ranked_ids = {c.passage.id for c in ranked}
     kind, lead_ins, befores = asked(question), _lead_ins(result), _paragraphs_before(result)
-    namers = _ledes_namers(result)
+    namers, ledes = _ledes_namers(result), _article_ledes(result)
     out = []
     for p in (*[q for q in result.passages if q.id not in ranked_ids], *result.context):
         clean = [c for _, c in data_sentences(p.text)]
@@ -220,7 +232,8 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
                 title = f"{p.title or ''} {namers[p.id]}" if i == 0 and p.id in namers \
                     and _DESCRIBED_SUBJECT_RE.match(evidence) else p.title or ""
                 may_answer, gives = answers(kind, evidence, previous or "", around, title, dates,
-                                            lead_in=lead_ins.get(p.id, "") if i == 0 else "")
+                                            lead_in=lead_ins.get(p.id, "") if i == 0 else "",
+                                            lede=_lede_of(p, ledes))
                 out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
             previous = evidence
     return out
@@ -242,6 +255,12 @@ def with_ledes(question: str, result: SearchResult, embedder: Embedder, ranked: 
     # 385 MSCPs" in the paragraph after the one describing the proposed chamber)
     ledes = [p for p in result.context if p.paragraph == 1 and p.article_id in best]
     ledes += [p for p in result.context if p.paragraph != 1 and p.article_id in best]
+    # and the retrieved paragraphs too weakly supported to be ranked, of an article that is ranked ("The
+    # 36-year-old, who has 54 caps, ..." after the lede naming him)
+    ranked_ids = {c.passage.id for c in ranked}
+    ranked_articles = {c.passage.article_id for c in ranked}
+    ledes += [p for p in result.passages if p.id not in ranked_ids and p.article_id in ranked_articles
+              and p.id in result.evidence]
     if not ledes:
         return ranked
     support = {p.id: max((result.evidence[q.id] for q in result.passages if q.article_id == p.article_id

@@ -15,7 +15,7 @@ from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
 from .answerability import (about_subject, asked, asks_for_list, gives_reason_for, means_object, means_verb,
-                            names_party, states_deed, states_verb)
+                            names_party, own_account, reason_subject, states_deed, states_event, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_unnamed_speaker, unnamed_speaker,
@@ -57,7 +57,7 @@ def answer_extractively(
     if asks_for_list(question):
         return answer_list(question, result, ranked)
     neighbours = neighbour_candidates(question, result, ranked)
-    if lacks_asked_kind(ranked + neighbours, question):
+    if lacks_asked_kind(ranked + neighbours, question) and own_reason(ranked + neighbours, question) is None:
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     chosen = quoted_sentences(question, result, embedder, ranked, max_sentences, neighbours)
     when = asks_when(question)
@@ -84,6 +84,8 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
         neighbours = neighbour_candidates(question, result, ranked)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
+    if reason is None and no_reason_given(ranked + neighbours, question):
+        reason = own_reason(ranked + neighbours, question)
     if reason is not None:
         chosen = [reason, *chosen[:max_sentences - 1]]
     means = means_stated(chosen, ranked + neighbours, question)
@@ -217,6 +219,30 @@ def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: s
     return found[int(closeness.argmax())]
 
 
+def own_reason(read: list[Candidate], question: str) -> Candidate | None:
+    """For "Why did <person> miss / skip / quit ...?": the person's own first-person quote (answerability.
+    own_account) in the paragraph stating the asked event or the two after it, in the sentences read (the
+    retrieved passages and the rest of their articles). Someone explaining their own act gives its reason
+    in their words, often with no cue: "'I woke up with a fever and I'm not well enough to play,' Vark said."
+    after "Vark has missed the Kelport Open"."""
+    surname = reason_subject(question)
+    if not surname:
+        return None
+    a = asked(question)
+    order, _ = _reading_order(read)
+    events = [c for c in order if surname in f"{c.sentence} {c.passage.text}" and states_event(a, c.sentence)]
+    for event in events:
+        for c in order:
+            if (c.passage.article_id == event.passage.article_id
+                    and 0 <= c.passage.paragraph - event.passage.paragraph <= OWN_REASON_PARAGRAPHS
+                    and (c.passage.paragraph, c.passage.part, c.index) > (event.passage.paragraph, event.passage.part,
+                                                                          event.index)
+                    and own_account(surname, c.sentence, c.passage.text)):
+                return c
+    return None
+
+
+OWN_REASON_PARAGRAPHS = 2  # how far after the asked event a person's own account of it is read as its reason
 REASONS_READ = 12  # tied reasons found further on that are compared with the question
 
 

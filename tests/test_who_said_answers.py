@@ -233,3 +233,29 @@ def test_the_title_alone_is_the_person_the_articles_give_it_unqualified(tmp_path
     assert "Ada Brenn" in names and "Rob Tull" not in names
     assert not answer.abstained and "days of apologising for the empire are over" in answer.text
     assert "not the Treasury's business" not in answer.text
+
+
+CHAIRMEN = {
+    "stadium.txt": "Kelport United to leave Dock Road\n\n"
+                   "Kelport United will move to a new 40,000-seat stadium on the edge of the city in 2008, the club "
+                   "said.\n\n"
+                   "Chairman Rolf Amsel said: \"Dock Road has been our home for a century, but we cannot grow "
+                   "there.\"\n\n"
+                   "Fans' groups said they would fight the plan.\n",
+    "bank.txt": "Harlow Bank profits rise\n\nHarlow Bank made a record profit of $2bn last year.\n\n"
+                "Bank chairman Dina Crow said: \"We will move to new offices and open a new trading floor next "
+                "year.\"\n",
+    "rugby.txt": "Harlow Rovers sign winger\n\nHarlow Rovers have signed winger Sam Reed from Ostland.\n\n"
+                 "Chairman Ivo Senn said: \"Sam is a player who will fill our new stadium every week.\"\n",
+}
+
+
+def test_a_bare_title_is_the_person_so_titled_in_the_article_the_topic_retrieves(tmp_path, embedder):
+    """"What did the chairman say about T?": three chairmen are quoted; the one asked about is the chairman
+    of the story on T, not another whose words share a word with it ("our new stadium")."""
+    index = indexed_archive(tmp_path, CHAIRMEN)
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did the chairman say about Kelport United's move away from Dock Road?")
+    assert [s["name"] for s in answer.extra["speaker"]["speakers"]] == ["Rolf Amsel"]
+    assert not answer.abstained and "cannot grow there" in answer.text
+    assert "fill our new stadium" not in answer.text and "trading floor" not in answer.text

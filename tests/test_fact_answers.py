@@ -425,3 +425,13 @@ def test_the_lede_sets_a_one_word_name_but_not_a_person_named_in_full():
     ban = asked("How long was Tom Vale banned for kicking Sam Reed?")
     earlier = "Last year Vale was banned for two months for kicking a referee."
     assert not about_subject(ban, earlier, earlier, "", "Tom Vale kicked Sam Reed in Saturday's match.")
+
+
+def test_a_verb_and_particle_noun_is_no_form_of_the_verb():
+    """"took $2m at the box office" is no cost: "took" is a form of "take", "takeover" (a word of the cost
+    family) is not."""
+    cost = asked("How much did the recut of Ostland Nights cost to make?")
+    took = "The recut of Ostland Nights took just $239,000 in its first week."
+    assert not about_subject(cost, took, took)
+    spent = "The recut of Ostland Nights cost $4m to make."
+    assert about_subject(cost, spent, spent)

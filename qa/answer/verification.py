@@ -200,12 +200,18 @@ _IRREGULAR = dict(pair.split(":") for pair in (
     "drove:drive driven:drive rode:ride ridden:ride sang:sing sung:sing won:win shut:shut set:set put:put").split())
 
 
+# A verb and a particle written as one noun ("takeover", "walkout", "breakdown") name something else.
+_PARTICLE_ENDINGS = frozenset("over overs off offs out outs up ups down downs away back backs".split())
+
+
 def _same_word(a: str, b: str) -> bool:
     """A crude stem match: "dispatched" / "dispatching", "meet" / "meetings", "paid" / "pay"."""
     a, b = _IRREGULAR.get(a, a), _IRREGULAR.get(b, b)
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
+    if long_.startswith(short) and long_[len(short):] in _PARTICLE_ENDINGS:
+        return False  # "takeover" is no form of "take", nor "shutdown" of "shut"
     if len(short) >= 4 and long_.startswith(short[: max(4, len(short) - 1)]):
         return True
     return len(a) > 5 and len(b) > 4 and b.startswith(a[:5])

@@ -259,3 +259,24 @@ def test_a_bare_title_is_the_person_so_titled_in_the_article_the_topic_retrieves
     assert [s["name"] for s in answer.extra["speaker"]["speakers"]] == ["Rolf Amsel"]
     assert not answer.abstained and "cannot grow there" in answer.text
     assert "fill our new stadium" not in answer.text and "trading floor" not in answer.text
+
+
+CALLED_BY_TITLE = {
+    "agency.txt": "Prisons agency plan dropped\n\n"
+                  "Justice Minister Ada Vell has dropped plans for a single prisons agency after a consultation.\n\n"
+                  "The minister said: \"Prisons and councils must work together to stop offenders coming back.\"\n",
+    "schools.txt": "Schools get more money\n\n"
+                   "Education Minister Rob Tull announced more money for schools.\n\n"
+                   "The minister said: \"Every school will get new books.\"\n",
+}
+
+
+def test_a_speaker_quoted_only_by_the_title_the_article_gives_the_asked_person(tmp_path, embedder):
+    """"Justice Minister Ada Vell ..." then "The minister said: ...": the quote is Vell's, though her name is
+    never beside it; the other minister's words are not."""
+    index = indexed_archive(tmp_path, CALLED_BY_TITLE)
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did Ada Vell say about prisons and councils working together?")
+    assert not answer.abstained and "must work together" in answer.text
+    assert "new books" not in answer.text
+    assert {s["name"] for s in answer.extra["speaker"]["speakers"]} >= {"the minister"}

@@ -159,6 +159,12 @@ def report(rows: list[dict], split: str, answers: Path | None = None) -> None:
         "model P(yes), max of top 3": lambda r: max(r["p"][:3], default=0.0),
         "model yes, any of top 3": lambda r: float(any(r["yes"][:3])),
     }
+    # does the judgment add to qa's own score? the two ranks (0..1 over these questions) averaged
+    rank = {}
+    for key in ("qa: top sentence score", "model P(yes), max of top 3"):
+        values = sorted(features[key](r) for r in rows)
+        rank[key] = {r["id"]: sum(v < features[key](r) for v in values) / max(len(values), 1) for r in rows}
+    features["qa top score + P(yes), mean rank"] = lambda r: sum(rk[r["id"]] for rk in rank.values()) / 2
     for name, f in features.items():
         print(f"  {name:32s} {auc([f(r) for r in answerable], [f(r) for r in unanswerable]):.3f}")
     if answers:

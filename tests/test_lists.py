@@ -51,6 +51,18 @@ def test_a_list_question_names_its_class_and_predicate():
     assert list_question("Which company recalled kettles?") is None
 
 
+def test_a_plural_that_is_not_the_subject_asks_for_one_thing():
+    # a verb in -s after a singular noun, a plural inside "what did X ...", a plural after "of"
+    for question in ("What tribe hunts seals with harpoons?", "Which harbour lies north of the bridge?",
+                     "What did the river sensors record last spring?", "What colour of vans sells best?",
+                     "What were the rules for dockers at the port?", "What happens after the ice thaws?"):
+        assert list_question(question) is None, question
+    for question in ("Which harbours were closed by the storm?", "Which airlines cut fares, and by how much?",
+                     "Which firms sell cloud storage?", "Which budget airlines have cut fares?",
+                     "What ferry operators were fined?", "Which coastal towns' harbours flooded?"):
+        assert list_question(question) is not None, question
+
+
 def test_every_article_stating_the_predicate_of_the_class_gets_a_line(archive, embedder):
     with QA(archive, llm="none") as bot:
         answer = bot.ask("Which actors have died?")

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..ingest.dates import DateMention
-from .verification import _LIGHT_VERBS, _content_words, _names, _stem_in, _words_of
+from .verification import _IRREGULAR, _LIGHT_VERBS, _content_words, _names, _stem_in, _words_of
 
 # Words that refer to the archive itself ("According to the article, ..."): never the question's subject.
 ARCHIVE_WORDS = frozenset("article articles story stories report reports reported passage passages archive "
@@ -1006,10 +1006,36 @@ LIST_PASSAGES = 40  # passages a list question reads (at least)
 LIST_PER_ARTICLE = 2  # of them at most this many of one article, so they reach more articles
 
 
+# Words that show the plural after "which/what" is the question's subject, not a verb in -s ("What tribe uses
+# GPS devices?", "Which neighborhood lies west of ...?"): an auxiliary, a past tense, a joined class, a clause.
+_SUBJECT_NEXT = frozenset(f"{_AUXILIARIES.replace('|', ' ')} do does did been being be and or that who which whose "
+                          "not also".split())
+_ASKED_FRAME = frozenset(f"{_AUXILIARIES.replace('|', ' ')} do does did of in on for to from with by at about the a an "
+                         "this that its their his her".split())
+
+
 def asks_for_list(question: str) -> bool:
-    """The question asks for every instance ("Which companies have recalled products?"), not one."""
+    """The question asks for every instance ("Which companies have recalled products?"), not one. The
+    plural must be the question's subject: "What did Pegasus satellites measure?", "What attribute of
+    humans ...?" and "What activity maintains ...?" ask for one thing."""
     m = _LIST_RE.search(question)
-    return bool(m) and (m.group("noun") or "") not in _NOT_PLURAL
+    if not m or (m.group("noun") or "") in _NOT_PLURAL:
+        return False
+    if not m.group("noun"):
+        return True  # "Who have ...", "Name the ..."
+    wh = re.match(r"\W*(\w+)", m.group(0)).group(1).lower()
+    between = question[m.start():m.start("noun")].split()[1:]
+    if any(w.lower() in _ASKED_FRAME for w in between):
+        return False
+    rest = question[m.end():]
+    while (more := re.match(r" ([a-z-]{3,}s)\b", rest)) and more.group(1) not in _SUBJECT_NEXT:
+        rest = rest[more.end():]  # "Which next-generation games consoles are ...": the last noun is the class
+    after = re.match(r"\s*([\w'’-]+|[^\w\s])", rest)
+    word = after.group(1) if after else ""
+    subject_next = (not word or not word[0].isalnum() or word.lower() in _SUBJECT_NEXT or word.endswith("ed")
+                    or word.lower() in _IRREGULAR)
+    # a bare "Which companies offer ..." reads as a list; after a modifier or "what", the next word must show it
+    return subject_next or (not between and wh.startswith("which"))
 
 
 def focus_words(question: str) -> set[str]:

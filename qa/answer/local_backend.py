@@ -263,6 +263,10 @@ def _start_local(path: str, n_ctx: int, threads: int | None) -> runtime.Loaded:
     # llama.cpp's own warm-up (an empty decode at load, ~1 s of CPU on 2 cores) only pages the weights
     # in, which the first real request does anyway; loading holds the GIL (Ctrl-C waits), so it is skipped.
     params.warmup = False
+    # llama.cpp's fitting of unset parameters to free memory loads the model (vocabulary included) a first
+    # time only to measure it, then again for real: every parameter that matters here is set, and the
+    # model (~1.2 GB with its caches) fits any machine that runs it, so the first pass is skipped.
+    params.fit_params = False
     # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels at load; that pays only for the prebuilt
     # wheel on a CPU with AVX-512 VNNI (runtime.repack_weights).
     params.no_extra_bufts = not runtime.repack_weights()

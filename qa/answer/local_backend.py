@@ -34,7 +34,6 @@ class LocalBackend:
         self.model = model_path.name
         self._path, self._n_ctx, self._threads = model_path, n_ctx, threads
         self._loaded: runtime.Loaded | None = None
-        self._prefix_file = _prefix_file_name(model_path, n_ctx)
         self.last_timings: dict = {}  # of the last answer, for benchmarks (bench/answers.py)
 
     @property
@@ -88,7 +87,9 @@ class LocalBackend:
         threading.Thread(target=run, daemon=True, name="qa-llm-warm").start()
 
     def _warm(self) -> str | None:
-        folder, name = kv_cache_dir(), self._prefix_file
+        # named here, not when the backend is made: naming it imports the runtime and reads the CPU's flags
+        # (~0.1 s), which an answer that never calls the model (a speaker's quotes, a list, an abstention) skips
+        folder, name = kv_cache_dir(), _prefix_file_name(self._path, self._n_ctx)
         # llama.cpp aborts the whole process on a truncated state file, so only a file whose
         # checksum matches the one recorded when it was saved is handed to it.
         if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):

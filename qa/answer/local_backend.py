@@ -34,7 +34,6 @@ class LocalBackend:
         self.model = model_path.name
         self._path, self._n_ctx, self._threads = model_path, n_ctx, threads
         self._loaded: runtime.Loaded | None = None
-        self._prefix_file = _prefix_file_name(model_path, n_ctx)
         self.last_timings: dict = {}  # of the last answer, for benchmarks (bench/answers.py)
 
     @property
@@ -88,7 +87,9 @@ class LocalBackend:
         threading.Thread(target=run, daemon=True, name="qa-llm-warm").start()
 
     def _warm(self) -> str | None:
-        folder, name = kv_cache_dir(), self._prefix_file
+        # named here, not when the backend is made: naming it imports the runtime and reads the CPU's flags
+        # (~0.1 s), which an answer that never calls the model (a speaker's quotes, a list, an abstention) skips
+        folder, name = kv_cache_dir(), _prefix_file_name(self._path, self._n_ctx)
         # llama.cpp aborts the whole process on a truncated state file, so only a file whose
         # checksum matches the one recorded when it was saved is handed to it.
         if _checksum_ok(folder / name) and self._slot("restore", name).get("n_restored"):
@@ -263,6 +264,10 @@ def _start_local(path: str, n_ctx: int, threads: int | None) -> runtime.Loaded:
     # llama.cpp's own warm-up (an empty decode at load, ~1 s of CPU on 2 cores) only pages the weights
     # in, which the first real request does anyway; loading holds the GIL (Ctrl-C waits), so it is skipped.
     params.warmup = False
+    # llama.cpp's fitting of unset parameters to free memory loads the model (vocabulary included) a first
+    # time only to measure it, then again for real: every parameter that matters here is set, and the
+    # model (~1.2 GB with its caches) fits any machine that runs it, so the first pass is skipped.
+    params.fit_params = False
     # llama.cpp repacks Q4_K weights for its AVX2 matrix kernels at load; that pays only for the prebuilt
     # wheel on a CPU with AVX-512 VNNI (runtime.repack_weights).
     params.no_extra_bufts = not runtime.repack_weights()

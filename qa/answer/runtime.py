@@ -79,9 +79,10 @@ def _own_running() -> int:
     return max(count, 1)
 
 
-def _running_elsewhere(samples: int = 5, interval: float = 0.02) -> float:
+def _running_elsewhere(samples: int = 3, interval: float = 0.01) -> float:
     """How many threads of other programs want a CPU right now: /proc/stat's procs_running less this
-    process's own, the median of a few samples a few milliseconds apart. 0 where unknown."""
+    process's own, the median of a few samples a few milliseconds apart (20 ms of the model's start: a
+    CPU-bound program is running in every sample, a passing one in few). 0 where unknown."""
     counts = []
     for n in range(samples):
         try:

@@ -207,7 +207,8 @@ def test_llm_failures_fall_back_to_extractive(cli, sample_index, monkeypatch, mo
     data = json.loads(out.output)
     assert data["backend"] == "extractive" and data["citations"]
     assert message in data["warning"] and "Traceback" not in out.output
-    assert elapsed < 8, f"{mode}: {elapsed:.1f}s"
+    # the 1 s wait was honoured: the default wait alone is 60 s (the bound leaves room for a loaded machine)
+    assert elapsed < 45, f"{mode}: {elapsed:.1f}s"
     if mode in ("hang", "trickle", "pings"):
         return  # slow by design; the text form is the same for every failure
     with FakeLLMServer(mode) as server:

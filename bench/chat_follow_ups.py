@@ -12,7 +12,7 @@ answer in the archive). "Gold retrieved" = a passage of the gold article among t
 whatever the answer made of it: it shows whether the rewrite found the article. First questions are reported
 apart; they show what the follow-ups start from.
 
-    .venv/bin/python bench/chat_follow_ups.py --index /work/scratch/integ2-index --llm none --split tune
+    .venv/bin/python bench/chat_follow_ups.py --index INDEX --llm none --split tune
     .venv/bin/python bench/chat_follow_ups.py --index DIR --llm none,local --dump /tmp/chat.jsonl
 
 Every follow-up's rewrite is printed (`→ standalone`) with its verdict. Splits: tune (develop on it) and test

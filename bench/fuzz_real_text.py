@@ -22,6 +22,7 @@ prints how many inputs each stage took and what failed (nothing, when all is wel
 
 from __future__ import annotations
 
+import os
 import argparse
 import json
 import random
@@ -43,9 +44,11 @@ from qa.ingest.documents import parse_text, strip_control  # noqa: E402
 from qa.errors import LoadError  # noqa: E402
 from qa.ingest.loaders import load_file  # noqa: E402
 
-BENCH_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench-data"
-if not BENCH_DATA.exists():
-    BENCH_DATA = Path("/work/shared/bench-data")
+# The shared benchmark data beside the checkout (or beside the folder of worktrees), or $QA_BENCH_DATA.
+_REPO = Path(__file__).resolve().parents[1]
+BENCH_DATA = next((p for p in (Path(os.environ.get("QA_BENCH_DATA", "/nonexistent")), _REPO.parent / "shared" / "bench-data",
+                               _REPO.parents[1] / "shared" / "bench-data") if p.is_dir()),
+                  _REPO.parent / "shared" / "bench-data")
 
 # Used when bench-data is absent: lines in the shapes real news text has.
 BUILT_IN = [

@@ -2,7 +2,7 @@
 asking for a list (its gold articles in bench/archive_answers_questions.json), how many reach the passages
 the answerers read.
 
-    .venv/bin/python bench/list_recall.py --index /work/scratch/bbc-index [--split tune|test|all]
+    .venv/bin/python bench/list_recall.py --index INDEX [--split tune|test|all]
 
 "before" reads the question's own top 10 passages (how list questions were searched until 2026-12-06);
 "after" reads what `QA.ask` reads for a list question now: 40 passages, at most 2 of one article, of the

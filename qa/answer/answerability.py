@@ -165,8 +165,11 @@ _WHICH_PERSON_RE = re.compile(rf"^\W*(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}
 _RATE_ASKED_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+(?:the\s+|[\w'’.-]+(?:'s|’s)\s+|[A-Z][\w'’.-]*\s+)*"
                             r"(?:[a-z-]+\s+){0,3}?(?:rate|percentage|proportion)\b"
                             r"|^\W*what\s+(?:share|proportion|percentage|fraction)\s+of\b", re.IGNORECASE)
+_FRACTIONS = r"(?:halves|half|thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)"
 _RATE_GIVEN_RE = re.compile(r"\d\s?%|\d\s*(?:per ?cent|percent|percentage points?)\b|\b(?:half|a third|a quarter|"
-                            r"a fifth|a tenth|one in (?:\d+|two|three|four|five|six|seven|eight|nine|ten))\b",
+                            r"a fifth|a tenth|one in (?:\d+|two|three|four|five|six|seven|eight|nine|ten))\b|"
+                            # "about one-eighth the number of", "two-thirds of", "3/4 of"
+                            rf"\b(?:one|two|three|four|five|six|seven|eight|nine)[- ]{_FRACTIONS}\b|\b\d+/\d+\s+of\b",
                             re.IGNORECASE)
 
 
@@ -263,7 +266,9 @@ def asked(question: str) -> Asked:
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
             nouns and (kind == "number" or (kind == "thing" and (re.match(
                 r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low) or re.match(
-                rf"^\W*(?:what|which)\s+(?:[\w-]+\s+){{0,2}}?(?:{'|'.join(sorted(nouns))})\b", low))))):
+                # "What transfer fee ...?", not "What might offering bonuses help reduce?" (the noun in its frame)
+                rf"^\W*(?:what|which)\s+(?!(?:{_AUXILIARIES}|do|does|did)\b)(?:(?![\w-]+ing\b)[\w-]+\s+){{0,2}}?"
+                rf"(?:{'|'.join(sorted(nouns))})\b", low))))):
         kind = "amount"
     elif how_much:
         kind = "number"
@@ -447,7 +452,16 @@ def states_deed(a: Asked, sentence: str, previous: str = "") -> bool:
         return True
     words = _words_of(f"{previous} {sentence}")
     base = _verb_base(verb)
-    return _stem_in(verb, words) or any(_verb_base(w) == base for w in words)
+    return _stem_in(verb, words) or any(_verb_base(w) == base for w in words) or _made_by(a.question, sentence)
+
+
+def _made_by(question: str, sentence: str) -> bool:
+    """The sentence credits the question's object to someone by "by": "with woodcuts by Lucas Cranach"
+    states who provided the woodcuts, in other words than the question's verb."""
+    m = _ASKED_VERB_RE.match(question)
+    objects = [w for w in _content_words(question[m.end():])] if m else []
+    return any(re.search(rf"\b{re.escape(w[:max(4, len(w) - 2)])}\w*\s+by\s+(?:[a-z]+\s+)?[A-Z]", sentence)
+               for w in objects if len(w) > 3)
 
 
 def _describes_asked(a: Asked, sentence: str) -> bool:
@@ -866,7 +880,8 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
     """For "how many X": a count in the sentence counts X, a word of X (the counted noun or verb) within a
     few words of it, or, when its noun is left out ("2.4 billion were fired off"), in the sentence before. A
     year ("in 2004"), a number inside a name ("Football Manager 2005", "Channel 4") and a vague quantifier
-    count nothing, nor does a percentage ("passenger numbers rose 8%"). Any other question: True."""
+    count nothing, nor does a percentage ("passenger numbers rose 8%") unless it is of X ("9.6% of students").
+    Any other question: True."""
     if a.kind != "number" or not a.measure or not re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
         return True
     text = _MONEY_AMOUNT_RE.sub(" ", sentence)
@@ -876,7 +891,10 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         head = text[: m.start()]
         if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
             continue
-        if re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)", text[m.end():]):
+        if share := re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)(?:\s+of\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+))?",
+                             text[m.end():]):
+            if share.group(1) and _mentions(counted or a.measure, set(_words_of(share.group(1)))):
+                return True  # "9.6% of students": a share of the very people counted answers how many
             continue  # "passenger numbers rose 6%": a change, no count
         if counted and _counts_other_word(a.measure, counted, text[m.end():]):
             continue  # "three main parties" under "How many members would the chamber have?"

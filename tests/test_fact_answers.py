@@ -442,6 +442,9 @@ def test_a_share_of_the_people_counted_answers_how_many_and_a_fraction_in_words_
     assert counts_asked(polled, "A union survey found that 14.5% of nurses say they have been assaulted at work.")
     assert not counts_asked(polled, "Assaults on nurses rose 14.5% last year, the union said.")
     assert not counts_asked(polled, "The survey found 14.5% of doctors had been assaulted.")
+    # a share of what something else has is not how many it has
+    assert not counts_asked(asked("How many seats would the new harbour council have?"),
+                            "The plan proposes a council in which 60% of seats would be elected.")
     share = asked("What was the proportion of ferries to fishing boats in the harbour?")
     assert gives_kind(share, "Ferries numbered about one-eighth the number of fishing boats.")
     assert gives_kind(share, "Two-thirds of the boats were ferries.")

@@ -893,8 +893,9 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
             continue
         if share := re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)(?:\s+of\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+))?",
                              text[m.end():]):
-            if share.group(1) and _mentions(counted or a.measure, set(_words_of(share.group(1)))):
-                return True  # "9.6% of students": a share of the very people counted answers how many
+            if share.group(1) and _mentions(counted or a.measure, set(_words_of(share.group(1)))) \
+                    and _share_does_asked(a.question, text):
+                return True  # "9.6% of students ... received": a share of those counted doing the asked thing
             continue  # "passenger numbers rose 6%": a change, no count
         if counted and _counts_other_word(a.measure, counted, text[m.end():]):
             continue  # "three main parties" under "How many members would the chamber have?"
@@ -907,6 +908,22 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         if _mentions(a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
             return True
     return False
+
+
+_SUBJECT_VERB_RE = re.compile(r"^\W*how many\s+(?:[\w'’-]+\s+){0,4}?(?:did|do|does|has|have|had|is|are|was|were|will|"
+                              r"would|could|can|might)\s+(?:(?:been|be|not|ever)\s+)*(?P<verb>[a-z][\w-]*)", re.IGNORECASE)
+
+
+def _share_does_asked(question: str, sentence: str) -> bool:
+    """For "How many X <verb> ...?" asked of X as the doer ("How many students have received ...?"), the
+    sentence states the verb: a share of X doing it is the answer. A question of what something else has
+    ("How many members would the chamber have?") is not answered by a share of the members ("70% ...
+    elected")."""
+    m = _SUBJECT_VERB_RE.match(question)
+    if not m or m.group("verb").lower() in {"the", "a", "an", "his", "her", "its", "their", "this", "that"}:
+        return False
+    verb, words = m.group("verb").lower(), _words_of(sentence)
+    return _stem_in(verb, words) or any(_verb_base(w) == _verb_base(verb) for w in words)
 
 
 _COUNTED_RE = re.compile(r"^\W*how many\s+((?:[\w'’-]+\s+){0,4}?)(?:did|do|does|has|have|had|is|are|was|were|"

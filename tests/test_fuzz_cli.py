@@ -257,3 +257,10 @@ def test_the_index_survived_the_fuzzing(fuzz_index):
     found = run("search", ["search", "What did Klingner say?", "--index", fuzz_index, "--json"], json_lines=True)
     paragraphs = [(p["article_id"], p["paragraph"]) for p in json.loads(found.stdout)["passages"]]
     assert (SAMPLE_ID, 22) in paragraphs, paragraphs
+
+
+def test_a_nul_byte_in_a_file_name_is_a_usage_error(tmp_path):
+    # click's own path check calls os.stat, which raises ValueError on a NUL byte
+    result = CliRunner().invoke(main, ["search", "--questions", "\x00", "--index", str(tmp_path / "index")])
+    assert result.exit_code == 2 and "cannot contain a NUL byte" in result.output
+    assert not isinstance(result.exception, ValueError)

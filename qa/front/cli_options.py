@@ -14,6 +14,15 @@ from ..config import K_MAX
 from ..errors import QAError
 
 
+class FilePath(click.Path):
+    """click.Path that refuses a NUL byte with a usage error: click's own check (os.stat) raises on it."""
+
+    def convert(self, value, param, ctx):
+        if "\x00" in str(value):
+            self.fail("a file name cannot contain a NUL byte.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def index_option(f: Callable) -> Callable:
     return click.option("--index", "index_dir", metavar="DIR", default=None,
                         help="Index folder (default ./index, or QA_INDEX, or the config file).")(f)
@@ -99,7 +108,7 @@ def query_options(f: Callable) -> Callable:
         date_option("--as-of", "The day the question is asked on (default today): \"this week\", \"recently\" "
                                 "are read from it, and articles published after it are left out."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (schema in the README)."),
-        click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        click.option("--questions", type=FilePath(dir_okay=False, path_type=Path), default=None,
                      help="Read questions from FILE (one a line, or JSONL with \"q\"); print one JSON line each."),
         index_option,
         model_option,

@@ -319,7 +319,8 @@ def test_the_choice_grammar_admits_only_the_numbers_shown():
 def test_local_model_chooses_sentences_and_quotes_them_verbatim(local_bot):
     """The local model picks among numbered sentences under a grammar: its reply names only sentences it
     was shown, and every sentence of the answer is from one of them (or the sentence naming the answer
-    after a chosen lede, `followed_by`), word for word, cited to its paragraph."""
+    after a chosen lede, `followed_by`, or one the extractive answer quotes after them, `also_quoted`), word for
+    word, cited to its paragraph, and none twice."""
     answer = local_bot.ask("Who did North Korea sign a mutual defence treaty with?")
     assert answer.backend == "local" and not answer.abstained
     choices, chosen = answer.extra["choices"], answer.extra["chosen"]
@@ -330,8 +331,9 @@ def test_local_model_chooses_sentences_and_quotes_them_verbatim(local_bot):
     by_n = {c.n: c.passage.text for c in answer.citations}
     for v in kept:
         assert (any(v["sentence"] in choices[n - 1] for n in chosen)
-                or v["sentence"] in answer.extra.get("followed_by", []))
+                or v["sentence"] in answer.extra.get("followed_by", []) + answer.extra.get("also_quoted", []))
         assert all(v["sentence"] in by_n[n] for n in v["citations"])
+    assert len({v["sentence"] for v in kept}) == len(kept)
     assert "Russia" in answer.text
 
 
@@ -353,20 +355,22 @@ def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
     assert answer.text.startswith("The indexed articles don't")
 
 
-def test_the_sentence_stating_the_asked_kind_is_kept_whatever_the_model_picks(local_bot):
+def test_the_model_orders_the_extractive_sentences_and_drops_none(local_bot):
     """"When?" answered by a sentence with the years and another without them: a model that picks only
-    the one without still answers with the years. The sentence the extractive answer found stating the
-    asked kind (a date, a figure, a name) is always kept, `"answering"` numbering it among the choices, and
-    it is quoted word for word, cited to its paragraph."""
+    the one without leads with it, and the sentence with the years (which the extractive answer quotes)
+    still follows, `"also_quoted"`, word for word, cited to its paragraph: the model chooses what comes
+    first, never what is left out (verification may still drop a sentence that does not answer)."""
+    from qa.answer.extractive import answer_extractively
     from qa.answer.llm import answer_with_llm
 
     question = "When did Trump and Kim meet?"
     result = local_bot.search(question)
+    extractive = answer_extractively(question, result, local_bot.embedder).text
     baseline = answer_with_llm(question, result, local_bot.backend, local_bot.embedder)
     choices = baseline.extra["choices"]
     stating = [n for n, text in enumerate(choices, 1) if "2018 and 2019" in text]
     others = [n for n in range(1, len(choices) + 1) if n not in stating]
-    assert stating and others, choices
+    assert stating and others and "2018 and 2019" in extractive, choices
 
     class PicksAnother:  # the real model, held by its grammar to a sentence without the years
         name, model, supports_grammar = "local", local_bot.backend.model, True
@@ -376,9 +380,11 @@ def test_the_sentence_stating_the_asked_kind_is_kept_whatever_the_model_picks(lo
 
     answer = answer_with_llm(question, result, PicksAnother(), local_bot.embedder)
     assert answer.backend == "local" and answer.extra["chosen"] == [others[0]]
-    assert answer.extra["answering"] == stating[0] and "2018 and 2019" in answer.text
+    assert any("2018 and 2019" in s for s in answer.extra["also_quoted"]) and "2018 and 2019" in answer.text
     by_n = {c.n: c.passage.text for c in answer.citations}
     kept = [v for v in answer.extra["verification"] if v["action"] != "removed"]
+    checked = answer.extra["verification"]  # every sentence of the quoted draft, in its order
+    assert checked[0]["sentence"] in choices[others[0] - 1]
     assert any("2018 and 2019" in v["sentence"] for v in kept)
     for v in kept:
         assert any(v["sentence"] in text for text in choices) and all(v["sentence"] in by_n[n] for n in v["citations"])

@@ -12,7 +12,7 @@ Two sets:
   date: the dataset gives none) and the sample Reuters article (examples/articles).
 
 Per answerer: answered, reference contained (of answered; lowercased, punctuation and articles ignored),
-gold paragraph cited (of answered; for "article" questions any paragraph of the article), abstained,
+reference in the answer's first sentence (what a reader who stops there gets), gold paragraph cited (of answered; for "article" questions any paragraph of the article), abstained,
 median words per answer (citation markers not counted), median seconds, and for the LLM the median
 prompt tokens prefilled beyond the cached prompt start and how often verification fell back to the
 extractive answer. Then every question the extractive answer got right and the LLM's did not.
@@ -116,13 +116,23 @@ def score(q: dict, answer, seconds: float, backend) -> dict:
     }
 
 
+def lead_contains(row: dict) -> bool:
+    """The answer's first sentence (up to its first citation marker) holds the reference: what a reader
+    who stops there gets (read from the row's text, so earlier --out files score too)."""
+    marker = MARKER_RE.search(row["text"])
+    lead = row["text"][: marker.start()] if marker else row["text"]
+    return not row["abstained"] and any(normalise(a) in normalise(lead) for a in row["answers"])
+
+
 def summary(rows: list[dict]) -> list[str]:
     answered = [r for r in rows if not r["abstained"]]
     n = max(len(answered), 1)
     prompts = [r["prompt_tokens"] for r in rows if r["prompt_tokens"] is not None]
+    leads = sum(lead_contains(r) for r in answered)
     return [
         f"{len(answered)}/{len(rows)}",
         f"{sum(r['contains'] for r in answered) / n:.3f} ({sum(r['contains'] for r in answered)})",
+        f"{leads / n:.3f} ({leads})",
         f"{sum(r['gold_cited'] for r in answered) / n:.3f} ({sum(r['gold_cited'] for r in answered)})",
         str(sum(r["abstained"] for r in rows)),
         f"{statistics.median([r['words'] for r in answered]) if answered else 0:.0f}",
@@ -166,9 +176,9 @@ def run_set(name: str, articles: list[Article], questions: list[dict], answerers
 
 def report(name: str, results: dict[str, list[dict]]) -> None:
     print(f"\n{name}: {len(next(iter(results.values())))} questions")
-    print("| answerer | answered | reference contained (of answered) | gold cited (of answered) | abstained | "
-          "median words | median s | median prompt tokens | fell back to extractive |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| answerer | answered | reference contained (of answered) | in the first sentence | gold cited (of answered) "
+          "| abstained | median words | median s | median prompt tokens | fell back to extractive |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for a, rows in results.items():
         print(f"| {'extractive' if a == 'none' else a} | " + " | ".join(summary(rows)) + " |")
     if "none" in results and len(results) > 1:

@@ -194,7 +194,7 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
     extra = answer.extra or {}
     if "draft" in extra:
         row["draft"] = extra["draft"]
-    for key in ("choices", "chosen", "answering", "followed_by"):  # what the local model chose among, and chose
+    for key in ("choices", "chosen", "followed_by", "also_quoted"):  # what the local model chose among, and chose
         if key in extra:
             row[key] = extra[key]
     if extra.get("fallback"):
@@ -216,6 +216,19 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
     return row
 
 
+def lead_right(row: dict) -> bool:
+    """The answer's first quoted sentence (after the lines saying which time was asked about) holds every
+    expected phrase: what a reader who stops there gets. Fact, why/how and who-said questions."""
+    if row["abstained"] or row["kind"] in ("list", "unanswerable"):
+        return False
+    lines = [ln for ln in row["answer"].split("\n")
+             if ln.strip() and not ln.startswith(("Time asked about:", "No dated article"))]
+    text = " ".join(lines)
+    marker = MARKER_RE.search(text)
+    lead = text[: marker.start()] if marker else text
+    return all(contains(lead, g) for g in row["expected"])
+
+
 def rate(n: int, of: int) -> str:
     return f"{n}/{of} ({n / of:.2f})" if of else "-"
 
@@ -223,7 +236,8 @@ def rate(n: int, of: int) -> str:
 def table(rows: list[dict]) -> list[str]:
     """One line per answerer and split: right/partly/wrong of answerable, abstained of unanswerable."""
     lines = ["| answerer | split | right | partly | wrong | wrongly abstained | unanswerable abstained | "
-             "median s | total s |", "|---|---|---|---|---|---|---|---|---|"]
+             "first sentence right (fact, why/how, who-said) | median s | total s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     answerers = list(dict.fromkeys(r["answerer"] for r in rows))
     for a in answerers:
         for split in ("tune", "test", "all", "holdout"):
@@ -239,6 +253,7 @@ def table(rows: list[dict]) -> list[str]:
                 f"{rate(count('partly'), len(ans))} | {rate(count('wrong'), len(ans))} | "
                 f"{rate(count('abstained'), len(ans))} | "
                 f"{rate(sum(r['verdict'] == 'abstained' for r in una), len(una))} | "
+                f"{rate(sum(lead_right(r) for r in ans), sum(r['kind'] != 'list' for r in ans))} | "
                 f"{statistics.median(seconds):.1f} | {sum(seconds):.0f} |")
     return lines
 

@@ -192,4 +192,4 @@ def pytest_terminal_summary(terminalreporter, config):
         counts = ", ".join(f"{page} {n}" for page, n in test_docs.EXAMPLES_RUN.items() if n)
         skipped = sum(test_docs.EXAMPLES_SKIPPED.values())
         terminalreporter.write_line(f"docs examples run: {sum(test_docs.EXAMPLES_RUN.values())} ({counts})"
-                                    + (f"; {skipped} LLM example(s) not run (QA_DOCS_LLM=1 runs them)" if skipped else ""))
+                                    + (f"; {skipped} LLM example(s) not run (QA_DOCS_LLM=0, or no local model installed)" if skipped else ""))

@@ -130,6 +130,24 @@ def run_qa(args: list[str], env: dict[str, str], stdin: str | None, validate) ->
     return result.output
 
 
+def check_llm_answer(output: str, expected: list[str], where: str) -> None:
+    """A local LLM's answer against the page: sentences ending in citation markers, then the sources they
+    cite; the same sentences quoted under the sources and the same closing notice as the page shows. Only
+    their order is the model's (it chooses which lead; the others the extractive answer quotes follow)."""
+    check_llm_shape(output, where)
+    actual = shown(output)
+
+    def quoted(lines: list[str]) -> list[str]:
+        return sorted(ln.strip() for ln in lines if ln.startswith('    "'))
+
+    def last(lines: list[str]) -> list[str]:
+        return [ln for ln in lines if ln.strip()][-1:]
+
+    if quoted(actual) != quoted(expected) or last(actual) != last(expected):
+        raise ExampleFailed(f"{where}: quoted other sentences or closed otherwise than the page, got:\n"
+                            + "\n".join(actual) + "\n\nbut the page shows\n" + "\n".join(expected))
+
+
 def check_llm_shape(output: str, where: str) -> None:
     """An LLM's answer: sentences ending in citation markers, then the sources they cite."""
     lines = [ln for ln in output.split("\n") if ln.strip()]
@@ -185,8 +203,9 @@ def run_page(path: Path, home: Path, *, update: bool = False, validate=None, llm
             run.examples += 1
             new_body.append(block.body[at])
             if "llm" in block.options:
-                check_llm_shape(output, f"{where}: {command}")
-                # The wording is the model's: the page keeps the run it shows, unless updating.
+                if not update:
+                    check_llm_answer(output, expected, f"{where}: {command}")
+                # The order is the model's: the page keeps the run it shows, unless updating.
                 new_body += _with_shown_home(shown(output), str(home)) if update else expected
                 continue
             actual = shown(output)

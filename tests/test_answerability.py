@@ -118,6 +118,11 @@ def test_a_sentence_claiming_what_its_source_does_not_state_is_removed(embedder)
     _, _, checks = verify_answer("Hijacked home PCs pump out spam and viruses [1].",
                                  [pcs], embedder, "What do hijacked PCs do?")
     assert checks[0].action == "kept"
+    # a distance or sum with its unit ("400m", "£2bn") is stated by the source that writes it so
+    race = _passage(2, "Anna Berg ran the national indoor 400m final in 51.20 seconds on Saturday.", "Berg takes 400m title")
+    _, _, checks = verify_answer("Anna Berg ran the national indoor 400m final in 51.20 seconds on Saturday [1].",
+                                 [race], embedder, "In what time did Anna Berg win the national indoor 400m title?")
+    assert checks[0].action == "kept", checks[0].reason
 
 
 def test_a_when_answer_written_by_a_model_states_the_date(sample_bot, embedder):

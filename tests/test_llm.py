@@ -390,6 +390,38 @@ def test_the_model_orders_the_extractive_sentences_and_drops_none(local_bot):
         assert any(v["sentence"] in text for text in choices) and all(v["sentence"] in by_n[n] for n in v["citations"])
 
 
+def test_a_chosen_sentence_is_checked_with_the_one_before_it(local_bot, tmp_path):
+    """"The talks must end by noon on Friday" answers when the deadline for the Pier 9 lease is only read
+    after the sentence before it, which names the lease: verification reads each quoted sentence with the
+    one before it in its paragraph, as the model was shown it, and keeps it."""
+    from qa.answer.llm import answer_with_llm
+
+    from .fakes import indexed_archive
+
+    index = indexed_archive(tmp_path, {"pier.txt": (
+        "Pier 9 lease talks go on\n\nHarbour Council and the Port Authority are still negotiating the lease of "
+        "Pier 9, the council said. The talks must end by noon on Friday, when the new budget is set. Both sides "
+        "have met four times since March.\n")})
+    question = "When is the deadline for Harbour Council and the Port Authority to agree the lease of Pier 9?"
+    with QA(index, llm="none") as bot:
+        result = bot.search(question)
+        baseline = answer_with_llm(question, result, local_bot.backend, bot.embedder)
+        deadline = [n for n, text in enumerate(baseline.extra["choices"], 1) if "noon on Friday" in text]
+        assert deadline, baseline.extra["choices"]
+
+        class PicksTheDeadline:  # the real model, held by its grammar to the sentence giving the deadline
+            name, model, supports_grammar = "local", local_bot.backend.model, True
+
+            def complete(self, messages, on_token=None, max_tokens=8, grammar=None):
+                return local_bot.backend.complete(messages, on_token, max_tokens, grammar=f'root ::= "{deadline[0]}"')
+
+        answer = answer_with_llm(question, result, PicksTheDeadline(), bot.embedder)
+    assert answer.backend == "local" and "fallback" not in answer.extra
+    kept = [v["sentence"] for v in answer.extra["verification"] if v["action"] != "removed"]
+    assert any("noon on Friday" in sentence for sentence in kept), answer.extra["verification"]
+    assert answer.text.startswith("The talks must end by noon on Friday")
+
+
 def test_a_file_that_is_no_model_falls_back_to_extractive(cli, sample_index, tmp_path):
     """A .gguf that llama.cpp cannot load: load() raises LLMError naming the file each time it is asked,
     and a question the model would choose the answer of gets the extractive answer with one warning

@@ -18,6 +18,7 @@ from ..search.retriever import SearchResult
 from ..index.records import Passage
 from .backends import Backend, TokenFn
 from .citations import Answer, Citation, neutralise_markers
+from .injection import data_sentences
 from .verification import SentenceCheck, source_holds_terms, verify_answer
 from .answerability import asked, asks_for_list, asks_means
 from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, abstention_unnamed_speaker,
@@ -196,7 +197,7 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
         meta = {**meta, "also_quoted": [c.sentence for c, _ in rest]}
     passages = list({c.passage.id: c.passage for c, _ in chosen}.values())
     number = {p.id: n for n, p in enumerate(passages, 1)}
-    excerpts = [" ".join(text for c, text in chosen if c.passage.id == p.id) for p in passages]
+    excerpts = [_read_in_context(p, [c for c, _ in chosen if c.passage.id == p.id]) for p in passages]
     draft = " ".join(f"{text} [{number[c.passage.id]}]" for c, text in chosen)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     if not text:
@@ -210,6 +211,16 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
               "answer quotes follow. All are quoted as the articles word them.")
     return Answer(question, text, False, backend.name, citations, result.passages, warning=warning, notice=notice,
                   extra={**meta, "verification": [c.as_json() for c in checks]})
+
+
+def _read_in_context(passage: Passage, quoted: list[Candidate]) -> str:
+    """What verification reads a passage's quoted sentences in: each with the sentence before it, in the
+    paragraph's order. "The negotiations will have to be concluded by midnight on Monday" is about the deal
+    for Ferguson only through the sentence before it, as the model was shown it."""
+    clean = [s for _, s in data_sentences(passage.text)]
+    read = sorted({k for c in quoted for k in (c.index - 1, c.index) if 0 <= k < len(clean) and clean[k]})
+    text = " ".join(clean[k] for k in read)
+    return " ".join([text, *(c.sentence for c in quoted if c.sentence not in text)]).strip()
 
 
 def _quoted_in(candidate: Candidate, quoted: list[tuple[Candidate, str]]) -> bool:

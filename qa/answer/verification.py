@@ -474,9 +474,10 @@ def unstated_subject(sentence: str, question: str, paragraph: str, title: str = 
     that the cited paragraph and its title never state: "The viruses have attacked mobile phones" cited to a
     paragraph about hijacked PCs claims "mobile" and "phones" the source does not, however many of its
     other words the source holds."""
-    asked = {w for w in _content_words(question) if w not in _ASKING_WORDS and w not in _LIGHT_VERBS
+    # units spelled out in all three, as in `_words_of`: "the 400m title" holds the "400m" asked about
+    asked = {w for w in _content_words(_spelled_units(question)) if w not in _ASKING_WORDS and w not in _LIGHT_VERBS
              and not w.isdigit()}
-    said = _content_words(sentence)
+    said = _content_words(_spelled_units(sentence))
     stated = _words_of(f"{paragraph} {title}")
     return {w for w in asked if w in said and not _stem_in(w, stated)}
 

@@ -11,7 +11,7 @@ makes on one with AVX-512 VNNI, and the prebuilt wheel (AVX2) that runs everywhe
 ./setup.sh then keeps beside it in .venv/prebuilt-llm; a `qa` process runs on it with that folder
 first on PYTHONPATH. Each process here is a fresh interpreter, so it imports the runtime it is given.
 With two runtimes, the runs that cost the most (answers, interrupts) are shared between them; each
-still gets 16 `qa ask` processes (8 of them loading the model) and 10 `qa chat` sessions.
+still gets 11 `qa ask` processes (8 of them loading the model) and 10 `qa chat` sessions.
 """
 
 from __future__ import annotations
@@ -121,11 +121,11 @@ def qa(args: list[str], env: dict[str, str], input: str | None = None) -> subpro
 
 
 def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, runtime, tmp_path):
-    """16 `qa ask` runs with the local model, two at a time: abstaining and answered questions, terminal
+    """11 `qa ask` runs with the local model, two at a time: abstaining and answered questions, terminal
     text and --json, --questions files (text and JSONL) that end on an answered or an abstaining
-    question; a third of them right after the saved prompt start was removed. 8 load the model (on
-    each runtime), two of each kind; the 8 abstentions (3 text, 3 --json, 2 files of abstaining
-    questions) start and end without loading it, so repeating them more proves nothing more."""
+    question. 8 load the model (on each runtime), two of each kind, 3 of them right after the saved
+    prompt start was removed; the 3 abstentions (text, --json, a file of abstaining questions) start
+    and end without loading it, the same steps each time, so they run once each."""
     lines = tmp_path / "questions.txt"
     lines.write_text(f"{ABSTAINS}\n{ANSWERED}\n")
     jsonl = tmp_path / "questions.jsonl"
@@ -136,19 +136,20 @@ def test_ask_processes_always_exit_with_the_commands_code(sample_index, models, 
     answered = [["ask", ANSWERED, *index], ["ask", ANSWERED, "--json", *index], ["ask", "--questions", lines, *index],
                 ["ask", "--questions", jsonl, *index]]
     loading = [args for args in answered for _ in range(2)]
-    abstaining = [["ask", ABSTAINS, *index]] * 3 + [["ask", ABSTAINS, "--json", *index]] * 3
-    runs = abstaining + loading + [["ask", "--questions", only_abstaining, *index]] * 2
-    assert len(loading) == 8 and len(runs) == 16
+    abstaining = [["ask", ABSTAINS, *index], ["ask", ABSTAINS, "--json", *index]]
+    runs = ([(args, False) for args in abstaining] + [(args, n % 3 == 0) for n, args in enumerate(loading)]
+            + [(["ask", "--questions", only_abstaining, *index], False)])
+    assert len(loading) == 8 and len(runs) == 11 and sum(forget for _, forget in runs) == 3
     env = env_for(models, tmp_path, **runtime.env)
 
-    def run(n_args: tuple[int, list]) -> tuple[list, subprocess.CompletedProcess]:
-        n, args = n_args
-        if n % 3 == 0:
+    def run(args_forget: tuple[list, bool]) -> tuple[list, subprocess.CompletedProcess]:
+        args, forget = args_forget
+        if forget:
             forget_prompt_start(models)
         return args, qa(args, env)
 
     with ThreadPoolExecutor(2) as pool:  # two at a time: a process may start as another leaves
-        done = list(pool.map(run, enumerate(runs)))
+        done = list(pool.map(run, runs))
     for args, result in done:
         assert result.returncode == 0, (args, result.returncode, result.stderr[-1500:])
         assert "Traceback" not in result.stderr

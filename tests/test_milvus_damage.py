@@ -10,11 +10,11 @@ import os
 import random
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from .conftest import REPO, SAMPLE
+from .procs import QAProcess
 from .test_crash import index_env, write_articles
 
 
@@ -46,11 +46,20 @@ with MilvusStore.open(sys.argv[1]) as store:
 """
 
 
+def qa_started(args: list, tmp_path) -> QAProcess:
+    """`qa ARGS` in a process of its own: a fork of tests/procs.py's server, which has qa imported and the
+    embedding model loaded but has never opened a Milvus client (a fresh interpreter spends seconds on
+    that start-up, and these tests run a dozen `qa` commands each)."""
+    return QAProcess(args, tmp_path, index_env(tmp_path))
+
+
+def finished(run: QAProcess) -> subprocess.CompletedProcess:
+    code = run.wait(1500)
+    return subprocess.CompletedProcess(run.args, code, run.stdout, run.stderr)
+
+
 def qa_cli(args: list, tmp_path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(index_env(tmp_path))
-    return subprocess.run([sys.executable, "-m", "qa", *map(str, args)], env=env, capture_output=True, text=True,
-                          cwd=REPO, timeout=1500)
+    return finished(qa_started(args, tmp_path))
 
 
 @pytest.mark.parametrize("damage", ["dropped", "emptied"])
@@ -59,8 +68,8 @@ def test_a_damaged_collection_is_reported_by_search_list_and_index(lite_server, 
     assert qa_cli(["index", SAMPLE, "--index", address], tmp_path).returncode == 0
     python(DAMAGE, address, damage, tmp_path=tmp_path)
     reads = (["search", "What did Klingner say?"], ["ask", "What did Klingner say?"], ["list"], ["check"])
-    with ThreadPoolExecutor(len(reads)) as pool:  # readers of the damaged index, side by side
-        *done_reads, check = pool.map(lambda command: qa_cli([*command, "--index", address], tmp_path), reads)
+    running = [qa_started([*command, "--index", address], tmp_path) for command in reads]  # side by side
+    *done_reads, check = map(finished, running)
     writing = qa_cli(["index", SAMPLE, "--index", address], tmp_path)
     for command, done in zip([*reads[:-1], ["index", SAMPLE]], [*done_reads, writing]):
         assert done.returncode == 1, (command, done.stdout, done.stderr)

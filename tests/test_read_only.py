@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.procs import QAProcess
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -25,13 +26,29 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 def run_side_by_side(commands: list[list], tmp_path: Path, prefix: list[str] = ()) -> list[subprocess.CompletedProcess]:
     """`run_qa` of each command, all at once (readers of one index; the machine's cores work together)."""
+    if not prefix:
+        return [finished(run) for run in [started(args, tmp_path) for args in commands]]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(len(commands)) as pool:
         return list(pool.map(lambda args: run_qa(args, tmp_path, prefix), commands))
 
 
+def started(args: list, tmp_path: Path) -> QAProcess:
+    """`qa ARGS` in a process of its own, forked from tests/procs.py's server (qa imported, the embedding
+    model loaded, no index ever opened): a fresh interpreter's start-up costs seconds."""
+    return QAProcess(args, tmp_path, {"QA_CONFIG": str(tmp_path / "no-config.toml"), "QA_LLM": "none"})
+
+
+def finished(run: QAProcess) -> subprocess.CompletedProcess:
+    code = run.wait(180)
+    return subprocess.CompletedProcess(run.args, code, run.stdout, run.stderr)
+
+
 def run_qa(args: list, tmp_path: Path, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """`qa ARGS`; with a `prefix` (a command that runs it with fewer privileges) a fresh interpreter."""
+    if not prefix:
+        return finished(started(args, tmp_path))
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_CONFIG=str(tmp_path / "no-config.toml"), QA_LLM="none")
     return subprocess.run([*prefix, sys.executable, "-m", "qa", *map(str, args)], env=env, capture_output=True,

@@ -219,7 +219,7 @@ def dump_row(q: dict, answerer: str, answer, scored: dict, seconds: float) -> di
 def lead_right(row: dict) -> bool:
     """The answer's first quoted sentence (after the lines saying which time was asked about) holds every
     expected phrase: what a reader who stops there gets. Fact, why/how and who-said questions."""
-    if row["abstained"] or row["kind"] in ("list", "unanswerable"):
+    if row["verdict"] == "abstained" or row["kind"] in ("list", "unanswerable") or not row.get("answer"):
         return False
     lines = [ln for ln in row["answer"].split("\n")
              if ln.strip() and not ln.startswith(("Time asked about:", "No dated article"))]

@@ -85,6 +85,16 @@ def test_all_is_tune_and_test_and_the_holdout_is_its_own_row():
     assert "| 2/4 (0.50) |" in lines["all"] and "| 1/2 (0.50) | 0/2 (0.00) |" in lines["holdout"]
 
 
+def test_first_sentence_right_reads_the_answer_up_to_its_first_citation():
+    bench = _bench()
+    row = {"kind": "fact", "verdict": "right", "expected": [["47.97"]],
+           "answer": "Time asked about: 2005 (2005-01-01 to 2005-12-31).\nHe won in 1:47.97 in Sheffield. [1] He ran well. [2]"}
+    assert bench.lead_right(row)
+    row["answer"] = "He ran well. [1] He won in 1:47.97 in Sheffield. [2]"
+    assert row["verdict"] == "right" and not bench.lead_right(row)
+    assert not bench.lead_right({**row, "kind": "list", "answer": "1:47.97 [1]"})
+
+
 def test_answerable_questions_name_phrases_and_gold_unanswerable_ones_say_what_is_held():
     for q in _questions():
         if q["kind"] == "unanswerable":

@@ -337,9 +337,11 @@ def test_local_model_chooses_sentences_and_quotes_them_verbatim(local_bot):
     assert "Russia" in answer.text
 
 
-def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
-    """When the model chooses no sentence and the evidence agrees (nothing in it states the asked kind of
-    answer), qa says the articles don't say: it never shows other sentences instead."""
+def test_a_choice_of_no_sentence_is_an_abstention_when_the_evidence_agrees(local_bot):
+    """When the model chooses no sentence and the evidence agrees (the best passage supports the question
+    only middlingly), qa says the articles don't say and shows what they do hold, never other sentences as an
+    answer. A "what?" question asks for no kind the evidence could be checked for (a name, a number, a
+    date): there a well-supported passage outweighs the model's "none", and the extractive answer is shown."""
     from qa.answer.llm import answer_with_llm
 
     class NoneAnswers:  # the real model, held by its grammar to "none"
@@ -349,10 +351,20 @@ def test_a_choice_of_no_sentence_is_an_abstention(local_bot):
             assert grammar and '"0"' in grammar
             return local_bot.backend.complete(messages, on_token, max_tokens, grammar='root ::= "0"')
 
-    question = "What step did North Korea take in Moscow's war in Ukraine?"
-    answer = answer_with_llm(question, local_bot.search(question), NoneAnswers(), local_bot.embedder)
+    question = "What will Trump offer Kim at a new summit?"  # the article never says
+    result = local_bot.search(question)
+    assert 0.45 < result.best_support < 0.6
+    answer = answer_with_llm(question, result, NoneAnswers(), local_bot.embedder)
     assert answer.abstained and answer.extra["draft"] == "0" and answer.extra["chosen"] == []
-    assert answer.text.startswith("The indexed articles don't")
+    assert answer.text.startswith("The indexed articles don't answer this question. What they do say:")
+
+    question = "What step did North Korea take in Moscow's war in Ukraine?"  # dispatching troops
+    result = local_bot.search(question)
+    assert result.best_support >= 0.6
+    answer = answer_with_llm(question, result, NoneAnswers(), local_bot.embedder)
+    assert not answer.abstained and answer.backend == "extractive" and answer.extra["draft"] == "0"
+    assert answer.extra["fallback"]["reason"] == "the LLM chose no sentence, but the evidence states what was asked"
+    assert "dispatching thousands of troops" in answer.text
 
 
 def test_the_model_orders_the_extractive_sentences_and_drops_none(local_bot):

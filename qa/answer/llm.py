@@ -232,10 +232,11 @@ def _quoted_in(candidate: Candidate, quoted: list[tuple[Candidate, str]]) -> boo
 def _no_answer_agreed(question: str, result: SearchResult, ranked: list[Candidate]) -> bool:
     """The evidence agrees with a model that found no answer: the best passage supports the question
     only middlingly, or no sentence states the kind of answer asked for (a number, an amount, a date, a
-    name) about the question's subject."""
+    name) about the question's subject. A question asking for no such kind ("What position did Newton
+    play?") gives the evidence nothing to check the model against: there only the support agrees."""
     if result.best_support < DONT_KNOW_TRUSTED_BELOW:
         return True
-    return not any(c.gives and c.answers for c in quoted_candidates(ranked))
+    return asked(question).typed and not any(c.gives and c.answers for c in quoted_candidates(ranked))
 
 
 def _extractive_instead(question: str, result: SearchResult, embedder, backend: Backend, reason: str,

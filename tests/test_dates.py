@@ -40,6 +40,8 @@ def test_sample_article_dates():
     ("It happened on 5 November 2024.", [("5 November 2024", "2024-11-05")]),
     ("Some 2,018 people voted; 2019 was bad.", []),  # numbers, not dates
     ("May I ask whether he may come?", []),  # the modal verb, not the month
+    ("It speaks to the people of today and the cars of tomorrow.", []),  # now and the future, no day
+    ("The team of today arrived today.", [("today", "2024-11-07")]),
 ])
 def test_relative_and_explicit_dates(text, expected):
     assert resolved(text) == expected

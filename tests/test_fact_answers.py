@@ -455,3 +455,25 @@ def test_a_money_noun_inside_the_questions_frame_is_not_what_it_asks():
     assert asked("What might paying bonuses help the firm keep?").kind == "thing"
     assert asked("What bonus did the crew get?").kind == "amount"
     assert asked("What transfer fee did Rovers pay?").kind == "amount"
+
+
+def test_a_date_answers_when_only_beside_the_event_asked_about(tmp_path, embedder):
+    """"When was X recaptured?" is not answered by the day X failed to return: a date answers only in a
+    sentence (or after the one before it, or under its headline) naming the asked event. A word that only
+    describes the asked person ("escapee" before the name) names no event."""
+    from qa.answer.answerability import dates_asked_event
+
+    cantata = asked("When will the reconstruction of the Hartmann Cantata be performed?")
+    assert not dates_asked_event(cantata, "The Hartmann Cantata was found among the papers of a pianist who died in 2001.")
+    assert dates_asked_event(cantata, "It will be performed in Leipzig in May.")
+    index = indexed_archive(tmp_path, {"vellmar.txt": (
+        "Patient still missing\n\n"
+        "Police are still searching for Tom Vellmar, who failed to return from a day trip to Kirkby on Monday. "
+        "He had been allowed out of the Ashdown unit for the day. Councillors said the escapee must be recaptured "
+        "before he harms anyone.\n")})
+    with QA(index, llm="none") as bot:
+        for question in ("When was Tom Vellmar recaptured?", "When was escapee Tom Vellmar recaptured?"):
+            answer = bot.ask(question)
+            assert answer.abstained and "don't say when" in answer.text, question
+        answer = bot.ask("When did Tom Vellmar fail to return from his day trip?")
+        assert not answer.abstained and "Monday" in answer.text

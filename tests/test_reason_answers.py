@@ -61,6 +61,13 @@ def test_a_cue_ties_a_cause_to_the_effect_on_its_own_side():
     assert gives_reason_for(sales, "Brewco blamed the weather for poor sales.")  # either side of "blamed"
 
 
+def test_what_a_lawsuit_alleges_is_the_reason_for_it():
+    suing = asked("Why are a boy's parents suing Dunmart over a video game?")
+    assert gives_reason_for(suing, "The lawsuit alleges Dunmart misled customers by leaving age ratings off the box.")
+    assert gives_reason_for(suing, "The lawsuit, accusing Dunmart of hiding the game's violence, was filed on Monday.")
+    assert not gives_reason_for(suing, "Dunmart said it was studying the lawsuit.")  # no cue, no reason
+
+
 def test_the_sentence_before_gives_the_effect_only_to_a_cue_that_points_back():
     growth = asked("Why is Zorbia's economy growing so fast?")
     before = "Zorbia's fast-growing economy is the envy of its neighbours."

@@ -100,7 +100,7 @@ CAUSE_RE = re.compile(
     r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
     r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
     r"trigger(?:ed|s)?|help(?:s|ing)?|responsible for|(?:spr(?:ing|ings|ang|ung)|stem(?:s|med)?) from|"
-    r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|" + _AS_CAUSE +
+    r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|alleg(?:es|ing)|accus(?:es|ing)|" + _AS_CAUSE +
     r"|" + _MOTIVE + r"|" + _PERSUADED + r"|" + _EXPLAINED + r")\b",
     re.IGNORECASE)
 # Cues with the cause before them and the effect after ("bad weather has hit sales", "X means Y"), unless
@@ -1026,8 +1026,20 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     before = previous or (lead_in if a.kind == "number" else "")
     gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title, lede)
              and counts_asked(a, stated, previous or lead_in) and not of_another_subject(a, sentence)
-             and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in))
+             and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in)
+             and (a.kind != "date" or dates_asked_event(a, f"{before} {sentence}", title)))
     return gives or a.kind not in DECISIVE_KINDS, gives
+
+
+def dates_asked_event(a: Asked, text: str, title: str = "") -> bool:
+    """A date answers "when?" only where the sentence (after the one before it, or under its headline) names
+    what the question asks the time of, a word of its event beyond its names: "who failed to return after a
+    trip on Monday" dates no recapture, and "found among the papers of a pianist who died in 2001" no
+    performance of the cantata."""
+    # a word just before a name describes it ("Carstairs escapee Michael Ferguson"): it is no event
+    described = {m.group(1).lower() for m in re.finditer(r"\b([a-z][\w'’-]*)\s+(?=[A-Z])", a.question)}
+    event = _event_words(a, a.question) - described
+    return not event or _mentions(event, _words_of(f"{text} {title}"))
 
 
 # "Which companies ...", "Who have ...", "What firms ...": a question whose answer is one line per article.

@@ -434,7 +434,7 @@ class QA:
         """ "How did outlets report Z?": each outlet's best passage on Z (of the k best), one cited line
         each, the outlets carrying the same wire paragraph named on its line, and where their figures
         or credited sources differ (docs/news.md)."""
-        from .answer.coverage import coverage_answer, coverage_topic
+        from .answer.coverage import coverage_answer, coverage_topic, topic_order
         from .search.retriever import query_terms
         from .answer.dated_answers import dated_answer, nothing_in_range
 
@@ -445,9 +445,8 @@ class QA:
         terms = query_terms(scope.query)
         present = self.store.terms_present(terms, [p.id for p in result.passages]) if terms else {}
         label = scope.frame.label if scope.frame is not None and scope.frame.strict else None
-        # Each outlet's line: its passage best supporting the topic (cosine and words), then by rank.
         support = {pid: e.support for pid, e in result.evidence.items()}
-        ranked = sorted(result.passages, key=lambda p: -support.get(p.id, 0.0))
+        ranked = topic_order(result.passages, terms, support)
         answer = coverage_answer(question, scope.query.rstrip("?. "), ranked, terms, present, label)
         return dated_answer(answer, question, scope) if scope.frame is not None else answer
 

@@ -67,6 +67,14 @@ def _figures(text: str) -> dict[str, set[str]]:
     return out
 
 
+def topic_order(passages: list[Passage], terms: list[str], support: dict[int, float]) -> list[Passage]:
+    """The order each outlet's line is chosen in: the passages holding most of the topic's words as written
+    ("missiles", not only "missile arsenal") first, then those best supporting the topic (cosine and words),
+    then by rank: two paragraphs whose cosines differ in the third decimal are not told apart by them."""
+    as_written = [re.compile(rf"\b{re.escape(t)}\b", re.IGNORECASE) for t in terms]
+    return sorted(passages, key=lambda p: (-sum(bool(w.search(p.text)) for w in as_written), -support.get(p.id, 0.0)))
+
+
 def outlet_reports(passages: list[Passage], terms: list[str], present: dict[int, set[str]]) -> list[OutletReport]:
     """Each outlet's best-ranked passage holding any of the topic's words, in rank order; an outlet
     whose copy of a wire paragraph is carried on another's line gets no line of its own."""

@@ -22,7 +22,7 @@ from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
 from ..search.speakers import parse_speaker_question, reports_view
 from ..index.records import Passage
-from .answerability import Asked, about_subject, answers, asked, what_is_missing, without_quote_credit
+from .answerability import Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
 from .injection import data_sentences
 
@@ -482,7 +482,7 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     if not spans:
         return False
     topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
-    said = {_stem(w) for s in spans for w in _words(_said_part(s)) if len(w) > 2}
+    said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     if _calls_topic_person(result, spans):
@@ -494,21 +494,6 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
                 return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
-
-
-# A clause after a quote's credit says what the speaker's words are about ("said Rob Schwartz, head of
-# distribution for Newmarket Films, which released The Passion of the Christ").
-_RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:which|who|whose|where)\s+[^“\"”,]*")
-
-
-def _said_part(span: str) -> str:
-    """A statement's words without the credit describing its speaker ("said Electrolux chief executive Hans
-    Straberg" touches no topic about Electrolux), but with a clause that credit ends on, which says what the
-    words are about."""
-    said = without_quote_credit(span)
-    if said == span:
-        return span
-    return " ".join([said, *(m.group(0) for m in _RELATIVE_CLAUSE_RE.finditer(span) if m.group(0) not in said)])
 
 
 def _headed_on_topic(result: SearchResult, embedder: Embedder) -> bool:

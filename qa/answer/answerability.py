@@ -1038,8 +1038,16 @@ def dates_asked_event(a: Asked, text: str, title: str = "") -> bool:
     performance of the cantata."""
     # a word just before a name describes it ("Carstairs escapee Michael Ferguson"): it is no event
     described = {m.group(1).lower() for m in re.finditer(r"\b([a-z][\w'’-]*)\s+(?=[A-Z])", a.question)}
-    event = _event_words(a, a.question) - described
-    return not event or _mentions(event, _words_of(f"{text} {title}"))
+    event = frozenset(_one_spelling(w) for w in _event_words(a, a.question) - described)
+    return not event or _mentions(event, {_one_spelling(w) for w in _words_of(f"{text} {title}")})
+
+
+def _one_spelling(word: str) -> str:
+    """British and American spellings alike: "centre" and "center", "labour" and "labor"."""
+    if len(word) >= 5:
+        word = re.sub(r"(?<=[^aeiou])re$", "er", word)
+        word = re.sub(r"our$", "or", word)
+    return word
 
 
 # "Which companies ...", "Who have ...", "What firms ...": a question whose answer is one line per article.

@@ -466,6 +466,8 @@ def test_a_date_answers_when_only_beside_the_event_asked_about(tmp_path, embedde
     cantata = asked("When will the reconstruction of the Hartmann Cantata be performed?")
     assert not dates_asked_event(cantata, "The Hartmann Cantata was found among the papers of a pianist who died in 2001.")
     assert dates_asked_event(cantata, "It will be performed in Leipzig in May.")
+    assert not gives_kind(cantata, "I could give the people of today an idea of his music.")  # now, no day
+    assert gives_kind(cantata, "It will be performed today.")
     centre = asked("When did Warsaw become the center of Congress Poland?")  # spelt "centre" in the article
     assert dates_asked_event(centre, "In 1815 Warsaw became the centre of Congress Poland.")
     index = indexed_archive(tmp_path, {"vellmar.txt": (

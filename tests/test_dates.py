@@ -42,6 +42,8 @@ def test_sample_article_dates():
     ("May I ask whether he may come?", []),  # the modal verb, not the month
     ("It speaks to the people of today and the cars of tomorrow.", []),  # now and the future, no day
     ("The team of today arrived today.", [("today", "2024-11-07")]),
+    ("The damage of last night was worse than the storm of yesterday.", [("last night", "2024-11-06"),
+                                                                           ("yesterday", "2024-11-06")]),
 ])
 def test_relative_and_explicit_dates(text, expected):
     assert resolved(text) == expected

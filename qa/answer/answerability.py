@@ -57,7 +57,7 @@ _NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|t
                         r"halved|once|twice|several|numerous|multiple|a few|many times|a handful)\b", re.IGNORECASE)
 _DATE_WORDS_RE = re.compile(
     r"\b(?:1[0-9]{3}|20[0-9]{2}|january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?<!of )(?:yesterday|today|tomorrow)|"
+    r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|(?<!of )(?:today|tomorrow)|"
     r"(?:last|next|this) (?:week|month|year|spring|summer|autumn|winter)|century|decade)\b", re.IGNORECASE)
 # "as" giving a cause ("backed the plans as the police said they would help"), not a comparison or a role
 # ("such as the", "as well as", "the same as the", "known as").

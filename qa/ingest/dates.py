@@ -54,7 +54,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         rf"end of|start of|beginning of)\s+(?:early\s+|late\s+|mid-?)?){_MONTH}(?!\s+\d)\b")),
     ("weekday", re.compile(rf"(?:\b(?P<rel>(?i:last|this|next|on|since|until|by|from|late|early))\s+)?{_WEEKDAY}\b")),
     # not "the people of today", "the cars of tomorrow": now and the future, no day
-    ("relative_day", re.compile(r"(?i)(?<!of )\b(?P<word>yesterday|today|tomorrow|last night|tonight)\b(?!['’]s)")),
+    ("relative_day", re.compile(r"(?i)\b(?P<word>yesterday|(?<!of )(?:today|tomorrow)|last night|tonight)\b(?!['’]s)")),
     ("relative_span", re.compile(
         r"(?i)\b(?P<rel>last|this|next|past|earlier this|later this|the past)\s+(?P<unit>week|month|year)\b")),
     ("ago", re.compile(r"(?i)\b(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+"

@@ -170,6 +170,10 @@ def test_quote_continuation_paragraph():
         # the source put its words in a document: the name, not "... issued a statement" as a descriptor
         ("Later, Maria Olsen (D-Ore.) issued a brief statement saying the plant would stay open.", "Maria Olsen"),
         ("Maria Olsen released a statement on Monday saying the plant would stay open.", "Maria Olsen"),
+        # the source opens a subordinate clause, a title before the name
+        ("Shares rose after Trade Secretary Maria Olsen said the plant would stay open.", "Maria Olsen"),
+        # an organisation written after the name, no verb between
+        ("Maria Olsen, Dunmore Hotel Association said: \u201cWe have tried very hard.\u201d", "Maria Olsen"),
     ],
 )
 def test_more_cue_shapes(text, speaker):

@@ -220,6 +220,12 @@ def _descriptor_source(phrase: str) -> _Source | None:
     return None
 
 
+# Words that open a subordinate clause, whose subject may be a source: "after Snow said", "as Blair told".
+_SUBORDINATOR_RE = re.compile(r"^.*\b(?:[Aa]fter|[Ww]hen|[Bb]efore|[Bb]ecause|[Ww]hile|[Ss]ince|[Aa]lthough|[Tt]hough"
+                              r"|[Uu]ntil|[Oo]nce|[Aa]s|[Ii]f|[Ww]hereas)$|^.*\b(?:after|when|before|because|while|since"
+                              r"|although|though|until|once|as|if|whereas)\s", re.S)
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -247,12 +253,29 @@ def _source_before(before: str) -> _Source | None:
         name = clean_name(m.group(1))
         if name and words_of(name)[0] not in NOT_NAMES:
             return _Source("name", name, m.group(2).strip())
+    # An organisation after the name: "Colin Asplin, Blackpool Hotel Association said:"
+    m = re.search(rf"(?:^|[.”\"'_]\s+)({NAME_RUN_RE.pattern}),\s+({NAME_RUN_RE.pattern})$", stripped)
+    if m and is_org(m.group(2)) and not is_org(m.group(1)) and len(words_of(clean_name(m.group(1)))) >= 2:
+        name = clean_name(m.group(1))
+        if words_of(name)[0] not in NOT_NAMES | _PLACE_PREPOSITIONS:
+            return _Source("name", name, m.group(2).strip())
     if not clause or "_" in clause:
         return None
+    # A person's name and where they are from: "William Corr of the Campaign for Tobacco-Free Kids urged"
+    m = re.match(rf"^(?:(?:[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Mm]eanwhile|[Ll]ater|[Tt]hen)\s+)?({NAME_RUN_RE.pattern})\s+"
+                 rf"((?:of|from|at)\s+(?:the\s+)?[A-Z][^,;:“”\"]{{1,80}})$", clause)
+    if m and not is_org(m.group(1)) and len(words_of(name := clean_name(m.group(1)))) >= 2 \
+            and words_of(name)[0] not in NOT_NAMES | _PLACE_PREPOSITIONS \
+            and words_of(name)[-1] not in TITLE_WORDS | HONORIFICS | _PERSON_ROLES | ORG_WORDS:
+        return _Source("name", name, m.group(2).strip())  # not "Missouri Secretary of State Jason Kander"
     # A name run that ends the clause: "Klingner", "Mrs. Clinton", "The New York Times"
     m = re.search(rf"({NAME_RUN_RE.pattern})$", clause)
     if m:
         lead = clause[: m.start()].strip()
+        # a subordinate clause opens with the source: "The dollar's slide has halted after US Treasury
+        # Secretary John Snow said ..." is Snow's, as "US Treasury Secretary John Snow said" is
+        if not before.rstrip().endswith(",") and (opener := _SUBORDINATOR_RE.search(lead)):
+            lead = lead[opener.end():].strip()
         title, name = split_title(m.group(1))
         # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
         lead_words = [w for w in words_of(lead) if w not in _LEADS and w not in _DETERMINERS]

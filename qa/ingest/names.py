@@ -13,7 +13,8 @@ import re
 # Cues after which the source may follow ("..., said Bruce Klingner"): speech verbs only. Here because a name
 # run may open with one ("Continued Stone:"), which is no part of the name.
 INVERTIBLE = frozenset("""said says added adds wrote writes asked asks noted notes continued explained recalled
-argued warned replied stated insisted declared countered cautioned remarked quipped echoed""".split())
+argued warned replied stated insisted declared countered cautioned remarked quipped echoed explains insists argues
+warns replies recalls""".split())
 HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "rev",
               "president", "senator", "governor", "secretary", "minister", "judge", "justice", "sir", "lord",
               "mayor", "chairman", "chief", "ambassador", "representative", "speaker", "king", "queen",

@@ -76,6 +76,27 @@ def test_a_speaker_quoted_only_on_other_things_is_not_quoted_on_the_topic(archiv
     assert answer.abstained and "don't quote Zola Vance" in answer.text and server.chat_requests == 0
 
 
+def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_path, embedder):
+    """A who-said question on a person no article credits a statement to: the sentences about them are others'
+    words, so both answerers say the articles mention them without quoting them, and show those sentences."""
+    index = indexed_archive(tmp_path, {
+        "coin.txt": "Kovac hit by coin at derby\n\n"
+                    "Striker Luka Kovac needed treatment after being hit by a coin thrown from the crowd during "
+                    "the derby.\n\n"
+                    "\"Whoever threw the coin will be banned for life,\" said Harbour coach Peter Hale.\n"})
+    question = "What did Luka Kovac say about being hit by a coin?"
+    with QA(index, llm="none") as bot:
+        answer = bot.ask(question)
+        quoted = bot.ask("What did Peter Hale say about the coin?")
+    assert answer.abstained and "mention Luka Kovac but don't quote them" in answer.text
+    assert "needed treatment" in answer.text and "banned for life" not in answer.text
+    assert not quoted.abstained and "banned for life" in quoted.text  # a quoted person is answered as before
+    with FakeLLMServer("ok", reply="Luka Kovac said the coin hurt [1].") as server, \
+            QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask(question)
+    assert answer.abstained and "don't quote them" in answer.text and server.chat_requests == 0
+
+
 def test_the_llm_is_shown_the_on_topic_statement_first(archive):
     with FakeLLMServer("ok", reply="Hale said he had had a long talk with Tomas about his remarks [1].") as server, \
             QA(archive, llm="openai", base_url=server.url, llm_model="fake") as bot:

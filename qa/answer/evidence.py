@@ -544,6 +544,30 @@ def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, ba
                   f"{who.split()[-1]}.", True, backend, [], result.passages, **fields)
 
 
+def never_quoted(result: SearchResult) -> str | None:
+    """For "What did <full name> say ...?": the name, when the index credits no statement to anyone of that
+    name in any article (`SpeakerMatch.speakers` is empty: the name is only mentioned). The passages then hold
+    the person's story ("Mateja Kezman ... was hit by a coin", "Robinson lambasted referee Jonathan Kaplan")
+    in others' words: quoted under the question, they would read as the person's own."""
+    match = result.speaker
+    if match is None or result.statements or match.speakers or match.parts or match.question.mode != "said":
+        return None
+    return next((form for form in match.forms if _PERSON_NAME_RE.match(form)), None)
+
+
+def abstention_never_quoted(question: str, result: SearchResult, who: str, backend: str, **fields) -> Answer:
+    """The abstention for a who-said question on a person the articles name but never quote: says so, then
+    quotes, cited, the first sentences naming them, so the reader sees what the articles do say of them."""
+    surname = who.split()[-1]
+    held = [(sentence, p) for p in result.passages for sentence in split_sentences(p.text)
+            if surname.lower() in _words(sentence)][:HELD_SENTENCES]
+    lead = f"The indexed articles mention {who} but don't quote them."
+    text, citations = number_citations(held)
+    if text:
+        lead += f" What they say of {surname}: {text}"
+    return Answer(question, lead, True, backend, citations, result.passages, **fields)
+
+
 # Lowercase words before a name that are no description of the person ("said Bill Cosby", "and Bill Cosby").
 _NOT_ROLES = frozenset("said says told and or but with by for from to of in on at as that the a an about "
                        "against between like than when while whom who which says added".split())

@@ -18,7 +18,7 @@ from .answerability import (about_subject, asked, asks_for_list, gives_reason_fo
                             names_party, own_account, reason_subject, states_deed, states_event, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
-                       abstention_unnamed_speaker, unnamed_speaker,
+                       abstention_never_quoted, abstention_unnamed_speaker, never_quoted, unnamed_speaker,
                        neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence,
                        statement_evidence, topic_ranking, unanswered, with_ledes)
@@ -44,6 +44,8 @@ def answer_extractively(
         return answer_who_said(question, result, embedder, ranked)
     if (who := unnamed_speaker(question, result)) is not None:
         return abstention_unnamed_speaker(question, result, who, "extractive", notice=NO_LLM_NOTICE)
+    if (who := never_quoted(result)) is not None:
+        return abstention_never_quoted(question, result, who, "extractive", notice=NO_LLM_NOTICE)
     if should_abstain(result):
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if ranked is None:

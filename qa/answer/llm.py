@@ -21,8 +21,8 @@ from .citations import Answer, Citation, neutralise_markers
 from .injection import data_sentences
 from .verification import SentenceCheck, source_holds_terms, verify_answer
 from .answerability import asked, asks_for_list, asks_means
-from .evidence import (Candidate, abstention, abstention_holding, abstention_off_topic, abstention_unnamed_speaker,
-                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
+from .evidence import (Candidate, abstention, abstention_holding, abstention_never_quoted, abstention_off_topic,
+                       abstention_unnamed_speaker, never_quoted, neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence, statement_evidence, topic_ranking, unanswered, unnamed_speaker, with_ledes)
 from .extractive import (answer_extractively, answer_list, answer_who_said, lacks_asked_kind,
                          quoted_sentences, with_follow_ups, with_next_answering)
@@ -56,6 +56,8 @@ def answer_with_llm(
     meta = {"model": backend.model}
     if (who := unnamed_speaker(question, result)) is not None:
         return abstention_unnamed_speaker(question, result, who, backend.name, extra={**meta, "verification": []})
+    if (who := never_quoted(result)) is not None:
+        return abstention_never_quoted(question, result, who, backend.name, extra={**meta, "verification": []})
     if not required and should_abstain(result):
         return abstention(question, result, backend.name, extra={**meta, "verification": []})
     ranked: list[Candidate] = []  # the ranking the answer's coverage reads; a who-said answer has its own

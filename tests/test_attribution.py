@@ -310,6 +310,16 @@ def test_he_said_after_narrative_is_the_narrated_persons():
     assert any(n == 2 and who == "Maria Okafor" and "terrifying" in text for n, who, text in credited)
 
 
+def test_he_or_she_after_a_named_person_makes_them_a_person_a_later_pronoun_cue_credits():
+    # never "Ms Olsen" nor "Olsen said": the "She" after her name is what tells a person from a band or a club
+    article = _article(
+        "Others are hopeful. But Maria Olsen is doubtful. She designed the ticket format. She thinks its power "
+        "lies in its reach, not in its business promise.",
+        '"We are the sources, the people doing stuff," she says.',
+    )
+    assert _speakers_by_number(article) == {1: ["Maria Olsen"], 2: ["Maria Olsen"]}
+
+
 def test_a_pronoun_after_narrative_about_no_person_credits_no_one():
     # a club or a band named in full is no person the article calls by surname
     article = _article("Harbour United beat the leaders 2-0 on Saturday.",

@@ -88,9 +88,11 @@ def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_pa
     with QA(index, llm="none") as bot:
         answer = bot.ask(question)
         quoted = bot.ask("What did Peter Hale say about the coin?")
+        described = bot.ask("What did Harbour striker Luka Kovac say about being hit by a coin?")
     assert answer.abstained and "mention Luka Kovac but don't quote them" in answer.text
     assert "needed treatment" in answer.text and "banned for life" not in answer.text
     assert not quoted.abstained and "banned for life" in quoted.text  # a quoted person is answered as before
+    assert described.abstained and "mention Luka Kovac but don't quote them" in described.text  # a role before it
     with FakeLLMServer("ok", reply="Luka Kovac said the coin hurt [1].") as server, \
             QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
         answer = bot.ask(question)

@@ -551,6 +551,8 @@ def _called_by_surname(name: str, text: str) -> bool:
         return True
     if len(parts) < 2:
         return False
+    if re.search(rf"\b{re.escape(name)}\b[^.!?]*[.!?]\s+(?:He|She)\s", text):
+        return True  # "But Dave Winer is doubtful. He designed ...": "he" or "she" is a person, a band "they"
     alone = rf"(?<!{re.escape(parts[-2])} )(?<![\w'’-]){surname}"
     return bool(re.search(rf"{alone},\s+\d{{1,3}},|{alone}\s+(?:{'|'.join(_SAYING)})\b", text))
 

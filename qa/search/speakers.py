@@ -456,6 +456,12 @@ _SPOKESPEOPLE = set("""spokesman spokeswoman spokesperson spokespeople attorney 
 adviser advisers allies press poll polls survey newspaper""".split())
 
 
+# A person's name ending a phrase that describes them first: "Glastonbury organiser Michael Eavis".
+_TRAILING_NAME_RE = re.compile(r"(?<=[a-z] )[A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+$")
+# ... but not a body the phrase places the person in: "the president of the Parents Television Council"
+_BEFORE_NON_PERSON = frozenset("of the at for from in on with by".split())
+
+
 def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
     """The names to look for in text: the phrase as asked (when it is a name) and the matched speakers'
     names and surnames."""
@@ -465,6 +471,8 @@ def name_forms(phrase: str, speakers: tuple[SpeakerRecord, ...]) -> list[str]:
         words = words[1:]  # (only leading ones: "CBS This Morning" stays whole, not "CBS Morning")
     if words and all(w[:1].isupper() or not w[:1].isalpha() for w in words):
         forms.append(" ".join(words))
+    elif (trailing := _TRAILING_NAME_RE.search(phrase)) and phrase[: trailing.start()].split()[-1] not in _BEFORE_NON_PERSON:
+        forms.append(trailing.group(0))  # "FA chief executive Brian Barwick" -> "Brian Barwick"
     for s in speakers:
         if s.kind in ("person", "organisation"):
             for alias in (s.name, *s.aliases):

@@ -178,6 +178,15 @@ def test_content_questions_that_look_like_metadata_questions_are_not(sample_bot)
     assert answer.backend == "extractive"
 
 
+@pytest.mark.parametrize("question", [
+    "Which bands will headline the festival in Pyongyang?",  # "headline" the verb
+    "What was the headline act at the summit's concert?",  # a noun "headline" describes
+    "What was headline inflation in North Korea?",
+])
+def test_headline_in_a_question_about_the_news_is_not_the_articles_headline(sample_bot, question):
+    assert sample_bot.ask(question).backend != "metadata"
+
+
 # --- the local model (slow) ---------------------------------------------------------------------------------
 
 

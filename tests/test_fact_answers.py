@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (about_subject, asked, asks_rate, counted_noun, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, answers, asked, asks_rate, counted_noun, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -97,6 +97,17 @@ def test_another_games_sales_are_never_shown_under_how_many_copies(facts_archive
     # another game's count, whether it shares no word of the name or one ("Pro Golf Tour")
     assert "two million" not in answer.text and "500,000" not in answer.text
     assert "few things" not in answer.text.split(".")[0]  # a vague quantifier is no count
+
+
+def test_a_count_of_the_whole_asked_phrase_is_placed_by_names_anywhere_in_its_paragraph():
+    a = asked("How many blue voting slips did police find at the Dunmore depot in the Eastfield ward case?")
+    paragraph = ("The Eastfield ward hearing went on. Officers described the Dunmore depot. \"Every one of these 312 blue "
+                 "voting slips was sealed,\" he said.")
+    sentence = "\"Every one of these 312 blue voting slips was sealed,\" he said."
+    assert answers(a, sentence, "Officers described the Dunmore depot.", paragraph) == (True, True)
+    # a count of something else in that paragraph stays unplaced: only the asked phrase written whole counts
+    other = "\"Every one of these 312 envelopes was sealed,\" he said."
+    assert answers(a, other, "Officers described the Dunmore depot.", paragraph.replace(sentence, other))[1] is False
 
 
 def test_a_vague_quantifier_or_a_number_inside_a_name_counts_nothing():

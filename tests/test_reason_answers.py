@@ -68,6 +68,22 @@ def test_what_a_lawsuit_alleges_is_the_reason_for_it():
     assert not gives_reason_for(suing, "Dunmart said it was studying the lawsuit.")  # no cue, no reason
 
 
+def test_a_purpose_grounds_and_a_passive_allowed():
+    spread = asked("Why did the Wage Board spread its recommended pay rise over two years?")
+    # a purpose after the act: "spread it ... to allow" gives why it was spread
+    assert gives_reason_for(spread, "We spread the rise over two years to allow firms time to adjust, the board said.")
+    banned = asked("Why will Dunmore fans wearing clown masks be refused entry to Harbour Park?")
+    assert gives_reason_for(banned, "Fans who wear the masks will be turned away on safety grounds.")
+    # the refusal itself, in the passive, names no cause
+    assert not gives_reason_for(banned, "Dunmore fans wearing clown masks will not be allowed in Harbour Park.")
+
+
+def test_of_the_joins_a_name_as_of_does():
+    # "Lord of the Rings" is one name, so a passage naming "the Rings musical" names it
+    assert asked("Why will the Lord of the Rings musical open in Toronto?").groups == (
+        frozenset({"lord", "rings"}), frozenset({"toronto"}))
+
+
 def test_the_sentence_before_gives_the_effect_only_to_a_cue_that_points_back():
     growth = asked("Why is Zorbia's economy growing so fast?")
     before = "Zorbia's fast-growing economy is the envy of its neighbours."

@@ -97,7 +97,7 @@ CAUSE_RE = re.compile(
     r"building\b|beijing\b)\w{3,}ing\b|"
     r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since" + _SINCE_TIME + r"|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
-    r"allow(?:s|ed)?|enabl(?:e|ed|es)|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
+    r"(?<!be )(?<!been )(?<!being )(?<!is )(?<!are )(?<!was )(?<!were )allow(?:s|ed)?|enabl(?:e|ed|es)|on (?:the )?(?:\w+ )?grounds?|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
     r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
     r"trigger(?:ed|s)?|help(?:s|ing)?|responsible for|(?:spr(?:ing|ings|ang|ung)|stem(?:s|med)?) from|"
     r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|alleg(?:es|ing)|accus(?:es|ing)|" + _AS_CAUSE +
@@ -303,7 +303,7 @@ def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], .
     "Industrial and Commercial Bank"): a passage names one when it has any word of it ("Cosby"). Single
     words joined by "and" are names of their own ("Blackburn and Rangers": "Glasgow Rangers" names one)."""
     groups: list[list[str]] = []
-    joined = False
+    joined, previous = False, ""
     for token in re.findall(r"[^\W_]+|&", question)[1:]:
         low = token.lower()
         if low in names:
@@ -315,7 +315,9 @@ def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], .
         else:
             if joined and token == "and":
                 groups[-1].append("and")
-            joined = token in ("&", "and", "of", "de", "van", "von") and joined
+            # "Lord of the Rings", "Department of the Environment": "of the" joins a name as "of" does
+            joined = joined and (token in ("&", "and", "of", "de", "van", "von") or (token == "the" and previous == "of"))
+        previous = token
     out: list[frozenset[str]] = []
     for group in groups:
         parts = " ".join(group).split(" and ")
@@ -705,7 +707,9 @@ def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: 
     side of an open one ("blamed the weather for poor sales")."""
     for m in reason_cues(sentence):
         before, after = sentence[:m.start()], sentence[m.end():]
-        if _FORWARD_CUE_RE.match(sentence, m.start()):
+        if _FORWARD_CUE_RE.match(sentence, m.start()) and re.search(r"\bto\s+$", before):
+            side = before  # a purpose: "concentrated it in the second year to allow business more time"
+        elif _FORWARD_CUE_RE.match(sentence, m.start()):
             if names & _words_of(after):
                 return True
             side = after
@@ -1018,7 +1022,7 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
     # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
     previous = previous or ""
     around = f"{previous or lead_in} {sentence}" if a.kind in DECISIVE_KINDS and not any(
-        _REFERRING_RE.match(s) for s in (sentence, previous)) else paragraph
+        _REFERRING_RE.match(s) for s in (sentence, previous)) and not counts_in_full(a, sentence) else paragraph
     # a figure hoped for or foreseen ("aims to have 10 million subscribers") does not say what is
     stated = sentence if a.kind not in ("amount", "number") or hedged_question(a.question) else \
         without_hedged_figures(sentence)
@@ -1029,6 +1033,19 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
              and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in)
              and (a.kind != "date" or dates_asked_event(a, f"{before} {sentence}", title)))
     return gives or a.kind not in DECISIVE_KINDS, gives
+
+
+# "How many yellow ballot papers did police find ...?": the counted noun phrase, before the question's verb.
+_COUNTED_PHRASE_RE = re.compile(r"^\W*how many\s+((?:[\w'’-]+\s+){1,3}?[\w'’-]+)\s+(?:did|do|does|were|was|are|is|have|"
+                                r"has|had|will|would|could|can)\b", re.IGNORECASE)
+
+
+def counts_in_full(a: Asked, sentence: str) -> bool:
+    """For "how many X": the sentence writes X's whole phrase of two words or more ("every one of these 275
+    yellow ballot papers"), so its count is of what was asked, and the question's names, which only place it
+    ("at the Birmingham warehouse in the Aston ward case"), may be anywhere in its paragraph."""
+    m = _COUNTED_PHRASE_RE.match(a.question) if a.kind == "number" else None
+    return bool(m) and re.search(rf"\b{re.escape(m.group(1).lower())}\b", sentence.lower()) is not None
 
 
 def dates_asked_event(a: Asked, text: str, title: str = "") -> bool:

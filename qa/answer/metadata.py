@@ -14,6 +14,9 @@ from ..index.records import Passage
 from .citations import Answer, Citation
 
 _PIECE = r"(?:this|that|the)\s+(?:news\s+)?(?:story|article|report|piece)"
+# Nouns "headline" describes ("the headline act", "headline inflation"): then it is no article's headline.
+_HEADLINE_MODIFIES = ("acts?|slots?|inflation|rates?|figures?|numbers?|shows?|sponsors?|performers?|bands?|artists?|"
+                      "events?|gigs?|sets?|prices?|growth|profits?|sales|earnings|results?|deals?|stars?|fight|bout")
 _FIELDS = {
     "byline": re.compile(
         rf"\bwho\s+(?:wrote|authored|penned|reported)\s+(?:{_PIECE}|it\W*$)|\bwho\s+is\s+the\s+(?:author|writer|"
@@ -27,8 +30,9 @@ _FIELDS = {
         r"\b(?:which|what)\s+(?:outlet|news\s*paper|publication|news\s+agency|agency|news\s+outlet|media\s+outlet|"
         r"website|site|paper|broadcaster|news\s+organi[sz]ation)\s+(?:published|reported|ran|carried|broke|wrote|"
         r"is\s+(?:this|it)|was\s+(?:this|it))\b|\bwho\s+published\b", re.IGNORECASE),
-    "title": re.compile(rf"\bheadline\b|\btitle\s+of\s+{_PIECE}|^\W*what(?:'s|\s+is|\s+was)\s+the\s+title\W*$",
-                        re.IGNORECASE),
+    # the article's headline, a noun after a determiner: not "will headline the festival", "the headline act"
+    "title": re.compile(rf"\b(?:the|its|what|which)\s+headline\b(?!\s+(?:{_HEADLINE_MODIFIES})\b)"
+                        rf"|\btitle\s+of\s+{_PIECE}|^\W*what(?:'s|\s+is|\s+was)\s+the\s+title\W*$", re.IGNORECASE),
 }
 # The words that make a question about the article rather than about its content, left out of the search
 # for the article it means ("Who wrote the story about the harbour?" -> "harbour").

@@ -172,6 +172,11 @@ def test_quote_continuation_paragraph():
         ("Maria Olsen released a statement on Monday saying the plant would stay open.", "Maria Olsen"),
         # the source opens a subordinate clause, a title before the name
         ("Shares rose after Trade Secretary Maria Olsen said the plant would stay open.", "Maria Olsen"),
+        # an age, then a relative clause, between the name and the cue
+        ("Dr Maria Olsen, 79, who has been in Dunmore for the talks, said the plan would work.", "Maria Olsen"),
+        # a role before the name and an appositive after it; "show" there is no cue
+        ("Talk show host Maria Olsen, whose programme inspired the opera shown by the BBC, has said she would not "
+         "have written it.", "Maria Olsen"),
         # an organisation written after the name, no verb between
         ("Maria Olsen, Dunmore Hotel Association said: \u201cWe have tried very hard.\u201d", "Maria Olsen"),
     ],

@@ -226,6 +226,12 @@ _SUBORDINATOR_RE = re.compile(r"^.*\b(?:[Aa]fter|[Ww]hen|[Bb]efore|[Bb]ecause|[W
                               r"|although|though|until|once|as|if|whereas)\s", re.S)
 
 
+_ROLE_AND_NAME_RE = re.compile(rf"\s+(?:{'|'.join(sorted(_PERSON_ROLES))})\s+[A-Z][a-z]")
+_ROLE_APPOSITIVE_RE = re.compile(
+    rf"(?:^|[.”\"'_]\s+|,\s+)(?:[\w'’-]+\s+){{0,3}}?(?:{'|'.join(sorted(_PERSON_ROLES))})\s+"
+    rf"({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$")
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -246,9 +252,12 @@ def _source_before(before: str) -> _Source | None:
     clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()
-    # Appositive: "Duyeon Kim, from the Center for a New American Security, said"
-    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$",
-                  stripped)
+    # Appositive: "Duyeon Kim, from the Center for a New American Security, said"; an age before it is no
+    # part of it ("Dr Greenspan, 79, who has been in the UK ..., said"), nor is a role before the name ("Talk
+    # show host Jerry Springer, whose programme ..., has said")
+    aged = re.sub(r"(?<=[a-z]),\s+\d{1,3},(?=\s+[a-z])", ",", stripped)
+    m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", aged) \
+        or _ROLE_APPOSITIVE_RE.search(aged)
     if m and clause and clause[0].islower() and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = clean_name(m.group(1))
         if name and words_of(name)[0] not in NOT_NAMES:
@@ -484,6 +493,8 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int],
                 cue = cue_match.group("cue").lower()
                 if _POSSESSIVE_BEFORE_RE.search(masked[: cue_match.start()]):
                     continue  # "Mr Clarke's proposed amendment": an adjective after a possessive, no cue
+                if cue in ("show", "shows") and _ROLE_AND_NAME_RE.match(masked, cue_match.end()):
+                    continue  # "Talk show host Jerry Springer": a noun in a title before a name, no cue
                 source = _source_before(sentence[: cue_match.start()])
                 if source is None and cue in INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])

@@ -197,6 +197,34 @@ def test_a_lede_a_model_chooses_is_followed_by_the_sentence_naming_the_answer(fa
     assert any("Carla Reyes" in s for s in answer.extra["followed_by"])
 
 
+def test_a_paragraphs_first_sentence_is_verified_after_the_last_of_the_paragraph_before(tmp_path):
+    """The sentence naming the answer opens the second paragraph and names none of the question's words
+    ("the 18-year-old"): read after the lede before it, as the extractive answer quotes it, it is kept."""
+    import re
+
+    from .fakes import FakeBackend
+
+    class ChoosingBackend(FakeBackend):
+        name, supports_grammar = "local", True
+
+        def complete(self, messages, on_token=None, max_tokens=6, grammar=None):
+            self.requests.append(messages)
+            return re.search(r"\[(\d)\][^\n]*completed a superb week", messages[-1]["content"]).group(1)
+
+    index = indexed_archive(tmp_path, {"vega.txt": "Vega makes tennis history\n\n"
+                                       "Teenager Lina Vega completed a superb week at the Harbour Open by becoming the "
+                                       "first player from Dunmore to win a WTA singles title.\n\n"
+                                       "In front of a delirious home crowd, the 18-year-old battled past Alyona Petrova "
+                                       "6-4 5-7 6-3.\n"})
+    question = "Who did Lina Vega beat in the Harbour Open final?"
+    with QA(index, llm="none") as bot:
+        quoted = bot.ask(question)
+        bot._backend = backend = ChoosingBackend()
+        answer = bot.ask(question)
+    assert "Alyona Petrova" in quoted.text  # the extractive answer quotes it
+    assert backend.requests and answer.backend == "local" and "Alyona Petrova" in answer.text
+
+
 def test_a_figure_of_another_measure_is_no_answer(facts_archive):
     a = asked("How big was Borland's trade deficit in 2004?")
     assert names_other_measure(a, "In 2004, Borland's exports rose 9% to $31bn while imports grew 4% to $39bn.")

@@ -200,7 +200,7 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
         meta = {**meta, "also_quoted": [c.sentence for c, _ in rest]}
     passages = list({c.passage.id: c.passage for c, _ in chosen}.values())
     number = {p.id: n for n, p in enumerate(passages, 1)}
-    excerpts = [_read_in_context(p, [c for c, _ in chosen if c.passage.id == p.id]) for p in passages]
+    excerpts = [_read_in_context(p, [c for c, _ in chosen if c.passage.id == p.id], result) for p in passages]
     draft = " ".join(f"{text} [{number[c.passage.id]}]" for c, text in chosen)
     text, citations, checks = verify_answer(draft, passages, embedder, question, excerpts)
     if not text:
@@ -216,14 +216,30 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
                   extra={**meta, "verification": [c.as_json() for c in checks]})
 
 
-def _read_in_context(passage: Passage, quoted: list[Candidate]) -> str:
+def _read_in_context(passage: Passage, quoted: list[Candidate], result: SearchResult) -> str:
     """What verification reads a passage's quoted sentences in: each with the sentence before it, in the
     paragraph's order. "The negotiations will have to be concluded by midnight on Monday" is about the deal
-    for Ferguson only through the sentence before it, as the model was shown it."""
+    for Ferguson only through the sentence before it, as the model was shown it. A paragraph's first sentence
+    goes on from the last of the paragraph before, when it was read: "In front of a delirious home crowd, the
+    18-year-old battled past Alyona Bondarenko" after the lede naming Sania Mirza and the Hyderabad Open."""
     clean = [s for _, s in data_sentences(passage.text)]
     read = sorted({k for c in quoted for k in (c.index - 1, c.index) if 0 <= k < len(clean) and clean[k]})
     text = " ".join(clean[k] for k in read)
-    return " ".join([text, *(c.sentence for c in quoted if c.sentence not in text)]).strip()
+    text = " ".join([text, *(c.sentence for c in quoted if c.sentence not in text)]).strip()
+    if any(c.index == 0 for c in quoted) and (before := _passage_before(passage, result)) is not None:
+        last = [s for _, s in data_sentences(before.text) if s][-1:]
+        text = " ".join([*last, text])
+    return text
+
+
+def _passage_before(passage: Passage, result: SearchResult) -> Passage | None:
+    """The passage just before `passage` in its article (the part before, or the last part of the paragraph
+    before) among those retrieved or read as their context."""
+    known = {(p.article_id, p.paragraph, p.part): p for p in (*result.passages, *result.context)}
+    if passage.part > 0:
+        return known.get((passage.article_id, passage.paragraph, passage.part - 1))
+    earlier = [p for (a, n, _), p in known.items() if a == passage.article_id and n == passage.paragraph - 1]
+    return max(earlier, key=lambda p: p.part, default=None)
 
 
 def _quoted_in(candidate: Candidate, quoted: list[tuple[Candidate, str]]) -> bool:

@@ -225,6 +225,26 @@ def test_a_paragraphs_first_sentence_is_verified_after_the_last_of_the_paragraph
     assert backend.requests and answer.backend == "local" and "Alyona Petrova" in answer.text
 
 
+def test_a_price_the_article_says_was_not_disclosed_is_declined_with_that_sentence(tmp_path):
+    """The article gives what the seller paid for the hotel and three others last year, and says the price of
+    this sale was not disclosed: both answerers decline and quote that sentence first."""
+    from .fake_llm_server import FakeLLMServer
+
+    index = indexed_archive(tmp_path, {"hotel.txt": "Grand Harbour hotel sold\n\n"
+                                       "Dunmore's famous Grand Harbour hotel has been sold to a group led by investor "
+                                       "Lena Marsh.\n\n"
+                                       "The seller, Quay Holdings, bought the Grand Harbour along with three other hotels "
+                                       "for £750m last year. Financial details of the deal were not disclosed.\n"})
+    question = "How much did Lena Marsh's group pay for the Grand Harbour hotel?"
+    with QA(index, llm="none") as bot:
+        answer = bot.ask(question)
+    assert answer.abstained and "not disclosed" in answer.text.split("[1]")[0]
+    with FakeLLMServer("ok", reply="The group paid £750m [1].") as server, \
+            QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
+        answer = bot.ask(question)
+    assert answer.abstained and "£750m" not in answer.text.split("What they do say:")[0] and server.chat_requests == 0
+
+
 def test_a_figure_of_another_measure_is_no_answer(facts_archive):
     a = asked("How big was Borland's trade deficit in 2004?")
     assert names_other_measure(a, "In 2004, Borland's exports rose 9% to $31bn while imports grew 4% to $39bn.")

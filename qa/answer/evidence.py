@@ -278,18 +278,40 @@ def unanswered(ranked: list[Candidate]) -> bool:
     return bool(ranked) and not any(c.answers for c in ranked)
 
 
+# A sentence saying a deal's figure was kept back: "Financial details of the deal ... were not disclosed",
+# "signed for an undisclosed fee", "declined to say how much it paid".
+_UNDISCLOSED_RE = re.compile(
+    r"\bundisclosed\s+(?:[\w-]+\s+)?(?:fee|sum|amount|price|damages|settlement|offer|figure|payment|compensation)s?\b"
+    r"|\b(?:details|terms|price|fee|sum|amount|figure|value|cost)s?\b[^.]{0,80}?\b(?:were|was|have|has|had)\s+(?:not|never)\s+"
+    r"(?:been\s+)?(?:disclosed|revealed|made public|released)\b"
+    r"|\b(?:did not|didn't|would not|wouldn't|declined to|refused to)\s+(?:disclose|reveal|say)\s+(?:how much|the "
+    r"(?:price|fee|cost|amount|value|terms)|(?:any\s+)?financial details)", re.IGNORECASE)
+
+
+def undisclosed(question: str, ranked: list[Candidate]) -> Candidate | None:
+    """For "how much?": the sentence of the best passage's article saying the figure was not disclosed. Any
+    other amount that article gives is then of something else (what the seller paid for four hotels last year
+    under what the buyer paid for the Savoy), or a guess."""
+    if asked(question).kind != "amount" or not ranked:
+        return None
+    article = ranked[0].passage.article_id
+    return next((c for c in ranked if c.passage.article_id == article and _UNDISCLOSED_RE.search(c.sentence)), None)
+
+
 HELD_SENTENCES = 2  # what the passages do hold, quoted under an abstention
 
 
 def abstention_holding(question: str, result: SearchResult, ranked: list[Candidate], backend: str,
-                       **fields) -> Answer:
+                       first: Candidate | None = None, **fields) -> Answer:
     """The abstention for passages that are near the question but do not answer it: says what is
     missing, then quotes, cited, the best sentences about the question's subject, so the reader sees what
-    the articles do say."""
+    the articles do say; `first` (the sentence saying the figure was not disclosed) before them."""
     kind: Asked = asked(question)
     subject = Asked("thing", kind.names, frozenset(), question)  # what the question is about, any kind
     held = quoted_candidates([c for c in ranked if about_subject(subject, c.sentence, c.passage.text,
                                                                  c.passage.title or "")], HELD_SENTENCES)
+    if first is not None:
+        held = [first, *[c for c in held if c.sentence != first.sentence]][:HELD_SENTENCES]
     text, citations = number_citations([(c.sentence, c.passage) for c in held])
     lead = f"The indexed articles don't {what_is_missing(kind)}."
     if held:

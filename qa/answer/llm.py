@@ -23,7 +23,8 @@ from .verification import SentenceCheck, source_holds_terms, verify_answer
 from .answerability import asked, asks_for_list, asks_means
 from .evidence import (Candidate, abstention, abstention_holding, abstention_never_quoted, abstention_off_topic,
                        abstention_unnamed_speaker, never_quoted, neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
-                       speaker_sentence, statement_evidence, topic_ranking, unanswered, unnamed_speaker, with_ledes)
+                       speaker_sentence, statement_evidence, topic_ranking, unanswered, undisclosed, unnamed_speaker,
+                       with_ledes)
 from .extractive import (answer_extractively, answer_list, answer_who_said, lacks_asked_kind,
                          quoted_sentences, with_follow_ups, with_next_answering)
 from .listing import list_reading
@@ -86,6 +87,9 @@ def answer_with_llm(
             # decided before any model runs: the passages lack what was asked (for "why?" a reason, for
             # "who?" a person)
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
+        if (kept_back := undisclosed(question, ranked)) is not None:
+            return abstention_holding(question, result, ranked, backend.name, kept_back,
+                                      extra={**meta, "verification": []})
         if asks_for_list(question):
             # one line per answering article, quoted: a small model names one or two of them
             answer = answer_list(question, result, ranked)

@@ -78,6 +78,18 @@ def test_a_purpose_grounds_and_a_passive_allowed():
     assert not gives_reason_for(banned, "Dunmore fans wearing clown masks will not be allowed in Harbour Park.")
 
 
+def test_what_the_objecting_party_said_is_the_reason_for_the_objection(tmp_path):
+    index = indexed_archive(tmp_path, {"speech.txt": "Ostrian speech row\n\n"
+                                       "Lena Marsh has been accused of criticising the Zembla government in a speech "
+                                       "to students during a visit there.\n\n"
+                                       "Mrs Marsh said the court's ruling was a victory for the rule of law, because it "
+                                       "protected two prisoners. The Greens said she broke a convention that Ostrian "
+                                       "public figures do not act in a partisan way abroad.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("Why did the Greens object to Lena Marsh's speech in Zembla?")
+    assert not answer.abstained and answer.text.startswith("The Greens said she broke a convention")
+
+
 def test_of_the_joins_a_name_as_of_does():
     # "Lord of the Rings" is one name, so a passage naming "the Rings musical" names it
     assert asked("Why will the Lord of the Rings musical open in Toronto?").groups == (

@@ -661,6 +661,25 @@ def reason_subject(question: str) -> str:
     return m.group(1).split()[-1]
 
 
+# "Why did the Tories object to ...?": an act of saying or opposing, whose reason is what its doers said.
+_STANCE_QUESTION_RE = re.compile(
+    r"^\W*[Ww]hy\s+(?:did|does|do|has|have|had|is|was|were|are)\s+(?:the\s+)?((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)\s+"
+    r"(?:object|criticis|criticiz|attack|complain|protest|oppose|condemn|reject|blast|slam|accuse|boycott|walk(?:ed)? out|"
+    r"call(?:ed)? for|demand|question|challenge|dispute)")
+_CLAIM_VERBS = r"(?:said|say|says|claimed|claim|claims|argued|argue|argues|insisted|insist|complained|accused|warned|believe|believed)"
+
+
+def claim_of_asked_party(question: str, sentence: str) -> bool:
+    """For "Why did X object to / criticise / oppose ...?": the sentence reports what X said ("The Tories said
+    she broke a convention that British political figures do not act in a partisan way"). Their stated
+    objection is the reason for it, with no cue word."""
+    m = _STANCE_QUESTION_RE.match(question)
+    if not m:
+        return False
+    party = re.escape(m.group(1).split()[-1])
+    return re.search(rf"\b{party}\s+(?:have\s+|has\s+|had\s+|also\s+)?{_CLAIM_VERBS}\b", sentence) is not None
+
+
 def own_account(surname: str, sentence: str, paragraph: str) -> bool:
     """The sentence quotes the asked person speaking of themselves ("'I woke up with a fever and I'm not
     well enough to play,' Vark said."): a first-person quote credited to them by name, or by "he" / "she"

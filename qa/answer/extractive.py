@@ -14,12 +14,12 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import (about_subject, asked, asks_for_list, gives_reason_for, means_object, means_verb,
+from .answerability import (about_subject, asked, asks_for_list, claim_of_asked_party, gives_reason_for, means_object, means_verb,
                             names_party, own_account, reason_subject, states_deed, states_event, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_never_quoted, abstention_unnamed_speaker, never_quoted, unnamed_speaker,
-                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
+                       neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain, undisclosed,
                        speaker_sentence,
                        statement_evidence, topic_ranking, unanswered, with_ledes)
 from .injection import instruction_free
@@ -56,6 +56,8 @@ def answer_extractively(
         return abstention(question, result, "extractive", notice=NO_LLM_NOTICE)
     if unanswered(ranked):
         return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
+    if (kept_back := undisclosed(question, ranked)) is not None:
+        return abstention_holding(question, result, ranked, "extractive", kept_back, notice=NO_LLM_NOTICE)
     if asks_for_list(question):
         return answer_list(question, result, ranked)
     neighbours = neighbour_candidates(question, result, ranked)
@@ -90,6 +92,8 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
         reason = own_reason(ranked + neighbours, question)
     if reason is not None:
         chosen = [reason, *chosen[:max_sentences - 1]]
+    if claim := next((c for c in chosen if claim_of_asked_party(question, c.sentence)), None):
+        reason = claim  # what those asked about said leads (choose_answering)
     means = means_stated(chosen, ranked + neighbours, question)
     if means:
         reason = means[0]  # quoted first, as a reason found further on is
@@ -124,6 +128,10 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
     if not answering or not asked(question).typed:
         return quoted_candidates(answering, max_sentences)
     floor = answering[0].score * EXTRACTIVE_SHARE
+    if asked(question).kind == "reason" and (claims := [c for c in answering if claim_of_asked_party(question, c.sentence)]):
+        # "Why did the Tories object ...?": what they said they objected to, before any cue's reason
+        rest = [c for c in answering if c.gives and c.score >= floor and c not in claims]
+        return (claims + rest)[:max_sentences]
     givers = [c for c in answering if c.gives and c.score >= floor]
     if givers and asked(question).kind == "reason":
         # "why?" is answered by reasons, best by those tying the cue to what the question asks about

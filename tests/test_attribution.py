@@ -423,6 +423,15 @@ def test_the_quote_after_a_reported_statement_runs_on_to_its_close():
     assert "league" not in morrow[0]
 
 
+def test_a_sentence_ending_on_a_partial_quote_runs_on_through_the_quotes_after_it():
+    article = _article(
+        'Ines Morrow said the club was a "pillar of the town". "It has stood for a century. "I am proud of its '
+        'players." The league declined to comment.',
+    )
+    morrow = [text for _, who, text in _credited(article) if who == "Ines Morrow"]
+    assert len(morrow) == 1 and morrow[0].endswith('proud of its players."') and "league" not in morrow[0]
+
+
 @pytest.mark.parametrize(
     ("text", "name", "descriptor"),
     [

@@ -445,9 +445,12 @@ def _with_following_quotes(article: Article, statements: list[Statement]) -> lis
         limit = min(later, default=len(text))
         for _ in range(2):
             following = text[st.end:]
-            lead = _leading_quote_end(following.lstrip())
-            if lead and st.end + len(following) - len(following.lstrip()) + lead <= limit:
-                st = replace(st, end=st.end + len(following) - len(following.lstrip()) + lead)
+            # past the full stop of a sentence that ends on a partial quote: 'He said the philosopher was a
+            # "towering contributor to the modern world". "Kirkcaldy, the birthplace ...'
+            gap = len(re.match(r"[.!?]?\s*", following).group(0))
+            lead = _leading_quote_end(following[gap:])
+            if lead and st.end + gap + lead <= limit:
+                st = replace(st, end=st.end + gap + lead)
             before = text[: st.end]
             if before.count('"') % 2 or before.count("“") > before.count("”"):
                 # it stops inside a quote it opened: it runs to the sentence that closes the quote

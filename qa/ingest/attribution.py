@@ -220,10 +220,11 @@ def _descriptor_source(phrase: str) -> _Source | None:
     return None
 
 
-# Words that open a subordinate clause, whose subject may be a source: "after Snow said", "as Blair told".
-_SUBORDINATOR_RE = re.compile(r"^.*\b(?:[Aa]fter|[Ww]hen|[Bb]efore|[Bb]ecause|[Ww]hile|[Ss]ince|[Aa]lthough|[Tt]hough"
-                              r"|[Uu]ntil|[Oo]nce|[Aa]s|[Ii]f|[Ww]hereas)$|^.*\b(?:after|when|before|because|while|since"
-                              r"|although|though|until|once|as|if|whereas)\s", re.S)
+# Words that open a subordinate clause, whose subject may be a source: "after Snow said", "as Blair told". The
+# lead is cut after the last one: capitalised only where it ends the lead ("As Prime Minister Tony Blair said").
+_SUBORDINATORS = "after when before because while since although though until once as if whereas".split()
+_SUBORDINATOR_RE = re.compile(r"^.*\b(?:(?:%s)$|(?:%s)\s)" % ("|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _SUBORDINATORS),
+                                                          "|".join(_SUBORDINATORS)), re.S)
 
 
 _ROLE_AND_NAME_RE = re.compile(rf"\s+(?:{'|'.join(sorted(_PERSON_ROLES))})\s+[A-Z][a-z]")

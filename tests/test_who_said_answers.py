@@ -303,3 +303,13 @@ def test_a_speaker_quoted_only_by_the_title_the_article_gives_the_asked_person(t
     assert not answer.abstained and "must work together" in answer.text
     assert "new books" not in answer.text
     assert {s["name"] for s in answer.extra["speaker"]["speakers"]} >= {"the minister"}
+
+
+def test_a_name_with_its_description_after_a_comma_is_read_as_the_name():
+    from qa.search.speakers import parse_speaker_question
+
+    asked_of = parse_speaker_question("What did John Beaumont, chief executive of the UK e-University, say about "
+                                      "his bonus?")
+    assert asked_of is not None and asked_of.phrase == "John Beaumont" and asked_of.topic == "his bonus"
+    # a firm's name before a comma is read as it was
+    assert parse_speaker_question("What did Kelport Holdings say about the sale?").phrase == "Kelport Holdings"

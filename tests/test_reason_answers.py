@@ -269,3 +269,29 @@ def test_benefiting_from_something_is_a_reason():
     profits = asked("Why did Brewco's profits rise?")
     assert gives_reason_for(profits, "Brewco's profits have benefited from strong demand for lager.")
     assert not gives_reason_for(profits, "Brewco's rivals have benefited from the hot summer.")
+
+
+def test_what_the_event_led_to_a_hedge_or_a_role_before_a_name_ties_no_reason():
+    # a participle after a comma says what the asked event led to: flights delayed after the visit are its effect
+    visit = asked("Why did the president's visit to Kelport take two hours, disrupting ferry crossings?")
+    assert not gives_reason_for(visit, "Ferry crossings were delayed following the president's arrival.", None)
+    # "expected" hedges the event: shared with a sentence, it ties nothing
+    pull = asked("Why was Redrock expected to pull out of the Kelport mine?")
+    assert not gives_reason_for(pull, "Shares were expected to rise after the results.", None)
+    assert gives_reason_for(pull, "Redrock is to pull out of the mine after floods.", None)
+    # a role before a name describes the person: another leader's accusation is no reason for the resignation
+    resign = asked("Why did Kelport party leader Dov Harel resign?")
+    assert not gives_reason_for(resign, "Opposition leader Rosa Marlo accused him of failing to serve voters.", None)
+    assert gives_reason_for(resign, "Dov Harel resigned following criticism of his second job.", None)
+    # "party" is no form of "partner"
+    partner = asked("Why did Dov Harel resign as a partner at the law firm Harel Lowe?")
+    assert not gives_reason_for(partner, "The Green Party accused him of failing to serve voters.", None)
+    assert gives_reason_for(partner, "Dov Harel has resigned as a partner following criticism.", None)
+
+
+def test_meant_that_opens_a_clause_and_points_to_no_effect_before_it():
+    # "The extra time meant that ..." gives what the long visit caused, not why it was long
+    visit = asked("Why did the president's visit take two hours?")
+    before = "The president's visit took two hours instead of one."
+    assert not gives_reason_for(visit, "The extra time meant that there were long delays.", before)
+    assert gives_reason_for(visit, "This was due to a security alert.", before)

@@ -589,6 +589,14 @@ _WHEN_WORDS = frozenset("day days week weeks month months year years quarter qua
 # Going to court is suing, a lawsuit, legal action: "took legal action, saying ..." for "Why did X take Y to court?"
 _LEGAL_FAMILY = frozenset("court courts sue sues sued suing lawsuit lawsuits legal action case trial".split())
 _WHEN_PHRASE_RE = re.compile(r"\b(?:before|ahead of|during|until)\b[^,;?]*", re.IGNORECASE)
+# "Why did the arrival take an hour, disrupting flights?": a participle after a comma says what the asked
+# event led to or went with, not the event ("delayed following the arrival" is no reason for the hour).
+_CONSEQUENCE_CLAUSE_RE = re.compile(r",\s+(?:[a-z]+ly\s+)?[a-z]{3,}ing\b[^,;?]*")
+# Words of a why question that hedge or qualify what happened rather than say it ("was expected to pull
+# out", "rather than", "nearly an hour"): one of them shared with a sentence ties no reason to the event.
+_QUALIFYING_WORDS = frozenset("out off rather instead nearly almost originally initially expected likely "
+                              "unlikely should must still already just only even ever never really actually "
+                              "recently currently eventually finally again".split())
 
 
 _TURN_RE = re.compile(r"^\W*(?:however|but|meanwhile|elsewhere|separately|in other news|also|in addition|"
@@ -625,7 +633,7 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
     viewer disgusted by ...")."""
     if not gives_reason_cue(sentence):
         return False
-    asked_event = _WHEN_PHRASE_RE.sub(" ", a.question)  # "a day before the Barcelona match": when, not what
+    asked_event = _asked_event_text(a)
     conceded = " ".join(m.group(0) for m in _CONCESSION_RE.finditer(asked_event))
     asked_event = _CONCESSION_RE.sub(" ", asked_event)
     effect = _event_words(a, asked_event)
@@ -696,15 +704,29 @@ def own_account(surname: str, sentence: str, paragraph: str) -> bool:
 
 def states_event(a: Asked, sentence: str) -> bool:
     """The sentence names what a why question asks about (a word of its event: "missed" for "miss")."""
-    effect = _event_words(a, _WHEN_PHRASE_RE.sub(" ", a.question))
+    effect = _event_words(a, _asked_event_text(a))
     return bool(effect) and _mentions(effect, _words_of(sentence))
+
+
+def _asked_event_text(a: Asked) -> str:
+    """A why question without what says when ("a day before the Barcelona match") or what the event led to
+    (", disrupting Lufthansa flights")."""
+    return _CONSEQUENCE_CLAUSE_RE.sub(" ", _WHEN_PHRASE_RE.sub(" ", a.question))
 
 
 def _event_words(a: Asked, text: str) -> frozenset[str]:
     """The content words of (part of) a why question that say what happened: not its names, its frame
-    ("why", "reason"), light verbs or words saying when."""
+    ("why", "reason"), light verbs, words saying when, qualifying words ("expected", "rather") or a role
+    before a name ("leader" of "Scottish Conservative leader David McLetchie", "firm" of "the law firm Tods
+    Murray": a sentence naming another leader ties no reason to the event)."""
+    roles = {m.group(1).lower() for m in _ROLE_BEFORE_NAME_RE.finditer(a.question)}
     return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
-                     and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and not w.isdigit())
+                     and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and w not in _QUALIFYING_WORDS
+                     and w not in roles and not w.isdigit())
+
+
+_ROLE_BEFORE_NAME_RE = re.compile(rf"\b({_PERSON_NOUNS}|firm|company|group|club|team|band|brewer|retailer|airline|"
+                                  r"carrier|maker|carmaker|giant|rival)\s+(?=[A-Z])")
 
 
 def _points_back(sentence: str) -> bool:
@@ -714,7 +736,7 @@ def _points_back(sentence: str) -> bool:
     government to collect $950m", the cause of something else."""
     for m in reason_cues(sentence):
         if not _FORWARD_CUE_RE.match(sentence, m.start()) or re.match(
-                r"\s+(?:it|them|this|that|these|those|him|her|us|me)\b", sentence[m.end():], re.IGNORECASE):
+                r"\s+(?:it|them|this|that(?!\s+\w)|these|those|him|her|us|me)\b", sentence[m.end():], re.IGNORECASE):
             return True
     return False
 

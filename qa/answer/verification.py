@@ -212,8 +212,14 @@ def _same_word(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if long_.startswith(short) and long_[len(short):] in _PARTICLE_ENDINGS:
         return False  # "takeover" is no form of "take", nor "shutdown" of "shut"
-    if len(short) >= 4 and long_.startswith(short[: max(4, len(short) - 1)]):
+    if len(short) >= 4 and long_.startswith(short):
         return True
+    if len(short) >= 5 and long_.startswith(short[:-1]):
+        # the last letter dropped only where an ending replaces it: "lose" / "losing", "apply" / "applied";
+        # "party" is no form of "partner"
+        following = long_[len(short) - 1]
+        if (short[-1] == "e" and following in "aeiou") or (short[-1] == "y" and following == "i"):
+            return True
     return len(a) > 5 and len(b) > 4 and b.startswith(a[:5])
 
 

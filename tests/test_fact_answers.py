@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (about_subject, answers, asked, asks_rate, counted_noun, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, answers, asked, asks_rate, counted_noun, counted_verb, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -540,3 +540,21 @@ def test_a_date_answers_when_only_beside_the_event_asked_about(tmp_path, embedde
             assert answer.abstained and "don't say when" in answer.text, question
         answer = bot.ask("When did Tom Vellmar fail to return from his day trip?")
         assert not answer.abstained and "Monday" in answer.text
+
+
+def test_a_count_stating_the_asked_verb_is_quoted_beside_counts_of_other_doings(tmp_path):
+    """"How many flights did Kelair have to cancel?": three counts of flights delayed, diverted and on time
+    match the question's words best; the count of flights cancelled, in a sentence about a meeting, is the
+    answer and is quoted."""
+    index = indexed_archive(tmp_path, {"kelair.txt": "Storm grounds Kelair at Kelport airport\n\n"
+                                       "After the storm hit Kelport airport on Monday, 92 Kelair flights were delayed. "
+                                       "After the storm hit Kelport airport, 40 Kelair flights were diverted to Redport. "
+                                       "After the storm hit Kelport airport, only 12 Kelair flights left on time. "
+                                       "Kelair's finance director told shareholders at the annual meeting in Redport that "
+                                       "it had cancelled 41 flights, at a cost the company put at £3m.\n"})
+    assert counted_verb("How many flights did Kelair have to cancel after the storm?") == "cancel"
+    assert counted_verb("How many jobs will be cut at Kelair?") == "cut"
+    assert counted_verb("How many copies has the game sold?") == ""  # no named subject before the verb: not read
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("How many flights did Kelair have to cancel after the storm hit Kelport airport?")
+    assert not answer.abstained and "cancelled 41 flights" in answer.text

@@ -236,6 +236,24 @@ def means_object(question: str) -> frozenset[str]:
     return frozenset(w for w in _content_words(m.group(1)) if w not in _names(question)) if m else frozenset()
 
 
+# "How many flights did Lufthansa have to cancel ...?": the verb of what is counted, after the auxiliary
+# and the subject.
+_COUNT_VERB_RE = re.compile(
+    r"^\W*[Hh]ow\s+(?:many|much)\s+(?:[\w'’.-]+\s+){0,6}?(?:(?:did|does|do|has|have|had|will|would|could|can)\s+"
+    r"(?:the\s+)?(?:[A-Z][\w'’&.-]*\s+){1,5}(?:(?:have|has|had|need|needs|needed|plan|plans|planned|want|wants|"
+    r"wanted|manage|managed|try|tried)\s+to\s+|not\s+|also\s+)?|(?:were|was|are|is|will be|have been|has been|"
+    r"had been)\s+(?:not\s+|also\s+)?)([a-z]{3,})\b")
+
+
+def counted_verb(question: str) -> str:
+    """The verb a how-many or how-much question counts the doing of ("cancel" of "How many flights did
+    Lufthansa have to cancel?"), or "" when it is light or not found. A count of flights delayed, beside,
+    answers another question."""
+    m = _COUNT_VERB_RE.match(question)
+    verb = m.group(1) if m else ""
+    return "" if verb in _LIGHT_VERBS or verb in _NO_DEED else verb
+
+
 def states_verb(verb: str, sentence: str, objects: frozenset[str] = frozenset()) -> bool:
     """The sentence states the verb in any of its forms ("changed", "changing", "change"), and a word of
     what it is done to, when `objects` are given ("to change ... the comics industry", not "ambitions to

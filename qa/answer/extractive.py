@@ -14,7 +14,7 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import (about_subject, asked, asks_for_list, claim_of_asked_party, gives_reason_for, means_object, means_verb,
+from .answerability import (about_subject, asked, asks_for_list, claim_of_asked_party, counted_verb, gives_reason_for, means_object, means_verb,
                             names_party, own_account, reason_subject, states_deed, states_event, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
@@ -141,6 +141,11 @@ def choose_answering(ranked: list[Candidate], question: str, max_sentences: int 
                                                         before.get((c.passage.id, c.index - 1), ""))]
         return (linked or givers)[:max_sentences]
     chosen = quoted_candidates(answering, max_sentences)
+    counted = counted_verb(question) if asked(question).kind in ("number", "amount") else ""
+    stating = [c for c in givers if counted and states_verb(counted, c.sentence)]
+    if stating and stating[0] not in chosen:
+        # "cancel 77 flights" for "How many flights did Lufthansa have to cancel?", before "92 flights were delayed"
+        chosen = [stating[0], *chosen[:max_sentences - 1]]
     if givers and not any(c.gives for c in chosen):
         chosen.append(givers[0])  # the best sentence stating the asked kind, beside the best few
     return chosen

@@ -83,7 +83,10 @@ def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_pa
         "coin.txt": "Kovac hit by coin at derby\n\n"
                     "Striker Luka Kovac needed treatment after being hit by a coin thrown from the crowd during "
                     "the derby.\n\n"
-                    "\"Whoever threw the coin will be banned for life,\" said Harbour coach Peter Hale.\n"})
+                    "\"Whoever threw the coin will be banned for life,\" said Harbour coach Peter Hale.\n",
+        "lyrics.txt": "Parents sue shop over Glasswing CD\n\n"
+                      "A couple are suing the Kelmart chain over a CD by rock group Glasswing that contains swear "
+                      "words. \"We bought it for our daughter because it had no warning sticker,\" the mother said.\n"})
     question = "What did Luka Kovac say about being hit by a coin?"
     with QA(index, llm="none") as bot:
         answer = bot.ask(question)
@@ -93,6 +96,9 @@ def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_pa
     assert "needed treatment" in answer.text and "banned for life" not in answer.text
     assert not quoted.abstained and "banned for life" in quoted.text  # a quoted person is answered as before
     assert described.abstained and "mention Luka Kovac but don't quote them" in described.text  # a role before it
+    with QA(index, llm="none") as bot:  # a band's name too: the mother's words are not the band's
+        band = bot.ask("What did Glasswing say about the lawsuit against Kelmart?")
+    assert band.abstained and "mention Glasswing but don't quote them" in band.text and "warning sticker" not in band.text
     with FakeLLMServer("ok", reply="Luka Kovac said the coin hurt [1].") as server, \
             QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
         answer = bot.ask(question)

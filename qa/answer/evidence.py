@@ -567,14 +567,20 @@ def abstention_unnamed_speaker(question: str, result: SearchResult, who: str, ba
 
 
 def never_quoted(result: SearchResult) -> str | None:
-    """For "What did <full name> say ...?": the name, when the index credits no statement to anyone of that
-    name in any article (`SpeakerMatch.speakers` is empty: the name is only mentioned). The passages then hold
-    the person's story ("Mateja Kezman ... was hit by a coin", "Robinson lambasted referee Jonathan Kaplan")
-    in others' words: quoted under the question, they would read as the person's own."""
+    """For "What did <name> say ...?" (a person's full name, or a name of capitalised words: a band, a
+    body): the name, when the index credits no statement to anyone of that name in any article
+    (`SpeakerMatch.speakers` is empty: the name is only mentioned). The passages then hold the story
+    ("Mateja Kezman ... was hit by a coin", "suing ... Wal-Mart over a CD by rock group Evanescence") in others' words:
+    quoted under the question, they would read as the named one's own."""
     match = result.speaker
     if match is None or result.statements or match.speakers or match.parts or match.question.mode != "said":
         return None
-    return next((form for form in match.forms if _PERSON_NAME_RE.match(form)), None)
+    return next((form for form in match.forms if _PERSON_NAME_RE.match(form) or _PROPER_NAME_RE.fullmatch(form)),
+                None)
+
+
+# A name of capitalised words ("Evanescence", "Franz Ferdinand"), as a who-said question gives it.
+_PROPER_NAME_RE = re.compile(r"[A-Z][\w'’&.-]+(?:\s+[A-Z][\w'’&.-]+)*")
 
 
 def abstention_never_quoted(question: str, result: SearchResult, who: str, backend: str, **fields) -> Answer:

@@ -215,7 +215,7 @@ def _same_word(a: str, b: str) -> bool:
     if len(short) >= 4 and long_.startswith(short):
         return True
     if len(short) >= 5 and long_.startswith(short[:-1]):
-        # the last letter dropped only where an ending replaces it: "lose" / "losing", "apply" / "applied";
+        # the last letter dropped only where an ending replaces it: "price" / "pricing", "apply" / "applied";
         # "party" is no form of "partner"
         following = long_[len(short) - 1]
         if (short[-1] == "e" and following in "aeiou") or (short[-1] == "y" and following == "i"):

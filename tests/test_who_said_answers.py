@@ -319,3 +319,17 @@ def test_a_name_with_its_description_after_a_comma_is_read_as_the_name():
     assert asked_of is not None and asked_of.phrase == "John Beaumont" and asked_of.topic == "his bonus"
     # a firm's name before a comma is read as it was
     assert parse_speaker_question("What did Kelport Holdings say about the sale?").phrase == "Kelport Holdings"
+
+
+def test_a_word_saying_when_does_not_put_a_statement_on_the_topic(tmp_path):
+    """The athletics chief is quoted on the kit deal only; the drinks deal is reported without him. "year" in
+    both ("a four-year deal", "this year") does not make his words about the drinks deal."""
+    index = indexed_archive(tmp_path, {"kit.txt": "Athletics signs two sponsors\n\n"
+                                       "Kelport Athletics has signed a four-year deal with energy drink firm Zest.\n\n"
+                                       "It has also agreed a new kit contract with sportswear maker Stride. \"The "
+                                       "athletes will wear the new kit at every meeting this year,\" said Kelport "
+                                       "Athletics chief Dov Harel.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did Kelport Athletics chief Dov Harel say about the four-year deal with energy "
+                         "drink firm Zest?")
+    assert answer.abstained and "don't quote Dov Harel on" in answer.text

@@ -503,7 +503,8 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     spans = _speaker_spans(result)
     if not spans:
         return False
-    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2}
+    # a word saying when ("the four-year deal with Red Bull") is no word of what the topic is about
+    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2 and t not in _TIME_WORDS}
     said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
@@ -516,6 +517,10 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
                 return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
+
+
+_TIME_WORDS = frozenset("day days week weeks month months year years season seasons time times today yesterday "
+                        "tomorrow".split())
 
 
 def _headed_on_topic(result: SearchResult, embedder: Embedder) -> bool:

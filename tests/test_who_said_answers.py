@@ -86,7 +86,10 @@ def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_pa
                     "\"Whoever threw the coin will be banned for life,\" said Harbour coach Peter Hale.\n",
         "lyrics.txt": "Parents sue shop over Glasswing CD\n\n"
                       "A couple are suing the Kelmart chain over a CD by rock group Glasswing that contains swear "
-                      "words. \"We bought it for our daughter because it had no warning sticker,\" the mother said.\n"})
+                      "words. \"We bought it for our daughter because it had no warning sticker,\" the mother said.\n",
+        "atoms.txt": "Early atomic theory\n\n"
+                     "John Kelmer's original atomic hypothesis assumed that all elements were monatomic and that "
+                     "atoms in compounds had the simplest ratios.\n"})
     question = "What did Luka Kovac say about being hit by a coin?"
     with QA(index, llm="none") as bot:
         answer = bot.ask(question)
@@ -99,6 +102,10 @@ def test_a_person_the_articles_mention_but_never_quote_gets_no_ones_words(tmp_pa
     with QA(index, llm="none") as bot:  # a band's name too: the mother's words are not the band's
         band = bot.ask("What did Glasswing say about the lawsuit against Kelmart?")
     assert band.abstained and "mention Glasswing but don't quote them" in band.text and "warning sticker" not in band.text
+    # a surname alone, which the articles write after a first name, is a person whose views narrative may report
+    with QA(index, llm="none") as bot:
+        view = bot.ask("What did Kelmer think the atomic ratios were in compounds?")
+    assert not view.abstained and "simplest ratios" in view.text
     with FakeLLMServer("ok", reply="Luka Kovac said the coin hurt [1].") as server, \
             QA(index, llm="openai", base_url=server.url, llm_model="fake") as bot:
         answer = bot.ask(question)

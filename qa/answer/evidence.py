@@ -580,8 +580,16 @@ def never_quoted(result: SearchResult) -> str | None:
     match = result.speaker
     if match is None or result.statements or match.speakers or match.parts or match.question.mode != "said":
         return None
-    return next((form for form in match.forms if _PERSON_NAME_RE.match(form) or _PROPER_NAME_RE.fullmatch(form)),
-                None)
+    return next((form for form in match.forms if _PERSON_NAME_RE.match(form) or (
+        _PROPER_NAME_RE.fullmatch(form) and not _surname_of_someone(form, result))), None)
+
+
+def _surname_of_someone(form: str, result: SearchResult) -> bool:
+    """A one-name form the passages write after a first name ("John Dalton" for "What did Dalton think ...?"):
+    a person's surname, whose views the articles may report in narrative ("Dalton's hypothesis assumed ...")
+    credited to no quote; only a full name asked for is declined that way."""
+    pattern = re.compile(rf"\b[A-Z][a-z][\w'’-]*\s+{re.escape(form)}\b")
+    return any(pattern.search(p.text) for p in (*result.passages, *result.context))
 
 
 # A name of capitalised words ("Evanescence", "Franz Ferdinand"), as a who-said question gives it.

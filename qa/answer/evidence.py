@@ -22,7 +22,7 @@ from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
 from ..search.speakers import parse_speaker_question, reports_view
 from ..index.records import Passage
-from .answerability import Asked, about_subject, answers, asked, what_is_missing
+from .answerability import _WHEN_WORDS, Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
 from .injection import data_sentences
 
@@ -504,7 +504,7 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     if not spans:
         return False
     # a word saying when ("the four-year deal with Red Bull") is no word of what the topic is about
-    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2 and t not in _TIME_WORDS}
+    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2 and t not in _WHEN_WORDS}
     said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
@@ -517,10 +517,6 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
                 return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
-
-
-_TIME_WORDS = frozenset("day days week weeks month months year years season seasons time times today yesterday "
-                        "tomorrow".split())
 
 
 def _headed_on_topic(result: SearchResult, embedder: Embedder) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (about_subject, answers, asked, asks_rate, counted_noun, counted_verb, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
+from qa.answer.answerability import (about_subject, answers, asked, asked_deed, asks_rate, counted_noun, counted_verb, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
                                      of_another_subject, without_hedged_figures)
 from qa.api import QA
 
@@ -558,3 +558,48 @@ def test_a_count_stating_the_asked_verb_is_quoted_beside_counts_of_other_doings(
     with QA(index, llm="none") as bot:
         answer = bot.ask("How many flights did Kelair have to cancel after the storm hit Kelport airport?")
     assert not answer.abstained and "cancelled 41 flights" in answer.text
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("What is the name of the woman suing Printco over its ink cartridges?", "person"),
+    ("Which pupil asked Jack Dunn about under-age drinking?", "person"),
+    ("From which club did Kelport Rovers sign the striker Dov Harel?", "name"),
+    ("Which airline fired the blogger Lena Vark?", "name"),  # the airline is asked for, not the blogger
+])
+def test_a_name_asked_for_by_what_it_is_is_a_person_or_a_name(question, kind):
+    assert asked(question).kind == kind
+
+
+def test_a_woman_the_article_does_not_name_is_no_answer_to_what_her_name_is(tmp_path):
+    """The article says a woman is suing the printer maker and names only its chief executive, who does not
+    sue: asked her name, qa says the articles don't say who."""
+    assert asked_deed("What is the name of the woman suing Printco?") == "suing"
+    assert asked_deed("What is the name of the Briton from Kelport arrested in the inquiry?") == ""
+    index = indexed_archive(tmp_path, {"ink.txt": "Woman sues Printco over ink\n\n"
+                                       "A US woman is suing printer maker Printco, saying its ink cartridges are "
+                                       "secretly programmed to expire on a certain date.\n\n"
+                                       "The chips make the cartridges stop working even when ink remains. Printco "
+                                       "chief executive Mark Dunn said the company would fight the case.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What is the name of the woman suing Printco over its ink cartridges?")
+    assert answer.abstained and "don't say who" in answer.text
+
+
+def test_an_organisations_name_of_more_words_is_no_person():
+    assert not has_person("A man from Kelport was arrested by the National Hi-Tech Crime Unit but has been bailed.")
+    assert has_person("Dov Harel of Kelport Rovers said the deal was done.")
+
+
+def test_an_ordinal_or_a_vague_quantifier_of_another_word_counts_nothing():
+    votes = asked("How many votes were cast for the people's choice award at the Kelport Comedy Awards?")
+    assert not counts_asked(votes, "The show won numerous awards at the 15th annual Kelport Comedy Awards.")
+    assert counts_asked(votes, "More than 20,000 votes were cast for the people's choice award.")
+
+
+def test_a_percentage_is_no_price_paid():
+    paid = asked("How much did Norvik pay for the rights to explore in Kelport?")
+    assert not gives_kind(paid, "Norvik's shares have jumped by almost 400% this year.")
+    assert gives_kind(paid, "Norvik paid $7.5m for the rights.")
+    assert gives_kind(asked("How much of Norvik does Kelport Holdings own?"), "Kelport Holdings owns 44% of Norvik.")
+    assert gives_kind(asked("What rate of income tax will Kelport's savers have to pay?"), "They will pay 10% tax.")
+    assert not gives_kind(asked("How much did Dov Harel pay for his stake in Norvik?"), "He now owns 85% of Norvik.")

@@ -295,3 +295,30 @@ def test_meant_that_opens_a_clause_and_points_to_no_effect_before_it():
     before = "The president's visit took two hours instead of one."
     assert not gives_reason_for(visit, "The extra time meant that there were long delays.", before)
     assert gives_reason_for(visit, "This was due to a security alert.", before)
+
+
+def test_a_reason_said_not_to_be_given_or_since_of_time_ties_nothing():
+    # "did not give a reason for the split": the cue word is there, the reason is not
+    split = asked("Why did Lena Vark split from her coach Dov Harel?")
+    assert not reason_cues("Vark released a statement but did not give a reason for the split.")
+    assert not gives_reason_for(split, "Vark released a statement but did not give a reason for the split.", None)
+    assert not reason_cues("She gave no reason, and it is unclear why the pair parted.")
+    assert reason_cues("The reason for the split was a row over money.")
+    # "since winning gold" says when, "since demand slowed" says why
+    assert not reason_cues("The sprinter has shed weight since winning relay gold.")
+    assert reason_cues("Sales fell since demand slowed.")
+    # a sportsman's title before his name describes him: another champion's ban is no reason for a retirement
+    retire = asked("Why is double world champion Dov Harel retiring?")
+    assert not gives_reason_for(retire, "World 400m champion Lev Marek was banned after a second doping offence.", None)
+
+
+def test_leaving_is_resigning_a_post_after_as_is_no_event_and_a_length_of_time_is_no_cause():
+    resign = asked("Why did Lena Vark resign as director of the Kelport Cyber Division?")
+    # "left" is how the article says she resigned
+    assert gives_reason_for(resign, "Reports suggest she left because her division was not given enough clout.", None)
+    # the post she resigned from ("as director") is no word of the event
+    assert not gives_reason_for(resign, "Lena Vark was director of the Kelport Cyber Division, created following "
+                                        "the floods.", None)
+    # "after only a year" says when
+    assert not reason_cues("The head of Kelport's cyber defences has resigned after only a year in her post.")
+    assert reason_cues("She was sacked after two disappointing seasons.")

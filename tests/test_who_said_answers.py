@@ -340,3 +340,16 @@ def test_a_word_saying_when_does_not_put_a_statement_on_the_topic(tmp_path):
         answer = bot.ask("What did Kelport Athletics chief Dov Harel say about the four-year deal with energy "
                          "drink firm Zest?")
     assert answer.abstained and "don't quote Dov Harel on" in answer.text
+
+
+def test_the_speakers_own_firm_beside_their_name_does_not_put_a_statement_on_the_topic(tmp_path):
+    """The chief executive is quoted on plants at risk; the sale of the garden tools arm is reported without
+    him. His firm's name in the credit ("said Norvik chief executive Lars Enberg") is no word of what he said."""
+    index = indexed_archive(tmp_path, {"norvik.txt": "Norvik warns on plants\n\n"
+                                       "Appliance maker Norvik is considering spinning off its garden tools "
+                                       "business, it said on Monday.\n\n"
+                                       "\"We see that about half the plants in high-cost countries are at risk,\" "
+                                       "said Norvik chief executive Lars Enberg.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did Lars Enberg say about spinning off Norvik's garden tools business?")
+    assert answer.abstained and "don't quote Lars Enberg on" in answer.text

@@ -50,6 +50,14 @@ _SPELLED = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|
 _CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|(?:\d|\b" + _SPELLED + r")\s*(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
                           r"thousand)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
                           r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
+_PERCENT_RE = re.compile(r"\d\s?%|(?:\d|\b" + _SPELLED + r")\s*(?:per cent|percent)\b", re.IGNORECASE)
+# A price, a payment or a cost is asked for: its answer is a sum of money, never a percentage (unless a rate,
+# a share or a stake is asked: "What rate of income tax will they pay?").
+_PRICE_ASKED_RE = re.compile(r"\b(?:pay|paid|pays|paying|cost|costs|costing|spend|spends|spent|spending|price|priced|"
+                             r"charge|charged|charges|fees?|compensation|damages|salary|wages?|prize money)\b",
+                             re.IGNORECASE)
+_RATE_WORDS_RE = re.compile(r"\b(?:rates?|percentage|proportion|how much of|(?:what|which|how big an?|how large an?)\s+"
+                            r"(?:share|stake))\b", re.IGNORECASE)
 _MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"
                               r"(?:dollars|pounds|euros|yen|francs|yuan)\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
@@ -64,10 +72,15 @@ _DATE_WORDS_RE = re.compile(
 _AS_CAUSE = (r"(?<!such )(?<!same )(?<!well )(?<!known )(?<!regarded )(?<!seen )(?<!much )(?<!soon )(?<!long )"
              r"(?<!just )(?<!\bas )(?<=[\s,])as (?=(?:the|it|they|he|she|we|its|their|his|her|investors|consumers|"
              r"demand|prices|sales|costs|fans|police)\b)")
-# "since" of time ("the highest since records began", "since September", "since 1971") gives no cause.
-_SINCE_TIME = (r"(?!\s+(?:\d|records|then|last|early|mid|late|the (?:start|beginning|end|turn|launch|days)|"
+# "since" of time ("the highest since records began", "since September", "since 1971", "since winning gold")
+# gives no cause.
+_SINCE_TIME = (r"(?!\s+(?:\d|records|then|last|early|mid|late|the (?:start|beginning|end|turn|launch|days)|[a-z]+ing\b|"
                r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
                r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b))")
+# "after" a length of time ("resigned after only a year in his post", "after 20 minutes") gives no cause.
+_AFTER_TIME = (r"(?!\s+(?:only\s+|just\s+|nearly\s+|almost\s+|more than\s+|less than\s+|about\s+)?(?:a|an|one|two|"
+               r"three|four|five|six|seven|eight|nine|ten|\d+|a few|several)\s+(?:years?|months?|"
+               r"weeks?|days?|hours?|minutes?|seasons?|decades?)\b)")
 # A motive or a purpose: what someone was after when they did the asked thing ("At the time, Titan was trying
 # to get a higher price", "in an effort to win back customers", "wanted to spend more time with his family").
 # The motive follows the cue, the act it explains comes before it (or in the sentence before).
@@ -95,7 +108,7 @@ CAUSE_RE = re.compile(
     r"insufficient|lack of|failed to|failure to|failing to|"
     r"for (?:not |allegedly )?(?!(?:any|some|no|every)thing\b|morning\b|evening\b|spring\b|during\b|"
     r"building\b|beijing\b)\w{3,}ing\b|"
-    r"leads to|reflect(?:ed|s|ing)?|amid|following|after|since" + _SINCE_TIME + r"|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
+    r"leads to|reflect(?:ed|s|ing)?|amid|following|after" + _AFTER_TIME + r"|since" + _SINCE_TIME + r"|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
     r"(?<!be )(?<!been )(?<!being )(?<!is )(?<!are )(?<!was )(?<!were )allow(?:s|ed)?|enabl(?:e|ed|es)|on (?:the )?(?:\w+ )?grounds?|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
     r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
@@ -141,8 +154,10 @@ _KIND_RES = [
 # "What did X say / think about T?": a statement, whatever T names.
 _STATEMENT_RE = re.compile(r"^\W*(?:according to [^,]+,\s*)?what (?:did|does|do|has|have|had|was|is) .{1,80}?\b"
                            r"(?:say|said|think|thought|tell|told|claim|argue|warn|write|wrote)\b", re.IGNORECASE)
+# "From which club ...", "To which ..." ask as "Which ..." does.
+_ASKING_PREPOSITION = r"(?:(?:from|to|by|with|for|at|against|on|of|in)\s+)?"
 # "Which novel ...", "What company ...": a thing asked for by name.
-_WHICH_NAME_RE = re.compile(r"^\W*(?:which|what(?=\s+(?:company|firm|novel|film|book|team|club|group|party|band|"
+_WHICH_NAME_RE = re.compile(r"^\W*" + _ASKING_PREPOSITION + r"(?:which|what(?=\s+(?:company|firm|novel|film|book|team|club|group|party|band|"
                             r"song|album|game|console|product|brand|bank|network|channel|show|programme|"
                             r"newspaper|airline|carmaker|website|country|city)\b))\s+(?!is\b|was\b|are\b|were\b|did\b|does\b|do\b|has\b|have\b|"
                             r"had\b|will\b|would\b|can\b|could\b|should\b|kind\b|type\b|sort\b)[a-z]+\b",
@@ -155,8 +170,13 @@ _PERSON_NOUNS = ("actor|actress|singer|rapper|musician|guitarist|drummer|bassist
                  "captain|coach|manager|referee|athlete|executive|boss|chief|chairman|chairwoman|founder|owner|"
                  "minister|secretary|chancellor|politician|mp|mep|candidate|member|leader|official|spokesman|"
                  "spokeswoman|spokesperson|lawyer|judge|economist|analyst|officer|detective|doctor|scientist|"
-                 "designer|president|governor|senator|ambassador|person|man|woman")
-_WHICH_PERSON_RE = re.compile(rf"^\W*(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
+                 "designer|president|governor|senator|ambassador|person|man|woman|pupil|student|teenager|girl|"
+                 "boy|child|fan|worker|employee|rider|driver|boxer|footballer|golfer|cricketer|batsman|bowler|"
+                 "aide|adviser|advisor|businessman|businesswoman|entrepreneur|banker|teacher|victim|suspect|"
+                 "hacker|blogger|briton|champion|winner|medallist|sprinter|runner|hurdler|swimmer|cyclist|"
+                 "jockey|trainer|skipper|winger|midfielder|defender|full-back|fly-half|scrum-half|flanker")
+_NAME_OF_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+the\s+name\s+of\s+(?:the|a|an)\s+", re.IGNORECASE)
+_WHICH_PERSON_RE = re.compile(rf"^\W*{_ASKING_PREPOSITION}(?:which|what)\s+(?:(?!(?:the|a|an|his|her|its|their)\s)[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
                               re.IGNORECASE)
 
 
@@ -278,11 +298,12 @@ def asked(question: str) -> Asked:
     if _STATEMENT_RE.match(subject):
         kind = "statement"
     low = subject.lower()
+    which = _NAME_OF_RE.sub("Which ", subject)  # "What is the name of the woman ...?" asks "Which woman ...?"
     words = [w for w in re.findall(r"[^\W_]+", low)]
     nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
     how_much = bool(re.match(r"^\W*(?:by\s+)?how much\b", low))
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
-            nouns and (kind == "number" or (kind == "thing" and (re.match(
+            nouns and which == subject and (kind == "number" or (kind == "thing" and (re.match(
                 r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low) or re.match(
                 # "What transfer fee ...?", not "What might offering bonuses help reduce?" (the noun in its frame)
                 rf"^\W*(?:what|which)\s+(?!(?:{_AUXILIARIES}|do|does|did)\b)(?:(?![\w-]+ing\b)[\w-]+\s+){{0,2}}?"
@@ -290,9 +311,9 @@ def asked(question: str) -> Asked:
         kind = "amount"
     elif how_much:
         kind = "number"
-    elif kind == "thing" and _WHICH_PERSON_RE.match(subject) and not asks_for_list(subject):
+    elif kind == "thing" and _WHICH_PERSON_RE.match(which) and not asks_for_list(which):
         kind = "person"  # "Which actor will play ...?", "Which Google executive responded ...?"
-    elif kind == "thing" and _WHICH_NAME_RE.match(subject):
+    elif kind == "thing" and _WHICH_NAME_RE.match(which):
         kind = "name"
     elif kind == "thing" and asks_rate(subject):
         kind = "number"
@@ -354,19 +375,26 @@ def has_person(sentence: str, asked_names: frozenset[str] = frozenset()) -> bool
     for m in _HONORIFIC_RE.finditer(sentence):
         if not _stem_in(m.group(1).lower(), known):
             return True
+    run_end = 0
     for m in _FULL_NAME_RE.finditer(sentence):
+        if m.start() < run_end:  # inside the run of an organisation's name
+            continue
         if _PLACE_BEFORE_RE.search(sentence[: m.start()]):  # "a student from Hong Kong", "in New York"
             continue
         words = [m.group(1).lower(), m.group(2).split()[-1].lower()]
         if words[0] == words[1]:  # "Girls Girls Girls", "New York, New York": a title, not a person
             continue
-        if m.group(2).split()[-1].lower() in _ORGANISATION_WORDS:  # "Merrill Lynch" yes, "Halvorsen Bank" no
+        # "Merrill Lynch" yes; "Halvorsen Bank" and "National Hi-Tech Crime Unit" (the run's last word) no
+        run = _NAME_RUN_TAIL_RE.match(sentence, m.end())
+        run_end = run.end()
+        if (run.group(0).split() or [words[1]])[-1].lower() in _ORGANISATION_WORDS:
             continue
         if not any(w in _NOT_NAMES or _stem_in(w, known) for w in words):
             return True
     return False
 
 
+_NAME_RUN_TAIL_RE = re.compile(r"(?:\s+[A-Z][\w'’-]*)*")
 # Two capitalised words after one of these name a place: "from Hong Kong", "in New York State".
 _PLACE_BEFORE_RE = re.compile(r"\b(?:in|from|near|across|outside|throughout)\s+(?:the\s+)?$")
 # Last words of two-word names that name an organisation or a place, not a person: a lede naming "a former
@@ -377,7 +405,7 @@ _ORGANISATION_WORDS = frozenset(
     "services partners capital holdings international systems communications electric energy oil records "
     "pictures studios entertainment games news times post journal street house institute foundation "
     "committee federation club city united rovers county airport station square kingdom states island "
-    "islands festival awards prize".split())
+    "islands festival awards prize unit squad centre center trust society authority".split())
 
 
 # A country, a firm or a team that did the asked thing: a name after "with", "by", "against", "to" ("signed
@@ -436,18 +464,21 @@ _AUXILIARIES = "will|would|is|are|was|were|has|have|had|can|could|should|might|m
 # Martinez beat?", "Who do gurus control?", "Who was Tesla prejudiced against?") is often answered by a
 # description ("their disciples"), and gives none.
 _ASKED_VERB_RE = re.compile(
-    rf"^\W*(?:who|(?:which|what)\s+(?:[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS}))\s+(?:else\s+)?"
+    rf"^\W*(?:who|{_ASKING_PREPOSITION}(?:which|what)\s+(?:(?!(?:the|a|an|his|her|its|their)\s)[\w'’.&-]+\s+){{0,3}}?"
+    rf"(?:{_PERSON_NOUNS}))\s+(?:else\s+)?"
     rf"(?:(?:{_AUXILIARIES})\s+(?:not\s+)?(?:be\s+|been\s+|being\s+)?)?"
     r"(?P<verb>(?-i:[a-z]+))\b", re.IGNORECASE)
-# Verbs too light to say what was done ("Who made the challenge ...?"), and auxiliaries standing alone.
+# Verbs too light to say what was done ("Who made the challenge ...?"), auxiliaries standing alone, and words
+# that open a phrase describing the person ("the Briton from Camberley arrested ...").
 _NO_DEED = frozenset(f"be been being {_AUXILIARIES.replace('|', ' ')} do does did get gets got make makes made take "
-                     "takes took give gives gave go goes went come comes came else also".split())
+                     "takes took give gives gave go goes went come comes came else also from in at of with for on "
+                     "to by who that which whose".split())
 
 
 def asked_deed(question: str) -> str:
     """The verb of what a "who?" question asks the person did ("chair" of "Who will chair the jury?"), or ""
     when it is light ("made") or not found."""
-    m = _ASKED_VERB_RE.match(question)
+    m = _ASKED_VERB_RE.match(_NAME_OF_RE.sub("Which ", question))
     verb = m.group("verb").lower() if m else ""
     return "" if verb in _NO_DEED or len(verb) < 3 else verb
 
@@ -499,6 +530,8 @@ def gives_kind(a: Asked, sentence: str, dates: list[DateMention] | None = None) 
     if a.kind == "thing":
         return True
     if a.kind == "amount":
+        if _PRICE_ASKED_RE.search(a.question) and not _RATE_WORDS_RE.search(a.question):
+            sentence = _PERCENT_RE.sub(" ", sentence)  # "shares jumped by 400%" is no price paid
         return bool(_CURRENCY_RE.search(sentence))
     if a.kind == "number":
         if re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
@@ -606,6 +639,10 @@ _WHEN_WORDS = frozenset("day days week weeks month months year years quarter qua
 
 # Going to court is suing, a lawsuit, legal action: "took legal action, saying ..." for "Why did X take Y to court?"
 _LEGAL_FAMILY = frozenset("court courts sue sues sued suing lawsuit lawsuits legal action case trial".split())
+# Leaving a post: "Reports suggest he left because ..." says why he resigned.
+# ("quit" and "depart" only as the question's own words: they would read "quite" and "department")
+_DEPARTURE_FAMILY = frozenset("resign resigns resigned resigning resignation quits quitting left leave leaves "
+                              "leaving".split())
 _WHEN_PHRASE_RE = re.compile(r"\b(?:before|ahead of|during|until)\b[^,;?]*", re.IGNORECASE)
 # "Why did the arrival take an hour, disrupting flights?": a participle after a comma says what the asked
 # event led to or went with, not the event ("delayed following the arrival" is no reason for the hour).
@@ -630,7 +667,15 @@ def reason_cues(sentence: str) -> list[re.Match[str]]:
     quote mark or a dash)."""
     return [m for m in CAUSE_RE.finditer(sentence)
             if not (m.group(0)[:1].isupper() and m.start() > 0
-                    and not _OPENS_CLAUSE_RE.search(sentence[:m.start()]))]
+                    and not _OPENS_CLAUSE_RE.search(sentence[:m.start()]))
+            and not (_REASON_WORD_RE.fullmatch(m.group(0)) and _NO_REASON_BEFORE_RE.search(sentence[:m.start()]))]
+
+
+# A reason said not to be given: "did not give a reason for the split", "gave no reason", "declined to say why",
+# "it is unclear why": the cue word is there, the reason is not.
+_REASON_WORD_RE = re.compile(r"reasons?|why|explained", re.IGNORECASE)
+_NO_REASON_BEFORE_RE = re.compile(r"(?:\b(?:no|not|never|without|declined to|refused to|unclear|unknown)|n[’']t)"
+                                  r"(?:\s+[\w'’]+){0,2}\s+$", re.IGNORECASE)
 
 
 _OPENS_CLAUSE_RE = re.compile(r"(?:^|[\"“‘'(\[:–—-])\s*$")  # a capital after these opens a quote or a clause
@@ -658,7 +703,8 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
     if not effect:
         return False
     # buying a company is the deal, the takeover, the bid: "the deal is aimed at ..." for "Why is X buying Y?"
-    effect = effect.union(*(family for family in (_COST_FAMILY, _LEGAL_FAMILY) for w in effect if w in family))
+    effect = effect.union(*(family for family in (_COST_FAMILY, _LEGAL_FAMILY, _DEPARTURE_FAMILY) for w in effect
+                            if w in family))
     # alone: the effect's own words, not the question's subject after a cue ("help to embarrass ... the IAAF")
     if _effect_beside_cue(effect, a.names if previous is not None else frozenset(), sentence):
         return True
@@ -736,13 +782,23 @@ def _event_words(a: Asked, text: str) -> frozenset[str]:
     """The content words of (part of) a why question that say what happened: not its names, its frame
     ("why", "reason"), light verbs, words saying when, qualifying words ("expected", "rather") or a role
     before a name ("leader" of "Scottish Conservative leader David McLetchie", "firm" of "the law firm Tods
-    Murray": a sentence naming another leader ties no reason to the event)."""
-    roles = {m.group(1).lower() for m in _ROLE_BEFORE_NAME_RE.finditer(a.question)}
+    Murray", all of "double world champion"), or a post after "as" ("director" of "resign as director of"): a
+    sentence naming another leader ties no reason to the event."""
+    roles = {m.group(1).lower() for m in (*_ROLE_BEFORE_NAME_RE.finditer(a.question), *_ROLE_AFTER_AS_RE.finditer(a.question))}
+    if described := _DESCRIBED_DOER_RE.match(a.question):  # "Why is double world champion Dov Harel ...?"
+        roles |= {w.lower() for w in re.findall(r"[^\W_]+", described.group(1))}
     return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
                      and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and w not in _QUALIFYING_WORDS
                      and w not in roles and not w.isdigit())
 
 
+# The doer of a why question described before their name: every word of the description is theirs ("double world
+# champion" of "Why is double world champion Dov Harel retiring?"), none the event's.
+_DESCRIBED_DOER_RE = re.compile(rf"^\W*(?i:why\s+(?:is|was|are|were|did|does|do|has|have|had|will|would))\s+"
+                                rf"((?:[\w'’-]+\s+){{0,4}}?(?:{_PERSON_NOUNS}))\s+(?=[A-Z])")
+# A post held, after "as": "resign as director of ...", "resign as a partner at ...".
+_ROLE_AFTER_AS_RE = re.compile(rf"\bas\s+(?:an?\s+|the\s+|its\s+|his\s+|her\s+)?(?:[\w-]+\s+)?({_PERSON_NOUNS}|partner)\b",
+                               re.IGNORECASE)
 _ROLE_BEFORE_NAME_RE = re.compile(rf"\b({_PERSON_NOUNS}|firm|company|group|club|team|band|brewer|retailer|airline|"
                                   r"carrier|maker|carmaker|giant|rival)\s+(?=[A-Z])")
 
@@ -942,8 +998,8 @@ _ELIDED_RE = re.compile(r"^\s*(?:(?:bn|m|k|million|billion|thousand)\b\s*)?(?:of
 def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
     """For "how many X": a count in the sentence counts X, a word of X (the counted noun or verb) within a
     few words of it, or, when its noun is left out ("2.4 billion were fired off"), in the sentence before. A
-    year ("in 2004"), a number inside a name ("Football Manager 2005", "Channel 4") and a vague quantifier
-    count nothing, nor does a percentage ("passenger numbers rose 8%") unless it is of X ("9.6% of students").
+    year ("in 2004"), an ordinal ("15th"), a number inside a name ("Football Manager 2005", "Channel 4") and a
+    vague quantifier not of X ("won numerous awards") count nothing, nor does a percentage ("passenger numbers rose 8%") unless it is of X ("9.6% of students").
     Any other question: True."""
     if a.kind != "number" or not a.measure or not re.match(r"^\W*how many\b", a.question, re.IGNORECASE):
         return True
@@ -954,6 +1010,8 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
         head = text[: m.start()]
         if _YEAR_RE.match(m.group(0)) or re.search(r"[A-Z][\w'’-]*\s+$", head) and m.group(0)[:1].isdigit():
             continue
+        if re.match(r"(?:st|nd|rd|th)\b", text[m.end():]):
+            continue  # "the 15th annual British Comedy Awards": an ordinal, no count
         if share := re.match(r"\s?(?:%|per ?cent\b|percent\b|percentage point)(?:\s+of\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+))?",
                              text[m.end():]):
             if share.group(1) and _mentions(counted or a.measure, set(_words_of(share.group(1)))) \
@@ -967,8 +1025,9 @@ def counts_asked(a: Asked, sentence: str, previous: str = "") -> bool:
             return True
         if _ELIDED_RE.match(text[m.end():]) and _mentions(a.measure, before):
             return True
-    for m in _VAGUE_RE.finditer(text):  # "a few things dealt with ... the Mac Mini" counts no Mac minis
-        if _mentions(a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
+    # "a few things dealt with ... the Mac Mini" counts no Mac minis; "won numerous awards" no votes for an award
+    for m in _VAGUE_RE.finditer(text):
+        if _mentions(counted or a.measure, {w.lower() for w in re.findall(r"[^\W_]+", text[m.end():])[:_VAGUE_WINDOW]}):
             return True
     return False
 

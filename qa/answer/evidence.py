@@ -505,7 +505,7 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
         return False
     # a word saying when ("the four-year deal with Red Bull") is no word of what the topic is about
     topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2 and t not in _WHEN_WORDS}
-    said = {_stem(w) for s in spans for w in _words(s) if len(w) > 2}
+    said = {_stem(w) for s in spans for w in _words(_without_affiliation(s, match.forms)) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
     if _calls_topic_person(result, spans):
@@ -517,6 +517,22 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
                 return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
+
+
+def _without_affiliation(span: str, forms: tuple[str, ...]) -> str:
+    """The statement without the names of whom its speaker speaks for, written beside their name ("said
+    Electrolux chief executive Hans Straberg", "Lynne Brindley, chief executive of the British Library"):
+    a speaker names their firm, party or club whatever they speak of, so it puts no statement on a topic."""
+    for form in forms:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", span):
+            before = re.search(r"(?:[A-Z][\w&'’.-]*\s+)+(?:[a-z-]+\s+){0,3}$", span[: m.start()])
+            after = re.match(r",\s+(?:the\s+)?(?:[a-z-]+\s+){1,4}(?:of|at|for)\s+(?:the\s+)?(?:[A-Z][\w&'’.-]*\s*)+",
+                             span[m.end():])
+            if before:
+                span = span[: before.start()] + " " * (m.start() - before.start()) + span[m.start():]
+            if after:
+                span = span[: m.end()] + " " * after.end() + span[m.end() + after.end():]
+    return span
 
 
 def _headed_on_topic(result: SearchResult, embedder: Embedder) -> bool:

@@ -303,6 +303,7 @@ def test_a_reason_said_not_to_be_given_or_since_of_time_ties_nothing():
     assert not reason_cues("Vark released a statement but did not give a reason for the split.")
     assert not gives_reason_for(split, "Vark released a statement but did not give a reason for the split.", None)
     assert not reason_cues("She gave no reason, and it is unclear why the pair parted.")
+    assert not reason_cues("The firm was unavailable to comment on why it had dropped the plan.")
     assert reason_cues("The reason for the split was a row over money.")
     # "since winning gold" says when, "since demand slowed" says why
     assert not reason_cues("The sprinter has shed weight since winning relay gold.")

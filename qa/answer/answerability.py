@@ -672,10 +672,10 @@ def reason_cues(sentence: str) -> list[re.Match[str]]:
 
 
 # A reason said not to be given: "did not give a reason for the split", "gave no reason", "declined to say why",
-# "it is unclear why": the cue word is there, the reason is not.
+# "was unavailable to comment on why", "it is unclear why": the cue word is there, the reason is not.
 _REASON_WORD_RE = re.compile(r"reasons?|why|explained", re.IGNORECASE)
-_NO_REASON_BEFORE_RE = re.compile(r"(?:\b(?:no|not|never|without|declined to|refused to|unclear|unknown)|n[’']t)"
-                                  r"(?:\s+[\w'’]+){0,2}\s+$", re.IGNORECASE)
+_NO_REASON_BEFORE_RE = re.compile(r"(?:\b(?:no|not|never|without|declined|refused|unclear|unknown|unavailable|"
+                                  r"unable)|n[’']t)(?:\s+[\w'’]+){0,3}\s+$", re.IGNORECASE)
 
 
 _OPENS_CLAUSE_RE = re.compile(r"(?:^|[\"“‘'(\[:–—-])\s*$")  # a capital after these opens a quote or a clause

@@ -179,6 +179,10 @@ def test_quote_continuation_paragraph():
          "have written it.", "Maria Olsen"),
         # an organisation written after the name, no verb between
         ("Maria Olsen, Dunmore Hotel Association said: \u201cWe have tried very hard.\u201d", "Maria Olsen"),
+        # a post written in capitals after the name
+        ("Maria Olsen, Vice President of the Dunmore League, admitted: \u201cWe were too slow.\u201d", "Maria Olsen"),
+        # a comma between the role and the name after the cue
+        ("\u201cThere are no technical reasons,\u201d said Dunmore technology director, Maria Olsen.", "Maria Olsen"),
     ],
 )
 def test_more_cue_shapes(text, speaker):

@@ -233,6 +233,10 @@ _ROLE_APPOSITIVE_RE = re.compile(
     rf"({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$")
 
 
+# A post written in capitals after a name, of an organisation: "David Higdon, Vice President of the ATP, admitted".
+_CAPITALISED_POST_RE = re.compile(r"(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:of|at|for)\s+\S")
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -259,7 +263,8 @@ def _source_before(before: str) -> _Source | None:
     aged = re.sub(r"(?<=[a-z]),\s+\d{1,3},(?=\s+[a-z])", ",", stripped)
     m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", aged) \
         or _ROLE_APPOSITIVE_RE.search(aged)
-    if m and clause and clause[0].islower() and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
+    if m and clause and (clause[0].islower() or _CAPITALISED_POST_RE.match(clause)) \
+            and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = clean_name(m.group(1))
         if name and words_of(name)[0] not in NOT_NAMES:
             return _Source("name", name, m.group(2).strip())
@@ -321,7 +326,8 @@ def _source_after(after: str) -> _Source | None:
         return _Source("pronoun", m.group(1))
     # a role in lower case before the name, after an organisation's name or not: "said economist Marie-Pierre
     # Ripert at IXIS", "said Arsenal manager Arsene Wenger"
-    role = re.match(r"((?:[A-Z][\w&'’.-]*\s+){0,3}(?:[a-z][\w-]*\s+){1,3})(?=[A-Z])", text)
+    # ("said RNID technology director, Guido Gybels": a comma may part the role from the name)
+    role = re.match(r"((?:[A-Z][\w&'’.-]*\s+){0,3}(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*),?\s+(?=[A-Z])", text)
     if role and words_of(role.group(1))[-1] in _PERSON_ROLES | TITLE_WORDS:
         named = _source_after(text[role.end() :])
         if named is not None and named.kind == "name":

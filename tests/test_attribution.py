@@ -463,3 +463,11 @@ def test_a_role_noun_before_the_name_is_a_descriptor_whether_the_cue_comes_befor
 def test_a_role_alone_is_a_description_never_a_persons_name(text, source):
     found = attribute(_article("A first paragraph about the week.", text))
     assert [(s.kind, s.name) for s in found.speakers] == [("anonymous", source)]
+
+
+def test_a_pronouns_cue_between_commas_is_the_sentences_named_subjects():
+    """", he claims," in a sentence about Mr Brandt is his claim, not that of the person quoted before."""
+    article = _article("\u201cWe will win,\u201d said Maria Olsen.",
+                       "Mr Brandt is a late recruit to the campaign after rejecting offers from rivals including, he "
+                       "claims, the mayor of Dunmore.")
+    assert _speakers_by_number(article) == {1: ["Maria Olsen"], 2: ["Brandt"]}

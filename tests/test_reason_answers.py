@@ -323,3 +323,47 @@ def test_leaving_is_resigning_a_post_after_as_is_no_event_and_a_length_of_time_i
     # "after only a year" says when
     assert not reason_cues("The head of Kelport's cyber defences has resigned after only a year in her post.")
     assert reason_cues("She was sacked after two disappointing seasons.")
+
+
+@pytest.mark.parametrize(("sentence", "cue"), [
+    ("Souness hopes Shearer, who is due to retire in the summer, will stay on.", None),  # a plan
+    ("The delay was due to bad weather.", "due to"),
+    ("The Paris Club offered to freeze debts owed by tsunami-hit countries.", None),  # a description
+    ("Bad weather hit sales.", "hit"),
+    ("He confirmed a renewed drive to reform the authority.", None),  # a noun
+    ("High demand will drive prices up.", "drive"),
+    ("Victory will no doubt fuel expectations.", "fuel"),
+    ("Every school would have the same libraries as the students in Oxford.", None),  # a comparison
+    ("Butane gas is used as the main source of heat.", None),  # a role
+    ("Sales fell as consumers cut back.", "as "),
+    ("Their 3-0 win over Kelport Rovers was the club's first in a month.", None),  # a victory
+    ("The offer won them over.", "won"),
+    ("Staff are on the ground in Kelport.", None),
+    ("He stood down on health grounds.", "on health grounds"),
+    ("The price of butane gas, a vital fuel for cooking, has risen.", None),  # inside an apposition
+    ("Given these circumstances, the commander decided to turn back the coaches.", "Given"),
+    ("He was given the award in 2003.", None),  # the passive verb
+])
+def test_a_cue_word_used_otherwise_than_for_a_cause_is_no_cue(sentence, cue):
+    found = [m.group(0) for m in reason_cues(sentence)]
+    assert (cue in found) if cue else not found
+
+
+def test_a_reason_of_a_relative_clause_or_of_something_the_asked_event_caused_is_not_its_reason():
+    barred = asked("Why was the auditor Dunmore & Co barred from joining the case over Norvik's collapse?")
+    # "after" gives why the group went bust, not why anyone was barred or banned from suing
+    assert not gives_reason_for(barred, "Kelport Bank has been banned from suing Norvik, the food group which went "
+                                        "bust in 2003 after an accounting scandal.", None)
+    signed = asked("Why did Japan, one of the biggest creditor nations, finally sign up to the debt deal?")
+    # the asked event is the cause here: of the deal being hammered out
+    assert not gives_reason_for(signed, "The debt deal was hammered out after Japan, one of the biggest creditor "
+                                        "nations, finally signed up to it.", None)
+    assert gives_reason_for(signed, "Japan signed up to the deal after pressure from its neighbours.", None)
+    # the question's own means ("by transferring ...") is no answer to why
+    quit_ = asked("Why is Norvik quitting the panel market by transferring its operations to Dunmore?")
+    assert not gives_reason_for(quit_, "Norvik is quitting the panel market by transferring its operations to "
+                                       "Dunmore.", None)
+    # "the company" says where he was, not what he did
+    gold = asked("Why did director Lev Marek quit the company in 2003?")
+    assert not gives_reason_for(gold, "Norvik failed to disclose how family members of directors were employed by "
+                                      "the company.", None)

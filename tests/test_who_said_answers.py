@@ -353,3 +353,36 @@ def test_the_speakers_own_firm_beside_their_name_does_not_put_a_statement_on_the
     with QA(index, llm="none") as bot:
         answer = bot.ask("What did Lars Enberg say about spinning off Norvik's garden tools business?")
     assert answer.abstained and "don't quote Lars Enberg on" in answer.text
+
+
+def test_a_view_reported_of_the_surname_in_another_persons_article_is_not_the_speakers(tmp_path):
+    """Peter Sanders of the runway campaign is quoted on the court fight only; "Ms Sanders" of a charity, in an
+    article that never names him, speaks of support for homeowners. Her words do not put his on the topic."""
+    index = indexed_archive(tmp_path, {
+        "runway.txt": "Campaigners vow to fight runway\n\n"
+                      "The Stop Kelport Expansion group says it will fight the new runway in the courts.\n\n"
+                      "\"We do not underestimate the scale of the challenge before us,\" said Stop Kelport Expansion "
+                      "chairman Peter Sanders.\n\n"
+                      "The airport operator has also offered a support scheme for homeowners living near the "
+                      "runway.\n",
+        "appeal.txt": "Charity warns of fake appeal\n\n"
+                      "Jane Sanders runs the Dunmore Homes Trust, which helps homeowners.\n\n"
+                      "A fake website has been asking for donations in the trust's name. Ms Sanders said the trust "
+                      "would never ask homeowners for support in this way.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did Stop Kelport Expansion chairman Peter Sanders say about the airport operator's "
+                         "support scheme for homeowners?")
+    assert answer.abstained and "don't quote Peter Sanders on" in answer.text
+
+
+def test_a_title_the_topic_names_is_no_person_a_statement_calls_by_its_role(tmp_path):
+    """"the film" of the director's credit does not call the star by a role: "the film Shall We Dance" describes
+    a title, not a person the topic names."""
+    index = indexed_archive(tmp_path, {"premiere.txt": "Stars at dance premiere\n\n"
+                                       "The film Shall We Dance had its charity premiere in Dunmore on Monday. Its "
+                                       "star Dov Harel signed autographs for an hour.\n\n"
+                                       "The film's director Lev Marek said he was disappointed that the lead actress "
+                                       "did not attend.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did director Lev Marek say about Dov Harel at the Dunmore premiere of Shall We Dance?")
+    assert answer.abstained and "don't quote Lev Marek on" in answer.text

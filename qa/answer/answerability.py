@@ -81,6 +81,10 @@ _SINCE_TIME = (r"(?!\s+(?:\d|records|then|last|early|mid|late|the (?:start|begin
 _AFTER_TIME = (r"(?!\s+(?:only\s+|just\s+|nearly\s+|almost\s+|more than\s+|less than\s+|about\s+)?(?:a|an|one|two|"
                r"three|four|five|six|seven|eight|nine|ten|\d+|a few|several)\s+(?:years?|months?|"
                r"weeks?|days?|hours?|minutes?|seasons?|decades?)\b)")
+# "Given these circumstances, the commander made the decision ...": a cause stated before its effect; not the
+# passive verb ("was given the award").
+_GIVEN = (r"(?<!be )(?<!been )(?<!being )(?<!is )(?<!are )(?<!was )(?<!were )(?<!has )(?<!have )(?<!had )(?<!get )"
+          r"(?<!got )given(?= (?:the|that|this|these|those|its|their|his|her) )")
 # A motive or a purpose: what someone was after when they did the asked thing ("At the time, Titan was trying
 # to get a higher price", "in an effort to win back customers", "wanted to spend more time with his family").
 # The motive follows the cue, the act it explains comes before it (or in the sentence before).
@@ -90,8 +94,10 @@ _MOTIVE = (r"(?:try|tries|tried|trying|attempt(?:s|ed|ing)?|hop(?:e|es|ed|ing)|w
            r"with the (?:aim|intention|goal|hope) of|in the hope (?:of|that)|"
            r"so (?:that )?(?:he|she|it|they|we|i|you) (?:could|can|would|might)")
 # Persuasion: the cause comes first and wins the doer over ("the value of the cause easily won him over",
-# "the offer persuaded them"); the doer is often a pronoun for the one the sentence before names.
-_PERSUADED = r"(?:won|win|wins|winning)(?= (?:\w+ )?over\b)|persua(?:de|ded|des|ding)|convinc(?:e|ed|es|ing)"
+# "the offer persuaded them"); the doer is often a pronoun for the one the sentence before names. ("a 3-0 win
+# over Queen of the South" is a victory.)
+_PERSUADED = (r"(?:won|win|wins|winning)(?= (?:\w+ ){1,2}over\b)|(?<=to )win(?= over\b)|persua(?:de|ded|des|ding)|"
+              r"convinc(?:e|ed|es|ing)")
 # An explanation credited to someone, of the act itself ("Mr Ruddock said the move was designed to ...",
 # "the firm cut the jobs as part of a restructuring"): the act and its reason may stand on either side.
 _EXPLAINED = (r"(?:said|says|argued|argues|insisted|insists|claimed|claims|believes|believed) (?:that )?"
@@ -110,8 +116,8 @@ CAUSE_RE = re.compile(
     r"building\b|beijing\b)\w{3,}ing\b|"
     r"leads to|reflect(?:ed|s|ing)?|amid|following|after" + _AFTER_TIME + r"|since" + _SINCE_TIME + r"|so that|in order to|reasons?|why|attribut(?:e|ed|es)|"
     r"pressure|concern(?:s|ed)?|fears?|worr(?:y|ies|ied)|explained|by (?:\w+ing)|helped|means|meant|"
-    r"(?<!be )(?<!been )(?<!being )(?<!is )(?<!are )(?<!was )(?<!were )allow(?:s|ed)?|enabl(?:e|ed|es)|on (?:the )?(?:\w+ )?grounds?|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
-    r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|"
+    r"(?<!be )(?<!been )(?<!being )(?<!is )(?<!are )(?<!was )(?<!were )allow(?:s|ed)?|enabl(?:e|ed|es)|on (?:the )?(?:\w+ )?(?:grounds|ground(?= (?:of|that)\b))|(?:effect|impact) on|(?:could|would|will|should|to) make (?:it|them|this|that)\b|"
+    r"on the back of|in the wake of|in response to|on account of|citing|buoyed by|spurred|prompt(?:ed|s)?|" + _GIVEN + r"|"
     r"trigger(?:ed|s)?|help(?:s|ing)?|responsible for|(?:spr(?:ing|ings|ang|ung)|stem(?:s|med)?) from|"
     r"for the sake of|(?:battle|fight|bid|campaign|claim)s? for|(?<=, )(?:saying|claiming|alleging|arguing)|alleg(?:es|ing)|accus(?:es|ing)|" + _AS_CAUSE +
     r"|" + _MOTIVE + r"|" + _PERSUADED + r"|" + _EXPLAINED + r")\b",
@@ -125,7 +131,7 @@ _FORWARD_CUE_RE = re.compile(
     r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|" + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
 # "concerns"): the asked effect may be on either side.
-_OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|"
+_OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|given|"
                           r"fears?|worr(?:y|ies|ied)|explained|insufficient|lack of|fail(?:ed|ure|ing) to|"
                           + _EXPLAINED + r")\b",
                           re.IGNORECASE)
@@ -174,7 +180,8 @@ _PERSON_NOUNS = ("actor|actress|singer|rapper|musician|guitarist|drummer|bassist
                  "boy|child|fan|worker|employee|rider|driver|boxer|footballer|golfer|cricketer|batsman|bowler|"
                  "aide|adviser|advisor|businessman|businesswoman|entrepreneur|banker|teacher|victim|suspect|"
                  "hacker|blogger|briton|champion|winner|medallist|sprinter|runner|hurdler|swimmer|cyclist|"
-                 "jockey|trainer|skipper|winger|midfielder|defender|full-back|fly-half|scrum-half|flanker")
+                 "jockey|trainer|skipper|winger|midfielder|defender|full-back|fly-half|scrum-half|flanker|lock|prop|"
+                 "hooker")
 _NAME_OF_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+the\s+name\s+of\s+(?:the|a|an)\s+", re.IGNORECASE)
 _WHICH_PERSON_RE = re.compile(rf"^\W*{_ASKING_PREPOSITION}(?:which|what)\s+(?:(?!(?:the|a|an|his|her|its|their)\s)[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
                               re.IGNORECASE)
@@ -668,7 +675,45 @@ def reason_cues(sentence: str) -> list[re.Match[str]]:
     return [m for m in CAUSE_RE.finditer(sentence)
             if not (m.group(0)[:1].isupper() and m.start() > 0
                     and not _OPENS_CLAUSE_RE.search(sentence[:m.start()]))
-            and not (_REASON_WORD_RE.fullmatch(m.group(0)) and _NO_REASON_BEFORE_RE.search(sentence[:m.start()]))]
+            and not (_REASON_WORD_RE.fullmatch(m.group(0)) and _NO_REASON_BEFORE_RE.search(sentence[:m.start()]))
+            and not _no_cause_here(m, sentence)]
+
+
+def _no_cause_here(m: re.Match[str], sentence: str) -> bool:
+    """A cue word used otherwise than for a cause: "is due to retire in the summer" (a plan), "tsunami-hit"
+    (a description), "a vital fuel", "a renewed drive" (nouns), "the same libraries as the students", "as
+    seriously hurt as", "used as the main source" (a comparison, a role), a cue inside an apposition
+    describing a thing ("butane gas, a vital fuel for cooking, has risen")."""
+    cue, before, after = m.group(0).lower(), sentence[:m.start()], sentence[m.end():]
+    if re.search(r",\s+(?:a|an)\s+[^,;:\"“”]*$", before) and re.match(r"[^,;:\"“”]*,", after):
+        return True  # inside an apposition describing a thing: "butane gas, a vital fuel for cooking, has risen"
+    if cue == "due to":
+        return bool(re.search(r"\b(?:is|are|was|were|be|been|being)\s+(?:[a-z]+ly\s+|now\s+|still\s+)?$", before)) and bool(
+            _SCHEDULED_RE.match(after))
+    if cue == "hit":
+        return before.endswith("-")
+    if cue in ("fuel", "drive"):
+        return not re.search(r"\b(?:to|will|would|could|may|might|can|should|did|does|do|also|only|further|help)\s+"
+                             r"(?:[a-z]+\s+){0,2}$", before, re.IGNORECASE)
+    if cue == "as ":
+        return bool(_AS_COMPARED_RE.search(before))
+    return False
+
+
+# After "is due to": a plan, when a verb with its object or its time follows ("is due to retire in the summer",
+# "is due to open this weekend"); a cause otherwise ("was due to bad weather", "due to injury").
+_SCHEDULED_RE = re.compile(r"\s+(?!the\b|a\b|an\b|his\b|her\b|its\b|their\b|this\b|that\b)[a-z]+\s+(?:the|a|an|in|on|at|to|"
+                           r"his|her|their|its|next|this|later|from|with|for|by|up|out|back|into|over|off|\d)\b"
+                           r"|\s+(?:be|have|take|make|meet|join|play|face|open|close|start|begin|retire|return|appear|"
+                           r"announce|publish|launch|hold|give|visit|sign|leave|resume|finish|run|stand|step|go|come|"
+                           r"arrive|report|release|attend|fly|travel|speak|decide|vote|rule|hear|receive|complete|"
+                           r"expire|sit|perform|marry|testify|address|unveil|deliver)\b")
+# "as" comparing or naming a role: "the same libraries as", "as seriously hurt as", "used as the main source".
+_AS_COMPARED_RE = re.compile(r"(?:\bsame\s+(?:[\w'’-]+\s+){0,3}|\bas\s+[\w'’-]+\s+|\b(?:used|described|treated|"
+                             r"served|serves|serve|acted|acts|act|worked|works|employed|appointed|named|chosen|"
+                             r"elected|hired|listed|ranked|billed|branded|dubbed|cast|joined|returned|returns|"
+                             r"continue|continues|continued|remain|remains|remained|stay|stays|stayed)\s+)$",
+                             re.IGNORECASE)
 
 
 # A reason said not to be given: "did not give a reason for the split", "gave no reason", "declined to say why",
@@ -706,7 +751,7 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
     effect = effect.union(*(family for family in (_COST_FAMILY, _LEGAL_FAMILY, _DEPARTURE_FAMILY) for w in effect
                             if w in family))
     # alone: the effect's own words, not the question's subject after a cue ("help to embarrass ... the IAAF")
-    if _effect_beside_cue(effect, a.names if previous is not None else frozenset(), sentence):
+    if _effect_beside_cue(effect, a.names if previous is not None else frozenset(), sentence, a):
         return True
     if previous is None or not previous or not _points_back(sentence):
         return False
@@ -785,15 +830,24 @@ def _event_words(a: Asked, text: str) -> frozenset[str]:
     Murray", all of "double world champion"), or a post after "as" ("director" of "resign as director of"): a
     sentence naming another leader ties no reason to the event."""
     roles = {m.group(1).lower() for m in (*_ROLE_BEFORE_NAME_RE.finditer(a.question), *_ROLE_AFTER_AS_RE.finditer(a.question))}
+    # "quit the company", "the France squad": a setting named with "the", not what happened ("choose the
+    # one-on-one game Painkiller": the game is what was chosen)
+    settings = {m.group(1).lower() for m in re.finditer(r"\b(?:the|its|his|her|their)\s+(\w+)", a.question)} & _SETTING_NOUNS
     if described := _DESCRIBED_DOER_RE.match(a.question):  # "Why is double world champion Dov Harel ...?"
         roles |= {w.lower() for w in re.findall(r"[^\W_]+", described.group(1))}
     return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
                      and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and w not in _QUALIFYING_WORDS
-                     and w not in roles and not w.isdigit())
+                     and w not in roles and not w.isdigit() and w not in _NUMBER_WORDS and w not in settings)
 
 
 # The doer of a why question described before their name: every word of the description is theirs ("double world
 # champion" of "Why is double world champion Dov Harel retiring?"), none the event's.
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve first second third fourth "
+                          "fifth new".split())  # "just two games into the season", "a new deal": no event
+# Nouns naming who or where, not what happened: "the company" of "Why did Stanley Gold quit the company?"
+# (`_event_words` leaves them out only after "the", "its", ...)
+_SETTING_NOUNS = frozenset("company companies firm firms group groups country countries government people market "
+                           "markets business industry team club side squad season game games match".split())
 _DESCRIBED_DOER_RE = re.compile(rf"^\W*(?i:why\s+(?:is|was|are|were|did|does|do|has|have|had|will|would))\s+"
                                 rf"((?:[\w'’-]+\s+){{0,4}}?(?:{_PERSON_NOUNS}))\s+(?=[A-Z])")
 # A post held, after "as": "resign as director of ...", "resign as a partner at ...".
@@ -815,13 +869,16 @@ def _points_back(sentence: str) -> bool:
     return False
 
 
-def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: str) -> bool:
+def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: str, a: Asked | None = None) -> bool:
     """A word of the asked effect stands on the effect's side of one of the sentence's cues: after a cue
     whose cause comes first ("has hit sales", or the question's subject: "a halo effect on the sales of
     the Mac"), before one whose cause comes after ("sales fell because ...", "sales, hit by ..."), either
     side of an open one ("blamed the weather for poor sales")."""
+    subject = a.names if a is not None else names
     for m in reason_cues(sentence):
         before, after = sentence[:m.start()], sentence[m.end():]
+        if a is not None and _asks_with_cue(a.question, m, sentence):
+            continue  # "by transferring its operations" is the question's own means, no answer to it
         if _FORWARD_CUE_RE.match(sentence, m.start()) and re.search(r"\bto\s+$", before):
             side = before  # a purpose: "concentrated it in the second year to allow business more time"
         elif _FORWARD_CUE_RE.match(sentence, m.start()):
@@ -831,10 +888,32 @@ def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: 
         elif _OPEN_CUE_RE.match(sentence, m.start()):
             side = sentence
         else:
-            side = before
+            # a cue after a relative clause gives the cause of that clause's verb: "Parmalat, the food group which
+            # went bust after an accounting scandal", "Steve Wigley, who has been relieved of his duties after ..."
+            side = _RELATIVE_CLAUSE_RE.split(before)[-1]
+            # the asked event is the cause here, of something else: "The deal was hammered out after Japan finally
+            # signed up to it" under "Why did Japan sign up to the deal?"
+            if subject & _words_of(after) and _count_mentioned(effect, after) > _count_mentioned(effect, before):
+                continue
         if _mentions(effect, _words_of(side)):
             return True
     return False
+
+
+_RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:[\w'’-]+\s+){0,6}?(?:which|who|whom|whose)\s+")
+
+
+def _asks_with_cue(question: str, m: re.Match[str], sentence: str) -> bool:
+    """The cue and the word after it are the question's own words ("by transferring" of "Why is Fujitsu
+    quitting the market by transferring its operations to Sharp?")."""
+    following = re.match(r"\s*([\w'’-]+)", sentence[m.end():])
+    phrase = f"{m.group(0).strip()} {following.group(1)}" if following else m.group(0).strip()
+    return len(phrase.split()) > 1 and re.search(rf"(?i)\b{re.escape(phrase)}\b", question) is not None
+
+
+def _count_mentioned(words: frozenset[str], text: str) -> int:
+    found = _words_of(text)
+    return sum(1 for w in words if _mentions(frozenset([w]), found))
 
 
 _COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large tall high fast number total "

@@ -626,20 +626,33 @@ _NOT_ROLES = frozenset("said says told and or but with by for from to of in on a
                        "against between like than when while whom who which says added".split())
 
 
+_NOT_IN_NAMES = frozenset("we i you he she it they us me my our your the a an of and or to in on at for with shall "
+                           "will can do does is are was be".split())
+# Kinds of work, which describe a title, not a person ("the film Shall We Dance").
+_WORKS = frozenset("film films movie comedy drama thriller album song single book novel show series play musical "
+                   "opera game sitcom documentary".split())
+
+
 # A statement opening with a pronoun speaks of what the sentences before it in its paragraph name.
 _REFERS_BACK_RE = re.compile(r"^\W*(?:it|its|this|these|they|their|that)\b", re.IGNORECASE)
 
 
 def _speaker_spans(result: SearchResult) -> list[str]:
     """The speaker's statements among the passages (their sentences, `statement_quote`) and the sentences
-    reporting their view (`reports_view`)."""
+    reporting their view (`reports_view`): by any name in the articles the speaker is found in, by the full
+    name in others."""
     match = result.speaker
     assert match is not None
     spans = [statement_quote(result, p) for p in result.passages if p.id in result.statements]
     forms = list(match.forms)
+    # a view reported of the surname alone in an article no matched speaker is from is someone else's ("Ms
+    # Sanders said ..." of a charity, under a question about Peter Sanders of an airport campaign)
+    articles = {s.article_id for s in match.speakers}
+    full = [f for f in forms if len(f.split()) > 1]
     for p in result.passages:
-        if forms:
-            spans += [s for s in split_sentences(p.text) if reports_view(s, forms)]
+        named = forms if not articles or p.article_id in articles else full
+        if named:
+            spans += [s for s in split_sentences(p.text) if reports_view(s, named)]
     return [s for s in spans if s]
 
 
@@ -654,12 +667,14 @@ def _calls_topic_person(result: SearchResult, spans: list[str]) -> bool:
 def _roles_of_topic_people(topic: str, result: SearchResult) -> set[str]:
     """The descriptions the articles read give a person the topic names: "comedian" where an article writes
     "US comedian Bill Cosby". A statement calling that person "the comedian" is on the topic."""
-    people = [m.group(0) for m in re.finditer(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+", topic)]
+    # a title ("Shall We Dance", "the film Shall We Dance") is no person: a name of pronouns or function words
+    people = [m.group(0) for m in re.finditer(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+", topic)
+              if not {w.lower() for w in m.group(0).split()} & _NOT_IN_NAMES]
     roles: set[str] = set()
     for p in (*result.passages, *result.context):
         for person in people:
             for m in re.finditer(rf"\b([a-z][a-z-]{{2,}})\s+{re.escape(person)}\b", p.text):
-                if m.group(1) not in _NOT_ROLES:
+                if m.group(1) not in _NOT_ROLES and m.group(1) not in _WORKS:
                     roles.add(m.group(1))
     return roles
 

@@ -561,6 +561,16 @@ def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Artic
     return None
 
 
+def _parenthetical_subject(mention: _Mention, article: Article) -> str | None:
+    """For a pronoun's cue set between commas inside a sentence of narrative (", he claims,"), the person
+    the sentence has for its subject, who is the one claiming; None for any other pronoun's cue."""
+    paragraph = article.paragraphs[mention.position].text
+    sentence = mask_quotes(paragraph[: mention.span[0]].rsplit(". ", 1)[-1] + paragraph[mention.span[0] : mention.span[1]])
+    if not re.search(r",\s+(?:he|she)\s+[a-z]+,", sentence):
+        return None
+    return _narrative_subject(sentence.strip()) or None
+
+
 def _called_by_surname(name: str, text: str) -> bool:
     """Whether the article calls `name` a person as news does: by an honorific and the surname ("Mr Davies"),
     the surname and an age ("Davies, 60,") or the surname alone saying something ("Davies said"); a band,
@@ -666,6 +676,10 @@ def attribute(article: Article) -> Attribution:
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person
+            if src.text != "they" and (own := _parenthetical_subject(m, article)) is not None:
+                # "Mr Mallon is a late recruit ... including, he claims, Tory leader Michael Howard": his claim
+                record(canonical(own), "person", own)
+                target = (canonical(own), m.sentence_index)
             if src.text != "they" and (target is None or m.sentence_index - target[1] > 8):
                 # no quoted person within reach: "Quentin Davies ... was attacked. He said: ..." is theirs
                 target = _narrated(subjects, m, article, canonical)

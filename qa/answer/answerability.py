@@ -830,8 +830,8 @@ def _event_words(a: Asked, text: str) -> frozenset[str]:
     Murray", all of "double world champion"), or a post after "as" ("director" of "resign as director of"): a
     sentence naming another leader ties no reason to the event."""
     roles = {m.group(1).lower() for m in (*_ROLE_BEFORE_NAME_RE.finditer(a.question), *_ROLE_AFTER_AS_RE.finditer(a.question))}
-    # "quit the company", "the France squad": a setting named with "the", not what happened ("choose the
-    # one-on-one game Painkiller": the game is what was chosen)
+    # "quit the company", "two games into the season": a setting named with "the", not what happened ("choose
+    # the one-on-one game Painkiller": the game is what was chosen)
     settings = {m.group(1).lower() for m in re.finditer(r"\b(?:the|its|his|her|their)\s+(\w+)", a.question)} & _SETTING_NOUNS
     if described := _DESCRIBED_DOER_RE.match(a.question):  # "Why is double world champion Dov Harel ...?"
         roles |= {w.lower() for w in re.findall(r"[^\W_]+", described.group(1))}

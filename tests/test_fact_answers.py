@@ -603,3 +603,28 @@ def test_a_percentage_is_no_price_paid():
     assert gives_kind(asked("How much of Norvik does Kelport Holdings own?"), "Kelport Holdings owns 44% of Norvik.")
     assert gives_kind(asked("What rate of income tax will Kelport's savers have to pay?"), "They will pay 10% tax.")
     assert not gives_kind(asked("How much did Dov Harel pay for his stake in Norvik?"), "He now owns 85% of Norvik.")
+
+
+def test_a_sale_or_a_gift_asked_how_much_asks_for_money():
+    for question in ("How much is the Kelport violin expected to fetch at auction?",
+                     "How much did Dov Harel donate to the flood appeal?"):
+        assert asked(question).kind == "amount"
+
+
+def test_a_name_placing_the_lede_is_read_in_its_article_but_not_for_a_later_paragraphs_event(tmp_path):
+    """The lede gives the rise; the programme it was announced on is named a paragraph later. A later
+    paragraph tells an earlier ban, of another match: the player's ban for the asked kick is not given."""
+    index = indexed_archive(tmp_path, {
+        "pay.txt": "Kelport plans maternity pay rise\n\n"
+                   "Maternity pay for new mothers is to rise by £1,400 under plans announced by Kelport's "
+                   "employment minister Ida Brandt.\n\n"
+                   "Ms Brandt told Radio Dunmore's Sunday programme that paid leave would reach nine months.\n",
+        "ban.txt": "Lock faces hearing over kick\n\n"
+                   "Kelport lock Piet Lind faces a disciplinary hearing after he kicked Dunmore scrum-half Ola Berg.\n\n"
+                   "Berg needed stitches. Lind says the clash was accidental.\n\n"
+                   "Last June Lind was banned for two months for reckless use of a boot in a match against Norvik.\n"})
+    with QA(index, llm="none") as bot:
+        rise = bot.ask("By how much will maternity pay rise under the plans Ida Brandt announced on Radio Dunmore?")
+        ban = bot.ask("How long was Piet Lind banned for kicking Ola Berg?")
+    assert not rise.abstained and "£1,400" in rise.text
+    assert ban.abstained and "two months" not in ban.text.split("What they do say")[0]

@@ -343,6 +343,10 @@ def test_leaving_is_resigning_a_post_after_as_is_no_event_and_a_length_of_time_i
     ("The price of butane gas, a vital fuel for cooking, has risen.", None),  # inside an apposition
     ("Given these circumstances, the commander decided to turn back the coaches.", "Given"),
     ("He was given the award in 2003.", None),  # the passive verb
+    ("The revival will also star Mira Lund as the ageing mother, Alma.", None),  # "as" naming a role
+    ("Shares slid as the rand strengthened against the dollar.", "as "),  # "as" before a clause
+    ("Dov Harel explained why he waited before taking the kick.", None),  # an explanation announced
+    ("That is why the kick was taken quickly.", "why"),
 ])
 def test_a_cue_word_used_otherwise_than_for_a_cause_is_no_cue(sentence, cue):
     found = [m.group(0) for m in reason_cues(sentence)]
@@ -367,3 +371,44 @@ def test_a_reason_of_a_relative_clause_or_of_something_the_asked_event_caused_is
     gold = asked("Why did director Lev Marek quit the company in 2003?")
     assert not gives_reason_for(gold, "Norvik failed to disclose how family members of directors were employed by "
                                       "the company.", None)
+
+
+def test_a_cue_restating_the_asked_event_or_explaining_another_named_persons_act_is_no_reason():
+    failed = asked("Why did the Kelport post office fail to deliver ballot papers to homes in Dunmore?")
+    # "failed to" says that it happened, not why
+    assert not gives_reason_for(failed, "About 300 homes in Dunmore have failed to receive ballot papers.", None)
+    assert gives_reason_for(failed, "The post office failed to deliver the papers because a van broke down.", None)
+    trained = asked("Why was Piet van Rooyen training in Holland while recovering from his knee injury?")
+    # "van" is part of his name, not a word of what he did
+    assert not gives_reason_for(trained, "Fans cheered Van Rooyen for scoring twice.", None)
+    # the sentence states an effect of its own, of someone else: it explains no act the sentence before tells
+    before = "Piet van Rooyen has been training in Holland while recovering from his knee injury."
+    assert not gives_reason_for(trained, "Coach Ida Brandt was unhappy with Van Rooyen for hiding the injury.", before)
+    # a sentence going on from the one before keeps its cause: "took action" is the ban itself
+    ban = asked("Why did the Kelport League ban sprinters Ana Lind and Mia Sorel?")
+    assert gives_reason_for(ban, "The league took action against the pair for missing three drugs tests.",
+                            "Sprinters Ana Lind and Mia Sorel will fight the bans imposed by the Kelport League.")
+
+
+def test_a_reason_announced_is_followed_by_the_account_that_gives_it(tmp_path):
+    """The match report says the striker explained why he paused; his own words come a paragraph later."""
+    index = indexed_archive(tmp_path, {"kick.txt": "Referee backs quick free-kick\n\n"
+                                       "Referee Ola Berg said he applied the laws in allowing Kelport striker Dov "
+                                       "Harel's quick free-kick in Sunday's 2-2 draw with Dunmore.\n\n"
+                                       "Harel explained why he paused before striking the ball for the goal.\n\n"
+                                       "\"I was waiting for their defender to move and give me some space,\" Harel "
+                                       "told Radio Kelport.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("Why did Dov Harel pause before taking his quick free-kick against Dunmore?")
+    assert not answer.abstained and "waiting for their defender to move" in answer.text
+
+
+def test_a_perfect_cause_first_cue_ties_its_object_and_a_result_clause_is_read_after_its_cause():
+    from qa.answer.prompts import needs_context
+    surge = asked("Why did new car sales in Zorbia surge last year?")
+    # "have driven" puts the cause first, like "has hit": sales stand on the effect's side
+    assert gives_reason_for(surge, "Cheap credit and rising wages have driven car sales.", None)
+    assert not gives_reason_for(surge, "Car sales have driven the steel industry's growth.", None)
+    # "As a result, ..." is quoted after the sentence that gives its cause
+    assert needs_context("As a result, hopes that the deal will be approved quickly have faded.")
+    assert not needs_context("Approval of the deal has been delayed.")

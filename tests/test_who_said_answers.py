@@ -386,3 +386,21 @@ def test_a_title_the_topic_names_is_no_person_a_statement_calls_by_its_role(tmp_
     with QA(index, llm="none") as bot:
         answer = bot.ask("What did director Lev Marek say about Dov Harel at the Dunmore premiere of Shall We Dance?")
     assert answer.abstained and "don't quote Lev Marek on" in answer.text
+
+
+def test_whose_story_it_is_does_not_put_a_statement_on_the_asked_aspect(tmp_path):
+    """The agent is quoted on the player's contract only; the injury is reported without him. The player's name
+    in the topic ("Lind's foot injury") is whose injury, not what the agent spoke of. A topic that is a name
+    ("the Piero system") still finds the statement naming it."""
+    index = indexed_archive(tmp_path, {
+        "lind.txt": "Lind weighs Kelport offer\n\n"
+                    "Kelport centre Piet Lind has broken a bone in his foot and will miss the Six Nations.\n\n"
+                    "His agent Ola Berg says he has received an offer for Lind which dwarfs Dunmore's deal. \"Piet "
+                    "does not want to worry about where he will be playing next season,\" Berg said.\n",
+        "piero.txt": "Graphics system wins award\n\n"
+                     "\"The Piero system lets us show the game from any angle,\" said Ida Brandt of Kelport TV.\n"})
+    with QA(index, llm="none") as bot:
+        injury = bot.ask("What did Piet Lind's agent Ola Berg say about Lind's foot injury?")
+        piero = bot.ask("What did Ida Brandt of Kelport TV say about the Piero system?")
+    assert injury.abstained and "don't quote Ola Berg on" in injury.text
+    assert not piero.abstained and "from any angle" in piero.text

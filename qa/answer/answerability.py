@@ -28,20 +28,23 @@ _MONEY_NOUNS = frozenset(
     "fine fines fee fees budget debt debts deficit surplus tax taxes spending investment compensation payout "
     "bonus bonuses income dividend funding damages valuation".split())
 _MONEY_WORDS = frozenset("money cash pay pays paid cost costs spend spends spent earn earns earned sum worth save "
-                         "saves saved raise raised".split())
+                         "saves saved raise raised fetch fetches fetched donate donates donated pledge pledges pledged "
+                         "invest invests invested lend lends lent borrow borrows borrowed owe owes owed".split())
 # A money verb of the question is stated by any word of its family: "cost" by "sell for £339", "make" (of
 # a company) by "earned", never by "spent".
 _COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges "
                          "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
-                         "deal takeover offer bid valued".split())
+                         "deal takeover offer bid valued fetch fetches fetched auction auctioned".split())
 _INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
                            "profits takings".split())
+_GIFT_FAMILY = frozenset("donate donates donated donating donation donations give gives gave given pledge pledges "
+                         "pledged contribute contributes contributed contribution".split())
 _PAY_FAMILY = frozenset("pay pays paid paying salary salaries wage wages earn earns earned package bonus "
                         "remuneration".split())
 # "make" asks for money only beside a word that says so ("How much money does IBM make?"), not "made the
 # interception": it states an amount but does not ask for one.
-_FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY) for w in fam
-             if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid")}
+_FAMILIES = {w: fam for fam in (_COST_FAMILY, _INCOME_FAMILY, _PAY_FAMILY, _GIFT_FAMILY) for w in fam
+             if w not in ("make", "makes", "made", "sales", "deal", "offer", "bid", "give", "gives", "gave", "given")}
 _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
 _SPELLED = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
@@ -126,7 +129,7 @@ CAUSE_RE = re.compile(
 # passive ("hit by"): a word of the asked effect only before one of them names the cause of something else
 # ("demand from China's fast-growing economy has fuelled production" does not say why it grows).
 _FORWARD_CUE_RE = re.compile(
-    r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
+    r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
     r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
     r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|" + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
@@ -696,8 +699,29 @@ def _no_cause_here(m: re.Match[str], sentence: str) -> bool:
         return not re.search(r"\b(?:to|will|would|could|may|might|can|should|did|does|do|also|only|further|help)\s+"
                              r"(?:[a-z]+\s+){0,2}$", before, re.IGNORECASE)
     if cue == "as ":
-        return bool(_AS_COMPARED_RE.search(before))
+        return bool(_AS_COMPARED_RE.search(before)) or not _CLAUSE_AFTER_AS_RE.match(after)
+    if cue in ("why", "explained"):
+        # "Henry explained why he paused": an explanation announced, given elsewhere; not "that is why"
+        return not re.search(r"\b(?:that|this|which|it)(?:'s|’s|\s+(?:is|was|being))\s+$", before, re.IGNORECASE) and (
+            cue == "explained" and bool(re.match(r"\s+(?:why|how)\b", after))
+            or cue == "why" and bool(re.search(r"\b(?:explain(?:ed|s|ing)?|ask(?:ed|s|ing)?|wonder(?:ed|s|ing)?|"
+                                                r"know|knew|understand|understood|see|saw|clear|unclear|"
+                                                r"question(?:ed|s)?|said|say|says|told|tell|reveal(?:ed|s)?)\s+$",
+                                                before, re.IGNORECASE)))
     return False
+
+
+# "as" gives a cause only before a clause: a pronoun, or words up to the clause's end holding a verb ("as
+# prices rose", "as the police said they would help"); "star Jessica Lange as the domineering mother" names a role.
+_VERB_FORMS = (r"(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|should|shall|"
+               r"does|did|do|[a-z]+ed|[a-z]+n't|rose|fell|grew|began|came|went|took|made|left|said|saw|found|got|"
+               r"gave|kept|lost|won|ran|held|brought|thought|became|sought|struck|spent|sold|paid|cut|hit|put|"
+               r"set|shut|quit|slid|sank|shrank|drove|fought|met|told|felt|led|meant|stood|rise|rises|fall|falls|"
+               r"grow|grows|slow|slows|continue|continues|increase|increases|decline|declines|struggle|struggles|"
+               r"remain|remains|seek|seeks|try|tries|look|looks|face|faces|expect|expects|need|needs|want|wants|"
+               r"begin|begins|come|comes|go|goes|get|gets|take|takes|make|makes|say|says|see|sees|know|knows)")
+_CLAUSE_AFTER_AS_RE = re.compile(r"(?:it|they|he|she|we|i|you|there)\b|[^,;:.!?\"“”()–—]*?\b" + _VERB_FORMS + r"\b",
+                                 re.IGNORECASE)
 
 
 # After "is due to": a plan, when a verb with its object or its time follows ("is due to retire in the summer",
@@ -753,7 +777,7 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
     # alone: the effect's own words, not the question's subject after a cue ("help to embarrass ... the IAAF")
     if _effect_beside_cue(effect, a.names if previous is not None else frozenset(), sentence, a):
         return True
-    if previous is None or not previous or not _points_back(sentence):
+    if previous is None or not previous or not _points_back(sentence, effect, a.names):
         return False
     if not _TURN_RE.match(sentence):
         return _mentions(effect, _words_of(previous))
@@ -835,6 +859,7 @@ def _event_words(a: Asked, text: str) -> frozenset[str]:
     settings = {m.group(1).lower() for m in re.finditer(r"\b(?:the|its|his|her|their)\s+(\w+)", a.question)} & _SETTING_NOUNS
     if described := _DESCRIBED_DOER_RE.match(a.question):  # "Why is double world champion Dov Harel ...?"
         roles |= {w.lower() for w in re.findall(r"[^\W_]+", described.group(1))}
+    roles |= {m.group(1) for m in _NAME_PARTICLE_RE.finditer(a.question)}  # "van" of "Ruud van Nistelrooy"
     return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
                      and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and w not in _QUALIFYING_WORDS
                      and w not in roles and not w.isdigit() and w not in _NUMBER_WORDS and w not in settings)
@@ -850,6 +875,8 @@ _SETTING_NOUNS = frozenset("company companies firm firms group groups country co
                            "markets business industry team club side squad season game games match".split())
 _DESCRIBED_DOER_RE = re.compile(rf"^\W*(?i:why\s+(?:is|was|are|were|did|does|do|has|have|had|will|would))\s+"
                                 rf"((?:[\w'’-]+\s+){{0,4}}?(?:{_PERSON_NOUNS}))\s+(?=[A-Z])")
+# A lowercase word inside a name: "van" of "Ruud van Nistelrooy", "de" of "Luis de la Fuente".
+_NAME_PARTICLE_RE = re.compile(r"\b[A-Z][\w'’-]*\s+(van|von|de|der|den|da|di|du|del|della|la|le|al|bin|dos|das)\s+(?=[A-Z])")
 # A post held, after "as": "resign as director of ...", "resign as a partner at ...".
 _ROLE_AFTER_AS_RE = re.compile(rf"\bas\s+(?:an?\s+|the\s+|its\s+|his\s+|her\s+)?(?:[\w-]+\s+)?({_PERSON_NOUNS}|partner)\b",
                                re.IGNORECASE)
@@ -857,16 +884,40 @@ _ROLE_BEFORE_NAME_RE = re.compile(rf"\b({_PERSON_NOUNS}|firm|company|group|club|
                                   r"carrier|maker|carmaker|giant|rival)\s+(?=[A-Z])")
 
 
-def _points_back(sentence: str) -> bool:
+def _points_back(sentence: str, effect: frozenset[str] = frozenset(), names: frozenset[str] = frozenset()) -> bool:
     """The sentence's cue may give the cause of what the sentence before it says: a cue whose effect comes
     before it or on either side ("Better records ... are the reasons", "This was due to ..."), or one whose
     cause comes first with a pronoun after it ("... has boosted it"); not "the boom has allowed the
-    government to collect $950m", the cause of something else."""
+    government to collect $950m", the cause of something else, nor a cue whose effect the sentence states
+    itself of someone the question does not name (`names`: "Ferguson was unhappy with Van Nistelrooy for not
+    revealing ...") or that restates the asked event (`effect`)."""
     for m in reason_cues(sentence):
-        if not _FORWARD_CUE_RE.match(sentence, m.start()) or re.match(
+        forward = _FORWARD_CUE_RE.match(sentence, m.start())
+        if not forward and _restates(m.group(0), effect):
+            continue
+        if not forward and not _OPEN_CUE_RE.match(sentence, m.start()) and _own_effect(sentence[:m.start()], names):
+            continue
+        if not forward or re.match(
                 r"\s+(?:it|them|this|that(?!\s+\w)|these|those|him|her|us|me)\b", sentence[m.end():], re.IGNORECASE):
             return True
     return False
+
+
+_POINTER_RE = re.compile(r"^\W*(?:it|this|that|these|those|he|she|they|we|i|the (?:move|decision|change|delay|fall|rise|"
+                         r"drop|cut|cuts|deal|plan|problem|result))\b", re.IGNORECASE)
+_OWN_EFFECT_WORDS = 4  # content words before a cue that make it the cause of what its own sentence says
+
+
+def _own_effect(before: str, names: frozenset[str]) -> bool:
+    """The words before a cue whose effect comes first state an effect of their own, of someone the question
+    does not name ("Ferguson was unhappy with Van Nistelrooy for ..."), not one left to the sentence before
+    ("It was due to ...", "He quit because", "The league took action against the pair for ...")."""
+    return (not _POINTER_RE.match(before)
+            and len(_content_words(before) - _SAYING_WORDS - _LIGHT_VERBS) >= _OWN_EFFECT_WORDS
+            and any(not run <= names for run in name_runs(before)))
+
+
+_SAYING_WORDS = frozenset("said says say told added explained according".split())
 
 
 def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: str, a: Asked | None = None) -> bool:
@@ -879,6 +930,8 @@ def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: 
         before, after = sentence[:m.start()], sentence[m.end():]
         if a is not None and _asks_with_cue(a.question, m, sentence):
             continue  # "by transferring its operations" is the question's own means, no answer to it
+        if not _FORWARD_CUE_RE.match(sentence, m.start()) and _restates(m.group(0), effect):
+            continue  # "which have failed to receive ballot papers" restates "Why did they fail to deliver?"
         if _FORWARD_CUE_RE.match(sentence, m.start()) and re.search(r"\bto\s+$", before):
             side = before  # a purpose: "concentrated it in the second year to allow business more time"
         elif _FORWARD_CUE_RE.match(sentence, m.start()):
@@ -911,6 +964,14 @@ def _asks_with_cue(question: str, m: re.Match[str], sentence: str) -> bool:
     return len(phrase.split()) > 1 and re.search(rf"(?i)\b{re.escape(phrase)}\b", question) is not None
 
 
+def _restates(cue: str, effect: frozenset[str]) -> bool:
+    """The cue is a word of the asked event ("failed to" of "Why did Royal Mail fail to deliver ...?"): it says
+    the event happened, not why. (A cue with its cause before it, "bad weather has hit sales", still gives the
+    cause of "Why were sales hit?")"""
+    bases = {_verb_base(w) for w in effect}
+    return any(_verb_base(w) in bases for w in re.findall(r"[a-z]+", cue.lower()) if len(w) > 3)
+
+
 def _count_mentioned(words: frozenset[str], text: str) -> int:
     found = _words_of(text)
     return sum(1 for w in words if _mentions(frozenset([w]), found))
@@ -923,9 +984,13 @@ _COUNT_FRAME = ARCHIVE_WORDS | frozenset("many much long old far often big large
 _NAMES_MISSING_SHARE = 1 / 3
 
 
-def about_subject(a: Asked, sentence: str, context: str, title: str = "", lede: str = "") -> bool:
+def about_subject(a: Asked, sentence: str, context: str, title: str = "", lede: str = "", article: str = "") -> bool:
     """The sentence is about what was asked: the names of the question are in it, the sentence before it,
-    its paragraph (`context`) or the article's title (all of one or two, all but a third of more); and
+    its paragraph (`context`) or the article's title (all of one or two, all but a third of more), or, for a
+    sentence of the lede, which tells the event the whole article is about, when the question's first name
+    is there, its other names anywhere in the `article` ("By how much will maternity pay rise under the
+    proposals Patricia Hewitt announced on GMTV?": GMTV is named a paragraph after the figure; a later
+    paragraph may tell another event: "Last June Grewcock was banned for two months"); and
     an amount is of the asked measure or a synonym ("gap" for "deficit") (in the sentence or the one before it:
     `sentence` here)."""
     runs = name_runs(f"{context} {title}")
@@ -933,8 +998,11 @@ def about_subject(a: Asked, sentence: str, context: str, title: str = "", lede: 
     # the article's lede (`lede`) sets a one-word name of the story for its later paragraphs ("USA", "Scottish"),
     # not a person named in full, who is named again where the story speaks of them
     lede_runs = name_runs(lede) if lede else []
-    if sum(not names_group(g, runs) and not (len(g) == 1 and names_group(g, lede_runs))
-           for g in groups) > int(len(groups) * _NAMES_MISSING_SHARE):
+    missing = [g for g in groups if not names_group(g, runs) and not (len(g) == 1 and names_group(g, lede_runs))]
+    if article and missing and groups[0] not in missing:
+        article_runs = name_runs(article)
+        missing = [g for g in missing if not names_group(g, article_runs)]
+    if len(missing) > int(len(groups) * _NAMES_MISSING_SHARE):
         return False
     if a.role and not _stem_in(a.role, _words_of(context)):
         return False  # "the SEC fined Titan" is not about Titan's chief executive
@@ -1207,13 +1275,14 @@ _REFERRING_RE = re.compile(r"^\W*(?:it|its|they|their|them|he|his|she|her|this|t
 
 
 def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str = "",
-            dates: list[DateMention] | None = None, lead_in: str = "", lede: str = "") -> tuple[bool, bool]:
+            dates: list[DateMention] | None = None, lead_in: str = "", lede: str = "",
+            article: str = "") -> tuple[bool, bool]:
     """(may answer, gives the kind): for a decisive kind, the sentence (read after the one before it)
     gives it about the asked subject; any sentence may answer another kind (a paragraph naming the
     answer often leaves the question's names to the one before). And whether it gives the asked kind
     about that subject. `lead_in`: the last sentence of the paragraph before, for a paragraph's first
     sentence, read only for the noun of a count it leaves out; `lede`: the article's first paragraph
-    (about_subject)."""
+    (about_subject); `article`: for a sentence of the lede, the article's paragraphs read (about_subject)."""
     # a number, an amount or a date is of the subject the sentence or its antecedent names (or the
     # headline), not of one named elsewhere in the paragraph ("China's exports ... the deficit rose to $43bn")
     # (a sentence going on from an earlier one, "Their 194 yards and 11 first downs ...", reads the paragraph)
@@ -1225,7 +1294,7 @@ def answers(a: Asked, sentence: str, previous: str, paragraph: str, title: str =
         without_hedged_figures(sentence)
     # a count's noun may be left to the paragraph before ("2.4 billion were fired off in December")
     before = previous or (lead_in if a.kind == "number" else "")
-    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title, lede)
+    gives = (gives_kind(a, stated, dates) and about_subject(a, f"{before} {sentence}", around, title, lede, article)
              and counts_asked(a, stated, previous or lead_in) and not of_another_subject(a, sentence)
              and not names_other_measure(a, sentence) and not of_another_period(a, stated, previous or lead_in)
              and (a.kind != "date" or dates_asked_event(a, f"{before} {sentence}", title)))

@@ -108,7 +108,7 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
     `only`: the sentences worth ranking (the others are still read as the sentence before one)."""
     usable = usable_passages(result, floor)
     lead_ins = _lead_ins(result)
-    namers, ledes = _ledes_namers(result), _article_ledes(result)
+    namers, ledes, articles = _ledes_namers(result), _article_ledes(result), _article_texts(result)
     # a reason's paragraph may leave the subject to the one before ("Umaga will meet O'Driscoll in the Rugby
     # Aid match" then "... the value of the cause easily won him over")
     befores = _paragraphs_before(result) if asked(question).kind == "reason" else {}
@@ -137,7 +137,8 @@ def rank_sentences(question: str, result: SearchResult, embedder: Embedder, floo
             else p.title or ""
         around = f"{befores[p.id].text} {p.text}" if p.id in befores else p.text
         may_answer, gives = answers(kind, s, before or "", around, title, dates,
-                                    lead_in=lead_ins.get(p.id, "") if i == 0 else "", lede=_lede_of(p, ledes))
+                                    lead_in=lead_ins.get(p.id, "") if i == 0 else "", lede=_lede_of(p, ledes),
+                                    article=articles.get(p.article_id, "") if p.paragraph == 1 else "")
         bonus = (WHEN_BONUS if when and dates else 0.0) if kind.kind == "date" else (
             KIND_BONUS if kind.typed and gives else 0.0)
         scored.append(Candidate(p, i, s, dates, max(alone, read_after) + TERMS_WEIGHT * _term_overlap(result.terms, s)
@@ -190,6 +191,15 @@ def _article_ledes(result: SearchResult) -> dict[str, str]:
     return {p.article_id: p.text for p in (*result.passages, *result.context) if p.paragraph == 1 and p.part == 0}
 
 
+def _article_texts(result: SearchResult) -> dict[str, str]:
+    """Each article's paragraphs that were retrieved or read as context, as one text: where the details that
+    place a story ("announced on GMTV") may be named away from the sentence giving its figure."""
+    texts: dict[str, dict[int, str]] = {}
+    for p in (*result.passages, *result.context):
+        texts.setdefault(p.article_id, {})[p.id] = p.text
+    return {article: " ".join(parts.values()) for article, parts in texts.items()}
+
+
 def _lede_of(passage: Passage, ledes: dict[str, str]) -> str:
     """The lede of a later paragraph's article (_article_ledes); "" for the lede itself."""
     return ledes.get(passage.article_id, "") if passage.paragraph != 1 else ""
@@ -217,7 +227,7 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
     woman, Robin Mantooth, said ...")."""
     ranked_ids = {c.passage.id for c in ranked}
     kind, lead_ins, befores = asked(question), _lead_ins(result), _paragraphs_before(result)
-    namers, ledes = _ledes_namers(result), _article_ledes(result)
+    namers, ledes, articles = _ledes_namers(result), _article_ledes(result), _article_texts(result)
     out = []
     for p in (*[q for q in result.passages if q.id not in ranked_ids], *result.context):
         clean = [c for _, c in data_sentences(p.text)]
@@ -233,7 +243,8 @@ def neighbour_candidates(question: str, result: SearchResult, ranked: list[Candi
                     and _DESCRIBED_SUBJECT_RE.match(evidence) else p.title or ""
                 may_answer, gives = answers(kind, evidence, previous or "", around, title, dates,
                                             lead_in=lead_ins.get(p.id, "") if i == 0 else "",
-                                            lede=_lede_of(p, ledes))
+                                            lede=_lede_of(p, ledes),
+                                            article=articles.get(p.article_id, "") if p.paragraph == 1 else "")
                 out.append(Candidate(p, i, evidence, dates, 0.0, answers=may_answer, gives=gives and kind.typed))
             previous = evidence
     return out
@@ -504,7 +515,7 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     if not spans:
         return False
     # a word saying when ("the four-year deal with Red Bull") is no word of what the topic is about
-    topic = {_stem(t) for t in query_terms(match.question.topic) if len(t) > 2 and t not in _WHEN_WORDS}
+    topic = {_stem(t) for t in _aspect_terms(match.question.topic) if len(t) > 2 and t not in _WHEN_WORDS}
     said = {_stem(w) for s in spans for w in _words(_without_affiliation(s, match.forms)) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
@@ -517,6 +528,27 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
                 return True
     cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
+
+
+def _aspect_terms(topic: str) -> list[str]:
+    """The topic's words that say which aspect of a story is asked about: without whose it is (a possessor:
+    "Tindall's foot injury": foot, injury) and words any story of its kind has ("the party's plan to scrap
+    tuition fees": scrap, tuition, fees), when any are left. Quoted on Tindall's contract, his agent said
+    nothing of the injury; "the Piero system" is about Piero; "Inbev's results" about Inbev."""
+    terms = query_terms(topic)
+    owners = {m.group(1).lower() for m in re.finditer(r"\b([\w-]+)['’]s?(?=\s)", topic)}
+    aspect = [t for t in terms if t not in owners and t not in _STORY_WORDS]
+    # one word left is too little to know a statement by ("Inbev's results": an analyst speaks of its profit)
+    return aspect if len(aspect) >= _ASPECT_WORDS else [t for t in terms if t not in _STORY_WORDS] or terms
+
+
+_ASPECT_WORDS = 2
+
+
+# Words of any story of a kind: who and what it is about in general, not the aspect asked.
+_STORY_WORDS = frozenset("party parties plan plans company companies firm firms group government deal club team "
+                         "country people year years time issue issues news report reports claim claims comment "
+                         "comments statement announcement future role".split())
 
 
 def _without_affiliation(span: str, forms: tuple[str, ...]) -> str:

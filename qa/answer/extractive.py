@@ -181,9 +181,11 @@ def no_reason_given(read: list[Candidate], question: str) -> bool:
     articles: dict[str, dict[int, str]] = {}
     for c in order:
         articles.setdefault(c.passage.article_id, {})[c.passage.id] = c.passage.text
+    # what the objecting party said is the reason for its objection ("The Greens said she broke a convention")
     return not any(about_subject(a, c.sentence, " ".join(articles[c.passage.article_id].values()),
                                  c.passage.title or "")
-                   and gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), "")) for c in order)
+                   and (gives_reason_for(a, c.sentence, previous.get((c.passage.id, c.index), ""))
+                        or claim_of_asked_party(question, c.sentence)) for c in order)
 
 
 def no_person_given(read: list[Candidate], question: str) -> bool:

@@ -118,7 +118,8 @@ def select_passages(result: SearchResult, required: list[Passage] = ()) -> list[
 # beyond the cached start stays near 120 tokens with the question (prefill is the wait on a laptop).
 EXCERPT_CHARS = 460
 MAX_EXCERPT_SENTENCES = 4
-_NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his|her|its|their|the (?:company|"
+_NEEDS_CONTEXT_RE = re.compile(r"^\W*(?:he|she|it|they|this|these|those|that|his|her|its|their|as a (?:result|"
+                               r"consequence)|consequently|therefore|thus|hence|the (?:company|"
                                r"group|firm|move|deal|plan|city|country|government|team|club|band|film|show|"
                                r"minister|president|party|court|report|study|law|bill))\b", re.IGNORECASE)
 

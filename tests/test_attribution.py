@@ -183,6 +183,9 @@ def test_quote_continuation_paragraph():
         ("Maria Olsen, Vice President of the Dunmore League, admitted: \u201cWe were too slow.\u201d", "Maria Olsen"),
         # a comma between the role and the name after the cue
         ("\u201cThere are no technical reasons,\u201d said Dunmore technology director, Maria Olsen.", "Maria Olsen"),
+        # the sentence's subject, its own verb, then "and" before the cue
+        ("Maria Olsen hinted at discontent with the industry, and said: \u201cNobody wants to compete.\u201d",
+         "Maria Olsen"),
     ],
 )
 def test_more_cue_shapes(text, speaker):

@@ -237,6 +237,11 @@ _ROLE_APPOSITIVE_RE = re.compile(
 _CAPITALISED_POST_RE = re.compile(r"(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:of|at|for)\s+\S")
 
 
+# A sentence's subject, its own verb, then "and" before the cue: the subject speaks ("He hinted at ..., and said:").
+_COORDINATED_SUBJECT_RE = re.compile(rf"^(?:(?P<pronoun>He|She|They)|(?P<name>{NAME_RUN_RE.pattern}))\s+(?:has\s+|had\s+|"
+                                     r"also\s+)?[a-z]+\b[^“”\"]*?,?\s+and(?:\s+(?:also|then|later))?$")
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -248,6 +253,13 @@ def _source_before(before: str) -> _Source | None:
     m = re.search(r"(?:^|[\s,“”\"])(he|she|they|He|She|They)$", stripped)
     if m:
         return _Source("pronoun", m.group(1).lower())
+    # the subject of a verb before "and": "He hinted at discontent with the music industry, and said:"
+    if coordinated := _COORDINATED_SUBJECT_RE.match(stripped):
+        if coordinated.group("pronoun"):
+            return _Source("pronoun", coordinated.group("pronoun").lower())
+        name = clean_name(coordinated.group("name"))
+        if name and len(words_of(name)) >= 2 and not is_org(name) and words_of(name)[0] not in NOT_NAMES:
+            return _Source("name", name)
     # Between dashes: "Gerry Conlon - who was wrongly convicted of planting the bombs - said"
     m = re.search(rf"(?:^|[.”\"]\s+|,\s+)({NAME_RUN_RE.pattern})\s+[-–—]\s+([^-–—“”\"_]{{3,150}}?)\s*[-–—]$", stripped)
     if m and words_of(m.group(1)) and words_of(m.group(1))[0] not in NOT_NAMES | _PLACE_PREPOSITIONS:

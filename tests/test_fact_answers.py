@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from qa.answer.answerability import (about_subject, answers, asked, asked_deed, asks_rate, counted_noun, counted_verb, counts_asked, gives_kind, has_person, name_runs, names_group, names_other_measure, of_another_period,
-                                     of_another_subject, without_hedged_figures)
+                                     of_another_subject, states_deed, without_hedged_figures)
 from qa.api import QA
 
 from .fakes import indexed_archive
@@ -628,3 +628,54 @@ def test_a_name_placing_the_lede_is_read_in_its_article_but_not_for_a_later_para
         ban = bot.ask("How long was Piet Lind banned for kicking Ola Berg?")
     assert not rise.abstained and "£1,400" in rise.text
     assert ban.abstained and "two months" not in ban.text.split("What they do say")[0]
+
+
+def test_a_withheld_buyer_a_gift_not_stated_or_a_price_placed_in_its_paragraph(tmp_path):
+    """The article says the buyer was not named; the party's funding is credited to a donor with no sum
+    beside other parties' campaign costs; the price of a session is given in the paragraph that names the
+    website, a sentence before it."""
+    index = indexed_archive(tmp_path, {
+        "stake.txt": "Brewco stake sale agreed\n\n"
+                     "The Kelport Asset Bureau, a government agency, owns 55% of Brewco. It will sell 33% to Dunmore "
+                     "Spirits. The agency will also sell 10% of its stake in Brewco to another overseas company, "
+                     "although it didn't say who.\n",
+        "party.txt": "Kelport Party spent £2.4m on campaign\n\n"
+                     "The Kelport Party spent £2.4m on its European election campaign. Much of its funding came "
+                     "from millionaire Sir Ivo Senn, who helped pay for its posters. Labour's campaign cost £1.7m, "
+                     "the Greens' £404,000, according to the Electoral Commission.\n",
+        "hunt.txt": "Remote hunting site opens\n\n"
+                    "A Zorbia company will let web users hunt deer with a remote-controlled rifle.\n\n"
+                    "Ola Berg, the man behind the Kelshot website, said the idea came to him a year ago. He has "
+                    "spent $10,000 on the rig. Each remote hunting session will cost $150 with extra fees for "
+                    "meat processing.\n"})
+    with QA(index, llm="none") as bot:
+        buyer = bot.ask("Which overseas company will buy 10% of Brewco from the Kelport Asset Bureau?")
+        gift = bot.ask("How much money did millionaire Sir Ivo Senn give the Kelport Party for its campaign?")
+        price = bot.ask("How much will each remote-controlled hunting session cost on the Kelshot website?")
+    assert buyer.abstained and "didn't say who" in buyer.text and "Dunmore Spirits" not in buyer.text.split("What")[0]
+    assert gift.abstained and "£1.7m" not in gift.text.split("What they do say")[0]
+    assert not price.abstained and "$150" in price.text.split("[1]")[0]
+
+
+def test_a_comma_ends_a_name_of_the_question_and_a_colon_does_not():
+    assert asked("Who set up Air Kelport, Zorbia's first low-cost airline?").groups == (
+        frozenset({"air", "kelport"}), frozenset({"zorbia"}))
+    assert asked("When did Kelport: Final Wars open?").groups == (frozenset({"kelport", "final", "wars"}),)
+
+
+def test_a_win_told_from_the_losers_side_names_who_beat_them(tmp_path):
+    """"Who beat Lind?": the report says she went out, and a sentence on that she was dispatched by her
+    opponent; the sentence between names a tournament, not who beat her."""
+    beat = asked("Who beat 15-year-old Ana Lind in the first round of the Kelport Open?")
+    assert states_deed(beat, "The wildcard entry was dispatched by fellow Zorbian Mia Sorel in straight sets.")
+    assert states_deed(beat, "Lind lost to Mia Sorel 6-2 6-2.")
+    assert not states_deed(beat, "Lind won the girls' singles at January's Dunmore Open.")
+    index = indexed_archive(tmp_path, {"lind.txt": "Lind debut cut short\n\n"
+                                       "Fifteen-year-old Ana Lind's first appearance in a senior tournament proved "
+                                       "brief as the teenager went out in round one of the Kelport Open.\n\n"
+                                       "Lind shot to the top of the junior rankings when she won the girls' singles "
+                                       "at January's Dunmore Open. But the wildcard entry was dispatched by fellow "
+                                       "Zorbian Mia Sorel in straight sets. Despite that she was happy.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("Who beat 15-year-old Ana Lind in the first round of the Kelport Open?")
+    assert not answer.abstained and "Mia Sorel" in answer.text

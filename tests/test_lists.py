@@ -135,3 +135,14 @@ def test_an_instance_named_only_in_the_next_paragraph_is_in_its_line(resignation
     # "The top civil servant ... has resigned" names no one: the next paragraph's sentence does
     assert any("top civil servant" in line and "Alan Merrow" in line for line in lines), answer.text
     assert "Crumb" not in answer.text
+
+
+def test_a_list_naming_none_of_what_was_asked_is_declined(tmp_path):
+    """"Which Kelport Coal mines ...?": the article blames the problems at its deep mines without naming one."""
+    index = indexed_archive(tmp_path, {"coal.txt": "Kelport Coal profits fall\n\n"
+                                       "Kelport Coal blamed geological problems, industrial action and \"operating "
+                                       "flaws\" at its deep mines for its worsening fortunes.\n\n"
+                                       "The firm employs 6,000 people.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("Which Kelport Coal mines were hit by geological problems?")
+    assert answer.abstained and "geological problems" in answer.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.answerability import (CAUSE_RE, asked, asks_means, gives_reason_for, means_object, means_verb, own_account,
+from qa.answer.answerability import (CAUSE_RE, asked, asks_means, asks_stated_reason, gives_reason_for, means_object, means_verb, own_account,
                                      reason_cues, reason_subject)
 from qa.api import QA
 
@@ -412,3 +412,55 @@ def test_a_perfect_cause_first_cue_ties_its_object_and_a_result_clause_is_read_a
     # "As a result, ..." is quoted after the sentence that gives its cause
     assert needs_context("As a result, hopes that the deal will be approved quickly have faded.")
     assert not needs_context("Approval of the deal has been delayed.")
+
+
+def test_what_a_person_or_party_went_on_to_say_answers_why_they_said_it(tmp_path):
+    """The singer's announcement is followed by his own words (a quote credited to "the singer", then
+    reported speech); the union's opposition is followed by what the union said, a paragraph on, while a
+    cue sentence about someone else's role stands nearer."""
+    index = indexed_archive(tmp_path, {
+        "band.txt": "Kelport Stones to make no more albums\n\n"
+                    "Rock star Dov Harel has said his band the Kelport Stones will make no more albums.\n\n"
+                    "\"At the end of it I didn't like touring all the time,\" the Kelport Stones singer told "
+                    "reporters in Rome.\n\n"
+                    "Harel said he had had enough of the work involved in recording. His wife Ida was the driving "
+                    "force behind the band, earning the family $8m.\n",
+        "union.txt": "Union opposes warden powers\n\n"
+                     "The Kelport Union has said it strongly opposes giving street wardens the power to detain "
+                     "suspects for up to 30 minutes.\n\n"
+                     "The powers were extended to every town on Thursday. The union said wardens do not have the "
+                     "training to deal with confrontational situations. But the council said the move would help "
+                     "build safe streets.\n"})
+    assert asks_stated_reason("Why did Dov Harel say his band would make no more albums?")
+    assert not asks_stated_reason("Why did Dov Harel miss the concert?")
+    with QA(index, llm="none") as bot:
+        band = bot.ask("Why did Dov Harel say his band would make no more albums?")
+        union = bot.ask("Why does the Kelport Union oppose giving street wardens the power to detain suspects?")
+    first = band.text.split("[1]")[0]
+    assert not band.abstained and ("didn't like touring" in first or "had enough of the work" in first)
+    assert not union.abstained and "do not have the training" in union.text.split("[1]")[0]
+
+
+def test_a_quote_opened_mid_sentence_is_the_persons_own_account():
+    # the quote opens after "She added the pair": the sentence is no continuation of an earlier quote
+    assert own_account("Kelport TV", "She added the pair \"brought warmth, but in the end we felt we had done "
+                                     "enough with the format\".", "Kelport TV said the show will not return.")
+    # "he added" after a quote speaking of a third person is someone else speaking of the asked person
+    assert not own_account("Lind", "\"I think if he got it this year he would want to stay,\" he added.",
+                           "Coach Ola Berg wants Lind to stay.")
+    assert own_account("Lind", "\"I think I will stay another year,\" he added.", "Ana Lind plays on.")
+
+
+def test_a_name_not_written_as_one_a_closed_clause_or_a_price_ties_no_reason():
+    # "cross country" is not the race named "Great Kelport Cross Country"
+    missing = asked("Why is Ana Lind missing January's Great Kelport Cross Country?")
+    assert not gives_reason_for(missing, "Lind, who came fifth in Athens, helped the British cross country team win "
+                                         "silver last week.")
+    # the relative clause closed before the cue: "after four fouls" is of the leap, not of not competing
+    indoors = asked("Why has long jumper Ana Lind not competed indoors for five years?")
+    assert not gives_reason_for(indoors, "But Lind, who has not competed indoors for five years, leapt to a best of "
+                                         "6.50m in her last jump, after four fouls.", None)
+    assert gives_reason_for(indoors, "Lind, who has not competed indoors because of a back injury, is back.", None)
+    # "300p a share" is the price, not a word of the asked decision
+    buyout = asked("Why did Kelport United's board decide not to go ahead with a buyout at just over 300p a share?")
+    assert not gives_reason_for(buyout, "Shares in Kelport United rose 5% following a new offer.")

@@ -404,3 +404,28 @@ def test_whose_story_it_is_does_not_put_a_statement_on_the_asked_aspect(tmp_path
         piero = bot.ask("What did Ida Brandt of Kelport TV say about the Piero system?")
     assert injury.abstained and "don't quote Ola Berg on" in injury.text
     assert not piero.abstained and "from any angle" in piero.text
+
+
+def test_a_reported_statement_goes_on_in_the_speakers_words_credited_to_what_they_are(tmp_path):
+    """The director's advice is reported, then goes on in his own words credited to "the 47-year-old director";
+    the next sentence, credited to no one, is his too. A quote credited to someone named is not. A defender's
+    plans are reported, then go on in a quote credited to no one."""
+    index = indexed_archive(tmp_path, {
+        "berg.txt": "Director urges students to look behind the camera\n\n"
+                    "Film-maker Ola Berg says the true power in film lies behind the camera.\n\n"
+                    "Returning to his old college in Kelport, Berg discussed the film business. He told young "
+                    "film-makers in the audience not to ignore releasing films straight to DVD. \"It's a huge "
+                    "market,\" the 47-year-old director said. \"It's not something to be looked down on.\" "
+                    "\"He is right,\" said Ida Brandt. Berg has made 25 films.\n",
+        "harel.txt": "Harel ready to move abroad\n\n"
+                     "Kelport defender Dov Harel has called the derby with Dunmore \"bitter\".\n\n"
+                     "Speaking on his long-term plans, Harel said he would move abroad before he turns 35. "
+                     "\"I'm 30 now and in five years' time I won't be in this country. \"Italy looks good to me "
+                     "because it would suit my football.\" Harel has won 50 caps.\n"})
+    with QA(index, llm="none") as bot:
+        answer = bot.ask("What did Ola Berg tell students about releasing films straight to DVD?")
+        abroad = bot.ask("What did Dov Harel say about his long-term plans to play abroad?")
+    assert not answer.abstained and "huge market" in answer.text and "looked down on" in answer.text
+    assert "He is right" not in answer.text
+    # a quote crediting no one goes on from the reported statement
+    assert not abroad.abstained and "Italy looks good" in abroad.text and "50 caps" not in abroad.text

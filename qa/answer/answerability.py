@@ -131,7 +131,8 @@ CAUSE_RE = re.compile(
 _FORWARD_CUE_RE = re.compile(
     r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
     r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
-    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|" + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
+    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|"
+    + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
 # "concerns"): the asked effect may be on either side.
 _OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|given|"
@@ -184,7 +185,7 @@ _PERSON_NOUNS = ("actor|actress|singer|rapper|musician|guitarist|drummer|bassist
                  "aide|adviser|advisor|businessman|businesswoman|entrepreneur|banker|teacher|victim|suspect|"
                  "hacker|blogger|briton|champion|winner|medallist|sprinter|runner|hurdler|swimmer|cyclist|"
                  "jockey|trainer|skipper|winger|midfielder|defender|full-back|fly-half|scrum-half|flanker|lock|prop|"
-                 "hooker")
+                 "hooker|jumper|thrower|vaulter|rower|skier|sailor|star|veteran|keeper|forward")
 _NAME_OF_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+the\s+name\s+of\s+(?:the|a|an)\s+", re.IGNORECASE)
 _WHICH_PERSON_RE = re.compile(rf"^\W*{_ASKING_PREPOSITION}(?:which|what)\s+(?:(?!(?:the|a|an|his|her|its|their)\s)[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
                               re.IGNORECASE)
@@ -337,6 +338,8 @@ def asked(question: str) -> Asked:
             verbs |= _COST_FAMILY  # "pay for Guidant", "pay to settle": a price, not a wage
         if {"money", "profit", "profits"} & set(words) and {"make", "makes", "made"} & set(words):
             verbs |= _INCOME_FAMILY
+        if "money" in words and {"give", "gives", "gave", "given"} & set(words):
+            verbs |= _GIFT_FAMILY  # "How much money did Sir Paul Sykes give UKIP?": a gift, not what a campaign cost
         measure = nouns or verbs or frozenset(w for w in others if w not in _MONEY_WORDS)
     elif kind == "number":  # a count of what the question names: any of its other words
         measure = others
@@ -353,7 +356,9 @@ def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], .
     words joined by "and" are names of their own ("Blackburn and Rangers": "Glasgow Rangers" names one)."""
     groups: list[list[str]] = []
     joined, previous = False, ""
-    for token in re.findall(r"[^\W_]+|&", question)[1:]:
+    # a comma or a bracket ends a name ("Air Deccan, India's first low-cost airline": two names; a colon may be
+    # inside one: "Godzilla: Final Wars")
+    for token in re.findall(r"[^\W_]+|&|[,;()]", question)[1:]:
         low = token.lower()
         if low in names:
             if groups and joined:
@@ -513,7 +518,17 @@ def states_deed(a: Asked, sentence: str, previous: str = "") -> bool:
         return True
     words = _words_of(f"{previous} {sentence}")
     base = _verb_base(verb)
+    if base in _DEFEAT_BASES and _DEFEAT_RE.search(f"{previous} {sentence}"):
+        return True  # "Who beat Young?": "Young was dispatched by fellow American Robby Ginepri"
     return _stem_in(verb, words) or any(_verb_base(w) == base for w in words) or _made_by(a.question, sentence)
+
+
+# A win told from the loser's side: what "Who beat / defeated / knocked out X?" asks, in the words reports use.
+_DEFEAT_BASES = frozenset({"beat", "defeat", "knock", "eliminat", "oust", "overcam", "overcom", "edg", "thrash"})
+_DEFEAT_RE = re.compile(r"\b(?:(?:beaten|defeated|dispatched|knocked out|eliminated|ousted|edged out|edged|thrashed|"
+                        r"overcome|outplayed|seen off)\s+by|(?:lost|losing|loses|lose|went out|going out|fell|falling)\s+to|"
+                        r"(?:beat|beats|beating|defeated|defeats|defeating|knocked out|eliminated|ousted)\s+(?:him|her|them))\b",
+                        re.IGNORECASE)
 
 
 def _made_by(question: str, sentence: str) -> bool:
@@ -791,7 +806,8 @@ def gives_reason_for(a: Asked, sentence: str, previous: str | None = "") -> bool
 _REASON_SUBJECT_RE = re.compile(r"^\W*[Ww]hy\s+(?:did|does|do|has|have|had|is|was|were|are|will|would)\s+(?:[a-z][\w'’-]*\s+){0,3}?"
                                 r"((?:[A-Z][\w'’-]+\s+){0,3}[A-Z][\w'’-]+)(?!['’]s)\s+[a-z]")
 _FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|my|me|we|we're|we’re|our|us)\b")
-_QUOTED_RE = re.compile(r"[\"“”]([^\"“”]{3,})(?:[\"“”]|$)|^([^\"“”]{3,})[\"”]")
+# a quote, or the end of one opened in an earlier sentence (a closing mark: not before a letter)
+_QUOTED_RE = re.compile(r"[\"“”]([^\"“”]{3,})(?:[\"“”]|$)|^([^\"“”]{3,})[\"”](?!\w)")
 
 
 def reason_subject(question: str) -> str:
@@ -805,7 +821,7 @@ def reason_subject(question: str) -> str:
 # "Why did the Tories object to ...?": an act of saying or opposing, whose reason is what its doers said.
 _STANCE_QUESTION_RE = re.compile(
     r"^\W*[Ww]hy\s+(?:did|does|do|has|have|had|is|was|were|are)\s+(?:the\s+)?((?:[A-Z][\w'’-]+\s+){0,2}[A-Z][\w'’-]+)\s+"
-    r"(?:object|criticis|criticiz|attack|complain|protest|oppose|condemn|reject|blast|slam|accuse|boycott|walk(?:ed)? out|"
+    r"(object|criticis|criticiz|attack|complain|protest|oppose|condemn|reject|blast|slam|accuse|boycott|walk(?:ed)? out|"
     r"call(?:ed)? for|demand|question|challenge|dispute)")
 _CLAIM_VERBS = r"(?:said|say|says|claimed|claim|claims|argued|argue|argues|insisted|insist|complained|accused|warned|believe|believed)"
 
@@ -818,21 +834,58 @@ def claim_of_asked_party(question: str, sentence: str) -> bool:
     if not m:
         return False
     party = re.escape(m.group(1).split()[-1])
-    return re.search(rf"\b{party}\s+(?:have\s+|has\s+|had\s+|also\s+)?{_CLAIM_VERBS}\b", sentence) is not None
+    # "the federation said" of the Police Federation; "The federation has said it strongly opposes ..." tells
+    # the stance asked about, not its grounds
+    stance = re.escape(m.group(2).split()[0][:5])
+    return (re.search(rf"\b(?i:{party})\s+(?:have\s+|has\s+|had\s+|also\s+)?{_CLAIM_VERBS}\b", sentence) is not None
+            and re.search(rf"\b{stance}", sentence, re.IGNORECASE) is None)
 
 
-def own_account(surname: str, sentence: str, paragraph: str) -> bool:
+def asks_stated_reason(question: str) -> bool:
+    """"Why did <person> say / claim / want ...?": the act asked about is a statement or a stance, whose
+    reason is what the person went on to say, with or without a cue ("Ozzy Osbourne said he had had enough
+    of the work involved in making the series" under "Why did Ozzy Osbourne say his family would make no
+    more episodes?")."""
+    m = _REASON_SUBJECT_RE.match(question)
+    if not m or not reason_subject(question):
+        return False
+    verb = re.match(r"[\w'’-]+", question[m.end() - 1:])
+    return bool(verb) and _STANCE_VERB_RE.fullmatch(verb.group(0).lower()) is not None
+
+
+_STANCE_VERB_RE = re.compile(r"(?:say|says|said|claim|claims|claimed|insist|insists|insisted|argue|argues|argued|warn|"
+                             r"warns|warned|believe|believes|believed|think|thinks|thought|want|wants|wanted|hope|"
+                             r"hopes|hoped|feel|feels|felt|fear|fears|feared|predict|predicts|predicted)")
+_STATED = r"(?:said|says|added|adds|told|explained|insisted|argued|warned|claimed|admitted|believes|believed|thinks|thought|feels|felt|fears|feared)"
+
+
+def own_account(surname: str, sentence: str, paragraph: str, stated: bool = False) -> bool:
     """The sentence quotes the asked person speaking of themselves ("'I woke up with a fever and I'm not
     well enough to play,' Vark said."): a first-person quote credited to them by name, or by "he" / "she"
-    in a paragraph naming them. Said beside the asked event, it is their own reason for it, cue or none."""
+    in a paragraph naming them. Said beside the asked event, it is their own reason for it, cue or none.
+    `stated` (asks_stated_reason): what they said of the statement asked about, quoted or reported
+    ("Osbourne said he had had enough ...", "'I didn't like having cameras around,' the singer told
+    reporters")."""
     quoted = " ".join(g for m in _QUOTED_RE.finditer(sentence) for g in m.groups() if g)
-    if not quoted or not _FIRST_PERSON_RE.search(quoted):
+    if not stated and (not quoted or not _FIRST_PERSON_RE.search(quoted)):
         return False
     outside = _QUOTED_RE.sub(" ", sentence)
     name = re.escape(surname)
-    credit = rf"\b(?:{name}|he|she)\s+(?:has\s+)?{_SAID}\b|\b{_SAID}\s+(?:{name}|he|she)\b"
+    said = _STATED if stated else _SAID
+    credit = rf"\b(?:{name}|he|she)\s+(?:has\s+|had\s+|also\s+)?{said}\b|\b{said}\s+(?:{name}|he|she)\b"
+    if stated and quoted:  # a quote credited to a description of the person: "the Black Sabbath singer told"
+        credit += rf"|\bthe\s+(?:[\w'’-]+\s+){{0,3}}?{_SAID}\b"
     m = re.search(credit, outside, re.IGNORECASE)
-    return bool(m) and (surname.lower() in m.group(0).lower() or surname in paragraph)
+    if not m:
+        return False
+    if surname.lower() in m.group(0).lower():
+        return True
+    # "he added" after a quote speaking of a third person ("I think if he got it this year he would want to
+    # stay") is someone else speaking of the asked person, not their own account
+    return surname in paragraph and not (quoted and _THIRD_PERSON_RE.search(quoted))
+
+
+_THIRD_PERSON_RE = re.compile(r"\b(?:he|him|his|she|her|he's|she's|he’s|she’s)\b", re.IGNORECASE)
 
 
 def states_event(a: Asked, sentence: str) -> bool:
@@ -844,7 +897,14 @@ def states_event(a: Asked, sentence: str) -> bool:
 def _asked_event_text(a: Asked) -> str:
     """A why question without what says when ("a day before the Barcelona match") or what the event led to
     (", disrupting Lufthansa flights")."""
-    return _CONSEQUENCE_CLAUSE_RE.sub(" ", _WHEN_PHRASE_RE.sub(" ", a.question))
+    return _RATE_RE.sub(" ", _CONSEQUENCE_CLAUSE_RE.sub(" ", _WHEN_PHRASE_RE.sub(" ", a.question)))
+
+
+# A price per unit ("at just over 300p a share"): the terms of the asked act, not a word of it ("Shares in
+# Manchester United were up" tells nothing of why a buyout at 300p a share was dropped).
+_RATE_RE = re.compile(r"\b(?:at\s+)?(?:(?:just\s+)?(?:over|under|about|around|nearly|almost|below|above)\s+)?[£$€]?\d[\d.,]*"
+                      r"\s*(?:p|pence|cents?|bn|m|%)?\s+(?:a|per)\s+(?:share|barrel|head|unit|copy|ticket|tonne|ton|gallon|litre)\b",
+                      re.IGNORECASE)
 
 
 def _event_words(a: Asked, text: str) -> frozenset[str]:
@@ -935,22 +995,35 @@ def _effect_beside_cue(effect: frozenset[str], names: frozenset[str], sentence: 
         if _FORWARD_CUE_RE.match(sentence, m.start()) and re.search(r"\bto\s+$", before):
             side = before  # a purpose: "concentrated it in the second year to allow business more time"
         elif _FORWARD_CUE_RE.match(sentence, m.start()):
-            if names & _words_of(after):
+            # a name written as one: "cross country" is not the "Great Edinburgh International Cross Country"
+            if names & _words_of(" ".join(_CAPITALISED_RE.findall(after))):
                 return True
             side = after
         elif _OPEN_CUE_RE.match(sentence, m.start()):
             side = sentence
         else:
             # a cue after a relative clause gives the cause of that clause's verb: "Parmalat, the food group which
-            # went bust after an accounting scandal", "Steve Wigley, who has been relieved of his duties after ..."
-            side = _RELATIVE_CLAUSE_RE.split(before)[-1]
-            # the asked event is the cause here, of something else: "The deal was hammered out after Japan finally
-            # signed up to it" under "Why did Japan sign up to the deal?"
-            if subject & _words_of(after) and _count_mentioned(effect, after) > _count_mentioned(effect, before):
+            # went bust after an accounting scandal", "Steve Wigley, who has been relieved of his duties after ...";
+            # of the main clause when the relative one closed before it: "Johnson, who has not competed indoors
+            # for five years, leapt to a life-time best in her last jump, after four fouls"
+            parts = _RELATIVE_CLAUSE_RE.split(before)
+            side = parts[-1] if len(parts) == 1 or "," not in parts[-1] else f"{parts[-2]} {parts[-1].split(',', 1)[1]}"
+            if _event_as_cause(m, effect, subject, sentence):
                 continue
         if _mentions(effect, _words_of(side)):
             return True
     return False
+
+
+_CAPITALISED_RE = re.compile(r"\b[A-Z][\w’'-]*")
+
+
+def _event_as_cause(m: re.Match[str], effect: frozenset[str], subject: frozenset[str], sentence: str) -> bool:
+    """The asked event, by its doer and more of its words, follows a cue whose cause comes after it: it is the
+    cause here, of something else ("The deal was hammered out after Japan finally signed up to it" under "Why
+    did Japan sign up to the deal?")."""
+    before, after = sentence[:m.start()], sentence[m.end():]
+    return bool(subject & _words_of(after)) and _count_mentioned(effect, after) > _count_mentioned(effect, before)
 
 
 _RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:[\w'’-]+\s+){0,6}?(?:which|who|whom|whose)\s+")
@@ -1309,9 +1382,19 @@ _COUNTED_PHRASE_RE = re.compile(r"^\W*how many\s+((?:[\w'’-]+\s+){1,3}?[\w'’
 def counts_in_full(a: Asked, sentence: str) -> bool:
     """For "how many X": the sentence writes X's whole phrase of two words or more ("every one of these 275
     yellow ballot papers"), so its count is of what was asked, and the question's names, which only place it
-    ("at the Birmingham warehouse in the Aston ward case"), may be anywhere in its paragraph."""
+    ("at the Birmingham warehouse in the Aston ward case"), may be anywhere in its paragraph. For "how much
+    will X cost?", X's last two words ("Each remote hunting session will cost $150" for "each remote-controlled
+    hunting session ... on the Live-Shot website")."""
+    if a.kind == "amount" and (m := _PRICED_PHRASE_RE.match(a.question)):
+        words = m.group(1).lower().split()
+        return len(words) >= 2 and re.search(rf"\b{re.escape(' '.join(words[-2:]))}\b", sentence.lower()) is not None
     m = _COUNTED_PHRASE_RE.match(a.question) if a.kind == "number" else None
     return bool(m) and re.search(rf"\b{re.escape(m.group(1).lower())}\b", sentence.lower()) is not None
+
+
+# "How much will each remote-controlled hunting session cost ...?": what is priced, before "cost".
+_PRICED_PHRASE_RE = re.compile(r"^\W*how much\s+(?:will|would|does|do|did|is|are|was|were|could|can)\s+(?:the\s+|each\s+|a\s+|an\s+)?"
+                               r"((?:[\w'’-]+\s+){1,3}?[\w'’-]+)\s+(?:cost|be worth|sell for|fetch)\b", re.IGNORECASE)
 
 
 def dates_asked_event(a: Asked, text: str, title: str = "") -> bool:

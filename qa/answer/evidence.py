@@ -299,11 +299,32 @@ _UNDISCLOSED_RE = re.compile(
     r"(?:price|fee|cost|amount|value|terms)|(?:any\s+)?financial details)", re.IGNORECASE)
 
 
+# A sentence saying who did it was kept back: "to another overseas company, although it didn't say who",
+# "an unnamed buyer".
+_UNNAMED_RE = re.compile(
+    r"\b(?:did not|didn't|didn’t|does not|doesn't|doesn’t|would not|wouldn't|wouldn’t|declined to|refused to)\s+"
+    r"(?:say|name|identify|disclose|reveal)\s+(?:who|which)\b"
+    r"|\b(?:unnamed|undisclosed)\s+(?:buyer|bidder|investor|company|firm|partner|group|client|party|club)\b", re.IGNORECASE)
+
+
+UNNAMED_SHARED_WORDS = 2
+
+
 def undisclosed(question: str, ranked: list[Candidate]) -> Candidate | None:
     """For "how much?": the sentence of the best passage's article saying the figure was not disclosed. Any
     other amount that article gives is then of something else (what the seller paid for four hotels last year
-    under what the buyer paid for the Savoy), or a guess."""
-    if asked(question).kind != "amount" or not ranked:
+    under what the buyer paid for the Savoy), or a guess. For "who?" / "which company?": the best sentence,
+    when it says the name was not given."""
+    if not ranked:
+        return None
+    if asked(question).kind in ("person", "name"):
+        # of the asked deal: the sentence shares two of the question's words besides its names ("10%",
+        # "overseas company" of "Which overseas company will buy 10% of Changyu ...?")
+        words = set(query_terms(question)) - asked(question).names
+        article = ranked[0].passage.article_id
+        return next((c for c in ranked if c.passage.article_id == article and _UNNAMED_RE.search(c.sentence)
+                     and len(words & set(query_terms(c.sentence))) >= UNNAMED_SHARED_WORDS), None)
+    if asked(question).kind != "amount":
         return None
     article = ranked[0].passage.article_id
     return next((c for c in ranked if c.passage.article_id == article and _UNDISCLOSED_RE.search(c.sentence)), None)
@@ -388,9 +409,20 @@ def _continued_quote(paragraph: str, quote: str) -> str:
     too: news quotes a speaker's next words so."""
     start = paragraph.find(quote)
     opened = _quote_open(quote)
-    if start < 0 or not (opened or _ENDS_WITH_QUOTE_RE.search(quote)):
+    if start < 0:
         return quote
     end = start + len(quote)
+    if not (opened or _ENDS_WITH_QUOTE_RE.search(quote)):
+        # a reported statement goes on in the speaker's words, credited to "he" or to what they are ("He told
+        # film-makers not to ignore releasing films straight to DVD. "It's a huge market," the 47-year-old
+        # director said. "It's not something that should be looked upon as a stepchild.")
+        following = split_sentences(paragraph[end:])
+        if not following or not (_CREDITS_SAME_RE.search(following[0]) or (
+                # or a quote crediting no one ("... signalled his intent to move abroad. "I'm 30 now and ...")
+                following[0].lstrip()[:1] in "“\"" and not _CREDITS_NAMED_RE.search(following[0]))):
+            return quote
+        end = paragraph.find(following[0], end) + len(following[0])
+    opened = _quote_open(paragraph[start:end])
     for sentence in split_sentences(paragraph[end:]):
         if _CREDITS_OTHER_RE.search(sentence) or not (
                 (opened and (_quote_open(paragraph[start:end]) or sentence.lstrip()[:1] in "“\""))
@@ -419,6 +451,10 @@ def _quote_open(text: str) -> bool:
     return k + 1 < len(text) and text[k + 1].isalnum()
 
 
+_CREDITS_SAME_RE = re.compile(r"^\s*[“\"][^“”\"]+[”\"],?\s+(?:he|she|the\s+(?:[\w'’-]+\s+){0,3}?[a-z][\w-]*)\s+"
+                              r"(?:said|says|added|adds|told)\b")
+_CREDITS_NAMED_RE = re.compile(r"[”\"],?\s+(?:(?:said|says|added|adds|told)\s+[A-Z]|(?:[A-Z][\w'’.-]*\s+){1,3}"
+                               r"(?:said|says|added|adds|told)\b)")
 _CREDITS_OTHER_RE = re.compile(r"[”\"],?\s+(?:said|says|added|adds|told)\s+[A-Z]")
 
 

@@ -14,8 +14,9 @@ from ..ingest.documents import split_sentences
 from ..ingest.embeddings import Embedder
 from ..index.records import Passage
 from ..search.retriever import SearchResult
-from .answerability import (about_subject, asked, asks_for_list, claim_of_asked_party, counted_verb, gives_reason_for, means_object, means_verb,
-                            names_party, own_account, reason_subject, states_deed, states_event, states_verb)
+from .answerability import (about_subject, asked, asks_for_list, asks_stated_reason, claim_of_asked_party, counted_verb,
+                            gives_reason_for, means_object, means_verb, names_party, own_account, reason_subject,
+                            states_deed, states_event, states_verb)
 from .citations import Answer, number_citations
 from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, abstention, abstention_holding, abstention_off_topic,
                        abstention_never_quoted, abstention_unnamed_speaker, never_quoted, unnamed_speaker,
@@ -24,7 +25,7 @@ from .evidence import (EXTRACTIVE_SENTENCES, EXTRACTIVE_SHARE, Candidate, absten
                        statement_evidence, topic_ranking, unanswered, with_ledes)
 from .injection import instruction_free
 from .listing import (LIST_MIN_ARTICLES, TIERS, answers_list, describes_instance, list_reading, list_question,
-                      names_someone)
+                      names_instance, names_someone)
 
 NO_LLM_NOTICE = (
     "No LLM is configured, so this answer quotes the articles' own sentences. "
@@ -88,12 +89,17 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
         neighbours = neighbour_candidates(question, result, ranked)
     chosen = with_next_answering(choose_answering(ranked, question, max_sentences), ranked + neighbours, question)
     reason = reason_elsewhere(chosen, ranked + neighbours, question, embedder)
-    if reason is None and no_reason_given(ranked + neighbours, question):
-        reason = own_reason(ranked + neighbours, question)
+    if (reason is None and no_reason_given(ranked + neighbours, question)) or asks_stated_reason(question):
+        # what the person went on to say leads an answer to "Why did X say ...?", before any cue's reason
+        reason = own_reason(ranked + neighbours, question) or reason
     if reason is not None:
-        chosen = [reason, *chosen[:max_sentences - 1]]
+        same = (reason.passage.id, reason.index)
+        chosen = [reason, *[c for c in chosen if (c.passage.id, c.index) != same][:max_sentences - 1]]
     if claim := next((c for c in chosen if claim_of_asked_party(question, c.sentence)), None):
         reason = claim  # what those asked about said leads (choose_answering)
+    elif claim := stated_claim(chosen, ranked + neighbours, question):
+        reason = claim
+        chosen = [claim, *chosen[:max_sentences - 1]]
     means = means_stated(chosen, ranked + neighbours, question)
     if means:
         reason = means[0]  # quoted first, as a reason found further on is
@@ -236,6 +242,18 @@ def reason_elsewhere(chosen: list[Candidate], read: list[Candidate], question: s
     return found[int(closeness.argmax())]
 
 
+def stated_claim(chosen: list[Candidate], read: list[Candidate], question: str) -> Candidate | None:
+    """For "Why did X object to / oppose ...?", when no chosen sentence reports what X said: the first that
+    does in the chosen articles (the retrieved passages and the rest of them), in reading order ("The
+    federation said CSOs do not have the experience ..." after the lede telling its opposition)."""
+    if not chosen or not asked(question).kind == "reason":
+        return None
+    articles = {c.passage.article_id for c in chosen}
+    order, _ = _reading_order(read)
+    return next((c for c in order if c.passage.article_id in articles and claim_of_asked_party(question, c.sentence)),
+                None)
+
+
 def own_reason(read: list[Candidate], question: str) -> Candidate | None:
     """For "Why did <person> miss / skip / quit ...?": the person's own first-person quote (answerability.
     own_account) in the paragraph stating the asked event or the two after it, in the sentences read (the
@@ -245,6 +263,7 @@ def own_reason(read: list[Candidate], question: str) -> Candidate | None:
     surname = reason_subject(question)
     if not surname:
         return None
+    stated = asks_stated_reason(question)
     a = asked(question)
     order, _ = _reading_order(read)
     events = [c for c in order if surname in f"{c.sentence} {c.passage.text}" and states_event(a, c.sentence)]
@@ -254,7 +273,7 @@ def own_reason(read: list[Candidate], question: str) -> Candidate | None:
                     and 0 <= c.passage.paragraph - event.passage.paragraph <= OWN_REASON_PARAGRAPHS
                     and (c.passage.paragraph, c.passage.part, c.index) > (event.passage.paragraph, event.passage.part,
                                                                           event.index)
-                    and own_account(surname, c.sentence, c.passage.text)):
+                    and own_account(surname, c.sentence, c.passage.text, stated)):
                 return c
     return None
 
@@ -287,7 +306,8 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
     """The chosen sentences, each that does not state the asked kind followed by the first of the next
     NEXT_SENTENCES of its article (in the retrieved paragraphs) that does ("Nissan has named a lifetime
     employee ..." then "Toshiyuki Shiga will run Nissan ...")."""
-    if not asked(question).typed:
+    a = asked(question)
+    if not a.typed:
         return chosen
     order = sorted(ranked, key=lambda c: (c.passage.article_id, c.passage.paragraph, c.passage.part, c.index))
     place = {id(c): k for k, c in enumerate(order)}
@@ -298,7 +318,11 @@ def with_next_answering(chosen: list[Candidate], ranked: list[Candidate], questi
         k = place[id(c)]
         after = [n for n in order[k + 1: k + 1 + NEXT_SENTENCES] if n.passage.article_id == c.passage.article_id
                  and n.passage.paragraph - c.passage.paragraph <= 1]  # this paragraph or the next
-        found = next((n for n in after if n.gives and n.answers), None)
+        givers = [n for n in after if n.gives and n.answers]
+        # for "who?", the one naming the doer of the asked deed first ("dispatched by fellow American Robby
+        # Ginepri" for "Who beat Young?", not a sentence naming the Australian Open)
+        found = next((n for n in givers if a.kind != "person" or states_deed(a, n.sentence)), None) or next(
+            iter(givers), None)
         if found is not None and found not in out:
             out.append(found)
     return out
@@ -358,6 +382,10 @@ def answer_list(question: str, result: SearchResult, ranked: list[Candidate]) ->
             if c.answers and c.score >= floor and c.passage.article_id not in best:
                 best[c.passage.article_id] = c
     shown = list(best.values())[:LIST_ARTICLES]
+    if not any(names_instance(c.sentence, asked(question).names) for c in shown):
+        # "Which UK Coal mines were hit by geological problems?": "blamed geological problems at its deep
+        # mines" names none of them
+        return abstention_holding(question, result, ranked, "extractive", notice=NO_LLM_NOTICE)
     pieces = []
     for c in shown:
         pieces.append((c.sentence, c.passage))

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from ..ingest.documents import split_sentences
 from ..index.records import Passage
 from ..search.ranking import SearchResult
-from .answerability import _LIST_RE, asks_for_list
-from .verification import _LIGHT_VERBS, _same_word
+from .answerability import _LIST_RE, _NOT_NAMES, asks_for_list
+from .verification import _LIGHT_VERBS, _same_word, _words_of
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _AUXILIARIES = frozenset("have has had were was are is been be being do does did will would can could may might "
@@ -340,6 +340,13 @@ def describes_instance(sentence: str) -> bool:
         if t[0].isupper():
             return False
     return False
+
+
+def names_instance(sentence: str, asked_names: frozenset[str]) -> bool:
+    """The sentence names something the question does not: a capitalised word inside it (not its first
+    word) that is none of the question's names nor a weekday, month or other word that names nothing."""
+    words = re.findall(r"(?<=[\s(\"“‘'’-])[A-Z][\w-]*", sentence.strip())
+    return any(_words_of(w) - asked_names - _NOT_NAMES - {"i"} for w in words)
 
 
 def names_someone(sentence: str) -> bool:

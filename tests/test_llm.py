@@ -249,15 +249,22 @@ def test_weak_evidence_never_calls_the_llm_and_good_answers_are_verified(sample_
 
 
 def test_chat_follow_up_rewritten_by_the_local_model(local_bot):
-    from qa.answer.extractive import answer_extractively
+    """A conversation holding a turn the rules cannot read a speaker from (added directly, as an API user
+    may) is rewritten by the model from its history; asked through the chat, the rules carry the speaker
+    over whatever the answer's wording."""
+    from qa.answer.citations import Answer
     from qa.front.chat import Conversation, Turn
 
     conversation = Conversation(local_bot)
     question = "What did Ramon Pacheco Pardo say?"
-    result = local_bot.search(question)
-    conversation.turns.append(Turn(question, question, answer_extractively(question, result, local_bot.embedder)))
+    said = Answer(question, "“Trump feels that his engagement worked well during his first presidency,” said Ramon "
+                            "Pacheco Pardo of King’s College in London. [1]", False, "extractive", [], [])
+    conversation.turns.append(Turn(question, question, said))
     rewritten = conversation.standalone("Why does he think Trump would talk?")
     assert "Pardo" in rewritten and " he " not in f" {rewritten} "
+    chat = Conversation(local_bot)
+    chat.ask(question)
+    assert chat.standalone("Why does he think Trump would talk?") == "Why does Ramon Pacheco Pardo think Trump would talk?"
 
 
 def test_prompt_start_is_saved_once_and_restored_by_later_processes(sample_index, tmp_path):

@@ -451,7 +451,7 @@ def test_a_quote_opened_mid_sentence_is_the_persons_own_account():
     assert own_account("Lind", "\"I think I will stay another year,\" he added.", "Ana Lind plays on.")
 
 
-def test_a_name_not_written_as_one_a_closed_clause_or_a_price_ties_no_reason():
+def test_a_name_not_written_as_one_a_closed_clause_a_price_or_the_doer_ties_no_reason():
     # "cross country" is not the race named "Great Kelport Cross Country"
     missing = asked("Why is Ana Lind missing January's Great Kelport Cross Country?")
     assert not gives_reason_for(missing, "Lind, who came fifth in Athens, helped the British cross country team win "
@@ -464,3 +464,6 @@ def test_a_name_not_written_as_one_a_closed_clause_or_a_price_ties_no_reason():
     # "300p a share" is the price, not a word of the asked decision
     buyout = asked("Why did Kelport United's board decide not to go ahead with a buyout at just over 300p a share?")
     assert not gives_reason_for(buyout, "Shares in Kelport United rose 5% following a new offer.")
+    # "board" is who decided, not what was decided: the board rejecting another move says nothing of the buyout
+    assert not gives_reason_for(buyout, "However, the board rejected the bid because of the debt it would involve.")
+    assert gives_reason_for(buyout, "The board dropped the buyout because of the debt it would involve.")

@@ -255,8 +255,9 @@ def test_extractive_answer_lists_each_statement_with_its_citation(sample_bot, em
     first, second, third = (answer.text.split(f" [{n}]")[0].split("] ")[-1] for n in (1, 2, 3))
     assert first.startswith("Kim could see an upside") and first in answer.citations[0].passage.text
     assert second.endswith("he said.") and second in answer.citations[1].passage.text
-    assert third.startswith("“Kim could pitch a peace declaration") and third.endswith("Klingner said.")
-    assert "Such an agreement" not in third  # the quote's own sentence, not the whole paragraph
+    # the quote and the one after it, credited to no one, which goes on in Klingner's words
+    assert third.startswith("“Kim could pitch a peace declaration") and "Klingner said. “Such an agreement" in third
+    assert third.endswith("South Korea and Japan.”") and third in answer.citations[2].passage.text
 
 
 def test_speakers_command(cli, sample_index):

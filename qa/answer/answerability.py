@@ -185,7 +185,7 @@ _PERSON_NOUNS = ("actor|actress|singer|rapper|musician|guitarist|drummer|bassist
                  "aide|adviser|advisor|businessman|businesswoman|entrepreneur|banker|teacher|victim|suspect|"
                  "hacker|blogger|briton|champion|winner|medallist|sprinter|runner|hurdler|swimmer|cyclist|"
                  "jockey|trainer|skipper|winger|midfielder|defender|full-back|fly-half|scrum-half|flanker|lock|prop|"
-                 "hooker|jumper|thrower|vaulter|rower|skier|sailor|star|veteran|keeper|forward")
+                 "hooker|jumper|thrower|vaulter|rower|skier|sailor|veteran|keeper|forward")
 _NAME_OF_RE = re.compile(r"^\W*what\s+(?:is|was|were|are)\s+the\s+name\s+of\s+(?:the|a|an)\s+", re.IGNORECASE)
 _WHICH_PERSON_RE = re.compile(rf"^\W*{_ASKING_PREPOSITION}(?:which|what)\s+(?:(?!(?:the|a|an|his|her|its|their)\s)[\w'’.&-]+\s+){{0,3}}?(?:{_PERSON_NOUNS})\b(?!['’])",
                               re.IGNORECASE)
@@ -920,6 +920,8 @@ def _event_words(a: Asked, text: str) -> frozenset[str]:
     if described := _DESCRIBED_DOER_RE.match(a.question):  # "Why is double world champion Dov Harel ...?"
         roles |= {w.lower() for w in re.findall(r"[^\W_]+", described.group(1))}
     roles |= {m.group(1) for m in _NAME_PARTICLE_RE.finditer(a.question)}  # "van" of "Ruud van Nistelrooy"
+    if owned_doer := _OWNED_DOER_RE.match(a.question):  # "board" of "Why did Manchester United's board decide ...?"
+        roles.add(owned_doer.group(1).lower())
     return frozenset(w for w in _content_words(text) if w not in a.names and w not in _REASON_FRAME
                      and w not in _LIGHT_VERBS and w not in _WHEN_WORDS and w not in _QUALIFYING_WORDS
                      and w not in roles and not w.isdigit() and w not in _NUMBER_WORDS and w not in settings)
@@ -935,6 +937,12 @@ _SETTING_NOUNS = frozenset("company companies firm firms group groups country co
                            "markets business industry team club side squad season game games match".split())
 _DESCRIBED_DOER_RE = re.compile(rf"^\W*(?i:why\s+(?:is|was|are|were|did|does|do|has|have|had|will|would))\s+"
                                 rf"((?:[\w'’-]+\s+){{0,4}}?(?:{_PERSON_NOUNS}))\s+(?=[A-Z])")
+# The doer of a why question as a body or a person of a named one: "Manchester United's board", "Labour's
+# leader" (not "Nestle's sales", which fall or rise: the event itself).
+_OWNED_DOER_RE = re.compile(rf"^\W*(?i:why\s+(?:is|was|are|were|did|does|do|has|have|had|will|would))\s+(?:the\s+)?"
+                            rf"(?:[A-Z][\w'’.&-]*\s+){{0,3}}?[A-Z][\w'’.&-]*['’]s\s+(?:[a-z][\w-]*\s+)?"
+                            rf"(board|committee|council|government|union|panel|jury|regulator|management|shareholders|"
+                            rf"directors|{_PERSON_NOUNS})\s+(?=[a-z])")
 # A lowercase word inside a name: "van" of "Ruud van Nistelrooy", "de" of "Luis de la Fuente".
 _NAME_PARTICLE_RE = re.compile(r"\b[A-Z][\w'’-]*\s+(van|von|de|der|den|da|di|du|del|della|la|le|al|bin|dos|das)\s+(?=[A-Z])")
 # A post held, after "as": "resign as director of ...", "resign as a partner at ...".

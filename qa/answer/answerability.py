@@ -131,8 +131,7 @@ CAUSE_RE = re.compile(
 _FORWARD_CUE_RE = re.compile(
     r"\b(?:hit|hurt|dampen(?:ed|s)?|driv(?:e|en|es|ing)|drove|boost(?:ed|s)?|fuel(?:l?ed|s)?|led to|leads? to|"
     r"caus(?:e|ed|es|ing)|means|meant|allow(?:s|ed)?|enabl(?:e|ed|es)|helped|(?:effect|impact) on|spurred|"
-    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|"
-    + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
+    r"prompt(?:ed|s)?|trigger(?:ed|s)?|help(?:s|ing)?|responsible for|" + _PERSUADED + r")\b(?!\s+by\b)", re.IGNORECASE)
 # Cues that stand between the cause and its effect without an order ("the reasons for", "blamed X for Y",
 # "concerns"): the asked effect may be on either side.
 _OPEN_CUE_RE = re.compile(r"\b(?:blam(?:e|ed|es|ing)|reasons?|why|attribut(?:e|ed|es)|pressure|concern(?:s|ed)?|given|"
@@ -856,7 +855,8 @@ def asks_stated_reason(question: str) -> bool:
 _STANCE_VERB_RE = re.compile(r"(?:say|says|said|claim|claims|claimed|insist|insists|insisted|argue|argues|argued|warn|"
                              r"warns|warned|believe|believes|believed|think|thinks|thought|want|wants|wanted|hope|"
                              r"hopes|hoped|feel|feels|felt|fear|fears|feared|predict|predicts|predicted)")
-_STATED = r"(?:said|says|added|adds|told|explained|insisted|argued|warned|claimed|admitted|believes|believed|thinks|thought|feels|felt|fears|feared)"
+_STATED = (r"(?:said|says|added|adds|told|explained|insisted|argued|warned|claimed|admitted|believes|believed|thinks|"
+           r"thought|feels|felt|fears|feared)")
 
 
 def own_account(surname: str, sentence: str, paragraph: str, stated: bool = False) -> bool:

@@ -418,7 +418,7 @@ def _continued_quote(paragraph: str, quote: str) -> str:
         # director said. "It's not something that should be looked upon as a stepchild.")
         following = split_sentences(paragraph[end:])
         if not following or not (_CREDITS_SAME_RE.search(following[0]) or (
-                # or a quote crediting no one ("... signalled his intent to move abroad. "I'm 30 now and ...")
+                # or a quote crediting no one ("Harel said he would move abroad. "I'm 30 now and ...")
                 following[0].lstrip()[:1] in "“\"" and not _CREDITS_NAMED_RE.search(following[0]))):
             return quote
         end = paragraph.find(following[0], end) + len(following[0])

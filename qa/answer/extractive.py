@@ -246,7 +246,7 @@ def stated_claim(chosen: list[Candidate], read: list[Candidate], question: str) 
     """For "Why did X object to / oppose ...?", when no chosen sentence reports what X said: the first that
     does in the chosen articles (the retrieved passages and the rest of them), in reading order ("The
     federation said CSOs do not have the experience ..." after the lede telling its opposition)."""
-    if not chosen or not asked(question).kind == "reason":
+    if not chosen or asked(question).kind != "reason":
         return None
     articles = {c.passage.article_id for c in chosen}
     order, _ = _reading_order(read)

@@ -467,3 +467,11 @@ def test_a_name_not_written_as_one_a_closed_clause_a_price_or_the_doer_ties_no_r
     # "board" is who decided, not what was decided: the board rejecting another move says nothing of the buyout
     assert not gives_reason_for(buyout, "However, the board rejected the bid because of the debt it would involve.")
     assert gives_reason_for(buyout, "The board dropped the buyout because of the debt it would involve.")
+
+
+def test_the_local_model_reads_a_persons_own_account_as_the_extractive_answer_does(accounts_archive):
+    """No cue ties a reason to the missed match, but Vark's own words after it are her reason: the local
+    model's answer is not declined before or after it runs."""
+    with QA(accounts_archive, llm="local") as bot:
+        missed = bot.ask("Why did Lena Vark miss the Kelport Open?")
+    assert not missed.abstained and "I woke up with a fever" in missed.text

@@ -25,7 +25,7 @@ from .evidence import (Candidate, abstention, abstention_holding, abstention_nev
                        abstention_unnamed_speaker, never_quoted, neighbour_candidates, off_topic, quoted_candidates, rank_sentences, should_abstain,
                        speaker_sentence, statement_evidence, topic_ranking, unanswered, undisclosed, unnamed_speaker,
                        with_ledes)
-from .extractive import (answer_extractively, answer_list, answer_who_said, lacks_asked_kind,
+from .extractive import (answer_extractively, answer_list, answer_who_said, lacks_asked_kind, own_reason,
                          quoted_sentences, with_follow_ups, with_next_answering)
 from .listing import list_reading
 from .local_backend import LocalBackend
@@ -83,9 +83,10 @@ def answer_with_llm(
         if not asks_for_list(question):
             ranked = with_ledes(question, result, embedder, ranked)  # the figure a story's lede states
         neighbours = neighbour_candidates(question, result, ranked)
-        if unanswered(ranked) or (not asks_for_list(question) and lacks_asked_kind(ranked + neighbours, question)):
-            # decided before any model runs: the passages lack what was asked (for "why?" a reason, for
-            # "who?" a person)
+        if unanswered(ranked) or (not asks_for_list(question) and lacks_asked_kind(ranked + neighbours, question)
+                                  and own_reason(ranked + neighbours, question) is None):
+            # decided before any model runs: the passages lack what was asked (for "why?" a reason, a person's
+            # own account of their act being one, as in the extractive answer; for "who?" a person)
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         if (kept_back := undisclosed(question, ranked)) is not None:
             return abstention_holding(question, result, ranked, backend.name, kept_back,
@@ -176,7 +177,7 @@ def _answer_by_choice(question: str, result: SearchResult, ranked: list[Candidat
     picks = parse_choice(reply, len(items))
     meta = {**meta, "draft": reply, "choices": [text for _, text in items], "chosen": [i + 1 for i in picks]}
     if not picks:
-        if _no_answer_agreed(question, result, ranked):
+        if _no_answer_agreed(question, result, ranked, neighbours):
             return abstention_holding(question, result, ranked, backend.name, extra={**meta, "verification": []})
         return _extractive_instead(question, result, embedder, backend, "the LLM chose no sentence, but the "
                                    "evidence states what was asked", meta, [], ranked)
@@ -251,13 +252,18 @@ def _quoted_in(candidate: Candidate, quoted: list[tuple[Candidate, str]]) -> boo
     return any(candidate.passage.id == c.passage.id and candidate.sentence in text for c, text in quoted)
 
 
-def _no_answer_agreed(question: str, result: SearchResult, ranked: list[Candidate]) -> bool:
+def _no_answer_agreed(question: str, result: SearchResult, ranked: list[Candidate],
+                      neighbours: list[Candidate] = ()) -> bool:
     """The evidence agrees with a model that found no answer: the best passage supports the question
     only middlingly, or no sentence states the kind of answer asked for (a number, an amount, a date, a
     name) about the question's subject. A question asking for no such kind ("What position did Newton
-    play?") gives the evidence nothing to check the model against: there only the support agrees."""
+    play?") gives the evidence nothing to check the model against: there only the support agrees. A
+    person's own account of the asked act is its reason with no cue (extractive.own_reason), as the
+    extractive answer reads it."""
     if result.best_support < DONT_KNOW_TRUSTED_BELOW:
         return True
+    if own_reason([*ranked, *neighbours], question) is not None:
+        return False
     return asked(question).typed and not any(c.gives and c.answers for c in quoted_candidates(ranked))
 
 

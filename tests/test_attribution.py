@@ -474,3 +474,38 @@ def test_a_pronouns_cue_between_commas_is_the_sentences_named_subjects():
                        "Mr Brandt is a late recruit to the campaign after rejecting offers from rivals including, he "
                        "claims, the mayor of Dunmore.")
     assert _speakers_by_number(article) == {1: ["Maria Olsen"], 2: ["Brandt"]}
+
+
+@pytest.mark.parametrize("text, name", [
+    # a post written with its firm's initials after the name
+    ("Rhian Tovey, KLM research director, said its sums pointed to a shortfall.", "Rhian Tovey"),
+    # a post, then a relative clause about the post's body
+    ("Oren Vale, founder of Brightlane, which backs small presses, said the plan was a poor one.", "Oren Vale"),
+])
+def test_a_name_then_its_post_between_commas_credits_the_name(text, name):
+    assert _speakers_by_number(_article(text)) == {1: [name]}
+
+
+@pytest.mark.parametrize("text", [
+    # a lone adverb and a relative clause: no post, and "Others" no name
+    "Others, however, who had stayed away fearing a crash, continued to warn that prices would fall.",
+])
+def test_an_adverb_between_commas_is_no_post(text):
+    assert _speakers_by_number(_article(text)) == {}
+
+
+def test_a_title_then_the_name_between_commas_credits_the_name_not_the_title():
+    article = _article("The Lord Chief Justice, Lord Harwood, who is the most senior judge in the land, said the "
+                       "ruling was a fair one.", "Lord Penner, the health secretary, said nothing.")
+    assert _speakers_by_number(article)[1] == ["Harwood"]
+
+
+def test_a_bare_surname_goes_to_the_person_of_that_name_written_last_before_it():
+    # two Kadlecs credited by full name: the quote after the brother's name is his, though his sister's
+    # name is the longer
+    article = _article("Tomas Kadlec, one of the founders has played the accordion for years.",
+                       '"I bought my first one at a flea market," said Kadlec.',
+                       "Magdalena Kadlec, his younger sister, describes their concerts as loud.",
+                       '"We never play the same set twice," says Tomas Kadlec.')
+    per = _speakers_by_number(article)
+    assert per[2] == ["Tomas Kadlec"] and per[3] == ["Magdalena Kadlec"]

@@ -470,3 +470,7 @@ def test_a_role_and_its_owner_are_read_from_the_question_and_checked_against_the
     assert not holds_role(person("Mia Roe", "Mr Dorn's lawyer"), "K-Vex", "lawyer", [])  # another's lawyer
     assert holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Acme Foods founder Tom Dale spoke."])
     assert not holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Tom Dale, a buyer, met the founder."])
+    # a post after the name, of another body named before it
+    text = 'Dale Hurst, WTC president and campaigner said: "Kestrel TV is selling violence to children."'
+    assert not holds_role(person("Dale Hurst", "WTC president and campaigner"), "Kestrel TV", "president", [text])
+    assert holds_role(person("Dale Hurst"), "Kestrel TV", "president", [text.replace("WTC", "the")])

@@ -57,3 +57,43 @@ def test_a_statement_opening_with_a_pronoun_is_on_what_its_paragraph_names_befor
     with QA(described_archive, llm="none") as bot:
         answer = bot.ask("What did Jo Pell of Medica Labs say about the Vantage scanner?")
     assert not answer.abstained and "lets us see a tumour in minutes" in answer.text
+
+
+ASPECT_ARTICLES = {
+    "dornier.txt": "Dornier Foods hits back at critics\n\n"
+                   "Dornier Foods has launched an advertising campaign to answer its critics.\n\n"
+                   "\"There are lots of myths about Dornier Foods, but the facts are clear. Dornier Foods is good for "
+                   "shoppers and good for farmers,\" president Ana Pruitt said in a statement.\n\n"
+                   "The grocer also faces two lawsuits accusing it of underpaying women and older staff.\n",
+    "tariffs.txt": "EU chief backs steel tariffs\n\n"
+                   "Ivo Brand, EU trade chief, says tariffs on cheap steel work in other trading blocs. Builders, "
+                   "carmakers and several of the larger member states say such tariffs would raise the price of "
+                   "everything from bridges to washing machines. But the industry minister says the tariffs are "
+                   "not needed because imports have already fallen for the third year running. Mr Brand told a "
+                   "radio programme: \"It would be foolish not to use the tools we have.\"\n",
+}
+
+
+@pytest.fixture(scope="module")
+def aspect_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("aspects"), ASPECT_ARTICLES)
+
+
+def test_a_speakers_own_firm_in_the_topic_puts_no_statement_on_it(aspect_archive):
+    # the lawsuits are the asked aspect; her statement names her firm, as every statement of hers would
+    with QA(aspect_archive, llm="none") as bot:
+        answer = bot.ask("What did Dornier Foods president Ana Pruitt say about the lawsuits accusing Dornier "
+                         "Foods of underpaying women?")
+    assert answer.abstained and "don't quote" in answer.text
+
+
+def test_of_a_speakers_statements_apart_in_a_paragraph_their_quoted_words_come_first(aspect_archive):
+    with QA(aspect_archive, llm="none") as bot:
+        answer = bot.ask("What did EU trade chief Ivo Brand say about steel tariffs?")
+    assert not answer.abstained and "foolish not to use the tools" in answer.text
+
+
+def test_a_pronoun_like_everyone_is_no_word_of_a_topic():
+    from qa.search.ranking import query_terms
+    assert query_terms("the plan to take fingerprints from everyone given a visa") == [
+        "plan", "take", "fingerprints", "given", "visa"]

@@ -20,7 +20,7 @@ from ..ingest.embeddings import Embedder
 from ..search.ranking import query_terms
 from ..search.retriever import SearchResult
 from ..search.speaker_search import TOPIC_COSINE
-from ..search.speakers import parse_speaker_question, reports_view
+from ..search.speakers import SpeakerMatch, parse_speaker_question, reports_view
 from ..index.records import Passage
 from .answerability import _WHEN_WORDS, Asked, about_subject, answers, asked, what_is_missing
 from .citations import Answer, number_citations
@@ -390,12 +390,17 @@ def statement_quote(result: SearchResult, passage: Passage) -> str:
         # award was ...". Of Hepburn, she said: "The longevity ...")
         spans = [_statement_sentences(passage.text, st.text) for st in statements]
         found = sorted((passage.text.find(s), s) for s in spans if passage.text.find(s) >= 0)
-        if found:
-            start, end = found[0][0], found[0][0] + len(found[0][1])
-            for at, s in found[1:]:  # the statements that follow one another, not one credited far off
-                if at - end > _STATEMENT_GAP:
-                    break
-                end = max(end, at + len(s))
+        runs: list[tuple[int, int]] = []  # the statements that follow one another, not one credited far off
+        for at, s in found:
+            if runs and at - runs[-1][1] <= _STATEMENT_GAP:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], at + len(s)))
+            else:
+                runs.append((at, at + len(s)))
+        if runs:
+            # of statements apart, the first quoting the speaker's words, as below, before a report of them
+            # ("Javier Solana ... says phone-tap evidence works ...", two sentences on "Mr Solana told ...: '...
+            # it would be naive not to do it'")
+            start, end = next((run for run in runs if re.search(r"[“\"]", passage.text[run[0]:run[1]])), runs[0])
             return _continued_quote(passage.text, passage.text[start:end])
     chosen = next((st for st in statements if st.text.lstrip()[:1] in "“\"'"), statements[0])
     return _continued_quote(passage.text, _statement_sentences(passage.text, chosen.text))
@@ -551,7 +556,9 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     if not spans:
         return False
     # a word saying when ("the four-year deal with Red Bull") is no word of what the topic is about
-    topic = {_stem(t) for t in _aspect_terms(match.question.topic) if len(t) > 2 and t not in _WHEN_WORDS}
+    affiliation = _affiliation(match)
+    topic = {_stem(t) for t in _aspect_terms(match.question.topic, affiliation)
+             if len(t) > 2 and t not in _WHEN_WORDS}
     said = {_stem(w) for s in spans for w in _words(_without_affiliation(s, match.forms)) if len(w) > 2}
     if any(_same_stem(a, b) for a in topic for b in said):
         return True  # "Censors hate publicity" for censorship, "a pig" for pigs, "the mugging" for mugged
@@ -562,23 +569,42 @@ def _statements_on_topic(result: SearchResult, embedder: Embedder) -> bool:
         if _REFERS_BACK_RE.match(quote) and (head := p.text[: max(p.text.find(quote), 0)]):
             if any(_same_stem(a, _stem(w)) for a in topic for w in _words(head) if len(w) > 2):
                 return True
-    cosines = embedder.encode(spans) @ embedder.encode_query(match.question.topic)
+    topic_text = _unaffiliated(match.question.topic, affiliation)
+    cosines = embedder.encode([_unaffiliated(s, affiliation) for s in spans]) @ embedder.encode_query(topic_text)
     return bool(max(cosines) >= TOPIC_COSINE) or _headed_on_topic(result, embedder)
 
 
-def _aspect_terms(topic: str) -> list[str]:
+def _aspect_terms(topic: str, affiliation: frozenset[str] = frozenset()) -> list[str]:
     """The topic's words that say which aspect of a story is asked about: without whose it is (a possessor:
-    "Tindall's foot injury": foot, injury) and words any story of its kind has ("the party's plan to scrap
-    tuition fees": scrap, tuition, fees), when any are left. Quoted on Tindall's contract, his agent said
-    nothing of the injury; "the Piero system" is about Piero; "Inbev's results" about Inbev."""
+    "Tindall's foot injury": foot, injury), the speaker's own firm or party (`affiliation`: "the lawsuits
+    accusing Wal-Mart" asked of "Wal-Mart president Lee Scott") and words any story of its kind has ("the
+    party's plan to scrap tuition fees": scrap, tuition, fees), when any are left. Quoted on Tindall's contract,
+    his agent said nothing of the injury; "the Piero system" is about Piero; "Inbev's results" about Inbev."""
     terms = query_terms(topic)
     owners = {m.group(1).lower() for m in re.finditer(r"\b([\w-]+)['’]s?(?=\s)", topic)}
-    aspect = [t for t in terms if t not in owners and t not in _STORY_WORDS]
+    aspect = [t for t in terms if t not in owners and t not in affiliation and t not in _STORY_WORDS]
     # one word left is too little to know a statement by ("Inbev's results": an analyst speaks of its profit)
     return aspect if len(aspect) >= _ASPECT_WORDS else [t for t in terms if t not in _STORY_WORDS] or terms
 
 
 _ASPECT_WORDS = 2
+
+
+def _affiliation(match: SpeakerMatch) -> frozenset[str]:
+    """The words of the names the question gives its speaker beside their own ("wal" and "mart" of "Wal-Mart
+    president Lee Scott"): the firm, party or club a speaker names whatever they speak of."""
+    own = {w.lower() for form in match.forms for w in query_terms(form)}
+    return frozenset(w for w in query_terms(" ".join(re.findall(r"\b[A-Z][\w'’-]*", match.question.phrase)))
+                     if w not in own)
+
+
+def _unaffiliated(text: str, affiliation: frozenset[str]) -> str:
+    """The text without the speaker's affiliation (`_affiliation`), so that a statement and the topic are
+    compared on what they say, not on the firm every sentence of its story names ("Wal-Mart is good for
+    consumers" is not on the lawsuits accusing Wal-Mart)."""
+    if not affiliation:
+        return text
+    return re.sub(r"[^\W_]+", lambda m: "" if m.group(0).lower() in affiliation else m.group(0), text)
 
 
 # Words of any story of a kind: who and what it is about in general, not the aspect asked.
@@ -609,11 +635,12 @@ def _headed_on_topic(result: SearchResult, embedder: Embedder) -> bool:
     rates; "we are all very happy to return to Old Trafford" under "Ferguson fears Milan cutting edge" is not
     on a striker's injury."""
     assert result.speaker is not None
-    headed = [f"{p.title}. {quote}" for p in result.passages
+    affiliation = _affiliation(result.speaker)
+    headed = [_unaffiliated(f"{p.title}. {quote}", affiliation) for p in result.passages
               if p.id in result.statements and p.title and (quote := statement_quote(result, p))]
     if not headed:
         return False
-    cosines = embedder.encode(headed) @ embedder.encode_query(result.speaker.question.topic)
+    cosines = embedder.encode(headed) @ embedder.encode_query(_unaffiliated(result.speaker.question.topic, affiliation))
     return bool(max(cosines) >= HEADLINE_TOPIC_COSINE)
 
 

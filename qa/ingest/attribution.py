@@ -242,6 +242,11 @@ _COORDINATED_SUBJECT_RE = re.compile(rf"^(?:(?P<pronoun>He|She|They)|(?P<name>{N
                                      r"also\s+)?[a-z]+\b[^“”\"]*?,?\s+and(?:\s+(?:also|then|later))?$")
 
 
+def _ends_in_role(phrase: str) -> bool:
+    """The phrase is a post: it ends with a role ("PPI research director", "BBC Delhi reporter")."""
+    return (words_of(phrase) or [""])[-1] in _PERSON_ROLES
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -275,8 +280,18 @@ def _source_before(before: str) -> _Source | None:
     aged = re.sub(r"(?<=[a-z]),\s+\d{1,3},(?=\s+[a-z])", ",", stripped)
     m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", aged) \
         or _ROLE_APPOSITIVE_RE.search(aged)
-    if m and clause and (clause[0].islower() or _CAPITALISED_POST_RE.match(clause)) \
-            and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
+    # a post: "head of ...", "Vice President of the ATP", "PPI research director"
+    post = m and clause and (clause[0].islower() or _CAPITALISED_POST_RE.match(clause) or _ends_in_role(clause))
+    if not post:
+        # a post, then a relative clause: "Dan Gillmor, founder of Grassroots Media, which supports citizen-based
+        # media, said" (not "Others, however, who had stayed out ..., continued", nor "The Lord Chief Justice,
+        # Lord Woolf, who is ..., said")
+        m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),\s+(?:which|who|whose)\s+"
+                      rf"[^,]{{3,120}},?$", aged)
+        appositive = m.group(2).strip() if m else ""
+        post = m and ((appositive[:1].islower() and len(words_of(appositive)) > 1)
+                      or _CAPITALISED_POST_RE.match(appositive) or _ends_in_role(appositive))
+    if m and post and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = clean_name(m.group(1))
         if name and words_of(name)[0] not in NOT_NAMES:
             return _Source("name", name, m.group(2).strip())
@@ -533,6 +548,12 @@ _FIRST_AND_LAST_RE = re.compile(
     r"(?<![\w'’.-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ((?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)*)(?![\w-])")
 
 
+def _text_before(article: Article, mention: _Mention) -> str:
+    """The article's text before a mention."""
+    paragraphs = [p.text for p in article.paragraphs[: mention.position]]
+    return "\n".join([*paragraphs, article.paragraphs[mention.position].text[: mention.span[0]]])
+
+
 def _full_names_in_text(article: Article) -> dict[str, set[str]]:
     """Surname -> the first names written before it anywhere in the article ("Charles Kennedy", not
     "Mr Kennedy" or "Lib Dem"), so a source quoted only by surname gets their whole name when the article
@@ -640,12 +661,19 @@ def attribute(article: Article) -> Attribution:
     honoured = {m.group(1) for p in article.paragraphs
                 for m in re.finditer(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Lord|Lady|Dame)\.?\s+([A-Z][\w'’-]+)", p.text)}
 
-    def canonical(name: str) -> str:
+    def canonical(name: str, mention: _Mention | None = None) -> str:
+        """`mention`: where the name is credited; of two full names ending with it ("Jarek Kujda", "Malgorzata
+        Kujda"), the one credited or written last before it."""
         tokens = name.lower().split()
-        for full in full_names:
-            full_tokens = full.lower().split()
-            if len(full_tokens) > len(tokens) and full_tokens[-len(tokens):] == tokens:
-                return full
+        fulls = [full for full in full_names
+                 if len(full.split()) > len(tokens) and full.lower().split()[-len(tokens):] == tokens]
+        if len(fulls) > 1 and mention is not None:
+            before = _text_before(article, mention)
+            last = max(fulls, key=lambda full: before.rfind(full))
+            if last in before:
+                return last
+        if fulls:
+            return fulls[0]
         # "Mr Kennedy said" in an article that calls him "Charles Kennedy" only where he is not quoted
         firsts = written.get(name, set()) if len(tokens) == 1 else set()
         return f"{next(iter(firsts))} {name}" if len(firsts) == 1 else name
@@ -682,7 +710,7 @@ def attribute(article: Article) -> Attribution:
         src = m.source
         reference = "name"
         if src.kind == "name":
-            name = canonical(src.text)
+            name = canonical(src.text, m)
             reference = "titled name" if src.titled else "name" if name == src.text else "short name"
             kind = "organisation" if is_org(name) and name.split()[-1] not in honoured else "person"
             record(name, kind, src.text, src.descriptor)

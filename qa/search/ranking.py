@@ -24,7 +24,8 @@ STOPWORDS = frozenset(
     out over own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while who whom
     whose why will with would you your yours yourself yourselves tell told say says said saying think
-    thinks thought happen happened happens according anything something whats there's many much""".split()
+    thinks thought happen happened happens according anything something whats there's many much
+    everyone everybody everything anyone anybody someone somebody nobody nothing""".split()
 ) | frozenset("article articles story stories passage passages excerpt excerpts".split())  # the archive itself, not a topic
 _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # Reciprocal rank fusion of (dense, lexical). MiniLM alone is clearly weaker than BM25 on news-like

@@ -308,13 +308,15 @@ def holds_role(speaker: SpeakerRecord, owner: str, role: str, texts: list[str]) 
     # (not "director general of Age Concern": the role of a body, not before a person's name)
     before = re.compile(rf"\b{re.escape(role)}\b(?!\s+(?:of|at|for|to)\b)[^.,;:“”\"]{{0,40}}?\b(?:{names})\b",
                         re.IGNORECASE)
-    after = re.compile(rf"\b(?:{names}),\s+(?:the\s+|an?\s+)?(?:[\w-]+\s+){{0,3}}?{re.escape(role)}\b"
+    after = re.compile(rf"\b(?:{names}),\s+(?:the\s+|an?\s+)?(?P<pre>(?:[\w-]+\s+){{0,3}}?){re.escape(role)}\b"
                        rf"(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<body>(?-i:[A-Z][\w'’&-]*)(?:\s+(?-i:[A-Z][\w'’&-]*))*))?",
                        re.IGNORECASE)
     for t in texts:
         if owner in t:
-            # "director general of Age Helpers Dunmore" is another body's, though it shares a word with the owner
-            if before.search(t) or any(not m.group("body") or set(_norm_words(m.group("body"))) <= owner_words
+            # "director general of Age Helpers Dunmore" is another body's, though it shares a word with the owner,
+            # as "Brent Bozell, PTC president" is
+            if before.search(t) or any((not m.group("body") or set(_norm_words(m.group("body"))) <= owner_words)
+                                       and not _names_other_owner(m.group("pre").split(), owner_words)
                                        for m in after.finditer(t)):
                 return True
             continue

@@ -475,3 +475,20 @@ def test_the_local_model_reads_a_persons_own_account_as_the_extractive_answer_do
     with QA(accounts_archive, llm="local") as bot:
         missed = bot.ask("Why did Lena Vark miss the Kelport Open?")
     assert not missed.abstained and "I woke up with a fever" in missed.text
+
+
+def test_a_name_after_a_cause_first_cue_ties_only_as_the_asked_doer():
+    # the opponent named after "helped" is whom the speaker helped, not the asked player's retirement
+    retire = asked("Why did Pieter Vall retire from his Kelport Cup match against Tomas Berg?")
+    assert not gives_reason_for(retire, '"It feels deserved this time as I\'ve helped Tomas to get through," she said.')
+    assert gives_reason_for(retire, "A knee injury has helped Pieter Vall decide to retire from the match.")
+
+
+def test_an_event_stated_by_one_word_of_many_or_in_another_year_is_not_the_asked_one():
+    from qa.answer.answerability import states_event
+    floating = asked("Why did Dalmo decide against floating Vespri on the stock market in 2002 and sell a stake "
+                     "to Banca Orla instead?")
+    assert states_event(floating, "It considered floating Vespri in 2002 but opted to sell a stake to Banca Orla.")
+    assert not states_event(floating, "Dalmo underperformed the market in Europe last year.")  # one word of eight
+    assert not states_event(floating, "Vespri could be floated on the stock market in 2006, selling a stake.")
+    assert states_event(asked("Why did Lena Vark miss the Kelport Open?"), "Vark has missed the Kelport Open.")

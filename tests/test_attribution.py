@@ -509,3 +509,13 @@ def test_a_bare_surname_goes_to_the_person_of_that_name_written_last_before_it()
                        '"We never play the same set twice," says Tomas Kadlec.')
     per = _speakers_by_number(article)
     assert per[2] == ["Tomas Kadlec"] and per[3] == ["Magdalena Kadlec"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Party election supremo Ana Milbourne said the figures were wrong.", "Ana Milbourne"),
+    ("Tory peer Lord Tebbitt said he agreed with Dr Fox's view.", "Tebbitt"),
+    ('"It is a genuine honour," said Gloucester fly-half Jon Grey.', "Jon Grey"),
+    ("Project co-ordinator Piet Stoll explained that the genre would change.", "Piet Stoll"),
+])
+def test_a_post_named_by_a_less_common_role_word_before_the_name_credits_the_name(text, name):
+    assert _speakers_by_number(_article(text)) == {1: [name]}

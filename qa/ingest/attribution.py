@@ -98,7 +98,9 @@ economist ceo head coach player fan owner boss presenter dj broadcaster journali
 musician rapper comedian producer designer novelist artist frontman guitarist drummer vocalist striker midfielder
 defender winger captain goalkeeper keeper skipper trainer referee athlete champion boxer golfer chef banker trader
 broker investor consultant campaigner entrepreneur inventor engineer developer specialist historian surgeon pilot
-commander""".split())
+commander co-chairman co-ordinator coordinator forward fly-half scrum-half ex-minister peer
+frontbencher backbencher sprinter publicist ombudsman accountant solicitor nephew niece psychologist
+physiotherapist delegate agent supremo""".split())
 _GROUP_ROLES = set("""officials sources analysts experts diplomats aides advisers advisors observers watchers
 critics lawmakers leaders researchers economists scientists lawyers attorneys investigators prosecutors officers
 executives representatives strategists pollsters commentators reporters members candidates residents witnesses

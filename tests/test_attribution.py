@@ -519,3 +519,9 @@ def test_a_bare_surname_goes_to_the_person_of_that_name_written_last_before_it()
 ])
 def test_a_post_named_by_a_less_common_role_word_before_the_name_credits_the_name(text, name):
     assert _speakers_by_number(_article(text)) == {1: [name]}
+
+
+def test_a_post_joined_by_and_after_a_clause_of_its_own_credits_the_name_after_it():
+    article = _article("Growth is still proving elusive and Ifo president Hanna Wern said demand was sluggish.",
+                       "The talks were long and hard for Westbury and Dunmore.")
+    assert _speakers_by_number(article) == {1: ["Hanna Wern"]}

@@ -249,6 +249,10 @@ def _ends_in_role(phrase: str) -> bool:
     return (words_of(phrase) or [""])[-1] in _PERSON_ROLES
 
 
+_JOINED_CLAUSE_RE = re.compile(r"\s(?:and|but)\s+(?=(?:[\w'’-]+\s+){0,3}[\w'’-]+$)")
+_OWN_CLAUSE_WORDS = 4  # words before "and" that make a clause of their own, not a list of names or posts
+
+
 def _source_before(before: str) -> _Source | None:
     """The source written just before the cue: "..., Klingner said", "Duyeon Kim, from ..., said"."""
     stripped = before.rstrip().rstrip(",").rstrip()
@@ -320,6 +324,11 @@ def _source_before(before: str) -> _Source | None:
         # Secretary John Snow said ..." is Snow's, as "US Treasury Secretary John Snow said" is
         if not before.rstrip().endswith(",") and (opener := _SUBORDINATOR_RE.search(lead)):
             lead = lead[opener.end():].strip()
+        # so does a post joined by "and" or "but" after a clause of its own: "Latest indications are that growth
+        # is still proving elusive and Ifo president Hans-Werner Sinn said ..."
+        if (joined := _JOINED_CLAUSE_RE.search(lead)) and len(words_of(lead[: joined.start()])) >= _OWN_CLAUSE_WORDS \
+                and words_of(lead)[-1:] and words_of(lead)[-1] in TITLE_WORDS | _PERSON_ROLES:
+            lead = lead[joined.end():].strip()
         title, name = split_title(m.group(1))
         # A title before the name: "Tory leader Michael Howard", "Chief executive John Smith".
         lead_words = [w for w in words_of(lead) if w not in _LEADS and w not in _DETERMINERS]

@@ -525,3 +525,9 @@ def test_a_post_joined_by_and_after_a_clause_of_its_own_credits_the_name_after_i
     article = _article("Growth is still proving elusive and Ifo president Hanna Wern said demand was sluggish.",
                        "The talks were long and hard for Westbury and Dunmore.")
     assert _speakers_by_number(article) == {1: ["Hanna Wern"]}
+
+
+def test_an_adverb_between_the_name_and_the_cue_leaves_the_name_the_source():
+    article = _article("Mr Hockley meanwhile told the BBC: \"I believe he can deliver.\"",
+                       "Health Secretary Jon Read earlier warned that members would not forgive anyone.")
+    assert _speakers_by_number(article) == {1: ["Hockley"], 2: ["Jon Read"]}

@@ -258,6 +258,9 @@ def _source_before(before: str) -> _Source | None:
     stripped = before.rstrip().rstrip(",").rstrip()
     # an age after the name is no descriptor: "Mr Davies, 60, said" is "Mr Davies said"
     stripped = re.sub(r"(?<=[\w.])(?<!\d),\s+\d{1,3}$", "", stripped)
+    # nor is an adverb: "Mr Hockney meanwhile told the BBC"
+    stripped = re.sub(r"(?<=[A-Za-z])(\s+[A-Z][\w'’-]*)\s+(?:meanwhile|later|earlier|previously|yesterday|today|"
+                      r"separately|again|recently|subsequently)$", r"\1", stripped)
     if not stripped:
         return None
     # "he said", "she added"

@@ -470,6 +470,10 @@ def test_a_role_and_its_owner_are_read_from_the_question_and_checked_against_the
     assert not holds_role(person("Mia Roe", "Mr Dorn's lawyer"), "K-Vex", "lawyer", [])  # another's lawyer
     assert holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Acme Foods founder Tom Dale spoke."])
     assert not holds_role(person("Tom Dale"), "Acme Foods", "founder", ["Tom Dale, a buyer, met the founder."])
+    # whose a role is is not the speaker: "Juninho's agent" is no answer to "What did Juninho say?"
+    from qa.search.speakers import match_score
+    agent = SpeakerRecord(1, "a", "Kovac's agent", ("Kovac's agent",), ("Kovac's agent",), "anonymous", (), ())
+    assert match_score("Kovac", agent) == 0 and match_score("Kovac's agent", agent) == 3
     # a post after the name, of another body named before it
     text = 'Dale Hurst, WTC president and campaigner said: "Kestrel TV is selling violence to children."'
     assert not holds_role(person("Dale Hurst", "WTC president and campaigner"), "Kestrel TV", "president", [text])

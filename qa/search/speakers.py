@@ -209,7 +209,11 @@ def match_score(phrase: str, speaker: SpeakerRecord) -> int:
         # "What did Clinton say?" is not about "Harold Varmus, ... under President Bill Clinton"; but
         # "the Virgin Radio DJ" is a description, its head a title
         return 0
-    described = set(_norm_words(" ".join((speaker.name, *speaker.aliases, *speaker.descriptors))))
+    texts = (speaker.name, *speaker.aliases, *speaker.descriptors)
+    described = set(_norm_words(" ".join(texts)))
+    possessors = {w for t in texts for p in _POSSESSOR_RE.findall(f"{t} ") for w in _norm_words(p)}
+    if asked_set <= possessors:
+        return 0  # "Juninho's agent" is not Juninho
     if all(any(_same_word(w, d) for d in described) for w in asked_set):
         return 1
     return 0

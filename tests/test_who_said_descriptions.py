@@ -97,3 +97,10 @@ def test_a_pronoun_like_everyone_is_no_word_of_a_topic():
     from qa.search.ranking import query_terms
     assert query_terms("the plan to take fingerprints from everyone given a visa") == [
         "plan", "take", "fingerprints", "given", "visa"]
+
+
+def test_the_whole_name_owning_a_topic_and_the_speakers_description_are_no_words_of_its_aspect():
+    from qa.answer.evidence import _aspect_terms
+    assert _aspect_terms("the price of the British Library's wireless service") == ["price", "wireless", "service"]
+    assert _aspect_terms("BT's share of the broadband market", frozenset({"bt", "broadband", "director"})) == [
+        "share", "market"]

@@ -581,7 +581,9 @@ def _aspect_terms(topic: str, affiliation: frozenset[str] = frozenset()) -> list
     party's plan to scrap tuition fees": scrap, tuition, fees), when any are left. Quoted on Tindall's contract,
     his agent said nothing of the injury; "the Piero system" is about Piero; "Inbev's results" about Inbev."""
     terms = query_terms(topic)
-    owners = {m.group(1).lower() for m in re.finditer(r"\b([\w-]+)['’]s?(?=\s)", topic)}
+    # the whole name before "'s" ("British Library's wireless service": british, library)
+    owners = {w.lower() for m in re.finditer(r"\b((?:[A-Z][\w-]*\s+)*[\w-]+)['’]s?(?=\s)", topic)
+              for w in m.group(1).split()}
     aspect = [t for t in terms if t not in owners and t not in affiliation and t not in _STORY_WORDS]
     # one word left is too little to know a statement by ("Inbev's results": an analyst speaks of its profit)
     return aspect if len(aspect) >= _ASPECT_WORDS else [t for t in terms if t not in _STORY_WORDS] or terms
@@ -591,11 +593,11 @@ _ASPECT_WORDS = 2
 
 
 def _affiliation(match: SpeakerMatch) -> frozenset[str]:
-    """The words of the names the question gives its speaker beside their own ("wal" and "mart" of "Wal-Mart
-    president Lee Scott"): the firm, party or club a speaker names whatever they speak of."""
+    """The words the question describes its speaker with beside their name ("wal" and "mart" of "Wal-Mart
+    president Lee Scott", "broadband" of "BT's broadband managing director Duncan Ingram"): the firm, party or
+    post a speaker names whatever they speak of."""
     own = {w.lower() for form in match.forms for w in query_terms(form)}
-    return frozenset(w for w in query_terms(" ".join(re.findall(r"\b[A-Z][\w'’-]*", match.question.phrase)))
-                     if w not in own)
+    return frozenset(w for w in query_terms(match.question.phrase) if w not in own)
 
 
 def _unaffiliated(text: str, affiliation: frozenset[str]) -> str:

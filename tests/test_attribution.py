@@ -481,9 +481,28 @@ def test_a_pronouns_cue_between_commas_is_the_sentences_named_subjects():
     ("Rhian Tovey, KLM research director, said its sums pointed to a shortfall.", "Rhian Tovey"),
     # a post, then a relative clause about the post's body
     ("Oren Vale, founder of Brightlane, which backs small presses, said the plan was a poor one.", "Oren Vale"),
+    # a post written with its firm's name, whose role is followed by what it is of
+    ("Ines Marlow, Kestrel's head of consumer services in Spain, said sales had doubled.", "Ines Marlow"),
+    ("Tavi Rusk, UK economist for Northgate Partners, said the figures were weak.", "Tavi Rusk"),
 ])
 def test_a_name_then_its_post_between_commas_credits_the_name(text, name):
     assert _speakers_by_number(_article(text)) == {1: [name]}
+
+
+def test_a_subordinate_clause_opening_with_a_name_and_post_credits_the_name():
+    article = _article("The strike was called off the day after Dara Quill, the leader of the drivers' union, told "
+                       "members to return.")
+    assert _speakers_by_number(article) == {1: ["Dara Quill"]}
+
+
+@pytest.mark.parametrize("text", [
+    # a clause, not a post: a role word late in it after a verb
+    "Meantime, 32% said Mr Corran was a good prime minister and 38% disagreed.",
+    # a pronoun's clause after a subordinate one is no post
+    "The son of a builder who rebuilt after World War II, he has described the pressure he felt.",
+])
+def test_a_clause_between_commas_is_no_post_of_the_name_before_it(text):
+    assert not {"Meantime", "World War II"} & {s for names in _speakers_by_number(_article(text)).values() for s in names}
 
 
 @pytest.mark.parametrize("text", [

@@ -249,6 +249,21 @@ def _ends_in_role(phrase: str) -> bool:
     return (words_of(phrase) or [""])[-1] in _PERSON_ROLES
 
 
+_POST_HEAD_RE = re.compile(rf"^(?:[A-Za-z][\w'’&.-]*\s+){{0,4}}?(?:{'|'.join(sorted(_PERSON_ROLES))})\b", re.IGNORECASE)
+
+
+def _holds_role(phrase: str) -> bool:
+    """The phrase is a post: it ends in a role, or holds one within its first words, then what it is of or where, and no name after
+    it ("UK economist for Capital Economics", "EA's vice president of sales"; not "Microsoft chairman Bill
+    Gates", nor a clause: "32% said Mr Blair was a good prime minister")."""
+    return _ends_in_role(phrase) or (bool(_POST_HEAD_RE.match(phrase)) and not _ROLE_AND_NAME_RE.search(f" {phrase}"))
+
+
+_SUBORDINATE_APPOSITIVE_RE = re.compile(
+    rf"\b(?:after|when|while|before|since|because|although|though|that|time)\s+({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$")
+_DETERMINED_RE = re.compile(r"(?:the|a|an|his|her|its|their)\s")
+
+
 _JOINED_CLAUSE_RE = re.compile(r"\s(?:and|but)\s+(?=(?:[\w'’-]+\s+){0,3}[\w'’-]+$)")
 _OWN_CLAUSE_WORDS = 4  # words before "and" that make a clause of their own, not a list of names or posts
 
@@ -289,8 +304,13 @@ def _source_before(before: str) -> _Source | None:
     aged = re.sub(r"(?<=[a-z]),\s+\d{1,3},(?=\s+[a-z])", ",", stripped)
     m = re.search(rf"(?:^|[.”\"'_]\s+|,\s+)(?:\d+-year-old\s+)?({NAME_RUN_RE.pattern}),\s+([^,]{{3,120}}),?$", aged) \
         or _ROLE_APPOSITIVE_RE.search(aged)
+    # a subordinate clause opening with a person's name and post: "... the day after Sir Ian Blair, the
+    # newly-appointed Metropolitan Police commissioner, said"
+    if not m and (sub := _SUBORDINATE_APPOSITIVE_RE.search(aged)) and len(words_of(sub.group(1))) >= 2 \
+            and (_holds_role(sub.group(2)) or _DETERMINED_RE.match(sub.group(2))):
+        m = sub
     # a post: "head of ...", "Vice President of the ATP", "PPI research director"
-    post = m and clause and (clause[0].islower() or _CAPITALISED_POST_RE.match(clause) or _ends_in_role(clause))
+    post = m and clause and (clause[0].islower() or _CAPITALISED_POST_RE.match(clause) or _holds_role(clause))
     if not post:
         # a post, then a relative clause: "Dan Gillmor, founder of Grassroots Media, which supports citizen-based
         # media, said" (not "Others, however, who had stayed out ..., continued", nor "The Lord Chief Justice,
@@ -299,7 +319,7 @@ def _source_before(before: str) -> _Source | None:
                       rf"[^,]{{3,120}},?$", aged)
         appositive = m.group(2).strip() if m else ""
         post = m and ((appositive[:1].islower() and len(words_of(appositive)) > 1)
-                      or _CAPITALISED_POST_RE.match(appositive) or _ends_in_role(appositive))
+                      or _CAPITALISED_POST_RE.match(appositive) or _holds_role(appositive))
     if m and post and words_of(m.group(1))[0] not in _PLACE_PREPOSITIONS:
         name = clean_name(m.group(1))
         if name and words_of(name)[0] not in NOT_NAMES:

@@ -550,3 +550,9 @@ def test_an_adverb_between_the_name_and_the_cue_leaves_the_name_the_source():
     article = _article("Mr Hockley meanwhile told the BBC: \"I believe he can deliver.\"",
                        "Health Secretary Jon Read earlier warned that members would not forgive anyone.")
     assert _speakers_by_number(article) == {1: ["Hockley"], 2: ["Jon Read"]}
+
+
+def test_a_spaced_dash_parts_the_clause_naming_the_source_from_the_one_before():
+    article = _article("Despite the club's slump - they have lost five of their last seven games - Leeds coach Ronan "
+                       "Pell says his side will recover.")
+    assert _speakers_by_number(article) == {1: ["Ronan Pell"]}

@@ -295,7 +295,10 @@ def _source_before(before: str) -> _Source | None:
         title, name = split_title(m.group(1))
         if name:
             return _Source("name", name, m.group(2).strip())
-    clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", ":", "''", "’’")
+    # a spaced dash parts a clause ("... - they have lost eight of their last 13 matches - Ireland coach Eddie
+    # O'Sullivan says"), unless it closes a parenthesis before the cue ("Florian Hamm - Dortmund's largest investor -")
+    dashes = () if re.search(r"\s[-–]$", stripped) else (" - ", " – ")
+    clause_start = max((stripped.rfind(mark) + len(mark) for mark in (",", "”", '"', ";", "—", *dashes, ":", "''", "’’")
                         if mark in stripped), default=0)
     clause = stripped[clause_start:].strip()
     # Appositive: "Duyeon Kim, from the Center for a New American Security, said"; an age before it is no

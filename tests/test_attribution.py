@@ -535,6 +535,8 @@ def test_a_bare_surname_goes_to_the_person_of_that_name_written_last_before_it()
     ("Tory peer Lord Tebbitt said he agreed with Dr Fox's view.", "Tebbitt"),
     ('"It is a genuine honour," said Gloucester fly-half Jon Grey.', "Jon Grey"),
     ("Project co-ordinator Piet Stoll explained that the genre would change.", "Piet Stoll"),
+    ('"The film is the dark horse," said awards pundit Tam Ruddle.', "Tam Ruddle"),
+    ("Club vice-chairman Ray Denton has said the club may float its shares.", "Ray Denton"),
 ])
 def test_a_post_named_by_a_less_common_role_word_before_the_name_credits_the_name(text, name):
     assert _speakers_by_number(_article(text)) == {1: [name]}
@@ -556,3 +558,8 @@ def test_a_spaced_dash_parts_the_clause_naming_the_source_from_the_one_before():
     article = _article("Despite the club's slump - they have lost five of their last seven games - Leeds coach Ronan "
                        "Pell says his side will recover.")
     assert _speakers_by_number(article) == {1: ["Ronan Pell"]}
+
+
+def test_a_narrative_subject_after_a_post_in_lower_case_is_the_pronouns_speaker():
+    article = _article("Band frontman Ciaran Doyle thanked fans for their patience. He added: \"We owe them a lot.\"")
+    assert _speakers_by_number(article) == {1: ["Ciaran Doyle"]}

@@ -100,7 +100,9 @@ defender winger captain goalkeeper keeper skipper trainer referee athlete champi
 broker investor consultant campaigner entrepreneur inventor engineer developer specialist historian surgeon pilot
 commander co-chairman co-ordinator coordinator forward fly-half scrum-half ex-minister peer
 frontbencher backbencher sprinter publicist ombudsman accountant solicitor nephew niece psychologist
-physiotherapist delegate agent supremo""".split())
+physiotherapist delegate agent supremo pundit vice-chairman vice-president vice-director ex-aide
+full-back physio team-mate biographer frontman frontwoman co-founder co-author lecturer curator
+reviewer blogger statistician""".split())
 _GROUP_ROLES = set("""officials sources analysts experts diplomats aides advisers advisors observers watchers
 critics lawmakers leaders researchers economists scientists lawyers attorneys investigators prosecutors officers
 executives representatives strategists pollsters commentators reporters members candidates residents witnesses
@@ -468,6 +470,8 @@ def _is_name(text: str) -> bool:
 # "Meanwhile, O'Leary has rapped ...". A later "he said" with no quoted person before it is that person's.
 _SUBJECT_RE = re.compile(
     rf"^(?:(?:But|And|So|Yet|Meanwhile|However|Now|Later|Earlier|Then|Still|Instead|Also),?\s+)?"
+    # a post in lower case before the name: "Keane frontman Tom Chaplin thanked fans"
+    rf"(?:(?:[A-Z][\w'’&.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})\s+)?"
     rf"(?P<name>{NAME_RUN_RE.pattern})(?:\s*,[^,;“”\"]{{1,100}},)?\s+(?P<verb>[a-z]+)\b")
 
 

@@ -563,3 +563,15 @@ def test_a_spaced_dash_parts_the_clause_naming_the_source_from_the_one_before():
 def test_a_narrative_subject_after_a_post_in_lower_case_is_the_pronouns_speaker():
     article = _article("Band frontman Ciaran Doyle thanked fans for their patience. He added: \"We owe them a lot.\"")
     assert _speakers_by_number(article) == {1: ["Ciaran Doyle"]}
+
+
+def test_she_said_after_a_man_is_quoted_is_the_woman_the_narrative_is_about():
+    article = _article('"We will appeal," said Tom Baxter, who coaches the club in his spare time.',
+                       'Club chairwoman Ada Lyle is less sure of her case. "It may be too late," she said.')
+    assert _speakers_by_number(article) == {1: ["Tom Baxter"], 2: ["Ada Lyle"]}
+
+
+def test_a_post_before_a_name_makes_the_name_a_persons_for_a_later_he():
+    article = _article("Leeds winger Fenwick Gale has broken a bone in his foot.",
+                       '"It will take six weeks to heal," he told a newspaper.')
+    assert _speakers_by_number(article) == {2: ["Fenwick Gale"]}

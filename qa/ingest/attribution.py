@@ -630,7 +630,9 @@ def _narrated(subjects: list[tuple[int, str]], mention: _Mention, article: Artic
             continue
         if mention.sentence_index - index > 8:
             return None
-        if not set(words_of(canonical(name))) & quoted and _called_by_surname(name, text):
+        full = canonical(name)
+        if not set(words_of(full)) & quoted and _called_by_surname(name, text) \
+                and _gender(full, text) in ("", mention.source.text):
             return name, index
     return None
 
@@ -643,6 +645,26 @@ def _parenthetical_subject(mention: _Mention, article: Article) -> str | None:
     if not re.search(r",\s+(?:he|she)\s+[a-z]+,", sentence):
         return None
     return _narrative_subject(sentence.strip()) or None
+
+
+_GENDERED = {"he": "he", "him": "he", "his": "he", "himself": "he", "mr": "he",
+             "she": "she", "her": "she", "hers": "she", "herself": "she", "mrs": "she", "ms": "she", "miss": "she"}
+
+
+def _gender(name: str, text: str) -> str:
+    """"he" or "she" when the article's narrative calls the person so: an honorific before the surname ("Mrs
+    Kelly") or the first pronoun after it in the same or the next sentence, outside quotes ("Arjen Robben has
+    broken two bones in his foot"); "" when it does not say, or says both."""
+    surname = re.escape(name.split()[-1])
+    narrative = mask_quotes(text)
+    votes = {m.group(1).lower() for m in re.finditer(rf"\b(Mr|Mrs|Ms|Miss)\.?\s+{surname}\b", narrative)}
+    # not after a possessive: "Scoggins' daughter ... said that her father"
+    for m in re.finditer(rf"\b{surname}\b(?!['’])((?:[^.!?]*[.!?]){{1,2}})", narrative):
+        pronoun = re.search(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", m.group(1), re.IGNORECASE)
+        if pronoun:
+            votes.add(pronoun.group(0).lower())
+    genders = {_GENDERED[v] for v in votes}
+    return genders.pop() if len(genders) == 1 else ""
 
 
 def _called_by_surname(name: str, text: str) -> bool:
@@ -658,10 +680,13 @@ def _called_by_surname(name: str, text: str) -> bool:
         return False
     if re.search(rf"\b{re.escape(name)}\b[^.!?]*[.!?]\s+(?:He|She)\s", text):
         return True  # "But Dave Winer is doubtful. He designed ...": "he" or "she" is a person, a band "they"
+    if re.search(rf"\b(?:{_ROLES_ALTERNATION})\s+{re.escape(name)}\b", text):
+        return True  # "Chelsea winger Arjen Robben": a person's post before the name
     alone = rf"(?<!{re.escape(parts[-2])} )(?<![\w'’-]){surname}"
     return bool(re.search(rf"{alone},\s+\d{{1,3}},|{alone}\s+(?:{'|'.join(_SAYING)})\b", text))
 
 
+_ROLES_ALTERNATION = "|".join(sorted(_PERSON_ROLES | TITLE_WORDS))
 _SAYING = ("said", "says", "told", "added", "admitted", "insisted", "explained", "believes", "thinks", "claimed")
 
 
@@ -720,6 +745,7 @@ def attribute(article: Article) -> Attribution:
         return f"{next(iter(firsts))} {name}" if len(firsts) == 1 else name
 
     speakers: dict[str, dict] = {}
+    article_text = "\n".join(p.text for p in article.paragraphs)
 
     def record(name: str, kind: str, alias: str | None = None, descriptor: str = "") -> dict:
         entry = speakers.setdefault(name, {"aliases": [], "descriptors": [], "kind": kind, "positions": []})
@@ -757,10 +783,14 @@ def attribute(article: Article) -> Attribution:
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person
-            if src.text != "they" and (own := _parenthetical_subject(m, article)) is not None:
+            own = _parenthetical_subject(m, article) if src.text != "they" else None
+            if own is not None:
                 # "Mr Mallon is a late recruit ... including, he claims, Tory leader Michael Howard": his claim
                 record(canonical(own), "person", own)
                 target = (canonical(own), m.sentence_index)
+            if src.text != "they" and target is not None and own is None and target[0][:1].isupper() \
+                    and _gender(target[0], article_text) not in ("", src.text):
+                target = None  # "she said" after a man is quoted is not his
             if src.text != "they" and (target is None or m.sentence_index - target[1] > 8):
                 # no quoted person within reach: "Quentin Davies ... was attacked. He said: ..." is theirs
                 target = _narrated(subjects, m, article, canonical)

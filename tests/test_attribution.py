@@ -575,3 +575,19 @@ def test_a_post_before_a_name_makes_the_name_a_persons_for_a_later_he():
     article = _article("Leeds winger Fenwick Gale has broken a bone in his foot.",
                        '"It will take six weeks to heal," he told a newspaper.')
     assert _speakers_by_number(article) == {2: ["Fenwick Gale"]}
+
+
+@pytest.mark.parametrize("text, name", [
+    # a post before the subject, and "but" joining its two verbs
+    ("Tory leader Ivor Hale also backed the plan but said ministers had been slow.", "Ivor Hale"),
+    # "Jan" is a first name before a surname, not January
+    ('"Thousands of homes have gone," said Jan Rekker, head of the relief agency.', "Jan Rekker"),
+])
+def test_the_subject_of_a_verb_joined_to_the_cue_is_the_source(text, name):
+    assert _speakers_by_number(_article(text)) == {1: [name]}
+
+
+def test_a_post_before_the_subject_is_no_verb_of_it():
+    # "leader" after the name run is no verb: the appositive's name is the source
+    article = _article("The Green Party's Holyrood leader, Ilse Marr, welcomed the move but added that it came late.")
+    assert _speakers_by_number(article) == {1: ["Ilse Marr"]}

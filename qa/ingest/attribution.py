@@ -241,9 +241,13 @@ _ROLE_APPOSITIVE_RE = re.compile(
 _CAPITALISED_POST_RE = re.compile(r"(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:of|at|for)\s+\S")
 
 
+# A post in lower case before a name: "Keane frontman", "Tory leader".
+_POST_LEAD = rf"(?:(?:[A-Z][\w'’&.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})\s+)?"
+
+
 # A sentence's subject, its own verb, then "and" before the cue: the subject speaks ("He hinted at ..., and said:").
-_COORDINATED_SUBJECT_RE = re.compile(rf"^(?:(?P<pronoun>He|She|They)|(?P<name>{NAME_RUN_RE.pattern}))\s+(?:has\s+|had\s+|"
-                                     r"also\s+)?[a-z]+\b[^“”\"]*?,?\s+and(?:\s+(?:also|then|later))?$")
+_COORDINATED_SUBJECT_RE = re.compile(rf"^(?:(?P<pronoun>He|She|They)|{_POST_LEAD}(?P<name>{NAME_RUN_RE.pattern}))\s+"
+                                     r"(?:has\s+|had\s+|also\s+)?(?P<verb>[a-z]+)\b[^“”\"]*?,?\s+(?:and|but)(?:\s+(?:also|then|later))?$")
 
 
 def _ends_in_role(phrase: str) -> bool:
@@ -285,7 +289,8 @@ def _source_before(before: str) -> _Source | None:
     if m:
         return _Source("pronoun", m.group(1).lower())
     # the subject of a verb before "and": "He hinted at discontent with the music industry, and said:"
-    if coordinated := _COORDINATED_SUBJECT_RE.match(stripped):
+    coordinated = _COORDINATED_SUBJECT_RE.match(stripped)
+    if coordinated and coordinated.group("verb") not in _PERSON_ROLES | TITLE_WORDS:  # not "Holyrood leader, ..."
         if coordinated.group("pronoun"):
             return _Source("pronoun", coordinated.group("pronoun").lower())
         name = clean_name(coordinated.group("name"))
@@ -470,8 +475,7 @@ def _is_name(text: str) -> bool:
 # "Meanwhile, O'Leary has rapped ...". A later "he said" with no quoted person before it is that person's.
 _SUBJECT_RE = re.compile(
     rf"^(?:(?:But|And|So|Yet|Meanwhile|However|Now|Later|Earlier|Then|Still|Instead|Also),?\s+)?"
-    # a post in lower case before the name: "Keane frontman Tom Chaplin thanked fans"
-    rf"(?:(?:[A-Z][\w'’&.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})\s+)?"
+    rf"{_POST_LEAD}"  # "Keane frontman Tom Chaplin thanked fans"
     rf"(?P<name>{NAME_RUN_RE.pattern})(?:\s*,[^,;“”\"]{{1,100}},)?\s+(?P<verb>[a-z]+)\b")
 
 

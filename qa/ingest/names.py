@@ -36,7 +36,7 @@ NOT_NAMES = set("""a an the and but or so yet if when while as at in on of for t
 since until this that these those there here it its he she they we i you his her their our my your who what
 which where why how also however meanwhile still then now later earlier today yesterday tomorrow monday tuesday
 wednesday thursday friday saturday sunday january february march april may june july august september october
-november december jan feb mar apr jun jul aug sep sept oct nov dec no yes not all some many most both each
+november december feb mar apr jun jul aug sep sept oct nov dec no yes not all some many most both each
 one two three four five several other another such even just only instead indeed last next first this year
 asked speaking writing according reporting in separately additionally nonetheless nevertheless similarly
 likewise finally overall ultimately moreover furthermore afterward afterwards elsewhere recently currently

@@ -54,6 +54,8 @@ def test_the_kind_and_subject_of_a_question():
     assert asked("What was Grolsch's net profit in 2004?").kind == "amount"
     assert asked("How much did the council pay for the bridge?").kind == "amount"
     assert asked("How many kettles were recalled?").kind == "number"
+    # a count, whatever money noun names what is counted
+    assert asked("How many export licences for arms sales were refused?").kind == "number"
     assert asked("Who did Corvex pick to run its operations?").kind == "person"
     assert asked("Why did Fizzco's profits fall?").kind == "reason"
     assert asked("When did the storms hit?").kind == "date"

@@ -313,7 +313,9 @@ def asked(question: str) -> Asked:
     nouns = frozenset(w for w in words if w in _MONEY_NOUNS)
     how_much = bool(re.match(r"^\W*(?:by\s+)?how much\b", low))
     if (how_much and (nouns or any(w in _MONEY_WORDS for w in words))) or (
-            nouns and which == subject and (kind == "number" or (kind == "thing" and (re.match(
+            # "How many export licences for arms sales ...?" counts licences, whatever money noun follows
+            nouns and which == subject and ((kind == "number" and not re.match(r"^\W*how many\b", low))
+                                            or (kind == "thing" and (re.match(
                 r"^\W*what\s+(?:is|was|were|are|will be|would be)\b", low) or re.match(
                 # "What transfer fee ...?", not "What might offering bonuses help reduce?" (the noun in its frame)
                 rf"^\W*(?:what|which)\s+(?!(?:{_AUXILIARIES}|do|does|did)\b)(?:(?![\w-]+ing\b)[\w-]+\s+){{0,2}}?"

@@ -591,3 +591,19 @@ def test_a_post_before_the_subject_is_no_verb_of_it():
     # "leader" after the name run is no verb: the appositive's name is the source
     article = _article("The Green Party's Holyrood leader, Ilse Marr, welcomed the move but added that it came late.")
     assert _speakers_by_number(article) == {1: ["Ilse Marr"]}
+
+
+@pytest.mark.parametrize("text, name", [
+    ('Mr Ferrante is confident of his firm\'s position, saying that the rival\'s argument "has no legs".', "Ferrante"),
+    ("Tory leader Ivor Hale sent his congratulations, adding that he hoped for closer ties.", "Ivor Hale"),
+])
+def test_a_participle_cue_after_a_comma_is_the_sentences_subjects(text, name):
+    assert _speakers_by_number(_article(text)) == {1: [name]}
+
+
+@pytest.mark.parametrize("text", [
+    "Fly-half Ari Mauger was in good form with the boot, adding 10 points.",
+    "Cash-strapped US companies had argued for the change, claiming it would cut jobs.",
+])
+def test_a_participle_reporting_no_words_or_a_subject_that_is_no_name_credits_no_one(text):
+    assert _speakers_by_number(_article(text)) == {}

@@ -493,6 +493,19 @@ def _narrative_subject(sentence: str) -> str:
     return name
 
 
+def _participle_subject(before: str) -> _Source | None:
+    """The subject of the sentence a participle cue (", saying", ", adding") goes on from: a pronoun or a
+    person's name opening it ("He rejected the claim, saying", "Mr Marchionne is confident ..., saying")."""
+    if m := re.match(r"^\W*(?:(?:But|And|Yet|So|Meanwhile|However),?\s+)?(He|She|They)\s+[a-z]", before):
+        return _Source("pronoun", m.group(1).lower())
+    name = _narrative_subject(before)
+    return _Source("name", name) if name and not re.search(r"-[a-z]", name) else None  # not "Cash-strapped US"
+
+
+# What follows a participle that reports no words: "adding 10 points", "adding to the pressure".
+_NO_SPEECH_AFTER_RE = re.compile(r"\s+(?:\d|to\b|a\b|an\b|another\b|more\b|weight\b|fuel\b)")
+
+
 # A name's possessive just before a cue word: "Mr Clarke's proposed amendment" (not "He's said", a contraction).
 _POSSESSIVE_BEFORE_RE = re.compile(r"(?<![\w'’])(?!(?:He|She|It|That|There|What|Who|Here)['’])[A-Z][\w-]*['’]s\s+$")
 
@@ -578,6 +591,10 @@ def _mentions_in(text: str, position: int, sentence_counter: list[int],
                 if cue in ("show", "shows") and _ROLE_AND_NAME_RE.match(masked, cue_match.end()):
                     continue  # "Talk show host Jerry Springer": a noun in a title before a name, no cue
                 source = _source_before(sentence[: cue_match.start()])
+                if source is None and cue.endswith("ing") and sentence[: cue_match.start()].rstrip().endswith(",") \
+                        and not _NO_SPEECH_AFTER_RE.match(masked, cue_match.end()):
+                    # "Mr Marchionne is confident of his firm's position, saying ...": the sentence's subject
+                    source = _participle_subject(masked[: cue_match.start()])
                 if source is None and cue in INVERTIBLE:
                     source = _source_after(sentence[cue_match.end() :])
             if source is None or source.text.lower() in seen_here:

@@ -607,3 +607,10 @@ def test_a_participle_cue_after_a_comma_is_the_sentences_subjects(text, name):
 ])
 def test_a_participle_reporting_no_words_or_a_subject_that_is_no_name_credits_no_one(text):
     assert _speakers_by_number(_article(text)) == {}
+
+
+def test_a_pronoun_after_the_narrative_turns_to_another_person_is_that_persons():
+    article = _article('"We look forward to working with him," said Tory leader Ivor Hale.',
+                       "Liberal Democrat leader Carl Benning welcomed the quick result of the election.",
+                       'The president\'s first task was "to rebuild a sense of purpose", he said.')
+    assert _speakers_by_number(article) == {1: ["Ivor Hale"], 3: ["Carl Benning"]}

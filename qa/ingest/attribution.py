@@ -812,12 +812,14 @@ def attribute(article: Article) -> Attribution:
             if src.text != "they" and target is not None and own is None and target[0][:1].isupper() \
                     and _gender(target[0], article_text) not in ("", src.text):
                 target = None  # "she said" after a man is quoted is not his
-            if src.text != "they" and (target is None or m.sentence_index - target[1] > 8):
-                # no quoted person within reach: "Quentin Davies ... was attacked. He said: ..." is theirs
-                target = _narrated(subjects, m, article, canonical)
-                if target is not None:
-                    record(canonical(target[0]), "person", target[0])
-                    target = (canonical(target[0]), target[1])
+            narrated = _narrated(subjects, m, article, canonical) if src.text != "they" and own is None else None
+            if narrated is not None and (target is None or m.sentence_index - target[1] > 8
+                                         or narrated[1] > target[1]):
+                # no quoted person within reach, or the narrative has since turned to another: "Quentin Davies ...
+                # was attacked. He said: ..." is theirs, and so is "... Charles Kennedy welcomed the fact ...
+                # Mr Bush's first task was ..., he said" after Michael Howard is quoted
+                record(canonical(narrated[0]), "person", narrated[0])
+                target = (canonical(narrated[0]), narrated[1])
             if target is None or m.sentence_index - target[1] > 8:
                 continue
             name, reference = target[0], "pronoun"

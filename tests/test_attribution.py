@@ -614,3 +614,15 @@ def test_a_pronoun_after_the_narrative_turns_to_another_person_is_that_persons()
                        "Liberal Democrat leader Carl Benning welcomed the quick result of the election.",
                        'The president\'s first task was "to rebuild a sense of purpose", he said.')
     assert _speakers_by_number(article) == {1: ["Ivor Hale"], 3: ["Carl Benning"]}
+
+
+def test_a_title_referring_back_in_an_article_quoting_one_person_by_name_is_theirs():
+    article = _article("Ines Marlow said the cost of the plan was being weighed.",
+                       'The minister told delegates that "career sexism" was holding women back.')
+    assert _speakers_by_number(article) == {1: ["Ines Marlow"], 2: ["Ines Marlow"]}
+
+
+def test_the_prime_minister_after_another_person_is_quoted_is_someone_else():
+    article = _article("Ines Marlow said the cost of the plan was being weighed.",
+                       "The prime minister said he backed the plan.")
+    assert _speakers_by_number(article)[2] != ["Ines Marlow"]

@@ -506,6 +506,11 @@ def _participle_subject(before: str) -> _Source | None:
 _NO_SPEECH_AFTER_RE = re.compile(r"\s+(?:\d|to\b|a\b|an\b|another\b|more\b|weight\b|fuel\b)")
 
 
+# A title referring back to the person the article is about: "the minister", "the singer" (not "the prime
+# minister", who is someone else, nor "a spokesman").
+_TITLE_BACK_RE = re.compile(rf"[Tt]he (?!prime\b|deputy\b|former\b|new\b|then\b)(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})")
+
+
 # A name's possessive just before a cue word: "Mr Clarke's proposed amendment" (not "He's said", a contraction).
 _POSSESSIVE_BEFORE_RE = re.compile(r"(?<![\w'’])(?!(?:He|She|It|That|There|What|Who|Here)['’])[A-Z][\w-]*['’]s\s+$")
 
@@ -826,6 +831,11 @@ def attribute(article: Article) -> Attribution:
         else:
             phrase = src.text
             named = descriptor_match(phrase) if phrase.lower().startswith(("the ", "that ", "this ")) else None
+            if named is None and _TITLE_BACK_RE.fullmatch(phrase):
+                # "The minister told delegates" in an article quoting one person by name (Patricia Hewitt) so far
+                persons = [n for n, e in speakers.items() if e["kind"] == "person" and n[:1].isupper()
+                           and len(n.split()) >= 2 and not is_org(n)]
+                named = persons[0] if len(persons) == 1 else None
             if named:
                 name, reference = named, "descriptor"
                 record(name, speakers[name]["kind"], None, "")

@@ -626,3 +626,10 @@ def test_the_prime_minister_after_another_person_is_quoted_is_someone_else():
     article = _article("Ines Marlow said the cost of the plan was being weighed.",
                        "The prime minister said he backed the plan.")
     assert _speakers_by_number(article)[2] != ["Ines Marlow"]
+
+
+def test_a_name_given_a_persons_post_is_a_person_whatever_word_it_shares_with_a_firm():
+    # "Fox" is a network too; "he said" after Stan Fox is quoted is his
+    article = _article('Party co-chairman Stan Fox said the plan was "a sign of abusive politics".',
+                       '"They seem intent on talking about history," he said.')
+    assert _speakers_by_number(article) == {1: ["Stan Fox"], 2: ["Stan Fox"]}

@@ -805,7 +805,10 @@ def attribute(article: Article) -> Attribution:
         if src.kind == "name":
             name = canonical(src.text, m)
             reference = "titled name" if src.titled else "name" if name == src.text else "short name"
-            kind = "organisation" if is_org(name) and name.split()[-1] not in honoured else "person"
+            # a name given a person's post is a person's, whatever word it shares with a firm ("Tory co-chairman
+            # Liam Fox": Fox is a network too)
+            kind = "organisation" if is_org(name) and name.split()[-1] not in honoured \
+                and (words_of(src.descriptor) or [""])[-1] not in _PERSON_ROLES | TITLE_WORDS else "person"
             record(name, kind, src.text, src.descriptor)
         elif src.kind == "pronoun":
             target = last_group if src.text == "they" else last_person

@@ -633,3 +633,9 @@ def test_a_name_given_a_persons_post_is_a_person_whatever_word_it_shares_with_a_
     article = _article('Party co-chairman Stan Fox said the plan was "a sign of abusive politics".',
                        '"They seem intent on talking about history," he said.')
     assert _speakers_by_number(article) == {1: ["Stan Fox"], 2: ["Stan Fox"]}
+
+
+def test_an_honorific_before_the_full_name_makes_it_a_persons_for_a_later_he():
+    article = _article('Dr Ivo Marsh, head of the doctors\' union, welcomed the new targets. "Much remains to be done," '
+                       'he said.')
+    assert _speakers_by_number(article) == {1: ["Ivo Marsh"]}

@@ -700,7 +700,7 @@ def _called_by_surname(name: str, text: str) -> bool:
     parts = name.split()
     surname = re.escape(parts[-1])
     honorific = "|".join(sorted(PLAIN_HONORIFICS - {"mr.", "mrs.", "ms.", "dr."}))
-    if re.search(rf"\b(?i:{honorific})\.?\s+{surname}\b", text):
+    if re.search(rf"\b(?i:{honorific})\.?\s+(?:[A-Z][\w'’-]+\s+)?{surname}\b", text):  # "Dr (Richard) Lewis"
         return True
     if len(parts) < 2:
         return False

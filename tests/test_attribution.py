@@ -639,3 +639,10 @@ def test_an_honorific_before_the_full_name_makes_it_a_persons_for_a_later_he():
     article = _article('Dr Ivo Marsh, head of the doctors\' union, welcomed the new targets. "Much remains to be done," '
                        'he said.')
     assert _speakers_by_number(article) == {1: ["Ivo Marsh"]}
+
+
+def test_a_surname_that_is_also_a_title_after_mr_or_ms_is_a_name():
+    article = _article('"Net firms are learning fast," said Rob King, chief architect at Cisco.',
+                       'Mr King said the only defence was a smarter network.',
+                       'Ms Bishop said the singer "threw the bottle at the left side of my face".')
+    assert _speakers_by_number(article) == {1: ["Rob King"], 2: ["Rob King"], 3: ["Bishop"]}

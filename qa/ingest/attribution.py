@@ -371,7 +371,8 @@ def _source_before(before: str) -> _Source | None:
                   and lead_words[-1] not in PLAIN_HONORIFICS
                   and lead_words[-1] in TITLE_WORDS | _PERSON_ROLES and not {"and", "or", "&"} & set(lead_words))
         bare = not lead or set(words_of(lead)) <= _LEADS | HONORIFICS or bool(re.fullmatch(r"\d+-year-old", lead))
-        if name and set(words_of(name)) <= TITLE_WORDS | _PERSON_ROLES:
+        if name and set(words_of(name)) <= TITLE_WORDS | _PERSON_ROLES \
+                and not set(words_of(title)) & {"mr", "mrs", "ms", "miss", "dr"}:  # "Ms King" is a name
             # "The DJ admitted", "The Chancellor said": a role, no name
             return _Source("descriptor", clause) if set(words_of(lead)) <= _LEADS | _DETERMINERS else None
         if name and (bare or titled):

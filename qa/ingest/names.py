@@ -73,6 +73,8 @@ def split_title(name: str) -> tuple[str, str]:
                       or tokens[0].lower() in INVERTIBLE):  # "Continued Stone:" -> "Stone"
         if honorific and tokens[0].lower().strip(".") in NOT_NAMES:
             break  # after "Mrs", "May" is a name, not the month
+        if len(tokens) == 1 and title and title[-1].lower().strip(".") in {"mr", "mrs", "ms", "miss", "dr"}:
+            break  # after "Ms", a last word that is also a title is the surname: "Ms King", "Mr Bishop"
         honorific = tokens[0].lower().strip(".") in HONORIFICS
         if honorific:
             title.append(tokens[0])

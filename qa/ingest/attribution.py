@@ -259,9 +259,9 @@ _POST_HEAD_RE = re.compile(rf"^(?:[A-Za-z][\w'’&.-]*\s+){{0,4}}?(?:{'|'.join(s
 
 
 def _holds_role(phrase: str) -> bool:
-    """The phrase is a post: it ends in a role, or holds one within its first words, then what it is of or where, and no name after
-    it ("UK economist for Capital Economics", "EA's vice president of sales"; not "Microsoft chairman Bill
-    Gates", nor a clause: "32% said Mr Blair was a good prime minister")."""
+    """The phrase is a post: it ends in a role, or holds one within its first words, then what it is of or
+    where, and no name after it ("UK economist for Capital Economics", "EA's vice president of sales"; not
+    "Microsoft chairman Bill Gates", nor a clause: "32% said Mr Blair was a good prime minister")."""
     return _ends_in_role(phrase) or (bool(_POST_HEAD_RE.match(phrase)) and not _ROLE_AND_NAME_RE.search(f" {phrase}"))
 
 

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .documents import Article, split_sentences
@@ -674,6 +674,12 @@ def _parenthetical_subject(mention: _Mention, article: Article) -> str | None:
     return _narrative_subject(sentence.strip()) or None
 
 
+@lru_cache(maxsize=4)
+def _narrative_of(text: str) -> str:
+    """An article's text without its quotes, read once for all its pronouns."""
+    return mask_quotes(text)
+
+
 _GENDERED = {"he": "he", "him": "he", "his": "he", "himself": "he", "mr": "he",
              "she": "she", "her": "she", "hers": "she", "herself": "she", "mrs": "she", "ms": "she", "miss": "she"}
 
@@ -683,7 +689,7 @@ def _gender(name: str, text: str) -> str:
     Kelly") or the first pronoun after it in the same or the next sentence, outside quotes ("Arjen Robben has
     broken two bones in his foot"); "" when it does not say, or says both."""
     surname = re.escape(name.split()[-1])
-    narrative = mask_quotes(text)
+    narrative = _narrative_of(text)
     votes = {m.group(1).lower() for m in re.finditer(rf"\b(Mr|Mrs|Ms|Miss)\.?\s+{surname}\b", narrative)}
     # not after a possessive: "Scoggins' daughter ... said that her father"
     for m in re.finditer(rf"\b{surname}\b(?!['’])((?:[^.!?]*[.!?]){{1,2}})", narrative):
@@ -707,13 +713,13 @@ def _called_by_surname(name: str, text: str) -> bool:
         return False
     if re.search(rf"\b{re.escape(name)}\b[^.!?]*[.!?]\s+(?:He|She)\s", text):
         return True  # "But Dave Winer is doubtful. He designed ...": "he" or "she" is a person, a band "they"
-    if re.search(rf"\b(?:{_ROLES_ALTERNATION})\s+{re.escape(name)}\b", text):
+    if any(m.group(1) in _PERSON_ROLES | TITLE_WORDS
+           for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(name)}\b", text)):
         return True  # "Chelsea winger Arjen Robben": a person's post before the name
     alone = rf"(?<!{re.escape(parts[-2])} )(?<![\w'’-]){surname}"
     return bool(re.search(rf"{alone},\s+\d{{1,3}},|{alone}\s+(?:{'|'.join(_SAYING)})\b", text))
 
 
-_ROLES_ALTERNATION = "|".join(sorted(_PERSON_ROLES | TITLE_WORDS))
 _SAYING = ("said", "says", "told", "added", "admitted", "insisted", "explained", "believes", "thinks", "claimed")
 
 

@@ -241,8 +241,10 @@ _ROLE_APPOSITIVE_RE = re.compile(
 _CAPITALISED_POST_RE = re.compile(r"(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+(?:of|at|for)\s+\S")
 
 
+# Any word naming a person's post or title, as a pattern.
+_POST_WORD = "|".join(sorted(_PERSON_ROLES | TITLE_WORDS))
 # A post in lower case before a name: "Keane frontman", "Tory leader".
-_POST_LEAD = rf"(?:(?:[A-Z][\w'’&.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,2}}(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})\s+)?"
+_POST_LEAD = rf"(?:(?:[A-Z][\w'’&.-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,2}}(?:{_POST_WORD})\s+)?"
 
 
 # A sentence's subject, its own verb, then "and" before the cue: the subject speaks ("He hinted at ..., and said:").
@@ -509,7 +511,7 @@ _NO_SPEECH_AFTER_RE = re.compile(r"\s+(?:\d|to\b|a\b|an\b|another\b|more\b|weigh
 
 # A title referring back to the person the article is about: "the minister", "the singer" (not "the prime
 # minister", who is someone else, nor "a spokesman").
-_TITLE_BACK_RE = re.compile(rf"[Tt]he (?!prime\b|deputy\b|former\b|new\b|then\b)(?:{'|'.join(sorted(_PERSON_ROLES | TITLE_WORDS))})")
+_TITLE_BACK_RE = re.compile(rf"[Tt]he (?!prime\b|deputy\b|former\b|new\b|then\b)(?:{_POST_WORD})")
 
 
 # A name's possessive just before a cue word: "Mr Clarke's proposed amendment" (not "He's said", a contraction).

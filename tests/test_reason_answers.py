@@ -124,6 +124,33 @@ def test_a_reason_further_on_in_the_article_is_quoted_first(reasons_archive):
     assert (answer.citations[0].passage.article_id, answer.citations[0].passage.paragraph) == ("zorbia", 4)
 
 
+UNCUED = {
+    "rally.txt": "Kelport council bans road rally\n\n"
+                 "Kelport council has banned the Free Roads rally planned for the town square on Saturday.\n\n"
+                 "Council leader Ann Reed said the rally could not be held safely in the town square while its "
+                 "paving is relaid. Free Roads was fined last year because of litter left after its march.\n",
+    "tolls.txt": "Bypass tolls to rise\n\n"
+                 "Tolls on the Kelport bypass will rise by 10% in April because of higher repair costs, the road "
+                 "operator said.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def uncued_archive(tmp_path_factory, embedder):
+    return indexed_archive(tmp_path_factory.mktemp("uncued"), UNCUED)
+
+
+def test_a_reason_stated_without_a_cue_is_quoted_after_the_cued_sentences(uncued_archive):
+    """The only sentence with a cue ("because of") gives the reason for something else; the reason for the
+    ban has none. The best-ranked sentences fill the answer after the cued one, so it is quoted."""
+    question = "Why did Kelport council ban the Free Roads rally?"
+    with QA(uncued_archive, llm="none") as bot:
+        answer = bot.ask(question)
+    assert not answer.abstained
+    assert "could not be held safely" in answer.text
+    assert len(answer.citations) <= 3 and answer.text.count("[") <= 3
+
+
 def test_how_asks_for_a_means_not_a_number_or_a_reason():
     assert asks_means("How did the thieves get into the museum?")
     assert asks_means("How will the new scheme work?")

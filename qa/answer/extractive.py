@@ -114,7 +114,18 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
     # sentence stating a how-question's verb and the one after it, in their order)
     rest = sorted((c for c in chosen if c not in means), key=lambda c: (c is not reason, not c.gives,
                                                                        rank[c.passage.id], c.index))
+    if asked(question).kind == "reason" and not means:
+        rest += best_after(rest, ranked, max_sentences)
     return [*means, *rest]
+
+
+def best_after(chosen: list[Candidate], ranked: list[Candidate], max_sentences: int) -> list[Candidate]:
+    """For "why?", the best-ranked sentences after the ones a cue ties to the question, up to max_sentences:
+    a reason is often stated without a cue ("China already has more than enough cigarette-making capacity",
+    "I completely lost it in the lights"), and the sentences closest to the question hold it more often than
+    the other cue-bearing ones do."""
+    quoted = {(c.passage.id, c.index) for c in chosen}
+    return [c for c in ranked if (c.passage.id, c.index) not in quoted][:max(0, max_sentences - len(chosen))]
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:

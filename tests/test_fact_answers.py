@@ -510,6 +510,16 @@ def test_a_share_of_the_people_counted_answers_how_many_and_a_fraction_in_words_
     assert not gives_kind(share, "Ferries and fishing boats filled the harbour.")
 
 
+def test_a_sum_in_a_currency_written_as_a_word_is_an_amount():
+    profit = asked("What net profit did Dalmark make last year?")
+    assert gives_kind(profit, "Dalmark made a net profit of 4.2bn kronor last year.")
+    assert gives_kind(profit, "Its profit rose to 310m rand.")
+    assert gives_kind(profit, "The bank earned 1.2 trillion won.")
+    assert not gives_kind(profit, "Dalmark's team won 4 games last year.")  # a score, not a sum
+    # "how many" counts no sum, whatever its currency
+    assert not gives_kind(asked("How many shares did Dalmark sell?"), "Dalmark sold them for 90m kronor.")
+
+
 def test_a_money_noun_inside_the_questions_frame_is_not_what_it_asks():
     assert asked("What might paying bonuses help the firm keep?").kind == "thing"
     assert asked("What bonus did the crew get?").kind == "amount"

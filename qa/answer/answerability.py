@@ -49,10 +49,15 @@ _MONEY_MEASURES = _MONEY_NOUNS | _MONEY_WORDS
 _CURRENCIES = frozenset("dollars pounds euros francs".split())  # "in Euros"; "Million Dollar Baby" is a name
 _SPELLED = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
             r"sixty|seventy|eighty|ninety|a hundred|one hundred)")
+# currencies written as words after a figure ("19bn kronor", "1.5 billion reais"); "won" only after a
+# multiplier ("2bn won"), as "4 won" is a score
+_CURRENCY_WORDS = (r"(?:dollars|pounds|euros?|yen|francs|yuan|rupees|roubles|kronor|kroner|krona|krone|rand|pesos|"
+                   r"lira|lire|rupiah|ringgit|baht|naira|dinars|dirhams|riyals|rials|shekels|zlotys?|forints|reais)")
+_WON = r"|\d\s?(?:bn|m|million|billion|trillion)\s*won\b"
 # A rise or fall is an amount in percent too, in figures or in words ("rose by ten percent").
 _CURRENCY_RE = re.compile(r"[$£€¥]\s?\d|\d\s?%|(?:\d|\b" + _SPELLED + r")\s*(?:per cent|percent)\b|\d\s?(?:bn|m|k|million|billion|trillion|"
-                          r"thousand)?\s*(?:dollars|pounds|euros|yen|francs|yuan|rupees|roubles|"
-                          r"pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b", re.IGNORECASE)
+                          r"thousand)?\s*(?:" + _CURRENCY_WORDS + r"|pence|cents|p)\b|\b(?:us\$|usd|gbp|eur)\b" + _WON,
+                          re.IGNORECASE)
 _PERCENT_RE = re.compile(r"\d\s?%|(?:\d|\b" + _SPELLED + r")\s*(?:per cent|percent)\b", re.IGNORECASE)
 # A price, a payment or a cost is asked for: its answer is a sum of money, never a percentage (unless a rate,
 # a share or a stake is asked: "What rate of income tax will they pay?").
@@ -61,8 +66,8 @@ _PRICE_ASKED_RE = re.compile(r"\b(?:pay|paid|pays|paying|cost|costs|costing|spen
                              re.IGNORECASE)
 _RATE_WORDS_RE = re.compile(r"\b(?:rates?|percentage|proportion|how much of|(?:what|which|how big an?|how large an?)\s+"
                             r"(?:share|stake))\b", re.IGNORECASE)
-_MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?(?:bn|m)?\s*"
-                              r"(?:dollars|pounds|euros|yen|francs|yuan)\b", re.IGNORECASE)
+_MONEY_AMOUNT_RE = re.compile(r"[$£€¥]\s?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?|\d[\d,.]*\s?"
+                              r"(?:bn|m|billion|million)?\s*" + _CURRENCY_WORDS + r"\b" + _WON, re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|double|doubled|tripled|"
                         r"halved|once|twice|several|numerous|multiple|a few|many times|a handful)\b", re.IGNORECASE)

@@ -120,12 +120,14 @@ def quoted_sentences(question: str, result: SearchResult, embedder: Embedder, ra
 
 
 def best_after(chosen: list[Candidate], ranked: list[Candidate], max_sentences: int) -> list[Candidate]:
-    """For "why?", the best-ranked sentences after the ones a cue ties to the question, up to max_sentences:
-    a reason is often stated without a cue ("China already has more than enough cigarette-making capacity",
-    "I completely lost it in the lights"), and the sentences closest to the question hold it more often than
-    the other cue-bearing ones do."""
+    """For "why?", the best-ranked sentences without a reason's cue after the ones a cue ties to the question,
+    up to max_sentences: a reason is often stated plainly ("China already has more than enough
+    cigarette-making capacity", "I completely lost it in the lights"), while a cue the rules did not tie to
+    the question gives the reason for something else ("margins were helped by ..." under "Why did sales
+    fall?")."""
     quoted = {(c.passage.id, c.index) for c in chosen}
-    return [c for c in ranked if (c.passage.id, c.index) not in quoted][:max(0, max_sentences - len(chosen))]
+    plain = [c for c in ranked if not c.gives and (c.passage.id, c.index) not in quoted]
+    return plain[:max(0, max_sentences - len(chosen))]
 
 
 def _evidence_only(pieces: list[tuple[str, Passage]]) -> list[tuple[str, Passage]]:

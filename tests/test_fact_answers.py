@@ -520,6 +520,22 @@ def test_a_sum_in_a_currency_written_as_a_word_is_an_amount():
     assert not gives_kind(asked("How many shares did Dalmark sell?"), "Dalmark sold them for 90m kronor.")
 
 
+def test_a_money_verb_in_its_ing_form_asks_an_amount():
+    assert asked("How much is Dalmark paying to join the Kelport gas project?").kind == "amount"
+    assert asked("How much is the council charging for a parking permit?").kind == "amount"
+    assert asked("How much is Kelport investing in its harbour?").kind == "amount"
+    assert asked("How much rain is falling on Kelport?").kind == "number"
+
+
+def test_a_players_fee_states_what_a_club_paid_to_sign_him():
+    fee = asked("How much did Kelport Rovers pay Dunmore City to sign Ivo Brandt?")
+    signed = "Ivo Brandt was signed by Kelport Rovers for £4.6m from Dunmore City in 1998."
+    assert about_subject(fee, signed, signed)
+    # a fee of another kind of deal is still no fee for him
+    assert not about_subject(fee, "Kelport Rovers raised £4.6m from Dunmore City fans.",
+                             "Ivo Brandt joined Kelport Rovers. Kelport Rovers raised £4.6m from Dunmore City fans.")
+
+
 def test_a_money_noun_inside_the_questions_frame_is_not_what_it_asks():
     assert asked("What might paying bonuses help the firm keep?").kind == "thing"
     assert asked("What bonus did the crew get?").kind == "amount"

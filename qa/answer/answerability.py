@@ -27,14 +27,17 @@ _MONEY_NOUNS = frozenset(
     "profit profits loss losses price prices sales revenue revenues turnover earnings salary salaries wage wages "
     "fine fines fee fees budget debt debts deficit surplus tax taxes spending investment compensation payout "
     "bonus bonuses income dividend funding damages valuation".split())
-_MONEY_WORDS = frozenset("money cash pay pays paid cost costs spend spends spent earn earns earned sum worth save "
-                         "saves saved raise raised fetch fetches fetched donate donates donated pledge pledges pledged "
-                         "invest invests invested lend lends lent borrow borrows borrowed owe owes owed".split())
+_MONEY_WORDS = frozenset("money cash pay pays paid paying cost costs costing spend spends spent earn earns earned "
+                         "earning sum worth save saves saved saving raise raised raising fetch fetches fetched fetching "
+                         "charge charges charged charging donate donates donated donating pledge pledges pledged "
+                         "pledging invest invests invested investing lend lends lent lending borrow borrows borrowed "
+                         "borrowing owe owes owed owing".split())
 # A money verb of the question is stated by any word of its family: "cost" by "sell for £339", "make" (of
 # a company) by "earned", never by "spent".
 _COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges "
                          "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
-                         "deal takeover offer bid valued fetch fetches fetched auction auctioned".split())
+                         "deal takeover offer bid valued fetch fetches fetched auction auctioned "
+                         "sign signs signed signing transfer".split())  # a player's price: "signed for £4.6m"
 _INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
                            "profits takings".split())
 _GIFT_FAMILY = frozenset("donate donates donated donating donation donations give gives gave given pledge pledges "

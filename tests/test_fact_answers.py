@@ -525,6 +525,10 @@ def test_a_money_verb_in_its_ing_form_asks_an_amount():
     assert asked("How much is the council charging for a parking permit?").kind == "amount"
     assert asked("How much is Kelport investing in its harbour?").kind == "amount"
     assert asked("How much rain is falling on Kelport?").kind == "number"
+    # a price asked with "charge" is stated by what something is leased or rented for
+    rent = asked("How much does Dalmark hope to charge to rent its vans?")
+    rented = "Dalmark says it hopes to rent the vans for about $10 a day."
+    assert rent.kind == "amount" and about_subject(rent, rented, rented)
 
 
 def test_a_players_fee_states_what_a_club_paid_to_sign_him():

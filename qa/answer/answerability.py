@@ -37,6 +37,7 @@ _MONEY_WORDS = frozenset("money cash pay pays paid paying cost costs costing spe
 _COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold retail charge charged charges "
                          "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
                          "deal takeover offer bid valued fetch fetches fetched auction auctioned "
+                         "lease leases leased leasing rent rents rented renting "
                          "sign signs signed signing transfer".split())  # a player's price: "signed for £4.6m"
 _INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
                            "profits takings".split())

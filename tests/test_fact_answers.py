@@ -691,6 +691,9 @@ def test_a_comma_ends_a_name_of_the_question_and_a_colon_does_not():
     assert asked("Who set up Air Kelport, Zorbia's first low-cost airline?").groups == (
         frozenset({"air", "kelport"}), frozenset({"zorbia"}))
     assert asked("When did Kelport: Final Wars open?").groups == (frozenset({"kelport", "final", "wars"}),)
+    # a bracket after a name spells it out: one name, so a sentence naming the project either way names it
+    assert asked("How much is Zorbia putting into the KM2 (Kelport Media Two) project?").groups == (
+        frozenset({"zorbia"}), frozenset({"km2", "kelport", "media", "two"}))
     # a star on a walk of fame is no person, a long jumper is
     assert asked("Which numbered star on the Kelport Walk of Fame did Godzilla receive?").kind == "name"
     assert asked("Which long jumper won the Kelport Open?").kind == "person"

@@ -366,10 +366,18 @@ def name_groups(question: str, names: frozenset[str]) -> tuple[frozenset[str], .
     words joined by "and" are names of their own ("Blackburn and Rangers": "Glasgow Rangers" names one)."""
     groups: list[list[str]] = []
     joined, previous = False, ""
+    # a bracket right after a name spells it out or abbreviates it: one name ("NM2 (New Media for a New
+    # Millennium)", "the Office of Fair Trading (OFT)")
+    spelt: list[str] | None = None
     # a comma or a bracket ends a name ("Air Deccan, India's first low-cost airline": two names; a colon may be
     # inside one: "Godzilla: Final Wars")
     for token in re.findall(r"[^\W_]+|&|[,;()]", question)[1:]:
         low = token.lower()
+        if token in "()":
+            spelt = groups[-1] if token == "(" and joined and groups else None
+        elif spelt is not None and low in names:
+            spelt.append(low)
+            continue
         if low in names:
             if groups and joined:
                 groups[-1].append(low)

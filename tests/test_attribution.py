@@ -646,3 +646,15 @@ def test_a_surname_that_is_also_a_title_after_mr_or_ms_is_a_name():
                        'Mr King said the only defence was a smarter network.',
                        'Ms Bishop said the singer "threw the bottle at the left side of my face".')
     assert _speakers_by_number(article) == {1: ["Rob King"], 2: ["Rob King"], 3: ["Bishop"]}
+
+
+def test_a_phrase_referring_back_names_a_descriptors_head_not_a_word_describing_it():
+    """"the report" is not "report author Ann Vale", nor "the committee" its "committee chairman Ed Lake"
+    ("the former central bank economist" still is the one a descriptor names: the test above)."""
+    found = _speakers_by_number(_article(
+        '"Few artists think the lawsuits help them," said report author Ann Vale.',
+        "The report said most musicians sell their music online.",
+        '"The fees are too high," said committee chairman Ed Lake.',
+        "The committee said the fees should be cut by a third.",
+    ))
+    assert found == {1: ["Ann Vale"], 2: ["the report"], 3: ["Ed Lake"], 4: ["the committee"]}

@@ -31,6 +31,12 @@ from qa.index.records import SpeakerRecord
         ("What harmed the talks in Bruce Klingner's view?", "Bruce Klingner", "What harmed the talks"),
         ("What were the former CIA analyst's comments?", "the former CIA analyst", ""),
         ("Quotes from Duyeon Kim", "Duyeon Kim", ""),
+        # a verb that is also a noun, then "say": part of the speaker
+        ("What did the report say about the summits?", "the report", "the summits"),
+        ("What did Kelport Institute report author Ann Vale say about the summits?",
+         "Kelport Institute report author Ann Vale", "the summits"),
+        ("What did Klingner report to MPs about the summits?", "Klingner", "the summits"),
+        ("What did Klingner say Pardo would say about the summits?", "Klingner", "Pardo would say about the summits"),
     ],
 )
 def test_who_said_questions_are_recognised(question, phrase, topic):

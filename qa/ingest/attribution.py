@@ -801,10 +801,15 @@ def attribute(article: Article) -> Attribution:
         words = {w for w in words_of(phrase) if w not in _DETERMINERS and w not in NOT_NAMES}
         if not words:
             return None
+        head = words_of(phrase)[-1]
         best = None
         for name, entry in speakers.items():
             for d in entry["descriptors"]:
-                if words <= set(words_of(d)):
+                # the phrase's last word names the person, not the post it describes ("the report" is no
+                # "report author", "the committee" no "committee chairman")
+                if words <= set(words_of(d)) and any(
+                        (after.group(1) or "").lower() not in _PERSON_ROLES | TITLE_WORDS
+                        for after in re.finditer(rf"(?i)\b{re.escape(head)}\b(?:\s+([\w-]+))?", d)):
                     best = name  # the latest match wins: the nearest earlier speaker
         return best
 

@@ -127,6 +127,13 @@ _FIRM_WORDS = frozenset("bank group university college council institute society
                         "federation club company corporation trust fund agency school academy".split())
 
 
+# After a verb that is also a noun ("report", "note", "statement" verbs), more words of the speaker and then
+# "say" / "tell" / "think", with no comma between
+_LATER_SAY_RE = re.compile(r"(?P<more>(?:\s+[\w.'’&-]+){0,6}?)\s+(?:(?:have|has|had|just|actually|also|ever|really|"
+                           r"previously|publicly|recently)\s+)*(?:say|said|says|tell|told|think|thought)\b(?P<rest>.*)$")
+_SAY_VERBS = frozenset("say said says saying tell told think thought".split())
+
+
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
     """Recognise "what did X say (about T)?"-style questions, and a list of names ("Klingner and Pardo",
     mode "names": who-said only when each names a speaker); None for anything else."""
@@ -141,6 +148,12 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
         if not m:
             continue
         start, end = m.span("who")
+        verb = lowered[m.end("who"):m.start("rest")].split()[-1:] if "rest" in m.re.groupindex else []
+        if pattern is not _DID and verb and verb[0] not in _SAY_VERBS and (
+                later := _LATER_SAY_RE.match(lowered, m.start("rest"))):
+            # "What did the report say ...?", "What did Pew Internet report author Mary Madden say ...?": a
+            # verb that is also a noun belongs to the speaker when "say" follows
+            end, m = later.end("more"), later
         who = text[start:end].strip(" ,;:\"'“”")
         who = re.sub(r"['’]s$", "", who)
         # "economist Marie-Pierre Ripert", "Gartner's Brian Gammage": the name, not its description

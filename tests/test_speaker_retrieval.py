@@ -37,6 +37,9 @@ from qa.index.records import SpeakerRecord
          "Kelport Institute report author Ann Vale", "the summits"),
         ("What did Klingner report to MPs about the summits?", "Klingner", "the summits"),
         ("What did Klingner say Pardo would say about the summits?", "Klingner", "Pardo would say about the summits"),
+        # a description, then the name after a comma
+        ("What did the chairman of the Kelport Institute, Ann Vale, say about the summits?", "Ann Vale", "the summits"),
+        ("What did Klingner, Pardo and Kim say?", "Klingner, Pardo and Kim", ""),
     ],
 )
 def test_who_said_questions_are_recognised(question, phrase, topic):

@@ -121,6 +121,8 @@ _DESCRIBED_NAME_RE = re.compile(r"^(?:(?:[a-z][\w-]*|(?:[A-Z][\w&-]*\s+){0,3}[A-
 _NAME_OF_FIRM_RE = re.compile(r"^([A-Z][a-z][\w'’-]*(?:\s+[A-Z][\w'’-]*[a-z])+)\s+(?:of|at|from)\s+(?:the\s+)?[A-Z]")
 # "John Beaumont, chief executive of the UK e-University": a name, then a description set off by a comma.
 _NAME_APPOSITIVE_RE = re.compile(r"^((?:[A-Z][\w.'’-]*\s+)+[A-Z][\w'’-]*[a-z]),\s+(?:the\s+|a\s+|an\s+)?[a-z]")
+# ... and a description before a comma, the name after it
+_DESCRIPTION_APPOSITIVE_RE = re.compile(r"^[^,]*\b[a-z][\w'’-]*\b[^,]*,\s+((?:[A-Z][\w.'’-]*\s+)+[A-Z][\w'’-]*[a-z])$")
 # Last words of a name that make it a firm or a body, not a person ("Royal Bank of ...", "University of ...").
 _FIRM_WORDS = frozenset("bank group university college council institute society association union party "
                         "board committee commission department ministry office court house church league "
@@ -165,6 +167,8 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
             who = affiliated.group(1)
         if appositive := _NAME_APPOSITIVE_RE.match(who):
             who = appositive.group(1)
+        elif named := _DESCRIPTION_APPOSITIVE_RE.match(who):
+            who = named.group(1)  # "the chairman of the Environmental Audit Committee, Peter Ainsworth"
         if (not who or who.lower() in _NOT_SPEAKERS or len(who.split()) > 10
                 or re.match(rf"{_AUX}\b", who)):
             continue

@@ -38,7 +38,7 @@ _COST_FAMILY = frozenset("cost costs price priced prices sell sells selling sold
                          "spend spends spent spending worth fee fees budget buy buys buying bought acquire acquired "
                          "deal takeover offer bid valued fetch fetches fetched auction auctioned "
                          "lease leases leased leasing rent rents rented renting "
-                         "sign signs signed signing transfer".split())  # a player's price: "signed for £4.6m"
+                         "sign signs signed signing".split())  # a player's price: "signed for £4.6m"
 _INCOME_FAMILY = frozenset("make makes made earn earns earned earning earnings revenue revenues sales income profit "
                            "profits takings".split())
 _GIFT_FAMILY = frozenset("donate donates donated donating donation donations give gives gave given pledge pledges "

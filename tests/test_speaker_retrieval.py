@@ -37,6 +37,7 @@ from qa.index.records import SpeakerRecord
          "Kelport Institute report author Ann Vale", "the summits"),
         ("What did Klingner report to MPs about the summits?", "Klingner", "the summits"),
         ("What did Klingner say Pardo would say about the summits?", "Klingner", "Pardo would say about the summits"),
+        ("What did Klingner claim that Pardo said about the summits?", "Klingner", "Pardo said about the summits"),
         # a description, then the name after a comma
         ("What did the chairman of the Kelport Institute, Ann Vale, say about the summits?", "Ann Vale", "the summits"),
         ("What did Klingner, Pardo and Kim say?", "Klingner, Pardo and Kim", ""),

@@ -133,7 +133,10 @@ _FIRM_WORDS = frozenset("bank group university college council institute society
 # "say" / "tell" / "think", with no comma between
 _LATER_SAY_RE = re.compile(r"(?P<more>(?:\s+[\w.'’&-]+){0,6}?)\s+(?:(?:have|has|had|just|actually|also|ever|really|"
                            r"previously|publicly|recently)\s+)*(?:say|said|says|tell|told|think|thought)\b(?P<rest>.*)$")
-_SAY_VERBS = frozenset("say said says saying tell told think thought".split())
+# verbs of _VERBS that are also nouns of a speaker's description ("report author", "the report"), and words
+# that start a clause of their own ("Josel claimed that Luther said"), so no part of one
+_NOUN_VERBS = frozenset("report note comment call claim pledge promise reply tweet state statement".split())
+_CLAUSE_WORDS = frozenset("that he she they it we i you who which would will could should might may can".split())
 
 
 def parse_speaker_question(question: str) -> SpeakerQuestion | None:
@@ -151,8 +154,8 @@ def parse_speaker_question(question: str) -> SpeakerQuestion | None:
             continue
         start, end = m.span("who")
         verb = lowered[m.end("who"):m.start("rest")].split()[-1:] if "rest" in m.re.groupindex else []
-        if pattern is not _DID and verb and verb[0] not in _SAY_VERBS and (
-                later := _LATER_SAY_RE.match(lowered, m.start("rest"))):
+        if pattern is not _DID and verb and verb[0] in _NOUN_VERBS and (
+                later := _LATER_SAY_RE.match(lowered, m.start("rest"))) and not _CLAUSE_WORDS & set(later.group("more").split()):
             # "What did the report say ...?", "What did Pew Internet report author Mary Madden say ...?": a
             # verb that is also a noun belongs to the speaker when "say" follows
             end, m = later.end("more"), later

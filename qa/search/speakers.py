@@ -129,8 +129,8 @@ _FIRM_WORDS = frozenset("bank group university college council institute society
                         "federation club company corporation trust fund agency school academy".split())
 
 
-# After a verb that is also a noun ("report", "note", "statement" verbs), more words of the speaker and then
-# "say" / "tell" / "think", with no comma between
+# After a verb that is also a noun (_NOUN_VERBS: "What did the report say ...?"), more words of the speaker,
+# then "say" / "tell" / "think", with no comma between
 _LATER_SAY_RE = re.compile(r"(?P<more>(?:\s+[\w.'’&-]+){0,6}?)\s+(?:(?:have|has|had|just|actually|also|ever|really|"
                            r"previously|publicly|recently)\s+)*(?:say|said|says|tell|told|think|thought)\b(?P<rest>.*)$")
 # verbs of _VERBS that are also nouns of a speaker's description ("report author", "the report"), and words
